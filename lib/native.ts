@@ -1,0 +1,100 @@
+/**
+ * The typed interface of the native addon (see native/binding/). Tensor metadata travels
+ * through one shared Float64Array: callers write it with `args` (an ArgWriter), then call
+ * the binding with storage handles only. The layout of a view is
+ * `[dtype, ndim, offset, ...shape, ...strides]` (native/binding/args.cpp reads it back).
+ */
+import * as path from 'path';
+
+/** An opaque handle to native storage (an N-API External). */
+export interface NativeHandle { readonly __nativeHandle: unique symbol }
+
+export interface NativeMemoryStats {
+  storages: number;
+  liveBytes: number;
+  cachedBytes: number;
+  osAllocs: number;
+}
+
+export interface NativeBackendInfo {
+  isa: 'generic' | 'avx2' | 'avx512';
+  supportedIsas: string[];
+  threads: number;
+}
+
+/** Bindings of the CPU addon. Argument comments give what the arg buffer must hold. */
+export interface NativeAddon {
+  setArgBuffer(buf: Float64Array): void;
+  alloc(nbytes: number): NativeHandle;
+  free(h: NativeHandle): void;
+  write(h: NativeHandle, byteOffset: number, src: ArrayBufferView): void;
+  read(h: NativeHandle, byteOffset: number, dst: ArrayBufferView): void;
+  memoryStats(): NativeMemoryStats;
+  emptyCache(): number;
+  backendInfo(): NativeBackendInfo;
+  setNumThreads(n: number): void;
+  setIsa(name: string): void;
+  /** args: [op, view y, view a, view b] */
+  binary(y: NativeHandle, a: NativeHandle, b: NativeHandle): void;
+  /** args: [op, p0, p1, view y, view x] */
+  unary(y: NativeHandle, x: NativeHandle): void;
+  /** args: [op, p0, p1, view dx, view dy, view x, view y] */
+  unaryBackward(dx: NativeHandle, dy: NativeHandle, x: NativeHandle, y: NativeHandle): void;
+  /** args: [view y, view cond, view a, view b] */
+  where(y: NativeHandle, c: NativeHandle, a: NativeHandle, b: NativeHandle): void;
+  /** args: [view y, view x] */
+  cast(y: NativeHandle, x: NativeHandle): void;
+  /** args: [value, view y] */
+  fill(y: NativeHandle): void;
+  /** args: [kind, p0, p1, view y] */
+  randomFill(y: NativeHandle): void;
+  manualSeed(seed: number): void;
+  rngState(): number[];
+  setRngState(state: number[]): void;
+  /** args: [op, nkept, view y, view x]; x is permuted so its last ndim-nkept dims are reduced. */
+  reduce(y: NativeHandle, x: NativeHandle): void;
+}
+
+/** Anything with storage + view metadata (a Tensor). */
+export interface ViewLike {
+  readonly dtypeCode: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+const ARG_CAPACITY = 4096;
+
+/** Writes call arguments into the shared buffer; `reset()` before each call. */
+export class ArgWriter {
+  readonly buf = new Float64Array(ARG_CAPACITY);
+  private pos = 0;
+  reset(): this { this.pos = 0; return this; }
+  num(x: number): this {
+    if (this.pos >= ARG_CAPACITY) throw new RangeError('native: argument buffer overflow');
+    this.buf[this.pos++] = x;
+    return this;
+  }
+  view(t: ViewLike): this {
+    const n = t.shape.length;
+    if (this.pos + 3 + 2 * n > ARG_CAPACITY) throw new RangeError('native: argument buffer overflow');
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = t.dtypeCode; b[p++] = n; b[p++] = t.offset;
+    for (let i = 0; i < n; i++) b[p++] = t.shape[i];
+    for (let i = 0; i < n; i++) b[p++] = t.strides[i];
+    this.pos = p;
+    return this;
+  }
+}
+
+function loadAddon(): NativeAddon {
+  // node-gyp-build picks prebuilds/<platform>-<arch>/ first, then build/Release.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const load = require('node-gyp-build') as (dir: string) => unknown;
+  return load(path.join(__dirname, '..', '..')) as NativeAddon;
+}
+
+export const native: NativeAddon = loadAddon();
+export const args = new ArgWriter();
+native.setArgBuffer(args.buf);

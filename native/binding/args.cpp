@@ -1,0 +1,97 @@
+#include "binding/args.h"
+
+namespace tf {
+
+std::vector<BindingEntry>& binding_registry() {
+  static std::vector<BindingEntry> reg;
+  return reg;
+}
+
+Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  if (i >= info.Length() || !info[i].IsExternal()) {
+    Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
+                                         " is not a tensor storage handle")
+        .ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  Storage* s = info[i].As<Napi::External<Storage>>().Data();
+  if (!s || (!s->ptr && s->block_bytes != 0)) {
+    Napi::Error::New(info.Env(), std::string(op) + ": tensor storage was already disposed")
+        .ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return s;
+}
+
+ArgReader::ArgReader(const Napi::CallbackInfo& info, const char* op)
+    : info_(info), op_(op), inst_(instance(info.Env())) {
+  if (!inst_.args) fail("argument buffer not initialised");
+}
+
+Napi::Value ArgReader::fail(const std::string& msg) {
+  if (ok_) {
+    ok_ = false;
+    Napi::RangeError::New(info_.Env(), std::string(op_) + ": " + msg).ThrowAsJavaScriptException();
+  }
+  return info_.Env().Undefined();
+}
+
+double ArgReader::num() {
+  if (!ok_) return 0;
+  if (pos_ >= inst_.args_len) {
+    fail("argument buffer overrun");
+    return 0;
+  }
+  return inst_.args[pos_++];
+}
+
+int64_t ArgReader::int64(int64_t lo, int64_t hi, const char* what) {
+  double d = num();
+  if (!ok_) return 0;
+  if (!std::isfinite(d) || d != std::floor(d) || d < double(lo) || d > double(hi)) {
+    fail(std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " +
+         std::to_string(hi) + "], got " + std::to_string(d));
+    return 0;
+  }
+  return int64_t(d);
+}
+
+TensorView ArgReader::view(size_t storage_arg, const char* what) {
+  TensorView v;
+  Storage* s = get_storage(info_, storage_arg, op_);
+  if (!s) {
+    ok_ = false;
+    return v;
+  }
+  v.data = s->ptr;
+  v.dtype = DType(int64(0, 3, "dtype"));
+  v.ndim = int(int64(0, kMaxDims, "ndim"));
+  v.offset = int64(0, int64_t(1) << 50, "offset");
+  for (int d = 0; d < v.ndim; ++d) v.shape[d] = int64(0, int64_t(1) << 50, "shape");
+  for (int d = 0; d < v.ndim; ++d) v.strides[d] = int64(0, int64_t(1) << 50, "stride");
+  if (!ok_) return v;
+  // Bounds: the furthest element must lie inside the storage.
+  int64_t numel = 1, last = v.offset;
+  for (int d = 0; d < v.ndim; ++d) {
+    numel *= v.shape[d];
+    if (numel > (int64_t(1) << 50)) {
+      fail(std::string(what) + ": too many elements");
+      return v;
+    }
+    if (v.shape[d] > 0) last += (v.shape[d] - 1) * v.strides[d];
+  }
+  if (numel > 0 && (last + 1) * int64_t(dtype_size(v.dtype)) > int64_t(s->nbytes)) {
+    fail(std::string(what) + ": view reaches element " + std::to_string(last) +
+         " beyond its storage of " + std::to_string(s->nbytes) + " bytes");
+  }
+  return v;
+}
+
+bool same_shape(const TensorView& a, const TensorView& b) {
+  if (a.ndim != b.ndim) return false;
+  for (int d = 0; d < a.ndim; ++d)
+    if (a.shape[d] != b.shape[d]) return false;
+  return true;
+}
+
+}  // namespace tf

@@ -1,0 +1,164 @@
+// Storage, data transfer, memory accounting and backend configuration.
+#include <cstring>
+#include <string>
+
+#include "binding/args.h"
+#include "runtime/cpu_features.h"
+
+namespace tf {
+
+namespace {
+
+void release_storage(Napi::Env env, Storage* s) {
+  if (s->ptr) {
+    s->alloc->release(s->ptr, s->block_bytes);
+    s->ptr = nullptr;
+    if (auto* inst = env.GetInstanceData<Instance>()) inst->live_storages.fetch_sub(1);
+  }
+}
+
+void finalize_storage(Napi::Env env, Storage* s) {
+  release_storage(env, s);
+  delete s;
+}
+
+// The shared metadata buffer; lib/native.ts calls this once at load.
+TF_BINDING(setArgBuffer) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    TF_THROW(env, TypeError, "setArgBuffer: expected a Float64Array");
+  Instance& inst = instance(env);
+  auto arr = info[0].As<Napi::Float64Array>();
+  inst.arg_ref = Napi::Persistent(arr);
+  inst.args = arr.Data();
+  inst.args_len = arr.ElementLength();
+  return env.Undefined();
+}
+
+// alloc(nbytes) -> storage handle (64-byte aligned, uninitialised).
+TF_BINDING(alloc) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) TF_THROW(env, TypeError, "alloc: nbytes must be a number");
+  double n = info[0].As<Napi::Number>().DoubleValue();
+  if (!(n >= 0) || n > double(int64_t(1) << 48) || n != std::floor(n))
+    TF_THROW(env, RangeError, "alloc: nbytes must be a non-negative integer, got " + std::to_string(n));
+  Instance& inst = instance(env);
+  auto* s = new Storage();
+  s->alloc = inst.alloc;
+  s->nbytes = size_t(n);
+  int64_t os_bytes = 0;
+  s->ptr = inst.alloc->allocate(s->nbytes, &s->block_bytes, &os_bytes);
+  if (!s->ptr) {
+    delete s;
+    TF_THROW(env, RangeError, "alloc: out of memory allocating " + std::to_string(int64_t(n)) + " bytes");
+  }
+  inst.live_storages.fetch_add(1);
+  if (os_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, os_bytes);
+  return Napi::External<Storage>::New(env, s, finalize_storage);
+}
+
+// free(handle): returns the block to the cache now; later uses throw "disposed".
+TF_BINDING(free) {
+  Storage* s = get_storage(info, 0, "dispose");
+  if (!s) return info.Env().Undefined();
+  release_storage(info.Env(), s);
+  return info.Env().Undefined();
+}
+
+// write(handle, byteOffset, typedArray): copies bytes in.
+TF_BINDING(write) {
+  Napi::Env env = info.Env();
+  Storage* s = get_storage(info, 0, "write");
+  if (!s) return env.Undefined();
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsTypedArray())
+    TF_THROW(env, TypeError, "write: expected (storage, byteOffset, TypedArray)");
+  double off = info[1].As<Napi::Number>().DoubleValue();
+  auto arr = info[2].As<Napi::TypedArray>();
+  size_t len = arr.ByteLength();
+  if (!(off >= 0) || off != std::floor(off) || size_t(off) + len > s->nbytes)
+    TF_THROW(env, RangeError, "write: " + std::to_string(len) + " bytes at offset " + std::to_string(off) +
+                                  " exceed storage of " + std::to_string(s->nbytes) + " bytes");
+  const uint8_t* src = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+  if (len) std::memcpy(static_cast<uint8_t*>(s->ptr) + size_t(off), src, len);
+  return env.Undefined();
+}
+
+// read(handle, byteOffset, typedArray): copies bytes out into the given array.
+TF_BINDING(read) {
+  Napi::Env env = info.Env();
+  Storage* s = get_storage(info, 0, "read");
+  if (!s) return env.Undefined();
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsTypedArray())
+    TF_THROW(env, TypeError, "read: expected (storage, byteOffset, TypedArray)");
+  double off = info[1].As<Napi::Number>().DoubleValue();
+  auto arr = info[2].As<Napi::TypedArray>();
+  size_t len = arr.ByteLength();
+  if (!(off >= 0) || off != std::floor(off) || size_t(off) + len > s->nbytes)
+    TF_THROW(env, RangeError, "read: " + std::to_string(len) + " bytes at offset " + std::to_string(off) +
+                                  " exceed storage of " + std::to_string(s->nbytes) + " bytes");
+  uint8_t* dst = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+  if (len) std::memcpy(dst, static_cast<const uint8_t*>(s->ptr) + size_t(off), len);
+  return env.Undefined();
+}
+
+TF_BINDING(memoryStats) {
+  Napi::Env env = info.Env();
+  Instance& inst = instance(env);
+  AllocatorStats st = inst.alloc->stats();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("storages", double(inst.live_storages.load()));
+  o.Set("liveBytes", double(st.live_bytes));
+  o.Set("cachedBytes", double(st.cached_bytes));
+  o.Set("osAllocs", double(st.os_allocs));
+  return o;
+}
+
+TF_BINDING(emptyCache) {
+  Napi::Env env = info.Env();
+  int64_t freed = instance(env).alloc->empty_cache();
+  if (freed) Napi::MemoryManagement::AdjustExternalMemory(env, -freed);
+  return Napi::Number::New(env, double(freed));
+}
+
+TF_BINDING(backendInfo) {
+  Napi::Env env = info.Env();
+  Instance& inst = instance(env);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", isa_name(inst.isa));
+  Napi::Array sup = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (Isa i : {Isa::Generic, Isa::Avx2, Isa::Avx512})
+    if (isa_supported(i)) sup.Set(k++, isa_name(i));
+  o.Set("supportedIsas", sup);
+  o.Set("threads", inst.pool->num_threads());
+  return o;
+}
+
+TF_BINDING(setNumThreads) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) TF_THROW(env, TypeError, "setNumThreads: n must be a number");
+  double n = info[0].As<Napi::Number>().DoubleValue();
+  if (!(n >= 1 && n <= 1024) || n != std::floor(n))
+    TF_THROW(env, RangeError, "setNumThreads: n must be an integer in [1, 1024], got " + std::to_string(n));
+  Instance& inst = instance(env);
+  if (int(n) != inst.pool->num_threads()) inst.pool = std::make_unique<ThreadPool>(int(n));
+  return env.Undefined();
+}
+
+TF_BINDING(setIsa) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) TF_THROW(env, TypeError, "setIsa: name must be a string");
+  std::string name = info[0].As<Napi::String>();
+  for (Isa i : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+    if (name == isa_name(i)) {
+      if (!isa_supported(i)) TF_THROW(env, RangeError, "setIsa: this CPU does not support " + name);
+      instance(env).isa = i;
+      return env.Undefined();
+    }
+  }
+  TF_THROW(env, RangeError, "setIsa: unknown ISA '" + name + "' (expected generic, avx2 or avx512)");
+}
+
+}  // namespace
+}  // namespace tf

@@ -1,0 +1,367 @@
+// Elementwise binary/unary/where/cast/fill kernels (forward and unary backward).
+// Compiled once per ISA; the inner loops are written so the compiler vectorizes the
+// contiguous and scalar-broadcast cases for the target's vector width.
+#include "cpu/elementwise.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "cpu/simd.h"
+#include "cpu/strided.h"
+
+namespace tf {
+namespace cpu {
+namespace TF_ISA {
+
+namespace {
+
+constexpr int64_t kGrainCheap = 32768;
+constexpr int64_t kGrainMath = 8192;
+
+template <typename T, typename F>
+void binary_loop(const TensorView& y, const TensorView& a, const TensorView& b, F f) {
+  using R = decltype(f(T(), T()));
+  const TensorView* v[3] = {&y, &a, &b};
+  StridedIter<3> it(v);
+  it.run(kGrainCheap, [&](char** p, const int64_t* s, int64_t n) {
+    R* __restrict o = reinterpret_cast<R*>(p[0]);
+    const T* x0 = reinterpret_cast<const T*>(p[1]);
+    const T* x1 = reinterpret_cast<const T*>(p[2]);
+    constexpr int64_t es = sizeof(T), eo = sizeof(R);
+    if (s[0] == eo && s[1] == es && s[2] == es) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x0[i], x1[i]);
+    } else if (s[0] == eo && s[1] == es && s[2] == 0) {
+      const T c = *x1;
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x0[i], c);
+    } else if (s[0] == eo && s[1] == 0 && s[2] == es) {
+      const T c = *x0;
+      for (int64_t i = 0; i < n; ++i) o[i] = f(c, x1[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<R*>(p[0] + i * s[0]) = f(*reinterpret_cast<const T*>(p[1] + i * s[1]),
+                                                   *reinterpret_cast<const T*>(p[2] + i * s[2]));
+    }
+  });
+}
+
+template <typename T>
+void binary_typed(const TensorView& y, const TensorView& a, const TensorView& b, int32_t op) {
+  switch (op) {
+    case kAdd: return binary_loop<T>(y, a, b, [](T u, T v) { return T(u + v); });
+    case kSub: return binary_loop<T>(y, a, b, [](T u, T v) { return T(u - v); });
+    case kMul: return binary_loop<T>(y, a, b, [](T u, T v) { return T(u * v); });
+    case kMaximum:
+      return binary_loop<T>(y, a, b, [](T u, T v) { return (u != u || u > v) ? u : v; });
+    case kMinimum:
+      return binary_loop<T>(y, a, b, [](T u, T v) { return (u != u || u < v) ? u : v; });
+    case kEq: return binary_loop<T>(y, a, b, [](T u, T v) { return uint8_t(u == v); });
+    case kNe: return binary_loop<T>(y, a, b, [](T u, T v) { return uint8_t(u != v); });
+    case kLt: return binary_loop<T>(y, a, b, [](T u, T v) { return uint8_t(u < v); });
+    case kLe: return binary_loop<T>(y, a, b, [](T u, T v) { return uint8_t(u <= v); });
+    case kGt: return binary_loop<T>(y, a, b, [](T u, T v) { return uint8_t(u > v); });
+    case kGe: return binary_loop<T>(y, a, b, [](T u, T v) { return uint8_t(u >= v); });
+    case kLogicalAnd:
+      return binary_loop<T>(y, a, b, [](T u, T v) { return uint8_t(u != T(0) && v != T(0)); });
+    case kLogicalOr:
+      return binary_loop<T>(y, a, b, [](T u, T v) { return uint8_t(u != T(0) || v != T(0)); });
+    default: break;
+  }
+  if constexpr (std::is_same<T, float>::value) {
+    switch (op) {
+      case kDiv: return binary_loop<T>(y, a, b, [](float u, float v) { return u / v; });
+      case kPow: return binary_loop<T>(y, a, b, [](float u, float v) { return std::pow(u, v); });
+      case kAtan2:
+        return binary_loop<T>(y, a, b, [](float u, float v) { return std::atan2(u, v); });
+      default: break;
+    }
+  }
+}
+
+// Exact GELU: x * Phi(x).
+inline float gelu_f(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
+inline float gelu_tanh_f(float x) {
+  const float k = 0.7978845608028654f;  // sqrt(2/pi)
+  return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
+}
+inline float sigmoid_f(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+template <typename T, typename F>
+void unary_loop(const TensorView& y, const TensorView& x, int64_t grain, F f) {
+  const TensorView* v[2] = {&y, &x};
+  StridedIter<2> it(v);
+  it.run(grain, [&](char** p, const int64_t* s, int64_t n) {
+    T* __restrict o = reinterpret_cast<T*>(p[0]);
+    const T* u = reinterpret_cast<const T*>(p[1]);
+    if (s[0] == int64_t(sizeof(T)) && s[1] == int64_t(sizeof(T))) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(u[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<T*>(p[0] + i * s[0]) = f(*reinterpret_cast<const T*>(p[1] + i * s[1]));
+    }
+  });
+}
+
+void unary_f32(const TensorView& y, const TensorView& x, int32_t op, float p0, float p1) {
+  const int64_t G = kGrainCheap, M = kGrainMath;
+  switch (op) {
+    case kNeg: return unary_loop<float>(y, x, G, [](float v) { return -v; });
+    case kAbs: return unary_loop<float>(y, x, G, [](float v) { return std::fabs(v); });
+    case kExp: return unary_loop<float>(y, x, M, [](float v) { return std::exp(v); });
+    case kLog: return unary_loop<float>(y, x, M, [](float v) { return std::log(v); });
+    case kSqrt: return unary_loop<float>(y, x, G, [](float v) { return std::sqrt(v); });
+    case kRsqrt: return unary_loop<float>(y, x, G, [](float v) { return 1.0f / std::sqrt(v); });
+    case kRelu: return unary_loop<float>(y, x, G, [](float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); });
+    case kLeakyRelu: return unary_loop<float>(y, x, G, [p0](float v) { return v > 0.0f ? v : v * p0; });
+    case kElu: return unary_loop<float>(y, x, M, [p0](float v) { return v > 0.0f ? v : p0 * std::expm1(v); });
+    case kGelu: return unary_loop<float>(y, x, M, [](float v) { return gelu_f(v); });
+    case kGeluTanh: return unary_loop<float>(y, x, M, [](float v) { return gelu_tanh_f(v); });
+    case kSilu: return unary_loop<float>(y, x, M, [](float v) { return v * sigmoid_f(v); });
+    case kSigmoid: return unary_loop<float>(y, x, M, [](float v) { return sigmoid_f(v); });
+    case kTanh: return unary_loop<float>(y, x, M, [](float v) { return std::tanh(v); });
+    case kSoftplus:  // PyTorch: log1p(exp(beta x)) / beta, linear above threshold
+      return unary_loop<float>(y, x, M, [p0, p1](float v) {
+        float bx = p0 * v;
+        return bx > p1 ? v : std::log1p(std::exp(bx)) / p0;
+      });
+    case kClamp:
+      return unary_loop<float>(y, x, G, [p0, p1](float v) { return v != v ? v : (v < p0 ? p0 : (v > p1 ? p1 : v)); });
+    case kPowScalar: return unary_loop<float>(y, x, M, [p0](float v) { return std::pow(v, p0); });
+    case kSquare: return unary_loop<float>(y, x, G, [](float v) { return v * v; });
+    case kSin: return unary_loop<float>(y, x, M, [](float v) { return std::sin(v); });
+    case kCos: return unary_loop<float>(y, x, M, [](float v) { return std::cos(v); });
+    case kReciprocal: return unary_loop<float>(y, x, G, [](float v) { return 1.0f / v; });
+    case kSign: return unary_loop<float>(y, x, G, [](float v) { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v); });
+    case kFloor: return unary_loop<float>(y, x, G, [](float v) { return std::floor(v); });
+    case kCeil: return unary_loop<float>(y, x, G, [](float v) { return std::ceil(v); });
+    case kRound: return unary_loop<float>(y, x, G, [](float v) { return std::nearbyint(v); });
+    case kAffine: return unary_loop<float>(y, x, G, [p0, p1](float v) { return v * p0 + p1; });
+    case kLog1p: return unary_loop<float>(y, x, M, [](float v) { return std::log1p(v); });
+    case kExpm1: return unary_loop<float>(y, x, M, [](float v) { return std::expm1(v); });
+    default: return;
+  }
+}
+
+void unary_i32(const TensorView& y, const TensorView& x, int32_t op, double p0, double p1) {
+  const int64_t G = kGrainCheap;
+  // NOTE: int32 negation/abs of INT32_MIN wraps like PyTorch; done in uint32 to avoid UB.
+  switch (op) {
+    case kNeg: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return int32_t(0u - uint32_t(v)); });
+    case kAbs: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return v < 0 ? int32_t(0u - uint32_t(v)) : v; });
+    case kSquare: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return int32_t(uint32_t(v) * uint32_t(v)); });
+    case kSign: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return int32_t((v > 0) - (v < 0)); });
+    case kClamp: {
+      int64_t lo = int64_t(std::fmax(p0, -2147483648.0)), hi = int64_t(std::fmin(p1, 2147483647.0));
+      return unary_loop<int32_t>(y, x, G, [lo, hi](int32_t v) { return int32_t(v < lo ? lo : (v > hi ? hi : v)); });
+    }
+    case kAffine: {
+      int64_t m = int64_t(p0), c = int64_t(p1);
+      return unary_loop<int32_t>(y, x, G, [m, c](int32_t v) { return int32_t(uint32_t(int64_t(v) * m + c)); });
+    }
+    default: return;
+  }
+}
+
+template <typename F>
+void grad_loop(const TensorView& dx, const TensorView& dy, const TensorView& x,
+               const TensorView& y, F f) {
+  const TensorView* v[4] = {&dx, &dy, &x, &y};
+  StridedIter<4> it(v);
+  it.run(kGrainMath, [&](char** p, const int64_t* s, int64_t n) {
+    if (s[0] == 4 && s[1] == 4 && s[2] == 4 && s[3] == 4) {
+      float* __restrict o = reinterpret_cast<float*>(p[0]);
+      const float* g = reinterpret_cast<const float*>(p[1]);
+      const float* u = reinterpret_cast<const float*>(p[2]);
+      const float* w = reinterpret_cast<const float*>(p[3]);
+      for (int64_t i = 0; i < n; ++i) o[i] = f(g[i], u[i], w[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<float*>(p[0] + i * s[0]) =
+            f(*reinterpret_cast<const float*>(p[1] + i * s[1]),
+              *reinterpret_cast<const float*>(p[2] + i * s[2]),
+              *reinterpret_cast<const float*>(p[3] + i * s[3]));
+    }
+  });
+}
+
+}  // namespace
+
+void binary(const TensorView& y, const TensorView& a, const TensorView& b, int32_t op) {
+  switch (a.dtype) {
+    case DType::F32: return binary_typed<float>(y, a, b, op);
+    case DType::I32: return binary_typed<int32_t>(y, a, b, op);
+    case DType::U8:
+    case DType::Bool: return binary_typed<uint8_t>(y, a, b, op);
+  }
+}
+
+void unary(const TensorView& y, const TensorView& x, int32_t op, double p0, double p1) {
+  if (x.dtype == DType::F32) return unary_f32(y, x, op, float(p0), float(p1));
+  if (x.dtype == DType::I32) return unary_i32(y, x, op, p0, p1);
+  if (op == kLogicalNot)
+    return unary_loop<uint8_t>(y, x, kGrainCheap, [](uint8_t v) { return uint8_t(v == 0); });
+}
+
+void unary_backward(const TensorView& dx, const TensorView& dy, const TensorView& x,
+                    const TensorView& y, int32_t op, double p0d, double p1d) {
+  const float p0 = float(p0d), p1 = float(p1d);
+  switch (op) {
+    case kNeg: return grad_loop(dx, dy, x, y, [](float g, float, float) { return -g; });
+    case kAbs: return grad_loop(dx, dy, x, y, [](float g, float u, float) { return u > 0 ? g : (u < 0 ? -g : 0.0f); });
+    case kExp: return grad_loop(dx, dy, x, y, [](float g, float, float w) { return g * w; });
+    case kLog: return grad_loop(dx, dy, x, y, [](float g, float u, float) { return g / u; });
+    case kSqrt: return grad_loop(dx, dy, x, y, [](float g, float, float w) { return g / (2.0f * w); });
+    case kRsqrt: return grad_loop(dx, dy, x, y, [](float g, float u, float w) { return -0.5f * g * w / u; });
+    case kRelu: return grad_loop(dx, dy, x, y, [](float g, float u, float) { return u > 0 ? g : 0.0f; });
+    case kLeakyRelu: return grad_loop(dx, dy, x, y, [p0](float g, float u, float) { return u > 0 ? g : g * p0; });
+    case kElu: return grad_loop(dx, dy, x, y, [p0](float g, float u, float w) { return u > 0 ? g : g * (w + p0); });
+    case kGelu:
+      return grad_loop(dx, dy, x, y, [](float g, float u, float) {
+        float cdf = 0.5f * (1.0f + std::erf(u * 0.70710678118654752f));
+        float pdf = 0.3989422804014327f * std::exp(-0.5f * u * u);
+        return g * (cdf + u * pdf);
+      });
+    case kGeluTanh:
+      return grad_loop(dx, dy, x, y, [](float g, float u, float) {
+        const float k = 0.7978845608028654f;
+        float inner = k * (u + 0.044715f * u * u * u);
+        float t = std::tanh(inner);
+        float dinner = k * (1.0f + 3.0f * 0.044715f * u * u);
+        return g * (0.5f * (1.0f + t) + 0.5f * u * (1.0f - t * t) * dinner);
+      });
+    case kSilu:
+      return grad_loop(dx, dy, x, y, [](float g, float u, float) {
+        float s = sigmoid_f(u);
+        return g * s * (1.0f + u * (1.0f - s));
+      });
+    case kSigmoid: return grad_loop(dx, dy, x, y, [](float g, float, float w) { return g * w * (1.0f - w); });
+    case kTanh: return grad_loop(dx, dy, x, y, [](float g, float, float w) { return g * (1.0f - w * w); });
+    case kSoftplus:
+      return grad_loop(dx, dy, x, y, [p0, p1](float g, float u, float) {
+        float bx = p0 * u;
+        return bx > p1 ? g : g * sigmoid_f(bx);
+      });
+    case kClamp: return grad_loop(dx, dy, x, y, [p0, p1](float g, float u, float) { return (u >= p0 && u <= p1) ? g : 0.0f; });
+    case kPowScalar:
+      return grad_loop(dx, dy, x, y, [p0](float g, float u, float) { return p0 == 0.0f ? 0.0f : g * p0 * std::pow(u, p0 - 1.0f); });
+    case kSquare: return grad_loop(dx, dy, x, y, [](float g, float u, float) { return 2.0f * g * u; });
+    case kSin: return grad_loop(dx, dy, x, y, [](float g, float u, float) { return g * std::cos(u); });
+    case kCos: return grad_loop(dx, dy, x, y, [](float g, float u, float) { return -g * std::sin(u); });
+    case kReciprocal: return grad_loop(dx, dy, x, y, [](float g, float, float w) { return -g * w * w; });
+    case kAffine: return grad_loop(dx, dy, x, y, [p0](float g, float, float) { return g * p0; });
+    case kLog1p: return grad_loop(dx, dy, x, y, [](float g, float u, float) { return g / (1.0f + u); });
+    case kExpm1: return grad_loop(dx, dy, x, y, [](float g, float, float w) { return g * (w + 1.0f); });
+    default:  // sign, floor, ceil, round: zero gradient
+      return grad_loop(dx, dy, x, y, [](float, float, float) { return 0.0f; });
+  }
+}
+
+namespace {
+template <typename T>
+void where_typed(const TensorView& y, const TensorView& c, const TensorView& a, const TensorView& b) {
+  const TensorView* v[4] = {&y, &c, &a, &b};
+  StridedIter<4> it(v);
+  it.run(kGrainCheap, [&](char** p, const int64_t* s, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<T*>(p[0] + i * s[0]) =
+          *reinterpret_cast<const uint8_t*>(p[1] + i * s[1]) ? *reinterpret_cast<const T*>(p[2] + i * s[2])
+                                                             : *reinterpret_cast<const T*>(p[3] + i * s[3]);
+  });
+}
+
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same<To, From>::value) {
+    return v;
+  } else if constexpr (std::is_floating_point<From>::value && !std::is_floating_point<To>::value) {
+    if (std::is_same<To, uint8_t>::value && sizeof(To) == 1) {
+      // bool/uint8 from float: bool is v != 0 (handled by caller), uint8 wraps like a C cast of int
+    }
+    if (!(v == v)) return To(0);
+    double lo = double(std::numeric_limits<To>::min()), hi = double(std::numeric_limits<To>::max());
+    double d = double(v);
+    if (d <= lo) return std::numeric_limits<To>::min();
+    if (d >= hi) return std::numeric_limits<To>::max();
+    return To(d);
+  } else {
+    return To(v);
+  }
+}
+
+template <typename To, typename From>
+void cast_typed(const TensorView& y, const TensorView& x, bool to_bool) {
+  const TensorView* v[2] = {&y, &x};
+  StridedIter<2> it(v);
+  it.run(kGrainCheap, [&](char** p, const int64_t* s, int64_t n) {
+    if (s[0] == int64_t(sizeof(To)) && s[1] == int64_t(sizeof(From))) {
+      To* __restrict o = reinterpret_cast<To*>(p[0]);
+      const From* u = reinterpret_cast<const From*>(p[1]);
+      if (to_bool) {
+        for (int64_t i = 0; i < n; ++i) o[i] = To(u[i] != From(0));
+      } else {
+        for (int64_t i = 0; i < n; ++i) o[i] = convert<To, From>(u[i]);
+      }
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        From u = *reinterpret_cast<const From*>(p[1] + i * s[1]);
+        *reinterpret_cast<To*>(p[0] + i * s[0]) = to_bool ? To(u != From(0)) : convert<To, From>(u);
+      }
+    }
+  });
+}
+
+template <typename To>
+void cast_from(const TensorView& y, const TensorView& x) {
+  bool to_bool = y.dtype == DType::Bool;
+  switch (x.dtype) {
+    case DType::F32: return cast_typed<To, float>(y, x, to_bool);
+    case DType::I32: return cast_typed<To, int32_t>(y, x, to_bool);
+    case DType::U8:
+    case DType::Bool: return cast_typed<To, uint8_t>(y, x, to_bool);
+  }
+}
+}  // namespace
+
+void where(const TensorView& y, const TensorView& c, const TensorView& a, const TensorView& b) {
+  switch (y.dtype) {
+    case DType::F32:
+    case DType::I32: return where_typed<int32_t>(y, c, a, b);  // bitwise move of 4 bytes
+    case DType::U8:
+    case DType::Bool: return where_typed<uint8_t>(y, c, a, b);
+  }
+}
+
+void cast(const TensorView& y, const TensorView& x) {
+  switch (y.dtype) {
+    case DType::F32: return cast_from<float>(y, x);
+    case DType::I32: return cast_from<int32_t>(y, x);
+    case DType::U8:
+    case DType::Bool: return cast_from<uint8_t>(y, x);
+  }
+}
+
+void fill(const TensorView& y, double value) {
+  const TensorView* v[1] = {&y};
+  StridedIter<1> it(v);
+  auto go = [&](auto val) {
+    using T = decltype(val);
+    it.run(kGrainCheap, [&](char** p, const int64_t* s, int64_t n) {
+      if (s[0] == int64_t(sizeof(T))) {
+        T* o = reinterpret_cast<T*>(p[0]);
+        for (int64_t i = 0; i < n; ++i) o[i] = val;
+      } else {
+        for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p[0] + i * s[0]) = val;
+      }
+    });
+  };
+  switch (y.dtype) {
+    case DType::F32: return go(float(value));
+    case DType::I32: return go(convert<int32_t, double>(value));
+    case DType::U8: return go(convert<uint8_t, double>(value));
+    case DType::Bool: return go(uint8_t(value != 0.0));
+  }
+}
+
+}  // namespace TF_ISA
+}  // namespace cpu
+}  // namespace tf

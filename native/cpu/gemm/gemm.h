@@ -1,0 +1,38 @@
+// The one GEMM entry point every kernel family uses (linear, matmul, conv, rnn).
+// Row-major. C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C, then the epilogue
+// (bias, activation). op(X) = X^T when trans_x. lda/ldb/ldc are row strides in elements
+// of the matrices as stored (A is [K,M] in memory when trans_a). With beta == 0, C is
+// write-only (it may hold garbage or NaN on entry).
+#pragma once
+#include <cstdint>
+
+#include "tensorforge/view.h"
+
+namespace tf {
+namespace cpu {
+
+// NOTE: codes shared with lib/ops/codes.ts (GemmAct).
+enum GemmAct : int32_t { kActNone = 0, kActRelu = 1 };
+enum GemmBias : int32_t { kBiasNone = 0, kBiasPerCol = 1 /* bias[N] */, kBiasPerRow = 2 /* bias[M] */ };
+
+struct GemmEpilogue {
+  const float* bias = nullptr;
+  int32_t bias_kind = kBiasNone;
+  int32_t act = kActNone;
+};
+
+TF_DECL_ALL(
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+           float* C, int64_t ldc, const GemmEpilogue* ep))
+
+// Batched: matrix i uses A + i*stride_a, B + i*stride_b, C + i*stride_c (a stride of 0
+// broadcasts that operand). The epilogue applies to every batch.
+TF_DECL_ALL(
+void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                   float alpha, const float* A, int64_t lda, int64_t stride_a,
+                   const float* B, int64_t ldb, int64_t stride_b, float beta,
+                   float* C, int64_t ldc, int64_t stride_c, const GemmEpilogue* ep))
+
+}  // namespace cpu
+}  // namespace tf

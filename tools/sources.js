@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Lists native sources for binding.gyp (`<!@(node tools/sources.js ...)`) and CMakeLists.txt,
+// so adding a kernel file needs no build-file edit.
+//   node tools/sources.js cpu <generic|avx2|avx512>  kernels compiled once per ISA:
+//        every native/cpu/**/*.cpp outside ref/, except files ending _<otherisa>.cpp
+//   node tools/sources.js addon                       runtime/, binding/ and cpu/ref/
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const isas = ['generic', 'avx2', 'avx512'];
+
+function walk(dir) {
+  const abs = path.join(root, dir);
+  if (!fs.existsSync(abs)) return [];
+  return fs.readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
+    const rel = path.posix.join(dir, e.name);
+    if (e.isDirectory()) return walk(rel);
+    return e.name.endsWith('.cpp') ? [rel] : [];
+  }).sort();
+}
+
+const [kind, isa] = process.argv.slice(2);
+let files;
+if (kind === 'cpu') {
+  if (!isas.includes(isa)) throw new Error(`sources.js: unknown ISA ${isa}`);
+  const others = isas.filter((i) => i !== isa);
+  files = walk('native/cpu').filter((f) => !f.startsWith('native/cpu/ref/') &&
+    !others.some((o) => f.endsWith(`_${o}.cpp`)));
+} else if (kind === 'addon') {
+  files = [...walk('native/runtime'), ...walk('native/binding'), ...walk('native/cpu/ref')];
+} else {
+  throw new Error('usage: sources.js cpu <isa> | addon');
+}
+process.stdout.write(files.join(cmakeMode() ? ';' : ' '));
+
+function cmakeMode() { return process.env.TF_SOURCES_CMAKE === '1'; }
