@@ -21,6 +21,9 @@ export { where } from './ops/elementwise';
 export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
 export { matmul, linear } from './ops/matmul';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
+export * as data from './data';
+export * as metrics from './metrics';
+export * as io from './io';
 
 export interface BackendInfo {
   /** The CPU kernel variant in use: 'avx512', 'avx2' or 'generic'. */
