@@ -48,6 +48,7 @@ describe('60 data', () => {
       assertThrows(() => data.gatherRows(tf.zeros([3, 2]), [0, 3]), RangeError, /gatherRows/, /index 3 at position 1 is out of range for 3 rows/);
       assertThrows(() => data.gatherRows(tf.zeros([3, 2]), [-1]), RangeError, /gatherRows/, /out of range/);
       assertThrows(() => data.gatherRows(tf.tensor(1), [0]), RangeError, /gatherRows/, /at least one dim/);
+      assertThrows(() => data.gatherRows(tf.zeros([3, 2]), tf.zeros([1, 1], { dtype: 'int32' })), RangeError, /indices must be 1-D/);
     });
   });
 
@@ -106,6 +107,14 @@ describe('60 data', () => {
       clearInterval(timer);
       assert.deepStrictEqual(got, sync);
       assert.ok(ticks > 0);
+    });
+
+    it('leaves no tensors behind but the batches it hands out', () => {
+      const l = new data.DataLoader(ds, { batchSize: 3, shuffle: true, seed: 2 });
+      const before = tf.memory().numTensors;
+      for (const b of l) for (const t of b) t.dispose();
+      tf.tidy(() => { for (const b of l) void b; });
+      assert.strictEqual(tf.memory().numTensors, before);
     });
 
     it('rejects bad options', () => {

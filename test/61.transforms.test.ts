@@ -121,6 +121,7 @@ describe('61 transforms', () => {
     assertThrows(() => new data.RandomRotation(10).apply(tf.zeros([1, 1, 4, 4], { dtype: 'int32' })), TypeError, /float32/);
     assertThrows(() => T.affine(tf.rand([2, 1, 4, 4]), tf.rand([3, 5])), RangeError, /affine/, /params/);
     assertThrows(() => T.crop(tf.rand([1, 1, 4, 4]), tf.tensor([[5, 0]], { dtype: 'int32' }), [4, 4], 0), RangeError, /randomCrop/, /outside the padded input/);
+    assertThrows(() => T.crop(tf.rand([1, 1, 4, 4]), tf.tensor([[0, 0]], { dtype: 'int32' }), [-1, 4]), RangeError, /crop/, /size/);
     assertThrows(() => T.flip(tf.rand([2, 1, 4, 4]), tf.tensor([1]), true), RangeError, /flip/);
     assertThrows(() => new data.Compose([{} as tf.data.Transform]), TypeError, /Compose/);
   });

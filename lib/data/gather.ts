@@ -1,6 +1,6 @@
 /** Row gather used to assemble batches and splits: one native copy per call. */
 import { native, args } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, tidy } from '../tensor';
 import { fmtShape, rangeError } from '../errors';
 import { checkTensor } from '../ops/util';
 import { tensor } from '../ops/creation';
@@ -12,20 +12,14 @@ import { tensor } from '../ops/creation';
 export function gatherRows(xIn: Tensor, indices: ArrayLike<number> | Tensor): Tensor {
   const x0 = checkTensor('gatherRows', xIn, 'input');
   if (x0.ndim === 0) throw rangeError('gatherRows', `input must have at least one dim, got shape ${fmtShape(x0.shape)}`);
-  const idx = indices instanceof Tensor ? indices.to('int32').contiguous()
-    : tensor(indices instanceof Int32Array ? indices : Int32Array.from(indices), { dtype: 'int32' });
-  if (idx.ndim !== 1) throw rangeError('gatherRows', `indices must be 1-D, got shape ${fmtShape(idx.shape)}`);
-  const x = x0.contiguous();
-  const out = Tensor.empty([idx.shape[0], ...x.shape.slice(1)], x.dtype);
-  try {
+  if (indices instanceof Tensor && indices.ndim !== 1) throw rangeError('gatherRows', `indices must be 1-D, got shape ${fmtShape(indices.shape)}`);
+  return tidy(() => {
+    const idx = indices instanceof Tensor ? indices.to('int32').contiguous()
+      : tensor(indices instanceof Int32Array ? indices : Int32Array.from(indices), { dtype: 'int32' });
+    const x = x0.contiguous();
+    const out = Tensor.empty([idx.shape[0], ...x.shape.slice(1)], x.dtype);
     args.reset().view(out).view(x).view(idx);
     native.gatherRows(out.handle('gatherRows'), x.handle('gatherRows'), idx.handle('gatherRows'));
-  } catch (e) {
-    out.dispose();
-    throw e;
-  } finally {
-    if (x !== x0) x.dispose();
-    if (idx !== indices) idx.dispose();
-  }
-  return out;
+    return out;
+  });
 }

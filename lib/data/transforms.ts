@@ -89,6 +89,11 @@ export function affine(x: Tensor, params: Tensor, fill = 0): Tensor {
 
 /** Crops [N, C, size[0], size[1]] at offsets (int32 [N, 2] {top, left}) of x padded by `padding`. */
 export function crop(x: Tensor, offsets: Tensor, size: [number, number], padding = 0, fill = 0): Tensor {
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((s) => Number.isInteger(s) && s >= 0)) {
+    throw rangeError('crop', `size must be [h, w] non-negative integers, got ${JSON.stringify(size)}`);
+  }
+  if (!Number.isInteger(padding) || padding < 0) throw rangeError('crop', `padding must be a non-negative integer, got ${padding}`);
+  if (!Number.isFinite(fill)) throw rangeError('crop', `fill must be finite, got ${fill}`);
   return onBatch('crop', x, (xb) => {
     const o = offsets.to('int32').contiguous();
     const y = Tensor.empty([xb.shape[0], xb.shape[1], size[0], size[1]], 'float32');
