@@ -20,6 +20,14 @@ function header(obj: unknown, pad = true): Buffer {
   return Buffer.concat([len, Buffer.from(json)]);
 }
 
+/** Length prefix + padded header from raw JSON text (for keys JSON.stringify cannot produce). */
+function rawHeader(json: string): Buffer {
+  const padded = json + ' '.repeat((8 - (json.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(padded.length));
+  return Buffer.concat([len, Buffer.from(padded)]);
+}
+
 function bits(t: Tensor): number[] {
   const d = t.dataSync();
   return Array.from(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
@@ -133,6 +141,7 @@ describe('70 io', () => {
       ['bad offsets', Buffer.concat([entry({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }), Buffer.alloc(4)]), /invalid data_offsets/],
       ['bad metadata', Buffer.concat([entry({ __metadata__: { a: 1 } })]), /__metadata__ value for "a" is not a string/],
       ['I64 out of range', (() => { const d = Buffer.alloc(8); d.writeBigInt64LE(2n ** 40n); return Buffer.concat([entry({ n: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }), d]); })(), /does not fit in int32/],
+      ['proto key', Buffer.concat([rawHeader('{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'), Buffer.alloc(4)]), /__proto__ is not allowed/],
       ['BOOL not 0/1', Buffer.concat([entry({ m: { dtype: 'BOOL', shape: [1], data_offsets: [0, 1] } }), Buffer.from([2])]), /must be 0 or 1/],
     ];
     for (const [what, bytes, re] of cases) {

@@ -31,7 +31,7 @@ function entries(op: string, sd: StateDict | Map<string, Tensor>): [string, Tens
   if (sd === null || typeof sd !== 'object') throw typeError(op, 'stateDict must be an object or Map of name -> Tensor');
   for (const [k, t] of list) {
     if (!(t instanceof Tensor)) throw typeError(op, `entry ${JSON.stringify(k)} is not a Tensor`);
-    if (k === '__metadata__') throw typeError(op, 'a tensor cannot be named __metadata__');
+    if (k === '__metadata__' || k === '__proto__') throw typeError(op, `a tensor cannot be named ${k}`);
   }
   return list;
 }
@@ -117,10 +117,12 @@ function parseHeader(json: Buffer, dataBytes: number, what: string): { entries: 
   const metadata: Metadata = {};
   const list: Entry[] = [];
   for (const [name, v] of Object.entries(obj as Record<string, unknown>)) {
+    if (name === '__proto__') throw bad(what, 'a tensor named __proto__ is not allowed');
     if (name === '__metadata__') {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad(what, '__metadata__ must be an object of strings');
       for (const [k, s] of Object.entries(v as Record<string, unknown>)) {
         if (typeof s !== 'string') throw bad(what, `__metadata__ value for ${JSON.stringify(k)} is not a string`);
+        if (k === '__proto__') throw bad(what, '__metadata__ key __proto__ is not allowed');
         metadata[k] = s;
       }
       continue;
