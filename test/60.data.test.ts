@@ -93,7 +93,7 @@ describe('60 data', () => {
       assert.deepStrictEqual(rowsOf(batches[1].v), [[2, 4], [3, 6]]);
       assert.deepStrictEqual(batches[2].k.toArray(), [4]);
       assert.strictEqual(batches[0].k.dtype, 'int32');
-      const t = new data.DataLoader(ds, { batchSize: 5, transform: ([xb, yb]) => [xb.mul(2), yb] });
+      const t = new data.DataLoader(ds, { batchSize: 5, transform: ([xb, yb]) => [xb.mul(2), yb] as [Tensor, Tensor] });
       assert.deepStrictEqual([...t][1][0].toArray(), [[10], [12], [14], [16], [18]]);
     });
 
@@ -107,6 +107,12 @@ describe('60 data', () => {
       clearInterval(timer);
       assert.deepStrictEqual(got, sync);
       assert.ok(ticks > 0);
+    });
+
+    it('types batches of a TensorDataset as tuples', () => {
+      const l = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 4 });
+      const pairs: [Tensor, Tensor][] = [...l];
+      assert.strictEqual(pairs.length, 3);
     });
 
     it('leaves no tensors behind but the batches it hands out', () => {
