@@ -1,0 +1,134 @@
+/**
+ * Matrix products on the packed native GEMM (native/cpu/gemm): matmul with PyTorch's rules
+ * (1-D, 2-D, batched with broadcast batch dims) and linear with the bias (and optionally
+ * relu) fused into the GEMM epilogue. Transposed views reach the kernel as transpose flags,
+ * without copies; gradients are matmuls on transposed views.
+ */
+import { native, args } from '../native';
+import { Tensor, contiguousCopy } from '../tensor';
+import { fmtShape, rangeError, typeError } from '../errors';
+import { record } from '../autograd/engine';
+import { isGradEnabled } from '../autograd/grad_mode';
+import { GemmAct, GemmBias } from './codes';
+import { broadcastShapes, checkTensor, expandedView } from './util';
+import { sumTo } from './reduce';
+import { where } from './elementwise';
+import './views';
+
+declare module '../tensor' {
+  interface Tensor {
+    /** Matrix product with PyTorch's matmul rules; see {@link matmul}. */
+    matmul(other: Tensor): Tensor;
+  }
+}
+
+function checkFloat(op: string, x: unknown, arg: string): Tensor {
+  const t = checkTensor(op, x, arg);
+  if (t.dtype !== 'float32') throw typeError(op, `${arg} must be float32, got ${t.dtype} (shape ${fmtShape(t.shape)})`);
+  return t;
+}
+
+// A GEMM operand needs unit stride in one of its last two dims; anything else is copied.
+function gemmOperand(t: Tensor): Tensor {
+  const n = t.ndim, rows = t.shape[n - 2], cols = t.shape[n - 1];
+  const ok = t.strides[n - 1] === 1 || cols <= 1 || t.strides[n - 2] === 1 || rows <= 1;
+  return ok ? t : contiguousCopy(t);
+}
+
+/**
+ * y[..., M, N] = act(a[..., M, K] @ b[..., K, N] + bias): the one native call. Batch dims
+ * broadcast; bias is [N] (PerCol) or [M] (PerRow). Records the backward when needed.
+ */
+function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: GemmBias, act: GemmAct): Tensor {
+  const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1], N = b.shape[b.ndim - 1];
+  if (b.shape[b.ndim - 2] !== K) {
+    throw rangeError(op, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${K} != ${b.shape[b.ndim - 2]})`);
+  }
+  if (a.device !== b.device || (bias && bias.device !== a.device)) {
+    throw typeError(op, `tensors are on different devices: ${a.device} and ${b.device}`);
+  }
+  const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = Tensor.empty([...batch, M, N]);
+  if (out.numel) {
+    const A = gemmOperand(a), B = gemmOperand(b);
+    args.reset().num(act).num(biasKind).view(out)
+      .view(expandedView(A, [...batch, M, K])).view(expandedView(B, [...batch, K, N]));
+    if (bias) args.view(bias);
+    if (bias) native.matmul(out.handle(op), A.handle(op), B.handle(op), bias.handle(op));
+    else native.matmul(out.handle(op), A.handle(op), B.handle(op));
+    if (A !== a) A.dispose();
+    if (B !== b) B.dispose();
+  }
+  if (isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {
+    const inputs = bias ? [a, b, bias] : [a, b];
+    record(op, out, inputs, (gOut) => {
+      const g = act === GemmAct.Relu ? where(out.gt(0), gOut, 0) : gOut;
+      const ga = a.requiresGrad ? sumTo(g.matmul(b.transpose(-1, -2)), a.shape) : null;
+      const gb = b.requiresGrad ? sumTo(a.transpose(-1, -2).matmul(g), b.shape) : null;
+      if (!bias) return [ga, gb];
+      const keep = biasKind === GemmBias.PerCol ? g.ndim - 1 : g.ndim - 2;
+      const dims = g.shape.map((_, i) => i).filter((i) => i !== keep);
+      return [ga, gb, bias.requiresGrad ? g.sum(dims) : null];
+    });
+  }
+  return out;
+}
+
+/**
+ * Matrix product with PyTorch's rules: 1-D x 1-D is a dot product (0-d result); a 1-D
+ * first argument is a row vector and a 1-D second argument a column vector (the added dim
+ * is removed again); otherwise the last two dims multiply and the batch dims broadcast.
+ * float32 only.
+ * @example
+ * const y = randn([8, 3, 4]).matmul(randn([4, 5]));  // [8, 3, 5]
+ */
+export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
+  const a = checkFloat('matmul', aIn, 'input'), b = checkFloat('matmul', bIn, 'other');
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw rangeError('matmul', `both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  if (a.ndim === 1 && b.ndim === 1) {
+    if (a.shape[0] !== b.shape[0]) {
+      throw rangeError('matmul', `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${a.shape[0]} != ${b.shape[0]})`);
+    }
+    return gemm('matmul', a.unsqueeze(0), b.unsqueeze(1), null, GemmBias.None, GemmAct.None).reshape([]);
+  }
+  if (a.ndim === 1) return gemm('matmul', a.unsqueeze(0), b, null, GemmBias.None, GemmAct.None).squeeze(-2);
+  if (b.ndim === 1) return gemm('matmul', a, b.unsqueeze(1), null, GemmBias.None, GemmAct.None).squeeze(-1);
+  return gemm('matmul', a, b, null, GemmBias.None, GemmAct.None);
+}
+
+export interface LinearOptions {
+  /** Fuse an activation into the GEMM epilogue (tensorforge extension). */
+  activation?: 'relu';
+}
+
+/**
+ * y = x @ weight^T + bias, as torch.nn.functional.linear: x [..., in], weight [out, in],
+ * bias [out]. The bias (and `activation: 'relu'`) is applied inside the GEMM while each
+ * output tile is in registers.
+ * @example
+ * const y = linear(randn([32, 784]), randn([256, 784]), zeros([256]), { activation: 'relu' });
+ */
+export function linear(xIn: Tensor, weightIn: Tensor, biasIn?: Tensor | null, opts: LinearOptions = {}): Tensor {
+  const x = checkFloat('linear', xIn, 'input'), w = checkFloat('linear', weightIn, 'weight');
+  const bias = biasIn == null ? null : checkFloat('linear', biasIn, 'bias');
+  if (x.ndim < 1) throw rangeError('linear', `input must have at least 1 dim, got shape ${fmtShape(x.shape)}`);
+  if (w.ndim !== 2 || w.shape[1] !== x.shape[x.ndim - 1]) {
+    throw rangeError('linear', `weight ${fmtShape(w.shape)} must be [out, ${x.shape[x.ndim - 1]}] for input ${fmtShape(x.shape)}`);
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== w.shape[0])) {
+    throw rangeError('linear', `bias ${fmtShape(bias.shape)} must be [${w.shape[0]}] for weight ${fmtShape(w.shape)}`);
+  }
+  if (opts.activation !== undefined && opts.activation !== 'relu') {
+    throw typeError('linear', `activation must be 'relu' or undefined, got ${String(opts.activation)}`);
+  }
+  const act = opts.activation === 'relu' ? GemmAct.Relu : GemmAct.None;
+  const inF = w.shape[1], outF = w.shape[0];
+  const lead = x.shape.slice(0, -1);
+  const x2 = x.ndim === 2 ? x : x.reshape([-1, inF]);
+  const y = gemm('linear', x2, w.transpose(0, 1), bias, bias ? GemmBias.PerCol : GemmBias.None, act);
+  return x.ndim === 2 ? y : y.reshape([...lead, outF]);
+}
+
+Tensor.prototype.matmul = function (this: Tensor, other: Tensor) { return matmul(this, other); };
