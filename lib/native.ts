@@ -6,8 +6,8 @@
  */
 import * as path from 'path';
 
-/** An opaque handle to native storage (an N-API External). */
-export interface NativeHandle { readonly __nativeHandle: unique symbol }
+/** A handle to native storage: slot + generation in one number (native/binding/instance.h). */
+export type NativeHandle = number & { readonly __brand: 'NativeHandle' };
 
 export interface NativeMemoryStats {
   storages: number;
@@ -58,7 +58,7 @@ export interface NativeAddon {
    * y[..., M, N] = a[..., M, K] @ b[..., K, N] (+ bias, then relu when act = 1); batch dims
    * broadcast by the caller (stride 0), y contiguous; a and b need unit stride in one of
    * their last two dims (transposed views pass without copies). biasKind: 0 none,
-   * 1 bias[N] per column, 2 bias[M] per row (codes of GemmBias/GemmAct in gemm.h).
+   * 1 bias[N] per column (the `hasBias` = 1 of the interim binding), 2 bias[M] per row (codes of GemmBias/GemmAct in gemm.h).
    */
   matmul(y: NativeHandle, a: NativeHandle, b: NativeHandle, bias?: NativeHandle): void;
 }

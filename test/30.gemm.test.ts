@@ -75,6 +75,8 @@ describe('gemm: matmul forward vs float64 reference', () => {
           assertClose(tf.linear(x, w, b, { activation: 'relu' }), ref.linear(xn, wn, bn, true), ...tol(I), 'relu');
           assertClose(tf.linear(x, w), ref.linear(xn, wn, null, false), ...tol(I), 'no bias');
         }
+        const x = tf.randn([9, 6]), w6 = tf.randn([5, 6]), strided = tf.randn([10]).slice(0, 0, 10, 2);
+        assertClose(tf.linear(x, w6, strided), ref.linear(toNd(x), toNd(w6), toNd(strided), false), ...tol(6), 'strided bias');
         const x3 = tf.randn([2, 3, 5]), w = tf.randn([4, 5]), b = tf.randn([4]);
         const y3 = tf.linear(x3, w, b);
         assert.deepStrictEqual(y3.shape, [2, 3, 4]);

@@ -8,7 +8,7 @@ import { native, args } from '../native';
 import { Tensor, contiguousCopy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
-import { isGradEnabled } from '../autograd/grad_mode';
+import { isGradEnabled, noGrad } from '../autograd/grad_mode';
 import { GemmAct, GemmBias } from './codes';
 import { broadcastShapes, checkTensor, expandedView } from './util';
 import { sumTo } from './reduce';
@@ -51,13 +51,13 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
   const out = Tensor.empty([...batch, M, N]);
   if (out.numel) {
     const A = gemmOperand(a), B = gemmOperand(b);
+    const C = bias && !bias.isContiguous() ? contiguousCopy(bias) : bias;
     args.reset().num(act).num(biasKind).view(out)
       .view(expandedView(A, [...batch, M, K])).view(expandedView(B, [...batch, K, N]));
-    if (bias) args.view(bias);
-    if (bias) native.matmul(out.handle(op), A.handle(op), B.handle(op), bias.handle(op));
+    if (C) args.view(C);
+    if (C) native.matmul(out.handle(op), A.handle(op), B.handle(op), C.handle(op));
     else native.matmul(out.handle(op), A.handle(op), B.handle(op));
-    if (A !== a) A.dispose();
-    if (B !== b) B.dispose();
+    for (const [tmp, orig] of [[A, a], [B, b], [C, bias]]) if (tmp && tmp !== orig) tmp.dispose();
   }
   if (isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {
     const inputs = bias ? [a, b, bias] : [a, b];
@@ -72,6 +72,14 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
     });
   }
   return out;
+}
+
+/**
+ * Raw GEMM without autograd: a [..., M, K] @ b [..., K, N] (+ bias [N]) (then relu), batch
+ * dims broadcast. For kernels that write their own backward (conv, rnn).
+ */
+export function gemmRaw(op: string, a: Tensor, b: Tensor, bias: Tensor | null = null, relu = false): Tensor {
+  return noGrad(() => gemm(op, a, b, bias, bias ? GemmBias.PerCol : GemmBias.None, relu ? GemmAct.Relu : GemmAct.None));
 }
 
 /**
