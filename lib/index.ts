@@ -18,8 +18,8 @@ export {
   bernoulli, manualSeed, type CreateOptions,
 } from './ops/creation';
 export { where } from './ops/elementwise';
+export { matmul, linear, type LinearOptions } from './ops/matmul';
 export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
-export { matmul, linear } from './ops/matmul';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
 
 export interface BackendInfo {

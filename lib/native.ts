@@ -53,7 +53,13 @@ export interface NativeAddon {
   setRngState(state: number[]): void;
   /** args: [op, nkept, view y, view x]; x is permuted so its last ndim-nkept dims are reduced. */
   reduce(y: NativeHandle, x: NativeHandle): void;
-  /** args: [act, hasBias, view y, view a, view b, (view bias)] */
+  /**
+   * args: [act, biasKind, view y, view a, view b, (view bias when biasKind != 0)].
+   * y[..., M, N] = a[..., M, K] @ b[..., K, N] (+ bias, then relu when act = 1); batch dims
+   * broadcast by the caller (stride 0), y contiguous; a and b need unit stride in one of
+   * their last two dims (transposed views pass without copies). biasKind: 0 none,
+   * 1 bias[N] per column (the `hasBias` = 1 of the interim binding), 2 bias[M] per row (codes of GemmBias/GemmAct in gemm.h).
+   */
   matmul(y: NativeHandle, a: NativeHandle, b: NativeHandle, bias?: NativeHandle): void;
 }
 
