@@ -53,6 +53,8 @@ export interface NativeAddon {
   setRngState(state: number[]): void;
   /** args: [op, nkept, view y, view x]; x is permuted so its last ndim-nkept dims are reduced. */
   reduce(y: NativeHandle, x: NativeHandle): void;
+  /** args: [act, hasBias, view y, view a, view b, (view bias)] */
+  matmul(y: NativeHandle, a: NativeHandle, b: NativeHandle, bias?: NativeHandle): void;
 
   // ---- convolution (native/binding/conv.cpp); each returns the ConvAlgo it ran ----
   /** args: [algo, strideH, strideW, padTop, padBottom, padLeft, padRight, dilH, dilW, groups,
