@@ -15,9 +15,14 @@ namespace tf {
 namespace cpu {
 namespace TF_ISA {
 
-using namespace ::tf::TF_ISA;  // simd.h: vf, vload, kVecWidth
+using namespace ::tf::TF_ISA;  // simd.h: vf, kVecWidth
 
 namespace {
+
+// NOTE: simd.h's memcpy-based vload compiles (GCC, -mavx2 with generic tuning) to two
+// 16-byte stores to the stack and a 32-byte reload, a store-forwarding stall on every
+// load; vf is declared aligned(4), so a plain dereference is a legal unaligned load.
+inline vf loadu(const float* p) { return *reinterpret_cast<const vf*>(p); }
 
 // NOTE: an im2col tile holds at most this many floats (1 MiB): it is written and then read
 // by the GEMM's packing while still in L2, and it bounds the thread-local buffer however
@@ -57,7 +62,7 @@ void valid_range(int64_t off, int64_t s, int64_t L, int64_t O, int64_t* lo, int6
 // in [lo, hi).
 template <typename F>
 void for_each_tile_row(const Conv2dParams& p, int64_t Cg, int64_t j0, int64_t T, F f) {
-  const int64_t j1 = j0 + T;
+  const int64_t j1 = j0 + T, oh_first = j0 / p.OW, oh_last = (j1 - 1) / p.OW;
   int64_t r = 0;
   for (int64_t c = 0; c < Cg; ++c)
     for (int64_t kh = 0; kh < p.KH; ++kh)
@@ -65,12 +70,13 @@ void for_each_tile_row(const Conv2dParams& p, int64_t Cg, int64_t j0, int64_t T,
         const int64_t off = kw * p.dil_w - p.pad_w;
         int64_t lo, hi;
         valid_range(off, p.stride_w, p.W, p.OW, &lo, &hi);
-        for (int64_t j = j0; j < j1;) {
-          const int64_t oh = j / p.OW, ow0 = j - oh * p.OW, ow1 = std::min(p.OW, ow0 + (j1 - j));
+        // NOTE: one division per tap row, not per output row: segments are short (OW).
+        for (int64_t oh = oh_first; oh <= oh_last; ++oh) {
+          const int64_t ow0 = oh == oh_first ? j0 - oh * p.OW : 0;
+          const int64_t ow1 = oh == oh_last ? j1 - oh * p.OW : p.OW;
           const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dil_h;
           const int64_t a = std::min(std::max(lo, ow0), ow1), b = std::max(std::min(hi, ow1), a);
-          f(r, c, ih, off, j - j0 - ow0, ow0, ow1, a, b);
-          j += ow1 - ow0;
+          f(r, c, ih, off, oh * p.OW - j0, ow0, ow1, a, b);
         }
       }
 }
@@ -80,15 +86,15 @@ void im2col_tile(float* col, const float* x, int64_t Cg, const Conv2dParams& p, 
   const int64_t sw = p.stride_w;
   for_each_tile_row(p, Cg, j0, T, [&](int64_t r, int64_t c, int64_t ih, int64_t off, int64_t base,
                                       int64_t ow0, int64_t ow1, int64_t a, int64_t b) {
-    float* d = col + r * T + base;  // d[ow], ow in [ow0, ow1)
+    float* __restrict d = col + r * T + base + ow0;  // d[ow - ow0], ow in [ow0, ow1)
     if (ih < 0 || ih >= p.H) a = b = ow1;
-    for (int64_t ow = ow0; ow < a; ++ow) d[ow] = 0.0f;
+    for (int64_t ow = ow0; ow < a; ++ow) d[ow - ow0] = 0.0f;
     if (a < b) {
       const float* xr = x + (c * p.H + ih) * p.W;
-      if (sw == 1) std::memcpy(d + a, xr + a + off, size_t(b - a) * sizeof(float));
-      else for (int64_t ow = a; ow < b; ++ow) d[ow] = xr[ow * sw + off];
+      if (sw == 1) for (int64_t ow = a; ow < b; ++ow) d[ow - ow0] = xr[ow + off];
+      else for (int64_t ow = a; ow < b; ++ow) d[ow - ow0] = xr[ow * sw + off];
     }
-    for (int64_t ow = b; ow < ow1; ++ow) d[ow] = 0.0f;
+    for (int64_t ow = b; ow < ow1; ++ow) d[ow - ow0] = 0.0f;
   });
 }
 
@@ -96,12 +102,12 @@ void im2col_tile(float* col, const float* x, int64_t Cg, const Conv2dParams& p, 
 void col2im_tile(float* dx, const float* col, int64_t Cg, const Conv2dParams& p, int64_t j0, int64_t T) {
   const int64_t sw = p.stride_w;
   for_each_tile_row(p, Cg, j0, T, [&](int64_t r, int64_t c, int64_t ih, int64_t off, int64_t base,
-                                      int64_t, int64_t, int64_t a, int64_t b) {
+                                      int64_t ow0, int64_t, int64_t a, int64_t b) {
     if (ih < 0 || ih >= p.H || a >= b) return;
-    const float* d = col + r * T + base;
-    float* xr = dx + (c * p.H + ih) * p.W;
-    if (sw == 1) for (int64_t ow = a; ow < b; ++ow) xr[ow + off] += d[ow];
-    else for (int64_t ow = a; ow < b; ++ow) xr[ow * sw + off] += d[ow];
+    const float* d = col + r * T + base + ow0;
+    float* __restrict xr = dx + (c * p.H + ih) * p.W;
+    if (sw == 1) for (int64_t ow = a; ow < b; ++ow) xr[ow + off] += d[ow - ow0];
+    else for (int64_t ow = a; ow < b; ++ow) xr[ow * sw + off] += d[ow - ow0];
   });
 }
 
@@ -114,30 +120,23 @@ float hsum(vf v) {
 float sum(const float* a, int64_t n) {
   vf s0 = {}, s1 = {};
   int64_t i = 0;
-  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += vload(a + i); s1 += vload(a + i + kVecWidth); }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += vload(a + i);
+  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += loadu(a + i); s1 += loadu(a + i + kVecWidth); }
+  for (; i + kVecWidth <= n; i += kVecWidth) s0 += loadu(a + i);
   float s = hsum(s0 + s1);
   for (; i < n; ++i) s += a[i];
   return s;
 }
 
-// sum of a[i] * b[i * sb]
-float dot(const float* a, const float* b, int64_t sb, int64_t n) {
-  if (sb != 1) {
-    float s = 0.0f;
-    for (int64_t i = 0; i < n; ++i) s += a[i] * b[i * sb];
-    return s;
-  }
-  vf s0 = {}, s1 = {};
+// Lane-wise partial sums of a[i] * b[i] (the caller sums the lanes once); the scalar
+// remainder is added to *tail. NOTE: returned by value so the accumulator stays in a register.
+vf dot_lanes(const float* a, const float* b, int64_t n, float* tail) {
+  vf acc = {};
   int64_t i = 0;
-  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) {
-    s0 += vload(a + i) * vload(b + i);
-    s1 += vload(a + i + kVecWidth) * vload(b + i + kVecWidth);
-  }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += vload(a + i) * vload(b + i);
-  float s = hsum(s0 + s1);
-  for (; i < n; ++i) s += a[i] * b[i];
-  return s;
+  for (; i + kVecWidth <= n; i += kVecWidth) acc += loadu(a + i) * loadu(b + i);
+  float t = 0.0f;
+  for (; i < n; ++i) t += a[i] * b[i];
+  *tail += t;
+  return acc;
 }
 
 // Per-kw valid output column ranges, shared by the depthwise kernels.
@@ -229,13 +228,17 @@ void depthwise_backward_weight(double* acc, const float* dy, const float* x, con
         for (int64_t kw = 0; kw < p.KW; ++kw) {
           const int64_t off = kw * p.dil_w - p.pad_w, l = lo[size_t(kw)], z = hi[size_t(kw)];
           if (l >= z) continue;
-          float s = 0.0f;
+          vf va = {};
+          float tail = 0.0f;
           for (int64_t oh = 0; oh < p.OH; ++oh) {
             const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dil_h;
             if (ih < 0 || ih >= p.H) continue;
-            s += dot(dyp + oh * p.OW + l, xc + ih * p.W + l * p.stride_w + off, p.stride_w, z - l);
+            const float* dyr = dyp + oh * p.OW;
+            const float* xr = xc + ih * p.W;
+            if (p.stride_w == 1) va += dot_lanes(dyr + l, xr + l + off, z - l, &tail);
+            else for (int64_t ow = l; ow < z; ++ow) tail += dyr[ow] * xr[ow * p.stride_w + off];
           }
-          a[kh * p.KW + kw] += double(s);
+          a[kh * p.KW + kw] += double(hsum(va)) + double(tail);
         }
     }
 }

@@ -13,9 +13,14 @@ namespace tf {
 namespace cpu {
 namespace TF_ISA {
 
-using namespace ::tf::TF_ISA;  // simd.h: vf, vload, kVecWidth
+using namespace ::tf::TF_ISA;  // simd.h: vf, kVecWidth
 
 namespace {
+
+// NOTE: simd.h's memcpy-based vload compiles (GCC, -mavx2 with generic tuning) to two
+// 16-byte stores to the stack and a 32-byte reload, a store-forwarding stall on every
+// load; vf is declared aligned(4), so a plain dereference is a legal unaligned load.
+inline vf loadu(const float* p) { return *reinterpret_cast<const vf*>(p); }
 
 float hsum(vf v) {
   float s = 0.0f;
@@ -27,8 +32,8 @@ float hsum(vf v) {
 float vsum(const float* a, int64_t n) {
   vf s0 = {}, s1 = {};
   int64_t i = 0;
-  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += vload(a + i); s1 += vload(a + i + kVecWidth); }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += vload(a + i);
+  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += loadu(a + i); s1 += loadu(a + i + kVecWidth); }
+  for (; i + kVecWidth <= n; i += kVecWidth) s0 += loadu(a + i);
   float s = hsum(s0 + s1);
   for (; i < n; ++i) s += a[i];
   return s;
@@ -40,10 +45,10 @@ float vdot_centered(const float* a, const float* x, float m, int64_t n) {
   vf s0 = {}, s1 = {};
   int64_t i = 0;
   for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) {
-    s0 += vload(a + i) * (vload(x + i) - mv);
-    s1 += vload(a + i + kVecWidth) * (vload(x + i + kVecWidth) - mv);
+    s0 += loadu(a + i) * (loadu(x + i) - mv);
+    s1 += loadu(a + i + kVecWidth) * (loadu(x + i + kVecWidth) - mv);
   }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += vload(a + i) * (vload(x + i) - mv);
+  for (; i + kVecWidth <= n; i += kVecWidth) s0 += loadu(a + i) * (loadu(x + i) - mv);
   float s = hsum(s0 + s1);
   for (; i < n; ++i) s += a[i] * (x[i] - m);
   return s;
