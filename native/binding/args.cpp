@@ -1,5 +1,7 @@
 #include "binding/args.h"
 
+#include <cstdio>
+
 namespace tf {
 
 std::vector<BindingEntry>& binding_registry() {
@@ -7,15 +9,24 @@ std::vector<BindingEntry>& binding_registry() {
   return reg;
 }
 
+Storage* lookup_storage(Instance& inst, double h) {
+  if (!(h >= 0) || h != std::floor(h) || h > 9007199254740991.0) return nullptr;
+  uint64_t v = uint64_t(h);
+  uint32_t slot = uint32_t(v & 0xffffffffu), gen = uint32_t(v >> 32);
+  if (slot >= inst.slots.size()) return nullptr;
+  Storage* s = &inst.slots[slot];
+  return s->gen == gen ? s : nullptr;
+}
+
 Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  if (i >= info.Length() || !info[i].IsExternal()) {
+  if (i >= info.Length() || !info[i].IsNumber()) {
     Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
                                          " is not a tensor storage handle")
         .ThrowAsJavaScriptException();
     return nullptr;
   }
-  Storage* s = info[i].As<Napi::External<Storage>>().Data();
-  if (!s || (!s->ptr && s->block_bytes != 0)) {
+  Storage* s = lookup_storage(instance(info.Env()), info[i].As<Napi::Number>().DoubleValue());
+  if (!s || !s->ptr) {
     Napi::Error::New(info.Env(), std::string(op) + ": tensor storage was already disposed")
         .ThrowAsJavaScriptException();
     return nullptr;
@@ -50,7 +61,7 @@ int64_t ArgReader::int64(int64_t lo, int64_t hi, const char* what) {
   if (!ok_) return 0;
   if (!std::isfinite(d) || d != std::floor(d) || d < double(lo) || d > double(hi)) {
     fail(std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " +
-         std::to_string(hi) + "], got " + std::to_string(d));
+         std::to_string(hi) + "], got " + fmt_num(d));
     return 0;
   }
   return int64_t(d);
@@ -85,6 +96,12 @@ TensorView ArgReader::view(size_t storage_arg, const char* what) {
          " beyond its storage of " + std::to_string(s->nbytes) + " bytes");
   }
   return v;
+}
+
+std::string fmt_num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
 }
 
 bool same_shape(const TensorView& a, const TensorView& b) {

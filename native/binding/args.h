@@ -19,7 +19,9 @@ namespace tf {
     return env.Undefined();                                  \
   } while (0)
 
+// The live storage for JS argument i (a handle number), or nullptr after throwing.
 Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op);
+Storage* lookup_storage(Instance& inst, double handle);
 
 class ArgReader {
  public:
@@ -52,6 +54,9 @@ struct BindingRegistrar {
   static Napi::Value binding_##name(const Napi::CallbackInfo& info);        \
   static ::tf::BindingRegistrar registrar_##name(#name, &binding_##name);   \
   static Napi::Value binding_##name(const Napi::CallbackInfo& info)
+
+// A number formatted the way JS prints it (99, 2.5, 1e+20), for error messages.
+std::string fmt_num(double v);
 
 // True if two views share storage memory.
 inline bool same_storage(const TensorView& a, const TensorView& b) { return a.data == b.data; }

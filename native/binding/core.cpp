@@ -9,17 +9,13 @@ namespace tf {
 
 namespace {
 
-void release_storage(Napi::Env env, Storage* s) {
-  if (s->ptr) {
-    s->alloc->release(s->ptr, s->block_bytes);
-    s->ptr = nullptr;
-    if (auto* inst = env.GetInstanceData<Instance>()) inst->live_storages.fetch_sub(1);
-  }
-}
-
-void finalize_storage(Napi::Env env, Storage* s) {
-  release_storage(env, s);
-  delete s;
+void release_storage(Instance& inst, uint32_t slot) {
+  Storage& s = inst.slots[slot];
+  inst.alloc->release(s.ptr, s.block_bytes);
+  s.ptr = nullptr;
+  s.gen = (s.gen + 1) & 0x1fffff;  // 21 bits: handle stays below 2^53
+  inst.free_slots.push_back(slot);
+  inst.live_storages -= 1;
 }
 
 // The shared metadata buffer; lib/native.ts calls this once at load.
@@ -42,27 +38,35 @@ TF_BINDING(alloc) {
   if (info.Length() < 1 || !info[0].IsNumber()) TF_THROW(env, TypeError, "alloc: nbytes must be a number");
   double n = info[0].As<Napi::Number>().DoubleValue();
   if (!(n >= 0) || n > double(int64_t(1) << 48) || n != std::floor(n))
-    TF_THROW(env, RangeError, "alloc: nbytes must be a non-negative integer, got " + std::to_string(n));
+    TF_THROW(env, RangeError, "alloc: nbytes must be a non-negative integer, got " + fmt_num(n));
   Instance& inst = instance(env);
-  auto* s = new Storage();
-  s->alloc = inst.alloc;
-  s->nbytes = size_t(n);
+  size_t block = 0;
   int64_t os_bytes = 0;
-  s->ptr = inst.alloc->allocate(s->nbytes, &s->block_bytes, &os_bytes);
-  if (!s->ptr) {
-    delete s;
-    TF_THROW(env, RangeError, "alloc: out of memory allocating " + std::to_string(int64_t(n)) + " bytes");
+  void* p = inst.alloc->allocate(size_t(n), &block, &os_bytes);
+  if (!p) TF_THROW(env, RangeError, "alloc: out of memory allocating " + std::to_string(int64_t(n)) + " bytes");
+  uint32_t slot;
+  if (!inst.free_slots.empty()) {
+    slot = inst.free_slots.back();
+    inst.free_slots.pop_back();
+  } else {
+    slot = uint32_t(inst.slots.size());
+    inst.slots.emplace_back();
   }
-  inst.live_storages.fetch_add(1);
+  Storage& s = inst.slots[slot];
+  s.ptr = p;
+  s.nbytes = size_t(n);
+  s.block_bytes = block;
+  inst.live_storages += 1;
   if (os_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, os_bytes);
-  return Napi::External<Storage>::New(env, s, finalize_storage);
+  return Napi::Number::New(env, double((uint64_t(s.gen) << 32) | slot));
 }
 
 // free(handle): returns the block to the cache now; later uses throw "disposed".
 TF_BINDING(free) {
   Storage* s = get_storage(info, 0, "dispose");
   if (!s) return info.Env().Undefined();
-  release_storage(info.Env(), s);
+  Instance& inst = instance(info.Env());
+  release_storage(inst, uint32_t(s - inst.slots.data()));
   return info.Env().Undefined();
 }
 
@@ -77,7 +81,7 @@ TF_BINDING(write) {
   auto arr = info[2].As<Napi::TypedArray>();
   size_t len = arr.ByteLength();
   if (!(off >= 0) || off != std::floor(off) || size_t(off) + len > s->nbytes)
-    TF_THROW(env, RangeError, "write: " + std::to_string(len) + " bytes at offset " + std::to_string(off) +
+    TF_THROW(env, RangeError, "write: " + std::to_string(len) + " bytes at offset " + std::to_string(int64_t(off)) +
                                   " exceed storage of " + std::to_string(s->nbytes) + " bytes");
   const uint8_t* src = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
   if (len) std::memcpy(static_cast<uint8_t*>(s->ptr) + size_t(off), src, len);
@@ -95,7 +99,7 @@ TF_BINDING(read) {
   auto arr = info[2].As<Napi::TypedArray>();
   size_t len = arr.ByteLength();
   if (!(off >= 0) || off != std::floor(off) || size_t(off) + len > s->nbytes)
-    TF_THROW(env, RangeError, "read: " + std::to_string(len) + " bytes at offset " + std::to_string(off) +
+    TF_THROW(env, RangeError, "read: " + std::to_string(len) + " bytes at offset " + std::to_string(int64_t(off)) +
                                   " exceed storage of " + std::to_string(s->nbytes) + " bytes");
   uint8_t* dst = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
   if (len) std::memcpy(dst, static_cast<const uint8_t*>(s->ptr) + size_t(off), len);
@@ -107,7 +111,7 @@ TF_BINDING(memoryStats) {
   Instance& inst = instance(env);
   AllocatorStats st = inst.alloc->stats();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("storages", double(inst.live_storages.load()));
+  o.Set("storages", double(inst.live_storages));
   o.Set("liveBytes", double(st.live_bytes));
   o.Set("cachedBytes", double(st.cached_bytes));
   o.Set("osAllocs", double(st.os_allocs));
@@ -140,7 +144,7 @@ TF_BINDING(setNumThreads) {
   if (info.Length() < 1 || !info[0].IsNumber()) TF_THROW(env, TypeError, "setNumThreads: n must be a number");
   double n = info[0].As<Napi::Number>().DoubleValue();
   if (!(n >= 1 && n <= 1024) || n != std::floor(n))
-    TF_THROW(env, RangeError, "setNumThreads: n must be an integer in [1, 1024], got " + std::to_string(n));
+    TF_THROW(env, RangeError, "setNumThreads: n must be an integer in [1, 1024], got " + fmt_num(n));
   Instance& inst = instance(env);
   if (int(n) != inst.pool->num_threads()) inst.pool = std::make_unique<ThreadPool>(int(n));
   return env.Undefined();
