@@ -20,6 +20,12 @@ export {
 export { where } from './ops/elementwise';
 export { matmul, linear, type LinearOptions } from './ops/matmul';
 export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
+export {
+  conv1d, conv2d, convTranspose2d, lastConvAlgorithms, type Conv2dOptions, type ConvTranspose2dOptions,
+  type ConvAlgorithm, type IntPair,
+} from './ops/conv';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool';
+export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from './ops/norm';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
 
 export interface BackendInfo {

@@ -61,6 +61,61 @@ export interface NativeAddon {
    * 1 bias[N] per column (the `hasBias` = 1 of the interim binding), 2 bias[M] per row (codes of GemmBias/GemmAct in gemm.h).
    */
   matmul(y: NativeHandle, a: NativeHandle, b: NativeHandle, bias?: NativeHandle): void;
+
+  // ---- convolution (native/binding/conv.cpp); each returns the ConvAlgo it ran ----
+  /** args: [algo, strideH, strideW, padTop, padBottom, padLeft, padRight, dilH, dilW, groups,
+   *  act, hasBias, view y, view x, view w, (view bias)] */
+  conv2dForward(y: NativeHandle, x: NativeHandle, w: NativeHandle, bias?: NativeHandle): number;
+  /** args: [algo, strideH, strideW, padTop, padBottom, padLeft, padRight, dilH, dilW, groups,
+   *  view dx, view dy, view w] */
+  conv2dBackwardInput(dx: NativeHandle, dy: NativeHandle, w: NativeHandle): number;
+  /** args: [algo, strideH, strideW, padTop, padBottom, padLeft, padRight, dilH, dilW, groups,
+   *  hasBias, view dw, view dy, view x, (view dbias)] */
+  conv2dBackwardWeight(dw: NativeHandle, dy: NativeHandle, x: NativeHandle, dbias?: NativeHandle): number;
+  /** args: [algo, strideH, strideW, padH, padW, outPadH, outPadW, dilH, dilW, groups, hasBias,
+   *  view y, view x, view w, (view bias)]; w: [Cin, Cout/groups, KH, KW] */
+  convTranspose2dForward(y: NativeHandle, x: NativeHandle, w: NativeHandle, bias?: NativeHandle): number;
+  /** args: [algo, strideH, strideW, padH, padW, outPadH, outPadW, dilH, dilW, groups,
+   *  view dx, view dy, view w] */
+  convTranspose2dBackwardInput(dx: NativeHandle, dy: NativeHandle, w: NativeHandle): number;
+  /** args: [algo, strideH, strideW, padH, padW, outPadH, outPadW, dilH, dilW, groups, hasBias,
+   *  view dw, view dy, view x, (view dbias)] */
+  convTranspose2dBackwardWeight(dw: NativeHandle, dy: NativeHandle, x: NativeHandle, dbias?: NativeHandle): number;
+
+  // ---- pooling (native/binding/pool.cpp) ----
+  /** args: [kH, kW, strideH, strideW, padH, padW, dilH, dilW, ceilMode, view y, view idx (int32), view x] */
+  maxPool2dForward(y: NativeHandle, idx: NativeHandle, x: NativeHandle): void;
+  /** args: [view dx, view dy, view idx] */
+  maxPool2dBackward(dx: NativeHandle, dy: NativeHandle, idx: NativeHandle): void;
+  /** args: [kH, kW, strideH, strideW, padH, padW, ceilMode, countIncludePad, divisorOverride (0 = none),
+   *  view y, view x] */
+  avgPool2dForward(y: NativeHandle, x: NativeHandle): void;
+  /** args: as avgPool2dForward with view dx, view dy */
+  avgPool2dBackward(dx: NativeHandle, dy: NativeHandle): void;
+  /** args: [view y, view x] (the output size is y's) */
+  adaptiveAvgPool2dForward(y: NativeHandle, x: NativeHandle): void;
+  /** args: [view dx, view dy] */
+  adaptiveAvgPool2dBackward(dx: NativeHandle, dy: NativeHandle): void;
+
+  // ---- normalization (native/binding/norm.cpp); absent optional slots are undefined ----
+  /** args: [training, momentum, eps, hasWeight, hasBias, hasRunningStats, view y, view saveMean,
+   *  view saveInvstd, view x, (view weight), (view bias), (view runningMean, view runningVar)] */
+  batchNormForward(y: NativeHandle, saveMean: NativeHandle, saveInvstd: NativeHandle, x: NativeHandle,
+    weight: NativeHandle | undefined, bias: NativeHandle | undefined,
+    runningMean: NativeHandle | undefined, runningVar: NativeHandle | undefined): void;
+  /** args: [training, hasDx, hasDweight, hasDbias, hasWeight, (view dx), (view dweight), (view dbias),
+   *  view dy, view x, view saveMean, view saveInvstd, (view weight)] */
+  batchNormBackward(dx: NativeHandle | undefined, dweight: NativeHandle | undefined, dbias: NativeHandle | undefined,
+    dy: NativeHandle, x: NativeHandle, saveMean: NativeHandle, saveInvstd: NativeHandle,
+    weight: NativeHandle | undefined): void;
+  /** args: [D, eps, hasWeight, hasBias, view y, view mean, view rstd, view x, (view weight), (view bias)] */
+  layerNormForward(y: NativeHandle, mean: NativeHandle, rstd: NativeHandle, x: NativeHandle,
+    weight: NativeHandle | undefined, bias: NativeHandle | undefined): void;
+  /** args: [D, hasDx, hasDweight, hasDbias, hasWeight, (view dx), (view dweight), (view dbias), view dy,
+   *  view x, view mean, view rstd, (view weight)] */
+  layerNormBackward(dx: NativeHandle | undefined, dweight: NativeHandle | undefined, dbias: NativeHandle | undefined,
+    dy: NativeHandle, x: NativeHandle, mean: NativeHandle, rstd: NativeHandle,
+    weight: NativeHandle | undefined): void;
 }
 
 /** Anything with storage + view metadata (a Tensor). */
