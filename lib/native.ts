@@ -64,10 +64,11 @@ export interface NativeAddon {
     x: NativeHandle, h0: NativeHandle, c0: NativeHandle | null, weightIh: NativeHandle,
     weightHh: NativeHandle, biasIh: NativeHandle | null, biasHh: NativeHandle | null): void;
   /**
-   * Gradients of rnnForward (written, not accumulated). args as rnnForward's. dc0/dcn/c0
-   * null unless LSTM; dbiasIh/dbiasHh null when hasBias is 0.
+   * Gradients of rnnForward (written, not accumulated). args: [mode, reverse, hasBias, impl,
+   * hasDx, then views as rnnForward's]. dx null when hasDx is 0; dc0/dcn/c0 null unless
+   * LSTM; dbiasIh/dbiasHh null when hasBias is 0.
    */
-  rnnBackward(dx: NativeHandle, dh0: NativeHandle, dc0: NativeHandle | null, dweightIh: NativeHandle,
+  rnnBackward(dx: NativeHandle | null, dh0: NativeHandle, dc0: NativeHandle | null, dweightIh: NativeHandle,
     dweightHh: NativeHandle, dbiasIh: NativeHandle | null, dbiasHh: NativeHandle | null,
     dy: NativeHandle, dhn: NativeHandle, dcn: NativeHandle | null, x: NativeHandle, h0: NativeHandle,
     c0: NativeHandle | null, weightIh: NativeHandle, weightHh: NativeHandle, y: NativeHandle,

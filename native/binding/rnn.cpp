@@ -79,13 +79,16 @@ struct RnnArgs {
     if (r.ok() && double(T) * double(B) * double(G * H) > double(int64_t(1) << 34))
       r.fail("sequence too large for the gate workspace");
   }
-  // Outputs must not share storage with any other argument.
+  // Outputs must not overlap any other argument (all views are contiguous float32, so a
+  // view covers exactly [offset, offset + numel) of its storage).
   void no_alias(std::initializer_list<const TensorView*> outs) {
     for (const TensorView* o : outs) {
       if (!r.ok() || o->ndim < 0 || o->numel() == 0) continue;
-      int same = 0;
-      for (const TensorView& v : all) same += v.numel() > 0 && v.data == o->data;
-      if (same > 1) r.fail("output tensors must not share storage with other arguments");
+      int overlaps = 0;
+      for (const TensorView& v : all)
+        overlaps += v.numel() > 0 && v.data == o->data && v.offset < o->offset + o->numel() &&
+                    o->offset < v.offset + v.numel();
+      if (overlaps > 1) r.fail("output tensors must not overlap other arguments");
     }
   }
 };
@@ -127,12 +130,12 @@ TF_BINDING(rnnForward) {
 
 // rnnBackward(dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, dy, dhn, dcn, x, h0, c0, w_ih, w_hh,
 //             y, reserve)
-// args: [mode, reverse, hasBias, impl, views of the non-null tensors in that order]
+// args: [mode, reverse, hasBias, impl, hasDx, views of the non-null tensors in that order]
 TF_BINDING(rnnBackward) {
   ArgReader r(info, "rnnBackward");
   RnnArgs a(r);
-  bool lstm = a.lstm(), bias = a.has_bias;
-  TensorView dx = a.read(0, "dx", true), dh0 = a.read(1, "dh0", true), dc0 = a.read(2, "dc0", lstm);
+  bool lstm = a.lstm(), bias = a.has_bias, has_dx = r.int64(0, 1, "hasDx") != 0;
+  TensorView dx = a.read(0, "dx", has_dx), dh0 = a.read(1, "dh0", true), dc0 = a.read(2, "dc0", lstm);
   TensorView dw_ih = a.read(3, "dweight_ih", true), dw_hh = a.read(4, "dweight_hh", true);
   TensorView db_ih = a.read(5, "dbias_ih", bias), db_hh = a.read(6, "dbias_hh", bias);
   TensorView dy = a.read(7, "dy", true), dhn = a.read(8, "dhn", true), dcn = a.read(9, "dcn", lstm);

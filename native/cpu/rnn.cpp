@@ -258,7 +258,7 @@ void rnn_backward(TF_RNN_BACKWARD_ARGS) {
   }
 
   // Whole-sequence GEMMs.
-  gemm(false, false, T * B, I, GH, dG, GH, w_ih, I, 0.0f, dx, I, nullptr);
+  if (dx) gemm(false, false, T * B, I, GH, dG, GH, w_ih, I, 0.0f, dx, I, nullptr);
   gemm(true, false, GH, I, T * B, dG, GH, x, I, 0.0f, dw_ih, I, nullptr);
   // dW_hh = sum_t dGh[t]^T h'(t): the first step's h' is h0, the others' are y rows.
   const int64_t t0 = reverse ? T - 1 : 0;

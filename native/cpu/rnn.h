@@ -42,7 +42,7 @@ inline int64_t rnn_reserve_width(int32_t mode, int64_t H) {
 
 // Gradients are written, not accumulated. dy/dhn/dcn are the gradients of y/hn/cn.
 #define TF_RNN_BACKWARD_ARGS                                                                 \
-  float *dx,                 /* [T, B, I] */                                                 \
+  float *dx,                 /* [T, B, I], or null when not needed */                       \
       float *dh0,            /* [B, H] */                                                    \
       float *dc0,            /* [B, H] (LSTM; else null) */                                  \
       float *dw_ih,          /* [G*H, I] */                                                  \

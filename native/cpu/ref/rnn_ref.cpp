@@ -157,7 +157,7 @@ void rnn_backward(TF_RNN_BACKWARD_ARGS) {
         for (int64_t i = 0; i < I; ++i) gdw_ih[size_t(k * I + i)] += dgi[size_t(k)] * x[(t * B + b) * I + i];
         for (int64_t j = 0; j < H; ++j) gdw_hh[size_t(k * H + j)] += dgh[size_t(k)] * hp[j];
       }
-      for (int64_t i = 0; i < I; ++i) {
+      for (int64_t i = 0; dx && i < I; ++i) {
         double a = 0;
         for (int64_t k = 0; k < GH; ++k) a += dgi[size_t(k)] * w_ih[k * I + i];
         dx[(t * B + b) * I + i] = float(a);
