@@ -138,8 +138,6 @@ function recurrent(op: string, mode: RnnMode, xIn: Tensor, h0In: Tensor | null, 
   if (lstm) {
     c0 = c0In == null ? zeros([B, H]) : checkFloat(op, c0In, 'c0');
     expectShape(op, c0, 'c0', [B, H], `batch ${B}, hidden ${H}`);
-  } else if (c0In != null) {
-    throw typeError(op, 'c0 is only for LSTM');
   }
 
   // Kernel operands: contiguous (copies stay in the graph, so gradients reach the originals).
