@@ -6,6 +6,7 @@
  * x.mul(x).sum().backward();  // x.grad == 2x
  */
 import './ops/methods';
+import './ops/matmul';
 import { native } from './native';
 
 export { Tensor, tidy, keep, memory, emptyCache, type MemoryInfo, type Device, type NestedArray } from './tensor';
@@ -18,6 +19,7 @@ export {
 } from './ops/creation';
 export { where } from './ops/elementwise';
 export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
+export { matmul, linear } from './ops/matmul';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
 export {
   rnnLayer, lstmLayer, gruLayer, type RnnLayerParams, type RnnLayerOptions, type RnnLayerResult, type LstmLayerResult,

@@ -6,8 +6,8 @@
  */
 import * as path from 'path';
 
-/** An opaque handle to native storage (an N-API External). */
-export interface NativeHandle { readonly __nativeHandle: unique symbol }
+/** A handle to native storage: slot + generation in one number (native/binding/instance.h). */
+export type NativeHandle = number & { readonly __brand: 'NativeHandle' };
 
 export interface NativeMemoryStats {
   storages: number;
@@ -73,6 +73,8 @@ export interface NativeAddon {
     dy: NativeHandle, dhn: NativeHandle, dcn: NativeHandle | null, x: NativeHandle, h0: NativeHandle,
     c0: NativeHandle | null, weightIh: NativeHandle, weightHh: NativeHandle, y: NativeHandle,
     reserve: NativeHandle): void;
+  /** args: [act, hasBias, view y, view a, view b, (view bias)] */
+  matmul(y: NativeHandle, a: NativeHandle, b: NativeHandle, bias?: NativeHandle): void;
 }
 
 /** Anything with storage + view metadata (a Tensor). */

@@ -98,3 +98,31 @@ describe('autograd engine', () => {
     assert.throws(() => x.mul(2).backward(), /one-element outputs/);
   });
 });
+
+describe('matmul and linear', () => {
+  const ref = (a: number[][], b: number[][]): number[][] => a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+  it('2-D, batched with broadcasting, 1-D operands and transposed views match the reference', () => {
+    for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [17, 33, 9], [64, 64, 64]]) {
+      const a = tf.randn([m, k]), b = tf.randn([k, n]);
+      assertClose(a.matmul(b), { shape: [m, n], data: Float64Array.from(ref(a.toArray() as number[][], b.toArray() as number[][]).flat()) }, 1e-4, 1e-4);
+      const bt = tf.randn([n, k]).t();
+      assertClose(a.matmul(bt), { shape: [m, n], data: Float64Array.from(ref(a.toArray() as number[][], bt.toArray() as number[][]).flat()) }, 1e-4, 1e-4);
+    }
+    const A = tf.randn([2, 1, 3, 4]), B = tf.randn([5, 4, 2]);
+    const C = A.matmul(B);
+    assert.deepStrictEqual(C.shape, [2, 5, 3, 2]);
+    const c11 = C.slice(0, 1, 2).slice(1, 3, 4).reshape([3, 2]);
+    const want = ref(A.slice(0, 1, 2).reshape([3, 4]).toArray() as number[][], B.slice(0, 3, 4).reshape([4, 2]).toArray() as number[][]);
+    assertClose(c11, { shape: [3, 2], data: Float64Array.from(want.flat()) }, 1e-4, 1e-4);
+    assert.deepStrictEqual(tf.randn([4]).matmul(tf.randn([4, 3])).shape, [3]);
+    assert.deepStrictEqual(tf.randn([4]).matmul(tf.randn([4])).shape, []);
+    assert.deepStrictEqual(tf.randn([0, 3]).matmul(tf.randn([3, 2])).shape, [0, 2]);
+    assert.deepStrictEqual(tf.randn([2, 0]).matmul(tf.randn([0, 2])).toArray(), [[0, 0], [0, 0]]);
+  });
+  it('gradients of matmul (batched, broadcast) and linear', () => {
+    gradcheck((a, b) => a.matmul(b), [tf.randn([2, 3, 4]), tf.randn([4, 5])]);
+    gradcheck((a, b) => a.matmul(b.t()), [tf.randn([3, 4]), tf.randn([2, 4])]);
+    gradcheck((x, w, b) => tf.linear(x, w, b), [tf.randn([5, 3]), tf.randn([4, 3]), tf.randn([4])]);
+    gradcheck((x, w) => tf.linear(x, w), [tf.randn([2, 2, 3]), tf.randn([4, 3])]);
+  });
+});
