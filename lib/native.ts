@@ -54,6 +54,26 @@ export interface NativeAddon {
   /** args: [op, nkept, view y, view x]; x is permuted so its last ndim-nkept dims are reduced. */
   reduce(y: NativeHandle, x: NativeHandle): void;
   /**
+   * One recurrent layer, one direction (native/cpu/rnn.h). args: [mode (0 rnnTanh, 1 rnnRelu,
+   * 2 lstm, 3 gru), reverse, hasBias, impl (0 fast, 1 naive reference), then the views of
+   * the non-null tensors in argument order]. cn/c0 are null unless LSTM; biases null when
+   * hasBias is 0. Shapes: y [T,B,H], hn/cn/h0/c0 [B,H], reserve [T,B,S] (S = 5H LSTM, 4H GRU,
+   * 0 RNN), x [T,B,I], weightIh [G*H,I], weightHh [G*H,H], biases [G*H].
+   */
+  rnnForward(y: NativeHandle, hn: NativeHandle, cn: NativeHandle | null, reserve: NativeHandle,
+    x: NativeHandle, h0: NativeHandle, c0: NativeHandle | null, weightIh: NativeHandle,
+    weightHh: NativeHandle, biasIh: NativeHandle | null, biasHh: NativeHandle | null): void;
+  /**
+   * Gradients of rnnForward (written, not accumulated). args: [mode, reverse, hasBias, impl,
+   * hasDx, then views as rnnForward's]. dx null when hasDx is 0; dc0/dcn/c0 null unless
+   * LSTM; dbiasIh/dbiasHh null when hasBias is 0.
+   */
+  rnnBackward(dx: NativeHandle | null, dh0: NativeHandle, dc0: NativeHandle | null, dweightIh: NativeHandle,
+    dweightHh: NativeHandle, dbiasIh: NativeHandle | null, dbiasHh: NativeHandle | null,
+    dy: NativeHandle, dhn: NativeHandle, dcn: NativeHandle | null, x: NativeHandle, h0: NativeHandle,
+    c0: NativeHandle | null, weightIh: NativeHandle, weightHh: NativeHandle, y: NativeHandle,
+    reserve: NativeHandle): void;
+  /**
    * args: [act, biasKind, view y, view a, view b, (view bias when biasKind != 0)].
    * y[..., M, N] = a[..., M, K] @ b[..., K, N] (+ bias, then relu when act = 1); batch dims
    * broadcast by the caller (stride 0), y contiguous; a and b need unit stride in one of
