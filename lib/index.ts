@@ -7,6 +7,9 @@
  */
 import './ops/methods';
 import './ops/matmul';
+import './ops/softmax';
+import './ops/index';
+import './ops/join';
 import { native } from './native';
 
 export { Tensor, tidy, keep, memory, emptyCache, type MemoryInfo, type Device, type NestedArray } from './tensor';
@@ -21,6 +24,9 @@ export { where } from './ops/elementwise';
 export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
 export { matmul, linear } from './ops/matmul';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
+export { softmax, logSoftmax } from './ops/softmax';
+export { gather, indexSelect, scatterAdd } from './ops/index';
+export { cat, concat, stack, split, chunk } from './ops/join';
 
 export interface BackendInfo {
   /** The CPU kernel variant in use: 'avx512', 'avx2' or 'generic'. */
