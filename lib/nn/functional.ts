@@ -127,8 +127,9 @@ export function nllLoss(inputIn: Tensor, targetIn: Tensor, opts: ReductionOption
   const C = input.shape[1];
   const want = [input.shape[0], ...input.shape.slice(2)];
   if (!sameShape(target.shape, want)) throw rangeError(op, `target ${fmtShape(target.shape)} does not match input ${fmtShape(input.shape)} (expected ${fmtShape(want)})`);
-  const weight = checkWeight(op, 'weight', opts.weight, [C]);
-  if (weight && !sameShape(weight.shape, [C])) throw rangeError(op, `weight must have shape [${C}], got ${fmtShape(weight.shape)}`);
+  const weight = opts.weight ? checkTensor(op, opts.weight, 'weight') : null;
+  if (weight && weight.dtype !== 'float32') throw typeError(op, `weight must be float32, got ${weight.dtype}`);
+  if (weight && !sameShape(weight.shape, [C])) throw rangeError(op, `weight must have shape [${C}] (one per class), got ${fmtShape(weight.shape)}`);
   checkIndices(op, 'target', target, C, ignoreIndex);
   const keep = target.ne(ignoreIndex);
   const safe = where(keep, target, 0);
