@@ -141,6 +141,11 @@ describe('crossEntropy (fused softmax + cross-entropy) vs float64 reference', ()
       gradcheck((x) => crossEntropy(x, t, opts), [tf.randn(shape)]);
     }
   });
+  it('gradcheck through probability targets (logits and target both require grad)', () => {
+    gradcheck((x, t) => crossEntropy(x, t), [tf.randn([3, 4]), probTargets([3, 4])]);
+    gradcheck((x, t) => crossEntropy(x, t, { weight: tf.tensor([1, 2, 0.5]), labelSmoothing: 0.2, reduction: 'none' }), [tf.randn([2, 3, 2]), probTargets([2, 3, 2])]);
+    gradcheck((t) => crossEntropy(tf.tensor([[1, -1, 0.5]]), t, { reduction: 'sum' }), [probTargets([1, 3])]);
+  });
   it('rejects bad targets, shapes, options and dtypes (naming op, argument and shapes)', () => {
     const x = tf.randn([3, 4]);
     assertThrows(() => crossEntropy(x, tf.tensor([0, 1, 4], { dtype: 'int32' })), RangeError, /crossEntropy: target 4 at position 2 is out of range for 4 classes/);

@@ -143,6 +143,7 @@ describe('loss argument errors', () => {
     assertThrows(() => F.nllLoss(x, int([0, 3])), RangeError, /nllLoss: target 3 at position 1 is out of range for size 3/);
     assertThrows(() => F.nllLoss(x, int([0, 1, 2])), RangeError, /nllLoss: target \[3\] does not match input \[2, 3\] \(expected \[2\]\)/);
     assertThrows(() => F.nllLoss(x, int([0, 1]), { weight: tf.ones([2]) }), RangeError, /nllLoss: weight must have shape \[3\] \(one per class\), got \[2\]/);
+    assertThrows(() => F.nllLoss(x, int([0, 1]), { ignoreIndex: 2 ** 40 }), TypeError, /nllLoss: ignoreIndex must be an int32 integer/);
     assertThrows(() => F.dropout(x, 1.5), RangeError, /dropout: p must be in \[0, 1\], got 1.5/);
     assertThrows(() => F.dropout(tf.ones([2], { dtype: 'int32' }), 0.5), TypeError, /dropout: input must be float32, got int32/);
     assertThrows(() => F.mseLoss(x, null as unknown as Tensor), TypeError, /mseLoss: target must be a Tensor, got null/);

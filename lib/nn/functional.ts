@@ -115,7 +115,7 @@ export function nllLoss(inputIn: Tensor, targetIn: Tensor, opts: ReductionOption
   const input = checkTensor(op, inputIn, 'input'), target = checkTensor(op, targetIn, 'target');
   const reduction = checkReduction(op, checkOpts(op, opts).reduction);
   const ignoreIndex = opts.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignoreIndex)) throw typeError(op, `ignoreIndex must be an integer, got ${ignoreIndex}`);
+  if (!Number.isInteger(ignoreIndex) || Math.abs(ignoreIndex) > 2 ** 31 - 1) throw typeError(op, `ignoreIndex must be an int32 integer, got ${ignoreIndex}`);
   if (input.dtype !== 'float32') throw typeError(op, `input must be float32 log-probabilities, got ${input.dtype}`);
   if (target.dtype !== 'int32') throw typeError(op, `target must be int32 class indices, got ${target.dtype} (shape ${fmtShape(target.shape)})`);
   if (input.ndim === 0) throw rangeError(op, 'input must be [C] or [N, C, ...], got a 0-d tensor');

@@ -79,7 +79,8 @@ export interface CrossEntropyOptions {
 /**
  * Cross-entropy between softmax(input) over dim 1 and the target, like
  * torch.nn.functional.cross_entropy: input [N, C] or [N, C, d...] (or [C]); target int32
- * class indices [N, d...] or float32 probabilities shaped like input. One fused kernel.
+ * class indices [N, d...] or float32 probabilities shaped like input (differentiable too).
+ * One fused kernel for the forward and for the gradient of the logits.
  * @example crossEntropy(randn([8, 10]), randint(0, 10, [8]))  // scalar loss
  */
 export function crossEntropy(inputIn: Tensor, targetIn: Tensor, opts: CrossEntropyOptions = {}): Tensor {
@@ -121,14 +122,27 @@ export function crossEntropy(inputIn: Tensor, targetIn: Tensor, opts: CrossEntro
   head().view(out).view(lse).view(logits).view(tgt);
   if (w) args.view(w);
   const wsum = native.crossEntropy(out.handle(op), lse.handle(op), logits.handle(op), tgt.handle(op), w ? w.handle(op) : undefined);
-  if (isGradEnabled() && input.requiresGrad) {
-    record(op, out, [input], (g) => {
+  const soft = probs && target.requiresGrad;
+  if (isGradEnabled() && (input.requiresGrad || soft)) {
+    const scale = reduction === 'mean' ? 1 / wsum : 1;
+    record(op, out, probs ? [input, target] : [input], (g) => {
       const gc = contig(g);
-      const dlogits = Tensor.empty(input.shape, 'float32');
-      head().num(reduction === 'mean' ? 1 / wsum : 1).view(dlogits).view(gc).view(logits).view(lse).view(tgt);
-      if (w) args.view(w);
-      native.crossEntropyBackward(dlogits.handle(op), gc.handle(op), logits.handle(op), lse.handle(op), tgt.handle(op), w ? w.handle(op) : undefined);
-      return [dlogits];
+      let dlogits: Tensor | null = null, dtarget: Tensor | null = null;
+      if (input.requiresGrad) {
+        dlogits = Tensor.empty(input.shape, 'float32');
+        head().num(scale).view(dlogits).view(gc).view(logits).view(lse).view(tgt);
+        if (w) args.view(w);
+        native.crossEntropyBackward(dlogits.handle(op), gc.handle(op), logits.handle(op), lse.handle(op), tgt.handle(op), w ? w.handle(op) : undefined);
+      }
+      if (soft) {
+        // d loss / d target[n, c] = -g[n] * scale * (1 - smoothing) * weight[c] * logSoftmax(logits)[n, c]
+        const ones = input.shape.slice(2).map(() => 1);
+        const logp = logits.sub(lse.reshape([input.shape[0], 1, ...input.shape.slice(2)]));
+        const gn = reduction === 'none' ? gc.reshape([input.shape[0], 1, ...input.shape.slice(2)]) : gc;
+        dtarget = logp.mul(gn).mul(-scale * (1 - smoothing));
+        if (w) dtarget = dtarget.mul(w.reshape([1, C, ...ones]));
+      }
+      return [dlogits, dtarget];
     });
   } else {
     lse.dispose();
