@@ -125,6 +125,22 @@ describe('crossEntropy (fused softmax + cross-entropy) vs float64 reference', ()
     const m = crossEntropy(tf.zeros([2, 2]), tf.tensor([0, 1], { dtype: 'int32' }), { weight: tf.tensor([1, 3]) });
     assert.ok(Math.abs(m.item() - Math.LN2) < 1e-6, `got ${m.item()}`);
   });
+  it('gives bit-identical losses and gradients with 1 and 2 threads (fixed-order reduction)', () => {
+    const x = tf.randn([3000, 37]), y = tf.randint(0, 37, [3000]);
+    const run = (): [number[], number[]] => {
+      const xg = x.detach().clone().requiresGrad_();
+      const l = crossEntropy(xg, y, { labelSmoothing: 0.1 });
+      l.backward();
+      return [Array.from(l.dataSync()), Array.from(xg.grad!.dataSync())];
+    };
+    const threads = tf.backendInfo().threads;
+    try {
+      tf.setNumThreads(1);
+      const one = run();
+      tf.setNumThreads(2);
+      assert.deepStrictEqual(run(), one);
+    } finally { tf.setNumThreads(threads); }
+  });
   it('mean over only ignored targets is NaN, as in PyTorch', () => {
     const l = crossEntropy(tf.randn([3, 4]), tf.tensor([-100, -100, -100], { dtype: 'int32' }));
     assert.ok(Number.isNaN(l.item()));

@@ -91,6 +91,22 @@ describe('gather / scatterAdd / indexSelect vs float64 reference', () => {
     gradcheck((w) => embedding(int([[1, 3], [3, 0]]), w), [tf.randn([5, 3])]);
   });
 
+  it('scatterAdd and indexSelect backward accumulate duplicates identically with 1 and 2 threads', () => {
+    const src = tf.randn([64, 5000]), i = idx(3, [64, 5000]);
+    const w = tf.randn([50, 700]), j = idx(50, [4000]), g = tf.randn([4000, 700]);
+    const run = (): number[][] => {
+      const wg = w.detach().clone().requiresGrad_();
+      wg.indexSelect(0, j).backward(g);
+      return [Array.from(tf.zeros([64, 3]).scatterAdd(1, i, src).dataSync()), Array.from(wg.grad!.dataSync())];
+    };
+    const threads = tf.backendInfo().threads;
+    try {
+      tf.setNumThreads(1);
+      const one = run();
+      tf.setNumThreads(2);
+      assert.deepStrictEqual(run(), one);
+    } finally { tf.setNumThreads(threads); }
+  });
   it('embedding looks up rows for any index shape', () => {
     const w = tf.randn([10, 4]);
     const i = idx(10, [2, 3]);
