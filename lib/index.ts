@@ -7,6 +7,9 @@
  */
 import './ops/methods';
 import './ops/matmul';
+import './ops/softmax';
+import './ops/index';
+import './ops/join';
 import { native } from './native';
 
 export { Tensor, tidy, keep, memory, emptyCache, type MemoryInfo, type Device, type NestedArray } from './tensor';
@@ -30,6 +33,9 @@ export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, f
 export {
   rnnLayer, lstmLayer, gruLayer, type RnnLayerParams, type RnnLayerOptions, type RnnLayerResult, type LstmLayerResult,
 } from './ops/rnn';
+export { softmax, logSoftmax } from './ops/softmax';
+export { gather, indexSelect, scatterAdd } from './ops/index';
+export { cat, concat, stack, split, chunk } from './ops/join';
 
 export interface BackendInfo {
   /** The CPU kernel variant in use: 'avx512', 'avx2' or 'generic'. */

@@ -136,6 +136,27 @@ export interface NativeAddon {
   layerNormBackward(dx: NativeHandle | undefined, dweight: NativeHandle | undefined, dbias: NativeHandle | undefined,
     dy: NativeHandle, x: NativeHandle, mean: NativeHandle, rstd: NativeHandle,
     weight: NativeHandle | undefined): void;
+  /** args: [log, dim, view y, view x]; contiguous float32 */
+  softmax(y: NativeHandle, x: NativeHandle): void;
+  /** args: [log, dim, view dx, view dy, view y] */
+  softmaxBackward(dx: NativeHandle, dy: NativeHandle, y: NativeHandle): void;
+  /** args: [reduction, ignoreIndex, smoothing, isProbs, hasWeight, view out, view lse, view logits,
+   * view target, (view weight)]; returns the mean's denominator. */
+  crossEntropy(out: NativeHandle, lse: NativeHandle, logits: NativeHandle, target: NativeHandle, weight?: NativeHandle): number;
+  /** args: [reduction, ignoreIndex, smoothing, isProbs, hasWeight, scale, view dlogits, view dloss,
+   * view logits, view lse, view target, (view weight)] */
+  crossEntropyBackward(dlogits: NativeHandle, dloss: NativeHandle, logits: NativeHandle, lse: NativeHandle,
+    target: NativeHandle, weight?: NativeHandle): void;
+  /** args: [dim, view y, view x, view index] */
+  gather(y: NativeHandle, x: NativeHandle, index: NativeHandle): void;
+  /** args: [dim, view y, view index, view src]; y += src scattered along dim, in place */
+  scatterAdd(y: NativeHandle, index: NativeHandle, src: NativeHandle): void;
+  /** args: [dim, view y, view x, view index]; contiguous, index 1-D */
+  indexSelect(y: NativeHandle, x: NativeHandle, index: NativeHandle): void;
+  /** args: [dim, view dx, view dy, view index]; dx += index-add of dy */
+  indexSelectBackward(dx: NativeHandle, dy: NativeHandle, index: NativeHandle): void;
+  /** args: [limit, allowed, view index]; the first index outside [0, limit) other than `allowed` */
+  indexCheck(index: NativeHandle): { position: number; value: number } | null;
 }
 
 /** Anything with storage + view metadata (a Tensor). */
