@@ -20,6 +20,8 @@ export {
 export { where } from './ops/elementwise';
 export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
 export { matmul, linear } from './ops/matmul';
+export * as nn from './nn';
+export * as optim from './optim';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
 
 export interface BackendInfo {
