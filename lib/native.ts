@@ -6,8 +6,8 @@
  */
 import * as path from 'path';
 
-/** An opaque handle to native storage (an N-API External). */
-export interface NativeHandle { readonly __nativeHandle: unique symbol }
+/** A handle to native storage: slot + generation in one number (native/binding/instance.h). */
+export type NativeHandle = number & { readonly __brand: 'NativeHandle' };
 
 export interface NativeMemoryStats {
   storages: number;

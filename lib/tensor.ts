@@ -16,7 +16,7 @@ export class Storage {
   constructor(public handle: NativeHandle | null, readonly nbytes: number) {}
   retain(): void { this.refs++; }
   release(): void {
-    if (--this.refs === 0 && this.handle) {
+    if (--this.refs === 0 && this.handle !== null) {
       native.free(this.handle);
       this.handle = null;
       liveBytes -= this.nbytes;
@@ -117,7 +117,7 @@ export class Tensor {
 
   /** @internal the native handle, throwing if this tensor was disposed. */
   handle(op: string): NativeHandle {
-    if (this.disposedFlag || !this.storage.handle) {
+    if (this.disposedFlag || this.storage.handle === null) {
       throw new Error(`${op}: tensor ${fmtShape(this.shape)} ${this.dtype} was disposed`);
     }
     return this.storage.handle;
