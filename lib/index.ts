@@ -29,6 +29,8 @@ export {
 } from './ops/conv';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool';
 export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from './ops/norm';
+export * as nn from './nn';
+export * as optim from './optim';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
 export {
   rnnLayer, lstmLayer, gruLayer, type RnnLayerParams, type RnnLayerOptions, type RnnLayerResult, type LstmLayerResult,

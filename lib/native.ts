@@ -157,6 +157,16 @@ export interface NativeAddon {
   indexSelectBackward(dx: NativeHandle, dy: NativeHandle, index: NativeHandle): void;
   /** args: [limit, allowed, view index]; the first index outside [0, limit) other than `allowed` */
   indexCheck(index: NativeHandle): { position: number; value: number } | null;
+  /** args: [lr, momentum, dampening, weightDecay, nesterov, first, maximize, view p, view g, (view buf if momentum != 0)] */
+  sgdStep(p: NativeHandle, g: NativeHandle, buf?: NativeHandle): void;
+  /** args: [lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad, stepSize, bc2Sqrt, maximize,
+   * view p, view g, view expAvg, view expAvgSq, (view maxExpAvgSq if amsgrad)] */
+  adamStep(p: NativeHandle, g: NativeHandle, m: NativeHandle, v: NativeHandle, vmax?: NativeHandle): void;
+  /** args: [lr, alpha, eps, weightDecay, momentum, centered, maximize, view p, view g,
+   * view squareAvg, (view gradAvg if centered), (view buf if momentum > 0)] */
+  rmspropStep(p: NativeHandle, g: NativeHandle, sq: NativeHandle, ...rest: NativeHandle[]): void;
+  /** args: [clr, eps, weightDecay, maximize, view p, view g, view sum] */
+  adagradStep(p: NativeHandle, g: NativeHandle, sum: NativeHandle): void;
 }
 
 /** Anything with storage + view metadata (a Tensor). */
