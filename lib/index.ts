@@ -38,6 +38,9 @@ export {
 export { softmax, logSoftmax } from './ops/softmax';
 export { gather, indexSelect, scatterAdd } from './ops/index';
 export { cat, concat, stack, split, chunk } from './ops/join';
+export * as data from './data';
+export * as metrics from './metrics';
+export * as io from './io';
 
 export interface BackendInfo {
   /** The CPU kernel variant in use: 'avx512', 'avx2' or 'generic'. */

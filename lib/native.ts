@@ -167,6 +167,16 @@ export interface NativeAddon {
   rmspropStep(p: NativeHandle, g: NativeHandle, sq: NativeHandle, ...rest: NativeHandle[]): void;
   /** args: [clr, eps, weightDecay, maximize, view p, view g, view sum] */
   adagradStep(p: NativeHandle, g: NativeHandle, sum: NativeHandle): void;
+  /** args: [C, mean[C], std[C], view y, view x]; NCHW float32 contiguous. */
+  imageNormalize(y: NativeHandle, x: NativeHandle): void;
+  /** args: [horizontal, view y, view x, view flip]; flip: float32 [N], nonzero = mirror. */
+  imageFlip(y: NativeHandle, x: NativeHandle, flip: NativeHandle): void;
+  /** args: [fill, view y, view x, view params]; params: float32 [N, 5] {angle, tx, ty, scale, shear}. */
+  imageAffine(y: NativeHandle, x: NativeHandle, params: NativeHandle): void;
+  /** args: [pad, fill, view y, view x, view offsets]; offsets: int32 [N, 2] {top, left}. */
+  imageCrop(y: NativeHandle, x: NativeHandle, offsets: NativeHandle): void;
+  /** args: [view y, view x, view idx]; y[i] = x[idx[i]] over dim 0, any dtype, contiguous. */
+  gatherRows(y: NativeHandle, x: NativeHandle, idx: NativeHandle): void;
 }
 
 /** Anything with storage + view metadata (a Tensor). */
