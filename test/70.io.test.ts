@@ -219,6 +219,29 @@ describe('70 io', () => {
       assert.deepStrictEqual(Object.keys(io.load(path.join(out, 'model.safetensors'))), ['0.weight', '0.bias', '1.weight', '1.bias']);
     });
 
+    it('round-trips built-in nn models (Sequential, named children, ModuleList, activations), eval mode included', () => {
+      const { nn } = tf;
+      const inner = new nn.Sequential(new Map<string, tf.nn.AnyModule>([['fc', new nn.Linear(8, 3, { bias: false })], ['act', new nn.GELU('tanh')]]));
+      const model = new nn.Sequential(new nn.Linear(4, 8), new nn.LeakyReLU(0.2), new nn.Dropout(0.25), inner, new nn.Flatten(), new nn.Softplus(2, 10),
+        new nn.ModuleList([new nn.Identity(), new nn.Tanh()]), new nn.ModuleDict({ s: new nn.Sigmoid(), e: new nn.ELU(0.5) }), new nn.SiLU(), new nn.ReLU());
+      model.eval();
+      const out = path.join(dir, 'nn-model');
+      io.saveModel(model, out);
+      const back = io.loadModel<tf.nn.Sequential>(out);
+      assert.ok(back instanceof nn.Sequential);
+      assert.strictEqual(back.training, false);
+      assert.strictEqual(back.toString(), model.toString());
+      const a = model.stateDict(), b = back.stateDict();
+      assert.deepStrictEqual(Object.keys(b), ['0.weight', '0.bias', '3.fc.weight']);
+      for (const k of Object.keys(a)) assert.deepStrictEqual(bits(b[k]), bits(a[k]), k);
+      const x = tf.randn([5, 4]);
+      const head = (m: tf.nn.Sequential) => [0, 1, 2, 3, 4, 5].reduce((h, i) => m.at(i).forward(h), x);
+      assert.deepStrictEqual(bits(head(back)), bits(head(model)));
+      const arch = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).architecture;
+      assert.deepStrictEqual(arch.config.modules[0], ['0', { className: 'Linear', config: { inFeatures: 4, outFeatures: 8, bias: true } }]);
+      assert.deepStrictEqual(arch.config.modules[3][1].config.modules[0], ['fc', { className: 'Linear', config: { inFeatures: 8, outFeatures: 3, bias: false } }]);
+    });
+
     it('names unregistered classes and unknown architectures', () => {
       class Unknown { getConfig(): tf.io.LayerConfig { return {}; } stateDict(): Record<string, Tensor> { return {}; } loadStateDict(): void {} }
       assertThrows(() => io.saveModel(new Unknown(), path.join(dir, 'u')), TypeError, /Unknown is not registered/, /registerLayer/);
