@@ -121,6 +121,10 @@ describe('60 data', () => {
       for (const b of l) for (const t of b) t.dispose();
       tf.tidy(() => { for (const b of l) void b; });
       assert.strictEqual(tf.memory().numTensors, before);
+      // A transform's replaced inputs are freed by the loader.
+      const aug = new data.DataLoader(ds, { batchSize: 4, transform: ([xb, yb]) => [xb.mul(2), yb] as [Tensor, Tensor] });
+      for (const b of aug) for (const t of b) t.dispose();
+      assert.strictEqual(tf.memory().numTensors, before);
     });
 
     it('rejects bad options', () => {
