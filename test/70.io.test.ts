@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { tf, assertThrows } from './helpers';
+import { tf, assertClose, assertThrows } from './helpers';
 import type { Tensor } from '../lib';
 
 const { io } = tf;
@@ -86,6 +86,17 @@ describe('70 io', () => {
     }
     assert.strictEqual(tensors['1.num_batches_tracked'].item(), 3);
     assert.deepStrictEqual(tensors['1.num_batches_tracked'].shape, []);
+  });
+
+  it('a PyTorch MLP state dict loads into nn.Sequential and gives PyTorch\'s outputs', () => {
+    const { nn } = tf;
+    const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'torch_mlp.json'), 'utf8')) as { input: number[]; inputShape: number[]; output: number[]; outputShape: number[] };
+    const model = new nn.Sequential(new nn.Linear(5, 7), new nn.ReLU(), new nn.Linear(7, 3), new nn.Tanh());
+    const sd = io.load(path.join(FIXTURES, 'torch_mlp.safetensors'));
+    assert.deepStrictEqual(Object.keys(sd).sort(), Object.keys(model.stateDict()).sort());
+    model.loadStateDict(sd);
+    const y = model.forward(tf.tensor(ref.input, { shape: ref.inputShape }));
+    assertClose(y, { shape: ref.outputShape, data: Float64Array.from(ref.output) }, 1e-5, 1e-6);
   });
 
   it('F16/BF16 decoding covers subnormals, infinities and NaN', () => {
