@@ -6,7 +6,8 @@
 // alpha/beta and the epilogue (bias + relu) are applied by the micro-kernel while the C
 // tile is in registers, on the last KC block only. Threads split C into column (or row)
 // ranges that each run the loops above with thread-local packing buffers. Matrix-vector
-// shapes (M == 1 or N == 1) skip packing: one pass over the matrix with vector loads.
+// shapes (M == 1 or N == 1) skip packing: one pass over the matrix with vector loads; and
+// narrow B blocks (nc <= kDirectAMaxCols) leave A unpacked (gemm_ukernel_a).
 #include "cpu/gemm/gemm.h"
 
 #include <algorithm>
@@ -28,6 +29,8 @@ using namespace gemm_cfg;
 
 // NOTE: below this many FLOPs (~3 us of work) a fork-join costs more than it saves.
 constexpr double kMinParallelFlops = 2.0 * 64 * 64 * 64;
+// Up to this many columns per B block, A is read in place instead of packed.
+constexpr int64_t kDirectAMaxCols = 128;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -58,7 +61,12 @@ int64_t mc_step_for(int64_t rows) { return ceil_div(ceil_div(rows, ceil_div(rows
 void gemm_rows(const Problem& p, const float* bp, int64_t i0, int64_t i1, int64_t jc, int64_t nc,
                int64_t pc, int64_t kc) {
   const int64_t mc_step = mc_step_for(i1 - i0);
-  float* ap = scratch(t_apack, mc_step * kc);
+  // NOTE: an A sliver is reused once per B panel; with few panels (nc <= 128) packing it
+  // costs more than the kernel's strided broadcasts (1 thread, AVX2: 64^3 64 -> 75,
+  // 128^3 78 -> 83 GFLOP per CPU-second; at nc = 256 it is a wash).
+  const bool direct_a = nc <= kDirectAMaxCols;
+  const int64_t rs_a = p.trans_a ? 1 : p.lda, cs_a = p.trans_a ? p.lda : 1;
+  float* ap = direct_a ? nullptr : scratch(t_apack, mc_step * kc);
   const bool first = pc == 0, last = pc + kc == p.K;
   const GemmEpilogue* ep = last ? p.ep : nullptr;
   const float* bias_col = ep && ep->bias && ep->bias_kind == kBiasPerCol ? ep->bias : nullptr;
@@ -66,14 +74,18 @@ void gemm_rows(const Problem& p, const float* bp, int64_t i0, int64_t i1, int64_
   const bool relu = ep && ep->act == kActRelu;
   for (int64_t ic = i0; ic < i1; ic += mc_step) {
     const int64_t mc = std::min(mc_step, i1 - ic);
-    gemm_pack_a(ap, p.A, p.lda, p.trans_a, ic, mc, pc, kc);
+    if (!direct_a) gemm_pack_a(ap, p.A, p.lda, p.trans_a, ic, mc, pc, kc);
     for (int64_t jr = 0; jr < nc; jr += kNR) {
       const int n = int(std::min<int64_t>(kNR, nc - jr));
       for (int64_t ir = 0; ir < mc; ir += kMR) {
         const int m = int(std::min<int64_t>(kMR, mc - ir));
         const TileStore st{p.alpha, first ? p.beta : 1.0f, bias_col ? bias_col + jc + jr : nullptr,
                            bias_row ? bias_row + ic + ir : nullptr, relu};
-        gemm_ukernel(kc, ap + ir * kc, bp + jr * kc, p.C + (ic + ir) * p.ldc + jc + jr, p.ldc, m, n, st);
+        float* c = p.C + (ic + ir) * p.ldc + jc + jr;
+        if (direct_a)
+          gemm_ukernel_a(kc, p.A + (ic + ir) * rs_a + pc * cs_a, rs_a, cs_a, bp + jr * kc, c, p.ldc, m, n, st);
+        else
+          gemm_ukernel(kc, ap + ir * kc, bp + jr * kc, c, p.ldc, m, n, st);
       }
     }
   }

@@ -24,10 +24,12 @@ inline __m256 finish(__m256 acc, const float* c, __m256 alpha, const TileStore& 
   return v;
 }
 
-// R rows (R <= 6) of the tile; the packed A sliver keeps its stride of 6 per k.
-template <int R>
+// R rows (R <= 6) of the tile. Packed A (kStrided false): element (r, k) at a[k*6 + r];
+// unpacked A: at a[r*rs + k*cs].
+template <int R, bool kStrided = false>
 void kernel_rows(int64_t K, const float* a, const float* b, float* c, int64_t ldc, int n,
-                 const TileStore& st) {
+                 const TileStore& st, int64_t rs = 1, int64_t cs = 6) {
+  if (!kStrided) rs = 1, cs = 6;
   __m256 acc[R][2];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
@@ -40,11 +42,11 @@ void kernel_rows(int64_t K, const float* a, const float* b, float* c, int64_t ld
     const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
-      const __m256 x = _mm256_broadcast_ss(a + r);
+      const __m256 x = _mm256_broadcast_ss(a + r * rs);
       acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
       acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
     }
-    a += 6;
+    a += cs;
     b += 16;
   }
   if (n == 16) {
@@ -79,6 +81,18 @@ void gemm_ukernel(int64_t K, const float* a, const float* b, float* c, int64_t l
     case 3: return kernel_rows<3>(K, a, b, c, ldc, n, st);
     case 2: return kernel_rows<2>(K, a, b, c, ldc, n, st);
     default: return kernel_rows<1>(K, a, b, c, ldc, n, st);
+  }
+}
+
+void gemm_ukernel_a(int64_t K, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                    float* c, int64_t ldc, int m, int n, const TileStore& st) {
+  switch (m) {
+    case 6: return kernel_rows<6, true>(K, a, b, c, ldc, n, st, rs_a, cs_a);
+    case 5: return kernel_rows<5, true>(K, a, b, c, ldc, n, st, rs_a, cs_a);
+    case 4: return kernel_rows<4, true>(K, a, b, c, ldc, n, st, rs_a, cs_a);
+    case 3: return kernel_rows<3, true>(K, a, b, c, ldc, n, st, rs_a, cs_a);
+    case 2: return kernel_rows<2, true>(K, a, b, c, ldc, n, st, rs_a, cs_a);
+    default: return kernel_rows<1, true>(K, a, b, c, ldc, n, st, rs_a, cs_a);
   }
 }
 
