@@ -78,8 +78,52 @@ void for_each_tile_row(const Conv2dParams& p, int64_t Cg, int64_t j0, int64_t T,
       }
 }
 
+// With unit strides and OW == W (e.g. 3x3, padding 1), output column j = oh*W + ow of tap
+// (kh, kw) reads the input plane at j + shift, shift = (kh*dil_h - pad_h)*W + kw*dil_w - pad_w:
+// a tap row is one shifted copy of the plane, except for the |kw*dil_w - pad_w| columns per
+// output row that wrap into a neighbouring row (zeroed) and the part before/after the plane.
+bool shifted_rows(const Conv2dParams& p) { return p.stride_h == 1 && p.stride_w == 1 && p.OW == p.W; }
+
+// Calls f(r, c, shift, offw, a, b): tap row r (channel c) is plane[j + shift] for j in [a, b)
+// and zero elsewhere in [j0, j1) and in the wrapped columns given by offw.
+template <typename F>
+void for_each_shifted_row(const Conv2dParams& p, int64_t Cg, int64_t j0, int64_t j1, F f) {
+  const int64_t HW = p.H * p.W;
+  int64_t r = 0;
+  for (int64_t c = 0; c < Cg; ++c)
+    for (int64_t kh = 0; kh < p.KH; ++kh)
+      for (int64_t kw = 0; kw < p.KW; ++kw, ++r) {
+        const int64_t offw = kw * p.dil_w - p.pad_w, shift = (kh * p.dil_h - p.pad_h) * p.W + offw;
+        const int64_t a = std::min(std::max(j0, -shift), j1), b = std::max(a, std::min(j1, HW - shift));
+        f(r, c, shift, offw, a, b);
+      }
+}
+
+// Calls z(j_begin, j_end) for the wrapped columns of every output row within [j0, j1).
+template <typename Z>
+void for_each_wrapped(const Conv2dParams& p, int64_t offw, int64_t j0, int64_t j1, Z z) {
+  if (offw == 0) return;
+  const int64_t W = p.W, c0 = offw < 0 ? 0 : std::max<int64_t>(W - offw, 0), c1 = offw < 0 ? std::min(W, -offw) : W;
+  for (int64_t oh = j0 / W; oh * W < j1; ++oh) {
+    const int64_t a = std::max(j0, oh * W + c0), b = std::min(j1, oh * W + c1);
+    if (a < b) z(a, b);
+  }
+}
+
 // col[Cg*KH*KW, T] (row stride ldc) = taps of x[Cg, H, W] for output columns [j0, j0 + T).
 void im2col_tile(float* col, int64_t ldc, const float* x, int64_t Cg, const Conv2dParams& p, int64_t j0, int64_t T) {
+  if (shifted_rows(p)) {
+    const int64_t j1 = j0 + T, HW = p.H * p.W;
+    for_each_shifted_row(p, Cg, j0, j1, [&](int64_t r, int64_t c, int64_t shift, int64_t offw, int64_t a, int64_t b) {
+      float* __restrict d = col + r * ldc;  // d[j - j0]
+      const float* xc = x + c * HW;
+      for (int64_t j = j0; j < a; ++j) d[j - j0] = 0.0f;
+      if (a < b) std::memcpy(d + (a - j0), xc + (a + shift), size_t(b - a) * sizeof(float));
+      for (int64_t j = b; j < j1; ++j) d[j - j0] = 0.0f;
+      for_each_wrapped(p, offw, j0, j1, [&](int64_t u, int64_t v) { for (int64_t j = u; j < v; ++j) d[j - j0] = 0.0f; });
+    });
+    return;
+  }
   const int64_t sw = p.stride_w;
   for_each_tile_row(p, Cg, j0, T, [&](int64_t r, int64_t c, int64_t ih, int64_t off, int64_t base,
                                       int64_t ow0, int64_t ow1, int64_t a, int64_t b) {
@@ -96,7 +140,18 @@ void im2col_tile(float* col, int64_t ldc, const float* x, int64_t Cg, const Conv
 }
 
 // dx[Cg, H, W] += the column tile col[Cg*KH*KW, T] (row stride ldc) scattered back (im2col's adjoint).
-void col2im_tile(float* dx, const float* col, int64_t ldc, int64_t Cg, const Conv2dParams& p, int64_t j0, int64_t T) {
+// NOTE: col is scratch and gets clobbered (the wrapped columns are zeroed before the add).
+void col2im_tile(float* dx, float* col, int64_t ldc, int64_t Cg, const Conv2dParams& p, int64_t j0, int64_t T) {
+  if (shifted_rows(p)) {
+    const int64_t j1 = j0 + T, HW = p.H * p.W;
+    for_each_shifted_row(p, Cg, j0, j1, [&](int64_t r, int64_t c, int64_t shift, int64_t offw, int64_t a, int64_t b) {
+      float* d = col + r * ldc;
+      for_each_wrapped(p, offw, j0, j1, [&](int64_t u, int64_t v) { for (int64_t j = u; j < v; ++j) d[j - j0] = 0.0f; });
+      float* __restrict xs = dx + c * HW + shift;  // xs[j], j in [a, b), stays inside the plane
+      for (int64_t j = a; j < b; ++j) xs[j] += d[j - j0];
+    });
+    return;
+  }
   const int64_t sw = p.stride_w;
   for_each_tile_row(p, Cg, j0, T, [&](int64_t r, int64_t c, int64_t ih, int64_t off, int64_t base,
                                       int64_t ow0, int64_t, int64_t a, int64_t b) {
