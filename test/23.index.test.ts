@@ -108,6 +108,18 @@ describe('gather / scatterAdd / indexSelect vs float64 reference', () => {
       assert.deepStrictEqual(run(), one);
     } finally { tf.setNumThreads(threads); }
   });
+  it('embedding with paddingIdx: same values, no gradient into the padding row', () => {
+    const w = tf.randn([6, 3]).requiresGrad_();
+    const i = int([[0, 2, 5], [2, 2, 1]]);
+    const e = embedding(i, w, { paddingIdx: 2 });
+    assertClose(e, toNd(embedding(i, w.detach())), 0, 0);
+    e.sum().backward();
+    assert.deepStrictEqual(w.grad!.toArray(), [[1, 1, 1], [1, 1, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0], [1, 1, 1]]);
+    const w2 = tf.randn([6, 3]).requiresGrad_();
+    embedding(i, w2, { paddingIdx: -1 }).sum().backward();  // -1 is row 5
+    assert.deepStrictEqual(w2.grad!.toArray(), [[1, 1, 1], [1, 1, 1], [3, 3, 3], [0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    assertThrows(() => embedding(i, w, { paddingIdx: 6 }), RangeError, /embedding: paddingIdx must be an integer in \[-6, 5\], got 6/);
+  });
   it('embedding looks up rows for any index shape', () => {
     const w = tf.randn([10, 4]);
     const i = idx(10, [2, 3]);
