@@ -77,7 +77,7 @@ const CE_OPTS: CrossEntropyOptions[] = [
 describe('crossEntropy (fused softmax + cross-entropy) vs float64 reference', () => {
   forEachIsa((isa) => {
     it(`class and probability targets, weights, smoothing, ignoreIndex, reductions (isa=${isa})`, () => withIsa(isa, () => {
-      const shapes = [[1, 1], [7, 5], [0, 4], [300, 257], [4, 5, 3], [2, 3, 2, 2]];
+      const shapes = [[1, 1], [7, 5], [0, 4], [300, 257], [4, 5, 3], [2, 3, 2, 2], [50, 7, 40]];
       for (const shape of shapes) {
         const C = shape[1];
         for (const base of CE_OPTS) {
