@@ -214,6 +214,14 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this;
   }
 
+  /** Frees every parameter, buffer and gradient now (the module is unusable afterwards). */
+  dispose(): void {
+    for (const m of this.modules()) {
+      for (const p of m._parameters.values()) p?.dispose();
+      for (const b of m._buffers.values()) b?.dispose();
+    }
+  }
+
   // ---- state -----------------------------------------------------------------------------
 
   /**
