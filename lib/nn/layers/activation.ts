@@ -1,6 +1,7 @@
 /** Activation modules over the elementwise ops (Softmax/LogSoftmax over nn.functional). */
 import type { Tensor } from '../../tensor';
 import { Module } from '../module';
+import { logSoftmax, softmax } from '../../ops/softmax';
 
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor { return x.relu(); }
@@ -41,4 +42,18 @@ export class Softplus extends Module {
   constructor(readonly beta = 1, readonly threshold = 20) { super(); }
   override forward(x: Tensor): Tensor { return x.softplus(this.beta, this.threshold); }
   override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
+}
+
+/** Softmax along dim (default: the last). */
+export class Softmax extends Module {
+  constructor(readonly dim = -1) { super(); }
+  override forward(x: Tensor): Tensor { return softmax(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}
+
+/** log(softmax(x)) along dim (default: the last), computed stably. */
+export class LogSoftmax extends Module {
+  constructor(readonly dim = -1) { super(); }
+  override forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
 }

@@ -1,11 +1,11 @@
 /** Linear, Identity, Flatten, Dropout. */
 import { Tensor } from '../../tensor';
 import { linear } from '../../ops/matmul';
-import { bernoulli } from '../../ops/creation';
 import { flatten } from '../../ops/views';
 import { rangeError } from '../../errors';
 import { Module, Parameter } from '../module';
 import * as init from '../init';
+import { dropout } from '../functional';
 
 function checkFeatures(op: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0) throw rangeError(op, `${name} must be a non-negative integer, got ${v}`);
@@ -66,15 +66,4 @@ export class Dropout extends Module {
   }
   override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
   override extraRepr(): string { return `p=${this.p}, inplace=False`; }
-}
-
-/** Inverted dropout (what nn.Dropout uses). */
-export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
-  if (!(p >= 0 && p <= 1)) throw rangeError('dropout', `p must be in [0, 1], got ${p}`);
-  if (!training || p === 0) return x;
-  if (p === 1) return x.mul(0);
-  const mask = bernoulli(x.shape, 1 - p);
-  const y = x.mul(mask.mul(1 / (1 - p)));
-  mask.dispose();
-  return y;
 }

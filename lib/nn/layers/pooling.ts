@@ -1,0 +1,34 @@
+/** Pooling modules over lib/ops/pool. */
+import type { Tensor } from '../../tensor';
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../../ops/pool';
+import type { IntPair } from '../../ops/conv';
+import { Module } from '../module';
+
+const show = (v: IntPair | null | undefined): string => (Array.isArray(v) ? `(${v.join(', ')})` : String(v));
+
+/** Max over kH x kW windows (stride defaults to the kernel size). */
+export class MaxPool2d extends Module {
+  constructor(readonly kernelSize: IntPair, readonly opts: MaxPool2dOptions = {}) { super(); }
+  override forward(x: Tensor): Tensor { return maxPool2d(x, this.kernelSize, { ...this.opts, returnIndices: false }); }
+  override extraRepr(): string {
+    const o = this.opts;
+    return `kernel_size=${show(this.kernelSize)}, stride=${show(o.stride ?? this.kernelSize)}, padding=${show(o.padding ?? 0)}, ` +
+      `dilation=${show(o.dilation ?? 1)}, ceil_mode=${o.ceilMode ? 'True' : 'False'}`;
+  }
+}
+
+/** Mean over kH x kW windows. */
+export class AvgPool2d extends Module {
+  constructor(readonly kernelSize: IntPair, readonly opts: AvgPool2dOptions = {}) { super(); }
+  override forward(x: Tensor): Tensor { return avgPool2d(x, this.kernelSize, this.opts); }
+  override extraRepr(): string {
+    return `kernel_size=${show(this.kernelSize)}, stride=${show(this.opts.stride ?? this.kernelSize)}, padding=${show(this.opts.padding ?? 0)}`;
+  }
+}
+
+/** Mean pooling to a fixed output size (e.g. 1 for global average pooling). */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | [number | null, number | null]) { super(); }
+  override forward(x: Tensor): Tensor { return adaptiveAvgPool2d(x, this.outputSize); }
+  override extraRepr(): string { return `output_size=${show(this.outputSize as IntPair)}`; }
+}
