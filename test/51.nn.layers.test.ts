@@ -2,6 +2,9 @@
  * shapes, default init, module semantics (running stats, eval mode, stacking, padding)
  * against float64 references. The ops themselves are tested in 22-45. */
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { tf, assertClose, assertThrows, gradcheck, toNd } from './helpers';
 import { nn, type Tensor } from '../lib';
 import { rnnLayerRef, type RnnRefMode } from './reference/rnn';
@@ -217,5 +220,71 @@ describe('nn Embedding, softmax and loss modules', () => {
     const pw = tf.tensor([1, 2, 3, 4, 5]);
     same(new nn.BCEWithLogitsLoss({ posWeight: pw }).forward(x, t), F.binaryCrossEntropyWithLogits(x, t, { posWeight: pw }));
     assert.strictEqual(String(new nn.L1Loss({ reduction: 'sum' })).split('\n')[0], "L1Loss(reduction='sum')");
+  });
+});
+
+describe('nn layers with io.saveModel / io.loadModel', () => {
+  it('every built-in layer round-trips its architecture through the layer registry', () => {
+    const { io } = tf;
+    const layers: nn.AnyModule[] = [
+      new nn.Linear(3, 2, { bias: false }), new nn.Identity(), new nn.Flatten(0, 1), new nn.Dropout(0.3),
+      new nn.ReLU(), new nn.LeakyReLU(0.2), new nn.ELU(0.5), new nn.GELU('tanh'), new nn.SiLU(), new nn.Sigmoid(),
+      new nn.Tanh(), new nn.Softplus(2, 10), new nn.Softmax(0), new nn.LogSoftmax(1),
+      new nn.Embedding(5, 3, { paddingIdx: 2 }), new nn.Conv1d(2, 4, 3, { padding: 'same', dilation: 2 }),
+      new nn.Conv2d(4, 6, [3, 2], { stride: [2, 1], padding: [1, 0], groups: 2, bias: false }),
+      new nn.ConvTranspose2d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1 }),
+      new nn.MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }), new nn.AvgPool2d(2, { countIncludePad: false }),
+      new nn.AdaptiveAvgPool2d([2, null]), new nn.BatchNorm1d(3, { momentum: null, affine: false }),
+      new nn.BatchNorm2d(4, { eps: 1e-3 }), new nn.LayerNorm([2, 3], { bias: false }),
+      new nn.RNN(3, 4, { nonlinearity: 'relu', numLayers: 2 }), new nn.LSTM(3, 4, { bidirectional: true, batchFirst: true }),
+      new nn.GRU(3, 4, { bias: false, dropout: 0.1, numLayers: 2 }),
+      new nn.CrossEntropyLoss({ weight: tf.ones([3]), labelSmoothing: 0.1, ignoreIndex: 0 }), new nn.NLLLoss({ reduction: 'sum' }),
+      new nn.MSELoss({ reduction: 'none' }), new nn.L1Loss(), new nn.HuberLoss({ delta: 0.5 }), new nn.BCELoss(),
+      new nn.BCEWithLogitsLoss({ posWeight: tf.ones([2]) }),
+      new nn.Sequential({ enc: new nn.Linear(2, 2), act: new nn.Tanh() }), new nn.ModuleList([new nn.ReLU(), new nn.Linear(1, 1)]),
+      new nn.ModuleDict({ a: new nn.Linear(1, 2) }),
+    ];
+    for (const m of layers) {
+      const json = io.layerToJSON(m);
+      assert.strictEqual(json.className, m.constructor.name);
+      const back = io.layerFromJSON(JSON.parse(JSON.stringify(json))) as nn.AnyModule;
+      assert.strictEqual(back.constructor, m.constructor);
+      assert.deepStrictEqual(back.getConfig(), m.getConfig(), m.constructor.name);
+      assert.strictEqual(String(back), String(m));
+      assert.deepStrictEqual(shapes(back as nn.Module<never[], unknown>), shapes(m as nn.Module<never[], unknown>));
+    }
+    class Custom extends nn.Module {}
+    assertThrows(() => io.saveModel(new Custom(), path.join(os.tmpdir(), 'never')), TypeError, /Custom is not registered/);
+  });
+
+  it('a trained CNN saved with saveModel loads with the same weights, running stats and outputs', () => {
+    tf.manualSeed(21);
+    const model = new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(),
+      new nn.MaxPool2d(2), new nn.Flatten(), new nn.Dropout(0.1), new nn.Linear(4 * 4 * 4, 3));
+    const opt = new tf.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    for (let i = 0; i < 3; i++) {
+      tf.tidy(() => {
+        opt.zeroGrad();
+        tf.nn.functional.crossEntropy(model.forward(tf.randn([6, 1, 8, 8])), tf.randint(0, 3, [6])).backward();
+        opt.step();
+      });
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-nn-'));
+    try {
+      tf.io.saveModel(model, dir);
+      const back = tf.io.loadModel<nn.Sequential>(dir);
+      const a = model.stateDict(), b = back.stateDict();
+      assert.deepStrictEqual(Object.keys(b), Object.keys(a));
+      for (const k of Object.keys(a)) {
+        assert.strictEqual(b[k].dtype, a[k].dtype, k);
+        assert.deepStrictEqual(b[k].dataSync(), a[k].dataSync(), k);
+      }
+      assert.strictEqual(b['1.num_batches_tracked'].item(), 3);
+      model.eval(); back.eval();
+      const x = tf.randn([2, 1, 8, 8]);
+      assert.deepStrictEqual(back.forward(x).dataSync(), model.forward(x).dataSync());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,7 @@ import { conv1d, conv2d, convTranspose2d, type IntPair } from '../../ops/conv';
 import { rangeError } from '../../errors';
 import { Module, type Parameter } from '../module';
 import * as init from '../init';
+import { registerLayer, type JsonValue, type LayerConfig } from '../../io/registry';
 
 const pair = (v: IntPair): [number, number] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
 const fmt = (v: number[]): string => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
@@ -60,6 +61,14 @@ export class Conv2d extends Module {
   override forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
+  override getConfig(): LayerConfig {
+    return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize], stride: [...this.stride],
+      padding: (typeof this.padding === 'string' ? this.padding : [...this.padding]) as JsonValue, dilation: [...this.dilation],
+      groups: this.groups, bias: this.bias !== null };
+  }
+  static fromConfig(c: LayerConfig): Conv2d {
+    return new Conv2d(c.inChannels as number, c.outChannels as number, c.kernelSize as [number, number], c as Conv2dModuleOptions);
+  }
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmt(this.kernelSize)}, stride=${fmt(this.stride)}`;
     if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
@@ -93,6 +102,13 @@ export class Conv1d extends Module {
   }
   override forward(x: Tensor): Tensor {
     return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+  override getConfig(): LayerConfig {
+    return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: this.kernelSize, stride: this.stride,
+      padding: this.padding, dilation: this.dilation, groups: this.groups, bias: this.bias !== null };
+  }
+  static fromConfig(c: LayerConfig): Conv1d {
+    return new Conv1d(c.inChannels as number, c.outChannels as number, c.kernelSize as number, c as Conv1dModuleOptions);
   }
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmt([this.kernelSize])}, stride=${fmt([this.stride])}`;
@@ -132,6 +148,13 @@ export class ConvTranspose2d extends Module {
     return convTranspose2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding,
       outputPadding: this.outputPadding, dilation: this.dilation, groups: this.groups });
   }
+  override getConfig(): LayerConfig {
+    return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize], stride: [...this.stride],
+      padding: [...this.padding], outputPadding: [...this.outputPadding], dilation: [...this.dilation], groups: this.groups, bias: this.bias !== null };
+  }
+  static fromConfig(c: LayerConfig): ConvTranspose2d {
+    return new ConvTranspose2d(c.inChannels as number, c.outChannels as number, c.kernelSize as [number, number], c as ConvTranspose2dModuleOptions);
+  }
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmt(this.kernelSize)}, stride=${fmt(this.stride)}`;
     if (this.padding.some((p) => p !== 0)) s += `, padding=${fmt(this.padding)}`;
@@ -142,3 +165,7 @@ export class ConvTranspose2d extends Module {
     return s;
   }
 }
+
+registerLayer('Conv1d', Conv1d);
+registerLayer('Conv2d', Conv2d);
+registerLayer('ConvTranspose2d', ConvTranspose2d);

@@ -5,6 +5,7 @@ import { rangeError } from '../../errors';
 import { Module, type Parameter } from '../module';
 import { embedding } from '../functional';
 import * as init from '../init';
+import { registerLayer, type LayerConfig } from '../../io/registry';
 
 /**
  * Rows of weight [numEmbeddings, embeddingDim] for int32 indices; weight ~ N(0, 1). The
@@ -43,7 +44,16 @@ export class Embedding extends Module {
     return where(input.ne(this.paddingIdx).unsqueeze(-1), out, out.detach());
   }
 
+  override getConfig(): LayerConfig {
+    return { numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim, paddingIdx: this.paddingIdx };
+  }
+  static fromConfig(c: LayerConfig): Embedding {
+    return new Embedding(c.numEmbeddings as number, c.embeddingDim as number, { paddingIdx: c.paddingIdx as number | null });
+  }
+
   override extraRepr(): string {
     return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ''}`;
   }
 }
+
+registerLayer('Embedding', Embedding);

@@ -7,6 +7,7 @@ import { ones, zeros } from '../../ops/creation';
 import { batchNorm, layerNorm } from '../../ops/norm';
 import { fmtShape, rangeError } from '../../errors';
 import { Module, type Parameter } from '../module';
+import { registerLayer, type LayerConfig } from '../../io/registry';
 
 export interface BatchNormModuleOptions {
   eps?: number;
@@ -68,6 +69,10 @@ abstract class BatchNormBase extends Module {
       { weight: this.weight, bias: this.bias, training: useBatch, momentum: factor, eps: this.eps });
   }
 
+  override getConfig(): LayerConfig {
+    return { numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum, affine: this.affine, trackRunningStats: this.trackRunningStats };
+  }
+
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum ?? 'None'}, affine=${this.affine ? 'True' : 'False'}, ` +
       `track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
@@ -76,6 +81,7 @@ abstract class BatchNormBase extends Module {
 
 /** Batch norm over [N, C] or [N, C, L] (statistics per channel C). */
 export class BatchNorm1d extends BatchNormBase {
+  static fromConfig(c: LayerConfig): BatchNorm1d { return new BatchNorm1d(c.numFeatures as number, c as BatchNormModuleOptions); }
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3) throw rangeError('BatchNorm1d', `expected 2D or 3D input (got ${x.ndim}D input ${fmtShape(x.shape)})`);
   }
@@ -83,6 +89,7 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch norm over [N, C, H, W] (statistics per channel C). */
 export class BatchNorm2d extends BatchNormBase {
+  static fromConfig(c: LayerConfig): BatchNorm2d { return new BatchNorm2d(c.numFeatures as number, c as BatchNormModuleOptions); }
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 4) throw rangeError('BatchNorm2d', `expected 4D input (got ${x.ndim}D input ${fmtShape(x.shape)})`);
   }
@@ -109,8 +116,18 @@ export class LayerNorm extends Module {
   override forward(x: Tensor): Tensor {
     return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
+  override getConfig(): LayerConfig {
+    return { normalizedShape: this.normalizedShape.slice(), eps: this.eps, elementwiseAffine: this.elementwiseAffine, bias: this.bias !== null };
+  }
+  static fromConfig(c: LayerConfig): LayerNorm {
+    return new LayerNorm(c.normalizedShape as number[], { eps: c.eps as number, elementwiseAffine: c.elementwiseAffine as boolean, bias: c.bias as boolean });
+  }
   override extraRepr(): string {
     return `(${this.normalizedShape.join(', ')}${this.normalizedShape.length === 1 ? ',' : ''}), eps=${this.eps}, ` +
       `elementwise_affine=${this.elementwiseAffine ? 'True' : 'False'}`;
   }
 }
+
+registerLayer('BatchNorm1d', BatchNorm1d);
+registerLayer('BatchNorm2d', BatchNorm2d);
+registerLayer('LayerNorm', LayerNorm);

@@ -11,6 +11,7 @@ import { fmtShape, rangeError, typeError } from '../../errors';
 import { Module, type Parameter } from '../module';
 import { dropout } from '../functional';
 import * as init from '../init';
+import { registerLayer, type LayerConfig } from '../../io/registry';
 
 export interface RNNOptions {
   numLayers?: number;
@@ -117,6 +118,12 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     return { output, hn, cn };
   }
 
+  override getConfig(): LayerConfig {
+    return { inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bias: this.bias,
+      batchFirst: this.batchFirst, dropout: this.dropout, bidirectional: this.bidirectional,
+      ...(this.kind.startsWith('RNN') ? { nonlinearity: this.kind === 'RNN_RELU' ? 'relu' : 'tanh' } : {}) };
+  }
+
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
@@ -144,6 +151,7 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
     const r = this.run(x, h0, null);
     return [r.output, r.hn];
   }
+  static fromConfig(c: LayerConfig): RNN { return new RNN(c.inputSize as number, c.hiddenSize as number, c as RNNOptions & { nonlinearity?: 'tanh' | 'relu' }); }
 }
 
 /**
@@ -153,6 +161,7 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
  */
 export class LSTM extends RNNBase<[Tensor, ([Tensor, Tensor] | null)?], [Tensor, [Tensor, Tensor]]> {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super('LSTM', inputSize, hiddenSize, opts); }
+  static fromConfig(c: LayerConfig): LSTM { return new LSTM(c.inputSize as number, c.hiddenSize as number, c as RNNOptions); }
   override forward(x: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     if (hx !== null && (!Array.isArray(hx) || hx.length !== 2)) throw typeError('LSTM', 'hx must be [h0, c0]');
     const r = this.run(x, hx ? hx[0] : null, hx ? hx[1] : null);
@@ -163,8 +172,13 @@ export class LSTM extends RNNBase<[Tensor, ([Tensor, Tensor] | null)?], [Tensor,
 /** GRU. forward(x, h0?) → [output, hn]. */
 export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super('GRU', inputSize, hiddenSize, opts); }
+  static fromConfig(c: LayerConfig): GRU { return new GRU(c.inputSize as number, c.hiddenSize as number, c as RNNOptions); }
   override forward(x: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
     const r = this.run(x, h0, null);
     return [r.output, r.hn];
   }
 }
+
+registerLayer('RNN', RNN);
+registerLayer('LSTM', LSTM);
+registerLayer('GRU', GRU);
