@@ -99,6 +99,19 @@ describe('70 io', () => {
     assertClose(y, { shape: ref.outputShape, data: Float64Array.from(ref.output) }, 1e-5, 1e-6);
   });
 
+  it('the PyTorch CNN state dict (BatchNorm with I64 num_batches_tracked) loads into nn and matches in eval mode', () => {
+    const { nn } = tf;
+    const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'torch_cnn.json'), 'utf8')) as { input: number[]; inputShape: number[]; output: number[]; outputShape: number[] };
+    const model = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2), new nn.ReLU(), new nn.Flatten(), new nn.Linear(8, 3));
+    const all = io.load(path.join(FIXTURES, 'torch_state.safetensors'));
+    const sd = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith('extra.')));
+    model.loadStateDict(sd);
+    assert.strictEqual(model.stateDict()['1.num_batches_tracked'].item(), 3);
+    model.eval();
+    const y = model.forward(tf.tensor(ref.input, { shape: ref.inputShape }));
+    assertClose(y, { shape: ref.outputShape, data: Float64Array.from(ref.output) }, 1e-4, 1e-5);
+  });
+
   it('F16/BF16 decoding covers subnormals, infinities and NaN', () => {
     assert.strictEqual(io.halfToFloat(0x3c00), 1);
     assert.strictEqual(io.halfToFloat(0x0001), 2 ** -24);
@@ -249,8 +262,8 @@ describe('70 io', () => {
       const head = (m: tf.nn.Sequential) => [0, 1, 2, 3, 4, 5].reduce((h, i) => m.at(i).forward(h), x);
       assert.deepStrictEqual(bits(head(back)), bits(head(model)));
       const arch = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).architecture;
-      assert.deepStrictEqual(arch.config.modules[0], ['0', { className: 'Linear', config: { inFeatures: 4, outFeatures: 8, bias: true } }]);
-      assert.deepStrictEqual(arch.config.modules[3][1].config.modules[0], ['fc', { className: 'Linear', config: { inFeatures: 8, outFeatures: 3, bias: false } }]);
+      assert.deepStrictEqual(arch.config.modules[0], { name: '0', layer: { className: 'Linear', config: { inFeatures: 4, outFeatures: 8, bias: true } } });
+      assert.deepStrictEqual(arch.config.modules[3].layer.config.modules[0], { name: 'fc', layer: { className: 'Linear', config: { inFeatures: 8, outFeatures: 3, bias: false } } });
     });
 
     it('names unregistered classes and unknown architectures', () => {

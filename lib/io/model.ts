@@ -9,8 +9,6 @@ import { typeError } from '../errors';
 import { writeAll, writeFileAtomic } from './atomic';
 import { load, save } from './safetensors';
 import { layerFromJSON, layerToJSON, type LayerJSON, type SerializableLayer } from './registry';
-// Registers the built-in nn layers' configs.
-import '../nn/serialize';
 
 export const MODEL_FORMAT = 'tensorforge-model';
 export const MODEL_VERSION = 1;
