@@ -27,9 +27,9 @@ function checkIndex(op: string, i: number, n: number): number {
  * Samples are the i-th rows of the given tensors (which share their first dim).
  * @example const ds = new TensorDataset(x, y);  const [xi, yi] = ds.get(0);
  */
-export class TensorDataset<T extends Tensor[] = Tensor[]> implements Dataset<T> {
-  readonly tensors: T;
-  constructor(...tensors: T) {
+export class TensorDataset implements Dataset<Tensor[]> {
+  readonly tensors: Tensor[];
+  constructor(...tensors: Tensor[]) {
     if (tensors.length === 0) throw typeError('TensorDataset', 'needs at least one tensor');
     tensors.forEach((t, i) => {
       checkTensor('TensorDataset', t, `tensor ${i}`);
@@ -42,18 +42,18 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> implements Dataset<T> 
   }
   get length(): number { return this.tensors[0].shape[0]; }
   /** Views of row i of each tensor (no copy). */
-  get(index: number): T {
+  get(index: number): Tensor[] {
     const i = checkIndex('TensorDataset.get', index, this.length);
     return this.tensors.map((t) => {
       const row = t.slice(0, i, i + 1);
       const v = row.squeeze(0);
       row.dispose();
       return v;
-    }) as T;
+    });
   }
   /** Rows `indices` of each tensor: one native gather per tensor. */
-  getBatch(indices: Int32Array): T {
-    return this.tensors.map((t) => gatherRows(t, indices)) as T;
+  getBatch(indices: Int32Array): Tensor[] {
+    return this.tensors.map((t) => gatherRows(t, indices));
   }
 }
 
