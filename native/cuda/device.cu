@@ -273,6 +273,12 @@ void Device::copy_to_host(void* dst, const void* src, size_t n) {
   }
 }
 
+void Device::copy_on_device(void* dst, const void* src, size_t n) {
+  if (n == 0) return;
+  activate();
+  CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToDevice, stream_));
+}
+
 // ---- table and settings ------------------------------------------------------------------
 
 int device_count() {

@@ -81,6 +81,7 @@ class Device {
   // Host->device (asynchronous past the staging copy) and device->host (synchronizes).
   void copy_to_device(void* dst, const void* src, size_t n);
   void copy_to_host(void* dst, const void* src, size_t n);
+  void copy_on_device(void* dst, const void* src, size_t n);  // asynchronous, on the stream
   void synchronize();
   std::string name() const { return name_; }
   int sm_major() const { return major_; }
