@@ -6,8 +6,8 @@
  */
 import * as path from 'path';
 
-/** An opaque handle to native storage (an N-API External). */
-export interface NativeHandle { readonly __nativeHandle: unique symbol }
+/** A handle to native storage: slot + generation in one number (native/binding/instance.h). */
+export type NativeHandle = number & { readonly __brand: 'NativeHandle' };
 
 export interface NativeMemoryStats {
   storages: number;
@@ -53,6 +53,8 @@ export interface NativeAddon {
   setRngState(state: number[]): void;
   /** args: [op, nkept, view y, view x]; x is permuted so its last ndim-nkept dims are reduced. */
   reduce(y: NativeHandle, x: NativeHandle): void;
+  /** args: [act, hasBias, view y, view a, view b, (view bias)] */
+  matmul(y: NativeHandle, a: NativeHandle, b: NativeHandle, bias?: NativeHandle): void;
 }
 
 /** Anything with storage + view metadata (a Tensor). */

@@ -7,15 +7,24 @@ std::vector<BindingEntry>& binding_registry() {
   return reg;
 }
 
+Storage* lookup_storage(Instance& inst, double h) {
+  if (!(h >= 0) || h != std::floor(h) || h > 9007199254740991.0) return nullptr;
+  uint64_t v = uint64_t(h);
+  uint32_t slot = uint32_t(v & 0xffffffffu), gen = uint32_t(v >> 32);
+  if (slot >= inst.slots.size()) return nullptr;
+  Storage* s = &inst.slots[slot];
+  return s->gen == gen ? s : nullptr;
+}
+
 Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  if (i >= info.Length() || !info[i].IsExternal()) {
+  if (i >= info.Length() || !info[i].IsNumber()) {
     Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
                                          " is not a tensor storage handle")
         .ThrowAsJavaScriptException();
     return nullptr;
   }
-  Storage* s = info[i].As<Napi::External<Storage>>().Data();
-  if (!s || (!s->ptr && s->block_bytes != 0)) {
+  Storage* s = lookup_storage(instance(info.Env()), info[i].As<Napi::Number>().DoubleValue());
+  if (!s || !s->ptr) {
     Napi::Error::New(info.Env(), std::string(op) + ": tensor storage was already disposed")
         .ThrowAsJavaScriptException();
     return nullptr;

@@ -19,7 +19,9 @@ namespace tf {
     return env.Undefined();                                  \
   } while (0)
 
+// The live storage for JS argument i (a handle number), or nullptr after throwing.
 Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op);
+Storage* lookup_storage(Instance& inst, double handle);
 
 class ArgReader {
  public:

@@ -9,17 +9,13 @@ namespace tf {
 
 namespace {
 
-void release_storage(Napi::Env env, Storage* s) {
-  if (s->ptr) {
-    s->alloc->release(s->ptr, s->block_bytes);
-    s->ptr = nullptr;
-    if (auto* inst = env.GetInstanceData<Instance>()) inst->live_storages.fetch_sub(1);
-  }
-}
-
-void finalize_storage(Napi::Env env, Storage* s) {
-  release_storage(env, s);
-  delete s;
+void release_storage(Instance& inst, uint32_t slot) {
+  Storage& s = inst.slots[slot];
+  inst.alloc->release(s.ptr, s.block_bytes);
+  s.ptr = nullptr;
+  s.gen = (s.gen + 1) & 0x1fffff;  // 21 bits: handle stays below 2^53
+  inst.free_slots.push_back(slot);
+  inst.live_storages -= 1;
 }
 
 // The shared metadata buffer; lib/native.ts calls this once at load.
@@ -44,25 +40,33 @@ TF_BINDING(alloc) {
   if (!(n >= 0) || n > double(int64_t(1) << 48) || n != std::floor(n))
     TF_THROW(env, RangeError, "alloc: nbytes must be a non-negative integer, got " + std::to_string(n));
   Instance& inst = instance(env);
-  auto* s = new Storage();
-  s->alloc = inst.alloc;
-  s->nbytes = size_t(n);
+  size_t block = 0;
   int64_t os_bytes = 0;
-  s->ptr = inst.alloc->allocate(s->nbytes, &s->block_bytes, &os_bytes);
-  if (!s->ptr) {
-    delete s;
-    TF_THROW(env, RangeError, "alloc: out of memory allocating " + std::to_string(int64_t(n)) + " bytes");
+  void* p = inst.alloc->allocate(size_t(n), &block, &os_bytes);
+  if (!p) TF_THROW(env, RangeError, "alloc: out of memory allocating " + std::to_string(int64_t(n)) + " bytes");
+  uint32_t slot;
+  if (!inst.free_slots.empty()) {
+    slot = inst.free_slots.back();
+    inst.free_slots.pop_back();
+  } else {
+    slot = uint32_t(inst.slots.size());
+    inst.slots.emplace_back();
   }
-  inst.live_storages.fetch_add(1);
+  Storage& s = inst.slots[slot];
+  s.ptr = p;
+  s.nbytes = size_t(n);
+  s.block_bytes = block;
+  inst.live_storages += 1;
   if (os_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, os_bytes);
-  return Napi::External<Storage>::New(env, s, finalize_storage);
+  return Napi::Number::New(env, double((uint64_t(s.gen) << 32) | slot));
 }
 
 // free(handle): returns the block to the cache now; later uses throw "disposed".
 TF_BINDING(free) {
   Storage* s = get_storage(info, 0, "dispose");
   if (!s) return info.Env().Undefined();
-  release_storage(info.Env(), s);
+  Instance& inst = instance(info.Env());
+  release_storage(inst, uint32_t(s - inst.slots.data()));
   return info.Env().Undefined();
 }
 
@@ -107,7 +111,7 @@ TF_BINDING(memoryStats) {
   Instance& inst = instance(env);
   AllocatorStats st = inst.alloc->stats();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("storages", double(inst.live_storages.load()));
+  o.Set("storages", double(inst.live_storages));
   o.Set("liveBytes", double(st.live_bytes));
   o.Set("cachedBytes", double(st.cached_bytes));
   o.Set("osAllocs", double(st.os_allocs));

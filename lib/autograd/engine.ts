@@ -1,0 +1,90 @@
+/**
+ * Reverse-mode autodiff over the define-by-run tape: a topological sort from the root,
+ * then a reverse walk that calls each node's backward closure and accumulates gradients
+ * (micrograd's shape, with tensors). Leaves that require grad accumulate into `.grad`.
+ */
+import { Node } from './node';
+import { noGrad } from './grad_mode';
+import { Tensor, tidy, keep } from '../tensor';
+import { fmtShape } from '../errors';
+import { onesLike, addInPlace, cloneTensor } from './hooks';
+
+export { Node };
+
+/** Attaches a backward node to `out` when grad mode is on and an input requires grad. */
+export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: Node['apply']): Tensor {
+  if (!inputs.some((t) => t.requiresGrad)) return out;
+  out.requiresGrad = true;
+  out.gradFn = new Node(name, inputs, backward);
+  return out;
+}
+
+export interface BackwardOptions {
+  /** Gradient of the root (defaults to ones for a one-element root). */
+  grad?: Tensor;
+  /** Keep the graph's saved values so backward can run through it again. */
+  retainGraph?: boolean;
+}
+
+export function backward(root: Tensor, opts: BackwardOptions = {}): void {
+  root.assertAlive('backward');
+  if (!root.requiresGrad) {
+    throw new Error('backward: tensor does not require grad and has no gradFn ' +
+      '(did you call it inside noGrad, or forget requiresGrad_() on the inputs?)');
+  }
+  if (!opts.grad && root.numel !== 1) {
+    throw new RangeError(`backward: grad can be implicitly created only for one-element outputs, got shape ${fmtShape(root.shape)}; pass { grad }`);
+  }
+  if (opts.grad && opts.grad.shape.join() !== root.shape.join()) {
+    throw new RangeError(`backward: grad shape ${fmtShape(opts.grad.shape)} does not match output shape ${fmtShape(root.shape)}`);
+  }
+  // Topological order (iterative DFS: deep graphs such as long RNN unrolls don't overflow).
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const inputs = top[0].gradFn ? top[0].gradFn.inputs : [];
+    if (top[1] < inputs.length) {
+      const next = inputs[top[1]++];
+      if (next.requiresGrad && !seen.has(next)) { seen.add(next); stack.push([next, 0]); }
+    } else {
+      order.push(top[0]);
+      stack.pop();
+    }
+  }
+  noGrad(() => tidy(() => {
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(root, opts.grad ?? onesLike(root));
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      if (!t.gradFn || t.retainsGrad) accumulateGrad(t, g);
+      const node = t.gradFn;
+      if (!node) continue;
+      const inGrads = node.apply(g);
+      if (!opts.retainGraph) node.release();
+      node.inputs.forEach((inp, k) => {
+        const gi = inGrads[k];
+        if (!gi || !inp.requiresGrad) return;
+        if (gi.shape.join() !== inp.shape.join()) {
+          throw new Error(`backward: ${node.name} produced a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(inp.shape)}`);
+        }
+        const prev = grads.get(inp);
+        grads.set(inp, prev ? prev.add(gi) : gi);
+      });
+    }
+  }));
+}
+
+function accumulateGrad(t: Tensor, g: Tensor): void {
+  if (t.grad && !t.grad.isDisposed) {
+    addInPlace(t.grad, g);
+  } else {
+    // NOTE: .grad must own its storage: g may be shared with another input's gradient or
+    // be the caller's tensor, and optimizers/clipping modify .grad in place.
+    t.grad = keep(cloneTensor(g));
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * tensorforge: tensors, autograd and neural networks for Node.js on native kernels.
+ * @example
+ * import { randn, tensor } from 'tensorforge';
+ * const x = randn([2, 3], { requiresGrad: true });
+ * x.mul(x).sum().backward();  // x.grad == 2x
+ */
+import './ops/methods';
+import './ops/matmul';
+import { native } from './native';
+
+export { Tensor, tidy, keep, memory, emptyCache, type MemoryInfo, type Device, type NestedArray } from './tensor';
+export { type DType } from './dtype';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
+export { type BackwardOptions } from './autograd/engine';
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
+  bernoulli, manualSeed, type CreateOptions,
+} from './ops/creation';
+export { where } from './ops/elementwise';
+export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
+export { matmul, linear } from './ops/matmul';
+export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
+
+export interface BackendInfo {
+  /** The CPU kernel variant in use: 'avx512', 'avx2' or 'generic'. */
+  isa: 'generic' | 'avx2' | 'avx512';
+  supportedIsas: string[];
+  threads: number;
+  /** Whether the CUDA backend is usable, and why not when it is not. */
+  cuda: { available: boolean; reason: string };
+}
+
+/** Which kernels and how many threads this process uses. */
+export function backendInfo(): BackendInfo {
+  const b = native.backendInfo();
+  return { ...b, cuda: { available: false, reason: 'tensorforge was built without the CUDA addon' } };
+}
+
+/** Sets the native thread pool size (also env TENSORFORGE_NUM_THREADS). */
+export function setNumThreads(n: number): void {
+  if (typeof n !== 'number') throw new TypeError(`setNumThreads: n must be a number, got ${typeof n}`);
+  native.setNumThreads(n);
+}
+
+/** Forces a CPU kernel variant (tests use this to check every ISA); throws if unsupported. */
+export function setIsa(isa: 'generic' | 'avx2' | 'avx512'): void { native.setIsa(isa); }

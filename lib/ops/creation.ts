@@ -1,0 +1,173 @@
+/** Creation functions: tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint. */
+import { native, args } from '../native';
+import { Tensor } from '../tensor';
+import { isDType, type AnyTypedArray, type DType } from '../dtype';
+import { checkShapeArg, fmtShape, rangeError, typeError } from '../errors';
+import { RandomKind } from './codes';
+
+export interface CreateOptions { dtype?: DType; requiresGrad?: boolean }
+
+export type NestedNumbers = number | boolean | NestedNumbers[];
+
+function finish(t: Tensor, opts: CreateOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function checkDType(op: string, d: unknown): DType {
+  if (d === undefined) return 'float32';
+  if (!isDType(d)) throw typeError(op, `dtype must be float32, int32, uint8 or bool, got ${String(d)}`);
+  return d;
+}
+
+function inferDType(data: unknown): DType {
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint8Array) return 'uint8';
+  return 'float32';
+}
+
+/**
+ * A tensor from nested arrays, a typed array (with `shape`), or a number.
+ * @example const x = tensor([[1, 2], [3, 4]]);  const y = tensor([0, 2], { dtype: 'int32' });
+ */
+export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, opts: CreateOptions & { shape?: number[] } = {}): Tensor {
+  let dtype: DType;
+  let shape: number[];
+  let flat: ArrayLike<number>;
+  if (ArrayBuffer.isView(data)) {
+    dtype = opts.dtype ? checkDType('tensor', opts.dtype) : inferDType(data);
+    flat = data as AnyTypedArray;
+    shape = opts.shape ? checkShapeArg('tensor', opts.shape) : [flat.length];
+  } else {
+    dtype = checkDType('tensor', opts.dtype ?? (isBoolNested(data) ? 'bool' : undefined));
+    shape = [];
+    let d: unknown = data;
+    while (Array.isArray(d)) { shape.push(d.length); d = d[0]; }
+    const out: number[] = [];
+    flattenChecked(data as NestedNumbers, shape, 0, out);
+    flat = out;
+    if (opts.shape) {
+      const s = checkShapeArg('tensor', opts.shape);
+      if (s.reduce((a, b) => a * b, 1) !== out.length) throw rangeError('tensor', `shape ${fmtShape(s)} does not match ${out.length} values`);
+      shape = s;
+    }
+  }
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n !== flat.length) throw rangeError('tensor', `shape ${fmtShape(shape)} needs ${n} values, got ${flat.length}`);
+  const t = Tensor.empty(shape, dtype);
+  if (n) {
+    const buf = dtype === 'float32' ? Float32Array.from(flat) : dtype === 'int32' ? Int32Array.from(flat)
+      : Uint8Array.from(flat, (v) => (dtype === 'bool' ? (v ? 1 : 0) : v));
+    native.write(t.handle('tensor'), 0, buf);
+  }
+  return finish(t, opts);
+}
+
+function isBoolNested(d: unknown): boolean {
+  while (Array.isArray(d)) d = d[0];
+  return typeof d === 'boolean';
+}
+
+function flattenChecked(d: NestedNumbers, shape: number[], dim: number, out: number[]): void {
+  if (dim === shape.length) {
+    if (typeof d === 'boolean') { out.push(d ? 1 : 0); return; }
+    if (typeof d !== 'number') throw typeError('tensor', `expected a number at depth ${dim}, got ${Array.isArray(d) ? 'an array' : typeof d}`);
+    out.push(d);
+    return;
+  }
+  if (!Array.isArray(d) || d.length !== shape[dim]) {
+    throw rangeError('tensor', `ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(d) ? d.length : typeof d}`);
+  }
+  for (const v of d) flattenChecked(v, shape, dim + 1, out);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
+  const s = checkShapeArg('full', shape);
+  const dtype = checkDType('full', opts.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined));
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('full', `value must be a number, got ${typeof value}`);
+  const t = Tensor.empty(s, dtype);
+  if (t.numel) { args.reset().num(Number(value)).view(t); native.fill(t.handle('full')); }
+  return finish(t, opts);
+}
+
+export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 0, opts);
+export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 1, opts);
+export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, ...opts });
+export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 1, { dtype: t.dtype, ...opts });
+export const fullLike = (t: Tensor, v: number, opts: CreateOptions = {}): Tensor => full(t.shape, v, { dtype: t.dtype, ...opts });
+
+/** Values start, start+step, ... below end (arange(n) = 0..n-1). */
+export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+  if (end === undefined) { end = start; start = 0; }
+  for (const v of [start, end, step]) if (!Number.isFinite(v)) throw rangeError('arange', `start, end and step must be finite, got ${start}, ${end}, ${step}`);
+  if (step === 0) throw rangeError('arange', 'step must be non-zero');
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  if (n > 2 ** 31) throw rangeError('arange', `too many elements (${n})`);
+  const dtype = checkDType('arange', opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32'));
+  const vals = new Float64Array(n);
+  for (let i = 0; i < n; i++) vals[i] = start + i * step;
+  return finish(tensor(vals as unknown as ArrayLike<number>, { dtype, shape: [n] }), opts);
+}
+
+/** `steps` evenly spaced values from start to end inclusive. */
+export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw rangeError('linspace', `steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw rangeError('linspace', 'start and end must be finite');
+  const vals = new Float64Array(steps);
+  const d = steps > 1 ? (end - start) / (steps - 1) : 0;
+  for (let i = 0; i < steps; i++) vals[i] = i === steps - 1 && steps > 1 ? end : start + i * d;
+  return finish(tensor(vals as unknown as ArrayLike<number>, { dtype: checkDType('linspace', opts.dtype), shape: [steps] }), opts);
+}
+
+/** n x m identity matrix. */
+export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
+  checkShapeArg('eye', [n, m], 'n, m');
+  const t = zeros([n, m], { dtype: opts.dtype });
+  const diag = t.view_([Math.min(n, m)], [m + 1], 0);
+  diag.fill_(1);
+  diag.dispose();
+  return finish(t, opts);
+}
+
+function randomTensor(op: string, shape: readonly number[], kind: RandomKind, p0: number, p1: number, dtype: DType): Tensor {
+  const s = checkShapeArg(op, shape);
+  const t = Tensor.empty(s, dtype);
+  if (t.numel) { args.reset().num(kind).num(p0).num(p1).view(t); native.randomFill(t.handle(op)); }
+  return t;
+}
+
+/** Uniform on [0, 1) (or [low, high)). */
+export function rand(shape: readonly number[], opts: CreateOptions & { low?: number; high?: number } = {}): Tensor {
+  const lo = opts.low ?? 0, hi = opts.high ?? 1;
+  if (!(hi > lo)) throw rangeError('rand', `high (${hi}) must be greater than low (${lo})`);
+  return finish(randomTensor('rand', shape, RandomKind.Uniform, lo, hi, 'float32'), opts);
+}
+
+/** Normal with mean 0 and std 1 (or the given mean/std). */
+export function randn(shape: readonly number[], opts: CreateOptions & { mean?: number; std?: number } = {}): Tensor {
+  const std = opts.std ?? 1;
+  if (!(std >= 0)) throw rangeError('randn', `std must be non-negative, got ${std}`);
+  return finish(randomTensor('randn', shape, RandomKind.Normal, opts.mean ?? 0, std, 'float32'), opts);
+}
+
+/** Integers uniform on [low, high) as int32. */
+export function randint(low: number, high: number, shape: readonly number[]): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw rangeError('randint', `need integers low < high, got ${low}, ${high}`);
+  }
+  if (low < -(2 ** 31) || high > 2 ** 31) throw rangeError('randint', 'low/high must fit in int32');
+  return randomTensor('randint', shape, RandomKind.Randint, low, high, 'int32');
+}
+
+/** 1 with probability p, else 0 (float32 unless dtype says otherwise). */
+export function bernoulli(shape: readonly number[], p: number, opts: CreateOptions = {}): Tensor {
+  if (!(p >= 0 && p <= 1)) throw rangeError('bernoulli', `p must be in [0, 1], got ${p}`);
+  return randomTensor('bernoulli', shape, RandomKind.Bernoulli, p, 0, checkDType('bernoulli', opts.dtype));
+}
+
+/** Seeds the generator of this thread's tensorforge instance; runs are then reproducible. */
+export function manualSeed(seed: number): void {
+  if (typeof seed !== 'number') throw typeError('manualSeed', `seed must be a number, got ${typeof seed}`);
+  native.manualSeed(seed);
+}

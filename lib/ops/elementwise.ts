@@ -1,0 +1,222 @@
+/**
+ * Elementwise ops: the binary table (NumPy broadcasting, PyTorch type promotion) and the
+ * unary table, each entry a native kernel code plus its backward formula.
+ */
+import { native, args } from '../native';
+import { Tensor } from '../tensor';
+import { promoteTypes, type DType } from '../dtype';
+import { fmtShape, typeError } from '../errors';
+import { record } from '../autograd/engine';
+import { isGradEnabled } from '../autograd/grad_mode';
+import { BinaryOp, UnaryOp } from './codes';
+import { broadcastShapes, checkTensor, expandedView, scalarDType, scalarTensor, type TensorLike, type Scalar } from './util';
+import { sumTo } from './reduce';
+import { castTo } from './cast';
+
+type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+
+interface BinaryDef { code: BinaryOp; compare?: boolean; floatOnly?: boolean; grad?: BinaryGrad }
+
+/** The binary op table: native code + gradient (inputs as broadcast; reduced by sumTo). */
+const BINARY: Record<string, BinaryDef> = {
+  add: { code: BinaryOp.Add, grad: (g) => [g, g] },
+  sub: { code: BinaryOp.Sub, grad: (g) => [g, g.neg()] },
+  mul: { code: BinaryOp.Mul, grad: (g, a, b) => [g.mul(b), g.mul(a)] },
+  div: { code: BinaryOp.Div, floatOnly: true, grad: (g, a, b, out) => [g.div(b), g.mul(out).div(b).neg()] },
+  pow: {
+    code: BinaryOp.Pow, floatOnly: true,
+    grad: (g, a, b, out) => [g.mul(b).mul(a.pow(b.sub(1))), b.requiresGrad ? g.mul(out).mul(a.log()) : null],
+  },
+  maximum: { code: BinaryOp.Maximum, grad: (g, a, b) => minMaxGrad(g, a, b, 'gt') },
+  minimum: { code: BinaryOp.Minimum, grad: (g, a, b) => minMaxGrad(g, a, b, 'lt') },
+  atan2: {
+    code: BinaryOp.Atan2, floatOnly: true,
+    grad: (g, a, b) => { const d = a.square().add(b.square()); return [g.mul(b).div(d), g.mul(a).div(d).neg()]; },
+  },
+  eq: { code: BinaryOp.Eq, compare: true }, ne: { code: BinaryOp.Ne, compare: true },
+  lt: { code: BinaryOp.Lt, compare: true }, le: { code: BinaryOp.Le, compare: true },
+  gt: { code: BinaryOp.Gt, compare: true }, ge: { code: BinaryOp.Ge, compare: true },
+  logicalAnd: { code: BinaryOp.LogicalAnd, compare: true }, logicalOr: { code: BinaryOp.LogicalOr, compare: true },
+};
+
+// Ties send half the gradient to each side, as PyTorch does.
+function minMaxGrad(g: Tensor, a: Tensor, b: Tensor, cmp: 'gt' | 'lt'): [Tensor, Tensor] {
+  const aWins = a[cmp](b).to('float32'), tie = a.eq(b).to('float32').mul(0.5);
+  const wa = aWins.add(tie);
+  return [g.mul(wa), g.mul(wa.neg().add(1))];
+}
+
+function toOperand(op: string, x: TensorLike, arg: string): Tensor | Scalar {
+  if (typeof x === 'number' || typeof x === 'boolean') return x;
+  return checkTensor(op, x, arg);
+}
+
+/** Runs a binary op from the table on tensors or scalars. */
+export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
+  const def = BINARY[name];
+  let ta = toOperand(name, a, 'input'), tb = toOperand(name, b, 'other');
+  if (!(ta instanceof Tensor) && !(tb instanceof Tensor)) throw typeError(name, 'at least one operand must be a Tensor');
+  // Fast path: float tensor with a scalar for add/sub/mul is one affine kernel.
+  if (ta instanceof Tensor && typeof tb === 'number' && ta.dtype === 'float32') {
+    if (name === 'add') return affine(ta, 1, tb);
+    if (name === 'sub') return affine(ta, 1, -tb);
+    if (name === 'mul') return affine(ta, tb, 0);
+  }
+  const da = ta instanceof Tensor ? ta.dtype : null, db = tb instanceof Tensor ? tb.dtype : null;
+  let dtype: DType;
+  if (da && db) dtype = promoteTypes(da, db);
+  else {
+    // A scalar does not widen an integer tensor unless it is fractional (PyTorch rules).
+    const td = (da ?? db) as DType, s = (ta instanceof Tensor ? tb : ta) as Scalar;
+    dtype = scalarDType(s) === 'float32' ? 'float32' : (td === 'bool' && typeof s === 'number' ? 'int32' : td);
+  }
+  if (def.floatOnly) dtype = 'float32';
+  if (!def.compare && dtype === 'bool') {
+    throw typeError(name, `arithmetic on bool tensors is not supported; use logicalAnd/logicalOr or cast with .to('int32')`);
+  }
+  const temps: Tensor[] = [];
+  const prep = (x: Tensor | Scalar): Tensor => {
+    if (!(x instanceof Tensor)) { const s = scalarTensor(x, dtype); temps.push(s); return s; }
+    if (x.dtype === dtype) return x;
+    const c = castTo(x, dtype); temps.push(c); return c;
+  };
+  const A = prep(ta), B = prep(tb);
+  if (A.device !== B.device) throw typeError(name, `tensors are on different devices: ${A.device} and ${B.device}`);
+  const shape = broadcastShapes(name, A.shape, B.shape);
+  const out = Tensor.empty(shape, def.compare ? 'bool' : dtype);
+  if (out.numel) {
+    args.reset().num(def.code).view(out).view(expandedView(A, shape)).view(expandedView(B, shape));
+    native.binary(out.handle(name), A.handle(name), B.handle(name));
+  }
+  const grad = def.grad;
+  if (grad && isGradEnabled() && (A.requiresGrad || B.requiresGrad)) {
+    record(name, out, [A, B], (g) => {
+      const [ga, gb] = grad(g, A, B, out);
+      return [ga && A.requiresGrad ? sumTo(ga, A.shape) : null, gb && B.requiresGrad ? sumTo(gb, B.shape) : null];
+    });
+  } else {
+    for (const t of temps) t.dispose();
+  }
+  return out;
+}
+
+/** y = x * scale + shift (float32). */
+function affine(x: Tensor, scale: number, shift: number): Tensor {
+  return unary('affine', x, scale, shift);
+}
+
+interface UnaryDef { code: UnaryOp; intOk?: boolean; boolOnly?: boolean; noGrad?: boolean }
+
+/** The unary op table; gradients come from the native unaryBackward kernel. */
+const UNARY: Record<string, UnaryDef> = {
+  neg: { code: UnaryOp.Neg, intOk: true }, abs: { code: UnaryOp.Abs, intOk: true },
+  exp: { code: UnaryOp.Exp }, log: { code: UnaryOp.Log }, sqrt: { code: UnaryOp.Sqrt },
+  rsqrt: { code: UnaryOp.Rsqrt }, relu: { code: UnaryOp.Relu }, leakyRelu: { code: UnaryOp.LeakyRelu },
+  elu: { code: UnaryOp.Elu }, gelu: { code: UnaryOp.Gelu }, geluTanh: { code: UnaryOp.GeluTanh },
+  silu: { code: UnaryOp.Silu }, sigmoid: { code: UnaryOp.Sigmoid }, tanh: { code: UnaryOp.Tanh },
+  softplus: { code: UnaryOp.Softplus }, clamp: { code: UnaryOp.Clamp, intOk: true },
+  powScalar: { code: UnaryOp.PowScalar }, square: { code: UnaryOp.Square, intOk: true },
+  sin: { code: UnaryOp.Sin }, cos: { code: UnaryOp.Cos }, reciprocal: { code: UnaryOp.Reciprocal },
+  sign: { code: UnaryOp.Sign, intOk: true, noGrad: true }, floor: { code: UnaryOp.Floor, noGrad: true },
+  ceil: { code: UnaryOp.Ceil, noGrad: true }, round: { code: UnaryOp.Round, noGrad: true },
+  affine: { code: UnaryOp.Affine, intOk: true }, log1p: { code: UnaryOp.Log1p }, expm1: { code: UnaryOp.Expm1 },
+  logicalNot: { code: UnaryOp.LogicalNot, boolOnly: true, noGrad: true },
+};
+
+export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
+  const def = UNARY[name];
+  let x = checkTensor(name, xIn, 'input');
+  if (!Number.isFinite(p0) && name !== 'clamp') throw typeError(name, `parameter must be a finite number, got ${p0}`);
+  if (def.boolOnly) {
+    if (x.dtype !== 'bool') x = x.ne(0);
+  } else if (x.dtype === 'bool' || x.dtype === 'uint8' || (x.dtype === 'int32' && !def.intOk)) {
+    x = castTo(x, 'float32');  // integer math promotes to float like torch.exp(int_tensor)
+  }
+  const out = Tensor.empty(x.shape, x.dtype);
+  if (out.numel) {
+    args.reset().num(def.code).num(p0).num(p1).view(out).view(x);
+    native.unary(out.handle(name), x.handle(name));
+  }
+  if (!def.noGrad && isGradEnabled() && x.requiresGrad) {
+    record(name, out, [x], (g) => [unaryBackward(def.code, g, x, out, p0, p1)]);
+  }
+  return out;
+}
+
+function unaryBackward(code: UnaryOp, g: Tensor, x: Tensor, y: Tensor, p0: number, p1: number): Tensor {
+  const dx = Tensor.empty(x.shape, 'float32');
+  if (dx.numel) {
+    args.reset().num(code).num(p0).num(p1).view(dx).view(g).view(x).view(y);
+    native.unaryBackward(dx.handle('backward'), g.handle('backward'), x.handle('backward'), y.handle('backward'));
+  }
+  return dx;
+}
+
+/** Elementwise select: condition ? a : b, broadcasting all three. */
+export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  const c = checkTensor('where', condition, 'condition');
+  if (c.dtype !== 'bool') throw typeError('where', `condition must be a bool tensor, got ${c.dtype}`);
+  const ta = a instanceof Tensor ? a : null, tb = b instanceof Tensor ? b : null;
+  const dtype: DType = ta && tb ? promoteTypes(ta.dtype, tb.dtype) : (ta ?? tb)?.dtype ?? 'float32';
+  const A = a instanceof Tensor ? (a.dtype === dtype ? a : castTo(a, dtype)) : scalarTensor(a, dtype);
+  const B = b instanceof Tensor ? (b.dtype === dtype ? b : castTo(b, dtype)) : scalarTensor(b, dtype);
+  const shape = broadcastShapes('where', broadcastShapes('where', c.shape, A.shape), B.shape);
+  const out = Tensor.empty(shape, dtype);
+  if (out.numel) {
+    args.reset().view(out).view(expandedView(c, shape)).view(expandedView(A, shape)).view(expandedView(B, shape));
+    native.where(out.handle('where'), c.handle('where'), A.handle('where'), B.handle('where'));
+  }
+  if (isGradEnabled() && (A.requiresGrad || B.requiresGrad)) {
+    record('where', out, [A, B], (g) => {
+      const zero = scalarTensor(0, 'float32');
+      return [A.requiresGrad ? sumTo(where(c, g, zero), A.shape) : null,
+        B.requiresGrad ? sumTo(where(c, zero, g), B.shape) : null];
+    });
+  }
+  return out;
+}
+
+/** In-place binary op on `self` (used by optimizers and grad accumulation). */
+export function binaryInPlace(name: string, self: Tensor, other: TensorLike): Tensor {
+  checkTensor(`${name}_`, self, 'self');
+  if (isGradEnabled() && self.requiresGrad && self.isLeaf) {
+    throw new Error(`${name}_: a leaf tensor that requires grad cannot be modified in place; wrap the update in noGrad()`);
+  }
+  const def = BINARY[name];
+  const B = other instanceof Tensor ? checkTensor(`${name}_`, other, 'other') : scalarTensor(other, self.dtype);
+  const Bc = B.dtype === self.dtype ? B : castTo(B, self.dtype);
+  const shape = broadcastShapes(`${name}_`, self.shape, Bc.shape);
+  if (shape.join() !== self.shape.join()) {
+    throw typeError(`${name}_`, `other of shape ${fmtShape(Bc.shape)} cannot be broadcast to self ${fmtShape(self.shape)} in place`);
+  }
+  if (self.numel) {
+    args.reset().num(def.code).view(self).view(self).view(expandedView(Bc, shape));
+    native.binary(self.handle(name), self.handle(name), Bc.handle(name));
+  }
+  if (Bc !== other) Bc.dispose();
+  if (B !== other && B !== Bc) B.dispose();
+  return self;
+}
+
+/** Fills self with a value in place. */
+export function fillInPlace(self: Tensor, value: number): Tensor {
+  checkTensor('fill_', self, 'self');
+  if (!Number.isFinite(value) && self.dtype !== 'float32') throw typeError('fill_', `value ${value} is not representable in ${self.dtype}`);
+  if (self.numel) { args.reset().num(value).view(self); native.fill(self.handle('fill_')); }
+  return self;
+}
+
+/** Copies src (broadcast, cast) into self in place. */
+export function copyInPlace(self: Tensor, src: Tensor): Tensor {
+  checkTensor('copy_', self, 'self');
+  checkTensor('copy_', src, 'src');
+  const shape = broadcastShapes('copy_', self.shape, src.shape);
+  if (shape.join() !== self.shape.join()) {
+    throw typeError('copy_', `src of shape ${fmtShape(src.shape)} cannot be broadcast to ${fmtShape(self.shape)}`);
+  }
+  if (self.numel) {
+    args.reset().view(self).view(expandedView(src, shape));
+    native.cast(self.handle('copy_'), src.handle('copy_'));
+  }
+  return self;
+}

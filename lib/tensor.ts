@@ -1,0 +1,320 @@
+/**
+ * Tensor: a strided view (shape, strides, offset, dtype) over native storage. Ops live
+ * in lib/ops/ and add their methods to Tensor.prototype (see the `declare module` blocks
+ * there); this file holds storage ownership, scopes (`tidy`) and reading data out.
+ */
+import { native, args, type NativeHandle } from './native';
+import { DTYPE_BYTES, DTYPE_CODE, typedArrayFor, type AnyTypedArray, type DType } from './dtype';
+import { fmtShape, typeError } from './errors';
+import type { Node } from './autograd/node';
+
+export type Device = 'cpu' | `cuda` | `cuda:${number}`;
+
+/** Native storage shared by a tensor and its views; freed when the last one lets go. */
+export class Storage {
+  private refs = 0;
+  constructor(public handle: NativeHandle | null, readonly nbytes: number) {}
+  retain(): void { this.refs++; }
+  release(): void {
+    if (--this.refs === 0 && this.handle !== null) {
+      native.free(this.handle);
+      this.handle = null;
+      liveBytes -= this.nbytes;
+    }
+  }
+  get freed(): boolean { return this.handle === null; }
+}
+
+let liveTensors = 0;
+let liveBytes = 0;
+let nextId = 1;
+
+// GC fallback: a tensor the user never disposed releases its storage reference when collected.
+const finalizer = new FinalizationRegistry<Storage>((s) => { liveTensors--; s.release(); });
+
+// tidy() scopes: every tensor created while a scope is open is tracked by the innermost one.
+const scopes: Set<Tensor>[] = [];
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { st[i] = s; s *= shape[i]; }
+  return st;
+}
+
+export function numelOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+export class Tensor {
+  readonly id = nextId++;
+  /** Set by autograd: the node that produced this tensor (null for leaves). */
+  gradFn: Node | null = null;
+  /** Accumulated gradient (leaves, or non-leaves after `retainGrad()`). */
+  grad: Tensor | null = null;
+  requiresGrad = false;
+  /** @internal non-leaf tensors that keep their .grad */
+  retainsGrad = false;
+  private disposedFlag = false;
+
+  /** @internal use the creation functions (tensor, zeros, ...) instead. */
+  constructor(
+    readonly storage: Storage,
+    readonly shape: readonly number[],
+    readonly strides: readonly number[],
+    readonly offset: number,
+    readonly dtype: DType,
+    readonly device: Device = 'cpu',
+  ) {
+    storage.retain();
+    liveTensors++;
+    finalizer.register(this, storage, this);
+    if (scopes.length) scopes[scopes.length - 1].add(this);
+  }
+
+  /** Allocates an uninitialised contiguous tensor. */
+  static empty(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+    const nbytes = numelOf(shape) * DTYPE_BYTES[dtype];
+    const st = new Storage(native.alloc(nbytes), nbytes);
+    liveBytes += nbytes;
+    return new Tensor(st, shape.slice(), contiguousStrides(shape), 0, dtype);
+  }
+
+  /** @internal a view sharing this tensor's storage. */
+  view_(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+    this.assertAlive('view');
+    return new Tensor(this.storage, shape, strides, offset, this.dtype, this.device);
+  }
+
+  get dtypeCode(): number { return DTYPE_CODE[this.dtype]; }
+  get ndim(): number { return this.shape.length; }
+  get numel(): number { return numelOf(this.shape); }
+  get isDisposed(): boolean { return this.disposedFlag; }
+  /** True when created by the user (not by an op on tensors that require grad). */
+  get isLeaf(): boolean { return this.gradFn === null; }
+  /** Size of one dim, or the whole shape. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number | number[] {
+    if (dim === undefined) return this.shape.slice();
+    const d = dim < 0 ? dim + this.ndim : dim;
+    if (!Number.isInteger(d) || d < 0 || d >= this.ndim) {
+      throw new RangeError(`size: dim ${dim} is out of range for shape ${fmtShape(this.shape)}`);
+    }
+    return this.shape[d];
+  }
+
+  isContiguous(): boolean {
+    let s = 1;
+    for (let i = this.ndim - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== s) return false;
+      s *= this.shape[i];
+    }
+    return true;
+  }
+
+  /** @internal the native handle, throwing if this tensor was disposed. */
+  handle(op: string): NativeHandle {
+    if (this.disposedFlag || this.storage.handle === null) {
+      throw new Error(`${op}: tensor ${fmtShape(this.shape)} ${this.dtype} was disposed`);
+    }
+    return this.storage.handle;
+  }
+  assertAlive(op: string): void { this.handle(op); }
+
+  /** Frees this tensor's reference to its storage now (views keep the storage alive). */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    finalizer.unregister(this);
+    liveTensors--;
+    this.storage.release();
+    if (this.grad) { this.grad.dispose(); this.grad = null; }
+    this.gradFn = null;
+  }
+
+  /** Copies the elements out, in row-major order, as a typed array. */
+  dataSync(): AnyTypedArray {
+    const src = this.isContiguous() ? this : contiguousCopy(this);
+    const out = typedArrayFor(this.dtype, this.numel);
+    if (out.length) native.read(src.handle('dataSync'), src.offset * DTYPE_BYTES[this.dtype], out);
+    if (src !== this) src.dispose();
+    return out;
+  }
+
+  /** Async read (CPU data is ready immediately; on CUDA this waits for the stream). */
+  async data(): Promise<AnyTypedArray> { return this.dataSync(); }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.numel !== 1) {
+      throw new RangeError(`item: tensor must have exactly one element, got shape ${fmtShape(this.shape)}`);
+    }
+    return this.dataSync()[0];
+  }
+
+  /** Nested arrays (booleans for bool tensors); a number/boolean for 0-d tensors. */
+  toArray(): NestedArray {
+    const flat = this.dataSync();
+    const conv = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+    const build = (dim: number, off: number): NestedArray => {
+      if (dim === this.ndim) return conv(flat[off]);
+      const n = this.shape[dim];
+      const step = numelOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = build(dim + 1, off + i * step);
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** PyTorch-style printout with shape and dtype; large tensors are elided. */
+  toString(): string {
+    if (this.disposedFlag) return `tensor(<disposed>, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
+    return formatTensor(this);
+  }
+
+  /** Marks this tensor as a leaf that accumulates gradients. */
+  requiresGrad_(flag = true): this {
+    if (!this.isLeaf && !flag) {
+      throw new Error('requiresGrad_: cannot turn off requiresGrad on a non-leaf tensor; use detach()');
+    }
+    if (flag && this.dtype !== 'float32') {
+      throw typeError('requiresGrad_', `only float32 tensors can require gradients, got ${this.dtype}`);
+    }
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** Keeps .grad on this non-leaf tensor during backward(). */
+  retainGrad(): this { this.retainsGrad = true; return this; }
+
+  /** A view of the same data that is cut from the graph. */
+  detach(): Tensor { return this.view_(this.shape, this.strides, this.offset); }
+}
+
+export type NestedArray = number | boolean | NestedArray[];
+
+/** @internal a contiguous copy via the native strided copy (no autograd). */
+export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
+  const out = Tensor.empty(t.shape, dtype);
+  if (out.numel) {
+    args.reset().view(out).view(t);
+    native.cast(out.handle('contiguous'), t.handle('contiguous'));
+  }
+  return out;
+}
+
+function formatTensor(t: Tensor): string {
+  const maxItems = 1000, edge = 3;
+  const elide = t.numel > maxItems;
+  const flat = t.dataSync();
+  const fmtNum = numberFormatter(t.dtype, flat);
+  const strides = contiguousStrides(t.shape);
+  const render = (dim: number, off: number, indent: number): string => {
+    if (dim === t.ndim) return fmtNum(flat[off]);
+    const n = t.shape[dim];
+    const idx: (number | null)[] = [];
+    if (elide && n > 2 * edge) {
+      for (let i = 0; i < edge; i++) idx.push(i);
+      idx.push(null);
+      for (let i = n - edge; i < n; i++) idx.push(i);
+    } else {
+      for (let i = 0; i < n; i++) idx.push(i);
+    }
+    const parts = idx.map((i) => (i === null ? '...' : render(dim + 1, off + i * strides[dim], indent + 1)));
+    if (dim === t.ndim - 1) return `[${parts.join(', ')}]`;
+    const sep = ',' + '\n'.repeat(t.ndim - dim - 1) + ' '.repeat(indent + 1);
+    return `[${parts.join(sep)}]`;
+  };
+  const body = t.numel === 0 ? '[]' : render(0, 0, 7);
+  const extra = t.requiresGrad ? (t.gradFn ? `, gradFn=<${t.gradFn.name}>` : ', requiresGrad=true') : '';
+  return `tensor(${body}, shape=${fmtShape(t.shape)}, dtype=${t.dtype}${extra})`;
+}
+
+function numberFormatter(dtype: DType, flat: AnyTypedArray): (v: number) => string {
+  if (dtype === 'bool') return (v) => (v ? 'true' : 'false');
+  if (dtype !== 'float32') {
+    let w = 1;
+    for (const v of flat) w = Math.max(w, String(v).length);
+    return (v) => String(v).padStart(w);
+  }
+  let maxAbs = 0, allInt = true;
+  for (const v of flat) {
+    if (Number.isFinite(v)) { maxAbs = Math.max(maxAbs, Math.abs(v)); if (!Number.isInteger(v)) allInt = false; }
+  }
+  const sci = maxAbs >= 1e8 || (maxAbs > 0 && maxAbs < 1e-4);
+  const f = (v: number): string => {
+    if (Number.isNaN(v)) return 'nan';
+    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+    if (sci) return v.toExponential(4);
+    return allInt ? `${v.toFixed(0)}.` : v.toFixed(4);
+  };
+  let w = 1;
+  for (const v of flat) w = Math.max(w, f(v).length);
+  return (v) => f(v).padStart(w);
+}
+
+/**
+ * Runs fn and disposes every tensor created inside it except those it returns (in an
+ * array or object, any depth) and those passed to `keep()`.
+ * @example const y = tidy(() => x.mul(2).add(1));  // the temporary x.mul(2) is freed
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');
+  }
+  const kept = new Set<Tensor>();
+  collectTensors(result, kept);
+  const parent = scopes.length ? scopes[scopes.length - 1] : null;
+  for (const t of scope) {
+    if (kept.has(t)) { if (parent) parent.add(t); } else t.dispose();
+  }
+  return result;
+}
+
+/** Excludes t from the enclosing tidy() scopes so it survives them. */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+function collectTensors(x: unknown, out: Set<Tensor>, depth = 0): void {
+  if (depth > 8 || x === null || typeof x !== 'object') return;
+  if (x instanceof Tensor) { out.add(x); if (x.grad) out.add(x.grad); return; }
+  if (Array.isArray(x)) { for (const v of x) collectTensors(v, out, depth + 1); return; }
+  if (x instanceof Map) { for (const v of x.values()) collectTensors(v, out, depth + 1); return; }
+  for (const v of Object.values(x as Record<string, unknown>)) collectTensors(v, out, depth + 1);
+}
+
+export interface MemoryInfo {
+  /** Tensors alive (not disposed, not yet garbage collected). */
+  numTensors: number;
+  /** Bytes of storage referenced by live tensors. */
+  numBytes: number;
+  /** Bytes held by the native allocator: in use, and cached for reuse. */
+  nativeLiveBytes: number;
+  nativeCachedBytes: number;
+  /** Blocks obtained from the OS since start (flat in a steady training loop). */
+  osAllocs: number;
+}
+
+export function memory(): MemoryInfo {
+  const s = native.memoryStats();
+  return { numTensors: liveTensors, numBytes: liveBytes, nativeLiveBytes: s.liveBytes,
+    nativeCachedBytes: s.cachedBytes, osAllocs: s.osAllocs };
+}
+
+/** Releases cached native blocks back to the OS; returns the bytes released. */
+export function emptyCache(): number { return native.emptyCache(); }

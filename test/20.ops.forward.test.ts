@@ -1,0 +1,171 @@
+/** Every elementwise and reduction kernel against the float64 reference, on every ISA,
+ * over broadcasting, non-contiguous views, sizes 0 and 1, odd and threaded sizes. */
+import * as assert from 'assert';
+import { tf, assertClose, forEachIsa, randPair, toNd } from './helpers';
+import * as ref from './reference/ndarray';
+import type { Tensor } from '../lib';
+
+const f32 = Math.fround;
+const BINARY: [string, (a: number, b: number) => number, [number, number]?][] = [
+  ['add', (a, b) => a + b], ['sub', (a, b) => a - b], ['mul', (a, b) => a * b],
+  ['div', (a, b) => a / b, [0.5, 2]], ['pow', (a, b) => Math.pow(a, b), [0.1, 2]],
+  ['maximum', Math.max], ['minimum', Math.min], ['atan2', Math.atan2],
+];
+const COMPARE: [string, (a: number, b: number) => boolean][] = [
+  ['eq', (a, b) => a === b], ['ne', (a, b) => a !== b], ['lt', (a, b) => a < b],
+  ['le', (a, b) => a <= b], ['gt', (a, b) => a > b], ['ge', (a, b) => a >= b],
+];
+const SHAPE_PAIRS: [number[], number[]][] = [
+  [[7], [7]], [[1], [1]], [[0], [0]], [[0, 3], [1, 3]], [[3, 5], [5]], [[3, 1], [1, 4]],
+  [[2, 3, 4], [3, 1]], [[17, 33], [17, 33]], [[4, 1, 5], [1, 6, 1]], [[300, 257], [257]],
+  [[200, 300], [200, 1]], [[], [3, 2]],
+];
+
+type U = (x: number) => number;
+const UNARY: [string, U, (t: Tensor) => Tensor, [number, number]?][] = [
+  ['neg', (x) => -x, (t) => t.neg()], ['abs', Math.abs, (t) => t.abs()],
+  ['exp', Math.exp, (t) => t.exp()], ['log', Math.log, (t) => t.log(), [0.1, 3]],
+  ['sqrt', Math.sqrt, (t) => t.sqrt(), [0, 3]], ['rsqrt', (x) => 1 / Math.sqrt(x), (t) => t.rsqrt(), [0.1, 3]],
+  ['relu', (x) => Math.max(x, 0), (t) => t.relu()],
+  ['leakyRelu', (x) => (x > 0 ? x : 0.1 * x), (t) => t.leakyRelu(0.1)],
+  ['elu', (x) => (x > 0 ? x : 0.7 * Math.expm1(x)), (t) => t.elu(0.7)],
+  ['gelu', ref.gelu, (t) => t.gelu()],
+  ['geluTanh', (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))), (t) => t.gelu('tanh')],
+  ['silu', (x) => x * ref.sigmoid(x), (t) => t.silu()],
+  ['sigmoid', ref.sigmoid, (t) => t.sigmoid()], ['tanh', Math.tanh, (t) => t.tanh()],
+  ['softplus', (x) => (2 * x > 20 ? x : Math.log1p(Math.exp(2 * x)) / 2), (t) => t.softplus(2)],
+  ['clamp', (x) => Math.min(Math.max(x, -0.5), 0.7), (t) => t.clamp(-0.5, 0.7)],
+  ['powScalar', (x) => Math.pow(x, 2.5), (t) => t.pow(2.5), [0, 2]],
+  ['square', (x) => x * x, (t) => t.square()], ['sin', Math.sin, (t) => t.sin()], ['cos', Math.cos, (t) => t.cos()],
+  ['reciprocal', (x) => 1 / x, (t) => t.reciprocal(), [0.2, 2]], ['sign', Math.sign, (t) => t.sign()],
+  ['floor', Math.floor, (t) => t.floor()], ['ceil', Math.ceil, (t) => t.ceil()],
+  ['log1p', Math.log1p, (t) => t.log1p(), [-0.5, 2]], ['expm1', Math.expm1, (t) => t.expm1()],
+  ['affine', (x) => x * 3 - 2, (t) => t.mul(3).sub(2)],
+];
+
+describe('elementwise forward vs float64 reference', () => {
+  forEachIsa((isa) => {
+    describe(`isa=${isa}`, () => {
+      for (const [name, f, range] of BINARY) {
+        it(`${name} with broadcasting, sizes 0/1/odd/threaded`, () => forEachIsaFixed(isa, () => {
+          for (const [sa, sb] of SHAPE_PAIRS) {
+            const [a, an] = randPair(sa, ...(range ?? [-2, 2]));
+            const [b, bn] = randPair(sb, ...(range ?? [-2, 2]));
+            const out = (a as unknown as Record<string, (o: Tensor) => Tensor>)[name](b);
+            assertClose(out, ref.binary(an, bn, (x, y) => f32(f(x, y))), 2e-6, 1e-6, `${name} ${sa} ${sb}`);
+          }
+        }));
+      }
+      it('binary ops on non-contiguous views (transposed, sliced, expanded)', () => forEachIsaFixed(isa, () => {
+        const [a, an] = randPair([37, 19]);
+        const [b, bn] = randPair([19, 37]);
+        const out = a.add(b.t());
+        assertClose(out, ref.binary(an, ref.permute(bn, [1, 0]), (x, y) => f32(x + y)));
+        const s = a.slice(0, 1, 30, 3).slice(1, 2, 19, 2);
+        const sn = toNd(s.contiguous());
+        assertClose(s.mul(s), ref.binary(sn, sn, (x, y) => f32(x * y)));
+        const e = tf.rand([5, 1]).expand([5, 7]);
+        assertClose(e.sub(1), ref.unary(toNd(e), (x) => f32(x - 1)));
+      }));
+      for (const [name, f] of COMPARE) {
+        it(`${name} gives bool with broadcasting`, () => forEachIsaFixed(isa, () => {
+          for (const [sa, sb] of SHAPE_PAIRS) {
+            const a = tf.randint(0, 3, sa).to('float32'), b = tf.randint(0, 3, sb).to('float32');
+            const out = (a as unknown as Record<string, (o: Tensor) => Tensor>)[name](b);
+            assert.strictEqual(out.dtype, 'bool');
+            assertClose(out, ref.binary(toNd(a), toNd(b), (x, y) => Number(f(x, y))));
+          }
+        }));
+      }
+      for (const [name, f, , range] of UNARY) {
+        it(`${name} on contiguous, strided, size 0/1 and threaded inputs`, () => forEachIsaFixed(isa, () => {
+          const fn = UNARY.find((u) => u[0] === name)![2];
+          for (const shape of [[0], [1], [13], [7, 9], [70001]]) {
+            const [x, xn] = randPair(shape, ...(range ?? [-3, 3]));
+            assertClose(fn(x), ref.unary(xn, (v) => f32(f(v))), 3e-6, 2e-6, `${name} ${shape}`);
+          }
+          const [m] = randPair([9, 11], ...(range ?? [-3, 3]));
+          const mt = m.t();
+          assertClose(fn(mt), ref.unary(toNd(mt.contiguous()), (v) => f32(f(v))), 3e-6, 2e-6, `${name} transposed`);
+        }));
+      }
+      it('int32 arithmetic and promotion with scalars', () => forEachIsaFixed(isa, () => {
+        const a = tf.tensor([1, -2, 3], { dtype: 'int32' }), b = tf.tensor([4, 5, -6], { dtype: 'int32' });
+        assert.deepStrictEqual(a.add(b).toArray(), [5, 3, -3]);
+        assert.strictEqual(a.add(b).dtype, 'int32');
+        assert.strictEqual(a.mul(2).dtype, 'int32');
+        assert.strictEqual(a.mul(0.5).dtype, 'float32');
+        assert.deepStrictEqual(a.mul(0.5).toArray(), [0.5, -1, 1.5]);
+        assert.deepStrictEqual(Array.from(a.div(b).dataSync(), (v) => Math.round(v * 1e4) / 1e4), [0.25, -0.4, -0.5]);
+        assert.deepStrictEqual(a.abs().toArray(), [1, 2, 3]);
+        assert.strictEqual(a.exp().dtype, 'float32');
+        assert.deepStrictEqual(tf.tensor([1, 2, 3], { dtype: 'uint8' }).add(tf.tensor([1, 1, 1], { dtype: 'int32' })).dtype, 'int32');
+      }));
+      it('where broadcasts condition and operands', () => forEachIsaFixed(isa, () => {
+        const c = tf.tensor([[true], [false]]);
+        const [a, an] = randPair([2, 3]);
+        const out = tf.where(c, a, 0);
+        assertClose(out, { shape: [2, 3], data: an.data.map((v, i) => (i < 3 ? f32(v) : 0)) });
+      }));
+      it('casts between every dtype pair, saturating and truncating', () => forEachIsaFixed(isa, () => {
+        const x = tf.tensor([-3.7, -0.2, 0, 0.9, 2.5, 300, NaN, 3e10]);
+        assert.deepStrictEqual(x.to('int32').toArray(), [-3, 0, 0, 0, 2, 300, 0, 2147483647]);
+        assert.deepStrictEqual(x.to('uint8').toArray(), [0, 0, 0, 0, 2, 255, 0, 255]);
+        assert.deepStrictEqual(x.to('bool').toArray(), [true, true, false, true, true, true, true, true]);
+        assert.deepStrictEqual(tf.tensor([true, false]).to('float32').toArray(), [1, 0]);
+        assert.deepStrictEqual(tf.tensor([7, 9], { dtype: 'int32' }).to('uint8').to('int32').toArray(), [7, 9]);
+      }));
+    });
+  });
+});
+
+describe('reductions vs float64 reference', () => {
+  const cases: [number[], number | number[] | undefined][] = [
+    [[7], undefined], [[1], 0], [[5, 6], 0], [[5, 6], 1], [[5, 6], [0, 1]], [[3, 4, 5], [0, 2]],
+    [[3, 4, 5], -1], [[2, 1, 3], 1], [[300, 201], 0], [[300, 201], 1], [[0, 4], 1], [[4, 0], 1],
+  ];
+  const dimsOf = (shape: number[], d: number | number[] | undefined): number[] =>
+    d === undefined ? shape.map((_, i) => i) : (Array.isArray(d) ? d : [d]).map((x) => (x < 0 ? x + shape.length : x)).sort();
+  forEachIsa((isa) => {
+    it(`sum/mean/max/min/var/prod over dims with keepdim (isa=${isa})`, () => forEachIsaFixed(isa, () => {
+      for (const [shape, dim] of cases) {
+        for (const keepdim of [false, true]) {
+          const [x, xn] = randPair(shape);
+          const dims = dimsOf(shape, dim);
+          const sumf = (v: number[]): number => v.reduce((a, b) => a + b, 0);
+          assertClose(x.sum(dim, keepdim), ref.reduce(xn, dims, keepdim, sumf), 1e-5, 1e-5, `sum ${shape} ${dim}`);
+          assertClose(x.mean(dim, keepdim), ref.reduce(xn, dims, keepdim, (v) => (v.length ? sumf(v) / v.length : NaN)), 1e-5, 1e-5, `mean ${shape}`);
+          assertClose(x.var({ dim, keepdim }), ref.reduce(xn, dims, keepdim, (v) => {
+            const m = sumf(v) / v.length;
+            return v.length > 1 ? v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1) : NaN;
+          }), 1e-4, 1e-5, `var ${shape}`);
+          if (x.numel > 0 && shape.every((s) => s > 0)) {
+            assertClose(x.max(dim, keepdim), ref.reduce(xn, dims, keepdim, (v) => Math.max(...v)), 0, 0, `max ${shape}`);
+            assertClose(x.min(dim, keepdim), ref.reduce(xn, dims, keepdim, (v) => Math.min(...v)), 0, 0, `min ${shape}`);
+          }
+          if (x.numel < 50) assertClose(x.prod(dim, keepdim), ref.reduce(xn, dims, keepdim, (v) => v.reduce((a, b) => a * b, 1)), 1e-5, 1e-6, `prod ${shape}`);
+        }
+      }
+    }));
+    it(`argmax/argmin and reductions of strided views (isa=${isa})`, () => forEachIsaFixed(isa, () => {
+      const [x, xn] = randPair([6, 9]);
+      const argmaxRef = ref.reduce(xn, [1], false, (v) => v.indexOf(Math.max(...v)));
+      assertClose(x.argmax(1), argmaxRef);
+      assertClose(x.argmin(0), ref.reduce(xn, [0], false, (v) => v.indexOf(Math.min(...v))));
+      assert.strictEqual(x.argmax().item(), Array.from(xn.data).indexOf(Math.max(...xn.data)));
+      const xt = x.t();
+      assertClose(xt.sum(1), ref.reduce(ref.permute(xn, [1, 0]), [1], false, (v) => v.reduce((a, b) => a + b, 0)), 1e-5, 1e-5);
+      const ints = tf.tensor([[1, 5], [7, -2]], { dtype: 'int32' });
+      assert.deepStrictEqual(ints.sum(0).toArray(), [8, 3]);
+      assert.strictEqual(ints.sum().dtype, 'int32');
+      assert.ok(Number.isNaN(tf.tensor([1, NaN, 3]).max().item()));
+    }));
+  });
+});
+
+/** Sets the ISA for the body of one test (forEachIsa's loop ran at definition time). */
+function forEachIsaFixed(isa: string, fn: () => void): void {
+  const prev = tf.backendInfo().isa;
+  tf.setIsa(isa as 'generic');
+  try { fn(); } finally { tf.setIsa(prev); }
+}
