@@ -25,13 +25,11 @@ void where(const TensorView& y, const TensorView& cond, const TensorView& a, con
 void cast(const TensorView& y, const TensorView& x, Stream s);
 void fill(const TensorView& y, double value, Stream s);
 
-// ---- reduce.cu -----------------------------------------------------------------------------
-// NOTE: codes shared with lib/ops/codes.ts (ReduceOp); keep in step with cpu/reduce.h.
-enum ReduceOp : int32_t { kSum = 0, kMean, kMax, kMin, kProd, kArgmax, kArgmin, kNumReduceOps };
-// y: the first `nkept` dims of x (any strides, F32 or I32 for sum/max/min/prod), reduced over
-// the remaining dims. Argmax/argmin: y I32, index into the flattened reduced dims (first
-// occurrence; NaN wins like PyTorch). Empty reductions: sum 0, prod 1, mean/max/min NaN.
-void reduce(const TensorView& y, const TensorView& x, int32_t op, int nkept, Stream s);
+// ---- reduce.cu (op codes: cpu/reduce.h) ---------------------------------------------------
+// y: the first `nkept` dims of x (any strides), reduced over the rest; sums in double like
+// the CPU. kMean/kVar: y F32; kArgmax/kArgmin: y I32 (first occurrence, NaN wins); else x's
+// dtype. Empty reductions: sum 0, prod 1, mean/var NaN.
+void reduce(const TensorView& y, const TensorView& x, int nkept, int32_t op, double correction, Stream s);
 
 // ---- softmax.cu: rows of C contiguous floats ----------------------------------------------
 void softmax_forward(float* y /*[R,C]*/, const float* x /*[R,C]*/, int64_t R, int64_t C, bool log, Stream s);

@@ -3,10 +3,13 @@
 #include <cmath>
 #include <type_traits>
 
+#include "cpu/reduce.h"
 #include "cuda/common.cuh"
 
 namespace tf {
 namespace cuda {
+
+using namespace ::tf::cpu;  // op codes (cpu/reduce.h)
 
 namespace {
 
@@ -85,8 +88,20 @@ __device__ __forceinline__ Pair<Acc> identity(int32_t op) {
   }
 }
 
+// Block-wide double sum through shared scratch; result in every thread.
+__device__ __forceinline__ double block_sum_d(double v, double* sd) {
+  __syncthreads();
+  sd[threadIdx.x] = v;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w >>= 1) {
+    if (threadIdx.x < w) sd[threadIdx.x] += sd[threadIdx.x + w];
+    __syncthreads();
+  }
+  return sd[0];
+}
+
 template <typename T, typename Acc>
-__global__ void reduce_kernel(ReduceDesc d, const T* __restrict__ x, void* y, int32_t op) {
+__global__ void reduce_kernel(ReduceDesc d, const T* __restrict__ x, void* y, int32_t op, double correction) {
   __shared__ Acc sv[kReduceThreads];
   __shared__ int64_t si[kReduceThreads];
   const bool arg = op == kArgmax || op == kArgmin;
@@ -94,6 +109,23 @@ __global__ void reduce_kernel(ReduceDesc d, const T* __restrict__ x, void* y, in
   for (int64_t r = blockIdx.x; r < d.outer; r += gridDim.x) {
     int64_t ox, oy;
     d.row_offsets(r, &ox, &oy);
+    if (op == kVar) {  // two passes in double, like cpu/reduce.cpp
+      if constexpr (std::is_floating_point<Acc>::value) {
+        __shared__ double sd[kReduceThreads];
+        double sum = 0;
+        for (int64_t j = threadIdx.x; j < d.inner; j += blockDim.x) sum += double(x[ox + d.inner_offset(j)]);
+        const double mean = block_sum_d(sum, sd) / double(d.inner);
+        double ss = 0;
+        for (int64_t j = threadIdx.x; j < d.inner; j += blockDim.x) {
+          const double v = double(x[ox + d.inner_offset(j)]) - mean;
+          ss += v * v;
+        }
+        ss = block_sum_d(ss, sd);
+        const double denom = double(d.inner) - correction;
+        if (threadIdx.x == 0) static_cast<float*>(y)[oy] = float(denom > 0 ? ss / denom : NAN);
+      }
+      continue;
+    }
     Pair<Acc> acc = identity<Acc>(op);
     for (int64_t j = threadIdx.x; j < d.inner; j += blockDim.x) {
       Pair<Acc> e{Acc(x[ox + d.inner_offset(j)]), j};
@@ -117,7 +149,10 @@ __global__ void reduce_kernel(ReduceDesc d, const T* __restrict__ x, void* y, in
         static_cast<int32_t*>(y)[oy] = int32_t(si[0] < 0 ? 0 : si[0]);
       } else {
         if constexpr (std::is_floating_point<Acc>::value) {
-          if (op == kMean) v = d.inner ? v / Acc(d.inner) : Acc(NAN);
+          if (op == kMean) {
+            static_cast<float*>(y)[oy] = float(d.inner ? v / Acc(d.inner) : Acc(NAN));
+            continue;
+          }
           if (minmax && si[0] < 0) v = Acc(NAN);  // empty max/min
         }
         static_cast<T*>(y)[oy] = T(v);
@@ -129,7 +164,7 @@ __global__ void reduce_kernel(ReduceDesc d, const T* __restrict__ x, void* y, in
 
 }  // namespace
 
-void reduce(const TensorView& y, const TensorView& x, int32_t op, int nkept, Stream s) {
+void reduce(const TensorView& y, const TensorView& x, int nkept, int32_t op, double correction, Stream s) {
   ReduceDesc d;
   d.x_offset = x.offset;
   d.y_offset = y.offset;
@@ -161,9 +196,9 @@ void reduce(const TensorView& y, const TensorView& x, int32_t op, int nkept, Str
   if (d.outer == 0) return;
   unsigned grid = unsigned(d.outer < 65535 * 16 ? d.outer : 65535 * 16);
   if (x.dtype == DType::I32)
-    reduce_kernel<int32_t, long long><<<grid, kReduceThreads, 0, s>>>(d, static_cast<const int32_t*>(x.data), y.data, op);
+    reduce_kernel<int32_t, long long><<<grid, kReduceThreads, 0, s>>>(d, static_cast<const int32_t*>(x.data), y.data, op, correction);
   else
-    reduce_kernel<float, float><<<grid, kReduceThreads, 0, s>>>(d, static_cast<const float*>(x.data), y.data, op);
+    reduce_kernel<float, double><<<grid, kReduceThreads, 0, s>>>(d, static_cast<const float*>(x.data), y.data, op, correction);
   CUDA_CHECK_LAUNCH();
 }
 

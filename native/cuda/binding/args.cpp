@@ -5,9 +5,6 @@
 namespace tf {
 namespace cudab {
 
-// NOTE: a fixed random tag; CPU storages carry none, so they fail CheckTypeTag.
-const napi_type_tag kCudaStorageTag = {0x7f3a9c2e5b1d4e60ull, 0x8c41d2f0a6b3e597ull};
-
 std::vector<BindingEntry>& binding_registry() {
   static std::vector<BindingEntry> reg;
   return reg;
@@ -27,15 +24,18 @@ Napi::Value translate_exception(Napi::Env env, const std::exception& e) {
 }
 
 CudaStorage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  if (i >= info.Length() || !info[i].IsExternal() ||
-      !info[i].As<Napi::External<CudaStorage>>().CheckTypeTag(&kCudaStorageTag)) {
+  double h = i < info.Length() && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
+  uint64_t v = h >= 0 && h == std::floor(h) && h <= 9007199254740991.0 ? uint64_t(h) : 0;
+  if (!(v & kCudaSlotBit)) {
     Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
-                                         " is not a CUDA tensor storage (a CPU tensor needs .to('cuda') first)")
+                                         " is not a CUDA tensor storage handle (a CPU tensor needs .to('cuda') first)")
         .ThrowAsJavaScriptException();
     return nullptr;
   }
-  CudaStorage* s = info[i].As<Napi::External<CudaStorage>>().Data();
-  if (!s || (!s->ptr && s->block_bytes != 0)) {
+  Instance& inst = instance(info.Env());
+  const uint32_t slot = uint32_t(v & 0x7fffffffu), gen = uint32_t(v >> 32);
+  CudaStorage* s = slot < inst.slots.size() ? &inst.slots[slot] : nullptr;
+  if (!s || s->gen != gen || !s->ptr) {
     Napi::Error::New(info.Env(), std::string(op) + ": tensor storage was already disposed").ThrowAsJavaScriptException();
     return nullptr;
   }

@@ -1,7 +1,8 @@
 // Argument decoding for the CUDA addon: the arg-buffer protocol of native/binding/args.h
 // (lib/native.ts ArgWriter: a view is [dtype, ndim, offset, ...shape, ...strides]) over CUDA
-// storage handles. Handles are N-API Externals type-tagged as CUDA storage, so a CPU handle
-// (or any other object) is rejected with a TypeError instead of being dereferenced.
+// storage handles. Handles are numbers like the CPU addon's (slot + generation, see
+// native/binding/instance.h) with bit 31 of the slot field set, so a CPU handle passed to a
+// CUDA op is rejected with a TypeError instead of naming some unrelated CUDA storage.
 #pragma once
 #include <napi.h>
 
@@ -15,12 +16,15 @@ namespace tf {
 namespace cudab {
 
 struct CudaStorage {
-  void* ptr = nullptr;       // device pointer; null once freed
+  void* ptr = nullptr;       // device pointer; null when the slot is free
   size_t nbytes = 0;         // bytes requested
   size_t block_bytes = 0;    // bytes of the allocator block
   int device = 0;
+  uint32_t gen = 0;
   cuda::DeviceAllocator* alloc = nullptr;  // process-lifetime (never destroyed)
 };
+
+constexpr uint32_t kCudaSlotBit = 0x80000000u;
 
 // Per-environment state: the shared argument buffer and the settings of this environment.
 struct Instance {
@@ -30,12 +34,17 @@ struct Instance {
   uint64_t seed = 0x5eed;   // Philox key (same derivation as the CPU addon's manualSeed)
   uint64_t rng_offset = 0;
   int32_t precision = cuda::kPrecisionHighest;
+  std::vector<CudaStorage> slots;
+  std::vector<uint32_t> free_slots;
+  int64_t live_storages = 0;
+  ~Instance() {
+    for (CudaStorage& s : slots)
+      if (s.ptr) s.alloc->release(s.ptr, s.block_bytes);
+  }
 };
 inline Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
 
-extern const napi_type_tag kCudaStorageTag;
-
-// Storage argument i (a tagged, live CUDA storage) or nullptr after throwing.
+// Storage argument i (a live CUDA storage handle) or nullptr after throwing.
 CudaStorage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op);
 
 class ArgReader {

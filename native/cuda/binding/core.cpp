@@ -9,11 +9,6 @@ namespace cudab {
 
 namespace {
 
-void finalize_storage(Napi::Env, CudaStorage* s) {
-  if (s->ptr) s->alloc->release(s->ptr, s->block_bytes);  // never throws
-  delete s;
-}
-
 bool read_number(const Napi::CallbackInfo& info, size_t i, double* out) {
   if (i >= info.Length() || !info[i].IsNumber()) return false;
   *out = info[i].As<Napi::Number>().DoubleValue();
@@ -82,27 +77,41 @@ TF_CUDA_BINDING(alloc) {
   if (!(n >= 0) || n > double(int64_t(1) << 48) || n != std::floor(n))
     TF_THROW(env, RangeError, "cuda alloc: nbytes must be a non-negative integer, got " + std::to_string(n));
   cuda::Device& d = cuda::device(device_arg(info, 1));
-  auto* s = new CudaStorage();
-  s->nbytes = size_t(n);
-  s->device = d.index();
-  s->alloc = &d.allocator();
-  try {
-    s->ptr = s->alloc->allocate(s->nbytes, &s->block_bytes);
-  } catch (...) {
-    delete s;
-    throw;
+  size_t block = 0;
+  void* p = d.allocator().allocate(size_t(n), &block);  // throws CudaOutOfMemory
+  Instance& inst = instance(env);
+  uint32_t slot;
+  if (!inst.free_slots.empty()) {
+    slot = inst.free_slots.back();
+    inst.free_slots.pop_back();
+  } else {
+    if (inst.slots.size() >= kCudaSlotBit) {
+      d.allocator().release(p, block);
+      TF_THROW(env, RangeError, "cuda alloc: too many live storages");
+    }
+    slot = uint32_t(inst.slots.size());
+    inst.slots.emplace_back();
   }
-  auto ext = Napi::External<CudaStorage>::New(env, s, finalize_storage);
-  ext.TypeTag(&kCudaStorageTag);
-  return ext;
+  CudaStorage& s = inst.slots[slot];
+  s.ptr = p;
+  s.nbytes = size_t(n);
+  s.block_bytes = block;
+  s.device = d.index();
+  s.alloc = &d.allocator();
+  inst.live_storages += 1;
+  return Napi::Number::New(env, double((uint64_t(s.gen) << 32) | kCudaSlotBit | slot));
 }
 
 // free(handle): returns the block to the cache now; later uses throw "disposed".
 TF_CUDA_BINDING(free) {
   CudaStorage* s = get_storage(info, 0, "dispose");
   if (!s) return info.Env().Undefined();
-  if (s->ptr) s->alloc->release(s->ptr, s->block_bytes);
+  Instance& inst = instance(info.Env());
+  s->alloc->release(s->ptr, s->block_bytes);
   s->ptr = nullptr;
+  s->gen = (s->gen + 1) & 0x1fffff;  // 21 bits: handle stays below 2^53
+  inst.free_slots.push_back(uint32_t(s - inst.slots.data()));
+  inst.live_storages -= 1;
   return info.Env().Undefined();
 }
 
@@ -185,6 +194,7 @@ TF_CUDA_BINDING(memory) {
   o.Set("deviceFreeBytes", double(st.device_free_bytes));
   o.Set("deviceTotalBytes", double(st.device_total_bytes));
   o.Set("mallocs", double(st.mallocs));
+  o.Set("storages", double(instance(env).live_storages));
   return o;
 }
 

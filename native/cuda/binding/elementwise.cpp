@@ -4,6 +4,7 @@
 
 #include "cpu/elementwise.h"
 #include "cpu/random.h"
+#include "cpu/reduce.h"
 #include "cuda/binding/args.h"
 
 namespace tf {
@@ -93,25 +94,28 @@ TF_CUDA_BINDING(fill) {
   return info.Env().Undefined();
 }
 
-// reduce(y, x) args: [op, nkept, view y, view x]; x's last ndim-nkept dims are reduced.
+// reduce(y, x) args: [op, nkept, correction, view y, view x] (native/binding/reduce.cpp)
 TF_CUDA_BINDING(reduce) {
   ArgReader r(info, "reduce");
-  int32_t op = int32_t(r.int64(0, cuda::kNumReduceOps - 1, "op"));
+  int32_t op = int32_t(r.int64(0, cpu::kNumReduceOps - 1, "op"));
   int nkept = int(r.int64(0, kMaxDims, "nkept"));
+  double correction = r.num();
   TensorView y = r.view(0, "out"), x = r.view(1, "x");
   if (!r.ok()) return info.Env().Undefined();
-  if (nkept > x.ndim || y.ndim != nkept) return r.fail("out must have the " + std::to_string(nkept) + " kept dims of x");
+  if (nkept > x.ndim || y.ndim != nkept) return r.fail("output must have the kept dims of x");
   for (int d = 0; d < nkept; ++d)
-    if (y.shape[d] != x.shape[d]) return r.fail("out shape " + shape_str(y) + " does not match x " + shape_str(x));
-  const bool arg = op == cuda::kArgmax || op == cuda::kArgmin;
+    if (y.shape[d] != x.shape[d]) return r.fail("output shape does not match the kept dims of x");
   if (x.dtype != DType::F32 && x.dtype != DType::I32) return r.fail("x must be float32 or int32");
-  if (x.dtype == DType::I32 && op == cuda::kMean) return r.fail("mean needs a float32 input");
-  if (arg ? y.dtype != DType::I32 : y.dtype != x.dtype) return r.fail("output dtype mismatch");
-  int64_t inner = 1;
-  for (int d = nkept; d < x.ndim; ++d) inner *= x.shape[d];
-  if (inner == 0 && (arg || op == cuda::kMax || op == cuda::kMin))
-    return r.fail("cannot take max/min/argmax/argmin over an empty dimension");
-  cuda::reduce(y, x, op, nkept, r.stream());
+  bool arg = op == cpu::kArgmax || op == cpu::kArgmin;
+  DType want = arg ? DType::I32 : (op == cpu::kMean || op == cpu::kVar) ? DType::F32 : x.dtype;
+  if (y.dtype != want) return r.fail("output dtype mismatch");
+  if ((op == cpu::kMean || op == cpu::kVar) && x.dtype != DType::F32) return r.fail("mean/var need float32");
+  int64_t count = 1;
+  for (int d = nkept; d < x.ndim; ++d) count *= x.shape[d];
+  if (count == 0 && (arg || op == cpu::kMax || op == cpu::kMin) && y.numel() > 0)
+    return r.fail("cannot take max/min/argmax/argmin of an empty dimension");
+  if (!std::isfinite(correction)) return r.fail("correction must be finite");
+  cuda::reduce(y, x, nkept, op, correction, r.stream());
   return info.Env().Undefined();
 }
 

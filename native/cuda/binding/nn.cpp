@@ -1,6 +1,7 @@
 // N-API glue for the CUDA matmul / conv / pool / norm / rnn / softmax / dropout / optimizer
 // kernels. Every tensor the kernels read as a plain pointer is checked here: dtype float32
 // (int32 targets, uint8 masks), contiguous, and shapes consistent with each other.
+#include <algorithm>
 #include <cmath>
 
 #include "cuda/binding/args.h"
@@ -44,52 +45,103 @@ bool has_shape(ArgReader& r, const TensorView& v, const char* what, std::initial
 bool same_storage_ptr(const TensorView& a, const TensorView& b) { return a.data == b.data; }
 
 // ---- matmul --------------------------------------------------------------------------------
-// matmul(c, a, b, bias?) args: [transA, transB, alpha, beta, biasKind, act, view c, view a,
-// view b, (view bias)]. 2-D operands, or 3-D with a batch dim (a/b batch stride may be 0).
-// Rows must have unit stride; the row stride is the leading dimension.
+// The CPU addon's protocol (native/binding/matmul.cpp), so lib/ops/matmul.ts drives both:
+// matmul(y, a, b[, bias]) args: [act, hasBias, view y, view a, view b, (view bias)]
+// a: [batch..., M, K], b: [batch..., K, N] (batch dims broadcast to y's, stride 0 allowed),
+// y: contiguous [batch..., M, N]; bias: [N] contiguous. A matrix whose last two dims have
+// unit stride in either dim is read in place (transposed via the GEMM flag).
+
+// Row stride and transpose flag of the matrix in a view's last two dims (CPU binding's rule).
+bool matrix_layout(const TensorView& v, bool* trans, int64_t* ld) {
+  const int64_t rs = v.strides[v.ndim - 2], cs = v.strides[v.ndim - 1];
+  const int64_t rows = v.shape[v.ndim - 2], cols = v.shape[v.ndim - 1];
+  if (cs == 1 || cols == 1) {
+    *trans = false;
+    *ld = rows <= 1 ? std::max<int64_t>(cols, 1) : rs;
+    return rows <= 1 || *ld >= cols;
+  }
+  if (rs == 1 || rows == 1) {
+    *trans = true;
+    *ld = cols <= 1 ? std::max<int64_t>(rows, 1) : cs;
+    return cols <= 1 || *ld >= rows;
+  }
+  return false;
+}
+
+// True (and *stride) when the batch dims [0, nb) of v step by one constant stride over the
+// flattened batch index, so one strided-batched launch covers them.
+bool flat_batch(const TensorView& v, int nb, const int64_t* bshape, int64_t* stride) {
+  int64_t expect = -1;
+  *stride = 0;
+  for (int d = nb - 1; d >= 0; --d) {
+    if (bshape[d] == 1) continue;
+    if (expect < 0) {
+      *stride = v.strides[d];
+    } else if (v.strides[d] != expect) {
+      return false;
+    }
+    expect = v.strides[d] * bshape[d];
+  }
+  return true;
+}
+
 TF_CUDA_BINDING(matmul) {
   ArgReader r(info, "matmul");
-  bool ta = r.flag("transA"), tb = r.flag("transB");
-  float alpha = float(r.num()), beta = float(r.num());
-  int32_t bias_kind = int32_t(r.int64(0, 2, "biasKind")), act = int32_t(r.int64(0, 1, "act"));
-  TensorView c = r.view(0, "out"), a = r.view(1, "a"), b = r.view(2, "b");
-  TensorView bias = bias_kind ? r.view(3, "bias") : TensorView();
+  int32_t act = int32_t(r.int64(0, 1, "act"));
+  bool has_bias = r.int64(0, 1, "hasBias") == 1;
+  TensorView y = r.view(0, "out"), a = r.view(1, "a"), b = r.view(2, "b");
+  TensorView bias;
+  if (has_bias) bias = r.view(3, "bias");
   if (!r.ok()) return info.Env().Undefined();
-  if (c.dtype != DType::F32 || a.dtype != DType::F32 || b.dtype != DType::F32) return r.fail("float32 only");
-  const int nd = c.ndim;
-  if ((nd != 2 && nd != 3) || a.ndim != nd || b.ndim != nd) return r.fail("operands must all be 2-D or all 3-D");
-  auto rows = [&](const TensorView& v) { return v.shape[nd - 2]; };
-  auto cols = [&](const TensorView& v) { return v.shape[nd - 1]; };
-  const int64_t M = ta ? cols(a) : rows(a), K = ta ? rows(a) : cols(a);
-  const int64_t Kb = tb ? cols(b) : rows(b), N = tb ? rows(b) : cols(b);
-  if (K != Kb || rows(c) != M || cols(c) != N)
-    return r.fail("shapes do not multiply: a " + shape_str(a) + (ta ? "^T" : "") + ", b " + shape_str(b) +
-                  (tb ? "^T" : "") + ", out " + shape_str(c));
-  const int64_t batch = nd == 3 ? c.shape[0] : 1;
-  if (nd == 3 && (a.shape[0] != batch || b.shape[0] != batch)) return r.fail("batch sizes differ");
-  for (const TensorView* v : {&a, &b, &c}) {
-    if (cols(*v) > 1 && v->strides[nd - 1] != 1) return r.fail("matrix rows must have unit stride");
-    if (v->strides[nd - 2] < cols(*v) && rows(*v) > 1) return r.fail("row stride smaller than the row length");
-  }
-  if (nd == 3 && batch > 1 && c.strides[0] < M * c.strides[1]) return r.fail("output batches overlap");
-  if (same_storage_ptr(c, a) || same_storage_ptr(c, b)) return r.fail("out must not share storage with a or b");
-  cpu::GemmEpilogue ep;
-  if (bias_kind) {
-    if (!dense(r, bias, "bias", DType::F32, 1)) return info.Env().Undefined();
-    if (bias.shape[0] != (bias_kind == 1 ? N : M)) return r.fail("bias length must be " + std::to_string(bias_kind == 1 ? N : M));
-    ep.bias = dptr<float>(bias);
-  }
-  ep.bias_kind = bias_kind;
-  ep.act = act;
-  auto ld = [&](const TensorView& v) { return std::max<int64_t>(v.strides[nd - 2], 1); };
-  const int32_t prec = instance(info.Env()).precision;
+  if (y.ndim < 2 || a.ndim != y.ndim || b.ndim != y.ndim) return r.fail("operands must have the output's rank (>= 2)");
+  if (y.dtype != DType::F32 || a.dtype != DType::F32 || b.dtype != DType::F32) return r.fail("float32 only");
+  const int nd = y.ndim;
+  const int64_t M = y.shape[nd - 2], N = y.shape[nd - 1], K = a.shape[nd - 1];
+  if (a.shape[nd - 2] != M || b.shape[nd - 2] != K || b.shape[nd - 1] != N)
+    return r.fail("inner dimensions do not match: a " + shape_str(a) + ", b " + shape_str(b) + ", out " + shape_str(y));
+  for (int d = 0; d < nd - 2; ++d)
+    if (a.shape[d] != y.shape[d] || b.shape[d] != y.shape[d]) return r.fail("batch dims must be broadcast to the output's");
+  if (!y.is_contiguous()) return r.fail("output must be contiguous");
+  if (same_storage_ptr(y, a) || same_storage_ptr(y, b)) return r.fail("out must not share storage with a or b");
+  if (has_bias && (bias.dtype != DType::F32 || bias.ndim != 1 || bias.shape[0] != N || (N > 1 && bias.strides[0] != 1)))
+    return r.fail("bias must be a contiguous float32 vector of length N");
+  bool ta = false, tb = false;
+  int64_t lda = 1, ldb = 1;
+  if (!matrix_layout(a, &ta, &lda) || !matrix_layout(b, &tb, &ldb))
+    return r.fail("each matrix needs unit stride in one of its last two dims");
+  int64_t batch = 1;
+  for (int d = 0; d < nd - 2; ++d) batch *= y.shape[d];
+  if (M == 0 || N == 0 || batch == 0) return info.Env().Undefined();
   cuda::Stream s = r.stream();
-  if (nd == 2)
-    cuda::sgemm(ta, tb, M, N, K, alpha, dptr<float>(a), ld(a), dptr<float>(b), ld(b), beta, dptr<float>(c), ld(c), &ep,
-                prec, s);
-  else
-    cuda::sgemm_batched(batch, ta, tb, M, N, K, alpha, dptr<float>(a), ld(a), a.strides[0], dptr<float>(b), ld(b),
-                        b.strides[0], beta, dptr<float>(c), ld(c), c.strides[0], &ep, prec, s);
+  if (K == 0) {  // NOTE: like the CPU binding, the epilogue of an empty product is left to TS
+    cuda::fill(y, 0.0, s);
+    return info.Env().Undefined();
+  }
+  cpu::GemmEpilogue ep;
+  ep.bias = has_bias ? dptr<float>(bias) : nullptr;
+  ep.bias_kind = has_bias ? cpu::kBiasPerCol : cpu::kBiasNone;
+  ep.act = act;
+  const cpu::GemmEpilogue* epp = has_bias || act ? &ep : nullptr;
+  const int32_t prec = instance(info.Env()).precision;
+  const float* A = static_cast<const float*>(a.data);
+  const float* B = static_cast<const float*>(b.data);
+  float* C = dptr<float>(y);
+  int64_t sa = 0, sb = 0;
+  if (flat_batch(a, nd - 2, y.shape, &sa) && flat_batch(b, nd - 2, y.shape, &sb)) {
+    cuda::sgemm_batched(batch, ta, tb, M, N, K, 1.0f, A + a.offset, lda, sa, B + b.offset, ldb, sb, 0.0f, C, N, M * N,
+                        epp, prec, s);
+    return info.Env().Undefined();
+  }
+  for (int64_t i = 0; i < batch; ++i) {  // irregular broadcast: one launch per matrix
+    int64_t rem = i, ao = a.offset, bo = b.offset;
+    for (int d = nd - 3; d >= 0; --d) {
+      int64_t c = rem % y.shape[d];
+      rem /= y.shape[d];
+      ao += c * a.strides[d];
+      bo += c * b.strides[d];
+    }
+    cuda::sgemm(ta, tb, M, N, K, 1.0f, A + ao, lda, B + bo, ldb, 0.0f, C + i * M * N, N, epp, prec, s);
+  }
   return info.Env().Undefined();
 }
 
