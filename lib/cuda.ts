@@ -47,7 +47,7 @@ export type MatmulPrecision = 'highest' | 'high' | 'medium';
 export interface CudaAddon {
   status(): Omit<CudaStatus, 'addonPath'>;
   setArgBuffer(buf: Float64Array): void;
-  alloc(nbytes: number, device: number): NativeHandle;
+  alloc(nbytes: number, device?: number): NativeHandle;
   free(h: NativeHandle): void;
   /** Host -> device; returns once staged (ordered before later ops). */
   write(h: NativeHandle, byteOffset: number, src: ArrayBufferView): void;
@@ -55,7 +55,7 @@ export interface CudaAddon {
   read(h: NativeHandle, byteOffset: number, dst: ArrayBufferView): void;
   copy(dst: NativeHandle, dstByteOffset: number, src: NativeHandle, srcByteOffset: number, nbytes: number): void;
   synchronize(device?: number): void;
-  memory(device?: number): CudaMemoryStats;
+  memory(device?: number): CudaMemoryStats & { storages: number };
   setMemoryLimit(bytes: number): void;
   memoryLimit(): number;
   emptyCache(device?: number): number;
@@ -76,12 +76,12 @@ export interface CudaAddon {
   cast(y: NativeHandle, x: NativeHandle): void;
   /** args: [value, view y] */
   fill(y: NativeHandle): void;
-  /** args: [op, nkept, view y, view x]; op: sum mean max min prod argmax argmin (0..6). */
+  /** args: [op, nkept, correction, view y, view x] (codes: lib/ops/codes.ts ReduceOp) */
   reduce(y: NativeHandle, x: NativeHandle): void;
   /** args: [kind, p0, p1, view y] */
   randomFill(y: NativeHandle): void;
-  /** args: [transA, transB, alpha, beta, biasKind, act, view c, view a, view b, (view bias)] */
-  matmul(c: NativeHandle, a: NativeHandle, b: NativeHandle, bias?: NativeHandle | null): void;
+  /** args: [act, hasBias, view y, view a, view b, (view bias)] (the CPU addon's protocol) */
+  matmul(y: NativeHandle, a: NativeHandle, b: NativeHandle, bias?: NativeHandle): void;
   /** args: [sh, sw, ph, pw, dh, dw, groups, view y, view x, view w, (view bias)] */
   conv2d(y: NativeHandle, x: NativeHandle, w: NativeHandle, bias?: NativeHandle | null): void;
   /** args: [conv params, view dx, view dy, view w] */
@@ -152,6 +152,7 @@ export function cudaAddonCandidates(): string[] {
 
 interface LoadState { addon: CudaAddon | null; status: CudaStatus }
 let state: LoadState | null = null;
+let pendingPrecision: MatmulPrecision = 'highest';
 
 function off(reason: string, addonPath = ''): LoadState {
   return {
@@ -188,7 +189,17 @@ function load(): LoadState {
   } catch (e) {
     return off(`cannot share the argument buffer with the CPU addon: ${(e as Error).message}`, file);
   }
+  if (pendingSeed !== null) addon.manualSeed(pendingSeed);
+  if (pendingPrecision !== 'highest') addon.setMatmulPrecision(pendingPrecision);
   return { addon, status: { ...st, addonPath: file } };
+}
+
+let pendingSeed: number | null = null;
+
+/** Seeds the CUDA generator too (manualSeed calls this); applied at load if not loaded yet. */
+export function seedCuda(seed: number): void {
+  pendingSeed = seed;
+  if (state?.addon) state.addon.manualSeed(seed);
 }
 
 function loaded(): LoadState {
@@ -242,10 +253,8 @@ export function setMatmulPrecision(p: MatmulPrecision): void {
     throw new RangeError(`setMatmulPrecision: expected 'highest', 'high' or 'medium', got '${String(p)}'`);
   }
   pendingPrecision = p;
-  const s = loaded();
-  if (s.addon) s.addon.setMatmulPrecision(p);
+  if (state?.addon) state.addon.setMatmulPrecision(p);
 }
-let pendingPrecision: MatmulPrecision = 'highest';
 
 /** The current matmul precision ('highest' unless set). */
 export function getMatmulPrecision(): 'highest' | 'high' {

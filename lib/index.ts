@@ -7,6 +7,8 @@
  */
 import './ops/methods';
 import './ops/matmul';
+import './ops/device';
+import { cudaStatus } from './cuda';
 import { native } from './native';
 
 export { Tensor, tidy, keep, memory, emptyCache, type MemoryInfo, type Device, type NestedArray } from './tensor';
@@ -20,6 +22,7 @@ export {
 export { where } from './ops/elementwise';
 export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
 export { matmul, linear } from './ops/matmul';
+export { cuda, cudaAvailable, setMatmulPrecision, getMatmulPrecision, type CudaMemoryStats, type MatmulPrecision } from './cuda';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
 
 export interface BackendInfo {
@@ -34,7 +37,8 @@ export interface BackendInfo {
 /** Which kernels and how many threads this process uses. */
 export function backendInfo(): BackendInfo {
   const b = native.backendInfo();
-  return { ...b, cuda: { available: false, reason: 'tensorforge was built without the CUDA addon' } };
+  const c = cudaStatus();
+  return { ...b, cuda: { available: c.available, reason: c.reason } };
 }
 
 /** Sets the native thread pool size (also env TENSORFORGE_NUM_THREADS). */

@@ -1,6 +1,6 @@
 /** matmul (1-D, 2-D and batched with broadcast batch dims) and linear, on the native GEMM.
  * Transposed operands are passed as flags, not copied. */
-import { native, args, type ViewLike } from '../native';
+import { args, type ViewLike } from '../native';
 import { Tensor } from '../tensor';
 import { DTYPE_CODE } from '../dtype';
 import { fmtShape, rangeError, typeError } from '../errors';
@@ -40,11 +40,11 @@ export function gemmRaw(op: string, a: Tensor, b: Tensor, bias: Tensor | null = 
   const A = gemmReadable(a) ? a : a.contiguous(), B = gemmReadable(b) ? b : b.contiguous();
   const batch = broadcastShapes(op, A.shape.slice(0, -2), B.shape.slice(0, -2));
   const M = A.shape[A.ndim - 2], K = A.shape[A.ndim - 1], N = B.shape[B.ndim - 1];
-  const out = Tensor.empty([...batch, M, N], 'float32');
+  const out = Tensor.empty([...batch, M, N], 'float32', A.device);
   if (out.numel) {
     args.reset().num(relu ? 1 : 0).num(bias ? 1 : 0).view(out).view(batchView(A, batch)).view(batchView(B, batch));
     if (bias) args.view(bias);
-    native.matmul(out.handle(op), A.handle(op), B.handle(op), bias ? bias.handle(op) : undefined);
+    out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op), bias ? bias.handle(op) : undefined);
     if (K === 0 && (bias || relu)) {
       const fixed = bias ? out.add(bias) : out;
       return relu ? fixed.relu() : fixed;
