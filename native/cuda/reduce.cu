@@ -149,11 +149,8 @@ __global__ void reduce_kernel(ReduceDesc d, const T* __restrict__ x, void* y, in
         static_cast<int32_t*>(y)[oy] = int32_t(si[0] < 0 ? 0 : si[0]);
       } else {
         if constexpr (std::is_floating_point<Acc>::value) {
-          if (op == kMean) {
-            static_cast<float*>(y)[oy] = float(d.inner ? v / Acc(d.inner) : Acc(NAN));
-            continue;
-          }
-          if (minmax && si[0] < 0) v = Acc(NAN);  // empty max/min
+          if (op == kMean) v = d.inner ? v / Acc(d.inner) : Acc(NAN);  // y is F32 (x is F32)
+          if (minmax && si[0] < 0) v = Acc(NAN);                       // empty max/min
         }
         static_cast<T*>(y)[oy] = T(v);
       }
