@@ -281,6 +281,18 @@ void Device::copy_on_device(void* dst, const void* src, size_t n) {
 
 // ---- table and settings ------------------------------------------------------------------
 
+bool device_info(int index, std::string* name, int* major, int* minor) {
+  cudaDeviceProp prop;
+  if (cudaGetDeviceProperties(&prop, index) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  *name = prop.name;
+  *major = prop.major;
+  *minor = prop.minor;
+  return true;
+}
+
 int device_count() {
   const DriverStatus& st = driver_status();
   return st.ok ? st.device_count : 0;

@@ -100,6 +100,9 @@ class Device {
   int major_ = 0, minor_ = 0;
 };
 
+// Name and compute capability without creating a context or stream; false on error.
+bool device_info(int index, std::string* name, int* major, int* minor);
+
 // The device table; throws CudaError when CUDA is off or the index is out of range.
 Device& device(int index);
 int device_count();

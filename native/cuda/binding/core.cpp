@@ -37,19 +37,20 @@ TF_CUDA_BINDING(status) {
   o.Set("deviceCount", st.ok ? st.device_count : 0);
   Napi::Array devs = Napi::Array::New(env);
   if (st.ok) {
+    // NOTE: properties only: no context is created until a tensor goes to the device.
     for (int i = 0; i < st.device_count; ++i) {
-      try {
-        cuda::Device& d = cuda::device(i);
-        Napi::Object di = Napi::Object::New(env);
-        di.Set("index", i);
-        di.Set("name", d.name());
-        di.Set("capability", std::to_string(d.sm_major()) + "." + std::to_string(d.sm_minor()));
-        devs.Set(uint32_t(i), di);
-      } catch (const std::exception& e) {
+      std::string name;
+      int major = 0, minor = 0;
+      if (!cuda::device_info(i, &name, &major, &minor)) {
         o.Set("available", false);
-        o.Set("reason", std::string("cannot initialise cuda:") + std::to_string(i) + ": " + e.what());
+        o.Set("reason", "cannot query cuda:" + std::to_string(i));
         break;
       }
+      Napi::Object di = Napi::Object::New(env);
+      di.Set("index", i);
+      di.Set("name", name);
+      di.Set("capability", std::to_string(major) + "." + std::to_string(minor));
+      devs.Set(uint32_t(i), di);
     }
   }
   o.Set("devices", devs);
