@@ -9,6 +9,9 @@ import './ops/methods';
 import './ops/matmul';
 import './ops/device';
 import { cudaStatus } from './cuda';
+import './ops/softmax';
+import './ops/index';
+import './ops/join';
 import { native } from './native';
 
 export { Tensor, tidy, keep, memory, emptyCache, type MemoryInfo, type Device, type NestedArray } from './tensor';
@@ -20,10 +23,27 @@ export {
   bernoulli, manualSeed, type CreateOptions,
 } from './ops/creation';
 export { where } from './ops/elementwise';
-export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
-export { matmul, linear } from './ops/matmul';
+export { matmul, linear, type LinearOptions } from './ops/matmul';
 export { cuda, cudaAvailable, setMatmulPrecision, getMatmulPrecision, type CudaMemoryStats, type MatmulPrecision } from './cuda';
+export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
+export {
+  conv1d, conv2d, convTranspose2d, lastConvAlgorithms, type Conv2dOptions, type ConvTranspose2dOptions,
+  type ConvAlgorithm, type IntPair,
+} from './ops/conv';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool';
+export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from './ops/norm';
+export * as nn from './nn';
+export * as optim from './optim';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';
+export {
+  rnnLayer, lstmLayer, gruLayer, type RnnLayerParams, type RnnLayerOptions, type RnnLayerResult, type LstmLayerResult,
+} from './ops/rnn';
+export { softmax, logSoftmax } from './ops/softmax';
+export { gather, indexSelect, scatterAdd } from './ops/index';
+export { cat, concat, stack, split, chunk } from './ops/join';
+export * as data from './data';
+export * as metrics from './metrics';
+export * as io from './io';
 
 export interface BackendInfo {
   /** The CPU kernel variant in use: 'avx512', 'avx2' or 'generic'. */

@@ -86,3 +86,10 @@ export function randPair(shape: number[], lo = -2, hi = 2): [Tensor, Nd] {
   const t = tf.rand(shape, { low: lo, high: hi });
   return [t, toNd(t)];
 }
+
+/** Sets the ISA for the body of one test (forEachIsa's loop runs at definition time). */
+export function withIsa(isa: string, fn: () => void): void {
+  const prev = tf.backendInfo().isa;
+  tf.setIsa(isa as 'generic');
+  try { fn(); } finally { tf.setIsa(prev); }
+}

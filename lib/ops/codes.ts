@@ -9,3 +9,6 @@ export const enum UnaryOp {
 }
 export const enum ReduceOp { Sum = 0, Mean, Max, Min, Argmax, Argmin, Var, Prod }
 export const enum RandomKind { Uniform = 0, Normal, Bernoulli, Randint }
+/** Mirrors GemmAct / GemmBias in native/cpu/gemm/gemm.h. */
+export const enum GemmAct { None = 0, Relu = 1 }
+export const enum GemmBias { None = 0, PerCol = 1, PerRow = 2 }

@@ -1,106 +1,142 @@
-/** matmul (1-D, 2-D and batched with broadcast batch dims) and linear, on the native GEMM.
- * Transposed operands are passed as flags, not copied. */
-import { args, type ViewLike } from '../native';
-import { Tensor } from '../tensor';
-import { DTYPE_CODE } from '../dtype';
+/**
+ * Matrix products on the packed native GEMM (native/cpu/gemm): matmul with PyTorch's rules
+ * (1-D, 2-D, batched with broadcast batch dims) and linear with the bias (and optionally
+ * relu) fused into the GEMM epilogue. Transposed views reach the kernel as transpose flags,
+ * without copies; gradients are matmuls on transposed views.
+ */
+import { args } from '../native';
+import { Tensor, contiguousCopy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
-import { isGradEnabled } from '../autograd/grad_mode';
-import { broadcastShapes, checkTensor } from './util';
+import { isGradEnabled, noGrad } from '../autograd/grad_mode';
+import { GemmAct, GemmBias } from './codes';
+import { broadcastShapes, checkTensor, expandedView } from './util';
 import { sumTo } from './reduce';
+import { where } from './elementwise';
+import './views';
 
 declare module '../tensor' {
   interface Tensor {
-    /** Matrix product with PyTorch's rules for 1-D, 2-D and batched operands. */
+    /** Matrix product with PyTorch's matmul rules; see {@link matmul}. */
     matmul(other: Tensor): Tensor;
   }
 }
 
-/** True when GEMM can read the last two dims of t directly (unit stride in one of them). */
-function gemmReadable(t: Tensor): boolean {
-  const n = t.ndim, rows = t.shape[n - 2], cols = t.shape[n - 1], rs = t.strides[n - 2], cs = t.strides[n - 1];
-  if (cs === 1 || cols === 1) return rows <= 1 || rs >= cols;
-  if (rs === 1 || rows === 1) return cols <= 1 || cs >= rows;
-  return false;
+function checkFloat(op: string, x: unknown, arg: string): Tensor {
+  const t = checkTensor(op, x, arg);
+  if (t.dtype !== 'float32') throw typeError(op, `${arg} must be float32, got ${t.dtype} (shape ${fmtShape(t.shape)})`);
+  return t;
 }
 
-function batchView(t: Tensor, batch: number[]): ViewLike {
-  const n = t.ndim, lead = batch.length - (n - 2);
-  const shape = [...batch, t.shape[n - 2], t.shape[n - 1]];
-  const strides = shape.map((s, i) => {
-    if (i >= batch.length) return t.strides[n - 2 + (i - batch.length)];
-    const j = i - lead;
-    return j < 0 || t.shape[j] === 1 ? 0 : t.strides[j];
-  });
-  return { dtypeCode: DTYPE_CODE[t.dtype], shape, strides, offset: t.offset };
+// A GEMM operand needs unit stride in one of its last two dims; anything else is copied.
+function gemmOperand(t: Tensor): Tensor {
+  const n = t.ndim, rows = t.shape[n - 2], cols = t.shape[n - 1];
+  const ok = t.strides[n - 1] === 1 || cols <= 1 || t.strides[n - 2] === 1 || rows <= 1;
+  return ok ? t : contiguousCopy(t);
 }
 
-/** Raw 2-D+ GEMM: a [..., M, K] @ b [..., K, N] (+ bias [N]) (relu), no autograd. */
-export function gemmRaw(op: string, a: Tensor, b: Tensor, bias: Tensor | null = null, relu = false): Tensor {
-  const A = gemmReadable(a) ? a : a.contiguous(), B = gemmReadable(b) ? b : b.contiguous();
-  const batch = broadcastShapes(op, A.shape.slice(0, -2), B.shape.slice(0, -2));
-  const M = A.shape[A.ndim - 2], K = A.shape[A.ndim - 1], N = B.shape[B.ndim - 1];
-  const out = Tensor.empty([...batch, M, N], 'float32', A.device);
+/**
+ * y[..., M, N] = act(a[..., M, K] @ b[..., K, N] + bias): the one native call. Batch dims
+ * broadcast; bias is [N] (PerCol) or [M] (PerRow). Records the backward when needed.
+ */
+function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: GemmBias, act: GemmAct): Tensor {
+  const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1], N = b.shape[b.ndim - 1];
+  if (b.shape[b.ndim - 2] !== K) {
+    throw rangeError(op, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${K} != ${b.shape[b.ndim - 2]})`);
+  }
+  if (a.device !== b.device || (bias && bias.device !== a.device)) {
+    throw typeError(op, `tensors are on different devices: ${a.device} and ${b.device}`);
+  }
+  const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = Tensor.empty([...batch, M, N], 'float32', a.device);
   if (out.numel) {
-    args.reset().num(relu ? 1 : 0).num(bias ? 1 : 0).view(out).view(batchView(A, batch)).view(batchView(B, batch));
-    if (bias) args.view(bias);
-    out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op), bias ? bias.handle(op) : undefined);
-    if (K === 0 && (bias || relu)) {
-      const fixed = bias ? out.add(bias) : out;
-      return relu ? fixed.relu() : fixed;
-    }
+    const A = gemmOperand(a), B = gemmOperand(b);
+    const C = bias && !bias.isContiguous() ? contiguousCopy(bias) : bias;
+    args.reset().num(act).num(biasKind).view(out)
+      .view(expandedView(A, [...batch, M, K])).view(expandedView(B, [...batch, K, N]));
+    if (C) args.view(C);
+    if (C) out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op), C.handle(op));
+    else out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op));
+    for (const [tmp, orig] of [[A, a], [B, b], [C, bias]]) if (tmp && tmp !== orig) tmp.dispose();
+  }
+  if (isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {
+    const inputs = bias ? [a, b, bias] : [a, b];
+    record(op, out, inputs, (gOut) => {
+      const g = act === GemmAct.Relu ? where(out.gt(0), gOut, 0) : gOut;
+      const ga = a.requiresGrad ? sumTo(g.matmul(b.transpose(-1, -2)), a.shape) : null;
+      const gb = b.requiresGrad ? sumTo(a.transpose(-1, -2).matmul(g), b.shape) : null;
+      if (!bias) return [ga, gb];
+      const keep = biasKind === GemmBias.PerCol ? g.ndim - 1 : g.ndim - 2;
+      const dims = g.shape.map((_, i) => i).filter((i) => i !== keep);
+      return [ga, gb, bias.requiresGrad ? g.sum(dims) : null];
+    });
   }
   return out;
 }
 
 /**
- * Matrix product like torch.matmul.
- * @example const y = randn([8, 3, 4]).matmul(randn([4, 5]));  // [8, 3, 5]
+ * Raw GEMM without autograd: a [..., M, K] @ b [..., K, N] (+ bias [N]) (then relu), batch
+ * dims broadcast. For kernels that write their own backward (conv, rnn).
  */
-export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
-  const a0 = checkTensor('matmul', aIn, 'input'), b0 = checkTensor('matmul', bIn, 'other');
-  if (a0.dtype !== 'float32' || b0.dtype !== 'float32') throw typeError('matmul', `expected float32 operands, got ${a0.dtype} and ${b0.dtype}`);
-  if (a0.device !== b0.device) throw typeError('matmul', `tensors are on different devices: ${a0.device} and ${b0.device}`);
-  if (a0.ndim === 0 || b0.ndim === 0) throw rangeError('matmul', `both arguments need at least 1 dim, got ${fmtShape(a0.shape)} and ${fmtShape(b0.shape)}`);
-  const a = a0.ndim === 1 ? a0.unsqueeze(0) : a0, b = b0.ndim === 1 ? b0.unsqueeze(1) : b0;
-  if (a.shape[a.ndim - 1] !== b.shape[b.ndim - 2]) {
-    throw rangeError('matmul', `shapes ${fmtShape(a0.shape)} and ${fmtShape(b0.shape)} cannot be multiplied (${a.shape[a.ndim - 1]} vs ${b.shape[b.ndim - 2]})`);
-  }
-  let out = gemmRaw('matmul', a, b);
-  if (isGradEnabled() && (a.requiresGrad || b.requiresGrad)) {
-    record('matmul', out, [a, b], (g) => [
-      a.requiresGrad ? sumTo(gemmRaw('matmul', g, b.transpose(-2, -1)), a.shape) : null,
-      b.requiresGrad ? sumTo(gemmRaw('matmul', a.transpose(-2, -1), g), b.shape) : null,
-    ]);
-  }
-  if (a0.ndim === 1) out = out.squeeze(-2);
-  if (b0.ndim === 1) out = out.squeeze(-1);
-  return out;
+export function gemmRaw(op: string, a: Tensor, b: Tensor, bias: Tensor | null = null, relu = false): Tensor {
+  return noGrad(() => gemm(op, a, b, bias, bias ? GemmBias.PerCol : GemmBias.None, relu ? GemmAct.Relu : GemmAct.None));
 }
 
-/** y = x @ weight^T + bias, with weight [out, in] as in torch.nn.functional.linear. */
-export function linear(xIn: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  const x = checkTensor('linear', xIn, 'input');
-  checkTensor('linear', weight, 'weight');
-  if (weight.ndim !== 2) throw rangeError('linear', `weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
-  if (x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw rangeError('linear', `input ${fmtShape(x.shape)} does not end in in_features=${weight.shape[1]} (weight ${fmtShape(weight.shape)})`);
+/**
+ * Matrix product with PyTorch's rules: 1-D x 1-D is a dot product (0-d result); a 1-D
+ * first argument is a row vector and a 1-D second argument a column vector (the added dim
+ * is removed again); otherwise the last two dims multiply and the batch dims broadcast.
+ * float32 only.
+ * @example
+ * const y = randn([8, 3, 4]).matmul(randn([4, 5]));  // [8, 3, 5]
+ */
+export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
+  const a = checkFloat('matmul', aIn, 'input'), b = checkFloat('matmul', bIn, 'other');
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw rangeError('matmul', `both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
-    throw rangeError('linear', `bias must be [${weight.shape[0]}], got ${fmtShape(bias.shape)}`);
+  if (a.ndim === 1 && b.ndim === 1) {
+    if (a.shape[0] !== b.shape[0]) {
+      throw rangeError('matmul', `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${a.shape[0]} != ${b.shape[0]})`);
+    }
+    return gemm('matmul', a.unsqueeze(0), b.unsqueeze(1), null, GemmBias.None, GemmAct.None).reshape([]);
   }
-  const x2 = x.ndim === 2 ? x : x.reshape([-1, weight.shape[1]]);
-  const b = bias && !bias.isContiguous() ? bias.contiguous() : bias;
-  const out2 = gemmRaw('linear', x2, weight.t(), b);
-  const inputs = b ? [x2, weight, b] : [x2, weight];
-  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
-    record('linear', out2, inputs, (g) => [
-      x2.requiresGrad ? gemmRaw('linear', g, weight) : null,
-      weight.requiresGrad ? gemmRaw('linear', g.t(), x2) : null,
-      b && b.requiresGrad ? g.sum(0) : null,
-    ]);
+  if (a.ndim === 1) return gemm('matmul', a.unsqueeze(0), b, null, GemmBias.None, GemmAct.None).squeeze(-2);
+  if (b.ndim === 1) return gemm('matmul', a, b.unsqueeze(1), null, GemmBias.None, GemmAct.None).squeeze(-1);
+  return gemm('matmul', a, b, null, GemmBias.None, GemmAct.None);
+}
+
+export interface LinearOptions {
+  /** Fuse an activation into the GEMM epilogue (tensorforge extension). */
+  activation?: 'relu';
+}
+
+/**
+ * y = x @ weight^T + bias, as torch.nn.functional.linear: x [..., in], weight [out, in],
+ * bias [out]. The bias (and `activation: 'relu'`) is applied inside the GEMM while each
+ * output tile is in registers.
+ * @example
+ * const y = linear(randn([32, 784]), randn([256, 784]), zeros([256]), { activation: 'relu' });
+ */
+export function linear(xIn: Tensor, weightIn: Tensor, biasIn?: Tensor | null, opts: LinearOptions = {}): Tensor {
+  const x = checkFloat('linear', xIn, 'input'), w = checkFloat('linear', weightIn, 'weight');
+  const bias = biasIn == null ? null : checkFloat('linear', biasIn, 'bias');
+  if (x.ndim < 1) throw rangeError('linear', `input must have at least 1 dim, got shape ${fmtShape(x.shape)}`);
+  if (w.ndim !== 2 || w.shape[1] !== x.shape[x.ndim - 1]) {
+    throw rangeError('linear', `weight ${fmtShape(w.shape)} must be [out, ${x.shape[x.ndim - 1]}] for input ${fmtShape(x.shape)}`);
   }
-  return x.ndim === 2 ? out2 : out2.reshape([...x.shape.slice(0, -1), weight.shape[0]]);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== w.shape[0])) {
+    throw rangeError('linear', `bias ${fmtShape(bias.shape)} must be [${w.shape[0]}] for weight ${fmtShape(w.shape)}`);
+  }
+  if (opts.activation !== undefined && opts.activation !== 'relu') {
+    throw typeError('linear', `activation must be 'relu' or undefined, got ${String(opts.activation)}`);
+  }
+  const act = opts.activation === 'relu' ? GemmAct.Relu : GemmAct.None;
+  const inF = w.shape[1], outF = w.shape[0];
+  const lead = x.shape.slice(0, -1);
+  const x2 = x.ndim === 2 ? x : x.reshape([-1, inF]);
+  const y = gemm('linear', x2, w.transpose(0, 1), bias, bias ? GemmBias.PerCol : GemmBias.None, act);
+  return x.ndim === 2 ? y : y.reshape([...lead, outF]);
 }
 
 Tensor.prototype.matmul = function (this: Tensor, other: Tensor) { return matmul(this, other); };

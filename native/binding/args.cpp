@@ -1,5 +1,7 @@
 #include "binding/args.h"
 
+#include <cstdio>
+
 namespace tf {
 
 std::vector<BindingEntry>& binding_registry() {
@@ -59,7 +61,7 @@ int64_t ArgReader::int64(int64_t lo, int64_t hi, const char* what) {
   if (!ok_) return 0;
   if (!std::isfinite(d) || d != std::floor(d) || d < double(lo) || d > double(hi)) {
     fail(std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " +
-         std::to_string(hi) + "], got " + std::to_string(d));
+         std::to_string(hi) + "], got " + fmt_num(d));
     return 0;
   }
   return int64_t(d);
@@ -94,6 +96,12 @@ TensorView ArgReader::view(size_t storage_arg, const char* what) {
          " beyond its storage of " + std::to_string(s->nbytes) + " bytes");
   }
   return v;
+}
+
+std::string fmt_num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
 }
 
 bool same_shape(const TensorView& a, const TensorView& b) {

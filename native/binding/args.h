@@ -55,6 +55,9 @@ struct BindingRegistrar {
   static ::tf::BindingRegistrar registrar_##name(#name, &binding_##name);   \
   static Napi::Value binding_##name(const Napi::CallbackInfo& info)
 
+// A number formatted the way JS prints it (99, 2.5, 1e+20), for error messages.
+std::string fmt_num(double v);
+
 // True if two views share storage memory.
 inline bool same_storage(const TensorView& a, const TensorView& b) { return a.data == b.data; }
 // Checks that views have identical shapes (the caller broadcast them).

@@ -38,7 +38,7 @@ TF_BINDING(alloc) {
   if (info.Length() < 1 || !info[0].IsNumber()) TF_THROW(env, TypeError, "alloc: nbytes must be a number");
   double n = info[0].As<Napi::Number>().DoubleValue();
   if (!(n >= 0) || n > double(int64_t(1) << 48) || n != std::floor(n))
-    TF_THROW(env, RangeError, "alloc: nbytes must be a non-negative integer, got " + std::to_string(n));
+    TF_THROW(env, RangeError, "alloc: nbytes must be a non-negative integer, got " + fmt_num(n));
   Instance& inst = instance(env);
   size_t block = 0;
   int64_t os_bytes = 0;
@@ -81,7 +81,7 @@ TF_BINDING(write) {
   auto arr = info[2].As<Napi::TypedArray>();
   size_t len = arr.ByteLength();
   if (!(off >= 0) || off != std::floor(off) || size_t(off) + len > s->nbytes)
-    TF_THROW(env, RangeError, "write: " + std::to_string(len) + " bytes at offset " + std::to_string(off) +
+    TF_THROW(env, RangeError, "write: " + std::to_string(len) + " bytes at offset " + std::to_string(int64_t(off)) +
                                   " exceed storage of " + std::to_string(s->nbytes) + " bytes");
   const uint8_t* src = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
   if (len) std::memcpy(static_cast<uint8_t*>(s->ptr) + size_t(off), src, len);
@@ -99,7 +99,7 @@ TF_BINDING(read) {
   auto arr = info[2].As<Napi::TypedArray>();
   size_t len = arr.ByteLength();
   if (!(off >= 0) || off != std::floor(off) || size_t(off) + len > s->nbytes)
-    TF_THROW(env, RangeError, "read: " + std::to_string(len) + " bytes at offset " + std::to_string(off) +
+    TF_THROW(env, RangeError, "read: " + std::to_string(len) + " bytes at offset " + std::to_string(int64_t(off)) +
                                   " exceed storage of " + std::to_string(s->nbytes) + " bytes");
   uint8_t* dst = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
   if (len) std::memcpy(dst, static_cast<const uint8_t*>(s->ptr) + size_t(off), len);
@@ -144,7 +144,7 @@ TF_BINDING(setNumThreads) {
   if (info.Length() < 1 || !info[0].IsNumber()) TF_THROW(env, TypeError, "setNumThreads: n must be a number");
   double n = info[0].As<Napi::Number>().DoubleValue();
   if (!(n >= 1 && n <= 1024) || n != std::floor(n))
-    TF_THROW(env, RangeError, "setNumThreads: n must be an integer in [1, 1024], got " + std::to_string(n));
+    TF_THROW(env, RangeError, "setNumThreads: n must be an integer in [1, 1024], got " + fmt_num(n));
   Instance& inst = instance(env);
   if (int(n) != inst.pool->num_threads()) inst.pool = std::make_unique<ThreadPool>(int(n));
   return env.Undefined();

@@ -1,5 +1,10 @@
-// N-API glue for matmul: batched GEMM over broadcast batch dims with transposed operands
-// passed as flags (no copies), and the bias/relu epilogue. Kernel: native/cpu/gemm/gemm.h.
+// N-API glue for cpu/gemm: matmul(y, a, b, bias?) over 2-D and batched views.
+// Batch dims are already broadcast by the caller (stride 0 where an operand repeats); each
+// matrix needs unit stride in one of its last two dims, and the other one passes as the
+// GEMM's transpose flag, so transposed views reach the kernel without copies.
+#include <algorithm>
+#include <string>
+
 #include "binding/args.h"
 #include "cpu/gemm/gemm.h"
 #include "runtime/parallel.h"
@@ -7,76 +12,97 @@
 namespace tf {
 namespace {
 
-// Row stride and transpose flag of the matrix in a view's last two dims, or false if
-// neither dim has unit stride.
-bool matrix_layout(const TensorView& v, bool* trans, int64_t* ld) {
-  const int64_t rs = v.strides[v.ndim - 2], cs = v.strides[v.ndim - 1];
+std::string shape_str(const TensorView& v) {
+  std::string s = "[";
+  for (int d = 0; d < v.ndim; ++d) s += (d ? ", " : "") + std::to_string(v.shape[d]);
+  return s + "]";
+}
+
+// The last two dims of v as a GEMM operand: rows x cols with either unit column stride
+// (trans = false, ld = row stride) or unit row stride (trans = true, ld = column stride).
+bool as_matrix(const TensorView& v, bool* trans, int64_t* ld) {
   const int64_t rows = v.shape[v.ndim - 2], cols = v.shape[v.ndim - 1];
-  if (cs == 1 || cols == 1) {
+  const int64_t rs = v.strides[v.ndim - 2], cs = v.strides[v.ndim - 1];
+  if (cs == 1 || cols <= 1) {
     *trans = false;
     *ld = rows <= 1 ? std::max<int64_t>(cols, 1) : rs;
-    return rows <= 1 || *ld >= cols;  // NOTE: overlapping rows (e.g. stride 0) are rejected
+    return true;
   }
-  if (rs == 1 || rows == 1) {
+  if (rs == 1 || rows <= 1) {
     *trans = true;
-    *ld = cols <= 1 ? std::max<int64_t>(rows, 1) : cs;
-    return cols <= 1 || *ld >= rows;
+    *ld = cs;
+    return true;
   }
   return false;
 }
 
-// matmul(y, a, b[, bias]) args: [act, hasBias, view y, view a, view b, (view bias)]
-// a: [batch..., M, K], b: [batch..., K, N] (batch dims broadcast to y's), y: contiguous
-// [batch..., M, N]; bias: [N] contiguous.
+// matmul(y, a, b, bias?) args: [act, biasKind, view y, view a, view b, (view bias)]
+//   a [..., M, K], b [..., K, N], y [..., M, N] contiguous; batch dims equal (broadcast by
+//   the caller). biasKind 1: bias [N] per column, 2: bias [M] per row. act 1: relu.
 TF_BINDING(matmul) {
   ArgReader r(info, "matmul");
-  int32_t act = int32_t(r.int64(0, 1, "act"));
-  bool has_bias = r.int64(0, 1, "hasBias") == 1;
-  TensorView y = r.view(0, "out"), a = r.view(1, "a"), b = r.view(2, "b");
-  TensorView bias;
-  if (has_bias) bias = r.view(3, "bias");
+  const int32_t act = int32_t(r.int64(0, 1, "act"));
+  const int32_t bias_kind = int32_t(r.int64(0, 2, "biasKind"));
+  TensorView y = r.view(0, "out"), a = r.view(1, "a"), b = r.view(2, "b"), bias;
+  if (bias_kind != cpu::kBiasNone) bias = r.view(3, "bias");
   if (!r.ok()) return info.Env().Undefined();
-  if (y.ndim < 2 || a.ndim != y.ndim || b.ndim != y.ndim) return r.fail("operands must have the output's rank (>= 2)");
-  if (y.dtype != DType::F32 || a.dtype != DType::F32 || b.dtype != DType::F32) return r.fail("float32 only");
+  if (a.dtype != DType::F32 || b.dtype != DType::F32 || y.dtype != DType::F32 ||
+      (bias_kind && bias.dtype != DType::F32))
+    return r.fail("operands must be float32");
   const int nd = y.ndim;
-  const int64_t M = y.shape[nd - 2], N = y.shape[nd - 1], K = a.shape[nd - 1];
-  if (a.shape[nd - 2] != M || b.shape[nd - 2] != K || b.shape[nd - 1] != N)
-    return r.fail("inner dimensions do not match");
+  if (nd < 2 || a.ndim != nd || b.ndim != nd)
+    return r.fail("a " + shape_str(a) + ", b " + shape_str(b) + " and out " + shape_str(y) +
+                  " must have the same rank >= 2 (batch dims broadcast by the caller)");
+  const int64_t M = a.shape[nd - 2], K = a.shape[nd - 1], N = b.shape[nd - 1];
+  bool shapes_ok = b.shape[nd - 2] == K && y.shape[nd - 2] == M && y.shape[nd - 1] == N;
   for (int d = 0; d < nd - 2; ++d)
-    if (a.shape[d] != y.shape[d] || b.shape[d] != y.shape[d]) return r.fail("batch dims must be broadcast to the output's");
-  if (!y.is_contiguous()) return r.fail("output must be contiguous");
-  if (has_bias && (bias.dtype != DType::F32 || bias.ndim != 1 || bias.shape[0] != N || (N > 1 && bias.strides[0] != 1)))
-    return r.fail("bias must be a contiguous float32 vector of length N");
+    shapes_ok = shapes_ok && a.shape[d] == y.shape[d] && b.shape[d] == y.shape[d];
+  if (!shapes_ok)
+    return r.fail("shapes a " + shape_str(a) + ", b " + shape_str(b) + ", out " + shape_str(y) +
+                  " do not match [..., M, K] x [..., K, N] -> [..., M, N]");
+  if (!y.is_contiguous()) return r.fail("out " + shape_str(y) + " must be contiguous");
+  if (same_storage(y, a) || same_storage(y, b) || (bias_kind && same_storage(y, bias)))
+    return r.fail("out must not share storage with an input");
   bool ta = false, tb = false;
-  int64_t lda = 1, ldb = 1;
-  if (!matrix_layout(a, &ta, &lda) || !matrix_layout(b, &tb, &ldb))
-    return r.fail("each matrix needs unit stride in one of its last two dims");
+  int64_t lda = 0, ldb = 0;
+  if (!as_matrix(a, &ta, &lda))
+    return r.fail("a " + shape_str(a) + " needs unit stride in one of its last two dims");
+  if (!as_matrix(b, &tb, &ldb))
+    return r.fail("b " + shape_str(b) + " needs unit stride in one of its last two dims");
+  if (bias_kind) {
+    const int64_t want = bias_kind == cpu::kBiasPerCol ? N : M;
+    if (bias.ndim != 1 || bias.shape[0] != want || (want > 1 && bias.strides[0] != 1))
+      return r.fail("bias " + shape_str(bias) + " must be a contiguous 1-D tensor of length " +
+                    std::to_string(want) + (bias_kind == cpu::kBiasPerCol ? " (N)" : " (M)"));
+  }
   cpu::GemmEpilogue ep;
-  ep.bias = has_bias ? bias.ptr<float>() : nullptr;
-  ep.bias_kind = has_bias ? cpu::kBiasPerCol : cpu::kBiasNone;
+  ep.bias = bias_kind ? bias.ptr<float>() : nullptr;
+  ep.bias_kind = bias_kind;
   ep.act = act;
-  int64_t batch = 1;
-  for (int d = 0; d < nd - 2; ++d) batch *= y.shape[d];
-  if (M == 0 || N == 0 || batch == 0) return info.Env().Undefined();
-  Instance& inst = instance(info.Env());
-  ScopedPool pool(inst.pool.get());
-  auto gemm = TF_ISA_CALL(inst.isa, cpu, sgemm);
-  for (int64_t i = 0; i < batch; ++i) {
-    int64_t rem = i, ao = a.offset, bo = b.offset;
-    for (int d = nd - 3; d >= 0; --d) {
-      int64_t c = rem % y.shape[d];
+
+  // Batch dims: the innermost one goes to sgemm_batched (one stride per operand); outer
+  // ones are walked here. y is contiguous, so its batch stride is M*N throughout.
+  int64_t outer = 1, inner = 1, sa = 0, sb = 0;
+  if (nd > 2) {
+    inner = y.shape[nd - 3];
+    sa = a.strides[nd - 3];
+    sb = b.strides[nd - 3];
+    for (int d = 0; d < nd - 3; ++d) outer *= y.shape[d];
+  }
+  if (outer * inner == 0 || M == 0 || N == 0) return info.Env().Undefined();
+  ScopedPool pool(instance(info.Env()).pool.get());
+  auto batched = TF_ISA_CALL(instance(info.Env()).isa, cpu, sgemm_batched);
+  for (int64_t o = 0; o < outer; ++o) {
+    int64_t oa = a.offset, ob = b.offset, rem = o;
+    for (int d = nd - 4; d >= 0; --d) {
+      const int64_t i = rem % y.shape[d];
       rem /= y.shape[d];
-      ao += c * a.strides[d];
-      bo += c * b.strides[d];
+      oa += i * a.strides[d];
+      ob += i * b.strides[d];
     }
-    const float* A = static_cast<const float*>(a.data) + ao;
-    const float* B = static_cast<const float*>(b.data) + bo;
-    float* C = y.ptr<float>() + i * M * N;
-    if (K == 0) {
-      for (int64_t k = 0; k < M * N; ++k) C[k] = 0.0f;
-      continue;  // NOTE: epilogue on an empty product is applied by TS (rare)
-    }
-    gemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N, has_bias || act ? &ep : nullptr);
+    batched(inner, ta, tb, M, N, K, 1.0f, static_cast<const float*>(a.data) + oa, lda, sa,
+            static_cast<const float*>(b.data) + ob, ldb, sb, 0.0f,
+            y.ptr<float>() + o * inner * M * N, N, M * N, &ep);
   }
   return info.Env().Undefined();
 }

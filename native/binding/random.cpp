@@ -34,7 +34,7 @@ TF_BINDING(manualSeed) {
   if (info.Length() < 1 || !info[0].IsNumber()) TF_THROW(env, TypeError, "manualSeed: seed must be a number");
   double s = info[0].As<Napi::Number>().DoubleValue();
   if (!(s >= 0) || s != std::floor(s) || s > 9007199254740991.0)
-    TF_THROW(env, RangeError, "manualSeed: seed must be an integer in [0, 2^53), got " + std::to_string(s));
+    TF_THROW(env, RangeError, "manualSeed: seed must be an integer in [0, 2^53), got " + fmt_num(s));
   Instance& inst = instance(env);
   inst.seed = uint64_t(s) * 0x9E3779B97F4A7C15ull + 0x5eed;
   inst.rng_offset = 0;

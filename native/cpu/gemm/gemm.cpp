@@ -1,11 +1,19 @@
-// Interim GEMM: correct, cache-aware loop order, threaded over rows of C.
-// NOTE: the fast-CPU issue replaces the body with the packed BLIS-style kernel; the
-// signature in gemm.h is the contract.
+// Packed GEMM, BLIS/GotoBLAS structure (block sizes in config.h):
+//   for jc in N step NC                      B block  KC x NC  -> L3
+//     for pc in K step KC:  pack B           A block  MC x KC  -> L2
+//       for ic in M step MC:  pack A         B sliver KC x NR  -> L1
+//         for jr in NC step NR: for ir in MC step MR: micro-kernel (ukernel_<isa>.cpp)
+// alpha/beta and the epilogue (bias + relu) are applied by the micro-kernel while the C
+// tile is in registers, on the last KC block only. Threads split C into column (or row)
+// ranges that each run the loops above with thread-local packing buffers. Matrix-vector
+// shapes (M == 1 or N == 1) skip packing: one pass over the matrix with vector loads.
 #include "cpu/gemm/gemm.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
+#include "cpu/gemm/kernel.h"
 #include "cpu/simd.h"
 #include "runtime/parallel.h"
 
@@ -13,17 +21,164 @@ namespace tf {
 namespace cpu {
 namespace TF_ISA {
 
+using namespace ::tf::TF_ISA;  // simd.h: vf, vload, vstore, vbroadcast, kVecWidth
+
 namespace {
-void apply_epilogue(float* C, int64_t ldc, int64_t m0, int64_t m1, int64_t N, const GemmEpilogue* ep) {
-  if (!ep) return;
-  for (int64_t i = m0; i < m1; ++i) {
-    float* c = C + i * ldc;
-    if (ep->bias_kind == kBiasPerCol)
-      for (int64_t j = 0; j < N; ++j) c[j] += ep->bias[j];
-    else if (ep->bias_kind == kBiasPerRow)
-      for (int64_t j = 0; j < N; ++j) c[j] += ep->bias[i];
-    if (ep->act == kActRelu)
-      for (int64_t j = 0; j < N; ++j) c[j] = c[j] > 0.0f ? c[j] : 0.0f;
+using namespace gemm_cfg;
+
+// NOTE: below this many FLOPs (~3 us of work) a fork-join costs more than it saves.
+constexpr double kMinParallelFlops = 2.0 * 64 * 64 * 64;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// A 64-byte aligned view into a grow-only thread-local buffer.
+float* scratch(std::vector<float>& v, int64_t n) {
+  if (int64_t(v.size()) < n + 16) v.resize(size_t(n + 16));
+  uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
+  return reinterpret_cast<float*>((p + 63) & ~uintptr_t(63));
+}
+thread_local std::vector<float> t_apack, t_bpack, t_vec;
+
+struct Problem {
+  bool trans_a, trans_b;
+  int64_t M, N, K;
+  float alpha, beta;
+  const float* A; int64_t lda;
+  const float* B; int64_t ldb;
+  float* C; int64_t ldc;
+  const GemmEpilogue* ep;
+};
+
+// Runs the blocked loops for C[i0:i1, j0:j1] on the calling thread.
+void gemm_block(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  // Even splits (K = 257 -> 2 x 129, not 256 + 1) so no block is a sliver.
+  const int64_t kc_step = ceil_div(p.K, ceil_div(p.K, kKC));
+  const int64_t mc_step = ceil_div(ceil_div(i1 - i0, ceil_div(i1 - i0, kMC)), kMR) * kMR;
+  float* ap = scratch(t_apack, mc_step * kc_step);
+  float* bp = scratch(t_bpack, std::min<int64_t>(kNC, ceil_div(j1 - j0, kNR) * kNR) * kc_step);
+  const bool bias_col = p.ep && p.ep->bias && p.ep->bias_kind == kBiasPerCol;
+  const bool bias_row = p.ep && p.ep->bias && p.ep->bias_kind == kBiasPerRow;
+  const bool relu = p.ep && p.ep->act == kActRelu;
+  for (int64_t jc = j0; jc < j1; jc += kNC) {
+    const int64_t nc = std::min(kNC, j1 - jc);
+    for (int64_t pc = 0; pc < p.K; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, p.K - pc);
+      const bool first = pc == 0, last = pc + kc == p.K;
+      gemm_pack_b(bp, p.B, p.ldb, p.trans_b, pc, kc, jc, nc);
+      for (int64_t ic = i0; ic < i1; ic += mc_step) {
+        const int64_t mc = std::min(mc_step, i1 - ic);
+        gemm_pack_a(ap, p.A, p.lda, p.trans_a, ic, mc, pc, kc);
+        for (int64_t jr = 0; jr < nc; jr += kNR) {
+          const int n = int(std::min<int64_t>(kNR, nc - jr));
+          for (int64_t ir = 0; ir < mc; ir += kMR) {
+            const int m = int(std::min<int64_t>(kMR, mc - ir));
+            TileStore st{p.alpha, first ? p.beta : 1.0f,
+                         last && bias_col ? p.ep->bias + jc + jr : nullptr,
+                         last && bias_row ? p.ep->bias + ic + ir : nullptr, last && relu};
+            gemm_ukernel(kc, ap + ir * kc, bp + jr * kc, p.C + (ic + ir) * p.ldc + jc + jr, p.ldc,
+                         m, n, st);
+          }
+        }
+      }
+    }
+  }
+}
+
+// y[j] = sum_k x[k] * X[k*ldx + j] for j < n (rows of X contiguous): one streaming pass.
+void gemv_axpy(float* __restrict y, const float* X, int64_t ldx, const float* x, int64_t K, int64_t n) {
+  std::fill(y, y + n, 0.0f);
+  int64_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const float *r0 = X + k * ldx, *r1 = r0 + ldx, *r2 = r1 + ldx, *r3 = r2 + ldx;
+    const float x0 = x[k], x1 = x[k + 1], x2 = x[k + 2], x3 = x[k + 3];
+    for (int64_t j = 0; j < n; ++j) y[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
+  }
+  for (; k < K; ++k) {
+    const float* r0 = X + k * ldx;
+    for (int64_t j = 0; j < n; ++j) y[j] += x[k] * r0[j];
+  }
+}
+
+// dot(a[0:K], x[0:K]) with four vector accumulators.
+float dot(const float* a, const float* x, int64_t K) {
+  vf s0 = vbroadcast(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  int64_t k = 0;
+  for (; k + 4 * kVecWidth <= K; k += 4 * kVecWidth) {
+    s0 += vload(a + k) * vload(x + k);
+    s1 += vload(a + k + kVecWidth) * vload(x + k + kVecWidth);
+    s2 += vload(a + k + 2 * kVecWidth) * vload(x + k + 2 * kVecWidth);
+    s3 += vload(a + k + 3 * kVecWidth) * vload(x + k + 3 * kVecWidth);
+  }
+  for (; k + kVecWidth <= K; k += kVecWidth) s0 += vload(a + k) * vload(x + k);
+  vf s = (s0 + s1) + (s2 + s3);
+  float r = 0.0f;
+  for (int i = 0; i < kVecWidth; ++i) r += s[i];
+  for (; k < K; ++k) r += a[k] * x[k];
+  return r;
+}
+
+// Matrix-vector: out[j] (stride ldo) for j < L, where out = alpha * Mat . x (+ beta, bias, relu).
+// Mat element (j, k) is at mat[j*rs + k*cs]; either rs == 1 (axpy form) or cs == 1 (dot form).
+// bias_vec: bias indexed by j (or null); bias_scalar: added to every element.
+void gemv(const Problem& p, int64_t L, const float* mat, int64_t rs, int64_t cs, const float* x,
+          float* out, int64_t ldo, const float* bias_vec, float bias_scalar, bool relu) {
+  const double flops = 2.0 * double(L) * double(p.K);
+  const int64_t grain = flops < kMinParallelFlops ? L : std::max<int64_t>(64, L / 64);
+  parallel_for(L, grain, [&](int64_t j0, int64_t j1) {
+    thread_local std::vector<float> t_y;
+    float* y = scratch(t_y, j1 - j0);
+    if (cs == 1)
+      for (int64_t j = j0; j < j1; ++j) y[j - j0] = dot(mat + j * rs, x, p.K);
+    else
+      gemv_axpy(y, mat + j0, cs, x, p.K, j1 - j0);
+    for (int64_t j = j0; j < j1; ++j) {
+      float* o = out + j * ldo;
+      float v = p.alpha * y[j - j0] + bias_scalar;
+      if (p.beta != 0.0f) v += p.beta * *o;
+      if (bias_vec) v += bias_vec[j];
+      if (relu) v = v > 0.0f ? v : 0.0f;
+      *o = v;
+    }
+  });
+}
+
+// M == 1 or N == 1: no packing. Returns false if the shape is not matrix-vector.
+bool try_gemv(const Problem& p) {
+  const GemmEpilogue* ep = p.ep;
+  const float* bias = ep && ep->bias_kind != kBiasNone ? ep->bias : nullptr;
+  const bool relu = ep && ep->act == kActRelu;
+  float* xbuf = scratch(t_vec, p.K);
+  if (p.M == 1) {  // C[0, j] = sum_k a[k] op(B)[k, j]; op(B)(k, j) at B[j*rs + k*cs]
+    for (int64_t k = 0; k < p.K; ++k) xbuf[k] = p.trans_a ? p.A[k * p.lda] : p.A[k];
+    const int64_t rs = p.trans_b ? p.ldb : 1, cs = p.trans_b ? 1 : p.ldb;
+    const bool per_col = ep && ep->bias_kind == kBiasPerCol;
+    gemv(p, p.N, p.B, rs, cs, xbuf, p.C, 1, per_col ? bias : nullptr,
+         bias && !per_col ? bias[0] : 0.0f, relu);
+    return true;
+  }
+  if (p.N == 1) {  // C[i, 0] = sum_k op(A)[i, k] b[k]; op(A)(i, k) at A[i*rs + k*cs]
+    for (int64_t k = 0; k < p.K; ++k) xbuf[k] = p.trans_b ? p.B[k] : p.B[k * p.ldb];
+    const int64_t rs = p.trans_a ? 1 : p.lda, cs = p.trans_a ? p.lda : 1;
+    const bool per_row = ep && ep->bias_kind == kBiasPerRow;
+    gemv(p, p.M, p.A, rs, cs, xbuf, p.C, p.ldc, per_row ? bias : nullptr,
+         bias && !per_row ? bias[0] : 0.0f, relu);
+    return true;
+  }
+  return false;
+}
+
+// K == 0 or alpha == 0: C = beta * C, then the epilogue (A and B are not read).
+void scale_only(const Problem& p) {
+  const GemmEpilogue* ep = p.ep;
+  for (int64_t i = 0; i < p.M; ++i) {
+    float* c = p.C + i * p.ldc;
+    for (int64_t j = 0; j < p.N; ++j) {
+      float v = p.beta == 0.0f ? 0.0f : p.beta * c[j];
+      if (ep && ep->bias && ep->bias_kind == kBiasPerCol) v += ep->bias[j];
+      if (ep && ep->bias && ep->bias_kind == kBiasPerRow) v += ep->bias[i];
+      if (ep && ep->act == kActRelu) v = v > 0.0f ? v : 0.0f;
+      c[j] = v;
+    }
   }
 }
 }  // namespace
@@ -32,33 +187,44 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
            float* C, int64_t ldc, const GemmEpilogue* ep) {
   if (M <= 0 || N <= 0) return;
-  parallel_for(M, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, N * std::max<int64_t>(K, 1))), [&](int64_t m0, int64_t m1) {
-    std::vector<float> brow(trans_b ? size_t(N) : 0);
-    for (int64_t i = m0; i < m1; ++i) {
-      float* c = C + i * ldc;
-      if (beta == 0.0f) std::fill(c, c + N, 0.0f);
-      else if (beta != 1.0f) for (int64_t j = 0; j < N; ++j) c[j] *= beta;
-      for (int64_t k = 0; k < K; ++k) {
-        float a = alpha * (trans_a ? A[k * lda + i] : A[i * lda + k]);
-        if (!trans_b) {
-          const float* b = B + k * ldb;
-          for (int64_t j = 0; j < N; ++j) c[j] += a * b[j];
-        } else {
-          for (int64_t j = 0; j < N; ++j) c[j] += a * B[j * ldb + k];
-        }
-      }
-    }
-    apply_epilogue(C, ldc, m0, m1, N, ep);
-  });
+  const Problem p{trans_a, trans_b, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep};
+  if (K <= 0 || alpha == 0.0f) return scale_only(p);
+  if (try_gemv(p)) return;
+  const int threads = current_num_threads();
+  const double flops = 2.0 * double(M) * double(N) * double(K);
+  if (threads <= 1 || flops < kMinParallelFlops) return gemm_block(p, 0, M, 0, N);
+  // Split C into column ranges (each thread packs its own B columns) or row ranges,
+  // whichever divides into whole tiles more evenly; ties go to columns.
+  const int64_t nt = ceil_div(N, kNR), mt = ceil_div(M, kMR);
+  auto waste = [&](int64_t units) { return double(ceil_div(units, threads) * threads) / double(units); };
+  if (waste(nt) <= waste(mt)) {
+    parallel_for(nt, 1, [&](int64_t b, int64_t e) { gemm_block(p, 0, M, b * kNR, std::min(N, e * kNR)); });
+  } else {
+    parallel_for(mt, 1, [&](int64_t b, int64_t e) { gemm_block(p, b * kMR, std::min(M, e * kMR), 0, N); });
+  }
 }
 
 void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                    float alpha, const float* A, int64_t lda, int64_t stride_a,
                    const float* B, int64_t ldb, int64_t stride_b, float beta,
                    float* C, int64_t ldc, int64_t stride_c, const GemmEpilogue* ep) {
-  for (int64_t b = 0; b < batch; ++b)
+  if (batch <= 0 || M <= 0 || N <= 0) return;
+  auto one = [&](int64_t b) {
     sgemm(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb, beta,
           C + b * stride_c, ldc, ep);
+  };
+  // Many small matrices: one thread per matrix (nested sgemm runs serially). Large ones:
+  // one after another, each threaded inside. A shared C (stride 0) must run in order.
+  const double flops = 2.0 * double(M) * double(N) * double(K);
+  const int threads = current_num_threads();
+  if (stride_c != 0 && threads > 1 && batch >= threads && flops < 2.0 * 256 * 256 * 256 &&
+      flops * double(batch) >= kMinParallelFlops) {
+    parallel_for(batch, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) one(b);
+    });
+    return;
+  }
+  for (int64_t b = 0; b < batch; ++b) one(b);
 }
 
 }  // namespace TF_ISA

@@ -1,0 +1,136 @@
+/**
+ * DataLoader: batches of a Dataset, optionally shuffled (seeded, a new order each epoch),
+ * iterable with `for...of` or `for await...of`. A TensorDataset batch is made with one
+ * native gather per tensor; other datasets go through `collate`.
+ */
+import { Tensor } from '../tensor';
+import { rangeError, typeError } from '../errors';
+import { tensor } from '../ops/creation';
+import { copyInPlace } from '../ops/elementwise';
+import type { Dataset } from './dataset';
+import { checkSeed, IndexRng } from './random';
+
+export interface DataLoaderOptions<T, B> {
+  /** Samples per batch (default 1). */
+  batchSize?: number;
+  /** Reshuffle the sample order at the start of every epoch (default false). */
+  shuffle?: boolean;
+  /** Seed of the shuffle; epoch e uses seed + e. Default: drawn from the global generator. */
+  seed?: number;
+  /** Drop the last batch when it is smaller than batchSize (default false). */
+  dropLast?: boolean;
+  /** Builds a batch from a list of samples (default: `defaultCollate`). */
+  collate?: (samples: T[]) => B;
+  /** Applied to every batch, e.g. augmentation: `(b) => [aug.apply(b[0]), b[1]]`. */
+  transform?: (batch: B) => B;
+}
+
+/**
+ * Stacks samples field by field: tensors into a tensor with a new leading dim, numbers into
+ * a float32 (or int32 when all are integers) vector; arrays and objects recursively.
+ */
+export function defaultCollate(samples: unknown[]): unknown {
+  if (samples.length === 0) throw rangeError('defaultCollate', 'cannot collate an empty list of samples');
+  const first = samples[0];
+  if (first instanceof Tensor) return stack(samples as Tensor[]);
+  if (typeof first === 'number') {
+    const nums = samples as number[];
+    return tensor(nums, { dtype: nums.every(Number.isInteger) ? 'int32' : 'float32' });
+  }
+  if (Array.isArray(first)) return first.map((_, k) => defaultCollate(samples.map((s) => (s as unknown[])[k])));
+  if (first && typeof first === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(first)) out[key] = defaultCollate(samples.map((s) => (s as Record<string, unknown>)[key]));
+    return out;
+  }
+  throw typeError('defaultCollate', `cannot collate samples of type ${typeof first}; pass a collate function`);
+}
+
+function stack(ts: Tensor[]): Tensor {
+  const s0 = ts[0].shape;
+  for (const t of ts) {
+    if (t.dtype !== ts[0].dtype || t.shape.length !== s0.length || t.shape.some((d, i) => d !== s0[i])) {
+      throw rangeError('defaultCollate', `samples must share shape and dtype, got [${s0}] ${ts[0].dtype} and [${t.shape}] ${t.dtype}`);
+    }
+  }
+  const out = Tensor.empty([ts.length, ...s0], ts[0].dtype);
+  ts.forEach((t, i) => {
+    const sl = out.slice(0, i, i + 1), row = sl.reshape(s0 as number[]);
+    copyInPlace(row, t);
+    row.dispose(); sl.dispose();
+  });
+  return out;
+}
+
+/**
+ * @example
+ * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, seed: 1 });
+ * for (const [xb, yb] of loader) { ... ; xb.dispose(); yb.dispose(); }
+ * for await (const [xb, yb] of loader) { ... }   // yields to the event loop between batches
+ */
+export class DataLoader<T = Tensor[], B = T> implements Iterable<B>, AsyncIterable<B> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  private readonly seed: number;
+  private readonly collate?: (samples: T[]) => B;
+  private readonly transform?: (batch: B) => B;
+  /** Epochs started so far (each iteration is an epoch). */
+  epoch = 0;
+
+  constructor(readonly dataset: Dataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+    if (!dataset || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length)) {
+      throw typeError('DataLoader', 'dataset must have an integer length and a get(index) method');
+    }
+    this.batchSize = opts.batchSize ?? 1;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw rangeError('DataLoader', `batchSize must be a positive integer, got ${opts.batchSize}`);
+    this.shuffle = opts.shuffle ?? false;
+    this.dropLast = opts.dropLast ?? false;
+    this.seed = checkSeed('DataLoader', opts.seed);
+    this.collate = opts.collate;
+    this.transform = opts.transform;
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The sample order of the next epoch's batches (advances the epoch counter). */
+  private nextOrder(): Int32Array {
+    const n = this.dataset.length;
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (this.shuffle) new IndexRng((this.seed + this.epoch) >>> 0).shuffle(order);
+    this.epoch++;
+    return order;
+  }
+
+  private makeBatch(indices: Int32Array): B {
+    let batch: B;
+    if (!this.collate && this.dataset.getBatch) {
+      batch = this.dataset.getBatch(indices) as unknown as B;
+    } else {
+      const samples = Array.from(indices, (i) => this.dataset.get(i));
+      batch = this.collate ? this.collate(samples) : (defaultCollate(samples) as B);
+    }
+    return this.transform ? this.transform(batch) : batch;
+  }
+
+  *[Symbol.iterator](): Iterator<B> {
+    const order = this.nextOrder();
+    const nb = this.length;
+    for (let b = 0; b < nb; b++) yield this.makeBatch(order.subarray(b * this.batchSize, (b + 1) * this.batchSize));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    const order = this.nextOrder();
+    const nb = this.length;
+    for (let b = 0; b < nb; b++) {
+      // NOTE: let timers and I/O run between batches so a long epoch never starves the loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      yield this.makeBatch(order.subarray(b * this.batchSize, (b + 1) * this.batchSize));
+    }
+  }
+}

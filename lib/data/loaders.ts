@@ -1,0 +1,209 @@
+/**
+ * File loaders: CSV (parsed by the `csv-parse` package into typed columns) and IDX, the
+ * binary format of the MNIST family (raw or gzip), validated before any data is used.
+ */
+import * as fs from 'fs';
+import * as zlib from 'zlib';
+import { Tensor } from '../tensor';
+import { fmtShape, rangeError, typeError } from '../errors';
+import { tensor } from '../ops/creation';
+import { checkTensor } from '../ops/util';
+import { writeAll, writeFileAtomic } from '../io/atomic';
+import { tensorFromTyped } from '../io/safetensors';
+
+// csv-parse ships its CommonJS typings under package "exports", which this project's
+// module resolution does not read; the part we use is typed here.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { parse: parseCsvSync } = require('csv-parse/sync') as {
+  parse: (input: string | Buffer, opts: Record<string, unknown>) => string[][];
+};
+
+export type ColumnType = 'float32' | 'int32' | 'string' | 'auto';
+
+export interface CsvOptions {
+  /** First row holds column names (default true); otherwise columns are named c0, c1, ... */
+  header?: boolean;
+  delimiter?: string;
+  /** Column types by name; 'auto' (default) is float32 if every non-missing value is a number, else string. */
+  columns?: Record<string, ColumnType>;
+  /** Cell values that mean "missing" (default: '', 'NA', 'N/A', 'NaN', 'nan', 'null', '?'). */
+  missing?: string[];
+}
+
+export type CsvColumn = Float32Array | Int32Array | (string | null)[];
+
+/** A parsed CSV: named, typed columns (float32 missing = NaN, string missing = null). */
+export class CsvTable {
+  constructor(readonly names: string[], readonly columns: Record<string, CsvColumn>, readonly numRows: number) {}
+  column(name: string): CsvColumn {
+    const c = this.columns[name];
+    if (!c) throw rangeError('CsvTable.column', `no column ${JSON.stringify(name)}; columns are ${this.names.join(', ')}`);
+    return c;
+  }
+  /**
+   * The given numeric columns (default: all numeric ones) as a float32 [rows, cols] tensor
+   * (or int32 when every column is int32); missing values are NaN.
+   */
+  toTensor(names: string[] = this.names.filter((n) => !Array.isArray(this.columns[n]))): Tensor {
+    const cols = names.map((n) => {
+      const c = this.column(n);
+      if (Array.isArray(c)) throw typeError('CsvTable.toTensor', `column ${JSON.stringify(n)} is a string column; encode it first (LabelEncoder/OneHotEncoder)`);
+      return c;
+    });
+    const allInt = cols.length > 0 && cols.every((c) => c instanceof Int32Array);
+    const out = allInt ? new Int32Array(this.numRows * cols.length) : new Float32Array(this.numRows * cols.length);
+    cols.forEach((c, j) => { for (let i = 0; i < this.numRows; i++) out[i * cols.length + j] = c[i]; });
+    return tensor(out, { shape: [this.numRows, cols.length], dtype: allInt ? 'int32' : 'float32' });
+  }
+}
+
+const DEFAULT_MISSING = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', '?'];
+
+/**
+ * Parses CSV text into typed columns.
+ * @example const t = parseCsv('a,b\n1,x\n2,y\n');  t.column('a')  // Float32Array [1, 2]
+ */
+export function parseCsv(text: string | Buffer, opts: CsvOptions = {}): CsvTable {
+  const header = opts.header ?? true;
+  let rows: string[][];
+  try {
+    rows = parseCsvSync(text, { delimiter: opts.delimiter ?? ',', skip_empty_lines: true, trim: true, relax_column_count: false, bom: true });
+  } catch (e) {
+    throw new Error(`parseCsv: ${(e as Error).message}`);
+  }
+  const width = rows.length ? rows[0].length : 0;
+  const names = header ? (rows.shift() ?? []) : Array.from({ length: width }, (_, i) => `c${i}`);
+  if (new Set(names).size !== names.length) throw rangeError('parseCsv', `duplicate column names in header: ${names.join(', ')}`);
+  const missing = new Set(opts.missing ?? DEFAULT_MISSING);
+  for (const n of Object.keys(opts.columns ?? {})) {
+    if (!names.includes(n)) throw rangeError('parseCsv', `columns option names ${JSON.stringify(n)}, which is not in the header (${names.join(', ')})`);
+  }
+  const columns: Record<string, CsvColumn> = {};
+  names.forEach((name, j) => {
+    const raw = rows.map((r) => r[j]);
+    const type = opts.columns?.[name] ?? 'auto';
+    const isMissing = (s: string): boolean => missing.has(s);
+    const num = (s: string): number => (s.trim() === '' ? NaN : Number(s));
+    let t = type;
+    if (t === 'auto') t = raw.every((s) => isMissing(s) || !Number.isNaN(num(s))) ? 'float32' : 'string';
+    if (t === 'string') { columns[name] = raw.map((s) => (isMissing(s) ? null : s)); return; }
+    const out = t === 'int32' ? new Int32Array(raw.length) : new Float32Array(raw.length);
+    raw.forEach((s, i) => {
+      const line = i + (header ? 2 : 1);
+      if (isMissing(s)) {
+        if (t === 'int32') throw rangeError('parseCsv', `missing value in int32 column ${JSON.stringify(name)} at line ${line}; read it as float32 (missing = NaN)`);
+        out[i] = NaN;
+        return;
+      }
+      const v = num(s);
+      if (Number.isNaN(v)) throw rangeError('parseCsv', `column ${JSON.stringify(name)} line ${line}: ${JSON.stringify(s)} is not a number`);
+      if (t === 'int32' && !(Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31)) {
+        throw rangeError('parseCsv', `column ${JSON.stringify(name)} line ${line}: ${JSON.stringify(s)} is not an int32`);
+      }
+      out[i] = v;
+    });
+    columns[name] = out;
+  });
+  return new CsvTable(names, columns, rows.length);
+}
+
+/** Reads and parses a CSV file (see parseCsv). */
+export function readCsv(file: string, opts: CsvOptions = {}): CsvTable {
+  return parseCsv(fs.readFileSync(file), opts);
+}
+
+// IDX type codes (byte 3 of the magic number) and what they load as.
+const IDX_TYPES: Record<number, { name: string; bytes: number; dtype: 'uint8' | 'int32' | 'float32' }> = {
+  0x08: { name: 'ubyte', bytes: 1, dtype: 'uint8' },
+  0x09: { name: 'byte', bytes: 1, dtype: 'int32' },
+  0x0b: { name: 'short', bytes: 2, dtype: 'int32' },
+  0x0c: { name: 'int', bytes: 4, dtype: 'int32' },
+  0x0d: { name: 'float', bytes: 4, dtype: 'float32' },
+  0x0e: { name: 'double', bytes: 8, dtype: 'float32' },
+};
+
+/**
+ * Decodes an IDX buffer (gzip-compressed or raw): unsigned bytes load as uint8, signed
+ * integers as int32, floats and doubles as float32. Throws on any malformed header or size.
+ */
+export function decodeIdx(input: Uint8Array, what = 'buffer'): Tensor {
+  const op = 'readIdx';
+  let buf: Buffer = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = zlib.gunzipSync(buf);
+    } catch (e) {
+      throw new Error(`${op}: ${what}: corrupt gzip data (${(e as Error).message})`);
+    }
+  }
+  if (buf.length < 4) throw new Error(`${op}: ${what}: file too short for an IDX header (${buf.length} bytes)`);
+  if (buf[0] !== 0 || buf[1] !== 0) throw new Error(`${op}: ${what}: bad IDX magic ${buf.subarray(0, 4).toString('hex')} (must start with 0000)`);
+  const type = IDX_TYPES[buf[2]];
+  if (!type) throw new Error(`${op}: ${what}: unknown IDX data type 0x${buf[2].toString(16)}`);
+  const ndim = buf[3];
+  if (ndim < 1 || ndim > 8) throw new Error(`${op}: ${what}: IDX rank ${ndim} is not in 1..8`);
+  const headerBytes = 4 + 4 * ndim;
+  if (buf.length < headerBytes) throw new Error(`${op}: ${what}: truncated IDX header (${buf.length} bytes, need ${headerBytes})`);
+  const shape: number[] = [];
+  let numel = 1;
+  for (let d = 0; d < ndim; d++) {
+    const s = buf.readUInt32BE(4 + 4 * d);
+    if (s > 2 ** 31 - 1) throw new Error(`${op}: ${what}: dimension ${d} size ${s} is too large`);
+    shape.push(s);
+    numel *= s;
+  }
+  const dataBytes = numel * type.bytes;
+  if (buf.length - headerBytes !== dataBytes) {
+    throw new Error(`${op}: ${what}: IDX header says ${fmtShape(shape)} ${type.name} (${dataBytes} data bytes) but the file has ${buf.length - headerBytes}` +
+      (buf.length - headerBytes < dataBytes ? ' (truncated)' : ' (trailing bytes)'));
+  }
+  const dv = new DataView(buf.buffer, buf.byteOffset + headerBytes, dataBytes);
+  let data: Uint8Array | Int32Array | Float32Array;
+  switch (buf[2]) {
+    case 0x08: data = buf.subarray(headerBytes); break;
+    case 0x09: data = Int32Array.from(new Int8Array(buf.buffer, buf.byteOffset + headerBytes, numel)); break;
+    case 0x0b: data = new Int32Array(numel); for (let i = 0; i < numel; i++) data[i] = dv.getInt16(2 * i); break;
+    case 0x0c: data = new Int32Array(numel); for (let i = 0; i < numel; i++) data[i] = dv.getInt32(4 * i); break;
+    case 0x0d: data = new Float32Array(numel); for (let i = 0; i < numel; i++) data[i] = dv.getFloat32(4 * i); break;
+    default: data = new Float32Array(numel); for (let i = 0; i < numel; i++) data[i] = dv.getFloat64(8 * i); break;
+  }
+  return tensorFromTyped(data, shape, type.dtype);
+}
+
+
+/** Reads an IDX file (`.gz` or raw; detected from the content). */
+export function readIdx(file: string): Tensor {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`readIdx: cannot read ${file}: ${(e as Error).message}`);
+  }
+  return decodeIdx(bytes, file);
+}
+
+/** Encodes a uint8, int32 or float32 tensor as IDX bytes (ubyte, int or float). */
+export function encodeIdx(t: Tensor): Buffer {
+  checkTensor('encodeIdx', t, 'tensor');
+  if (t.ndim < 1 || t.ndim > 8) throw rangeError('encodeIdx', `rank must be 1..8, got shape ${fmtShape(t.shape)}`);
+  const code = t.dtype === 'uint8' || t.dtype === 'bool' ? 0x08 : t.dtype === 'int32' ? 0x0c : 0x0d;
+  const bytes = IDX_TYPES[code].bytes;
+  const head = 4 + 4 * t.ndim;
+  const out = Buffer.alloc(head + t.numel * bytes);
+  out[2] = code; out[3] = t.ndim;
+  t.shape.forEach((s, d) => out.writeUInt32BE(s, 4 + 4 * d));
+  const data = t.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    if (code === 0x08) out[head + i] = data[i];
+    else if (code === 0x0c) out.writeInt32BE(data[i], head + 4 * i);
+    else out.writeFloatBE(data[i], head + 4 * i);
+  }
+  return out;
+}
+
+/** Writes a tensor as an IDX file (gzip when `gzip` is true or the name ends in .gz), atomically. */
+export function writeIdx(file: string, t: Tensor, opts: { gzip?: boolean } = {}): void {
+  let bytes = encodeIdx(t);
+  if (opts.gzip ?? file.endsWith('.gz')) bytes = zlib.gzipSync(bytes);
+  writeFileAtomic(file, (fd) => writeAll(fd, bytes));
+}

@@ -1,0 +1,239 @@
+/**
+ * Image transforms on NCHW float32 batches, as native kernels (native/cpu/image.cpp). Random
+ * transforms draw their per-sample parameters from the global generator (`manualSeed`
+ * makes them reproducible) and apply them in one kernel call per batch. A 3-D [C, H, W]
+ * image is treated as a batch of one.
+ * @example
+ * const aug = new Compose([new RandomCrop(28, { padding: 2 }), new RandomRotation(10),
+ *                          new Normalize([0.1307], [0.3081])]);
+ * const xb2 = aug.apply(xb);
+ */
+import { native, args } from '../native';
+import { Tensor, tidy } from '../tensor';
+import { fmtShape, rangeError, typeError } from '../errors';
+import { checkTensor } from '../ops/util';
+import { bernoulli, rand, randn, tensor } from '../ops/creation';
+
+export interface Transform {
+  apply(x: Tensor): Tensor;
+}
+
+/** Runs fn on a contiguous float32 NCHW view of x (3-D input becomes a batch of one). */
+function onBatch(op: string, xIn: Tensor, fn: (x: Tensor) => Tensor): Tensor {
+  const x0 = checkTensor(op, xIn, 'input');
+  if (x0.ndim !== 4 && x0.ndim !== 3) throw rangeError(op, `expected an image batch [N, C, H, W] or an image [C, H, W], got shape ${fmtShape(x0.shape)}`);
+  if (x0.dtype !== 'float32') throw typeError(op, `expected a float32 image, got ${x0.dtype} (convert with .to('float32').div(255))`);
+  return tidy(() => {
+    const x = (x0.ndim === 3 ? x0.unsqueeze(0) : x0).contiguous();
+    const y = fn(x);
+    return x0.ndim === 3 ? y.squeeze(0) : y;
+  });
+}
+
+function checkProb(op: string, p: number): number {
+  if (!(typeof p === 'number' && p >= 0 && p <= 1)) throw rangeError(op, `p must be in [0, 1], got ${p}`);
+  return p;
+}
+
+function range2(op: string, name: string, v: number | [number, number], symmetric: boolean): [number, number] {
+  const r: [number, number] = typeof v === 'number' ? (symmetric ? [-Math.abs(v), Math.abs(v)] : [v, v]) : v;
+  if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || r[0] > r[1]) {
+    throw rangeError(op, `${name} must be a number or [min, max] with min <= max, got ${JSON.stringify(v)}`);
+  }
+  return r;
+}
+
+/** (x - mean[c]) / std[c] per channel. */
+export function normalize(x: Tensor, mean: number[], std: number[]): Tensor {
+  if (!Array.isArray(mean) || !Array.isArray(std) || mean.length !== std.length || mean.length === 0) {
+    throw typeError('normalize', `mean and std must be arrays of one number per channel, got ${mean?.length} and ${std?.length}`);
+  }
+  return onBatch('normalize', x, (xb) => {
+    if (xb.shape[1] !== mean.length) throw rangeError('normalize', `mean/std have ${mean.length} channels, input ${fmtShape(xb.shape)} has ${xb.shape[1]}`);
+    const y = Tensor.empty(xb.shape, 'float32');
+    args.reset().num(mean.length);
+    for (const m of mean) args.num(m);
+    for (const s of std) args.num(s);
+    args.view(y).view(xb);
+    native.imageNormalize(y.handle('normalize'), xb.handle('normalize'));
+    return y;
+  });
+}
+
+/** Mirrors the samples whose flag is nonzero (flags: [N]); horizontal = left-right. */
+export function flip(x: Tensor, flags: Tensor, horizontal: boolean): Tensor {
+  return onBatch('flip', x, (xb) => {
+    const f = flags.to('float32').contiguous();
+    const y = Tensor.empty(xb.shape, 'float32');
+    args.reset().num(horizontal ? 1 : 0).view(y).view(xb).view(f);
+    native.imageFlip(y.handle('flip'), xb.handle('flip'), f.handle('flip'));
+    return y;
+  });
+}
+
+/**
+ * Affine warp with bilinear sampling. params: float32 [N, 5] per sample {angle (radians,
+ * counter-clockwise), tx, ty (pixels), scale, shear (radians)}, about the image centre;
+ * pixels from outside the image take `fill`.
+ */
+export function affine(x: Tensor, params: Tensor, fill = 0): Tensor {
+  if (!Number.isFinite(fill)) throw rangeError('affine', `fill must be finite, got ${fill}`);
+  return onBatch('affine', x, (xb) => {
+    const p = params.contiguous();
+    const y = Tensor.empty(xb.shape, 'float32');
+    args.reset().num(fill).view(y).view(xb).view(p);
+    native.imageAffine(y.handle('affine'), xb.handle('affine'), p.handle('affine'));
+    return y;
+  });
+}
+
+/** Crops [N, C, size[0], size[1]] at offsets (int32 [N, 2] {top, left}) of x padded by `padding`. */
+export function crop(x: Tensor, offsets: Tensor, size: [number, number], padding = 0, fill = 0): Tensor {
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((s) => Number.isInteger(s) && s >= 0)) {
+    throw rangeError('crop', `size must be [h, w] non-negative integers, got ${JSON.stringify(size)}`);
+  }
+  if (!Number.isInteger(padding) || padding < 0) throw rangeError('crop', `padding must be a non-negative integer, got ${padding}`);
+  if (!Number.isFinite(fill)) throw rangeError('crop', `fill must be finite, got ${fill}`);
+  return onBatch('crop', x, (xb) => {
+    const o = offsets.to('int32').contiguous();
+    const y = Tensor.empty([xb.shape[0], xb.shape[1], size[0], size[1]], 'float32');
+    args.reset().num(padding).num(fill).view(y).view(xb).view(o);
+    native.imageCrop(y.handle('randomCrop'), xb.handle('randomCrop'), o.handle('randomCrop'));
+    return y;
+  });
+}
+
+/** Per-channel normalisation (mean and std per channel). */
+export class Normalize implements Transform {
+  constructor(readonly mean: number[], readonly std: number[]) {
+    if (!Array.isArray(mean) || !Array.isArray(std) || mean.length !== std.length) throw typeError('Normalize', 'mean and std must be arrays of equal length');
+    if (std.some((s) => !(Number.isFinite(s) && s !== 0))) throw rangeError('Normalize', `std must be finite and non-zero, got ${JSON.stringify(std)}`);
+  }
+  apply(x: Tensor): Tensor { return normalize(x, this.mean, this.std); }
+}
+
+/** Mirrors each sample left-right with probability p. */
+export class RandomHorizontalFlip implements Transform {
+  constructor(readonly p = 0.5) { checkProb('RandomHorizontalFlip', p); }
+  apply(x: Tensor): Tensor {
+    return onBatch('RandomHorizontalFlip', x, (xb) => flip(xb, bernoulli([xb.shape[0]], this.p), true));
+  }
+}
+
+/** Mirrors each sample top-bottom with probability p. */
+export class RandomVerticalFlip implements Transform {
+  constructor(readonly p = 0.5) { checkProb('RandomVerticalFlip', p); }
+  apply(x: Tensor): Tensor {
+    return onBatch('RandomVerticalFlip', x, (xb) => flip(xb, bernoulli([xb.shape[0]], this.p), false));
+  }
+}
+
+export interface AffineOptions {
+  /** Rotation in degrees: d means uniform in [-d, d]; or [min, max]. Counter-clockwise positive. */
+  degrees?: number | [number, number];
+  /** Maximum shift as fractions of width and height: uniform in [-fx*W, fx*W] x [-fy*H, fy*H]. */
+  translate?: [number, number];
+  /** Scale factor range [min, max] (default [1, 1]). */
+  scale?: [number, number];
+  /** Shear along x in degrees: d means uniform in [-d, d]; or [min, max]. */
+  shear?: number | [number, number];
+  /** Value for pixels that come from outside the image (default 0). */
+  fill?: number;
+}
+
+/**
+ * Random rotation, translation, scale and shear about the centre, one draw per sample,
+ * bilinear interpolation (torchvision's RandomAffine, with sub-pixel translations).
+ */
+export class RandomAffine implements Transform {
+  private readonly lo: number[];
+  private readonly span: number[];
+  private readonly translate: [number, number];
+  readonly fill: number;
+  constructor(opts: AffineOptions = {}) {
+    const op = 'RandomAffine';
+    const deg = range2(op, 'degrees', opts.degrees ?? 0, true);
+    const sc = range2(op, 'scale', opts.scale ?? [1, 1], false);
+    if (!(sc[0] > 0)) throw rangeError(op, `scale must be positive, got ${JSON.stringify(opts.scale)}`);
+    const sh = range2(op, 'shear', opts.shear ?? 0, true);
+    const tr = opts.translate ?? [0, 0];
+    if (!Array.isArray(tr) || tr.length !== 2 || !tr.every((v) => v >= 0 && v <= 1)) throw rangeError(op, `translate must be [fx, fy] fractions in [0, 1], got ${JSON.stringify(tr)}`);
+    this.translate = [tr[0], tr[1]];
+    this.fill = opts.fill ?? 0;
+    if (!Number.isFinite(this.fill)) throw rangeError(op, `fill must be finite, got ${this.fill}`);
+    const rad = Math.PI / 180;
+    // Column k of the [N, 5] params is lo[k] + span[k] * u, u uniform on [0, 1).
+    this.lo = [deg[0] * rad, 0, 0, sc[0], sh[0] * rad];
+    this.span = [(deg[1] - deg[0]) * rad, 0, 0, sc[1] - sc[0], (sh[1] - sh[0]) * rad];
+  }
+  /** The [N, 5] parameters for a batch of N images of size H x W (drawn from the generator). */
+  sampleParams(n: number, h: number, w: number): Tensor {
+    const lo = this.lo.slice(), span = this.span.slice();
+    lo[1] = -this.translate[0] * w; span[1] = 2 * this.translate[0] * w;
+    lo[2] = -this.translate[1] * h; span[2] = 2 * this.translate[1] * h;
+    return tidy(() => rand([n, 5]).mul(tensor(span)).add(tensor(lo)));
+  }
+  apply(x: Tensor): Tensor {
+    return onBatch('RandomAffine', x, (xb) => affine(xb, this.sampleParams(xb.shape[0], xb.shape[2], xb.shape[3]), this.fill));
+  }
+}
+
+/** Random rotation by an angle in [-degrees, degrees] (or [min, max]), bilinear. */
+export class RandomRotation extends RandomAffine {
+  constructor(degrees: number | [number, number], opts: { fill?: number } = {}) { super({ degrees, fill: opts.fill }); }
+}
+
+/** Random shift by up to translate = [fx, fy] of the width and height, bilinear. */
+export class RandomTranslation extends RandomAffine {
+  constructor(translate: [number, number], opts: { fill?: number } = {}) { super({ translate, fill: opts.fill }); }
+}
+
+/** Pads by `padding` (with fill) and crops a random size x size window per sample. */
+export class RandomCrop implements Transform {
+  readonly size: [number, number];
+  readonly padding: number;
+  readonly fill: number;
+  constructor(size: number | [number, number], opts: { padding?: number; fill?: number } = {}) {
+    this.size = typeof size === 'number' ? [size, size] : size;
+    if (!Array.isArray(this.size) || !this.size.every((s) => Number.isInteger(s) && s > 0)) throw rangeError('RandomCrop', `size must be a positive integer or [h, w], got ${JSON.stringify(size)}`);
+    this.padding = opts.padding ?? 0;
+    if (!Number.isInteger(this.padding) || this.padding < 0) throw rangeError('RandomCrop', `padding must be a non-negative integer, got ${opts.padding}`);
+    this.fill = opts.fill ?? 0;
+  }
+  apply(x: Tensor): Tensor {
+    return onBatch('RandomCrop', x, (xb) => {
+      const [n, , h, w] = xb.shape, p = this.padding;
+      const rh = h + 2 * p - this.size[0], rw = w + 2 * p - this.size[1];
+      if (rh < 0 || rw < 0) throw rangeError('RandomCrop', `crop size ${fmtShape(this.size)} is larger than the padded input ${h + 2 * p}x${w + 2 * p}`);
+      // offsets uniform on {0..rh} x {0..rw}: floor(u * (r + 1)), clamped against rounding up.
+      const lim = tensor([rh, rw]);
+      const offsets = rand([n, 2]).mul(tensor([rh + 1, rw + 1])).floor().minimum(lim).to('int32');
+      return crop(xb, offsets, this.size, p, this.fill);
+    });
+  }
+}
+
+/** Adds N(0, std^2) noise to every pixel (optionally clamped to [min, max]). */
+export class GaussianNoise implements Transform {
+  constructor(readonly std: number, readonly opts: { clip?: [number, number] } = {}) {
+    if (!(std >= 0 && Number.isFinite(std))) throw rangeError('GaussianNoise', `std must be finite and >= 0, got ${std}`);
+  }
+  apply(x: Tensor): Tensor {
+    return onBatch('GaussianNoise', x, (xb) => {
+      const y = xb.add(randn(xb.shape, { std: this.std }));
+      return this.opts.clip ? y.clamp(this.opts.clip[0], this.opts.clip[1]) : y;
+    });
+  }
+}
+
+/** Applies transforms in order. */
+export class Compose implements Transform {
+  constructor(readonly transforms: Transform[]) {
+    if (!Array.isArray(transforms) || transforms.some((t) => !t || typeof t.apply !== 'function')) {
+      throw typeError('Compose', 'expects an array of transforms (objects with apply(x))');
+    }
+  }
+  apply(x: Tensor): Tensor {
+    return tidy(() => this.transforms.reduce((acc, t) => t.apply(acc), x));
+  }
+}

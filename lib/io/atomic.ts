@@ -1,0 +1,49 @@
+/**
+ * Atomic file writes: data goes to a temporary file in the target's directory, is fsynced,
+ * then renamed over the target (and the directory fsynced), so readers see the old file or
+ * the complete new one, never a half-written file.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { randomBytes } from 'crypto';
+
+/** Writes the chunks produced by `write(fd)` to `file` atomically. */
+export function writeFileAtomic(file: string, write: (fd: number) => void): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = fs.openSync(tmp, 'wx', 0o644);
+  let ok = false;
+  try {
+    write(fd);
+    fs.fsyncSync(fd);
+    ok = true;
+  } finally {
+    fs.closeSync(fd);
+    if (!ok) try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+  }
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+  fsyncDir(dir);
+}
+
+/** Writes every byte of buf at the current position of fd. */
+export function writeAll(fd: number, buf: Uint8Array): void {
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+}
+
+function fsyncDir(dir: string): void {
+  let dfd: number | null = null;
+  try {
+    dfd = fs.openSync(dir, 'r');
+    fs.fsyncSync(dfd);
+  } catch {
+    // NOTE: some platforms/filesystems cannot fsync a directory; the rename is still atomic.
+  } finally {
+    if (dfd !== null) fs.closeSync(dfd);
+  }
+}

@@ -1,0 +1,11 @@
+/** Saving and loading: safetensors state dicts, whole models, atomic writes. */
+export {
+  save, load, loadWithMetadata, readHeader, serialize, deserialize, halfToFloat,
+  type StateDict, type Metadata, type SafetensorsHeader,
+} from './safetensors';
+export { saveModel, loadModel, MODEL_FORMAT, MODEL_VERSION, type ModelJSON } from './model';
+export {
+  registerLayer, getLayerClass, registeredLayers, layerToJSON, layerFromJSON,
+  type SerializableLayer, type LayerClass, type LayerJSON, type LayerConfig, type JsonValue,
+} from './registry';
+export { writeFileAtomic } from './atomic';

@@ -1,0 +1,216 @@
+/**
+ * nn.functional: stateless activations, dropout, embedding and losses with PyTorch's
+ * semantics (camelCase names, options objects). The nn modules are thin wrappers over these.
+ * @example
+ * import * as F from 'tensorforge/nn/functional';
+ * const loss = F.crossEntropy(logits, labels, { labelSmoothing: 0.1 });
+ */
+import { native, args } from '../native';
+import { Tensor } from '../tensor';
+import { fmtShape, rangeError, typeError } from '../errors';
+import { record } from '../autograd/engine';
+import { isGradEnabled, noGrad } from '../autograd/grad_mode';
+import { checkTensor, sameShape } from '../ops/util';
+import { where } from '../ops/elementwise';
+import { bernoulli } from '../ops/creation';
+import { checkReduction, type Reduction } from '../ops/softmax';
+import { gather, indexSelect } from '../ops/index';
+
+export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions, type Reduction } from '../ops/softmax';
+export { linear } from '../ops/matmul';
+
+// ---- activations (thin wrappers over the elementwise kernels) ----
+
+export const relu = (x: Tensor): Tensor => checkTensor('relu', x, 'input').relu();
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => checkTensor('leakyRelu', x, 'input').leakyRelu(negativeSlope);
+export const elu = (x: Tensor, alpha = 1): Tensor => checkTensor('elu', x, 'input').elu(alpha);
+export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor => checkTensor('gelu', x, 'input').gelu(approximate);
+export const silu = (x: Tensor): Tensor => checkTensor('silu', x, 'input').silu();
+export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor => checkTensor('softplus', x, 'input').softplus(beta, threshold);
+export const sigmoid = (x: Tensor): Tensor => checkTensor('sigmoid', x, 'input').sigmoid();
+export const tanh = (x: Tensor): Tensor => checkTensor('tanh', x, 'input').tanh();
+
+/**
+ * Zeroes each element with probability p (seeded generator, see manualSeed) and scales the
+ * rest by 1 / (1 - p); the identity when not training or p = 0.
+ * @example dropout(ones([4, 4]), 0.5, true)  // entries 0 or 2
+ */
+export function dropout(xIn: Tensor, p = 0.5, training = true): Tensor {
+  const x = checkTensor('dropout', xIn, 'input');
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError('dropout', `p must be in [0, 1], got ${p}`);
+  if (x.dtype !== 'float32') throw typeError('dropout', `input must be float32, got ${x.dtype}`);
+  if (!training || p === 0) return x;
+  if (p === 1) return x.mul(0);
+  const mask = bernoulli(x.shape, 1 - p);
+  const out = x.mul(mask.mul(1 / (1 - p)));
+  return out;
+}
+
+/** Throws a RangeError naming `op` unless every index is in [0, limit) (or equals `allowed`). */
+function checkIndices(op: string, what: string, index: Tensor, limit: number, allowed?: number): void {
+  if (!index.numel) return;
+  args.reset().num(limit).num(allowed ?? -(2 ** 31) - 1).view(index);
+  const bad = native.indexCheck(index.handle(op));
+  if (bad) {
+    throw rangeError(op, `${what} ${bad.value} at position ${bad.position} is out of range for size ${limit}` +
+      (allowed !== undefined ? ` (ignoreIndex ${allowed})` : '') + ` (${what} shape ${fmtShape(index.shape)})`);
+  }
+}
+
+/**
+ * Rows of `weight` [numEmbeddings, dim] for each int32 index (torch.nn.functional.embedding).
+ * @example embedding(tensor([[1, 3]], { dtype: 'int32' }), randn([5, 8]))  // [1, 2, 8]
+ */
+export function embedding(inputIn: Tensor, weightIn: Tensor): Tensor {
+  const input = checkTensor('embedding', inputIn, 'input'), weight = checkTensor('embedding', weightIn, 'weight');
+  if (input.dtype !== 'int32') throw typeError('embedding', `input must be int32 indices, got ${input.dtype}`);
+  if (weight.ndim !== 2) throw rangeError('embedding', `weight must be 2-D [numEmbeddings, embeddingDim], got ${fmtShape(weight.shape)}`);
+  checkIndices('embedding', 'index', input, weight.shape[0]);
+  return indexSelect(weight, 0, input.reshape([-1])).reshape([...input.shape, weight.shape[1]]);
+}
+
+// ---- losses ----
+
+function reduce(l: Tensor, reduction: Reduction): Tensor {
+  return reduction === 'none' ? l : reduction === 'sum' ? l.sum() : l.mean();
+}
+
+function checkOpts<T extends object>(op: string, opts: T): T {
+  if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  return opts;
+}
+
+/** input and target: float32 tensors of one shape. */
+function checkPair(op: string, inputIn: Tensor, targetIn: Tensor): [Tensor, Tensor] {
+  const input = checkTensor(op, inputIn, 'input'), target = checkTensor(op, targetIn, 'target');
+  if (input.dtype !== 'float32' || target.dtype !== 'float32') {
+    throw typeError(op, `input and target must be float32, got ${input.dtype} and ${target.dtype}`);
+  }
+  if (!sameShape(input.shape, target.shape)) {
+    throw rangeError(op, `input ${fmtShape(input.shape)} and target ${fmtShape(target.shape)} must have the same shape`);
+  }
+  return [input, target];
+}
+
+function checkWeight(op: string, name: string, w: Tensor | null | undefined, shape: readonly number[]): Tensor | null {
+  if (!w) return null;
+  const t = checkTensor(op, w, name);
+  if (t.dtype !== 'float32') throw typeError(op, `${name} must be float32, got ${t.dtype}`);
+  const n = shape.length, m = t.ndim;
+  if (m > n || t.shape.some((s, i) => s !== 1 && s !== shape[n - m + i])) {
+    throw rangeError(op, `${name} ${fmtShape(t.shape)} cannot be broadcast to input ${fmtShape(shape)}`);
+  }
+  return t;
+}
+
+export interface ReductionOptions { reduction?: Reduction }
+
+/**
+ * Negative log-likelihood of log-probabilities input [N, C, d...] (or [C]) at int32 class
+ * targets [N, d...]; the weighted mean divides by the sum of the targets' weights.
+ * @example nllLoss(logSoftmax(logits, 1), labels)
+ */
+export function nllLoss(inputIn: Tensor, targetIn: Tensor, opts: ReductionOptions & { weight?: Tensor | null; ignoreIndex?: number } = {}): Tensor {
+  const op = 'nllLoss';
+  const input = checkTensor(op, inputIn, 'input'), target = checkTensor(op, targetIn, 'target');
+  const reduction = checkReduction(op, checkOpts(op, opts).reduction);
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignoreIndex) || Math.abs(ignoreIndex) > 2 ** 31 - 1) throw typeError(op, `ignoreIndex must be an int32 integer, got ${ignoreIndex}`);
+  if (input.dtype !== 'float32') throw typeError(op, `input must be float32 log-probabilities, got ${input.dtype}`);
+  if (target.dtype !== 'int32') throw typeError(op, `target must be int32 class indices, got ${target.dtype} (shape ${fmtShape(target.shape)})`);
+  if (input.ndim === 0) throw rangeError(op, 'input must be [C] or [N, C, ...], got a 0-d tensor');
+  if (input.ndim === 1) {
+    if (target.ndim !== 0) throw rangeError(op, `target ${fmtShape(target.shape)} does not match unbatched input ${fmtShape(input.shape)} (expected [])`);
+    const out = nllLoss(input.unsqueeze(0), target.unsqueeze(0), opts);
+    return reduction === 'none' ? out.squeeze(0) : out;
+  }
+  const C = input.shape[1];
+  const want = [input.shape[0], ...input.shape.slice(2)];
+  if (!sameShape(target.shape, want)) throw rangeError(op, `target ${fmtShape(target.shape)} does not match input ${fmtShape(input.shape)} (expected ${fmtShape(want)})`);
+  const weight = opts.weight ? checkTensor(op, opts.weight, 'weight') : null;
+  if (weight && weight.dtype !== 'float32') throw typeError(op, `weight must be float32, got ${weight.dtype}`);
+  if (weight && !sameShape(weight.shape, [C])) throw rangeError(op, `weight must have shape [${C}] (one per class), got ${fmtShape(weight.shape)}`);
+  checkIndices(op, 'target', target, C, ignoreIndex);
+  const keep = target.ne(ignoreIndex);
+  const safe = where(keep, target, 0);
+  const picked = gather(input, 1, safe.unsqueeze(1)).squeeze(1);
+  let w = keep.to('float32');
+  if (weight) w = w.mul(indexSelect(weight, 0, safe.reshape([-1])).reshape(safe.shape));
+  const l = picked.mul(w).neg();
+  return reduction === 'mean' ? l.sum().div(w.sum()) : reduce(l, reduction);
+}
+
+/**
+ * Mean squared error (input - target)^2.
+ * @example mseLoss(pred, y, { reduction: 'sum' })
+ */
+export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  const reduction = checkReduction('mseLoss', checkOpts('mseLoss', opts).reduction);
+  const [x, y] = checkPair('mseLoss', input, target);
+  return reduce(x.sub(y).square(), reduction);
+}
+
+/** Mean absolute error |input - target|. */
+export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  const reduction = checkReduction('l1Loss', checkOpts('l1Loss', opts).reduction);
+  const [x, y] = checkPair('l1Loss', input, target);
+  return reduce(x.sub(y).abs(), reduction);
+}
+
+/**
+ * Huber loss: 0.5 d^2 where |d| < delta, else delta * (|d| - 0.5 delta), d = input - target.
+ * @example huberLoss(pred, y, { delta: 0.5 })
+ */
+export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
+  const reduction = checkReduction('huberLoss', checkOpts('huberLoss', opts).reduction);
+  const delta = opts.delta ?? 1;
+  if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw rangeError('huberLoss', `delta must be a positive number, got ${delta}`);
+  const [x, y] = checkPair('huberLoss', input, target);
+  const d = x.sub(y), ad = d.abs();
+  return reduce(where(ad.lt(delta), d.square().mul(0.5), ad.sub(0.5 * delta).mul(delta)), reduction);
+}
+
+/**
+ * Binary cross-entropy of probabilities input in [0, 1] against target, each log clamped at
+ * -100 as in PyTorch (so input 0 or 1 gives a finite loss and gradient).
+ * @example binaryCrossEntropy(sigmoid(z), y)
+ */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: ReductionOptions & { weight?: Tensor | null } = {}): Tensor {
+  const op = 'binaryCrossEntropy';
+  const reduction = checkReduction(op, checkOpts(op, opts).reduction);
+  const [x, y] = checkPair(op, input, target);
+  const weight = checkWeight(op, 'weight', opts.weight, x.shape);
+  if (x.numel && noGrad(() => x.min().item() < 0 || x.max().item() > 1)) {
+    throw rangeError(op, `input values must be probabilities in [0, 1] (shape ${fmtShape(x.shape)}); use binaryCrossEntropyWithLogits for logits`);
+  }
+  const [l, logx, log1mx] = noGrad(() => {
+    const lx = x.log().clamp(-100), l1x = x.neg().add(1).log().clamp(-100);
+    return [y.mul(lx).add(y.neg().add(1).mul(l1x)).neg(), lx, l1x];
+  });
+  if (isGradEnabled() && (x.requiresGrad || y.requiresGrad)) {
+    record(op, l, [x, y], (g) => [
+      // PyTorch's backward: (x - y) / max(x (1 - x), 1e-12)
+      x.requiresGrad ? g.mul(x.sub(y)).div(x.mul(x.neg().add(1)).clamp(1e-12)) : null,
+      y.requiresGrad ? g.mul(log1mx.sub(logx)) : null,
+    ]);
+  }
+  return reduce(weight ? l.mul(weight) : l, reduction);
+}
+
+/**
+ * Binary cross-entropy on logits, stable for any magnitude:
+ * (1 - y) x + (1 + (posWeight - 1) y) softplus(-x), times weight.
+ * @example binaryCrossEntropyWithLogits(z, y, { posWeight: tensor([3]) })
+ */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor,
+  opts: ReductionOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {}): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  const reduction = checkReduction(op, checkOpts(op, opts).reduction);
+  const [x, y] = checkPair(op, input, target);
+  const weight = checkWeight(op, 'weight', opts.weight, x.shape);
+  const posWeight = checkWeight(op, 'posWeight', opts.posWeight, x.shape);
+  const sp = x.neg().softplus();
+  const logWeight = posWeight ? posWeight.sub(1).mul(y).add(1) : null;
+  const l = y.neg().add(1).mul(x).add(logWeight ? logWeight.mul(sp) : sp);
+  return reduce(weight ? l.mul(weight) : l, reduction);
+}

@@ -1,0 +1,94 @@
+/** Containers: Sequential (keys '0', '1', ... as in PyTorch), ModuleList, ModuleDict. */
+import type { Tensor } from '../../tensor';
+import { rangeError, typeError } from '../../errors';
+import { Module, type AnyModule } from '../module';
+
+function checkIndex(op: string, i: number, n: number): number {
+  if (!Number.isInteger(i)) throw typeError(op, `index must be an integer, got ${i}`);
+  const j = i < 0 ? i + n : i;
+  if (j < 0 || j >= n) throw rangeError(op, `index ${i} is out of range for ${n} modules`);
+  return j;
+}
+
+/**
+ * Applies modules in order. Children are named '0', '1', ... (or by the keys of an object
+ * or Map passed instead), so stateDict() keys are `0.weight`, `2.bias`, as in PyTorch.
+ * Indexable: `seq.at(0)`, `seq.at(-1)`, `seq[0]`; iterable; `length`.
+ * @example const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+ */
+export class Sequential extends Module<[Tensor], Tensor> {
+  readonly [index: number]: AnyModule;
+
+  constructor(...modules: AnyModule[] | [Record<string, AnyModule> | Map<string, AnyModule>]) {
+    super();
+    const first = modules[0] as unknown;
+    if (modules.length === 1 && !(first instanceof Module) && first !== null && typeof first === 'object') {
+      const entries = first instanceof Map ? [...first.entries()] : Object.entries(first as Record<string, AnyModule>);
+      for (const [k, m] of entries) this.registerModule(k, m);
+    } else {
+      (modules as AnyModule[]).forEach((m, i) => {
+        if (!(m instanceof Module)) throw typeError('Sequential', `argument ${i} must be a Module, got ${m === null ? 'null' : typeof m}`);
+        this.registerModule(String(i), m);
+      });
+    }
+  }
+
+  get length(): number { return [...this.children()].length; }
+
+  /** The i-th module (negative counts from the end). */
+  at(i: number): AnyModule {
+    const kids = [...this.children()];
+    return kids[checkIndex('Sequential.at', i, kids.length)];
+  }
+
+  /** Adds a module at the end under the next integer key. */
+  append(m: AnyModule): this {
+    if (!(m instanceof Module)) throw typeError('Sequential.append', `expected a Module, got ${typeof m}`);
+    this.registerModule(String(this.length), m);
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<AnyModule> { return this.children(); }
+
+  override forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.children()) y = m.forward(y);
+    return y;
+  }
+}
+
+/** A list of modules whose parameters are registered under '0', '1', ... */
+export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[], never> {
+  readonly [index: number]: M;
+  constructor(modules: Iterable<M> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+  get length(): number { return [...this.children()].length; }
+  at(i: number): M {
+    const kids = [...this.children()] as M[];
+    return kids[checkIndex('ModuleList.at', i, kids.length)];
+  }
+  append(m: M): this {
+    if (!(m instanceof Module)) throw typeError('ModuleList.append', `expected a Module, got ${typeof m}`);
+    this.registerModule(String(this.length), m);
+    return this;
+  }
+  [Symbol.iterator](): Iterator<M> { return this.children() as Iterator<M>; }
+}
+
+/** Modules by name (keys become stateDict prefixes). */
+export class ModuleDict<M extends AnyModule = AnyModule> extends Module<never[], never> {
+  constructor(modules: Record<string, M> | Map<string, M> = {}) {
+    super();
+    const entries = modules instanceof Map ? [...modules.entries()] : Object.entries(modules);
+    for (const [k, m] of entries) this.set(k, m);
+  }
+  get(key: string): M | undefined {
+    for (const [k, m] of this.namedChildren()) if (k === key) return m as M;
+    return undefined;
+  }
+  set(key: string, m: M): this { this.registerModule(key, m); return this; }
+  keys(): string[] { return [...this.namedChildren()].map(([k]) => k); }
+  entries(): [string, M][] { return [...this.namedChildren()] as [string, M][]; }
+}

@@ -1,0 +1,80 @@
+/** Linear, Identity, Flatten, Dropout. */
+import { Tensor } from '../../tensor';
+import { linear } from '../../ops/matmul';
+import { bernoulli } from '../../ops/creation';
+import { flatten } from '../../ops/views';
+import { rangeError } from '../../errors';
+import { Module, Parameter } from '../module';
+import * as init from '../init';
+
+function checkFeatures(op: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw rangeError(op, `${name} must be a non-negative integer, got ${v}`);
+}
+
+/**
+ * y = x Wᵀ + b with weight [outFeatures, inFeatures] and bias [outFeatures], initialised as
+ * PyTorch does: W ~ kaimingUniform(a=√5) = U(±1/√inFeatures), b ~ U(±1/√inFeatures).
+ * @example const fc = new nn.Linear(784, 10);  fc.forward(randn([32, 784]));  // [32, 10]
+ */
+export class Linear extends Module {
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+    super();
+    checkFeatures('Linear', 'inFeatures', inFeatures);
+    checkFeatures('Linear', 'outFeatures', outFeatures);
+    this.registerParameter('weight', Tensor.empty([outFeatures, inFeatures]));
+    this.registerParameter('bias', opts.bias === false ? null : Tensor.empty([outFeatures]));
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    init.kaimingUniform(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const bound = this.inFeatures > 0 ? 1 / Math.sqrt(this.inFeatures) : 0;
+      init.uniform(this.bias, -bound, bound);
+    }
+  }
+
+  override forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? 'True' : 'False'}`;
+  }
+}
+
+/** Returns its input. */
+export class Identity extends Module {
+  override forward(x: Tensor): Tensor { return x; }
+}
+
+/** Flattens dims startDim..endDim (default: all but the batch dim). */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
+  override forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
+  override extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
+}
+
+/**
+ * During training zeroes each element with probability p and scales the rest by 1/(1-p);
+ * in eval mode returns the input unchanged.
+ */
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw rangeError('Dropout', `p must be in [0, 1], got ${p}`);
+  }
+  override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
+  override extraRepr(): string { return `p=${this.p}, inplace=False`; }
+}
+
+/** Inverted dropout (what nn.Dropout uses). */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (!(p >= 0 && p <= 1)) throw rangeError('dropout', `p must be in [0, 1], got ${p}`);
+  if (!training || p === 0) return x;
+  if (p === 1) return x.mul(0);
+  const mask = bernoulli(x.shape, 1 - p);
+  const y = x.mul(mask.mul(1 / (1 - p)));
+  mask.dispose();
+  return y;
+}

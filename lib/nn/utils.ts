@@ -1,0 +1,48 @@
+/** nn.utils: gradient clipping. */
+import { Tensor, tidy } from '../tensor';
+import { noGrad } from '../autograd/grad_mode';
+import { rangeError, typeError } from '../errors';
+
+function gradsOf(op: string, parameters: Iterable<Tensor> | Tensor): Tensor[] {
+  const list = parameters instanceof Tensor ? [parameters] : [...parameters];
+  list.forEach((p, i) => { if (!(p instanceof Tensor)) throw typeError(op, `parameters[${i}] is not a Tensor`); });
+  return list.filter((p) => p.grad && !p.grad.isDisposed).map((p) => p.grad as Tensor);
+}
+
+/**
+ * Scales gradients in place so their joint norm (all gradients as one vector) is at most
+ * maxNorm; returns the norm before clipping. normType: a positive number or Infinity.
+ * @example const norm = nn.utils.clipGradNorm(model.parameters(), 1.0);
+ */
+export function clipGradNorm(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2,
+  opts: { errorIfNonfinite?: boolean } = {}): number {
+  if (!(maxNorm >= 0)) throw rangeError('clipGradNorm', `maxNorm must be a non-negative number, got ${maxNorm}`);
+  if (!(normType > 0)) throw rangeError('clipGradNorm', `normType must be positive (or Infinity), got ${normType}`);
+  const grads = gradsOf('clipGradNorm', parameters);
+  if (!grads.length) return 0;
+  const total = noGrad(() => tidy(() => {
+    if (normType === Infinity) return Math.max(...grads.map((g) => (g.numel ? g.abs().max().item() : 0)));
+    let acc = 0;
+    for (const g of grads) {
+      if (!g.numel) continue;
+      const s = normType === 2 ? g.square().sum() : normType === 1 ? g.abs().sum() : g.abs().pow(normType).sum();
+      acc += s.item();
+    }
+    return normType === 1 ? acc : Math.pow(acc, 1 / normType);
+  }));
+  if (!Number.isFinite(total) && opts.errorIfNonfinite) {
+    throw new Error(`clipGradNorm: the total norm of order ${normType} for gradients is non-finite (${total}), so it cannot be clipped`);
+  }
+  const coef = maxNorm / (total + 1e-6);
+  if (coef < 1) noGrad(() => { for (const g of grads) g.mul_(coef); });
+  return total;
+}
+
+/** Clamps every gradient element to [-clipValue, clipValue] in place. */
+export function clipGradValue(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
+  if (!(clipValue >= 0)) throw rangeError('clipGradValue', `clipValue must be a non-negative number, got ${clipValue}`);
+  const grads = gradsOf('clipGradValue', parameters);
+  noGrad(() => tidy(() => { for (const g of grads) g.copy_(g.clamp(-clipValue, clipValue)); }));
+}
+
+export { clipGradNorm as clipGradNorm_, clipGradValue as clipGradValue_ };

@@ -1,0 +1,9 @@
+/**
+ * tensorforge.optim: optimizers with fused native updates, and `lrScheduler`.
+ * @example
+ * const opt = new optim.AdamW(model.parameters(), { lr: 1e-3 });
+ * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.5 });
+ */
+export { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState, type OptimizerStateDict } from './optimizer';
+export { SGD, Adam, AdamW, RMSprop, Adagrad, type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions } from './optimizers';
+export * as lrScheduler from './lr_scheduler';

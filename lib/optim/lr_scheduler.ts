@@ -1,0 +1,349 @@
+/**
+ * Learning-rate schedulers (optim.lrScheduler), PyTorch's semantics: construction sets each
+ * group's lr for step 0 (remembering `initialLr`); each `step()` advances one epoch (or
+ * batch) and sets the next lr. Rates are the closed forms, so a scheduler restored from
+ * stateDict() continues exactly. LinearWarmup and SequentialLR compose schedulers.
+ * @example
+ * const sched = new optim.lrScheduler.LinearWarmup(opt, { warmupSteps: 100,
+ *   after: new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 900 }) });
+ * for (...) { ...; opt.step(); sched.step(); }
+ */
+import { rangeError, typeError } from '../errors';
+import type { Optimizer } from './optimizer';
+
+type AnyOptimizer = Optimizer<{ lr: number }>;
+
+export interface SchedulerState { lastEpoch: number; baseLrs: number[]; [k: string]: unknown }
+
+/** Base class: subclasses give the lr of every group at epoch t from its base lr. */
+export abstract class LRScheduler {
+  lastEpoch = -1;
+  readonly baseLrs: number[];
+  protected lastLrs: number[] = [];
+
+  constructor(readonly optimizer: AnyOptimizer) {
+    if (!optimizer || !Array.isArray(optimizer.paramGroups)) throw typeError(this.constructor.name, 'expected an optimizer');
+    for (const g of optimizer.paramGroups) if (g.initialLr === undefined) g.initialLr = g.lr;
+    this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);
+  }
+
+  /** Call at the end of the constructor of subclasses: applies epoch 0. */
+  protected init(): void { this.step(); }
+
+  /** lr of each group at epoch t. */
+  protected abstract lrAt(t: number): number[];
+
+  /** Advances one epoch and sets the groups' lr. */
+  step(): void {
+    this.lastEpoch++;
+    this.apply(this.lrAt(this.lastEpoch));
+  }
+
+  protected apply(lrs: number[]): void {
+    this.optimizer.paramGroups.forEach((g, i) => { g.lr = lrs[i]; });
+    this.lastLrs = lrs.slice();
+  }
+
+  /** The lr of each group set by the last step(). */
+  getLastLr(): number[] { return this.lastLrs.slice(); }
+
+  stateDict(): SchedulerState { return { lastEpoch: this.lastEpoch, baseLrs: this.baseLrs.slice() }; }
+
+  loadStateDict(sd: SchedulerState): void {
+    if (!sd || typeof sd.lastEpoch !== 'number') throw typeError(`${this.constructor.name}.loadStateDict`, 'expected the object from stateDict()');
+    this.lastEpoch = sd.lastEpoch;
+    if (Array.isArray(sd.baseLrs)) this.baseLrs.splice(0, this.baseLrs.length, ...sd.baseLrs);
+    this.apply(this.lrAt(this.lastEpoch));
+  }
+}
+
+function posInt(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw rangeError(op, `${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+/** lr = base · gamma^⌊t / stepSize⌋. */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number; readonly gamma: number;
+  constructor(opt: AnyOptimizer, opts: { stepSize: number; gamma?: number }) {
+    super(opt);
+    this.stepSize = posInt('StepLR', 'stepSize', opts?.stepSize);
+    this.gamma = opts.gamma ?? 0.1;
+    this.init();
+  }
+  protected lrAt(t: number): number[] { return this.baseLrs.map((b) => b * Math.pow(this.gamma, Math.floor(t / this.stepSize))); }
+}
+
+/** lr = base · gamma^(number of milestones ≤ t). */
+export class MultiStepLR extends LRScheduler {
+  readonly milestones: number[]; readonly gamma: number;
+  constructor(opt: AnyOptimizer, opts: { milestones: number[]; gamma?: number }) {
+    super(opt);
+    if (!Array.isArray(opts?.milestones)) throw typeError('MultiStepLR', 'milestones must be an array of epochs');
+    this.milestones = opts.milestones.slice().sort((a, b) => a - b);
+    this.gamma = opts.gamma ?? 0.1;
+    this.init();
+  }
+  protected lrAt(t: number): number[] {
+    const k = this.milestones.filter((m) => m <= t).length;
+    return this.baseLrs.map((b) => b * Math.pow(this.gamma, k));
+  }
+}
+
+/** lr = base · gamma^t. */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+  constructor(opt: AnyOptimizer, opts: { gamma: number }) {
+    super(opt);
+    if (typeof opts?.gamma !== 'number') throw typeError('ExponentialLR', 'gamma must be a number');
+    this.gamma = opts.gamma;
+    this.init();
+  }
+  protected lrAt(t: number): number[] { return this.baseLrs.map((b) => b * Math.pow(this.gamma, t)); }
+}
+
+/** lr = etaMin + (base - etaMin)(1 + cos(π t / tMax)) / 2 (SGDR without restarts). */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number; readonly etaMin: number;
+  constructor(opt: AnyOptimizer, opts: { tMax: number; etaMin?: number }) {
+    super(opt);
+    this.tMax = posInt('CosineAnnealingLR', 'tMax', opts?.tMax);
+    this.etaMin = opts.etaMin ?? 0;
+    this.init();
+  }
+  protected lrAt(t: number): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2);
+  }
+}
+
+export interface OneCycleOptions {
+  maxLr: number | number[];
+  totalSteps?: number; epochs?: number; stepsPerEpoch?: number;
+  pctStart?: number; annealStrategy?: 'cos' | 'linear';
+  divFactor?: number; finalDivFactor?: number; threePhase?: boolean;
+  /** Cycle momentum (SGD) or beta1 (Adam) inversely to the lr. */
+  cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number;
+}
+
+/**
+ * The 1cycle policy (Smith & Topin): lr warms from maxLr/divFactor to maxLr over pctStart of
+ * totalSteps, then anneals to initial/finalDivFactor; momentum moves the opposite way.
+ * Step it once per batch.
+ */
+export class OneCycleLR extends LRScheduler {
+  readonly totalSteps: number;
+  private readonly phases: { end: number; lr: ['initialLr' | 'maxLr' | 'minLr', 'initialLr' | 'maxLr' | 'minLr']; mom: ['max' | 'base', 'max' | 'base'] }[];
+  private readonly anneal: (a: number, b: number, pct: number) => number;
+  private readonly groupLrs: { initialLr: number; maxLr: number; minLr: number }[];
+  private readonly cycleMomentum: boolean;
+  private readonly baseMomentum: number;
+  private readonly maxMomentum: number;
+
+  constructor(opt: AnyOptimizer, opts: OneCycleOptions) {
+    super(opt);
+    const o = opts ?? ({} as OneCycleOptions);
+    if (o.totalSteps !== undefined) this.totalSteps = posInt('OneCycleLR', 'totalSteps', o.totalSteps);
+    else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
+      this.totalSteps = posInt('OneCycleLR', 'epochs', o.epochs) * posInt('OneCycleLR', 'stepsPerEpoch', o.stepsPerEpoch);
+    } else throw typeError('OneCycleLR', 'give totalSteps, or epochs and stepsPerEpoch');
+    const pct = o.pctStart ?? 0.3;
+    if (!(pct >= 0 && pct <= 1)) throw rangeError('OneCycleLR', `pctStart must be in [0, 1], got ${pct}`);
+    const div = o.divFactor ?? 25, finalDiv = o.finalDivFactor ?? 1e4;
+    const n = this.totalSteps;
+    this.phases = o.threePhase
+      ? [{ end: pct * n - 1, lr: ['initialLr', 'maxLr'], mom: ['max', 'base'] },
+        { end: 2 * pct * n - 2, lr: ['maxLr', 'initialLr'], mom: ['base', 'max'] },
+        { end: n - 1, lr: ['initialLr', 'minLr'], mom: ['max', 'max'] }]
+      : [{ end: pct * n - 1, lr: ['initialLr', 'maxLr'], mom: ['max', 'base'] },
+        { end: n - 1, lr: ['maxLr', 'minLr'], mom: ['base', 'max'] }];
+    const strategy = o.annealStrategy ?? 'cos';
+    if (strategy !== 'cos' && strategy !== 'linear') throw typeError('OneCycleLR', `annealStrategy must be 'cos' or 'linear', got ${String(strategy)}`);
+    this.anneal = strategy === 'cos'
+      ? (a, b, p) => b + ((a - b) / 2) * (Math.cos(Math.PI * p) + 1)
+      : (a, b, p) => (b - a) * p + a;
+    const groups = opt.paramGroups;
+    const maxLrs = Array.isArray(o.maxLr) ? o.maxLr : groups.map(() => o.maxLr as number);
+    if (maxLrs.length !== groups.length || maxLrs.some((v) => typeof v !== 'number' || !(v > 0))) {
+      throw rangeError('OneCycleLR', `maxLr must be a positive number or one per parameter group (${groups.length})`);
+    }
+    this.groupLrs = maxLrs.map((m) => ({ initialLr: m / div, maxLr: m, minLr: m / div / finalDiv }));
+    groups.forEach((g, i) => { g.initialLr = this.groupLrs[i].initialLr; });
+    this.baseLrs.splice(0, this.baseLrs.length, ...this.groupLrs.map((g) => g.initialLr));
+    this.cycleMomentum = o.cycleMomentum ?? true;
+    this.baseMomentum = o.baseMomentum ?? 0.85;
+    this.maxMomentum = o.maxMomentum ?? 0.95;
+    if (this.cycleMomentum && !groups.every((g) => 'momentum' in g || 'betas' in g)) {
+      throw typeError('OneCycleLR', 'optimizer has neither momentum nor betas; pass cycleMomentum: false');
+    }
+    this.init();
+  }
+
+  private at(t: number): { lrs: number[]; mom: number } {
+    if (t >= this.totalSteps) {
+      throw rangeError('OneCycleLR', `tried to step ${t} times, more than totalSteps (${this.totalSteps})`);
+    }
+    let start = 0;
+    for (let i = 0; i < this.phases.length; i++) {
+      const ph = this.phases[i];
+      if (t <= ph.end || i === this.phases.length - 1) {
+        const pct = ph.end === start ? 1 : (t - start) / (ph.end - start);
+        const mom = this.anneal(ph.mom[0] === 'max' ? this.maxMomentum : this.baseMomentum,
+          ph.mom[1] === 'max' ? this.maxMomentum : this.baseMomentum, pct);
+        return { lrs: this.groupLrs.map((g) => this.anneal(g[ph.lr[0]], g[ph.lr[1]], pct)), mom };
+      }
+      start = ph.end;
+    }
+    throw new Error('OneCycleLR: unreachable');
+  }
+
+  protected lrAt(t: number): number[] { return this.at(t).lrs; }
+
+  protected override apply(lrs: number[]): void {
+    super.apply(lrs);
+    if (!this.cycleMomentum) return;
+    const { mom } = this.at(this.lastEpoch);
+    for (const g of this.optimizer.paramGroups) {
+      const gg = g as Record<string, unknown>;
+      if (Array.isArray(gg.betas)) gg.betas = [mom, (gg.betas as number[])[1]];
+      else gg.momentum = mom;
+    }
+  }
+}
+
+/**
+ * Runs `schedulers[i]` from milestone i-1 on: each scheduler is stepped from its own epoch
+ * 0 when its turn comes (PyTorch's SequentialLR).
+ */
+export class SequentialLR extends LRScheduler {
+  readonly schedulers: LRScheduler[]; readonly milestones: number[];
+  constructor(opt: AnyOptimizer, opts: { schedulers: LRScheduler[]; milestones: number[] }) {
+    super(opt);
+    const { schedulers, milestones } = opts ?? ({} as { schedulers: LRScheduler[]; milestones: number[] });
+    if (!Array.isArray(schedulers) || !schedulers.length || !Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
+      throw rangeError('SequentialLR', 'need n schedulers and n-1 milestones');
+    }
+    for (const s of schedulers) if (s.optimizer !== opt) throw typeError('SequentialLR', 'all schedulers must drive the same optimizer');
+    this.schedulers = schedulers;
+    this.milestones = milestones.slice();
+    this.init();
+  }
+
+  protected lrAt(t: number): number[] {
+    let i = 0;
+    while (i < this.milestones.length && t >= this.milestones[i]) i++;
+    const start = i === 0 ? 0 : this.milestones[i - 1];
+    const s = this.schedulers[i] as unknown as { lrAt(t: number): number[]; lastEpoch: number; lastLrs: number[] };
+    s.lastEpoch = t - start;
+    const lrs = s.lrAt(t - start);
+    s.lastLrs = lrs.slice();
+    return lrs;
+  }
+
+  override stateDict(): SchedulerState {
+    return { ...super.stateDict(), schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+}
+
+/**
+ * Linear warmup: lr = base · (startFactor + (1 - startFactor) · t / warmupSteps) for
+ * t < warmupSteps, then the `after` scheduler from its epoch 0 (or base lr if none).
+ * @example new LinearWarmup(opt, { warmupSteps: 500, after: new CosineAnnealingLR(opt, { tMax: 9500 }) })
+ */
+export class LinearWarmup extends LRScheduler {
+  readonly warmupSteps: number; readonly startFactor: number; readonly after: LRScheduler | null;
+  constructor(opt: AnyOptimizer, opts: { warmupSteps: number; startFactor?: number; after?: LRScheduler }) {
+    super(opt);
+    this.warmupSteps = posInt('LinearWarmup', 'warmupSteps', opts?.warmupSteps);
+    this.startFactor = opts.startFactor ?? 0;
+    if (!(this.startFactor >= 0 && this.startFactor <= 1)) throw rangeError('LinearWarmup', `startFactor must be in [0, 1], got ${this.startFactor}`);
+    this.after = opts.after ?? null;
+    if (this.after && this.after.optimizer !== opt) throw typeError('LinearWarmup', 'after must drive the same optimizer');
+    this.init();
+  }
+
+  protected lrAt(t: number): number[] {
+    if (t < this.warmupSteps) {
+      const f = this.startFactor + ((1 - this.startFactor) * t) / this.warmupSteps;
+      return this.baseLrs.map((b) => b * f);
+    }
+    if (!this.after) return this.baseLrs.slice();
+    const s = this.after as unknown as { lrAt(t: number): number[]; lastEpoch: number; lastLrs: number[] };
+    s.lastEpoch = t - this.warmupSteps;
+    const lrs = s.lrAt(t - this.warmupSteps);
+    s.lastLrs = lrs.slice();
+    return lrs;
+  }
+
+  override stateDict(): SchedulerState {
+    return { ...super.stateDict(), after: this.after ? this.after.stateDict() : null };
+  }
+}
+
+export interface PlateauOptions {
+  mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number;
+  thresholdMode?: 'rel' | 'abs'; cooldown?: number; minLr?: number | number[]; eps?: number;
+}
+
+/**
+ * Multiplies the lr by `factor` when the monitored metric has not improved for `patience`
+ * epochs: `sched.step(valLoss)`.
+ */
+export class ReduceLROnPlateau {
+  readonly mode: 'min' | 'max'; readonly factor: number; readonly patience: number;
+  readonly threshold: number; readonly thresholdMode: 'rel' | 'abs'; readonly cooldown: number;
+  readonly minLrs: number[]; readonly eps: number;
+  best: number; numBadEpochs = 0; cooldownCounter = 0; lastEpoch = 0;
+
+  constructor(readonly optimizer: AnyOptimizer, opts: PlateauOptions = {}) {
+    this.mode = opts.mode ?? 'min';
+    if (this.mode !== 'min' && this.mode !== 'max') throw typeError('ReduceLROnPlateau', `mode must be 'min' or 'max', got ${String(this.mode)}`);
+    this.factor = opts.factor ?? 0.1;
+    if (!(this.factor < 1 && this.factor >= 0)) throw rangeError('ReduceLROnPlateau', `factor must be < 1, got ${this.factor}`);
+    this.patience = opts.patience ?? 10;
+    this.threshold = opts.threshold ?? 1e-4;
+    this.thresholdMode = opts.thresholdMode ?? 'rel';
+    if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs') throw typeError('ReduceLROnPlateau', `thresholdMode must be 'rel' or 'abs'`);
+    this.cooldown = opts.cooldown ?? 0;
+    const n = optimizer.paramGroups.length;
+    const minLr = opts.minLr ?? 0;
+    this.minLrs = Array.isArray(minLr) ? minLr.slice() : new Array(n).fill(minLr);
+    if (this.minLrs.length !== n) throw rangeError('ReduceLROnPlateau', `expected ${n} minLr values, got ${this.minLrs.length}`);
+    this.eps = opts.eps ?? 1e-8;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  private isBetter(a: number): boolean {
+    const t = this.threshold, b = this.best;
+    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < b * (1 - t) : a < b - t;
+    return this.thresholdMode === 'rel' ? a > b * (1 + t) : a > b + t;
+  }
+
+  /** Records one epoch's metric and lowers the lr when it has plateaued. */
+  step(metric: number): void {
+    if (typeof metric !== 'number' || Number.isNaN(metric)) throw typeError('ReduceLROnPlateau.step', `metric must be a number, got ${String(metric)}`);
+    this.lastEpoch++;
+    if (this.isBetter(metric)) { this.best = metric; this.numBadEpochs = 0; } else this.numBadEpochs++;
+    if (this.cooldownCounter > 0) { this.cooldownCounter--; this.numBadEpochs = 0; }
+    if (this.numBadEpochs > this.patience) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const next = Math.max(g.lr * this.factor, this.minLrs[i]);
+        if (g.lr - next > this.eps) g.lr = next;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+  }
+
+  getLastLr(): number[] { return this.optimizer.paramGroups.map((g) => g.lr); }
+
+  stateDict(): Record<string, number> {
+    return { best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
+  }
+
+  loadStateDict(sd: Record<string, number>): void {
+    for (const k of ['best', 'numBadEpochs', 'cooldownCounter', 'lastEpoch'] as const) {
+      if (typeof sd?.[k] !== 'number') throw typeError('ReduceLROnPlateau.loadStateDict', `missing ${k}`);
+      this[k] = sd[k];
+    }
+  }
+}

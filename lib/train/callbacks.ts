@@ -1,0 +1,135 @@
+/** Callbacks for train.fit (Keras-style hooks): early stopping, checkpoints, loggers. */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Tensor } from '../tensor';
+import { keep } from '../tensor';
+import type { EpochLogs, TrainableModel } from './types';
+
+export interface FitContext {
+  model: TrainableModel;
+  epochs: number;
+  stepsPerEpoch: number | null;
+  /** Set to true to stop after the current epoch. */
+  stopTraining: boolean;
+}
+
+export interface Callback {
+  onTrainBegin?(ctx: FitContext): void | Promise<void>;
+  onEpochBegin?(epoch: number, ctx: FitContext): void | Promise<void>;
+  onBatchEnd?(step: number, logs: { loss: number; batchSize: number }, ctx: FitContext): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: EpochLogs, ctx: FitContext): void | Promise<void>;
+  onTrainEnd?(logs: EpochLogs[], ctx: FitContext): void | Promise<void>;
+}
+
+export type Mode = 'min' | 'max' | 'auto';
+
+function resolveMode(monitor: string, mode: Mode): 'min' | 'max' {
+  if (mode !== 'auto') return mode;
+  return /acc|precision|recall|f1|auc|r2/i.test(monitor) ? 'max' : 'min';
+}
+
+function monitored(op: string, logs: EpochLogs, monitor: string): number | null {
+  const v = logs[monitor];
+  if (v === undefined) {
+    process.emitWarning(`${op}: monitored value '${monitor}' is not in the epoch logs (${Object.keys(logs).join(', ')})`);
+    return null;
+  }
+  return v;
+}
+
+function cloneState(sd: Record<string, Tensor>): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(sd)) out[k] = keep(v.clone());
+  return out;
+}
+
+export interface EarlyStoppingOptions {
+  monitor?: string; patience?: number; minDelta?: number; mode?: Mode;
+  /** Load the best epoch's weights back into the model when training stops. */
+  restoreBest?: boolean;
+}
+
+/** Stops when `monitor` (default val_loss) has not improved by minDelta for `patience` epochs. */
+export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback & { bestEpoch: number; stoppedEpoch: number } {
+  const monitor = opts.monitor ?? 'val_loss', patience = opts.patience ?? 3, minDelta = Math.abs(opts.minDelta ?? 0);
+  if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`earlyStopping: patience must be a non-negative integer, got ${patience}`);
+  const mode = resolveMode(monitor, opts.mode ?? 'auto');
+  let best = mode === 'min' ? Infinity : -Infinity, wait = 0;
+  let bestState: Record<string, Tensor> | null = null;
+  const cb = {
+    bestEpoch: -1, stoppedEpoch: -1,
+    onTrainBegin() { best = mode === 'min' ? Infinity : -Infinity; wait = 0; cb.bestEpoch = -1; cb.stoppedEpoch = -1; },
+    onEpochEnd(epoch: number, logs: EpochLogs, ctx: FitContext) {
+      const v = monitored('earlyStopping', logs, monitor);
+      if (v === null) return;
+      const improved = mode === 'min' ? v < best - minDelta : v > best + minDelta;
+      if (improved) {
+        best = v; wait = 0; cb.bestEpoch = epoch;
+        if (opts.restoreBest) {
+          if (bestState) for (const t of Object.values(bestState)) t.dispose();
+          bestState = cloneState(ctx.model.stateDict());
+        }
+      } else if (++wait > patience) {
+        ctx.stopTraining = true;
+        cb.stoppedEpoch = epoch;
+      }
+    },
+    onTrainEnd(_logs: EpochLogs[], ctx: FitContext) {
+      if (opts.restoreBest && bestState) {
+        ctx.model.loadStateDict(bestState);
+        for (const t of Object.values(bestState)) t.dispose();
+        bestState = null;
+      }
+    },
+  };
+  return cb;
+}
+
+export interface ModelCheckpointOptions {
+  /** Where to write; `{epoch}` is replaced by the epoch number. */
+  path: string;
+  /** Writes the state dict (e.g. io.save); the file must be written atomically. */
+  save: (stateDict: Record<string, Tensor>, file: string) => void | Promise<void>;
+  monitor?: string; mode?: Mode; saveBestOnly?: boolean;
+}
+
+/** Saves the model's weights after epochs (only improvements when saveBestOnly). */
+export function modelCheckpoint(opts: ModelCheckpointOptions): Callback & { saved: string[] } {
+  const monitor = opts.monitor ?? 'val_loss', mode = resolveMode(monitor, opts.mode ?? 'auto');
+  let best = mode === 'min' ? Infinity : -Infinity;
+  const cb = {
+    saved: [] as string[],
+    async onEpochEnd(epoch: number, logs: EpochLogs, ctx: FitContext) {
+      if (opts.saveBestOnly ?? true) {
+        const v = monitored('modelCheckpoint', logs, monitor);
+        if (v === null || !(mode === 'min' ? v < best : v > best)) return;
+        best = v;
+      }
+      const file = opts.path.replace('{epoch}', String(epoch));
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      await opts.save(ctx.model.stateDict(), file);
+      cb.saved.push(file);
+    },
+  };
+  return cb;
+}
+
+/** Appends one line per epoch to a CSV (header first) or JSONL file. */
+export function logger(file: string, format: 'csv' | 'jsonl' = file.endsWith('.jsonl') ? 'jsonl' : 'csv'): Callback {
+  let keys: string[] | null = null;
+  return {
+    onTrainBegin() {
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      fs.writeFileSync(file, '');
+      keys = null;
+    },
+    onEpochEnd(_epoch: number, logs: EpochLogs) {
+      if (format === 'jsonl') { fs.appendFileSync(file, JSON.stringify(logs) + '\n'); return; }
+      if (!keys) { keys = Object.keys(logs); fs.appendFileSync(file, keys.join(',') + '\n'); }
+      fs.appendFileSync(file, keys.map((k) => String(logs[k] ?? '')).join(',') + '\n');
+    },
+  };
+}
+
+export const csvLogger = (file: string): Callback => logger(file, 'csv');
+export const jsonlLogger = (file: string): Callback => logger(file, 'jsonl');

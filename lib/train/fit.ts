@@ -1,0 +1,196 @@
+/**
+ * train.fit / evaluate / predict: the epoch loop a PyTorch user would write by hand, with
+ * validation, metrics, a scheduler and callbacks. Async: it yields to the event loop
+ * between batches so a server stays responsive while a model trains.
+ */
+import { Tensor, tidy } from '../tensor';
+import { noGrad } from '../autograd/grad_mode';
+import { typeError } from '../errors';
+import type { Callback, FitContext } from './callbacks';
+import { progressBar } from './progress';
+import { resolveLoss, resolveMetric } from './resolve';
+import type { Batch, BatchSource, EpochLogs, LossFn, OptimizerLike, SchedulerLike, StreamingMetric, TrainableModel } from './types';
+
+export interface FitOptions {
+  /** Training batches (a DataLoader or any iterable of [x, y]). */
+  train: BatchSource;
+  validation?: BatchSource;
+  loss: string | LossFn;
+  optimizer: OptimizerLike;
+  epochs: number;
+  /** Names ('accuracy', 'mae', ...) or streaming metric objects. */
+  metrics?: (string | StreamingMetric)[];
+  scheduler?: SchedulerLike;
+  /** When the scheduler steps: once per epoch (default), per batch (OneCycleLR), or with the
+   * monitored value (ReduceLROnPlateau; `schedulerMonitor`, default val_loss). */
+  schedulerStep?: 'epoch' | 'batch' | 'monitor';
+  schedulerMonitor?: string;
+  callbacks?: Callback[];
+  /** Show a progress bar/lines (default true). */
+  verbose?: boolean;
+  /** Yield to the event loop at least this often (ms); default 20. */
+  yieldEveryMs?: number;
+}
+
+/** Per-epoch logs, and the same values as series by name. */
+export class History {
+  readonly epochs: EpochLogs[] = [];
+  get history(): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const e of this.epochs) for (const [k, v] of Object.entries(e)) (out[k] ??= []).push(v);
+    return out;
+  }
+  /** The epoch logs with the best value of `monitor`. */
+  best(monitor = 'val_loss', mode: 'min' | 'max' = /acc|f1|auc|r2|precision|recall/.test(monitor) ? 'max' : 'min'): EpochLogs | null {
+    let best: EpochLogs | null = null;
+    for (const e of this.epochs) {
+      const v = e[monitor];
+      if (v === undefined) continue;
+      if (!best || (mode === 'min' ? v < best[monitor] : v > best[monitor])) best = e;
+    }
+    return best;
+  }
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+async function* batches(src: BatchSource, op: string): AsyncGenerator<Batch> {
+  const it = src as Partial<AsyncIterable<Batch> & Iterable<Batch>>;
+  if (typeof it[Symbol.asyncIterator] === 'function') { yield* it as AsyncIterable<Batch>; return; }
+  if (typeof it[Symbol.iterator] === 'function') { yield* it as Iterable<Batch>; return; }
+  throw typeError(op, 'data must be an iterable or async iterable of [x, y] batches (e.g. a DataLoader)');
+}
+
+function checkBatch(op: string, b: unknown): Batch {
+  if (!Array.isArray(b) || b.length < 2 || !(b[0] instanceof Tensor) || !(b[1] instanceof Tensor)) {
+    throw typeError(op, 'each batch must be an [x, y] pair of tensors');
+  }
+  return [b[0], b[1]];
+}
+
+function currentLr(opt: OptimizerLike): number { return opt.paramGroups?.[0]?.lr ?? NaN; }
+
+/**
+ * Trains `model` for `epochs` epochs and returns the History.
+ * @example
+ * const history = await train.fit(model, { train: loader, validation: valLoader,
+ *   loss: 'crossEntropy', optimizer: opt, epochs: 10, metrics: ['accuracy'],
+ *   callbacks: [train.earlyStopping({ patience: 3 })] });
+ */
+export async function fit(model: TrainableModel, opts: FitOptions): Promise<History> {
+  if (!model || typeof model.forward !== 'function') throw typeError('fit', 'model must have a forward(x) method');
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${opts.epochs}`);
+  if (!opts.optimizer || typeof opts.optimizer.step !== 'function') throw typeError('fit', 'optimizer must have step() and zeroGrad()');
+  const lossFn = resolveLoss('fit', opts.loss);
+  const metrics = (opts.metrics ?? []).map((m) => resolveMetric('fit', m));
+  const valMetrics = (opts.metrics ?? []).map((m) => resolveMetric('fit', typeof m === 'string' ? m : m.name));
+  const callbacks = [...(opts.verbose ?? true ? [progressBar()] : []), ...(opts.callbacks ?? [])];
+  const history = new History();
+  const ctx: FitContext = { model, epochs: opts.epochs, stepsPerEpoch: opts.train.length ?? null, stopTraining: false };
+  const yieldMs = opts.yieldEveryMs ?? 20;
+  for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+  for (let epoch = 0; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
+    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
+    model.train();
+    metrics.forEach((m) => m.reset());
+    const t0 = performance.now();
+    let lossSum = 0, seen = 0, step = 0, lastYield = t0;
+    const lr = currentLr(opts.optimizer);
+    for await (const raw of batches(opts.train, 'fit')) {
+      const [x, y] = checkBatch('fit', raw);
+      const n = x.shape[0] ?? 1;
+      const loss = tidy(() => {
+        opts.optimizer.zeroGrad();
+        const pred = model.forward(x);
+        const l = lossFn(pred, y);
+        l.backward();
+        opts.optimizer.step();
+        noGrad(() => metrics.forEach((m) => m.update(pred, y)));
+        return l.item();
+      });
+      if (!Number.isFinite(loss)) throw new Error(`fit: loss became ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower the learning rate or check the data`);
+      if (opts.schedulerStep === 'batch') opts.scheduler?.step();
+      lossSum += loss * n; seen += n;
+      for (const cb of callbacks) await cb.onBatchEnd?.(step, { loss, batchSize: n }, ctx);
+      step++;
+      if (performance.now() - lastYield > yieldMs) { await yieldToLoop(); lastYield = performance.now(); }
+    }
+    if (seen === 0) throw new RangeError('fit: the training data produced no batches');
+    const logs: EpochLogs = { epoch, loss: lossSum / seen, lr, timeMs: 0 };
+    metrics.forEach((m) => { logs[m.name] = m.compute(); });
+    if (opts.validation) {
+      const v = await evaluateWith(model, opts.validation, lossFn, valMetrics, yieldMs);
+      logs.val_loss = v.loss;
+      for (const [k, val] of Object.entries(v.metrics)) logs[`val_${k}`] = val;
+    }
+    logs.timeMs = performance.now() - t0;
+    if (opts.scheduler && (opts.schedulerStep ?? 'epoch') === 'epoch') opts.scheduler.step();
+    if (opts.scheduler && opts.schedulerStep === 'monitor') {
+      const key = opts.schedulerMonitor ?? 'val_loss';
+      if (logs[key] === undefined) throw new RangeError(`fit: schedulerMonitor '${key}' is not in the epoch logs`);
+      opts.scheduler.step(logs[key]);
+    }
+    history.epochs.push(logs);
+    for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, ctx);
+    await yieldToLoop();
+  }
+  for (const cb of callbacks) await cb.onTrainEnd?.(history.epochs, ctx);
+  return history;
+}
+
+async function evaluateWith(model: TrainableModel, data: BatchSource, lossFn: LossFn | null, metrics: StreamingMetric[], yieldMs: number): Promise<{ loss: number; metrics: Record<string, number> }> {
+  model.eval();
+  metrics.forEach((m) => m.reset());
+  let lossSum = 0, seen = 0, lastYield = performance.now();
+  for await (const raw of batches(data, 'evaluate')) {
+    const [x, y] = checkBatch('evaluate', raw);
+    const n = x.shape[0] ?? 1;
+    lossSum += n * tidy(() => noGrad(() => {
+      const pred = model.forward(x);
+      metrics.forEach((m) => m.update(pred, y));
+      return lossFn ? lossFn(pred, y).item() : 0;
+    }));
+    seen += n;
+    if (performance.now() - lastYield > yieldMs) { await yieldToLoop(); lastYield = performance.now(); }
+  }
+  const out: Record<string, number> = {};
+  metrics.forEach((m) => { out[m.name] = m.compute(); });
+  return { loss: seen ? lossSum / seen : NaN, metrics: out };
+}
+
+/** Loss and metrics of `model` over `data` in eval mode, without gradients. */
+export async function evaluate(model: TrainableModel, data: BatchSource, opts: { loss?: string | LossFn; metrics?: (string | StreamingMetric)[] } = {}): Promise<{ loss: number; metrics: Record<string, number> }> {
+  return evaluateWith(model, data, opts.loss ? resolveLoss('evaluate', opts.loss) : null,
+    (opts.metrics ?? []).map((m) => resolveMetric('evaluate', m)), 20);
+}
+
+/** Predictions for x (in batches) or for every batch of a source, concatenated along dim 0. */
+export async function predict(model: TrainableModel, data: Tensor | BatchSource, opts: { batchSize?: number } = {}): Promise<Tensor> {
+  model.eval();
+  const outs: Tensor[] = [];
+  if (data instanceof Tensor) {
+    const bs = opts.batchSize ?? 256, n = data.shape[0];
+    for (let i = 0; i < n; i += bs) {
+      outs.push(noGrad(() => model.forward(data.slice(0, i, i + bs))));
+      await yieldToLoop();
+    }
+  } else {
+    for await (const raw of batches(data, 'predict')) {
+      const x = Array.isArray(raw) ? raw[0] : (raw as Tensor);
+      outs.push(noGrad(() => model.forward(x)));
+    }
+  }
+  if (outs.length === 0) throw new RangeError('predict: no inputs');
+  if (outs.length === 1) return outs[0];
+  const out = tidy(() => catRows(outs));
+  outs.forEach((t) => t.dispose());
+  return out;
+}
+
+function catRows(ts: Tensor[]): Tensor {
+  const rows = ts.reduce((s, t) => s + t.shape[0], 0);
+  const out = Tensor.empty([rows, ...ts[0].shape.slice(1)], ts[0].dtype);
+  let r = 0;
+  for (const t of ts) { out.slice(0, r, r + t.shape[0]).copy_(t); r += t.shape[0]; }
+  return out;
+}

@@ -1,0 +1,164 @@
+// N-API glue for native/cpu/norm: batch norm over x[N, C, *] and layer norm over the last
+// D elements. Optional tensors (gamma, beta, running stats, gradients) have fixed argument
+// slots and a presence flag in the arg buffer; an absent slot may hold undefined.
+#include <cmath>
+
+#include "binding/args.h"
+#include "binding/checks.h"
+#include "cpu/norm.h"
+#include "runtime/parallel.h"
+
+namespace tf {
+namespace {
+
+TensorView maybe_view(ArgReader& r, bool present, size_t slot, const char* what) {
+  return present ? r.view(slot, what) : TensorView();
+}
+
+bool check_vec(ArgReader& r, const TensorView& v, int64_t n, const char* what) {
+  return !v.data || (check_tensor(r, v, DType::F32, -1, what) && check_numel(r, v, n, what));
+}
+
+template <typename T> T* ptr_or_null(const TensorView& v) { return v.data ? v.ptr<T>() : nullptr; }
+
+// x[N, C, *] -> N, C, HW.
+bool bn_dims(ArgReader& r, const TensorView& x, const char* what, int64_t* N, int64_t* C, int64_t* HW) {
+  if (!check_tensor(r, x, DType::F32, -1, what)) return false;
+  if (x.ndim < 2) return r.fail(std::string(what) + " must have at least 2 dimensions (N, C, ...), got " + shape_str(x)), false;
+  *N = x.shape[0];
+  *C = x.shape[1];
+  *HW = 1;
+  for (int d = 2; d < x.ndim; ++d) *HW *= x.shape[d];
+  return true;
+}
+
+// batchNormForward(y, saveMean, saveInvstd, x, gamma?, beta?, runningMean?, runningVar?)
+// args: [training, momentum, eps, hasGamma, hasBeta, hasRunning, view y, view saveMean,
+// view saveInvstd, view x, (view gamma), (view beta), (view runningMean, view runningVar)]
+TF_BINDING(batchNormForward) {
+  ArgReader r(info, "batchNorm");
+  bool training = r.int64(0, 1, "training") != 0;
+  double momentum = r.num(), eps = r.num();
+  bool has_g = r.int64(0, 1, "hasWeight") != 0, has_b = r.int64(0, 1, "hasBias") != 0;
+  bool has_run = r.int64(0, 1, "hasRunningStats") != 0;
+  TensorView y = r.view(0, "out"), sm = r.view(1, "save_mean"), si = r.view(2, "save_invstd"), x = r.view(3, "input");
+  TensorView g = maybe_view(r, has_g, 4, "weight"), b = maybe_view(r, has_b, 5, "bias");
+  TensorView rm = maybe_view(r, has_run, 6, "running_mean"), rv = maybe_view(r, has_run, 7, "running_var");
+  if (!r.ok()) return info.Env().Undefined();
+  if (!std::isfinite(momentum) || !std::isfinite(eps) || eps < 0)
+    return r.fail("momentum must be finite and eps finite and non-negative");
+  int64_t N, C, HW;
+  if (!bn_dims(r, x, "input", &N, &C, &HW)) return info.Env().Undefined();
+  if (!check_tensor(r, y, DType::F32, -1, "out") || !same_shape(x, y))
+    return r.ok() ? r.fail("out " + shape_str(y) + " must have the input's shape " + shape_str(x)) : info.Env().Undefined();
+  if (!check_vec(r, sm, C, "save_mean") || !check_vec(r, si, C, "save_invstd") || !check_vec(r, g, C, "weight") ||
+      !check_vec(r, b, C, "bias") || !check_vec(r, rm, C, "running_mean") || !check_vec(r, rv, C, "running_var"))
+    return info.Env().Undefined();
+  if (!training && !has_run) return r.fail("eval mode needs running_mean and running_var");
+  if (training && N * HW <= 1)
+    return r.fail("expected more than 1 value per channel when training, got input " + shape_str(x));
+  if (!check_no_alias(r, {&y, &sm, &si, &rm, &rv}, {&x, &g, &b})) return info.Env().Undefined();
+  ScopedPool pool(instance(info.Env()).pool.get());
+  TF_ISA_CALL(instance(info.Env()).isa, cpu, batch_norm_forward)(
+      y.ptr<float>(), sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(rm), ptr_or_null<float>(rv),
+      x.ptr<float>(), ptr_or_null<float>(g), ptr_or_null<float>(b), N, C, HW, training, float(momentum), float(eps));
+  return info.Env().Undefined();
+}
+
+// batchNormBackward(dx?, dgamma?, dbeta?, dy, x, saveMean, saveInvstd, gamma?)
+// args: [training, hasDx, hasDweight, hasDbias, hasWeight, (view dx), (view dgamma),
+// (view dbeta), view dy, view x, view saveMean, view saveInvstd, (view gamma)]
+TF_BINDING(batchNormBackward) {
+  ArgReader r(info, "batchNorm backward");
+  bool training = r.int64(0, 1, "training") != 0;
+  bool has_dx = r.int64(0, 1, "hasDx") != 0, has_dg = r.int64(0, 1, "hasDweight") != 0;
+  bool has_db = r.int64(0, 1, "hasDbias") != 0, has_g = r.int64(0, 1, "hasWeight") != 0;
+  TensorView dx = maybe_view(r, has_dx, 0, "grad_input"), dg = maybe_view(r, has_dg, 1, "grad_weight");
+  TensorView db = maybe_view(r, has_db, 2, "grad_bias");
+  TensorView dy = r.view(3, "grad_output"), x = r.view(4, "input"), sm = r.view(5, "save_mean"), si = r.view(6, "save_invstd");
+  TensorView g = maybe_view(r, has_g, 7, "weight");
+  if (!r.ok()) return info.Env().Undefined();
+  int64_t N, C, HW;
+  if (!bn_dims(r, x, "input", &N, &C, &HW)) return info.Env().Undefined();
+  if (!check_tensor(r, dy, DType::F32, -1, "grad_output") || !same_shape(x, dy))
+    return r.ok() ? r.fail("grad_output " + shape_str(dy) + " must have the input's shape " + shape_str(x)) : info.Env().Undefined();
+  if (has_dx && (!check_tensor(r, dx, DType::F32, -1, "grad_input") || !same_shape(x, dx)))
+    return r.ok() ? r.fail("grad_input " + shape_str(dx) + " must have the input's shape " + shape_str(x)) : info.Env().Undefined();
+  if (!check_vec(r, sm, C, "save_mean") || !check_vec(r, si, C, "save_invstd") || !check_vec(r, g, C, "weight") ||
+      !check_vec(r, dg, C, "grad_weight") || !check_vec(r, db, C, "grad_bias"))
+    return info.Env().Undefined();
+  if (!check_no_alias(r, {&dx, &dg, &db}, {&dy, &x, &sm, &si, &g})) return info.Env().Undefined();
+  ScopedPool pool(instance(info.Env()).pool.get());
+  TF_ISA_CALL(instance(info.Env()).isa, cpu, batch_norm_backward)(
+      ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
+      sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(g), N, C, HW, training);
+  return info.Env().Undefined();
+}
+
+// x with numel divisible by D (D >= 1) -> M rows.
+bool ln_rows(ArgReader& r, const TensorView& x, int64_t D, int64_t* M) {
+  if (!check_tensor(r, x, DType::F32, -1, "input")) return false;
+  if (x.ndim < 1 || x.shape[x.ndim - 1] == 0 || x.numel() % D != 0)
+    return r.fail("input " + shape_str(x) + " does not end in normalized_shape of " + std::to_string(D) + " elements"), false;
+  *M = x.numel() / D;
+  return true;
+}
+
+// layerNormForward(y, mean, rstd, x, gamma?, beta?) args: [D, eps, hasWeight, hasBias,
+// view y, view mean, view rstd, view x, (view gamma), (view beta)]
+TF_BINDING(layerNormForward) {
+  ArgReader r(info, "layerNorm");
+  int64_t D = r.int64(1, int64_t(1) << 50, "normalized size");
+  double eps = r.num();
+  bool has_g = r.int64(0, 1, "hasWeight") != 0, has_b = r.int64(0, 1, "hasBias") != 0;
+  TensorView y = r.view(0, "out"), mean = r.view(1, "mean"), rstd = r.view(2, "rstd"), x = r.view(3, "input");
+  TensorView g = maybe_view(r, has_g, 4, "weight"), b = maybe_view(r, has_b, 5, "bias");
+  if (!r.ok()) return info.Env().Undefined();
+  if (!std::isfinite(eps) || eps < 0) return r.fail("eps must be finite and non-negative");
+  int64_t M;
+  if (!ln_rows(r, x, D, &M)) return info.Env().Undefined();
+  if (!check_tensor(r, y, DType::F32, -1, "out") || !same_shape(x, y))
+    return r.ok() ? r.fail("out " + shape_str(y) + " must have the input's shape " + shape_str(x)) : info.Env().Undefined();
+  if (!check_vec(r, mean, M, "mean") || !check_vec(r, rstd, M, "rstd") || !check_vec(r, g, D, "weight") ||
+      !check_vec(r, b, D, "bias"))
+    return info.Env().Undefined();
+  if (!check_no_alias(r, {&y, &mean, &rstd}, {&x, &g, &b})) return info.Env().Undefined();
+  ScopedPool pool(instance(info.Env()).pool.get());
+  TF_ISA_CALL(instance(info.Env()).isa, cpu, layer_norm_forward)(
+      y.ptr<float>(), mean.ptr<float>(), rstd.ptr<float>(), x.ptr<float>(), ptr_or_null<float>(g),
+      ptr_or_null<float>(b), M, D, float(eps));
+  return info.Env().Undefined();
+}
+
+// layerNormBackward(dx?, dgamma?, dbeta?, dy, x, mean, rstd, gamma?) args: [D, hasDx,
+// hasDweight, hasDbias, hasWeight, (view dx), (view dgamma), (view dbeta), view dy, view x,
+// view mean, view rstd, (view gamma)]
+TF_BINDING(layerNormBackward) {
+  ArgReader r(info, "layerNorm backward");
+  int64_t D = r.int64(1, int64_t(1) << 50, "normalized size");
+  bool has_dx = r.int64(0, 1, "hasDx") != 0, has_dg = r.int64(0, 1, "hasDweight") != 0;
+  bool has_db = r.int64(0, 1, "hasDbias") != 0, has_g = r.int64(0, 1, "hasWeight") != 0;
+  TensorView dx = maybe_view(r, has_dx, 0, "grad_input"), dg = maybe_view(r, has_dg, 1, "grad_weight");
+  TensorView db = maybe_view(r, has_db, 2, "grad_bias");
+  TensorView dy = r.view(3, "grad_output"), x = r.view(4, "input"), mean = r.view(5, "mean"), rstd = r.view(6, "rstd");
+  TensorView g = maybe_view(r, has_g, 7, "weight");
+  if (!r.ok()) return info.Env().Undefined();
+  int64_t M;
+  if (!ln_rows(r, x, D, &M)) return info.Env().Undefined();
+  if (!check_tensor(r, dy, DType::F32, -1, "grad_output") || !same_shape(x, dy))
+    return r.ok() ? r.fail("grad_output " + shape_str(dy) + " must have the input's shape " + shape_str(x)) : info.Env().Undefined();
+  if (has_dx && (!check_tensor(r, dx, DType::F32, -1, "grad_input") || !same_shape(x, dx)))
+    return r.ok() ? r.fail("grad_input " + shape_str(dx) + " must have the input's shape " + shape_str(x)) : info.Env().Undefined();
+  if (!check_vec(r, mean, M, "mean") || !check_vec(r, rstd, M, "rstd") || !check_vec(r, g, D, "weight") ||
+      !check_vec(r, dg, D, "grad_weight") || !check_vec(r, db, D, "grad_bias"))
+    return info.Env().Undefined();
+  if (!check_no_alias(r, {&dx, &dg, &db}, {&dy, &x, &mean, &rstd, &g})) return info.Env().Undefined();
+  ScopedPool pool(instance(info.Env()).pool.get());
+  TF_ISA_CALL(instance(info.Env()).isa, cpu, layer_norm_backward)(
+      ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
+      mean.ptr<float>(), rstd.ptr<float>(), ptr_or_null<float>(g), M, D);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+}  // namespace tf

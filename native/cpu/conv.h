@@ -1,0 +1,88 @@
+// 2-D convolution (conv1d is the H = 1 case) and its transpose, float32, NCHW, contiguous.
+//
+// One geometry struct describes a convolution x[N, C, H, W] * w[OC, C/groups, KH, KW] ->
+// y[N, OC, OH, OW], with input position ih = oh*stride_h - pad_h + kh*dil_h (likewise iw);
+// positions outside [0, H) x [0, W) read as zero. Kernels never assume the usual output-size
+// formula, so the transposed convolution (whose output size has output_padding) maps onto
+// the same struct with the roles of x and y swapped:
+//   conv_transpose2d(x_t[N, Cin, Hin, Win], w[Cin, Cout/groups, KH, KW]) -> y_t[N, Cout, Hout, Wout]
+//   is conv2d_backward_input with dy = x_t, dx = y_t, and Conv2dParams
+//   {C = Cout, H = Hout, W = Wout, OC = Cin, OH = Hin, OW = Win}.
+#pragma once
+#include <cstdint>
+
+#include "tensorforge/view.h"
+
+namespace tf {
+namespace cpu {
+
+struct Conv2dParams {
+  int64_t N = 0, C = 0, H = 0, W = 0;   // x[N, C, H, W]
+  int64_t OC = 0, OH = 0, OW = 0;       // y[N, OC, OH, OW]
+  int64_t KH = 1, KW = 1;               // w[OC, C/groups, KH, KW]
+  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dil_h = 1, dil_w = 1;
+  int64_t groups = 1;
+};
+
+// NOTE: codes shared with lib/ops/conv.ts (ConvAlgo); change both together.
+enum ConvAlgo : int32_t {
+  kConvAuto = -1,
+  kConvGemm1x1 = 0,    // 1x1, stride 1, no padding: y_g = w_g @ x_g, one GEMM per image/group
+  kConvIm2col = 1,     // column tiles of im2col(x) (thread-local buffer) + GEMM
+  kConvDepthwise = 2,  // direct loops when every group has one input channel
+  kConvRef = 3,        // the naive reference (native/cpu/ref/conv_ref.cpp), float64 accumulators
+  kNumConvAlgos
+};
+
+// True if `algo` can compute convolutions of this geometry.
+inline bool conv2d_algo_supports(const Conv2dParams& p, int32_t algo) {
+  switch (algo) {
+    case kConvGemm1x1:
+      return p.KH == 1 && p.KW == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
+             p.pad_w == 0 && p.OH == p.H && p.OW == p.W;
+    case kConvIm2col:
+    case kConvRef: return true;
+    case kConvDepthwise: return p.groups > 0 && p.C == p.groups;
+    default: return false;
+  }
+}
+
+// The algorithm kConvAuto resolves to for this geometry.
+inline int32_t conv2d_choose(const Conv2dParams& p) {
+  if (conv2d_algo_supports(p, kConvGemm1x1)) return kConvGemm1x1;
+  // NOTE: with one input channel per group a GEMM has K = KH*KW (tiny) and the groups
+  // split it into many small calls; direct loops win. A single group (C = 1, e.g. a
+  // grayscale first layer) still has a full OC-row GEMM, so it stays on im2col.
+  if (p.groups > 1 && conv2d_algo_supports(p, kConvDepthwise)) return kConvDepthwise;
+  return kConvIm2col;
+}
+
+TF_DECL_ALL(
+// y = act(conv(x, w) + bias). bias: [OC] or null; act: GemmAct (kActNone, kActRelu).
+// x: [N, C, H, W]; w: [OC, C/groups, KH, KW]; y: [N, OC, OH, OW] (written, not read).
+// algo: a ConvAlgo the geometry supports (the binding checks), or kConvAuto.
+void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
+                    const Conv2dParams& p, int32_t act, int32_t algo))
+
+TF_DECL_ALL(
+// dx = d(loss)/dx. dy: [N, OC, OH, OW]; w: [OC, C/groups, KH, KW]; dx: [N, C, H, W]
+// (overwritten).
+void conv2d_backward_input(float* dx, const float* dy, const float* w, const Conv2dParams& p,
+                           int32_t algo))
+
+TF_DECL_ALL(
+// dw = d(loss)/dw (overwritten) and, when dbias is non-null, dbias[OC] = sum of dy over
+// N, OH, OW (overwritten). dy: [N, OC, OH, OW]; x: [N, C, H, W]; dw: [OC, C/groups, KH, KW].
+void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const float* x,
+                            const Conv2dParams& p, int32_t algo))
+
+TF_DECL_ALL(
+// y[n, c, :] += bias[c] for t: [N, C, HW]; the transposed convolution's bias.
+void channel_bias_add(float* t, const float* bias, int64_t N, int64_t C, int64_t HW))
+
+TF_DECL_ALL(
+// dbias[c] = sum over n, hw of dy[n, c, hw] (overwritten); dy: [N, C, HW].
+void channel_sum(float* dbias, const float* dy, int64_t N, int64_t C, int64_t HW))
+
+}  // namespace cpu
+}  // namespace tf

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Builds build/gemm-check by hand (the GEMM sources once per ISA, like binding.gyp) and runs
+# it: tools/gemm-check.sh [check | bench n...]. Not part of the addon build.
+set -e
+cd "$(dirname "$0")/.."
+out=build/gemm-check.d
+mkdir -p "$out"
+CXX=${CXX:-g++}
+FLAGS="-fPIC -O3 -std=gnu++17 -fno-math-errno -ffp-contract=fast -Wall -Inative -Inative/include"
+gen=""
+avx2="-mavx2 -mfma -mf16c -mbmi2"
+avx512="-mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx2 -mfma -mf16c -mbmi2 -mprefer-vector-width=512"
+objs=""
+for isa in generic avx2 avx512; do
+  eval "isaflags=\$$isa"
+  for f in gemm pack ukernel_$isa; do
+    $CXX $FLAGS $isaflags -DTF_ISA=$isa -c native/cpu/gemm/$f.cpp -o $out/${f}_$isa.o &
+    objs="$objs $out/${f}_$isa.o"
+  done
+  wait
+done
+$CXX $FLAGS -c native/cpu/ref/gemm_ref.cpp -o $out/gemm_ref.o
+$CXX $FLAGS -c native/runtime/threadpool.cpp -o $out/threadpool.o
+$CXX $FLAGS -fPIC tools/gemm-check.cpp $objs $out/gemm_ref.o $out/threadpool.o -pthread -o build/gemm-check
+$CXX $FLAGS -fPIC -shared tools/gemm-check.cpp $objs $out/gemm_ref.o $out/threadpool.o -pthread -o build/libgemm-check.so
+if [ $# -eq 0 ]; then build/gemm-check check && build/gemm-check bench; else build/gemm-check "$@"; fi
