@@ -46,9 +46,12 @@ struct ConvOutStore {
   float* y;
   const float* bias;
   ConvDims d;
+  int32_t act;
   __device__ void operator()(int64_t g, int64_t m, int64_t n, float acc) const {
     const int64_t oc = g * d.OCg + m, hw = d.OH * d.OW, img = n / hw, r = n - img * hw;
-    y[(img * d.OC + oc) * hw + r] = bias ? acc + bias[oc] : acc;
+    float v = bias ? acc + bias[oc] : acc;
+    if (act == 1) v = v > 0.0f ? v : 0.0f;
+    y[(img * d.OC + oc) * hw + r] = v;
   }
 };
 
@@ -142,7 +145,7 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
                     int32_t precision, Stream s) {
   ConvDims d(p);
   GemmShape g{d.OCg, d.N * d.OH * d.OW, d.Cg * d.KH * d.KW, d.G, 1, 0};
-  gemm_launch(variant_for(precision), WeightA{w, d}, Im2colB{x, d}, ConvOutStore{y, bias, d}, g, s);
+  gemm_launch(variant_for(precision), WeightA{w, d}, Im2colB{x, d}, ConvOutStore{y, bias, d, p.act}, g, s);
 }
 
 void conv2d_backward_input(float* dx, const float* dy, const float* w, const Conv2dParams& p, int32_t precision,

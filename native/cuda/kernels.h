@@ -31,11 +31,11 @@ void fill(const TensorView& y, double value, Stream s);
 // dtype. Empty reductions: sum 0, prod 1, mean/var NaN.
 void reduce(const TensorView& y, const TensorView& x, int nkept, int32_t op, double correction, Stream s);
 
-// ---- softmax.cu: rows of C contiguous floats ----------------------------------------------
-void softmax_forward(float* y /*[R,C]*/, const float* x /*[R,C]*/, int64_t R, int64_t C, bool log, Stream s);
+// ---- softmax.cu: over the middle dim of contiguous [outer, n, inner] (cpu/softmax.h) -------
+void softmax_forward(float* y, const float* x, int64_t outer, int64_t n, int64_t inner, bool log, Stream s);
 // softmax: dx = y * (dy - sum(dy*y)); log: dx = dy - exp(y) * sum(dy).
-void softmax_backward(float* dx /*[R,C]*/, const float* dy /*[R,C]*/, const float* y /*[R,C]*/,
-                      int64_t R, int64_t C, bool log, Stream s);
+void softmax_backward(float* dx, const float* dy, const float* y, int64_t outer, int64_t n, int64_t inner, bool log,
+                      Stream s);
 // Fused cross-entropy: loss[n] = logsumexp(logits[n]) - logits[n, t[n]] (label smoothing 0).
 // Rows whose target equals ignore_index give 0; targets outside [0, C) give NaN (never read).
 void cross_entropy_forward(float* loss /*[N]*/, float* lse /*[N] saved*/, const float* logits /*[N,C]*/,
@@ -65,7 +65,8 @@ struct Conv2dParams {
   int64_t N, C, H, W;      // input
   int64_t OC, KH, KW;      // weight [OC, C/groups, KH, KW]
   int64_t OH, OW;          // output
-  int64_t sh, sw, ph, pw, dh, dw, groups;
+  int64_t sh, sw, ph, pw, dh, dw, groups;  // ph/pw: top/left padding (bottom/right only size OH/OW)
+  int32_t act = 0;                         // forward epilogue: 1 = relu after the bias
 };
 void conv2d_forward(float* y /*[N,OC,OH,OW]*/, const float* x /*[N,C,H,W]*/, const float* w,
                     const float* bias /*[OC] or null*/, const Conv2dParams& p, int32_t precision, Stream s);
@@ -78,7 +79,9 @@ void conv2d_backward_bias(float* db /*[OC]*/, const float* dy, const Conv2dParam
 // ---- pool.cu: NCHW pooling; out-of-image taps are skipped (max) or counted per flag (avg) --
 struct Pool2dParams {
   int64_t N, C, H, W, OH, OW, KH, KW, sh, sw, ph, pw;
-  bool count_include_pad;
+  int64_t dh = 1, dw = 1;        // max pooling dilation
+  bool count_include_pad = true;
+  int64_t divisor_override = 0;  // avg: > 0 replaces the window size
 };
 void max_pool2d_forward(float* y /*[N,C,OH,OW]*/, int32_t* idx /*[N,C,OH,OW] h*W+w*/, const float* x, const Pool2dParams& p, Stream s);
 void max_pool2d_backward(float* dx /*[N,C,H,W]*/, const float* dy, const int32_t* idx, const Pool2dParams& p, Stream s);
@@ -95,13 +98,15 @@ void batch_norm_forward_train(float* y, float* save_mean /*[C]*/, float* save_in
                               float* running_mean, float* running_var, const float* x,
                               const float* gamma /*[C] or null*/, const float* beta /*[C] or null*/,
                               int64_t N, int64_t C, int64_t S, float momentum, float eps, Stream s);
-void batch_norm_forward_eval(float* y, const float* x, const float* running_mean, const float* running_var,
-                             const float* gamma, const float* beta, int64_t N, int64_t C, int64_t S,
-                             float eps, Stream s);
-// Training-mode backward; dgamma/dbeta nullable (overwritten, not accumulated).
+void batch_norm_forward_eval(float* y, float* save_mean, float* save_invstd, const float* x,
+                             const float* running_mean, const float* running_var, const float* gamma,
+                             const float* beta, int64_t N, int64_t C, int64_t S, float eps, Stream s);
+// Eval forward also writes save_mean/save_invstd (running mean, 1/sqrt(running var + eps)).
+// Backward (cpu/norm.h): training differentiates through the batch statistics, eval treats
+// them as constants; dx/dgamma/dbeta nullable (overwritten, not accumulated).
 void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
                          const float* save_mean, const float* save_invstd, const float* gamma,
-                         int64_t N, int64_t C, int64_t S, Stream s);
+                         int64_t N, int64_t C, int64_t S, bool training, Stream s);
 
 // ---- rnn.cu: fused gate math, PyTorch gate order (LSTM i f g o, GRU r z n) ------------------
 // gates: pre-activations x W_ih^T + h W_hh^T + b_ih + b_hh. act receives the activated gates.
@@ -135,14 +140,16 @@ void dropout_backward(float* dx /*[n]*/, const float* dy /*[n]*/, const uint8_t*
                       float p, Stream s);
 
 // ---- optim.cu: fused in-place updates (PyTorch semantics) ----------------------------------
-// Adam (decoupled=false: L2 added to the gradient) / AdamW (decoupled=true: p *= 1 - lr*wd).
-// step is the 1-based step count after this update (bias correction).
-void adam_step(float* param, float* m, float* v, const float* grad, int64_t n, float lr, float beta1,
-               float beta2, float eps, float weight_decay, int64_t step, bool decoupled, Stream s);
+// Adam (decoupled=false: L2 added to the gradient) / AdamW (decoupled=true: p *= 1 - lr*wd),
+// cpu/optim.h's adam_update: step_size = lr / (1 - beta1^t), bc2_sqrt = sqrt(1 - beta2^t);
+// vmax (amsgrad) nullable; maximize flips the gradient.
+void adam_step(float* param, float* m, float* v, float* vmax, const float* grad, int64_t n, float lr, float beta1,
+               float beta2, float eps, float weight_decay, bool decoupled, double step_size, double bc2_sqrt,
+               bool maximize, Stream s);
 // SGD with momentum/dampening/nesterov/weight decay; buf nullable when momentum == 0.
 // first: buf is initialised to the gradient (PyTorch's first step).
 void sgd_step(float* param, float* buf, const float* grad, int64_t n, float lr, float momentum,
-              float dampening, float weight_decay, bool nesterov, bool first, Stream s);
+              float dampening, float weight_decay, bool nesterov, bool first, bool maximize, Stream s);
 
 }  // namespace cuda
 }  // namespace tf

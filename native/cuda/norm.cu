@@ -48,19 +48,24 @@ __global__ void bn_train_kernel(float* y, float* save_mean, float* save_invstd, 
   }
 }
 
-__global__ void bn_eval_kernel(float* y, const float* x, const float* rm, const float* rv, const float* gamma,
-                               const float* beta, int64_t N, int64_t C, int64_t S, float eps) {
+__global__ void bn_eval_kernel(float* y, float* sm, float* si, const float* x, const float* rm, const float* rv,
+                               const float* gamma, const float* beta, int64_t N, int64_t C, int64_t S, float eps) {
   const int64_t total = N * C * S;
   CUDA_KERNEL_LOOP(i, total) {
     const int64_t c = (i / S) % C;
     const float g = gamma ? gamma[c] : 1.0f, b = beta ? beta[c] : 0.0f;
-    y[i] = (x[i] - rm[c]) * rsqrtf(rv[c] + eps) * g + b;
+    const float is = 1.0f / sqrtf(rv[c] + eps);
+    y[i] = (x[i] - rm[c]) * is * g + b;
+  }
+  CUDA_KERNEL_LOOP(c, C) {
+    if (sm) sm[c] = rm[c];
+    if (si) si[c] = 1.0f / sqrtf(rv[c] + eps);
   }
 }
 
 __global__ void bn_backward_kernel(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
                                    const float* mean, const float* invstd, const float* gamma, int64_t N,
-                                   int64_t C, int64_t S) {
+                                   int64_t C, int64_t S, bool training) {
   const int64_t cnt = N * S;
   for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {
     const float mu = mean[c], is = invstd[c];
@@ -74,10 +79,13 @@ __global__ void bn_backward_kernel(float* dx, float* dgamma, float* dbeta, const
     sdyx = block_sum(sdyx);
     const float g = gamma ? gamma[c] : 1.0f;
     const float k = g * is / float(cnt);
-    for (int64_t i = threadIdx.x; i < cnt; i += blockDim.x) {
-      const int64_t n = i / S, s = i - n * S, o = (n * C + c) * S + s;
-      const float xhat = (x[o] - mu) * is;
-      dx[o] = k * (float(cnt) * dy[o] - sdy - xhat * sdyx);
+    if (dx) {
+      for (int64_t i = threadIdx.x; i < cnt; i += blockDim.x) {
+        const int64_t n = i / S, s = i - n * S, o = (n * C + c) * S + s;
+        const float xhat = (x[o] - mu) * is;
+        // eval: the statistics are constants, so dx is just the scaled gradient
+        dx[o] = training ? k * (float(cnt) * dy[o] - sdy - xhat * sdyx) : dy[o] * g * is;
+      }
     }
     if (threadIdx.x == 0) {
       if (dgamma) dgamma[c] = sdyx;
@@ -100,21 +108,22 @@ void batch_norm_forward_train(float* y, float* save_mean, float* save_invstd, fl
   CUDA_CHECK_LAUNCH();
 }
 
-void batch_norm_forward_eval(float* y, const float* x, const float* running_mean, const float* running_var,
-                             const float* gamma, const float* beta, int64_t N, int64_t C, int64_t S, float eps,
-                             Stream s) {
+void batch_norm_forward_eval(float* y, float* save_mean, float* save_invstd, const float* x,
+                             const float* running_mean, const float* running_var, const float* gamma,
+                             const float* beta, int64_t N, int64_t C, int64_t S, float eps, Stream s) {
   const int64_t n = N * C * S;
-  if (n == 0) return;
-  bn_eval_kernel<<<grid_for(n), kThreads, 0, s>>>(y, x, running_mean, running_var, gamma, beta, N, C, S, eps);
+  if (n == 0 && C == 0) return;
+  bn_eval_kernel<<<grid_for(n > C ? n : C), kThreads, 0, s>>>(y, save_mean, save_invstd, x, running_mean, running_var,
+                                                             gamma, beta, N, C, S, eps);
   CUDA_CHECK_LAUNCH();
 }
 
 void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
                          const float* save_mean, const float* save_invstd, const float* gamma, int64_t N, int64_t C,
-                         int64_t S, Stream s) {
+                         int64_t S, bool training, Stream s) {
   if (C == 0) return;
   bn_backward_kernel<<<channel_grid(C), kNormThreads, 0, s>>>(dx, dgamma, dbeta, dy, x, save_mean, save_invstd, gamma,
-                                                              N, C, S);
+                                                              N, C, S, training);
   CUDA_CHECK_LAUNCH();
 }
 

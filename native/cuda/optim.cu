@@ -8,25 +8,27 @@ namespace cuda {
 
 namespace {
 
-__global__ void adam_kernel(float* p, float* m, float* v, const float* g, int64_t n, float lr, float b1, float b2,
-                            float eps, float wd, float bc1, float bc2_sqrt, bool decoupled) {
+__global__ void adam_kernel(float* p, float* m, float* v, float* vmax, const float* g, int64_t n, float lr, float b1,
+                            float b2, float eps, float wd, float step_size, float inv_bc2, bool decoupled,
+                            float sign) {
   CUDA_KERNEL_LOOP(i, n) {
-    float grad = g[i], w = p[i];
-    if (decoupled) w *= 1.0f - lr * wd;
-    else if (wd != 0.0f) grad += wd * w;
-    const float mi = b1 * m[i] + (1.0f - b1) * grad;
-    const float vi = b2 * v[i] + (1.0f - b2) * grad * grad;
+    // NOTE: the same float expressions as cpu/optim.cpp adam_update, so both backends agree.
+    const float w = p[i] * (decoupled ? 1.0f - lr * wd : 1.0f);
+    const float grad = sign * g[i] + (decoupled ? 0.0f : wd) * w;
+    const float mi = m[i] + (1.0f - b1) * (grad - m[i]);
+    float vi = b2 * v[i] + (1.0f - b2) * grad * grad;
     m[i] = mi;
     v[i] = vi;
+    if (vmax) vi = vmax[i] = fmaxf(vmax[i], vi);
     // PyTorch: p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
-    p[i] = w - (lr / bc1) * mi / (sqrtf(vi) / bc2_sqrt + eps);
+    p[i] = w - step_size * mi / (sqrtf(vi) * inv_bc2 + eps);
   }
 }
 
 __global__ void sgd_kernel(float* p, float* buf, const float* g, int64_t n, float lr, float momentum,
-                           float dampening, float wd, bool nesterov, bool first) {
+                           float dampening, float wd, bool nesterov, bool first, float sign) {
   CUDA_KERNEL_LOOP(i, n) {
-    float d = g[i];
+    float d = sign * g[i];
     if (wd != 0.0f) d += wd * p[i];
     if (momentum != 0.0f) {
       const float b = first ? d : momentum * buf[i] + (1.0f - dampening) * d;
@@ -39,21 +41,21 @@ __global__ void sgd_kernel(float* p, float* buf, const float* g, int64_t n, floa
 
 }  // namespace
 
-void adam_step(float* param, float* m, float* v, const float* grad, int64_t n, float lr, float beta1, float beta2,
-               float eps, float weight_decay, int64_t step, bool decoupled, Stream s) {
+void adam_step(float* param, float* m, float* v, float* vmax, const float* grad, int64_t n, float lr, float beta1,
+               float beta2, float eps, float weight_decay, bool decoupled, double step_size, double bc2_sqrt,
+               bool maximize, Stream s) {
   if (n == 0) return;
-  const float bc1 = float(1.0 - std::pow(double(beta1), double(step)));
-  const float bc2_sqrt = float(std::sqrt(1.0 - std::pow(double(beta2), double(step))));
-  adam_kernel<<<grid_for(n), kThreads, 0, s>>>(param, m, v, grad, n, lr, beta1, beta2, eps, weight_decay, bc1,
-                                               bc2_sqrt, decoupled);
+  adam_kernel<<<grid_for(n), kThreads, 0, s>>>(param, m, v, vmax, grad, n, lr, beta1, beta2, eps, weight_decay,
+                                               float(step_size), float(1.0 / bc2_sqrt), decoupled,
+                                               maximize ? -1.0f : 1.0f);
   CUDA_CHECK_LAUNCH();
 }
 
 void sgd_step(float* param, float* buf, const float* grad, int64_t n, float lr, float momentum, float dampening,
-              float weight_decay, bool nesterov, bool first, Stream s) {
+              float weight_decay, bool nesterov, bool first, bool maximize, Stream s) {
   if (n == 0) return;
   sgd_kernel<<<grid_for(n), kThreads, 0, s>>>(param, buf, grad, n, lr, momentum, dampening, weight_decay, nesterov,
-                                              first);
+                                              first, maximize ? -1.0f : 1.0f);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -18,10 +18,10 @@ __global__ void max_pool_fwd(float* y, int32_t* idx, const float* x, Pool2dParam
     float best = -INFINITY;
     int64_t bi = -1;
     for (int64_t kh = 0; kh < p.KH; ++kh) {
-      const int64_t h = h0 + kh;
+      const int64_t h = h0 + kh * p.dh;
       if (h < 0 || h >= p.H) continue;
       for (int64_t kw = 0; kw < p.KW; ++kw) {
-        const int64_t w = w0 + kw;
+        const int64_t w = w0 + kw * p.dw;
         if (w < 0 || w >= p.W) continue;
         const float v = xp[h * p.W + w];
         if (bi < 0 || v > best || v != v) {  // NaN propagates (first NaN wins)
@@ -47,6 +47,7 @@ __global__ void max_pool_bwd(float* dx, const float* dy, const int32_t* idx, Poo
 
 // PyTorch's divisor: the window clipped to the padded image, or only its in-image part.
 __device__ __forceinline__ float avg_divisor(const Pool2dParams& p, int64_t oh, int64_t ow) {
+  if (p.divisor_override > 0) return float(p.divisor_override);
   int64_t hs = oh * p.sh - p.ph, ws = ow * p.sw - p.pw;
   int64_t he = min(hs + p.KH, p.H + p.ph), we = min(ws + p.KW, p.W + p.pw);
   const int64_t pool = (he - hs) * (we - ws);

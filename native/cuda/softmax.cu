@@ -22,32 +22,40 @@ __device__ __forceinline__ void row_stats(const float* x, int64_t C, float* mx, 
   *sum = s;
 }
 
-__global__ void softmax_forward_kernel(float* y, const float* x, int64_t R, int64_t C, bool log) {
+// Row r of [outer, n, inner] starts at (r / inner) * n * inner + r % inner, stride inner.
+__global__ void softmax_forward_kernel(float* y, const float* x, int64_t R, int64_t n, int64_t inner, bool log) {
   for (int64_t r = blockIdx.x; r < R; r += gridDim.x) {
-    const float* xr = x + r * C;
-    float* yr = y + r * C;
-    float m, s;
-    row_stats(xr, C, &m, &s);
+    const int64_t base = (r / inner) * n * inner + r % inner;
+    const float* xr = x + base;
+    float* yr = y + base;
+    float m = -INFINITY;
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, xr[j * inner]);
+    m = block_max(m);
+    float s = 0.0f;
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) s += expf(xr[j * inner] - m);
+    s = block_sum(s);
     if (log) {
       const float ls = m + logf(s);
-      for (int64_t j = threadIdx.x; j < C; j += blockDim.x) yr[j] = xr[j] - ls;
+      for (int64_t j = threadIdx.x; j < n; j += blockDim.x) yr[j * inner] = xr[j * inner] - ls;
     } else {
       const float inv = 1.0f / s;
-      for (int64_t j = threadIdx.x; j < C; j += blockDim.x) yr[j] = expf(xr[j] - m) * inv;
+      for (int64_t j = threadIdx.x; j < n; j += blockDim.x) yr[j * inner] = expf(xr[j * inner] - m) * inv;
     }
   }
 }
 
-__global__ void softmax_backward_kernel(float* dx, const float* dy, const float* y, int64_t R, int64_t C, bool log) {
+__global__ void softmax_backward_kernel(float* dx, const float* dy, const float* y, int64_t R, int64_t n,
+                                        int64_t inner, bool log) {
   for (int64_t r = blockIdx.x; r < R; r += gridDim.x) {
-    const float* g = dy + r * C;
-    const float* yr = y + r * C;
-    float* o = dx + r * C;
+    const int64_t base = (r / inner) * n * inner + r % inner;
+    const float* g = dy + base;
+    const float* yr = y + base;
+    float* o = dx + base;
     float acc = 0.0f;
-    for (int64_t j = threadIdx.x; j < C; j += blockDim.x) acc += log ? g[j] : g[j] * yr[j];
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) acc += log ? g[j * inner] : g[j * inner] * yr[j * inner];
     acc = block_sum(acc);
-    for (int64_t j = threadIdx.x; j < C; j += blockDim.x)
-      o[j] = log ? g[j] - expf(yr[j]) * acc : yr[j] * (g[j] - acc);
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x)
+      o[j * inner] = log ? g[j * inner] - expf(yr[j * inner]) * acc : yr[j * inner] * (g[j * inner] - acc);
   }
 }
 
@@ -81,15 +89,18 @@ unsigned rows_grid(int64_t R) { return unsigned(R < 65535 * 16 ? R : 65535 * 16)
 
 }  // namespace
 
-void softmax_forward(float* y, const float* x, int64_t R, int64_t C, bool log, Stream s) {
-  if (R == 0 || C == 0) return;
-  softmax_forward_kernel<<<rows_grid(R), kRowThreads, 0, s>>>(y, x, R, C, log);
+void softmax_forward(float* y, const float* x, int64_t outer, int64_t n, int64_t inner, bool log, Stream s) {
+  const int64_t R = outer * inner;
+  if (R == 0 || n == 0) return;
+  softmax_forward_kernel<<<rows_grid(R), kRowThreads, 0, s>>>(y, x, R, n, inner, log);
   CUDA_CHECK_LAUNCH();
 }
 
-void softmax_backward(float* dx, const float* dy, const float* y, int64_t R, int64_t C, bool log, Stream s) {
-  if (R == 0 || C == 0) return;
-  softmax_backward_kernel<<<rows_grid(R), kRowThreads, 0, s>>>(dx, dy, y, R, C, log);
+void softmax_backward(float* dx, const float* dy, const float* y, int64_t outer, int64_t n, int64_t inner, bool log,
+                      Stream s) {
+  const int64_t R = outer * inner;
+  if (R == 0 || n == 0) return;
+  softmax_backward_kernel<<<rows_grid(R), kRowThreads, 0, s>>>(dx, dy, y, R, n, inner, log);
   CUDA_CHECK_LAUNCH();
 }
 

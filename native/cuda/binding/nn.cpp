@@ -46,9 +46,9 @@ bool same_storage_ptr(const TensorView& a, const TensorView& b) { return a.data 
 
 // ---- matmul --------------------------------------------------------------------------------
 // The CPU addon's protocol (native/binding/matmul.cpp), so lib/ops/matmul.ts drives both:
-// matmul(y, a, b[, bias]) args: [act, hasBias, view y, view a, view b, (view bias)]
+// matmul(y, a, b[, bias]) args: [act, biasKind, view y, view a, view b, (view bias)]
 // a: [batch..., M, K], b: [batch..., K, N] (batch dims broadcast to y's, stride 0 allowed),
-// y: contiguous [batch..., M, N]; bias: [N] contiguous. A matrix whose last two dims have
+// y: contiguous [batch..., M, N]; bias: [N] (biasKind 1) or [M] (biasKind 2), contiguous. A matrix whose last two dims have
 // unit stride in either dim is read in place (transposed via the GEMM flag).
 
 // Row stride and transpose flag of the matrix in a view's last two dims (CPU binding's rule).
@@ -88,7 +88,8 @@ bool flat_batch(const TensorView& v, int nb, const int64_t* bshape, int64_t* str
 TF_CUDA_BINDING(matmul) {
   ArgReader r(info, "matmul");
   int32_t act = int32_t(r.int64(0, 1, "act"));
-  bool has_bias = r.int64(0, 1, "hasBias") == 1;
+  int32_t bias_kind = int32_t(r.int64(0, 2, "biasKind"));  // cpu::GemmBias
+  bool has_bias = bias_kind != 0;
   TensorView y = r.view(0, "out"), a = r.view(1, "a"), b = r.view(2, "b");
   TensorView bias;
   if (has_bias) bias = r.view(3, "bias");
@@ -103,8 +104,9 @@ TF_CUDA_BINDING(matmul) {
     if (a.shape[d] != y.shape[d] || b.shape[d] != y.shape[d]) return r.fail("batch dims must be broadcast to the output's");
   if (!y.is_contiguous()) return r.fail("output must be contiguous");
   if (same_storage_ptr(y, a) || same_storage_ptr(y, b)) return r.fail("out must not share storage with a or b");
-  if (has_bias && (bias.dtype != DType::F32 || bias.ndim != 1 || bias.shape[0] != N || (N > 1 && bias.strides[0] != 1)))
-    return r.fail("bias must be a contiguous float32 vector of length N");
+  const int64_t blen = bias_kind == cpu::kBiasPerRow ? M : N;
+  if (has_bias && (bias.dtype != DType::F32 || bias.ndim != 1 || bias.shape[0] != blen || (blen > 1 && bias.strides[0] != 1)))
+    return r.fail("bias must be a contiguous float32 vector of length " + std::to_string(blen));
   bool ta = false, tb = false;
   int64_t lda = 1, ldb = 1;
   if (!matrix_layout(a, &ta, &lda) || !matrix_layout(b, &tb, &ldb))
@@ -119,7 +121,7 @@ TF_CUDA_BINDING(matmul) {
   }
   cpu::GemmEpilogue ep;
   ep.bias = has_bias ? dptr<float>(bias) : nullptr;
-  ep.bias_kind = has_bias ? cpu::kBiasPerCol : cpu::kBiasNone;
+  ep.bias_kind = bias_kind;
   ep.act = act;
   const cpu::GemmEpilogue* epp = has_bias || act ? &ep : nullptr;
   const int32_t prec = instance(info.Env()).precision;
@@ -145,16 +147,20 @@ TF_CUDA_BINDING(matmul) {
   return info.Env().Undefined();
 }
 
-// ---- conv2d --------------------------------------------------------------------------------
-// Reads [sh, sw, ph, pw, dh, dw, groups] and checks x [N,C,H,W], w [OC,C/g,KH,KW] and
-// y [N,OC,OH,OW] agree (OH = (H + 2ph - dh(KH-1) - 1)/sh + 1).
+// ---- conv2d: the CPU addon's protocol (native/binding/conv.cpp) ----------------------------
+// Params [algo, sH, sW, padTop, padBottom, padLeft, padRight, dilH, dilW, groups]; algo is
+// accepted and ignored (CUDA has one algorithm, implicit GEMM) and the bindings return
+// kCudaImplicitGemm. x [N,C,H,W], w [OC,C/g,KH,KW], y [N,OC,OH,OW].
+constexpr int kCudaImplicitGemm = 100;
 struct ConvArgs {
-  int64_t sh, sw, ph, pw, dh, dw, g;
+  int64_t sh, sw, pt, pb, pl, pr, dh, dw, g;
 };
 ConvArgs read_conv(ArgReader& r) {
   ConvArgs c;
+  r.int64(-1, 64, "algorithm");
   c.sh = r.int64(1, 1 << 20, "stride"); c.sw = r.int64(1, 1 << 20, "stride");
-  c.ph = r.int64(0, 1 << 20, "padding"); c.pw = r.int64(0, 1 << 20, "padding");
+  c.pt = r.int64(0, 1 << 20, "padding"); c.pb = r.int64(0, 1 << 20, "padding");
+  c.pl = r.int64(0, 1 << 20, "padding"); c.pr = r.int64(0, 1 << 20, "padding");
   c.dh = r.int64(1, 1 << 20, "dilation"); c.dw = r.int64(1, 1 << 20, "dilation");
   c.g = r.int64(1, 1 << 20, "groups");
   return c;
@@ -166,12 +172,12 @@ bool conv_params(ArgReader& r, const ConvArgs& a, const TensorView& x, const Ten
     return false;
   p->N = x.shape[0]; p->C = x.shape[1]; p->H = x.shape[2]; p->W = x.shape[3];
   p->OC = w.shape[0]; p->KH = w.shape[2]; p->KW = w.shape[3];
-  p->sh = a.sh; p->sw = a.sw; p->ph = a.ph; p->pw = a.pw; p->dh = a.dh; p->dw = a.dw; p->groups = a.g;
+  p->sh = a.sh; p->sw = a.sw; p->ph = a.pt; p->pw = a.pl; p->dh = a.dh; p->dw = a.dw; p->groups = a.g;
   if (p->C % a.g || p->OC % a.g || w.shape[1] != p->C / a.g) {
     r.fail("weight " + shape_str(w) + " does not fit input " + shape_str(x) + " with groups=" + std::to_string(a.g));
     return false;
   }
-  const int64_t eh = p->H + 2 * a.ph - a.dh * (p->KH - 1) - 1, ew = p->W + 2 * a.pw - a.dw * (p->KW - 1) - 1;
+  const int64_t eh = p->H + a.pt + a.pb - a.dh * (p->KH - 1) - 1, ew = p->W + a.pl + a.pr - a.dw * (p->KW - 1) - 1;
   if (eh < 0 || ew < 0 || p->KH == 0 || p->KW == 0) {
     r.fail("kernel " + shape_str(w) + " is larger than the padded input " + shape_str(x));
     return false;
@@ -181,144 +187,162 @@ bool conv_params(ArgReader& r, const ConvArgs& a, const TensorView& x, const Ten
   return has_shape(r, y, "output", {p->N, p->OC, p->OH, p->OW});
 }
 
-// conv2d(y, x, w, bias?) args: [conv params, view y, view x, view w, (view bias)]
-TF_CUDA_BINDING(conv2d) {
+// conv2dForward(y, x, w, bias?) args: [conv params, act, hasBias, view y, view x, view w, (view bias)]
+TF_CUDA_BINDING(conv2dForward) {
   ArgReader r(info, "conv2d");
   ConvArgs ca = read_conv(r);
+  int32_t act = int32_t(r.int64(0, 1, "activation"));
+  bool has_bias = r.int64(0, 1, "hasBias") != 0;
   TensorView y = r.view(0, "out"), x = r.view(1, "input"), w = r.view(2, "weight");
-  TensorView bias = r.optional_view(3, "bias");
+  TensorView bias = has_bias ? r.view(3, "bias") : TensorView();
   cuda::Conv2dParams p;
   if (!r.ok() || !conv_params(r, ca, x, w, y, &p)) return info.Env().Undefined();
-  if (bias.data && (!dense(r, bias, "bias", DType::F32, 1) || !has_shape(r, bias, "bias", {p.OC})))
+  if (has_bias && (!dense(r, bias, "bias", DType::F32, 1) || !has_shape(r, bias, "bias", {p.OC})))
     return info.Env().Undefined();
+  if (same_storage_ptr(y, x) || same_storage_ptr(y, w)) return r.fail("out must not share storage with the inputs");
+  p.act = act;
   cuda::conv2d_forward(dptr<float>(y), dptr<float>(x), dptr<float>(w), dptr<float>(bias), p,
                        instance(info.Env()).precision, r.stream());
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), kCudaImplicitGemm);
 }
 
 // conv2dBackwardInput(dx, dy, w) args: [conv params, view dx, view dy, view w]
 TF_CUDA_BINDING(conv2dBackwardInput) {
-  ArgReader r(info, "conv2dBackwardInput");
+  ArgReader r(info, "conv2d backward input");
   ConvArgs ca = read_conv(r);
-  TensorView dx = r.view(0, "dx"), dy = r.view(1, "dy"), w = r.view(2, "weight");
+  TensorView dx = r.view(0, "grad_input"), dy = r.view(1, "grad_output"), w = r.view(2, "weight");
   cuda::Conv2dParams p;
   if (!r.ok() || !conv_params(r, ca, dx, w, dy, &p)) return info.Env().Undefined();
+  if (same_storage_ptr(dx, dy) || same_storage_ptr(dx, w)) return r.fail("grad_input must not share storage with the inputs");
   cuda::conv2d_backward_input(dptr<float>(dx), dptr<float>(dy), dptr<float>(w), p, instance(info.Env()).precision,
                               r.stream());
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), kCudaImplicitGemm);
 }
 
-// conv2dBackwardWeight(dw, dy, x) args: [conv params, view dw, view dy, view x]
+// conv2dBackwardWeight(dw, dy, x, dbias?) args: [conv params, hasBias, view dw, view dy, view x, (view dbias)]
 TF_CUDA_BINDING(conv2dBackwardWeight) {
-  ArgReader r(info, "conv2dBackwardWeight");
+  ArgReader r(info, "conv2d backward weight");
   ConvArgs ca = read_conv(r);
-  TensorView dw = r.view(0, "dw"), dy = r.view(1, "dy"), x = r.view(2, "input");
+  bool has_bias = r.int64(0, 1, "hasBias") != 0;
+  TensorView dw = r.view(0, "grad_weight"), dy = r.view(1, "grad_output"), x = r.view(2, "input");
+  TensorView db = has_bias ? r.view(3, "grad_bias") : TensorView();
   cuda::Conv2dParams p;
   if (!r.ok() || !conv_params(r, ca, x, dw, dy, &p)) return info.Env().Undefined();
-  cuda::conv2d_backward_weight(dptr<float>(dw), dptr<float>(dy), dptr<float>(x), p, instance(info.Env()).precision,
-                               r.stream());
-  return info.Env().Undefined();
-}
-
-// conv2dBackwardBias(db, dy) args: [view db, view dy]
-TF_CUDA_BINDING(conv2dBackwardBias) {
-  ArgReader r(info, "conv2dBackwardBias");
-  TensorView db = r.view(0, "db"), dy = r.view(1, "dy");
-  if (!dense(r, dy, "dy", DType::F32, 4) || !dense(r, db, "db", DType::F32, 1) ||
-      !has_shape(r, db, "db", {dy.shape[1]}))
+  if (has_bias && (!dense(r, db, "grad_bias", DType::F32, 1) || !has_shape(r, db, "grad_bias", {p.OC})))
     return info.Env().Undefined();
-  cuda::Conv2dParams p{};
-  p.N = dy.shape[0]; p.OC = dy.shape[1]; p.OH = dy.shape[2]; p.OW = dy.shape[3];
-  cuda::conv2d_backward_bias(dptr<float>(db), dptr<float>(dy), p, r.stream());
-  return info.Env().Undefined();
+  if (same_storage_ptr(dw, dy) || same_storage_ptr(dw, x)) return r.fail("grad_weight must not share storage with the inputs");
+  cuda::Stream s = r.stream();
+  cuda::conv2d_backward_weight(dptr<float>(dw), dptr<float>(dy), dptr<float>(x), p, instance(info.Env()).precision, s);
+  if (has_bias) cuda::conv2d_backward_bias(dptr<float>(db), dptr<float>(dy), p, s);
+  return Napi::Number::New(info.Env(), kCudaImplicitGemm);
 }
 
-// ---- pooling -------------------------------------------------------------------------------
-// Params [KH, KW, sh, sw, ph, pw]; then x [N,C,H,W] is checked against y [N,C,OH,OW]
-// (floor or ceil mode: the last window must start inside the padded input).
-struct PoolArgs { int64_t KH, KW, sh, sw, ph, pw; };
-PoolArgs read_pool(ArgReader& r) {
-  PoolArgs a;
-  a.KH = r.int64(1, 1 << 20, "kernelSize"); a.KW = r.int64(1, 1 << 20, "kernelSize");
-  a.sh = r.int64(1, 1 << 20, "stride"); a.sw = r.int64(1, 1 << 20, "stride");
-  a.ph = r.int64(0, 1 << 20, "padding"); a.pw = r.int64(0, 1 << 20, "padding");
-  return a;
+// ---- pooling: the CPU addon's protocol (native/binding/pool.cpp) --------------------------
+// PyTorch's output size, with ceil mode's rule that the last window starts inside the input.
+int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t pad, int64_t dil, bool ceil_mode) {
+  const int64_t span = in + 2 * pad - dil * (k - 1) - 1;
+  if (span < 0) return 0;
+  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  if (ceil_mode && (out - 1) * s >= in + pad) --out;
+  return out;
 }
-bool pool_params(ArgReader& r, const PoolArgs& a, const TensorView& x, const TensorView& y, cuda::Pool2dParams* p) {
+// Reads [kh, kw, sh, sw, ph, pw, (dh, dw)] like the CPU's read_window.
+bool read_window(ArgReader& r, cuda::Pool2dParams* p, bool dilation) {
+  p->KH = r.int64(1, 1 << 20, "kernel_size"); p->KW = r.int64(1, 1 << 20, "kernel_size");
+  p->sh = r.int64(1, 1 << 20, "stride"); p->sw = r.int64(1, 1 << 20, "stride");
+  p->ph = r.int64(0, 1 << 20, "padding"); p->pw = r.int64(0, 1 << 20, "padding");
+  if (dilation) {
+    p->dh = r.int64(1, 1 << 20, "dilation");
+    p->dw = r.int64(1, 1 << 20, "dilation");
+  }
+  if (r.ok() && (p->ph > p->KH / 2 || p->pw > p->KW / 2))
+    r.fail("padding must be at most half of kernel_size");
+  return r.ok();
+}
+bool pool_shapes(ArgReader& r, cuda::Pool2dParams* p, bool ceil_mode, const TensorView& x, const TensorView& y) {
   if (!dense(r, x, "input", DType::F32, 4) || !dense(r, y, "output", DType::F32, 4)) return false;
-  if (2 * a.ph > a.KH || 2 * a.pw > a.KW) {
-    r.fail("padding must be at most half the kernel size");
-    return false;
-  }
-  p->KH = a.KH; p->KW = a.KW; p->sh = a.sh; p->sw = a.sw; p->ph = a.ph; p->pw = a.pw;
   p->N = x.shape[0]; p->C = x.shape[1]; p->H = x.shape[2]; p->W = x.shape[3];
-  p->OH = y.shape[2]; p->OW = y.shape[3];
-  if (y.shape[0] != p->N || y.shape[1] != p->C || (p->OH > 0 && (p->OH - 1) * p->sh >= p->H + p->ph) ||
-      (p->OW > 0 && (p->OW - 1) * p->sw >= p->W + p->pw) || p->H + 2 * p->ph < p->KH || p->W + 2 * p->pw < p->KW) {
-    r.fail("output " + shape_str(y) + " does not fit input " + shape_str(x) + " and the window");
-    return false;
-  }
-  return true;
+  p->OH = pool_out(p->H, p->KH, p->sh, p->ph, p->dh, ceil_mode);
+  p->OW = pool_out(p->W, p->KW, p->sw, p->pw, p->dw, ceil_mode);
+  if (p->OH < 1 || p->OW < 1) return r.fail("output size is too small for input " + shape_str(x)), false;
+  return has_shape(r, y, "output", {p->N, p->C, p->OH, p->OW});
 }
 
-// maxPool2d(y, idx, x) args: [KH, KW, sh, sw, ph, pw, view y, view idx, view x]
-TF_CUDA_BINDING(maxPool2d) {
+// maxPool2dForward(y, idx, x) args: [kh, kw, sh, sw, ph, pw, dh, dw, ceilMode, view y, view idx, view x]
+TF_CUDA_BINDING(maxPool2dForward) {
   ArgReader r(info, "maxPool2d");
-  PoolArgs a = read_pool(r);
+  cuda::Pool2dParams p;
+  read_window(r, &p, true);
+  bool ceil_mode = r.int64(0, 1, "ceil_mode") != 0;
   TensorView y = r.view(0, "out"), idx = r.view(1, "indices"), x = r.view(2, "input");
-  cuda::Pool2dParams p{};
-  if (!r.ok() || !pool_params(r, a, x, y, &p) || !dense(r, idx, "indices", DType::I32) ||
-      !same_shape(idx, y))
-    return r.ok() ? r.fail("indices must match the output shape") : info.Env().Undefined();
+  if (!r.ok() || !pool_shapes(r, &p, ceil_mode, x, y) || !dense(r, idx, "indices", DType::I32) ||
+      !has_shape(r, idx, "indices", {p.N, p.C, p.OH, p.OW}))
+    return info.Env().Undefined();
+  if (p.H * p.W > int64_t(INT32_MAX)) return r.fail("input planes over 2^31 elements are not supported");
   cuda::max_pool2d_forward(dptr<float>(y), dptr<int32_t>(idx), dptr<float>(x), p, r.stream());
   return info.Env().Undefined();
 }
 
-// maxPool2dBackward(dx, dy, idx) args: [KH, KW, sh, sw, ph, pw, view dx, view dy, view idx]
+// maxPool2dBackward(dx, dy, idx) args: [view dx, view dy, view idx]; idx values are checked in
+// the kernel (an index outside the plane is skipped, never written).
 TF_CUDA_BINDING(maxPool2dBackward) {
-  ArgReader r(info, "maxPool2dBackward");
-  PoolArgs a = read_pool(r);
-  TensorView dx = r.view(0, "dx"), dy = r.view(1, "dy"), idx = r.view(2, "indices");
+  ArgReader r(info, "maxPool2d backward");
+  TensorView dx = r.view(0, "grad_input"), dy = r.view(1, "grad_output"), idx = r.view(2, "indices");
+  if (!dense(r, dx, "grad_input", DType::F32, 4) || !dense(r, dy, "grad_output", DType::F32, 4) ||
+      !dense(r, idx, "indices", DType::I32, 4) ||
+      !has_shape(r, dy, "grad_output", {dx.shape[0], dx.shape[1], dy.shape[2], dy.shape[3]}) || !same_shape(idx, dy))
+    return r.ok() ? r.fail("indices must match grad_output's shape") : info.Env().Undefined();
   cuda::Pool2dParams p{};
-  if (!r.ok() || !pool_params(r, a, dx, dy, &p) || !dense(r, idx, "indices", DType::I32) || !same_shape(idx, dy))
-    return r.ok() ? r.fail("indices must match dy's shape") : info.Env().Undefined();
+  p.N = dx.shape[0]; p.C = dx.shape[1]; p.H = dx.shape[2]; p.W = dx.shape[3]; p.OH = dy.shape[2]; p.OW = dy.shape[3];
   cuda::max_pool2d_backward(dptr<float>(dx), dptr<float>(dy), dptr<int32_t>(idx), p, r.stream());
   return info.Env().Undefined();
 }
 
-// avgPool2d(y, x) args: [KH, KW, sh, sw, ph, pw, countIncludePad, view y, view x]
-TF_CUDA_BINDING(avgPool2d) {
+// Reads [kh, kw, sh, sw, ph, pw, ceilMode, countIncludePad, divisorOverride (0 = none)].
+bool read_avg(ArgReader& r, cuda::Pool2dParams* p, bool* ceil_mode) {
+  read_window(r, p, false);
+  *ceil_mode = r.int64(0, 1, "ceil_mode") != 0;
+  p->count_include_pad = r.int64(0, 1, "count_include_pad") != 0;
+  p->divisor_override = r.int64(0, 1 << 20, "divisor_override");
+  return r.ok();
+}
+
+// avgPool2dForward(y, x) args: [window as read_avg, view y, view x]
+TF_CUDA_BINDING(avgPool2dForward) {
   ArgReader r(info, "avgPool2d");
-  PoolArgs a = read_pool(r);
-  bool cip = r.flag("countIncludePad");
+  cuda::Pool2dParams p;
+  bool ceil_mode = false;
+  read_avg(r, &p, &ceil_mode);
   TensorView y = r.view(0, "out"), x = r.view(1, "input");
-  cuda::Pool2dParams p{};
-  if (!r.ok() || !pool_params(r, a, x, y, &p)) return info.Env().Undefined();
-  p.count_include_pad = cip;
+  if (!r.ok() || !pool_shapes(r, &p, ceil_mode, x, y)) return info.Env().Undefined();
   cuda::avg_pool2d_forward(dptr<float>(y), dptr<float>(x), p, r.stream());
   return info.Env().Undefined();
 }
 
-// avgPool2dBackward(dx, dy) args: [KH, KW, sh, sw, ph, pw, countIncludePad, view dx, view dy]
+// avgPool2dBackward(dx, dy) args: [window as read_avg, view dx, view dy]
 TF_CUDA_BINDING(avgPool2dBackward) {
-  ArgReader r(info, "avgPool2dBackward");
-  PoolArgs a = read_pool(r);
-  bool cip = r.flag("countIncludePad");
-  TensorView dx = r.view(0, "dx"), dy = r.view(1, "dy");
-  cuda::Pool2dParams p{};
-  if (!r.ok() || !pool_params(r, a, dx, dy, &p)) return info.Env().Undefined();
-  p.count_include_pad = cip;
+  ArgReader r(info, "avgPool2d backward");
+  cuda::Pool2dParams p;
+  bool ceil_mode = false;
+  read_avg(r, &p, &ceil_mode);
+  TensorView dx = r.view(0, "grad_input"), dy = r.view(1, "grad_output");
+  if (!r.ok() || !pool_shapes(r, &p, ceil_mode, dx, dy)) return info.Env().Undefined();
   cuda::avg_pool2d_backward(dptr<float>(dx), dptr<float>(dy), p, r.stream());
   return info.Env().Undefined();
 }
 
-// adaptiveAvgPool2d(y, x) args: [view y, view x]; y [N,C,OH,OW], x [N,C,H,W]
-TF_CUDA_BINDING(adaptiveAvgPool2d) {
+bool adaptive_shapes(ArgReader& r, const TensorView& x, const TensorView& y) {
+  if (!dense(r, x, "input", DType::F32, 4) || !dense(r, y, "output", DType::F32, 4)) return false;
+  if (x.shape[2] < 1 || x.shape[3] < 1 || y.shape[2] < 1 || y.shape[3] < 1)
+    return r.fail("spatial sizes must be positive, got " + shape_str(x) + " and " + shape_str(y)), false;
+  return has_shape(r, y, "output", {x.shape[0], x.shape[1], y.shape[2], y.shape[3]});
+}
+
+// adaptiveAvgPool2dForward(y, x) args: [view y, view x]; the output size is y's.
+TF_CUDA_BINDING(adaptiveAvgPool2dForward) {
   ArgReader r(info, "adaptiveAvgPool2d");
   TensorView y = r.view(0, "out"), x = r.view(1, "input");
-  if (!dense(r, x, "input", DType::F32, 4) || !dense(r, y, "output", DType::F32, 4)) return info.Env().Undefined();
-  if (y.shape[0] != x.shape[0] || y.shape[1] != x.shape[1] || (y.shape[2] * y.shape[3] > 0 && x.shape[2] * x.shape[3] == 0))
-    return r.fail("output " + shape_str(y) + " does not fit input " + shape_str(x));
+  if (!r.ok() || !adaptive_shapes(r, x, y)) return info.Env().Undefined();
   cuda::adaptive_avg_pool2d_forward(dptr<float>(y), dptr<float>(x), x.shape[0] * x.shape[1], x.shape[2], x.shape[3],
                                     y.shape[2], y.shape[3], r.stream());
   return info.Env().Undefined();
@@ -326,17 +350,15 @@ TF_CUDA_BINDING(adaptiveAvgPool2d) {
 
 // adaptiveAvgPool2dBackward(dx, dy) args: [view dx, view dy]
 TF_CUDA_BINDING(adaptiveAvgPool2dBackward) {
-  ArgReader r(info, "adaptiveAvgPool2dBackward");
-  TensorView dx = r.view(0, "dx"), dy = r.view(1, "dy");
-  if (!dense(r, dx, "dx", DType::F32, 4) || !dense(r, dy, "dy", DType::F32, 4)) return info.Env().Undefined();
-  if (dy.shape[0] != dx.shape[0] || dy.shape[1] != dx.shape[1] || (dy.shape[2] * dy.shape[3] > 0 && dx.shape[2] * dx.shape[3] == 0))
-    return r.fail("dy " + shape_str(dy) + " does not fit dx " + shape_str(dx));
+  ArgReader r(info, "adaptiveAvgPool2d backward");
+  TensorView dx = r.view(0, "grad_input"), dy = r.view(1, "grad_output");
+  if (!r.ok() || !adaptive_shapes(r, dx, dy)) return info.Env().Undefined();
   cuda::adaptive_avg_pool2d_backward(dptr<float>(dx), dptr<float>(dy), dx.shape[0] * dx.shape[1], dx.shape[2],
                                      dx.shape[3], dy.shape[2], dy.shape[3], r.stream());
   return info.Env().Undefined();
 }
 
-// ---- batch norm ----------------------------------------------------------------------------
+// ---- batch norm: the CPU addon's protocol (native/binding/norm.cpp) ------------------------
 // x [N, C, ...]: S is the product of the trailing dims.
 bool bn_dims(ArgReader& r, const TensorView& x, int64_t* N, int64_t* C, int64_t* S) {
   if (!dense(r, x, "input")) return false;
@@ -354,53 +376,66 @@ bool per_channel(ArgReader& r, const TensorView& v, const char* what, int64_t C)
   if (!v.data) return true;
   return dense(r, v, what, DType::F32, 1) && has_shape(r, v, what, {C});
 }
+TensorView maybe_view(ArgReader& r, bool present, size_t arg, const char* what) {
+  return present ? r.view(arg, what) : TensorView();
+}
 
-// batchNorm(y, saveMean?, saveInvstd?, runningMean?, runningVar?, x, gamma?, beta?)
-// args: [training, momentum, eps, views of the non-null storages in order]
-TF_CUDA_BINDING(batchNorm) {
+// batchNormForward(y, saveMean, saveInvstd, x, weight?, bias?, runningMean?, runningVar?)
+// args: [training, momentum, eps, hasWeight, hasBias, hasRunningStats, view y, view saveMean,
+// view saveInvstd, view x, (view weight), (view bias), (view runningMean, view runningVar)]
+TF_CUDA_BINDING(batchNormForward) {
   ArgReader r(info, "batchNorm");
-  bool training = r.flag("training");
-  float momentum = float(r.num()), eps = float(r.num());
-  TensorView y = r.view(0, "out"), sm = r.optional_view(1, "saveMean"), si = r.optional_view(2, "saveInvstd");
-  TensorView rm = r.optional_view(3, "runningMean"), rv = r.optional_view(4, "runningVar");
-  TensorView x = r.view(5, "input"), g = r.optional_view(6, "weight"), b = r.optional_view(7, "bias");
+  bool training = r.int64(0, 1, "training") != 0;
+  double momentum = r.num(), eps = r.num();
+  bool has_g = r.int64(0, 1, "hasWeight") != 0, has_b = r.int64(0, 1, "hasBias") != 0;
+  bool has_run = r.int64(0, 1, "hasRunningStats") != 0;
+  TensorView y = r.view(0, "out"), sm = r.view(1, "save_mean"), si = r.view(2, "save_invstd"), x = r.view(3, "input");
+  TensorView g = maybe_view(r, has_g, 4, "weight"), b = maybe_view(r, has_b, 5, "bias");
+  TensorView rm = maybe_view(r, has_run, 6, "running_mean"), rv = maybe_view(r, has_run, 7, "running_var");
   int64_t N, C, S;
-  if (!r.ok() || !bn_dims(r, x, &N, &C, &S) || !dense(r, y, "out") || !per_channel(r, sm, "saveMean", C) ||
-      !per_channel(r, si, "saveInvstd", C) || !per_channel(r, rm, "runningMean", C) ||
-      !per_channel(r, rv, "runningVar", C) || !per_channel(r, g, "weight", C) || !per_channel(r, b, "bias", C))
+  if (!r.ok() || !bn_dims(r, x, &N, &C, &S) || !dense(r, y, "out")) return info.Env().Undefined();
+  if (!same_shape(x, y)) return r.fail("out " + shape_str(y) + " must have the input's shape " + shape_str(x));
+  if (!std::isfinite(momentum) || !std::isfinite(eps) || eps < 0)
+    return r.fail("momentum must be finite and eps finite and non-negative");
+  if (!per_channel(r, sm, "save_mean", C) || !per_channel(r, si, "save_invstd", C) || !per_channel(r, g, "weight", C) ||
+      !per_channel(r, b, "bias", C) || !per_channel(r, rm, "running_mean", C) || !per_channel(r, rv, "running_var", C))
     return info.Env().Undefined();
-  if (!same_shape(x, y)) return r.fail("out must match the input shape " + shape_str(x));
-  if (!(eps > 0.0f) || !(momentum >= 0.0f && momentum <= 1.0f)) return r.fail("eps must be > 0 and momentum in [0, 1]");
-  if ((rm.data == nullptr) != (rv.data == nullptr)) return r.fail("runningMean and runningVar go together");
+  if (!training && !has_run) return r.fail("eval mode needs running_mean and running_var");
+  if (training && N * S <= 1)
+    return r.fail("expected more than 1 value per channel when training, got input " + shape_str(x));
   cuda::Stream s = r.stream();
-  if (training) {
-    if (!sm.data || !si.data) return r.fail("training needs saveMean and saveInvstd");
-    if (N * S == 0) return r.fail("training needs at least one value per channel");
+  if (training)
     cuda::batch_norm_forward_train(dptr<float>(y), dptr<float>(sm), dptr<float>(si), dptr<float>(rm), dptr<float>(rv),
-                                   dptr<float>(x), dptr<float>(g), dptr<float>(b), N, C, S, momentum, eps, s);
-  } else {
-    if (!rm.data) return r.fail("evaluation needs runningMean and runningVar");
-    cuda::batch_norm_forward_eval(dptr<float>(y), dptr<float>(x), dptr<float>(rm), dptr<float>(rv), dptr<float>(g),
-                                  dptr<float>(b), N, C, S, eps, s);
-  }
+                                   dptr<float>(x), dptr<float>(g), dptr<float>(b), N, C, S, float(momentum), float(eps), s);
+  else
+    cuda::batch_norm_forward_eval(dptr<float>(y), dptr<float>(sm), dptr<float>(si), dptr<float>(x), dptr<float>(rm),
+                                  dptr<float>(rv), dptr<float>(g), dptr<float>(b), N, C, S, float(eps), s);
   return info.Env().Undefined();
 }
 
-// batchNormBackward(dx, dgamma?, dbeta?, dy, x, saveMean, saveInvstd, gamma?) args: [views]
+// batchNormBackward(dx?, dweight?, dbias?, dy, x, saveMean, saveInvstd, weight?) args:
+// [training, hasDx, hasDweight, hasDbias, hasWeight, (view dx), (view dweight), (view dbias),
+//  view dy, view x, view saveMean, view saveInvstd, (view weight)]
 TF_CUDA_BINDING(batchNormBackward) {
-  ArgReader r(info, "batchNormBackward");
-  TensorView dx = r.view(0, "dx"), dg = r.optional_view(1, "dweight"), db = r.optional_view(2, "dbias");
-  TensorView dy = r.view(3, "dy"), x = r.view(4, "input"), sm = r.view(5, "saveMean"), si = r.view(6, "saveInvstd");
-  TensorView g = r.optional_view(7, "weight");
+  ArgReader r(info, "batchNorm backward");
+  bool training = r.int64(0, 1, "training") != 0;
+  bool has_dx = r.int64(0, 1, "hasDx") != 0, has_dg = r.int64(0, 1, "hasDweight") != 0;
+  bool has_db = r.int64(0, 1, "hasDbias") != 0, has_g = r.int64(0, 1, "hasWeight") != 0;
+  TensorView dx = maybe_view(r, has_dx, 0, "grad_input"), dg = maybe_view(r, has_dg, 1, "grad_weight");
+  TensorView db = maybe_view(r, has_db, 2, "grad_bias");
+  TensorView dy = r.view(3, "grad_output"), x = r.view(4, "input"), sm = r.view(5, "save_mean"), si = r.view(6, "save_invstd");
+  TensorView g = maybe_view(r, has_g, 7, "weight");
   int64_t N, C, S;
-  if (!r.ok() || !bn_dims(r, x, &N, &C, &S) || !dense(r, dx, "dx") || !dense(r, dy, "dy") ||
-      !per_channel(r, dg, "dweight", C) || !per_channel(r, db, "dbias", C) || !per_channel(r, sm, "saveMean", C) ||
-      !per_channel(r, si, "saveInvstd", C) || !per_channel(r, g, "weight", C))
+  if (!r.ok() || !bn_dims(r, x, &N, &C, &S) || !dense(r, dy, "grad_output")) return info.Env().Undefined();
+  if (!same_shape(x, dy)) return r.fail("grad_output " + shape_str(dy) + " must have the input's shape " + shape_str(x));
+  if (has_dx && (!dense(r, dx, "grad_input") || !same_shape(x, dx)))
+    return r.ok() ? r.fail("grad_input must have the input's shape " + shape_str(x)) : info.Env().Undefined();
+  if (!per_channel(r, sm, "save_mean", C) || !per_channel(r, si, "save_invstd", C) || !per_channel(r, g, "weight", C) ||
+      !per_channel(r, dg, "grad_weight", C) || !per_channel(r, db, "grad_bias", C))
     return info.Env().Undefined();
-  if (!same_shape(x, dx) || !same_shape(x, dy)) return r.fail("dx and dy must match the input shape " + shape_str(x));
   if (N * S == 0) return r.fail("needs at least one value per channel");
   cuda::batch_norm_backward(dptr<float>(dx), dptr<float>(dg), dptr<float>(db), dptr<float>(dy), dptr<float>(x),
-                            dptr<float>(sm), dptr<float>(si), dptr<float>(g), N, C, S, r.stream());
+                            dptr<float>(sm), dptr<float>(si), dptr<float>(g), N, C, S, training, r.stream());
   return info.Env().Undefined();
 }
 
@@ -494,33 +529,49 @@ TF_CUDA_BINDING(lstmLayer) {
   return info.Env().Undefined();
 }
 
-// ---- softmax / cross-entropy ---------------------------------------------------------------
-// softmax(y, x) args: [log, view y, view x]; over the last dim of contiguous tensors.
+// ---- softmax: the CPU addon's protocol (native/binding/softmax.cpp) -----------------------
+// [outer, n, inner] split of a contiguous tensor at dim.
+void split_at(const TensorView& x, int dim, int64_t* outer, int64_t* n, int64_t* inner) {
+  *outer = 1; *inner = 1; *n = x.ndim ? x.shape[dim] : 1;
+  for (int d = 0; d < dim; ++d) *outer *= x.shape[d];
+  for (int d = dim + 1; d < x.ndim; ++d) *inner *= x.shape[d];
+}
+
+// softmax(y, x) args: [log, dim, view y, view x]; contiguous float32
 TF_CUDA_BINDING(softmax) {
   ArgReader r(info, "softmax");
-  bool log = r.flag("log");
+  bool log = r.int64(0, 1, "log") == 1;
+  int dim = int(r.int64(0, kMaxDims, "dim"));
   TensorView y = r.view(0, "out"), x = r.view(1, "input");
   if (!dense(r, x, "input") || !dense(r, y, "out")) return info.Env().Undefined();
-  if (!same_shape(x, y) || x.ndim < 1) return r.fail("out must match the input shape " + shape_str(x));
-  const int64_t C = x.shape[x.ndim - 1], R = C ? x.numel() / C : 0;
-  cuda::softmax_forward(dptr<float>(y), dptr<float>(x), R, C, log, r.stream());
+  if (!same_shape(x, y)) return r.fail("input and out must be contiguous float32 of one shape");
+  if (dim >= std::max(x.ndim, 1)) return r.fail("dim out of range");
+  int64_t outer, n, inner;
+  split_at(x, dim, &outer, &n, &inner);
+  cuda::softmax_forward(dptr<float>(y), dptr<float>(x), outer, n, inner, log, r.stream());
   return info.Env().Undefined();
 }
 
-// softmaxBackward(dx, dy, y) args: [log, view dx, view dy, view y]
+// softmaxBackward(dx, dy, y) args: [log, dim, view dx, view dy, view y]
 TF_CUDA_BINDING(softmaxBackward) {
-  ArgReader r(info, "softmaxBackward");
-  bool log = r.flag("log");
-  TensorView dx = r.view(0, "dx"), dy = r.view(1, "dy"), y = r.view(2, "y");
-  if (!dense(r, dx, "dx") || !dense(r, dy, "dy") || !dense(r, y, "y")) return info.Env().Undefined();
-  if (!same_shape(dx, dy) || !same_shape(dx, y) || y.ndim < 1) return r.fail("dx, dy and y must have one shape");
-  const int64_t C = y.shape[y.ndim - 1], R = C ? y.numel() / C : 0;
-  cuda::softmax_backward(dptr<float>(dx), dptr<float>(dy), dptr<float>(y), R, C, log, r.stream());
+  ArgReader r(info, "softmax backward");
+  bool log = r.int64(0, 1, "log") == 1;
+  int dim = int(r.int64(0, kMaxDims, "dim"));
+  TensorView dx = r.view(0, "grad_input"), dy = r.view(1, "grad_output"), y = r.view(2, "output");
+  if (!dense(r, dx, "grad_input") || !dense(r, dy, "grad_output") || !dense(r, y, "output")) return info.Env().Undefined();
+  if (!same_shape(dx, dy) || !same_shape(dx, y)) return r.fail("dx, dy and y must have one shape");
+  if (dim >= std::max(y.ndim, 1)) return r.fail("dim out of range");
+  int64_t outer, n, inner;
+  split_at(y, dim, &outer, &n, &inner);
+  cuda::softmax_backward(dptr<float>(dx), dptr<float>(dy), dptr<float>(y), outer, n, inner, log, r.stream());
   return info.Env().Undefined();
 }
 
-// crossEntropy(loss, lse, logits, target) args: [ignoreIndex, views]; logits [N,C], target int32 [N]
-TF_CUDA_BINDING(crossEntropy) {
+// ---- fused cross-entropy rows (CUDA only for now) ------------------------------------------
+// NOTE: not the CPU addon's crossEntropy protocol (reduction, smoothing, probabilities,
+// class weights): these are the per-row kernels it reduces over; named apart on purpose.
+// crossEntropyRows(loss, lse, logits, target) args: [ignoreIndex, views]; logits [N,C], target int32 [N]
+TF_CUDA_BINDING(crossEntropyRows) {
   ArgReader r(info, "crossEntropy");
   int32_t ignore = int32_t(r.int64(-2147483648LL, 2147483647LL, "ignoreIndex"));
   TensorView loss = r.view(0, "loss"), lse = r.view(1, "lse"), logits = r.view(2, "logits"), t = r.view(3, "target");
@@ -535,8 +586,8 @@ TF_CUDA_BINDING(crossEntropy) {
   return info.Env().Undefined();
 }
 
-// crossEntropyBackward(dlogits, dloss, logits, lse, target) args: [ignoreIndex, views]
-TF_CUDA_BINDING(crossEntropyBackward) {
+// crossEntropyRowsBackward(dlogits, dloss, logits, lse, target) args: [ignoreIndex, views]
+TF_CUDA_BINDING(crossEntropyRowsBackward) {
   ArgReader r(info, "crossEntropyBackward");
   int32_t ignore = int32_t(r.int64(-2147483648LL, 2147483647LL, "ignoreIndex"));
   TensorView dl = r.view(0, "dlogits"), dloss = r.view(1, "dloss"), logits = r.view(2, "logits"),
@@ -581,35 +632,49 @@ TF_CUDA_BINDING(dropoutBackward) {
   return info.Env().Undefined();
 }
 
-// ---- optimizers ----------------------------------------------------------------------------
-// adam(param, m, v, grad) args: [lr, beta1, beta2, eps, weightDecay, step, decoupled, views]
-TF_CUDA_BINDING(adam) {
-  ArgReader r(info, "adam");
-  float lr = float(r.num()), b1 = float(r.num()), b2 = float(r.num()), eps = float(r.num()), wd = float(r.num());
-  int64_t step = r.int64(1, int64_t(1) << 52, "step");
-  bool decoupled = r.flag("decoupled");
-  TensorView p = r.view(0, "param"), m = r.view(1, "expAvg"), v = r.view(2, "expAvgSq"), g = r.view(3, "grad");
-  if (!dense(r, p, "param") || !dense(r, m, "expAvg") || !dense(r, v, "expAvgSq") || !dense(r, g, "grad"))
+// ---- optimizers: the CPU addon's protocol (native/binding/optim.cpp) -----------------------
+bool same_param(ArgReader& r, const TensorView& p, const TensorView& v, const char* what) {
+  if (!dense(r, v, what)) return false;
+  if (!same_shape(p, v)) return r.fail(std::string(what) + " " + shape_str(v) + " must match param " + shape_str(p)), false;
+  return true;
+}
+
+// sgdStep(p, g, buf?) args: [lr, momentum, dampening, weightDecay, nesterov, first, maximize,
+// view p, view g, (view buf if momentum != 0)]
+TF_CUDA_BINDING(sgdStep) {
+  ArgReader r(info, "sgd");
+  double lr = r.num(), momentum = r.num(), dampening = r.num(), wd = r.num();
+  bool nesterov = r.int64(0, 1, "nesterov") == 1, first = r.int64(0, 1, "first") == 1;
+  bool maximize = r.int64(0, 1, "maximize") == 1;
+  const bool has_buf = momentum != 0.0;
+  TensorView p = r.view(0, "param"), g = r.view(1, "grad");
+  TensorView buf = has_buf ? r.view(2, "momentum_buffer") : TensorView();
+  if (!r.ok() || !dense(r, p, "param") || !same_param(r, p, g, "grad") || (has_buf && !same_param(r, p, buf, "momentum_buffer")))
     return info.Env().Undefined();
-  if (!same_shape(p, m) || !same_shape(p, v) || !same_shape(p, g)) return r.fail("param, state and grad shapes differ");
-  if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) return r.fail("betas must be in [0, 1)");
-  cuda::adam_step(dptr<float>(p), dptr<float>(m), dptr<float>(v), dptr<float>(g), p.numel(), lr, b1, b2, eps, wd, step,
-                  decoupled, r.stream());
+  if (!std::isfinite(lr) || !std::isfinite(momentum) || !std::isfinite(dampening) || !std::isfinite(wd))
+    return r.fail("hyperparameters must be finite");
+  cuda::sgd_step(dptr<float>(p), dptr<float>(buf), dptr<float>(g), p.numel(), float(lr), float(momentum),
+                 float(dampening), float(wd), nesterov, first, maximize, r.stream());
   return info.Env().Undefined();
 }
 
-// sgd(param, buf?, grad) args: [lr, momentum, dampening, weightDecay, nesterov, first, views]
-TF_CUDA_BINDING(sgd) {
-  ArgReader r(info, "sgd");
-  float lr = float(r.num()), mom = float(r.num()), damp = float(r.num()), wd = float(r.num());
-  bool nesterov = r.flag("nesterov"), first = r.flag("first");
-  TensorView p = r.view(0, "param"), buf = r.optional_view(1, "momentumBuffer"), g = r.view(2, "grad");
-  if (!dense(r, p, "param") || !dense(r, g, "grad") || (buf.data && !dense(r, buf, "momentumBuffer")))
+// adamStep(p, g, m, v, vmax?) args: [lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad,
+// stepSize, bc2Sqrt, maximize, view p, view g, view expAvg, view expAvgSq, (view maxExpAvgSq)]
+TF_CUDA_BINDING(adamStep) {
+  ArgReader r(info, "adam");
+  double lr = r.num(), b1 = r.num(), b2 = r.num(), eps = r.num(), wd = r.num();
+  bool decoupled = r.int64(0, 1, "decoupled") == 1, amsgrad = r.int64(0, 1, "amsgrad") == 1;
+  double step_size = r.num(), bc2_sqrt = r.num();
+  bool maximize = r.int64(0, 1, "maximize") == 1;
+  TensorView p = r.view(0, "param"), g = r.view(1, "grad"), m = r.view(2, "exp_avg"), v = r.view(3, "exp_avg_sq");
+  TensorView vmax = amsgrad ? r.view(4, "max_exp_avg_sq") : TensorView();
+  if (!r.ok() || !dense(r, p, "param") || !same_param(r, p, g, "grad") || !same_param(r, p, m, "exp_avg") ||
+      !same_param(r, p, v, "exp_avg_sq") || (amsgrad && !same_param(r, p, vmax, "max_exp_avg_sq")))
     return info.Env().Undefined();
-  if (!same_shape(p, g) || (buf.data && !same_shape(p, buf))) return r.fail("param, buffer and grad shapes differ");
-  if (mom != 0.0f && !buf.data) return r.fail("momentum needs a momentum buffer");
-  cuda::sgd_step(dptr<float>(p), dptr<float>(buf), dptr<float>(g), p.numel(), lr, mom, damp, wd, nesterov, first,
-                 r.stream());
+  if (!(bc2_sqrt > 0) || !std::isfinite(step_size)) return r.fail("bias corrections must be positive and finite");
+  cuda::adam_step(dptr<float>(p), dptr<float>(m), dptr<float>(v), dptr<float>(vmax), dptr<float>(g), p.numel(),
+                  float(lr), float(b1), float(b2), float(eps), float(wd), decoupled, step_size, bc2_sqrt, maximize,
+                  r.stream());
   return info.Env().Undefined();
 }
 
