@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { NativeHandle } from './native';
+import type { NativeAddon, NativeHandle } from './native';
 
 export interface CudaDeviceInfo { index: number; name: string; capability: string }
 
@@ -43,16 +43,22 @@ export interface CudaMemoryStats {
 
 export type MatmulPrecision = 'highest' | 'high' | 'medium';
 
+/**
+ * The bindings both addons share, with the CPU addon's argument protocols (lib/native.ts
+ * documents each): a CUDA tensor's op calls `t.kernels.<name>` whichever addon owns it.
+ */
+export type SharedKernelNames = 'free' | 'read' | 'write' | 'binary' | 'unary' | 'unaryBackward' | 'where' | 'cast' |
+  'fill' | 'randomFill' | 'reduce' | 'matmul' | 'manualSeed' | 'rngState' | 'setRngState' | 'setArgBuffer' |
+  'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'maxPool2dForward' | 'maxPool2dBackward' |
+  'avgPool2dForward' | 'avgPool2dBackward' | 'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward' |
+  'batchNormForward' | 'batchNormBackward' | 'softmax' | 'softmaxBackward' | 'sgdStep' | 'adamStep' | 'emptyCache';
+
 /** Bindings of tensorforge_cuda.node. Comments give what the arg buffer must hold. */
-export interface CudaAddon {
+export interface CudaAddon extends Pick<NativeAddon, Exclude<SharedKernelNames, 'emptyCache'>> {
   status(): Omit<CudaStatus, 'addonPath'>;
-  setArgBuffer(buf: Float64Array): void;
   alloc(nbytes: number, device?: number): NativeHandle;
-  free(h: NativeHandle): void;
-  /** Host -> device; returns once staged (ordered before later ops). */
-  write(h: NativeHandle, byteOffset: number, src: ArrayBufferView): void;
-  /** Device -> host; synchronizes with queued work. */
-  read(h: NativeHandle, byteOffset: number, dst: ArrayBufferView): void;
+  // write: host -> device, returns once staged (ordered before later ops); read: device ->
+  // host, synchronizes with the queued work.
   copy(dst: NativeHandle, dstByteOffset: number, src: NativeHandle, srcByteOffset: number, nbytes: number): void;
   synchronize(device?: number): void;
   memory(device?: number): CudaMemoryStats & { storages: number };
@@ -61,79 +67,27 @@ export interface CudaAddon {
   emptyCache(device?: number): number;
   setMatmulPrecision(p: MatmulPrecision): void;
   getMatmulPrecision(): 'highest' | 'high';
-  manualSeed(seed: number): void;
-  rngState(): number[];
-  setRngState(state: number[]): void;
-  /** args: [op, view y, view a, view b] */
-  binary(y: NativeHandle, a: NativeHandle, b: NativeHandle): void;
-  /** args: [op, p0, p1, view y, view x] */
-  unary(y: NativeHandle, x: NativeHandle): void;
-  /** args: [op, p0, p1, view dx, view dy, view x, view y] */
-  unaryBackward(dx: NativeHandle, dy: NativeHandle, x: NativeHandle, y: NativeHandle): void;
-  /** args: [view y, view cond, view a, view b] */
-  where(y: NativeHandle, c: NativeHandle, a: NativeHandle, b: NativeHandle): void;
-  /** args: [view y, view x] */
-  cast(y: NativeHandle, x: NativeHandle): void;
-  /** args: [value, view y] */
-  fill(y: NativeHandle): void;
-  /** args: [op, nkept, correction, view y, view x] (codes: lib/ops/codes.ts ReduceOp) */
-  reduce(y: NativeHandle, x: NativeHandle): void;
-  /** args: [kind, p0, p1, view y] */
-  randomFill(y: NativeHandle): void;
-  /** args: [act, hasBias, view y, view a, view b, (view bias)] (the CPU addon's protocol) */
-  matmul(y: NativeHandle, a: NativeHandle, b: NativeHandle, bias?: NativeHandle): void;
-  /** args: [sh, sw, ph, pw, dh, dw, groups, view y, view x, view w, (view bias)] */
-  conv2d(y: NativeHandle, x: NativeHandle, w: NativeHandle, bias?: NativeHandle | null): void;
-  /** args: [conv params, view dx, view dy, view w] */
-  conv2dBackwardInput(dx: NativeHandle, dy: NativeHandle, w: NativeHandle): void;
-  /** args: [conv params, view dw, view dy, view x] */
-  conv2dBackwardWeight(dw: NativeHandle, dy: NativeHandle, x: NativeHandle): void;
+  // ---- CUDA-only kernels (no CPU binding with these names) ----
   /** args: [view db, view dy] */
   conv2dBackwardBias(db: NativeHandle, dy: NativeHandle): void;
-  /** args: [KH, KW, sh, sw, ph, pw, view y, view idx, view x] */
-  maxPool2d(y: NativeHandle, idx: NativeHandle, x: NativeHandle): void;
-  /** args: [KH, KW, sh, sw, ph, pw, view dx, view dy, view idx] */
-  maxPool2dBackward(dx: NativeHandle, dy: NativeHandle, idx: NativeHandle): void;
-  /** args: [KH, KW, sh, sw, ph, pw, countIncludePad, view y, view x] */
-  avgPool2d(y: NativeHandle, x: NativeHandle): void;
-  /** args: [KH, KW, sh, sw, ph, pw, countIncludePad, view dx, view dy] */
-  avgPool2dBackward(dx: NativeHandle, dy: NativeHandle): void;
-  /** args: [view y, view x] */
-  adaptiveAvgPool2d(y: NativeHandle, x: NativeHandle): void;
-  /** args: [view dx, view dy] */
-  adaptiveAvgPool2dBackward(dx: NativeHandle, dy: NativeHandle): void;
-  /** args: [training, momentum, eps, views of the non-null handles in order] */
-  batchNorm(y: NativeHandle, saveMean: NativeHandle | null, saveInvstd: NativeHandle | null,
-            runningMean: NativeHandle | null, runningVar: NativeHandle | null, x: NativeHandle,
-            gamma: NativeHandle | null, beta: NativeHandle | null): void;
-  /** args: [views of the non-null handles in order] */
-  batchNormBackward(dx: NativeHandle, dgamma: NativeHandle | null, dbeta: NativeHandle | null, dy: NativeHandle,
-                    x: NativeHandle, saveMean: NativeHandle, saveInvstd: NativeHandle, gamma: NativeHandle | null): void;
   lstmCell(h: NativeHandle, c: NativeHandle, act: NativeHandle, gates: NativeHandle, cPrev: NativeHandle | null): void;
   lstmCellBackward(dgates: NativeHandle, dcPrev: NativeHandle, dh: NativeHandle, dc: NativeHandle | null,
                    act: NativeHandle, cPrev: NativeHandle | null, c: NativeHandle): void;
   gruCell(h: NativeHandle, act: NativeHandle, gx: NativeHandle, gh: NativeHandle, hPrev: NativeHandle): void;
   gruCellBackward(dgx: NativeHandle, dgh: NativeHandle, dhPrev: NativeHandle, dh: NativeHandle, act: NativeHandle,
                   hPrev: NativeHandle): void;
+  /** x [T,B,I], wIh [4H,I], wHh [4H,H], bias [4H] (b_ih + b_hh), h0/c0 [B,H] or null. */
   lstmLayer(hs: NativeHandle, cs: NativeHandle, gates: NativeHandle, x: NativeHandle, wIh: NativeHandle,
             wHh: NativeHandle, bias: NativeHandle | null, h0: NativeHandle | null, c0: NativeHandle | null): void;
-  /** args: [log, view y, view x] */
-  softmax(y: NativeHandle, x: NativeHandle): void;
-  /** args: [log, view dx, view dy, view y] */
-  softmaxBackward(dx: NativeHandle, dy: NativeHandle, y: NativeHandle): void;
   /** args: [ignoreIndex, view loss, view lse, view logits, view target] */
-  crossEntropy(loss: NativeHandle, lse: NativeHandle, logits: NativeHandle, target: NativeHandle): void;
+  crossEntropyRows(loss: NativeHandle, lse: NativeHandle, logits: NativeHandle, target: NativeHandle): void;
   /** args: [ignoreIndex, view dlogits, view dloss, view logits, view lse, view target] */
-  crossEntropyBackward(dlogits: NativeHandle, dloss: NativeHandle, logits: NativeHandle, lse: NativeHandle,
-                       target: NativeHandle): void;
-  /** args: [p, view y, view mask, view x] */
+  crossEntropyRowsBackward(dlogits: NativeHandle, dloss: NativeHandle, logits: NativeHandle, lse: NativeHandle,
+                           target: NativeHandle): void;
+  /** args: [p, view y, view mask (uint8), view x] */
   dropout(y: NativeHandle, mask: NativeHandle, x: NativeHandle): void;
   /** args: [p, view dx, view dy, view mask] */
   dropoutBackward(dx: NativeHandle, dy: NativeHandle, mask: NativeHandle): void;
-  /** args: [lr, beta1, beta2, eps, weightDecay, step, decoupled, views] */
-  adam(param: NativeHandle, m: NativeHandle, v: NativeHandle, grad: NativeHandle): void;
-  /** args: [lr, momentum, dampening, weightDecay, nesterov, first, views] */
-  sgd(param: NativeHandle, buf: NativeHandle | null, grad: NativeHandle): void;
 }
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -8,7 +8,7 @@
 import * as assert from 'assert';
 import { tf } from './helpers';
 import { Tensor } from '../lib';
-import { args } from '../lib/native';
+import { args, native } from '../lib/native';
 import { cudaAddon, cudaAvailable, cudaStatus, cudaUnavailableReason, cuda, setMatmulPrecision } from '../lib/cuda';
 
 const FP32 = 1e-5, TF32 = 5e-3;
@@ -224,64 +224,143 @@ describe('90 cuda: elementwise, reduce, matmul vs the CPU kernels', function () 
   });
 });
 
-// ---- float64 references for the kernels the CPU addon does not have yet ------------------
-function conv2dRef(x: Tensor, w: Tensor, bias: Tensor | null, s: number, p: number, d: number, g: number): { y: Float64Array; shape: number[] } {
-  const [N, C, H, W] = x.shape, [OC, Cg, KH, KW] = w.shape;
-  const OH = Math.floor((H + 2 * p - d * (KH - 1) - 1) / s) + 1, OW = Math.floor((W + 2 * p - d * (KW - 1) - 1) / s) + 1;
-  const xv = x.dataSync(), wv = w.dataSync(), bv = bias?.dataSync();
-  const y = new Float64Array(N * OC * OH * OW), OCg = OC / g;
-  for (let n = 0; n < N; n++) for (let oc = 0; oc < OC; oc++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    let acc = bv ? bv[oc] : 0;
-    const gi = Math.floor(oc / OCg);
-    for (let c = 0; c < Cg; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-      const ih = oh * s - p + kh * d, iw = ow * s - p + kw * d;
-      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-      acc += xv[((n * C + gi * Cg + c) * H + ih) * W + iw] * wv[((oc * Cg + c) * KH + kh) * KW + kw];
-    }
-    y[((n * OC + oc) * OH + oh) * OW + ow] = acc;
-  }
-  return { y, shape: [N, OC, OH, OW] };
+// ---- kernels both addons have: the same binding, arguments and inputs on each --------------
+type Slot = { out: number[]; dtype?: 'float32' | 'int32' } | { in: Tensor } | { inout: Tensor } | null;
+
+/**
+ * Runs binding `name` with the same params and inputs on the CPU addon and the CUDA addon
+ * (their argument protocols are one) and compares every output/in-out slot.
+ */
+function onBoth(name: string, params: number[], slots: Slot[], tol: number, what: string): void {
+  const run = (dev: 'cpu' | 'cuda'): (Tensor | null)[] => {
+    const ts = slots.map((sl) => {
+      if (sl === null) return null;
+      if ('out' in sl) return Tensor.empty(sl.out, sl.dtype ?? 'float32', dev).fill_(0);
+      const src = 'in' in sl ? sl.in : sl.inout;
+      return dev === 'cuda' ? G(src) : 'inout' in sl ? src.clone() : src;
+    });
+    args.reset();
+    params.forEach((v) => args.num(v));
+    for (const t of ts) if (t) args.view(t);
+    const k = (dev === 'cpu' ? native : cudaAddon()) as unknown as Record<string, (...h: unknown[]) => unknown>;
+    k[name](...ts.map((t) => (t ? t.handle(name) : undefined)));
+    return ts;
+  };
+  const c = run('cpu'), g = run('cuda');
+  slots.forEach((sl, i) => {
+    if (sl && !('in' in sl)) close(g[i]!, c[i]!, tol, `${what}: slot ${i}`);
+  });
 }
 
-describe('90 cuda: nn kernels vs float64 references', function () {
+describe('90 cuda: nn kernels vs the CPU addon (same bindings, same arguments)', function () {
   before(function () { skipWithoutGpu(this); });
   afterEach(() => setMatmulPrecision('highest'));
-  const K = () => cudaAddon();
 
-  it('softmax / logSoftmax forward and backward', () => {
-    for (const [R, C] of [[1, 1], [7, 10], [33, 1000], [4, 5000]]) {
-      const x = rnd([R, C], -5, 5), dy = rnd([R, C]);
-      const xv = arr(x), dv = arr(dy);
-      for (const log of [0, 1]) {
-        const y = empty([R, C]);
-        const xg = G(x);
-        args.reset().num(log).view(y).view(xg);
-        K().softmax(y.handle('t'), xg.handle('t'));
-        const ref = new Float64Array(R * C), dref = new Float64Array(R * C);
-        for (let r = 0; r < R; r++) {
-          let m = -Infinity, s = 0, sd = 0, sdy = 0;
-          for (let j = 0; j < C; j++) m = Math.max(m, xv[r * C + j]);
-          for (let j = 0; j < C; j++) s += Math.exp(xv[r * C + j] - m);
-          for (let j = 0; j < C; j++) {
-            const p = Math.exp(xv[r * C + j] - m) / s;
-            ref[r * C + j] = log ? Math.log(p) : p;
-            sd += dv[r * C + j] * p;
-            sdy += dv[r * C + j];
-          }
-          for (let j = 0; j < C; j++) {
-            const p = Math.exp(xv[r * C + j] - m) / s;
-            dref[r * C + j] = log ? dv[r * C + j] - p * sdy : p * (dv[r * C + j] - sd);
-          }
+  it('softmax / logSoftmax over every dim, forward and backward', () => {
+    for (const shape of [[7, 10], [1, 1], [4, 5, 6], [33, 1000], [3, 4097]]) {
+      const x = rnd(shape, -5, 5), dy = rnd(shape);
+      for (let dim = 0; dim < shape.length; dim++) {
+        for (const log of [0, 1]) {
+          onBoth('softmax', [log, dim], [{ out: shape }, { in: x }], FP32, `softmax ${shape} dim ${dim} log ${log}`);
+          const y = tf.softmax(x, dim);
+          const yl = log ? y.log() : y;
+          onBoth('softmaxBackward', [log, dim], [{ out: shape }, { in: dy }, { in: yl }], FP32, `softmax backward ${shape}`);
         }
-        close(y, ref, FP32, `softmax log=${log} ${R}x${C}`);
-        const dx = empty([R, C]), dyg = G(dy);
-        args.reset().num(log).view(dx).view(dyg).view(y);
-        K().softmaxBackward(dx.handle('t'), dyg.handle('t'), y.handle('t'));
-        close(dx, dref, FP32, `softmax backward log=${log}`);
       }
     }
   });
-  it('fused cross-entropy forward/backward with ignoreIndex', () => {
+  for (const precision of ['highest', 'high'] as const) {
+    it(`conv2d forward (bias, relu) and backward as implicit GEMM (${precision}): stride, padding, dilation, groups`, () => {
+      setMatmulPrecision(precision);
+      const tol = precision === 'high' ? TF32 : FP32;
+      // [x, w, stride, [top, bottom, left, right], dilation, groups]
+      const cases: [number[], number[], number, number[], number, number][] = [
+        [[1, 1, 5, 5], [1, 1, 3, 3], 1, [0, 0, 0, 0], 1, 1], [[2, 3, 9, 7], [4, 3, 3, 3], 1, [1, 1, 1, 1], 1, 1],
+        [[2, 4, 11, 10], [6, 2, 3, 2], 2, [1, 0, 1, 2], 1, 2], [[3, 8, 16, 16], [16, 8, 5, 5], 2, [2, 2, 2, 2], 2, 1],
+        [[8, 16, 14, 14], [32, 16, 1, 1], 1, [0, 0, 0, 0], 1, 1], [[2, 64, 28, 28], [64, 64, 3, 3], 1, [1, 1, 1, 1], 1, 1],
+      ];
+      for (const [xs, ws, s, pad, d, g] of cases) {
+        const [N, , H, W] = xs, [OC, , KH, KW] = ws;
+        const OH = Math.floor((H + pad[0] + pad[1] - d * (KH - 1) - 1) / s) + 1;
+        const OW = Math.floor((W + pad[2] + pad[3] - d * (KW - 1) - 1) / s) + 1;
+        const x = rnd(xs), w = rnd(ws), b = rnd([OC]), dy = rnd([N, OC, OH, OW]);
+        const cp = [-1, s, s, ...pad, d, d, g];
+        for (const act of [0, 1]) {
+          onBoth('conv2dForward', [...cp, act, 1], [{ out: [N, OC, OH, OW] }, { in: x }, { in: w }, { in: b }], tol, `conv2d ${xs} ${ws} act ${act}`);
+        }
+        onBoth('conv2dBackwardInput', cp, [{ out: xs }, { in: dy }, { in: w }], tol, `conv2d dx ${xs} ${ws}`);
+        onBoth('conv2dBackwardWeight', [...cp, 1], [{ out: ws }, { in: dy }, { in: x }, { out: [OC] }], tol, `conv2d dw ${xs} ${ws}`);
+      }
+    });
+  }
+  it('max/avg/adaptive pooling forward and backward (dilation, ceil mode, count_include_pad, divisor)', () => {
+    const x = rnd([2, 3, 9, 8]);
+    for (const [k, s, p, d, ceil] of [[3, 2, 1, 1, 0], [2, 2, 0, 1, 1], [3, 1, 1, 2, 0], [3, 3, 1, 1, 1]]) {
+      const oh = (n: number): number => {
+        const span = n + 2 * p - d * (k - 1) - 1;
+        let o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+        if (ceil && (o - 1) * s >= n + p) o--;
+        return o;
+      };
+      const OH = oh(9), OW = oh(8), yshape = [2, 3, OH, OW];
+      onBoth('maxPool2dForward', [k, k, s, s, p, p, d, d, ceil], [{ out: yshape }, { out: yshape, dtype: 'int32' }, { in: x }], 0, `maxPool2d k${k} s${s} p${p} d${d} ceil${ceil}`);
+      const idx = Tensor.empty(yshape, 'int32'), y = Tensor.empty(yshape);
+      args.reset(); [k, k, s, s, p, p, d, d, ceil].forEach((v) => args.num(v)); args.view(y).view(idx).view(x);
+      native.maxPool2dForward(y.handle('t'), idx.handle('t'), x.handle('t'));
+      const dy = rnd(yshape);
+      onBoth('maxPool2dBackward', [], [{ out: x.shape.slice() }, { in: dy }, { in: idx }], FP32, 'maxPool2d backward');
+      if (d === 1) {
+        for (const [cip, div] of [[1, 0], [0, 0], [1, 5]]) {
+          const prm = [k, k, s, s, p, p, ceil, cip, div];
+          onBoth('avgPool2dForward', prm, [{ out: yshape }, { in: x }], FP32, `avgPool2d ${prm}`);
+          onBoth('avgPool2dBackward', prm, [{ out: x.shape.slice() }, { in: dy }], FP32, `avgPool2d backward ${prm}`);
+        }
+      }
+    }
+    for (const [oh, ow] of [[4, 3], [1, 1], [9, 8], [5, 11]]) {
+      onBoth('adaptiveAvgPool2dForward', [], [{ out: [2, 3, oh, ow] }, { in: x }], FP32, `adaptiveAvgPool2d ${oh}x${ow}`);
+      onBoth('adaptiveAvgPool2dBackward', [], [{ out: [2, 3, 9, 8] }, { in: rnd([2, 3, oh, ow]) }], FP32, `adaptive backward ${oh}x${ow}`);
+    }
+  });
+  it('batch norm forward (training with running stats, eval) and backward (training, eval)', () => {
+    for (const shape of [[8, 5, 37], [16, 3], [4, 6, 7, 9]]) {
+      const C = shape[1], x = rnd(shape, -3, 3), gm = rnd([C]), bt = rnd([C]), dy = rnd(shape);
+      const rm = rnd([C]), rv = tf.rand([C], { low: 0.5, high: 2 });
+      for (const training of [1, 0]) {
+        onBoth('batchNormForward', [training, 0.1, 1e-5, 1, 1, 1],
+          [{ out: shape }, { out: [C] }, { out: [C] }, { in: x }, { in: gm }, { in: bt }, { inout: rm }, { inout: rv }],
+          FP32, `batchNorm forward ${shape} training ${training}`);
+        const y = Tensor.empty(shape), sm = Tensor.empty([C]), si = Tensor.empty([C]);
+        const rm2 = rm.clone(), rv2 = rv.clone();
+        args.reset().num(training).num(0.1).num(1e-5).num(1).num(1).num(1).view(y).view(sm).view(si).view(x).view(gm).view(bt).view(rm2).view(rv2);
+        native.batchNormForward(y.handle('t'), sm.handle('t'), si.handle('t'), x.handle('t'), gm.handle('t'), bt.handle('t'), rm2.handle('t'), rv2.handle('t'));
+        onBoth('batchNormBackward', [training, 1, 1, 1, 1],
+          [{ out: shape }, { out: [C] }, { out: [C] }, { in: dy }, { in: x }, { in: sm }, { in: si }, { in: gm }],
+          FP32, `batchNorm backward ${shape} training ${training}`);
+      }
+    }
+  });
+  it('fused SGD (momentum, dampening, nesterov, weight decay, maximize) and Adam/AdamW (amsgrad) steps', () => {
+    const n = 1003, p = rnd([n]), g = rnd([n]), buf = rnd([n]), m = rnd([n]), v = tf.rand([n], { low: 0, high: 1 });
+    for (const [mom, damp, wd, nest, first, max] of [[0, 0, 0, 0, 0, 0], [0.9, 0.1, 1e-3, 0, 1, 0], [0.9, 0, 1e-2, 1, 0, 1]]) {
+      const slots: Slot[] = mom ? [{ inout: p }, { in: g }, { inout: buf }] : [{ inout: p }, { in: g }];
+      onBoth('sgdStep', [0.1, mom, damp, wd, nest, first, max], slots, FP32, `sgd ${[mom, damp, wd, nest, first, max]}`);
+    }
+    for (const [decoupled, ams, max, step] of [[0, 0, 0, 1], [1, 0, 0, 7], [1, 1, 1, 3]]) {
+      const lr = 1e-2, b1 = 0.9, b2 = 0.999;
+      const prm = [lr, b1, b2, 1e-8, 0.01, decoupled, ams, lr / (1 - b1 ** step), Math.sqrt(1 - b2 ** step), max];
+      const slots: Slot[] = [{ inout: p }, { in: g }, { inout: m }, { inout: v }];
+      if (ams) slots.push({ inout: v.mul(1.5) });
+      onBoth('adamStep', prm, slots, FP32, `adam ${prm}`);
+    }
+  });
+});
+
+describe('90 cuda: CUDA-only kernels vs float64 references', function () {
+  before(function () { skipWithoutGpu(this); });
+  const K = () => cudaAddon();
+
+  it('fused cross-entropy rows forward/backward with ignoreIndex (float64 reference)', () => {
     const N = 37, C = 11;
     const logits = rnd([N, C], -4, 4), t = tf.randint(0, C, [N]);
     const tv = t.dataSync(), lv = arr(logits);
@@ -289,10 +368,10 @@ describe('90 cuda: nn kernels vs float64 references', function () {
     const tg = G(tf.tensor(tv, { dtype: 'int32' })), lg = G(logits);
     const loss = empty([N]), lse = empty([N]);
     args.reset().num(-100).view(loss).view(lse).view(lg).view(tg);
-    K().crossEntropy(loss.handle('t'), lse.handle('t'), lg.handle('t'), tg.handle('t'));
+    K().crossEntropyRows(loss.handle('t'), lse.handle('t'), lg.handle('t'), tg.handle('t'));
     const dloss = rnd([N]), dv = arr(dloss), dl = empty([N, C]), dlg = G(dloss);
     args.reset().num(-100).view(dl).view(dlg).view(lg).view(lse).view(tg);
-    K().crossEntropyBackward(dl.handle('t'), dlg.handle('t'), lg.handle('t'), lse.handle('t'), tg.handle('t'));
+    K().crossEntropyRowsBackward(dl.handle('t'), dlg.handle('t'), lg.handle('t'), lse.handle('t'), tg.handle('t'));
     const lref = new Float64Array(N), gref = new Float64Array(N * C);
     for (let n = 0; n < N; n++) {
       let m = -Infinity, s = 0;
@@ -305,154 +384,6 @@ describe('90 cuda: nn kernels vs float64 references', function () {
     }
     close(loss, lref, FP32, 'cross-entropy');
     close(dl, gref, FP32, 'cross-entropy backward');
-  });
-  for (const precision of ['highest', 'high'] as const) {
-    it(`conv2d forward/backward as implicit GEMM (${precision}): stride, padding, dilation, groups`, () => {
-      setMatmulPrecision(precision);
-      const tol = precision === 'high' ? TF32 : FP32;
-      const cases: [number[], number[], number, number, number, number][] = [
-        [[1, 1, 5, 5], [1, 1, 3, 3], 1, 0, 1, 1], [[2, 3, 9, 7], [4, 3, 3, 3], 1, 1, 1, 1],
-        [[2, 4, 11, 10], [6, 2, 3, 2], 2, 1, 1, 2], [[3, 8, 16, 16], [16, 8, 5, 5], 2, 2, 2, 1],
-        [[8, 16, 14, 14], [32, 16, 1, 1], 1, 0, 1, 1],
-      ];
-      for (const [xs, ws, s, p, d, g] of cases) {
-        const x = rnd(xs), w = rnd(ws), b = rnd([ws[0]]);
-        const ref = conv2dRef(x, w, b, s, p, d, g);
-        const y = empty(ref.shape), xg = G(x), wg = G(w), bg = G(b);
-        const cp = [s, s, p, p, d, d, g];
-        args.reset(); cp.forEach((v) => args.num(v)); args.view(y).view(xg).view(wg).view(bg);
-        K().conv2d(y.handle('t'), xg.handle('t'), wg.handle('t'), bg.handle('t'));
-        close(y, ref.y, tol, `conv2d ${xs} ${ws}`);
-        // Backward through the definition: L = sum(y * r) => dx, dw by finite sums in float64.
-        const r = rnd(ref.shape), rg = G(r), rv = arr(r);
-        const dx = empty(xs), dw = empty(ws), db = empty([ws[0]]);
-        args.reset(); cp.forEach((v) => args.num(v)); args.view(dx).view(rg).view(wg);
-        K().conv2dBackwardInput(dx.handle('t'), rg.handle('t'), wg.handle('t'));
-        args.reset(); cp.forEach((v) => args.num(v)); args.view(dw).view(rg).view(xg);
-        K().conv2dBackwardWeight(dw.handle('t'), rg.handle('t'), xg.handle('t'));
-        args.reset().view(db).view(rg);
-        K().conv2dBackwardBias(db.handle('t'), rg.handle('t'));
-        const [N, C, H, W] = xs, [OC, Cg, KH, KW] = ws, [, , OH, OW] = ref.shape, OCg = OC / g;
-        const xv = arr(x), wv = arr(w);
-        const dxr = new Float64Array(x.numel), dwr = new Float64Array(w.numel), dbr = new Float64Array(OC);
-        for (let n = 0; n < N; n++) for (let oc = 0; oc < OC; oc++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-          const gy = rv[((n * OC + oc) * OH + oh) * OW + ow], gi = Math.floor(oc / OCg);
-          dbr[oc] += gy;
-          for (let c = 0; c < Cg; c++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-            const ih = oh * s - p + kh * d, iw = ow * s - p + kw * d;
-            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-            const xi = ((n * C + gi * Cg + c) * H + ih) * W + iw, wi = ((oc * Cg + c) * KH + kh) * KW + kw;
-            dxr[xi] += gy * wv[wi];
-            dwr[wi] += gy * xv[xi];
-          }
-        }
-        close(dx, dxr, tol, `conv2d dx ${xs} ${ws}`);
-        close(dw, dwr, tol, `conv2d dw ${xs} ${ws}`);
-        close(db, dbr, FP32, `conv2d db ${xs} ${ws}`);
-      }
-    });
-  }
-  it('max/avg/adaptive pooling forward and backward', () => {
-    const [N, C, H, W] = [2, 3, 9, 8], KH = 3, s = 2, p = 1;
-    const OH = Math.floor((H + 2 * p - KH) / s) + 1, OW = Math.floor((W + 2 * p - KH) / s) + 1;
-    const x = rnd([N, C, H, W]), xv = arr(x), xg = G(x), dy = rnd([N, C, OH, OW]), dyv = arr(dy), dyg = G(dy);
-    const pp = [KH, KH, s, s, p, p];
-    const y = empty([N, C, OH, OW]), idx = empty([N, C, OH, OW], 'int32');
-    args.reset(); pp.forEach((v) => args.num(v)); args.view(y).view(idx).view(xg);
-    K().maxPool2d(y.handle('t'), idx.handle('t'), xg.handle('t'));
-    const dx = empty([N, C, H, W]);
-    args.reset(); pp.forEach((v) => args.num(v)); args.view(dx).view(dyg).view(idx);
-    K().maxPool2dBackward(dx.handle('t'), dyg.handle('t'), idx.handle('t'));
-    for (const cip of [0, 1]) {
-      const ya = empty([N, C, OH, OW]), dxa = empty([N, C, H, W]);
-      args.reset(); pp.forEach((v) => args.num(v)); args.num(cip).view(ya).view(xg);
-      K().avgPool2d(ya.handle('t'), xg.handle('t'));
-      args.reset(); pp.forEach((v) => args.num(v)); args.num(cip).view(dxa).view(dyg);
-      K().avgPool2dBackward(dxa.handle('t'), dyg.handle('t'));
-      const yr = new Float64Array(ya.numel), dxr = new Float64Array(x.numel);
-      const ymr = new Float64Array(ya.numel), dxmr = new Float64Array(x.numel);
-      for (let pl = 0; pl < N * C; pl++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-        const h0 = oh * s - p, w0 = ow * s - p, o = (pl * OH + oh) * OW + ow;
-        let acc = 0, cnt = 0, best = -Infinity, bi = -1;
-        for (let h = h0; h < h0 + KH; h++) for (let w = w0; w < w0 + KH; w++) {
-          if (h < 0 || h >= H || w < 0 || w >= W) continue;
-          const v = xv[(pl * H + h) * W + w];
-          acc += v; cnt++;
-          if (v > best) { best = v; bi = (pl * H + h) * W + w; }
-        }
-        const he = Math.min(h0 + KH, H + p), we = Math.min(w0 + KH, W + p);
-        const div = cip ? (he - h0) * (we - w0) : cnt;
-        yr[o] = acc / div;
-        for (let h = h0; h < h0 + KH; h++) for (let w = w0; w < w0 + KH; w++) {
-          if (h >= 0 && h < H && w >= 0 && w < W) dxr[(pl * H + h) * W + w] += dyv[o] / div;
-        }
-        ymr[o] = best;
-        dxmr[bi] += dyv[o];
-      }
-      close(ya, yr, FP32, `avgPool2d cip=${cip}`);
-      close(dxa, dxr, FP32, `avgPool2d backward cip=${cip}`);
-      close(y, ymr, 0, 'maxPool2d');
-      close(dx, dxmr, FP32, 'maxPool2d backward');
-    }
-    const ay = empty([N, C, 4, 3]), adx = empty([N, C, H, W]), ady = G(rnd([N, C, 4, 3]));
-    args.reset().view(ay).view(xg);
-    K().adaptiveAvgPool2d(ay.handle('t'), xg.handle('t'));
-    args.reset().view(adx).view(ady);
-    K().adaptiveAvgPool2dBackward(adx.handle('t'), ady.handle('t'));
-    const ar = new Float64Array(ay.numel), adr = new Float64Array(x.numel), adv = arr(ady);
-    for (let pl = 0; pl < N * C; pl++) for (let oh = 0; oh < 4; oh++) for (let ow = 0; ow < 3; ow++) {
-      const hs = Math.floor(oh * H / 4), he = Math.ceil((oh + 1) * H / 4), ws = Math.floor(ow * W / 3), we = Math.ceil((ow + 1) * W / 3);
-      const cnt = (he - hs) * (we - ws), o = (pl * 4 + oh) * 3 + ow;
-      for (let h = hs; h < he; h++) for (let w = ws; w < we; w++) { ar[o] += xv[(pl * H + h) * W + w] / cnt; adr[(pl * H + h) * W + w] += adv[o] / cnt; }
-    }
-    close(ay, ar, FP32, 'adaptiveAvgPool2d');
-    close(adx, adr, FP32, 'adaptiveAvgPool2d backward');
-  });
-  it('batch norm: training forward (running stats), eval forward, backward', () => {
-    const [N, C, S] = [8, 5, 37], x = rnd([N, C, S], -3, 3), xv = arr(x), gm = rnd([C]), bt = rnd([C]);
-    const gv = arr(gm), bv = arr(bt), dy = rnd([N, C, S]), dyv = arr(dy);
-    const y = empty([N, C, S]), sm = empty([C]), si = empty([C]), rm = G(tf.zeros([C])), rv = G(tf.ones([C]));
-    const xg = G(x), gg = G(gm), bg = G(bt);
-    args.reset().num(1).num(0.1).num(1e-5).view(y).view(sm).view(si).view(rm).view(rv).view(xg).view(gg).view(bg);
-    K().batchNorm(y.handle('t'), sm.handle('t'), si.handle('t'), rm.handle('t'), rv.handle('t'), xg.handle('t'), gg.handle('t'), bg.handle('t'));
-    const yr = new Float64Array(x.numel), rmr = new Float64Array(C), rvr = new Float64Array(C), dxr = new Float64Array(x.numel);
-    const dgr = new Float64Array(C), dbr = new Float64Array(C), cnt = N * S;
-    for (let c = 0; c < C; c++) {
-      let m = 0, v = 0;
-      for (let n = 0; n < N; n++) for (let s = 0; s < S; s++) m += xv[(n * C + c) * S + s];
-      m /= cnt;
-      for (let n = 0; n < N; n++) for (let s = 0; s < S; s++) v += (xv[(n * C + c) * S + s] - m) ** 2;
-      v /= cnt;
-      const is = 1 / Math.sqrt(v + 1e-5);
-      rmr[c] = 0.1 * m;
-      rvr[c] = 0.9 + 0.1 * v * cnt / (cnt - 1);
-      let sdy = 0, sdyx = 0;
-      for (let n = 0; n < N; n++) for (let s = 0; s < S; s++) {
-        const o = (n * C + c) * S + s, xh = (xv[o] - m) * is;
-        yr[o] = xh * gv[c] + bv[c];
-        sdy += dyv[o]; sdyx += dyv[o] * xh;
-      }
-      dgr[c] = sdyx; dbr[c] = sdy;
-      for (let n = 0; n < N; n++) for (let s = 0; s < S; s++) {
-        const o = (n * C + c) * S + s, xh = (xv[o] - m) * is;
-        dxr[o] = gv[c] * is / cnt * (cnt * dyv[o] - sdy - xh * sdyx);
-      }
-    }
-    close(y, yr, FP32, 'batchNorm train');
-    close(rm, rmr, FP32, 'running mean');
-    close(rv, rvr, FP32, 'running var');
-    const dx = empty([N, C, S]), dg = empty([C]), db = empty([C]), dyg = G(dy);
-    args.reset().view(dx).view(dg).view(db).view(dyg).view(xg).view(sm).view(si).view(gg);
-    K().batchNormBackward(dx.handle('t'), dg.handle('t'), db.handle('t'), dyg.handle('t'), xg.handle('t'), sm.handle('t'), si.handle('t'), gg.handle('t'));
-    close(dx, dxr, FP32, 'batchNorm dx');
-    close(dg, dgr, FP32, 'batchNorm dgamma');
-    close(db, dbr, FP32, 'batchNorm dbeta');
-    const ye = empty([N, C, S]);
-    args.reset().num(0).num(0.1).num(1e-5).view(ye).view(rm).view(rv).view(xg).view(gg).view(bg);
-    K().batchNorm(ye.handle('t'), null, null, rm.handle('t'), rv.handle('t'), xg.handle('t'), gg.handle('t'), bg.handle('t'));
-    const rmv = arr(rm), rvv = arr(rv), yer = new Float64Array(x.numel);
-    for (let i = 0; i < x.numel; i++) { const c = Math.floor(i / S) % C; yer[i] = (xv[i] - rmv[c]) / Math.sqrt(rvv[c] + 1e-5) * gv[c] + bv[c]; }
-    close(ye, yer, FP32, 'batchNorm eval');
   });
   it('LSTM and GRU cells forward/backward; LSTM layer over a sequence', () => {
     const sig = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -559,42 +490,5 @@ describe('90 cuda: nn kernels vs float64 references', function () {
     args.reset().num(p).view(dx).view(dyg).view(m1);
     K().dropoutBackward(dx.handle('t'), dyg.handle('t'), m1.handle('t'));
     close(dx, dyv.map((v, i) => (mv[i] ? v / (1 - p) : 0)), FP32, 'dropout backward');
-  });
-  it('fused Adam, AdamW and SGD (momentum, nesterov, weight decay) over several steps', () => {
-    const n = 1003;
-    for (const decoupled of [0, 1]) {
-      const p0 = rnd([n]), pg = G(p0), m = G(tf.zeros([n])), v = G(tf.zeros([n]));
-      const pr = arr(p0), mr = new Float64Array(n), vr = new Float64Array(n);
-      const lr = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01;
-      for (let step = 1; step <= 5; step++) {
-        const g = rnd([n]), gv = arr(g), gg = G(g);
-        args.reset().num(lr).num(b1).num(b2).num(eps).num(wd).num(step).num(decoupled).view(pg).view(m).view(v).view(gg);
-        K().adam(pg.handle('t'), m.handle('t'), v.handle('t'), gg.handle('t'));
-        for (let i = 0; i < n; i++) {
-          let gr = gv[i];
-          if (decoupled) pr[i] *= 1 - lr * wd; else gr += wd * pr[i];
-          mr[i] = b1 * mr[i] + (1 - b1) * gr;
-          vr[i] = b2 * vr[i] + (1 - b2) * gr * gr;
-          pr[i] -= lr / (1 - b1 ** step) * mr[i] / (Math.sqrt(vr[i]) / Math.sqrt(1 - b2 ** step) + eps);
-        }
-      }
-      close(pg, pr, FP32, decoupled ? 'AdamW' : 'Adam');
-    }
-    for (const nesterov of [0, 1]) {
-      const p0 = rnd([n]), pg = G(p0), buf = empty([n]), pr = arr(p0), br = new Float64Array(n);
-      const lr = 0.1, mom = 0.9, damp = nesterov ? 0 : 0.1, wd = 1e-3;
-      for (let step = 1; step <= 4; step++) {
-        const g = rnd([n]), gv = arr(g), gg = G(g);
-        args.reset().num(lr).num(mom).num(damp).num(wd).num(nesterov).num(step === 1 ? 1 : 0).view(pg).view(buf).view(gg);
-        K().sgd(pg.handle('t'), buf.handle('t'), gg.handle('t'));
-        for (let i = 0; i < n; i++) {
-          let d = gv[i] + wd * pr[i];
-          br[i] = step === 1 ? d : mom * br[i] + (1 - damp) * d;
-          d = nesterov ? d + mom * br[i] : br[i];
-          pr[i] -= lr * d;
-        }
-      }
-      close(pg, pr, FP32, `SGD nesterov=${nesterov}`);
-    }
   });
 });

@@ -42,16 +42,21 @@ function run(c: Case): number {
     const OH = Math.floor((H + 2 * c.pad - KH) / c.stride) + 1, OW = Math.floor((W + 2 * c.pad - KW) / c.stride) + 1;
     const x = gpu(c.x), w = gpu(c.w), y = Tensor.empty([N, OC, OH, OW], 'float32', 'cuda');
     const dx = Tensor.empty(c.x, 'float32', 'cuda'), dw = Tensor.empty(c.w, 'float32', 'cuda');
-    const p = [c.stride, c.stride, c.pad, c.pad, 1, 1, 1];
-    const put = (...ts: Tensor[]): void => { args.reset(); p.forEach((v) => args.num(v)); ts.forEach((t) => args.view(t)); };
+    // [algo, sH, sW, padTop, padBottom, padLeft, padRight, dilH, dilW, groups] (lib/native.ts)
+    const p = [-1, c.stride, c.stride, c.pad, c.pad, c.pad, c.pad, 1, 1, 1];
+    const put = (extra: number[], ...ts: Tensor[]): void => {
+      args.reset();
+      [...p, ...extra].forEach((v) => args.num(v));
+      ts.forEach((t) => args.view(t));
+    };
     const ms = time(() => {
       if (c.pass === 'fwd') {
-        put(y, x, w);
-        K.conv2d(y.handle('b'), x.handle('b'), w.handle('b'), null);
+        put([0, 0], y, x, w);
+        K.conv2dForward(y.handle('b'), x.handle('b'), w.handle('b'));
       } else {
-        put(dx, y, w);
+        put([], dx, y, w);
         K.conv2dBackwardInput(dx.handle('b'), y.handle('b'), w.handle('b'));
-        put(dw, y, x);
+        put([0], dw, y, x);
         K.conv2dBackwardWeight(dw.handle('b'), y.handle('b'), x.handle('b'));
       }
     });
