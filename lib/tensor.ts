@@ -13,7 +13,10 @@ export type Device = 'cpu' | `cuda` | `cuda:${number}`;
 
 /** The bindings both addons provide with one argument protocol (lib/native.ts, lib/cuda.ts). */
 export type Kernels = Pick<NativeAddon, 'free' | 'read' | 'write' | 'binary' | 'unary' | 'unaryBackward' | 'where' |
-  'cast' | 'fill' | 'randomFill' | 'reduce' | 'matmul'> & { alloc(nbytes: number, device?: number): NativeHandle };
+  'cast' | 'fill' | 'randomFill' | 'reduce' | 'matmul' | 'conv2dForward' | 'conv2dBackwardInput' |
+  'conv2dBackwardWeight' | 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' |
+  'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward' | 'batchNormForward' | 'batchNormBackward' | 'softmax' |
+  'softmaxBackward' | 'sgdStep' | 'adamStep'> & { alloc(nbytes: number, device?: number): NativeHandle };
 
 /** 'cuda' -> 'cuda:0'; throws a RangeError for anything but 'cpu' / 'cuda' / 'cuda:N'. */
 export function normalizeDevice(device: string): Device {
