@@ -8,6 +8,7 @@ import { Tensor, normalizeDevice, type Device } from '../tensor';
 import { record } from '../autograd/engine';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { setDeviceTransfer } from './methods';
+import { cudaAvailable, cudaUnavailableReason } from '../cuda';
 
 /**
  * A copy of t on `device` (t itself when it is already there).
@@ -17,8 +18,11 @@ export function toDevice(t: Tensor, device: Device): Tensor {
   const dev = normalizeDevice(device);
   t.assertAlive('to');
   if (dev === t.device) return t;
+  if (dev !== 'cpu' && !cudaAvailable()) {
+    throw new Error(`to: cannot move tensor to ${dev}: ${cudaUnavailableReason()}`);
+  }
   const src = t.isContiguous() ? t : t.contiguous();
-  const out = Tensor.empty(t.shape, t.dtype, dev);  // throws with the reason when CUDA is off
+  const out = Tensor.empty(t.shape, t.dtype, dev);
   if (out.numel) {
     // NOTE: reading a CUDA tensor synchronizes its stream; writing stages through pinned memory.
     const host = src.dataSync();
