@@ -63,7 +63,7 @@ describe('bad input is a clear error, never a crash', () => {
     assertThrows(() => tf.ones([2, 3]).matmul(tf.ones([3, 2], { dtype: 'int32' })), TypeError, /matmul: expected float32 operands, got float32 and int32/);
     assertThrows(() => tf.ones([2, 3]).matmul(tf.tensor(2)), RangeError, /matmul: both arguments need at least 1 dim/);
     assertThrows(() => tf.ones([2, 2, 3]).matmul(tf.ones([3, 3, 1])), RangeError, /matmul: shapes \[2\] and \[3\] cannot be broadcast/);
-    assertThrows(() => tf.linear(tf.ones([2, 3]), tf.ones([4, 5])), RangeError, /linear: input \[2, 3\] does not end in in_features=5/);
+    assertThrows(() => tf.linear(tf.ones([2, 3]), tf.ones([4, 5])), RangeError, /linear: input \[2, 3\] does not end in in_features=5 \(weight \[4, 5\]\)/);
   });
   it('autograd: backward misuse', () => {
     assertThrows(() => tf.ones([2]).sum().backward(), Error, /backward: tensor does not require grad/);

@@ -1,25 +1,17 @@
 /** SVG charts with no dependencies: training curves and a confusion-matrix heatmap. */
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeAll, writeFileAtomic } from '../io/atomic';
 import type { Callback } from './callbacks';
 import type { EpochLogs } from './types';
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Writes text to file atomically (temp file in the same directory, fsync, rename). */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+/** Writes a text file atomically (lib/io/atomic). */
+export function writeTextAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileAtomic(file, (fd) => writeAll(fd, Buffer.from(text)));
 }
 
 function niceTicks(lo: number, hi: number, n = 5): number[] {
@@ -120,7 +112,7 @@ export function plotWriter(dir: string): Callback & { files: string[] } {
       const files: string[] = [];
       for (const [name, series] of Object.entries(historyCharts(epochs))) {
         const file = path.join(dir, `${name}.svg`);
-        writeFileAtomic(file, lineChartSvg(name, series, name));
+        writeTextAtomic(file, lineChartSvg(name, series, name));
         files.push(file);
       }
       cb.files = files;
