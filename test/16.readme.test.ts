@@ -46,7 +46,7 @@ describe('README', () => {
         fs.writeFileSync(jsFile, js);
         const out = execFileSync(process.execPath, [jsFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
         // Where the sample states its output in a trailing comment, check it.
-        for (const m of src.matchAll(/console\.log\((.*)\);\s*\/\/ (\[.*\])\s*$/gm)) {
+        for (const m of src.matchAll(/console\.log\((.*)\);\s*\/\/ (\[.*\]|true|false)\s*$/gm)) {
           assert.ok(out.replace(/\s+/g, '').includes(m[2].replace(/\s+/g, '')), `sample ${i + 1}: expected output ${m[2]} in:\n${out}`);
         }
       });
