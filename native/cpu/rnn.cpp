@@ -24,7 +24,6 @@ using namespace ::tf::TF_ISA;  // vf, vload, vstore, vbroadcast, kVecWidth (simd
 
 namespace {
 
-typedef int32_t vi __attribute__((vector_size(kVecWidth * 4)));
 
 // The gate math is written once as templates over V = vf (full vectors) or float (row tails).
 inline vf ld(const float* p, vf) { return vload(p); }
@@ -32,23 +31,6 @@ inline float ld(const float* p, float) { return *p; }
 inline void st(float* p, vf v) { vstore(p, v); }
 inline void st(float* p, float v) { *p = v; }
 
-// exp for the float range (Cephes expf polynomial, ~1 ulp); NaN propagates.
-inline vf vexp(vf x) {
-  const vf hi = vbroadcast(88.0f), lo = vbroadcast(-87.0f);
-  x = x > hi ? hi : x;
-  x = x < lo ? lo : x;
-  vf n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-  vf r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  vf p = vbroadcast(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  vi bits = (__builtin_convertvector(n, vi) + 127) << 23;
-  return p * (vf)bits;  // 2^n: a same-size vector cast reinterprets the bits
-}
 inline vf sigmoid(vf x) { return 1.0f / (1.0f + vexp(-x)); }
 // tanh: odd polynomial below |x| = 0.625 (Cephes tanhf), 1 - 2/(e^{2|x|}+1) above.
 inline vf tanh_(vf x) {

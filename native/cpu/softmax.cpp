@@ -25,7 +25,6 @@ int64_t grain_for(int64_t work_per_item) {
   return std::max<int64_t>(1, kWorkPerTask / std::max<int64_t>(1, work_per_item));
 }
 
-typedef int32_t vi __attribute__((vector_size(kVecWidth * 4)));
 constexpr int64_t W = kVecWidth;
 
 // NOTE: plain dereferences rather than simd.h's memcpy vload/vstore, which GCC's generic
@@ -33,24 +32,6 @@ constexpr int64_t W = kVecWidth;
 inline vf ld(const float* p) { return *reinterpret_cast<const vf*>(p); }
 inline void st(float* p, vf v) { *reinterpret_cast<vf*>(p) = v; }
 
-// exp (Cephes expf polynomial, ~1 ulp) for x <= 88; below -87 it returns 0; NaN propagates.
-inline vf vexp(vf x0) {
-  const vf hi = vbroadcast(88.0f), lo = vbroadcast(-87.0f);
-  vf x = x0 > hi ? hi : x0;
-  x = x < lo ? lo : x;
-  vf n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-  vf r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  vf p = vbroadcast(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  vi bits = (__builtin_convertvector(n, vi) + 127) << 23;
-  vf e = p * (vf)bits;  // 2^n: a same-size vector cast reinterprets the bits
-  return x0 < lo ? vbroadcast(0.0f) : e;
-}
 
 float row_max(const float* x, int64_t n) {
   float m = -std::numeric_limits<float>::infinity();
