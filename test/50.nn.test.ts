@@ -198,6 +198,10 @@ describe('nn.Module', () => {
     assert.ok(m.parameters().every((p) => !p.isDisposed));
     assert.strictEqual(m.to('cpu'), m);
     assert.strictEqual(tf.memory().numTensors, before + 2);
+    tf.tidy(() => m.forward(tf.randn([2, 3])).sum().backward());
+    m.dispose();
+    assert.strictEqual(tf.memory().numTensors, before);
+    assert.ok(m.parameters().every((p) => p.isDisposed && p.grad === null));
   });
 
   it('toString prints the PyTorch-like tree with parameter counts', () => {
