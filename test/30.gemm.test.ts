@@ -111,18 +111,17 @@ describe('gemm: gradients', () => {
 
 describe('gemm: bad inputs', () => {
   it('matmul rejects mismatched, non-broadcastable, 0-d, non-float and non-tensor operands', () => {
-    assertThrows(() => tf.randn([3, 4]).matmul(tf.randn([5, 6])), RangeError, /matmul: shapes \[3, 4\] and \[5, 6\] cannot be multiplied \(4 vs 5\)/);
+    assertThrows(() => tf.randn([3, 4]).matmul(tf.randn([5, 6])), RangeError, /matmul/, /\[3, 4\]/, /\[5, 6\]/, /4 != 5/);
     assertThrows(() => tf.randn([2, 3, 4]).matmul(tf.randn([3, 4, 2])), RangeError, /matmul/, /broadcast/);
-    assertThrows(() => tf.randn([3]).matmul(tf.randn([4])), RangeError, /matmul: shapes \[3\] and \[4\] cannot be multiplied \(3 vs 4\)/);
-    assertThrows(() => tf.randn([2, 3]).matmul(tf.randn([4])), RangeError, /\(3 vs 4\)/);
+    assertThrows(() => tf.randn([3]).matmul(tf.randn([4])), RangeError, /matmul: shapes \[3\] and \[4\] cannot be multiplied \(3 != 4\)/);
+    assertThrows(() => tf.randn([2, 3]).matmul(tf.randn([4])), RangeError, /matmul: shapes \[2, 3\] and \[4\] cannot be multiplied \(3 != 4\)/);
     assertThrows(() => tf.tensor(2).matmul(tf.randn([2])), RangeError, /matmul: both arguments need at least 1 dim/);
-    assertThrows(() => tf.ones([2, 2], { dtype: 'int32' }).matmul(tf.randn([2, 2])), TypeError, /matmul: expected float32 operands, got int32 and float32/);
+    assertThrows(() => tf.ones([2, 2], { dtype: 'int32' }).matmul(tf.randn([2, 2])), TypeError, /matmul: input must be float32, got int32/);
     assertThrows(() => tf.matmul(tf.randn([2, 2]), [[1, 2]] as unknown as Tensor), TypeError, /matmul: other must be a Tensor/);
   });
   it('linear rejects mismatched weight, bias and activation', () => {
-    assertThrows(() => tf.linear(tf.randn([2, 3]), tf.randn([4, 5])), RangeError, /linear: input \[2, 3\] does not end in in_features=5 \(weight \[4, 5\]\)/);
-    assertThrows(() => tf.linear(tf.randn([2, 3]), tf.randn([3])), RangeError, /linear: weight must be 2-D/);
-    assertThrows(() => tf.linear(tf.randn([2, 3]), tf.randn([4, 3]), tf.randn([5])), RangeError, /linear: bias must be \[4\], got \[5\]/);
+    assertThrows(() => tf.linear(tf.randn([2, 3]), tf.randn([4, 5])), RangeError, /linear: weight \[4, 5\] must be \[out, 3\]/);
+    assertThrows(() => tf.linear(tf.randn([2, 3]), tf.randn([4, 3]), tf.randn([5])), RangeError, /linear: bias \[5\] must be \[4\]/);
     assertThrows(() => tf.linear(tf.randn([2, 3]), tf.randn([4, 3]), null, { activation: 'gelu' as 'relu' }), TypeError, /linear: activation/);
   });
   it('the native binding validates views, shapes, aliasing and bias', () => {

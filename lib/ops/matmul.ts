@@ -4,7 +4,7 @@
  * relu) fused into the GEMM epilogue. Transposed views reach the kernel as transpose flags,
  * without copies; gradients are matmuls on transposed views.
  */
-import { native, args } from '../native';
+import { args } from '../native';
 import { Tensor, contiguousCopy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
@@ -42,21 +42,21 @@ function gemmOperand(t: Tensor): Tensor {
 function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: GemmBias, act: GemmAct): Tensor {
   const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1], N = b.shape[b.ndim - 1];
   if (b.shape[b.ndim - 2] !== K) {
-    throw rangeError(op, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${K} vs ${b.shape[b.ndim - 2]})`);
+    throw rangeError(op, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${K} != ${b.shape[b.ndim - 2]})`);
   }
   if (a.device !== b.device || (bias && bias.device !== a.device)) {
     throw typeError(op, `tensors are on different devices: ${a.device} and ${b.device}`);
   }
   const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = Tensor.empty([...batch, M, N]);
+  const out = Tensor.empty([...batch, M, N], 'float32', a.device);
   if (out.numel) {
     const A = gemmOperand(a), B = gemmOperand(b);
     const C = bias && !bias.isContiguous() ? contiguousCopy(bias) : bias;
     args.reset().num(act).num(biasKind).view(out)
       .view(expandedView(A, [...batch, M, K])).view(expandedView(B, [...batch, K, N]));
     if (C) args.view(C);
-    if (C) native.matmul(out.handle(op), A.handle(op), B.handle(op), C.handle(op));
-    else native.matmul(out.handle(op), A.handle(op), B.handle(op));
+    if (C) out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op), C.handle(op));
+    else out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op));
     for (const [tmp, orig] of [[A, a], [B, b], [C, bias]]) if (tmp && tmp !== orig) tmp.dispose();
   }
   if (isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {
@@ -91,20 +91,18 @@ export function gemmRaw(op: string, a: Tensor, b: Tensor, bias: Tensor | null = 
  * const y = randn([8, 3, 4]).matmul(randn([4, 5]));  // [8, 3, 5]
  */
 export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
-  const a = checkTensor('matmul', aIn, 'input'), b = checkTensor('matmul', bIn, 'other');
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-    throw typeError('matmul', `expected float32 operands, got ${a.dtype} and ${b.dtype}`);
-  }
+  const a = checkFloat('matmul', aIn, 'input'), b = checkFloat('matmul', bIn, 'other');
   if (a.ndim === 0 || b.ndim === 0) {
-    throw rangeError('matmul', `both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    throw rangeError('matmul', `both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
   const K = a.shape[a.ndim - 1], Kb = b.shape[b.ndim === 1 ? 0 : b.ndim - 2];
-  if (K !== Kb) throw rangeError('matmul', `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${K} vs ${Kb})`);
-  const a2 = a.ndim === 1 ? a.unsqueeze(0) : a, b2 = b.ndim === 1 ? b.unsqueeze(1) : b;
-  let out = gemm('matmul', a2, b2, null, GemmBias.None, GemmAct.None);
-  if (a.ndim === 1) out = out.squeeze(-2);
-  if (b.ndim === 1) out = out.squeeze(-1);
-  return out;
+  if (K !== Kb) throw rangeError('matmul', `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${K} != ${Kb})`);
+  if (a.ndim === 1 && b.ndim === 1) {
+    return gemm('matmul', a.unsqueeze(0), b.unsqueeze(1), null, GemmBias.None, GemmAct.None).reshape([]);
+  }
+  if (a.ndim === 1) return gemm('matmul', a.unsqueeze(0), b, null, GemmBias.None, GemmAct.None).squeeze(-2);
+  if (b.ndim === 1) return gemm('matmul', a, b.unsqueeze(1), null, GemmBias.None, GemmAct.None).squeeze(-1);
+  return gemm('matmul', a, b, null, GemmBias.None, GemmAct.None);
 }
 
 export interface LinearOptions {
@@ -122,12 +120,12 @@ export interface LinearOptions {
 export function linear(xIn: Tensor, weightIn: Tensor, biasIn?: Tensor | null, opts: LinearOptions = {}): Tensor {
   const x = checkFloat('linear', xIn, 'input'), w = checkFloat('linear', weightIn, 'weight');
   const bias = biasIn == null ? null : checkFloat('linear', biasIn, 'bias');
-  if (w.ndim !== 2) throw rangeError('linear', `weight must be 2-D [out, in], got ${fmtShape(w.shape)}`);
-  if (x.ndim < 1 || x.shape[x.ndim - 1] !== w.shape[1]) {
-    throw rangeError('linear', `input ${fmtShape(x.shape)} does not end in in_features=${w.shape[1]} (weight ${fmtShape(w.shape)})`);
+  if (x.ndim < 1) throw rangeError('linear', `input must have at least 1 dim, got shape ${fmtShape(x.shape)}`);
+  if (w.ndim !== 2 || w.shape[1] !== x.shape[x.ndim - 1]) {
+    throw rangeError('linear', `weight ${fmtShape(w.shape)} must be [out, ${x.shape[x.ndim - 1]}] for input ${fmtShape(x.shape)}`);
   }
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== w.shape[0])) {
-    throw rangeError('linear', `bias must be [${w.shape[0]}], got ${fmtShape(bias.shape)}`);
+    throw rangeError('linear', `bias ${fmtShape(bias.shape)} must be [${w.shape[0]}] for weight ${fmtShape(w.shape)}`);
   }
   if (opts.activation !== undefined && opts.activation !== 'relu') {
     throw typeError('linear', `activation must be 'relu' or undefined, got ${String(opts.activation)}`);
