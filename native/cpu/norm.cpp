@@ -13,14 +13,9 @@ namespace tf {
 namespace cpu {
 namespace TF_ISA {
 
-using namespace ::tf::TF_ISA;  // simd.h: vf, kVecWidth
+using namespace ::tf::TF_ISA;  // simd.h: vf, vload, kVecWidth
 
 namespace {
-
-// NOTE: simd.h's memcpy-based vload compiles (GCC, -mavx2 with generic tuning) to two
-// 16-byte stores to the stack and a 32-byte reload, a store-forwarding stall on every
-// load; vf is declared aligned(4), so a plain dereference is a legal unaligned load.
-inline vf loadu(const float* p) { return *reinterpret_cast<const vf*>(p); }
 
 float hsum(vf v) {
   float s = 0.0f;
@@ -32,8 +27,8 @@ float hsum(vf v) {
 float vsum(const float* a, int64_t n) {
   vf s0 = {}, s1 = {};
   int64_t i = 0;
-  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += loadu(a + i); s1 += loadu(a + i + kVecWidth); }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += loadu(a + i);
+  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += vload(a + i); s1 += vload(a + i + kVecWidth); }
+  for (; i + kVecWidth <= n; i += kVecWidth) s0 += vload(a + i);
   float s = hsum(s0 + s1);
   for (; i < n; ++i) s += a[i];
   return s;
@@ -45,10 +40,10 @@ float vdot_centered(const float* a, const float* x, float m, int64_t n) {
   vf s0 = {}, s1 = {};
   int64_t i = 0;
   for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) {
-    s0 += loadu(a + i) * (loadu(x + i) - mv);
-    s1 += loadu(a + i + kVecWidth) * (loadu(x + i + kVecWidth) - mv);
+    s0 += vload(a + i) * (vload(x + i) - mv);
+    s1 += vload(a + i + kVecWidth) * (vload(x + i + kVecWidth) - mv);
   }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += loadu(a + i) * (loadu(x + i) - mv);
+  for (; i + kVecWidth <= n; i += kVecWidth) s0 += vload(a + i) * (vload(x + i) - mv);
   float s = hsum(s0 + s1);
   for (; i < n; ++i) s += a[i] * (x[i] - m);
   return s;
@@ -62,11 +57,11 @@ void vdev_sums(const float* x, float m, int64_t n, float* sd, float* sd2) {
   vf s0 = {}, s1 = {}, q0 = {}, q1 = {};
   int64_t i = 0;
   for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) {
-    const vf d0 = loadu(x + i) - mv, d1 = loadu(x + i + kVecWidth) - mv;
+    const vf d0 = vload(x + i) - mv, d1 = vload(x + i + kVecWidth) - mv;
     s0 += d0; s1 += d1;
     q0 += d0 * d0; q1 += d1 * d1;
   }
-  for (; i + kVecWidth <= n; i += kVecWidth) { const vf d = loadu(x + i) - mv; s0 += d; q0 += d * d; }
+  for (; i + kVecWidth <= n; i += kVecWidth) { const vf d = vload(x + i) - mv; s0 += d; q0 += d * d; }
   float s = hsum(s0 + s1), q = hsum(q0 + q1);
   for (; i < n; ++i) { const float d = x[i] - m; s += d; q += d * d; }
   *sd = s;
