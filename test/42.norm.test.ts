@@ -1,7 +1,7 @@
 /** Batch norm and layer norm on every ISA against the float64 reference: forward, running
  * statistics, gradients (training and eval); finite differences; bad input. */
 import * as assert from 'assert';
-import { tf, assertClose, assertThrows, forEachIsa, gradcheck, randPair } from './helpers';
+import { tf, assertClose, assertThrows, forEachIsa, gradcheck, randPair, toNd } from './helpers';
 import * as ref from './reference/conv';
 import type { Nd } from './reference/ndarray';
 import type { Tensor } from '../lib';
@@ -56,6 +56,17 @@ describe('batchNorm vs float64 reference', () => {
       near(xg.grad!, gr.dx, `isa=${isa} eval grad input`);
       near(wg.grad!, vec(gr.dw), `isa=${isa} eval grad weight`);
     }
+  }));
+
+  it('keeps the statistics accurate when the mean is large next to the spread', () => forEachIsa((isa) => {
+    // Regression: sum x*(x - rounded mean) instead of sum (x - mean)^2 lost the variance here.
+    const x = tf.tensor([-0.49997711181640625, 6.891674041748047, 10.867679595947266, -0.7864723205566406,
+      9.944005966186523, 6.975646495819092, 4.689443111419678, 1.1285510063171387], { shape: [2, 4, 1, 1] });
+    near(tf.batchNorm(x, null, null, { training: true, eps: 1e-3 }), ref.batchNorm(toNd(x), null, null, null, null, true, 0.1, 1e-3).y, `isa=${isa} two values`);
+    const [x0] = randPair([16, 3, 5]);
+    const big = x0.mul(0.1).add(100);
+    near(tf.batchNorm(big, null, null, { training: true, eps: 1e-6 }), ref.batchNorm(toNd(big), null, null, null, null, true, 0.1, 1e-6).y, `isa=${isa} mean 100, spread 0.1`);
+    near(tf.layerNorm(big, [5], { eps: 1e-6 }), ref.layerNorm(toNd(big), 5, null, null, 1e-6), `isa=${isa} layerNorm mean 100`);
   }));
 
   it('training without running statistics', () => {

@@ -1,18 +1,26 @@
 #!/bin/sh
-# Builds and runs tools/check_conv.cpp (kernel-level checks of conv/pool/norm vs references).
+# Builds and runs tools/check_conv.cpp (kernel-level checks of conv/pool/norm against the
+# naive references, generic and avx2 kernels, 1 and 2 threads), or with `bench [threads]`
+# tools/bench_conv.cpp (kernel timings).
 set -e
 cd "$(dirname "$0")/.."
 out=${TMPDIR:-/tmp}/tf_check_conv
+rm -rf "$out"
 mkdir -p "$out"
-flags="-O2 -std=gnu++17 -Inative -Inative/include -ffp-contract=fast -fno-math-errno -pthread"
+flags="-O3 -std=gnu++17 -Inative -Inative/include -ffp-contract=fast -fno-math-errno -pthread"
 for isa in generic avx2; do
-  extra=""; [ "$isa" = avx2 ] && extra="-mavx2 -mfma"
-  for f in conv conv_direct pool norm gemm/gemm; do
-    g++ $flags $extra -DTF_ISA=$isa -c native/cpu/$f.cpp -o "$out/$(basename $f)_$isa.o" &
+  extra=""; [ "$isa" = avx2 ] && extra="-mavx2 -mfma -mf16c -mbmi2"
+  for f in native/cpu/conv.cpp native/cpu/conv_direct.cpp native/cpu/pool.cpp native/cpu/norm.cpp \
+           $(node tools/sources.js cpu $isa | tr ' ' '\n' | grep '^native/cpu/gemm/'); do
+    g++ $flags $extra -DTF_ISA=$isa -c "$f" -o "$out/$(echo "$f" | tr / _)_$isa.o"
   done
-  wait
 done
 g++ $flags -c native/cpu/ref/conv_ref.cpp -o "$out/conv_ref.o"
 g++ $flags -c native/runtime/threadpool.cpp -o "$out/threadpool.o"
-g++ $flags tools/check_conv.cpp "$out"/*.o -o "$out/check_conv"
-"$out/check_conv"
+if [ "$1" = bench ]; then
+  g++ $flags -mavx2 -mfma tools/bench_conv.cpp "$out"/*.o -o "$out/bench_conv"
+  "$out/bench_conv" "${2:-1}"
+else
+  g++ $flags tools/check_conv.cpp "$out"/*.o -o "$out/check_conv"
+  "$out/check_conv"
+fi

@@ -12,14 +12,10 @@ namespace tf {
 namespace cpu {
 namespace TF_ISA {
 
-using namespace ::tf::TF_ISA;  // simd.h: vf, kVecWidth
+using namespace ::tf::TF_ISA;  // simd.h: vf, vload, kVecWidth
 
 namespace {
 
-// NOTE: simd.h's memcpy-based vload compiles (GCC, -mavx2 with generic tuning) to two
-// 16-byte stores to the stack and a 32-byte reload, a store-forwarding stall on every
-// load; vf is declared aligned(4), so a plain dereference is a legal unaligned load.
-inline vf loadu(const float* p) { return *reinterpret_cast<const vf*>(p); }
 // Outputs o in [*lo, *hi) are those with 0 <= o*s + off < L (clipped to [0, O)).
 void valid_range(int64_t off, int64_t s, int64_t L, int64_t O, int64_t* lo, int64_t* hi) {
   int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
@@ -36,8 +32,8 @@ float hsum(vf v) {
 float sum(const float* a, int64_t n) {
   vf s0 = {}, s1 = {};
   int64_t i = 0;
-  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += loadu(a + i); s1 += loadu(a + i + kVecWidth); }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += loadu(a + i);
+  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += vload(a + i); s1 += vload(a + i + kVecWidth); }
+  for (; i + kVecWidth <= n; i += kVecWidth) s0 += vload(a + i);
   float s = hsum(s0 + s1);
   for (; i < n; ++i) s += a[i];
   return s;
@@ -48,7 +44,7 @@ float sum(const float* a, int64_t n) {
 vf dot_lanes(const float* a, const float* b, int64_t n, float* tail) {
   vf acc = {};
   int64_t i = 0;
-  for (; i + kVecWidth <= n; i += kVecWidth) acc += loadu(a + i) * loadu(b + i);
+  for (; i + kVecWidth <= n; i += kVecWidth) acc += vload(a + i) * vload(b + i);
   float t = 0.0f;
   for (; i < n; ++i) t += a[i] * b[i];
   *tail += t;

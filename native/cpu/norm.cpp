@@ -13,14 +13,9 @@ namespace tf {
 namespace cpu {
 namespace TF_ISA {
 
-using namespace ::tf::TF_ISA;  // simd.h: vf, kVecWidth
+using namespace ::tf::TF_ISA;  // simd.h: vf, vload, kVecWidth
 
 namespace {
-
-// NOTE: simd.h's memcpy-based vload compiles (GCC, -mavx2 with generic tuning) to two
-// 16-byte stores to the stack and a 32-byte reload, a store-forwarding stall on every
-// load; vf is declared aligned(4), so a plain dereference is a legal unaligned load.
-inline vf loadu(const float* p) { return *reinterpret_cast<const vf*>(p); }
 
 float hsum(vf v) {
   float s = 0.0f;
@@ -32,8 +27,8 @@ float hsum(vf v) {
 float vsum(const float* a, int64_t n) {
   vf s0 = {}, s1 = {};
   int64_t i = 0;
-  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += loadu(a + i); s1 += loadu(a + i + kVecWidth); }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += loadu(a + i);
+  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += vload(a + i); s1 += vload(a + i + kVecWidth); }
+  for (; i + kVecWidth <= n; i += kVecWidth) s0 += vload(a + i);
   float s = hsum(s0 + s1);
   for (; i < n; ++i) s += a[i];
   return s;
@@ -45,13 +40,32 @@ float vdot_centered(const float* a, const float* x, float m, int64_t n) {
   vf s0 = {}, s1 = {};
   int64_t i = 0;
   for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) {
-    s0 += loadu(a + i) * (loadu(x + i) - mv);
-    s1 += loadu(a + i + kVecWidth) * (loadu(x + i + kVecWidth) - mv);
+    s0 += vload(a + i) * (vload(x + i) - mv);
+    s1 += vload(a + i + kVecWidth) * (vload(x + i + kVecWidth) - mv);
   }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += loadu(a + i) * (loadu(x + i) - mv);
+  for (; i + kVecWidth <= n; i += kVecWidth) s0 += vload(a + i) * (vload(x + i) - mv);
   float s = hsum(s0 + s1);
   for (; i < n; ++i) s += a[i] * (x[i] - m);
   return s;
+}
+
+// *sd = sum of (x[i] - m), *sd2 = sum of (x[i] - m)^2: with m a first estimate of the mean,
+// mean = m + sd/n and var = sd2/n - (sd/n)^2 (the corrected two-pass algorithm). NOTE: not
+// sum x*(x - m), which is off by m * sd: ruinous when the mean is large next to the spread.
+void vdev_sums(const float* x, float m, int64_t n, float* sd, float* sd2) {
+  const vf mv = vbroadcast(m);
+  vf s0 = {}, s1 = {}, q0 = {}, q1 = {};
+  int64_t i = 0;
+  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) {
+    const vf d0 = vload(x + i) - mv, d1 = vload(x + i + kVecWidth) - mv;
+    s0 += d0; s1 += d1;
+    q0 += d0 * d0; q1 += d1 * d1;
+  }
+  for (; i + kVecWidth <= n; i += kVecWidth) { const vf d = vload(x + i) - mv; s0 += d; q0 += d * d; }
+  float s = hsum(s0 + s1), q = hsum(q0 + q1);
+  for (; i < n; ++i) { const float d = x[i] - m; s += d; q += d * d; }
+  *sd = s;
+  *sd2 = q;
 }
 
 int64_t grain_for(int64_t work_per_item) {
@@ -72,11 +86,19 @@ void batch_norm_forward(float* y, float* save_mean, float* save_invstd, float* r
       for (int64_t n = 0; n < N; ++n)
         for (int64_t c = c0; c < c1; ++c) s[size_t(c - c0)] += double(vsum(x + (n * C + c) * HW, HW));
       for (int64_t c = c0; c < c1; ++c) s[size_t(c - c0)] /= double(M);
+      std::vector<double> d(size_t(c1 - c0), 0.0);
       for (int64_t n = 0; n < N; ++n)
         for (int64_t c = c0; c < c1; ++c) {
-          const float* row = x + (n * C + c) * HW;
-          q[size_t(c - c0)] += double(vdot_centered(row, row, float(s[size_t(c - c0)]), HW));
+          float sd, sd2;
+          vdev_sums(x + (n * C + c) * HW, float(s[size_t(c - c0)]), HW, &sd, &sd2);
+          d[size_t(c - c0)] += double(sd);
+          q[size_t(c - c0)] += double(sd2);
         }
+      for (int64_t c = c0; c < c1; ++c) {  // mean and centred squares about the exact mean
+        const double dm = d[size_t(c - c0)] / double(M);
+        s[size_t(c - c0)] = double(float(s[size_t(c - c0)])) + dm;
+        q[size_t(c - c0)] = std::max(0.0, q[size_t(c - c0)] - double(M) * dm * dm);
+      }
     }
     for (int64_t c = c0; c < c1; ++c) {
       double mean, var;
@@ -94,11 +116,11 @@ void batch_norm_forward(float* y, float* save_mean, float* save_invstd, float* r
       const double invstd = 1.0 / std::sqrt(var + double(eps));
       save_mean[c] = float(mean);
       save_invstd[c] = float(invstd);
-      s[size_t(c - c0)] = (gamma ? gamma[c] : 1.0) * invstd;                        // scale
-      q[size_t(c - c0)] = beta ? beta[c] : 0.0;                                      // shift
+      s[size_t(c - c0)] = (gamma ? gamma[c] : 1.0) * invstd;  // scale
+      q[size_t(c - c0)] = beta ? beta[c] : 0.0;                // shift
     }
-    // NOTE: y = (x - mean) * scale + beta, not x * scale + (beta - mean * scale): the folded
-    // form cancels catastrophically when |mean| >> std (few samples per channel).
+    // NOTE: y = (x - mean) * scale + beta, not x * scale + (beta - mean * scale): the latter
+    // cancels two large terms when |mean| is large next to the spread.
     for (int64_t n = 0; n < N; ++n)
       for (int64_t c = c0; c < c1; ++c) {
         const float a = float(s[size_t(c - c0)]), b = float(q[size_t(c - c0)]), m = save_mean[c];
@@ -154,8 +176,11 @@ void layer_norm_forward(float* y, float* mean, float* rstd, const float* x, cons
     for (int64_t r = r0; r < r1; ++r) {
       const float* xr = x + r * D;
       float* yr = y + r * D;
-      const float m = D > 0 ? vsum(xr, D) / float(D) : 0.0f;
-      const float var = D > 0 ? vdot_centered(xr, xr, m, D) / float(D) : 0.0f;
+      const float m0 = D > 0 ? vsum(xr, D) / float(D) : 0.0f;
+      float sd = 0.0f, sd2 = 0.0f;
+      vdev_sums(xr, m0, D, &sd, &sd2);
+      const float dm = D > 0 ? sd / float(D) : 0.0f, m = m0 + dm;
+      const float var = D > 0 ? std::max(0.0f, sd2 / float(D) - dm * dm) : 0.0f;
       const float rs = 1.0f / std::sqrt(var + eps);
       mean[r] = m;
       rstd[r] = rs;
