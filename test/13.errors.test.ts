@@ -89,6 +89,7 @@ describe('bad input is a clear error, never a crash', () => {
     assertThrows(() => native.binary(h, h, h), RangeError, /operands must be broadcast to the output shape/);
     assertThrows(() => native.binary(12345678 as never, h, h), Error, /binary: tensor storage was already disposed/);
     assertThrows(() => native.binary('x' as never, h, h), TypeError, /binary: argument 0 is not a tensor storage handle/);
+    assertThrows(() => native.binary((2 ** 31 + 5) as never, h, h), TypeError, /binary: argument 0 is a CUDA tensor, and this op has no CUDA kernel yet/);
     assertThrows(() => native.alloc(-1), RangeError, /alloc: nbytes must be a non-negative integer/);
     assertThrows(() => native.read(h, 8, new Float32Array(4)), RangeError, /read: 16 bytes at offset 8 exceed storage of 16 bytes/);
     assertThrows(() => native.write(h, 0, new Float32Array(5)), RangeError, /write: 20 bytes at offset 0 exceed storage/);

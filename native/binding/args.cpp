@@ -25,7 +25,15 @@ Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op) {
         .ThrowAsJavaScriptException();
     return nullptr;
   }
-  Storage* s = lookup_storage(instance(info.Env()), info[i].As<Napi::Number>().DoubleValue());
+  const double h = info[i].As<Napi::Number>().DoubleValue();
+  // NOTE: CUDA handles carry bit 31 of the slot (native/cuda/binding/args.h kCudaSlotBit).
+  if (h >= 0 && h < 9007199254740992.0 && (uint64_t(h) & 0x80000000u)) {
+    Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
+                                         " is a CUDA tensor, and this op has no CUDA kernel yet; move it with .to('cpu')")
+        .ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  Storage* s = lookup_storage(instance(info.Env()), h);
   if (!s || !s->ptr) {
     Napi::Error::New(info.Env(), std::string(op) + ": tensor storage was already disposed")
         .ThrowAsJavaScriptException();
