@@ -6,6 +6,7 @@ import * as ref from './reference/nn';
 import type { Nd } from './reference/ndarray';
 import type { Tensor } from '../lib';
 import { crossEntropy, type CrossEntropyOptions } from '../lib/nn/functional';
+import { native, args } from '../lib/native';
 
 const SOFTMAX_CASES: [number[], number][] = [
   [[0], 0], [[1], 0], [[7], -1], [[3, 5], 0], [[3, 5], 1], [[2, 3, 4], 1], [[2, 3, 4], 0],
@@ -76,7 +77,7 @@ const CE_OPTS: CrossEntropyOptions[] = [
 describe('crossEntropy (fused softmax + cross-entropy) vs float64 reference', () => {
   forEachIsa((isa) => {
     it(`class and probability targets, weights, smoothing, ignoreIndex, reductions (isa=${isa})`, () => withIsa(isa, () => {
-      const shapes = [[1, 1], [7, 5], [0, 4], [300, 257], [4, 5, 3], [2, 3, 2, 2]];
+      const shapes = [[1, 1], [7, 5], [0, 4], [300, 257], [4, 5, 3], [2, 3, 2, 2], [50, 7, 40]];
       for (const shape of shapes) {
         const C = shape[1];
         for (const base of CE_OPTS) {
@@ -161,6 +162,29 @@ describe('crossEntropy (fused softmax + cross-entropy) vs float64 reference', ()
     gradcheck((x, t) => crossEntropy(x, t), [tf.randn([3, 4]), probTargets([3, 4])]);
     gradcheck((x, t) => crossEntropy(x, t, { weight: tf.tensor([1, 2, 0.5]), labelSmoothing: 0.2, reduction: 'none' }), [tf.randn([2, 3, 2]), probTargets([2, 3, 2])]);
     gradcheck((t) => crossEntropy(tf.tensor([[1, -1, 0.5]]), t, { reduction: 'sum' }), [probTargets([1, 3])]);
+  });
+  it('native bindings re-check shapes, sizes and target ranges (called directly, never a crash)', () => {
+    const x = tf.randn([3, 4]), y = tf.zeros([3, 4]);
+    const hx = x.handle('t'), hy = y.handle('t');
+    args.reset().num(0).num(1).view(y).view(tf.zeros([4, 3]));
+    assertThrows(() => native.softmax(hy, hx), RangeError, /softmax: input and out must be contiguous float32 of one shape/);
+    args.reset().num(0).num(2).view(y).view(x);
+    assertThrows(() => native.softmax(hy, hx), RangeError, /softmax: dim out of range/);
+    args.reset().num(0).num(1).view(y).view(x.t());
+    assertThrows(() => native.softmax(hy, hx), RangeError, /softmax: input and out must be contiguous/);
+    const t = tf.tensor([0, 9, 1], { dtype: 'int32' }), ht = t.handle('t');
+    const out = tf.zeros([]), lse = tf.zeros([3]);
+    const ce = (target: Tensor, reduction = 1, lseT = lse): number => {
+      args.reset().num(reduction).num(-100).num(0).num(0).num(0).view(out).view(lseT).view(x).view(target);
+      return native.crossEntropy(out.handle('t'), lseT.handle('t'), hx, target.handle('t'));
+    };
+    assertThrows(() => ce(t), RangeError, /crossEntropy: target 9 at position 1 is out of range for 4 classes/);
+    assertThrows(() => ce(tf.tensor([0, 1], { dtype: 'int32' })), RangeError, /crossEntropy: class target must be int32 with the logits' shape minus the class dim/);
+    assertThrows(() => ce(tf.tensor([0, 1, 2], { dtype: 'int32' }), 1, tf.zeros([2])), RangeError, /crossEntropy: lse must be contiguous float32 with N \* S elements/);
+    assertThrows(() => ce(tf.tensor([0, 1, 2], { dtype: 'int32' }), 0), RangeError, /crossEntropy: out has the wrong size/);
+    args.reset().num(1).num(-100).num(0).num(0).num(0).num(1).view(y).view(out).view(x).view(lse).view(t);
+    assertThrows(() => native.crossEntropyBackward(hy, out.handle('t'), hx, lse.handle('t'), ht), RangeError, /crossEntropyBackward: target 9 at position 1 is out of range/);
+    assert.ok(Number.isFinite(ce(tf.tensor([0, 1, 3], { dtype: 'int32' }))), 'a valid call still works');
   });
   it('rejects bad targets, shapes, options and dtypes (naming op, argument and shapes)', () => {
     const x = tf.randn([3, 4]);

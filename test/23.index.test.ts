@@ -5,6 +5,7 @@ import { tf, assertClose, assertThrows, forEachIsa, gradcheck, randPair, toNd, w
 import * as ref from './reference/nn';
 import type { Tensor } from '../lib';
 import { embedding } from '../lib/nn/functional';
+import { native, args } from '../lib/native';
 
 const int = (data: number[] | number[][], shape?: number[]): Tensor => tf.tensor(data, { dtype: 'int32', shape });
 /** int32 indices in [0, n) of `shape`. */
@@ -107,6 +108,18 @@ describe('gather / scatterAdd / indexSelect vs float64 reference', () => {
       assert.deepStrictEqual(run(), one);
     } finally { tf.setNumThreads(threads); }
   });
+  it('embedding with paddingIdx: same values, no gradient into the padding row', () => {
+    const w = tf.randn([6, 3]).requiresGrad_();
+    const i = int([[0, 2, 5], [2, 2, 1]]);
+    const e = embedding(i, w, { paddingIdx: 2 });
+    assertClose(e, toNd(embedding(i, w.detach())), 0, 0);
+    e.sum().backward();
+    assert.deepStrictEqual(w.grad!.toArray(), [[1, 1, 1], [1, 1, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0], [1, 1, 1]]);
+    const w2 = tf.randn([6, 3]).requiresGrad_();
+    embedding(i, w2, { paddingIdx: -1 }).sum().backward();  // -1 is row 5
+    assert.deepStrictEqual(w2.grad!.toArray(), [[1, 1, 1], [1, 1, 1], [3, 3, 3], [0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    assertThrows(() => embedding(i, w, { paddingIdx: 6 }), RangeError, /embedding: paddingIdx must be an integer in \[-6, 5\], got 6/);
+  });
   it('embedding looks up rows for any index shape', () => {
     const w = tf.randn([10, 4]);
     const i = idx(10, [2, 3]);
@@ -134,6 +147,37 @@ describe('gather / scatterAdd / indexSelect vs float64 reference', () => {
     assertThrows(() => embedding(tf.tensor([1, 2]), tf.randn([5, 2])), TypeError, /embedding: input must be int32 indices, got float32/);
     // the process survives, and a valid call still works afterwards
     assert.deepStrictEqual(x.gather(1, int([[0], [1], [2]])).shape, [3, 1]);
+  });
+  it('native bindings re-check index ranges, ranks and layouts (called directly, never a crash)', () => {
+    const x = tf.randn([3, 4]), hx = x.handle('t');
+    const bad = int([[0, 1], [7, 0]]), hb = bad.handle('t');
+    const y = tf.zeros([2, 2]), hy = y.handle('t');
+    args.reset().num(1).view(y).view(x).view(bad);
+    assertThrows(() => native.gather(hy, hx, hb), RangeError, /gather: index 7 at position 2 is out of range for dim 1 of size 4/);
+    args.reset().num(0).view(y).view(x).view(int([[0, 1], [2, 0]]));
+    assertThrows(() => native.gather(hy, hx, hb), RangeError, /gather: index 7 at position 2 is out of range for dim 0 of size 3/);
+    args.reset().num(1).view(y).view(x).view(int([0, 1]));
+    assertThrows(() => native.gather(hy, hx, hb), RangeError, /gather: index must have the input's rank/);
+    args.reset().num(5).view(y).view(x).view(bad);
+    assertThrows(() => native.gather(hy, hx, hb), RangeError, /gather: dim out of range/);
+    args.reset().num(0).view(x).view(bad).view(y);
+    assertThrows(() => native.scatterAdd(hx, hb, hy), RangeError, /scatterAdd: index 7 at position 2 is out of range for dim 0 of size 3/);
+    args.reset().num(0).view(x).view(bad).view(x);
+    assertThrows(() => native.scatterAdd(hx, hb, hx), RangeError, /scatterAdd: out must not share storage with index or src/);
+    const i1 = int([2, 5]), hi = i1.handle('t');
+    const y24 = tf.zeros([2, 4]), h24 = y24.handle('t');
+    args.reset().num(0).view(y24).view(x).view(i1);
+    assertThrows(() => native.indexSelect(h24, hx, hi), RangeError, /indexSelect: index 5 at position 1 is out of range for dim 0 of size 3/);
+    args.reset().num(0).view({ dtypeCode: 0, shape: [2, 3], strides: [3, 1], offset: 0 }).view(x.t()).view(int([0, 1]));
+    assertThrows(() => native.indexSelect(h24, hx, hi), RangeError, /indexSelect: input, out and index must be contiguous/);
+    args.reset().num(0).view(x).view(y24).view(i1);
+    assertThrows(() => native.indexSelectBackward(hx, h24, hi), RangeError, /indexSelectBackward: index 5 at position 1 is out of range/);
+    const chk = int([0, -100, 3]);
+    args.reset().num(3).num(-100).view(chk);
+    assert.deepStrictEqual(native.indexCheck(chk.handle('t')), { position: 2, value: 3 });
+    args.reset().num(4).num(-100).view(chk);
+    assert.strictEqual(native.indexCheck(chk.handle('t')), null);
+    assert.deepStrictEqual(x.gather(1, int([[1], [2], [3]])).shape, [3, 1], 'a valid call still works');
   });
 });
 

@@ -112,6 +112,31 @@ describe('conv2d vs float64 reference', () => {
     near(tf.conv2d(xt, w, null, { padding: 1 }), ref.conv2d(toNd(xt), wn, null, geomOf([4, 3, 3, 3], { padding: 1 })), 'strided input');
   });
 
+  it('gives the reference results with 1, 2 and 3 threads (batch splits, partial image blocks)', () => {
+    const threads = tf.backendInfo().threads;
+    try {
+      for (const n of [1, 2, 3]) {
+        tf.setNumThreads(n);
+        for (const [xs, ws, opts] of [[[5, 4, 6, 7], [6, 4, 3, 3], { padding: 1 }], [[7, 6, 5, 5], [6, 1, 3, 3], { groups: 6 }],
+          [[3, 8, 20, 20], [4, 8, 1, 1], {}], [[1, 3, 30, 30], [5, 3, 3, 3], { stride: 2 }]] as [number[], number[], Conv2dOptions][]) {
+          const g = geomOf(ws, opts);
+          const [x, xn] = randPair(xs), [w, wn] = randPair(ws);
+          const wg = w.detach().clone().requiresGrad_(true), xg = x.detach().clone().requiresGrad_(true);
+          const y = tf.conv2d(xg, wg, null, opts);
+          const yRef = ref.conv2d(xn, wn, null, g);
+          near(y, yRef, `threads=${n} forward ${JSON.stringify(xs)}`);
+          const [dy, dyn] = randPair(yRef.shape);
+          y.backward(dy);
+          const gr = ref.conv2dBackward(xn, wn, dyn, g);
+          near(xg.grad!, gr.dx, `threads=${n} grad input ${JSON.stringify(xs)}`);
+          near(wg.grad!, gr.dw, `threads=${n} grad weight ${JSON.stringify(xs)}`);
+        }
+      }
+    } finally {
+      tf.setNumThreads(threads);
+    }
+  });
+
   it('matches finite differences', () => {
     gradcheck((x, w, b) => tf.conv2d(x, w, b, { stride: 2, padding: 1 }), [tf.randn([2, 2, 5, 4]), tf.randn([3, 2, 3, 3]), tf.randn([3])]);
     gradcheck((x, w) => tf.conv2d(x, w, null, { groups: 2, dilation: 2, padding: 2 }), [tf.randn([1, 4, 5, 5]), tf.randn([4, 2, 3, 3])]);

@@ -198,6 +198,10 @@ describe('nn.Module', () => {
     assert.ok(m.parameters().every((p) => !p.isDisposed));
     assert.strictEqual(m.to('cpu'), m);
     assert.strictEqual(tf.memory().numTensors, before + 2);
+    tf.tidy(() => m.forward(tf.randn([2, 3])).sum().backward());
+    m.dispose();
+    assert.strictEqual(tf.memory().numTensors, before);
+    assert.ok(m.parameters().every((p) => p.isDisposed && p.grad === null));
   });
 
   it('toString prints the PyTorch-like tree with parameter counts', () => {
@@ -246,7 +250,7 @@ describe('nn layers', () => {
       }
     });
     assert.deepStrictEqual(new nn.Linear(3, 2).forward(tf.randn([4, 5, 3])).shape, [4, 5, 2]);
-    assertThrows(() => new nn.Linear(3, 2).forward(tf.randn([4, 5])), RangeError, /linear: weight \[2, 3\] must be \[out, 5\] for input \[4, 5\]/);
+    assertThrows(() => new nn.Linear(3, 2).forward(tf.randn([4, 5])), RangeError, /linear: input \[4, 5\] does not end in in_features=3 \(weight \[2, 3\]\)/);
     assertThrows(() => new nn.Linear(-1, 2), RangeError, /Linear: inFeatures must be a non-negative integer/);
   });
 

@@ -210,7 +210,8 @@ describe('lr schedulers vs closed forms', () => {
     const want = range(10).map((t) => (t <= 2 ? cos(0.04, 1, t / 2) : cos(1, 0.04 / 1e4, (t - 2) / 7)));
     close(lrs, want);
     close(moms, range(10).map((t) => (t <= 2 ? cos(0.95, 0.85, t / 2) : cos(0.85, 0.95, (t - 2) / 7))));
-    assertThrows(() => s.step(), RangeError, /OneCycleLR: tried to step 10 times, more than totalSteps \(10\)/);
+    s.step();  // t = totalSteps is allowed, as in PyTorch
+    assertThrows(() => s.step(), RangeError, /OneCycleLR: tried to step 11 times, more than totalSteps \(10\)/);
 
     const adam = new optim.Adam([new nn.Parameter(tf.zeros([1]))]);
     const s3 = new lrScheduler.OneCycleLR(adam, { maxLr: 0.5, epochs: 2, stepsPerEpoch: 5, threePhase: true, annealStrategy: 'linear', divFactor: 10, finalDivFactor: 100 });

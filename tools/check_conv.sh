@@ -7,7 +7,7 @@ mkdir -p "$out"
 flags="-O2 -std=gnu++17 -Inative -Inative/include -ffp-contract=fast -fno-math-errno -pthread"
 for isa in generic avx2; do
   extra=""; [ "$isa" = avx2 ] && extra="-mavx2 -mfma"
-  for f in conv pool norm gemm/gemm; do
+  for f in conv conv_direct pool norm gemm/gemm; do
     g++ $flags $extra -DTF_ISA=$isa -c native/cpu/$f.cpp -o "$out/$(basename $f)_$isa.o" &
   done
   wait

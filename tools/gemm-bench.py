@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Ours (build/libgemm-check.so from tools/gemm-check.sh) vs numpy, interleaved in one
-process so machine load hits both alike. Usage: tools/gemm-bench.py [threads] [n ...]
-Reports best-of and median GFLOP/s of C = A @ B (float32, square n, or MxNxK as 'MxNxK')."""
+"""Ours (build/libgemm-check.so from tools/gemm-check.sh) vs numpy in one process, calls
+interleaved so machine load hits both alike. Usage:
+  OPENBLAS_NUM_THREADS=T tools/gemm-bench.py T [n | MxNxK ...]
+With T=1 it also reports GFLOP per CPU-second of the thread (time.thread_time), which
+stays meaningful on a loaded machine. Prints best and median GFLOP/s and ours/numpy."""
 import ctypes, os, sys, time
 import numpy as np
 
@@ -12,31 +14,35 @@ lib.tf_bench_sgemm.argtypes = [ctypes.c_int] * 4 + [ctypes.c_int64] * 3 + [P, P,
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 shapes = sys.argv[2:] or ['128', '256', '512', '1024', '2048']
 isa = int(os.environ.get('TF_BENCH_ISA', '1'))
-try:
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(threads)
-except ImportError:
-    pass  # set OPENBLAS_NUM_THREADS in the environment instead
-
-print(f'threads={threads} (OPENBLAS_NUM_THREADS={os.environ.get("OPENBLAS_NUM_THREADS")})')
-print(f'{"shape":>16} {"ours best":>10} {"numpy best":>10} {"ours med":>9} {"numpy med":>9} {"ratio":>6}')
+print(f'threads={threads} OPENBLAS_NUM_THREADS={os.environ.get("OPENBLAS_NUM_THREADS")} '
+      f'numpy {np.__version__} loadavg {os.getloadavg()[0]:.1f}')
+print(f'{"shape":>14} {"ours best":>9} {"np best":>8} {"ours med":>8} {"np med":>7} {"best ratio":>10}'
+      + (f' {"ours/cpu-s":>10} {"np/cpu-s":>9} {"cpu ratio":>9}' if threads == 1 else ''))
 for s in shapes:
     M, N, K = (int(x) for x in s.split('x')) if 'x' in s else (int(s),) * 3
     a = np.random.rand(M, K).astype(np.float32)
     b = np.random.rand(K, N).astype(np.float32)
     c = np.empty((M, N), np.float32)
     flops = 2.0 * M * N * K
-    reps = max(7, int(3e9 / flops))
-    to, tn = [], []
+    reps = max(9, int(3e9 / flops))
     ours = lambda: lib.tf_bench_sgemm(isa, threads, 0, 0, M, N, K, a.ctypes.data, b.ctypes.data, c.ctypes.data)
+    peer = lambda: np.matmul(a, b, out=c)
+    wall = {'o': [], 'n': []}
+    cpu = {'o': 0.0, 'n': 0.0}
     for _ in range(2):
-        ours(); np.matmul(a, b, out=c)
+        ours(); peer()
     for _ in range(reps):
-        t = time.perf_counter(); ours(); to.append(time.perf_counter() - t)
-        t = time.perf_counter(); np.matmul(a, b, out=c); tn.append(time.perf_counter() - t)
+        for key, fn in (('o', ours), ('n', peer)):
+            c0 = time.thread_time(); t = time.perf_counter(); fn()
+            wall[key].append(time.perf_counter() - t); cpu[key] += time.thread_time() - c0
     ref = a.astype(np.float64) @ b.astype(np.float64)
     ours()
-    err = float(np.max(np.abs(c - ref)))
-    to.sort(); tn.sort()
+    assert np.max(np.abs(c - ref)) < 1e-3 * K, 'ours is wrong'
+    for v in wall.values(): v.sort()
     g = lambda t: flops / t / 1e9
-    print(f'{s:>16} {g(to[0]):10.1f} {g(tn[0]):10.1f} {g(to[len(to)//2]):9.1f} {g(tn[len(tn)//2]):9.1f} {to[0] and tn[0]/to[0]:6.2f}  maxerr={err:.2g}')
+    line = (f'{s:>14} {g(wall["o"][0]):9.1f} {g(wall["n"][0]):8.1f} {g(wall["o"][reps // 2]):8.1f} '
+            f'{g(wall["n"][reps // 2]):7.1f} {wall["n"][0] / wall["o"][0]:10.2f}')
+    if threads == 1:
+        co, cn = g(cpu['o'] / reps), g(cpu['n'] / reps)
+        line += f' {co:10.1f} {cn:9.1f} {co / cn:9.2f}'
+    print(line)

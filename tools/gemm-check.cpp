@@ -175,10 +175,28 @@ int run_bench(int argc, char** argv) {
 }
 }  // namespace
 
+extern "C" void tf_bench_sgemm(int isa, int threads, int ta, int tb, int64_t M, int64_t N,
+                               int64_t K, const float* A, const float* B, float* C);
+
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "check";
   if (mode == "check") return run_check();
   if (mode == "bench") return run_bench(argc, argv);
+  if (mode == "prof" && argc >= 9) {  // prof isa threads M N K ta tb [reps]: a loop to profile
+    const int isa = std::atoi(argv[2]), threads = std::atoi(argv[3]);
+    const int64_t M = std::atol(argv[4]), N = std::atol(argv[5]), K = std::atol(argv[6]);
+    const int ta = std::atoi(argv[7]), tb = std::atoi(argv[8]);
+    const int reps = argc > 9 ? std::atoi(argv[9]) : 100;
+    std::vector<float> A(size_t(M * K)), B(size_t(K * N)), C(size_t(M * N));
+    fill(A); fill(B);
+    const double c0 = cpu_now();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < reps; ++r) tf_bench_sgemm(isa, threads, ta, tb, M, N, K, A.data(), B.data(), C.data());
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double flops = 2.0 * M * N * K * reps;
+    std::printf("%.1f GFLOP/s wall, %.1f GFLOP per CPU-second\n", flops / wall / 1e9, flops / (cpu_now() - c0) / 1e9);
+    return 0;
+  }
   std::fprintf(stderr, "usage: gemm-check check | bench [n...]\n");
   return 2;
 }

@@ -59,14 +59,28 @@ function checkIndices(op: string, what: string, index: Tensor, limit: number, al
 
 /**
  * Rows of `weight` [numEmbeddings, dim] for each int32 index (torch.nn.functional.embedding).
+ * Entries equal to `paddingIdx` (negative counts from the end) get no gradient.
  * @example embedding(tensor([[1, 3]], { dtype: 'int32' }), randn([5, 8]))  // [1, 2, 8]
  */
-export function embedding(inputIn: Tensor, weightIn: Tensor): Tensor {
-  const input = checkTensor('embedding', inputIn, 'input'), weight = checkTensor('embedding', weightIn, 'weight');
-  if (input.dtype !== 'int32') throw typeError('embedding', `input must be int32 indices, got ${input.dtype}`);
-  if (weight.ndim !== 2) throw rangeError('embedding', `weight must be 2-D [numEmbeddings, embeddingDim], got ${fmtShape(weight.shape)}`);
-  checkIndices('embedding', 'index', input, weight.shape[0]);
-  return indexSelect(weight, 0, input.reshape([-1])).reshape([...input.shape, weight.shape[1]]);
+export function embedding(inputIn: Tensor, weightIn: Tensor, opts: { paddingIdx?: number | null } = {}): Tensor {
+  const op = 'embedding';
+  const input = checkTensor(op, inputIn, 'input'), weight = checkTensor(op, weightIn, 'weight');
+  if (input.dtype !== 'int32') throw typeError(op, `input must be int32 indices, got ${input.dtype}`);
+  if (weight.ndim !== 2) throw rangeError(op, `weight must be 2-D [numEmbeddings, embeddingDim], got ${fmtShape(weight.shape)}`);
+  const [V, D] = weight.shape;
+  let pad = checkOpts(op, opts).paddingIdx ?? null;
+  if (pad !== null) {
+    if (!Number.isInteger(pad) || pad < -V || pad >= V) throw rangeError(op, `paddingIdx must be an integer in [${-V}, ${V - 1}], got ${pad}`);
+    if (pad < 0) pad += V;
+  }
+  checkIndices(op, 'index', input, V);
+  const flat = input.reshape([-1]);
+  let rows = indexSelect(weight, 0, flat);
+  if (pad !== null && rows.requiresGrad) {
+    // Same values; the padding rows come from the detached weight, so they carry no gradient.
+    rows = where(flat.eq(pad).unsqueeze(1), indexSelect(weight.detach(), 0, flat), rows);
+  }
+  return rows.reshape([...input.shape, D]);
 }
 
 // ---- losses ----

@@ -7,6 +7,13 @@
 export { Module, Parameter, type AnyModule, type StateDict, type LoadResult } from './module';
 export { Sequential, ModuleList, ModuleDict } from './layers/container';
 export { Linear, Identity, Flatten, Dropout } from './layers/linear';
-export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus } from './layers/activation';
+export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax } from './layers/activation';
+export { Embedding } from './layers/embedding';
+export { Conv1d, Conv2d, ConvTranspose2d } from './layers/conv';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling';
+export { BatchNorm1d, BatchNorm2d, LayerNorm } from './layers/normalization';
+export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn';
+export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss } from './layers/loss';
+export * as functional from './functional';
 export * as init from './init';
 export * as utils from './utils';

@@ -11,6 +11,7 @@
 import { Tensor, keep, type Device } from '../tensor';
 import { noGrad } from '../autograd/grad_mode';
 import { fmtShape, typeError } from '../errors';
+import type { LayerConfig } from '../io/registry';
 
 /**
  * A trainable tensor: a leaf that requires grad and is kept out of tidy() scopes (the
@@ -214,6 +215,14 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this;
   }
 
+  /** Frees every parameter, buffer and gradient now (the module is unusable afterwards). */
+  dispose(): void {
+    for (const m of this.modules()) {
+      for (const p of m._parameters.values()) p?.dispose();
+      for (const b of m._buffers.values()) b?.dispose();
+    }
+  }
+
   // ---- state -----------------------------------------------------------------------------
 
   /**
@@ -286,6 +295,14 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     let n = 0;
     for (const p of this.parameters()) if (!trainableOnly || p.requiresGrad) n += p.numel;
     return n;
+  }
+
+  /**
+   * The constructor arguments as JSON, for io.saveModel (built-in layers define it, with a
+   * static fromConfig and io.registerLayer; custom modules do the same to be saveable).
+   */
+  getConfig(): LayerConfig {
+    throw typeError('getConfig', `${this.constructor.name} does not describe its architecture: give it getConfig() and a static fromConfig(config), then call io.registerLayer('${this.constructor.name}', ${this.constructor.name})`);
   }
 
   /** The constructor arguments shown by toString() (`in_features=4, out_features=2`). */

@@ -95,10 +95,9 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw rangeError('matmul', `both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
+  const K = a.shape[a.ndim - 1], Kb = b.shape[b.ndim === 1 ? 0 : b.ndim - 2];
+  if (K !== Kb) throw rangeError('matmul', `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${K} != ${Kb})`);
   if (a.ndim === 1 && b.ndim === 1) {
-    if (a.shape[0] !== b.shape[0]) {
-      throw rangeError('matmul', `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${a.shape[0]} != ${b.shape[0]})`);
-    }
     return gemm('matmul', a.unsqueeze(0), b.unsqueeze(1), null, GemmBias.None, GemmAct.None).reshape([]);
   }
   if (a.ndim === 1) return gemm('matmul', a.unsqueeze(0), b, null, GemmBias.None, GemmAct.None).squeeze(-2);

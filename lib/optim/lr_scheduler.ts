@@ -179,7 +179,8 @@ export class OneCycleLR extends LRScheduler {
   }
 
   private at(t: number): { lrs: number[]; mom: number } {
-    if (t >= this.totalSteps) {
+    // NOTE: like PyTorch, one step past the end (t == totalSteps) is allowed.
+    if (t > this.totalSteps) {
       throw rangeError('OneCycleLR', `tried to step ${t} times, more than totalSteps (${this.totalSteps})`);
     }
     let start = 0;

@@ -61,7 +61,7 @@ async function* batches(src: BatchSource, op: string): AsyncGenerator<Batch> {
   throw typeError(op, 'data must be an iterable or async iterable of [x, y] batches (e.g. a DataLoader)');
 }
 
-function checkBatch(op: string, b: unknown): Batch {
+function checkBatch(op: string, b: unknown): [Tensor, Tensor] {
   if (!Array.isArray(b) || b.length < 2 || !(b[0] instanceof Tensor) || !(b[1] instanceof Tensor)) {
     throw typeError(op, 'each batch must be an [x, y] pair of tensors');
   }
@@ -176,7 +176,7 @@ export async function predict(model: TrainableModel, data: Tensor | BatchSource,
     }
   } else {
     for await (const raw of batches(data, 'predict')) {
-      const x = Array.isArray(raw) ? raw[0] : (raw as Tensor);
+      const x = raw instanceof Tensor ? raw : raw[0];
       outs.push(noGrad(() => model.forward(x)));
     }
   }

@@ -10,8 +10,8 @@ export interface TrainableModel {
   loadStateDict(sd: Record<string, Tensor>, opts?: { strict?: boolean }): unknown;
 }
 
-/** A batch: inputs and targets. */
-export type Batch = [Tensor, Tensor];
+/** A batch: inputs and targets ([x, y]; a DataLoader over a TensorDataset yields Tensor[]). */
+export type Batch = readonly Tensor[];
 
 /** A DataLoader or any iterable/async-iterable of [x, y] batches; `length` = batches per epoch. */
 export type BatchSource = (Iterable<Batch> | AsyncIterable<Batch>) & { readonly length?: number };

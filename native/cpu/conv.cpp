@@ -1,5 +1,6 @@
-// Convolution forward, input-gradient and weight-gradient: 1x1-as-GEMM, tiled im2col +
-// GEMM, and direct depthwise loops (the chooser is conv2d_choose in conv.h).
+// Convolution forward, input-gradient and weight-gradient on the GEMM: 1x1-as-GEMM and
+// tiled im2col + GEMM; the dispatch over all algorithms (chooser: conv2d_choose in conv.h;
+// depthwise loops in conv_direct.cpp).
 #include "cpu/conv.h"
 
 #include <algorithm>
@@ -19,20 +20,16 @@ using namespace ::tf::TF_ISA;  // simd.h: vf, kVecWidth
 
 namespace {
 
-// NOTE: simd.h's memcpy-based vload compiles (GCC, -mavx2 with generic tuning) to two
-// 16-byte stores to the stack and a 32-byte reload, a store-forwarding stall on every
-// load; vf is declared aligned(4), so a plain dereference is a legal unaligned load.
-inline vf loadu(const float* p) { return *reinterpret_cast<const vf*>(p); }
-
 // NOTE: an im2col tile holds at most this many floats (1 MiB): it is written and then read
 // by the GEMM's packing while still in L2, and it bounds the thread-local buffer however
 // large the image is (the tile spans fewer output columns instead).
 constexpr int64_t kColTileFloats = 256 * 1024;
 
-float* thread_buffer(int64_t n) {
-  thread_local std::vector<float> buf;
-  if (int64_t(buf.size()) < n) buf.resize(size_t(n));
-  return buf.data();
+// Per-thread scratch, slot 0 for column tiles and slot 1 for a gathered dy / GEMM output.
+float* thread_buffer(int slot, int64_t n) {
+  thread_local std::vector<float> buf[2];
+  if (int64_t(buf[slot].size()) < n) buf[slot].resize(size_t(n));
+  return buf[slot].data();
 }
 
 // Output columns per im2col tile for a column height of `rows`.
@@ -81,12 +78,56 @@ void for_each_tile_row(const Conv2dParams& p, int64_t Cg, int64_t j0, int64_t T,
       }
 }
 
-// col[Cg*KH*KW, T] = taps of x[Cg, H, W] for output columns [j0, j0 + T).
-void im2col_tile(float* col, const float* x, int64_t Cg, const Conv2dParams& p, int64_t j0, int64_t T) {
+// With unit strides and OW == W (e.g. 3x3, padding 1), output column j = oh*W + ow of tap
+// (kh, kw) reads the input plane at j + shift, shift = (kh*dil_h - pad_h)*W + kw*dil_w - pad_w:
+// a tap row is one shifted copy of the plane, except for the |kw*dil_w - pad_w| columns per
+// output row that wrap into a neighbouring row (zeroed) and the part before/after the plane.
+bool shifted_rows(const Conv2dParams& p) { return p.stride_h == 1 && p.stride_w == 1 && p.OW == p.W; }
+
+// Calls f(r, c, shift, offw, a, b): tap row r (channel c) is plane[j + shift] for j in [a, b)
+// and zero elsewhere in [j0, j1) and in the wrapped columns given by offw.
+template <typename F>
+void for_each_shifted_row(const Conv2dParams& p, int64_t Cg, int64_t j0, int64_t j1, F f) {
+  const int64_t HW = p.H * p.W;
+  int64_t r = 0;
+  for (int64_t c = 0; c < Cg; ++c)
+    for (int64_t kh = 0; kh < p.KH; ++kh)
+      for (int64_t kw = 0; kw < p.KW; ++kw, ++r) {
+        const int64_t offw = kw * p.dil_w - p.pad_w, shift = (kh * p.dil_h - p.pad_h) * p.W + offw;
+        const int64_t a = std::min(std::max(j0, -shift), j1), b = std::max(a, std::min(j1, HW - shift));
+        f(r, c, shift, offw, a, b);
+      }
+}
+
+// Calls z(j_begin, j_end) for the wrapped columns of every output row within [j0, j1).
+template <typename Z>
+void for_each_wrapped(const Conv2dParams& p, int64_t offw, int64_t j0, int64_t j1, Z z) {
+  if (offw == 0) return;
+  const int64_t W = p.W, c0 = offw < 0 ? 0 : std::max<int64_t>(W - offw, 0), c1 = offw < 0 ? std::min(W, -offw) : W;
+  for (int64_t oh = j0 / W; oh * W < j1; ++oh) {
+    const int64_t a = std::max(j0, oh * W + c0), b = std::min(j1, oh * W + c1);
+    if (a < b) z(a, b);
+  }
+}
+
+// col[Cg*KH*KW, T] (row stride ldc) = taps of x[Cg, H, W] for output columns [j0, j0 + T).
+void im2col_tile(float* col, int64_t ldc, const float* x, int64_t Cg, const Conv2dParams& p, int64_t j0, int64_t T) {
+  if (shifted_rows(p)) {
+    const int64_t j1 = j0 + T, HW = p.H * p.W;
+    for_each_shifted_row(p, Cg, j0, j1, [&](int64_t r, int64_t c, int64_t shift, int64_t offw, int64_t a, int64_t b) {
+      float* __restrict d = col + r * ldc;  // d[j - j0]
+      const float* xc = x + c * HW;
+      for (int64_t j = j0; j < a; ++j) d[j - j0] = 0.0f;
+      if (a < b) std::memcpy(d + (a - j0), xc + (a + shift), size_t(b - a) * sizeof(float));
+      for (int64_t j = b; j < j1; ++j) d[j - j0] = 0.0f;
+      for_each_wrapped(p, offw, j0, j1, [&](int64_t u, int64_t v) { for (int64_t j = u; j < v; ++j) d[j - j0] = 0.0f; });
+    });
+    return;
+  }
   const int64_t sw = p.stride_w;
   for_each_tile_row(p, Cg, j0, T, [&](int64_t r, int64_t c, int64_t ih, int64_t off, int64_t base,
                                       int64_t ow0, int64_t ow1, int64_t a, int64_t b) {
-    float* __restrict d = col + r * T + base + ow0;  // d[ow - ow0], ow in [ow0, ow1)
+    float* __restrict d = col + r * ldc + base + ow0;  // d[ow - ow0], ow in [ow0, ow1)
     if (ih < 0 || ih >= p.H) a = b = ow1;
     for (int64_t ow = ow0; ow < a; ++ow) d[ow - ow0] = 0.0f;
     if (a < b) {
@@ -98,168 +139,83 @@ void im2col_tile(float* col, const float* x, int64_t Cg, const Conv2dParams& p, 
   });
 }
 
-// dx[Cg, H, W] += the column tile col[Cg*KH*KW, T] scattered back (im2col's adjoint).
-void col2im_tile(float* dx, const float* col, int64_t Cg, const Conv2dParams& p, int64_t j0, int64_t T) {
+// dx[Cg, H, W] += the column tile col[Cg*KH*KW, T] (row stride ldc) scattered back (im2col's adjoint).
+// NOTE: col is scratch and gets clobbered (the wrapped columns are zeroed before the add).
+void col2im_tile(float* dx, float* col, int64_t ldc, int64_t Cg, const Conv2dParams& p, int64_t j0, int64_t T) {
+  if (shifted_rows(p)) {
+    const int64_t j1 = j0 + T, HW = p.H * p.W;
+    for_each_shifted_row(p, Cg, j0, j1, [&](int64_t r, int64_t c, int64_t shift, int64_t offw, int64_t a, int64_t b) {
+      float* d = col + r * ldc;
+      for_each_wrapped(p, offw, j0, j1, [&](int64_t u, int64_t v) { for (int64_t j = u; j < v; ++j) d[j - j0] = 0.0f; });
+      float* __restrict xs = dx + c * HW + shift;  // xs[j], j in [a, b), stays inside the plane
+      for (int64_t j = a; j < b; ++j) xs[j] += d[j - j0];
+    });
+    return;
+  }
   const int64_t sw = p.stride_w;
   for_each_tile_row(p, Cg, j0, T, [&](int64_t r, int64_t c, int64_t ih, int64_t off, int64_t base,
                                       int64_t ow0, int64_t, int64_t a, int64_t b) {
     if (ih < 0 || ih >= p.H || a >= b) return;
-    const float* d = col + r * T + base + ow0;
+    const float* d = col + r * ldc + base + ow0;
     float* __restrict xr = dx + (c * p.H + ih) * p.W;
     if (sw == 1) for (int64_t ow = a; ow < b; ++ow) xr[ow + off] += d[ow - ow0];
     else for (int64_t ow = a; ow < b; ++ow) xr[ow * sw + off] += d[ow - ow0];
   });
 }
 
-float hsum(vf v) {
-  float s = 0.0f;
-  for (int k = 0; k < kVecWidth; ++k) s += v[k];
-  return s;
+// ---- GEMM paths (1x1 direct and im2col) ----
+// Large images: one image and group per task, GEMM straight into y, the columns tiled.
+// Small images (OH*OW < kBatchBelow): nb images side by side in one column buffer, so the
+// GEMM sees nb*OH*OW columns instead of a skinny product per image; dy is gathered and the
+// output scattered per image (cheap next to the GEMM).
+
+constexpr int64_t kBatchBelow = 256;
+
+int64_t images_per_block(const Conv2dParams& p) {
+  const int64_t Kg = (p.C / p.groups) * p.KH * p.KW, OHW = p.OH * p.OW;
+  if (p.N <= 1 || OHW >= kBatchBelow) return 1;
+  int64_t nb = std::max<int64_t>(1, kColTileFloats / std::max<int64_t>(1, Kg * OHW));
+  nb = std::min(nb, std::max<int64_t>(1, 2048 / OHW));
+  const int64_t t = current_num_threads();
+  return std::max<int64_t>(1, std::min(nb, (p.N + t - 1) / t));
 }
 
-float sum(const float* a, int64_t n) {
-  vf s0 = {}, s1 = {};
-  int64_t i = 0;
-  for (; i + 2 * kVecWidth <= n; i += 2 * kVecWidth) { s0 += loadu(a + i); s1 += loadu(a + i + kVecWidth); }
-  for (; i + kVecWidth <= n; i += kVecWidth) s0 += loadu(a + i);
-  float s = hsum(s0 + s1);
-  for (; i < n; ++i) s += a[i];
-  return s;
+GemmEpilogue make_epilogue(const float* bias, int32_t act) {
+  GemmEpilogue ep;
+  ep.bias = bias;
+  ep.bias_kind = bias ? kBiasPerRow : kBiasNone;
+  ep.act = act;
+  return ep;
 }
-
-// Lane-wise partial sums of a[i] * b[i] (the caller sums the lanes once); the scalar
-// remainder is added to *tail. NOTE: returned by value so the accumulator stays in a register.
-vf dot_lanes(const float* a, const float* b, int64_t n, float* tail) {
-  vf acc = {};
-  int64_t i = 0;
-  for (; i + kVecWidth <= n; i += kVecWidth) acc += loadu(a + i) * loadu(b + i);
-  float t = 0.0f;
-  for (; i < n; ++i) t += a[i] * b[i];
-  *tail += t;
-  return acc;
-}
-
-// Per-kw valid output column ranges, shared by the depthwise kernels.
-void kw_ranges(const Conv2dParams& p, std::vector<int64_t>& lo, std::vector<int64_t>& hi) {
-  lo.resize(size_t(p.KW));
-  hi.resize(size_t(p.KW));
-  for (int64_t kw = 0; kw < p.KW; ++kw)
-    valid_range(kw * p.dil_w - p.pad_w, p.stride_w, p.W, p.OW, &lo[size_t(kw)], &hi[size_t(kw)]);
-}
-
-// ---- depthwise (C == groups): direct loops over one output plane at a time ----
-
-void depthwise_forward(float* y, const float* x, const float* w, const float* bias,
-                       const Conv2dParams& p, int32_t act) {
-  const int64_t mult = p.OC / p.C, HW = p.H * p.W, OHW = p.OH * p.OW, KK = p.KH * p.KW;
-  std::vector<int64_t> lo, hi;
-  kw_ranges(p, lo, hi);
-  parallel_for(p.N * p.OC, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, OHW * KK)), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t n = i / p.OC, oc = i % p.OC;
-      const float* xc = x + (n * p.C + oc / mult) * HW;
-      const float* wk = w + oc * KK;
-      float* yp = y + i * OHW;
-      const float b0 = bias ? bias[oc] : 0.0f;
-      for (int64_t oh = 0; oh < p.OH; ++oh) {
-        float* __restrict yr = yp + oh * p.OW;
-        for (int64_t ow = 0; ow < p.OW; ++ow) yr[ow] = b0;
-        for (int64_t kh = 0; kh < p.KH; ++kh) {
-          const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dil_h;
-          if (ih < 0 || ih >= p.H) continue;
-          const float* xr = xc + ih * p.W;
-          for (int64_t kw = 0; kw < p.KW; ++kw) {
-            const float wv = wk[kh * p.KW + kw];
-            const int64_t off = kw * p.dil_w - p.pad_w, a = lo[size_t(kw)], z = hi[size_t(kw)];
-            if (p.stride_w == 1) for (int64_t ow = a; ow < z; ++ow) yr[ow] += wv * xr[ow + off];
-            else for (int64_t ow = a; ow < z; ++ow) yr[ow] += wv * xr[ow * p.stride_w + off];
-          }
-        }
-        if (act == kActRelu) for (int64_t ow = 0; ow < p.OW; ++ow) yr[ow] = yr[ow] > 0.0f ? yr[ow] : 0.0f;
-      }
-    }
-  });
-}
-
-void depthwise_backward_input(float* dx, const float* dy, const float* w, const Conv2dParams& p) {
-  const int64_t mult = p.OC / p.C, HW = p.H * p.W, OHW = p.OH * p.OW, KK = p.KH * p.KW;
-  std::vector<int64_t> lo, hi;
-  kw_ranges(p, lo, hi);
-  parallel_for(p.N * p.C, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, mult * OHW * KK)), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t n = i / p.C, c = i % p.C;
-      float* dxc = dx + i * HW;
-      std::fill(dxc, dxc + HW, 0.0f);
-      for (int64_t m = 0; m < mult; ++m) {
-        const int64_t oc = c * mult + m;
-        const float* wk = w + oc * KK;
-        const float* dyp = dy + (n * p.OC + oc) * OHW;
-        for (int64_t oh = 0; oh < p.OH; ++oh) {
-          const float* dyr = dyp + oh * p.OW;
-          for (int64_t kh = 0; kh < p.KH; ++kh) {
-            const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dil_h;
-            if (ih < 0 || ih >= p.H) continue;
-            float* __restrict xr = dxc + ih * p.W;
-            for (int64_t kw = 0; kw < p.KW; ++kw) {
-              const float wv = wk[kh * p.KW + kw];
-              const int64_t off = kw * p.dil_w - p.pad_w, a = lo[size_t(kw)], z = hi[size_t(kw)];
-              if (p.stride_w == 1) for (int64_t ow = a; ow < z; ++ow) xr[ow + off] += wv * dyr[ow];
-              else for (int64_t ow = a; ow < z; ++ow) xr[ow * p.stride_w + off] += wv * dyr[ow];
-            }
-          }
-        }
-      }
-    }
-  });
-}
-
-// acc[OC*KH*KW] += weight gradient of images [n0, n1) (float64 accumulators).
-void depthwise_backward_weight(double* acc, const float* dy, const float* x, const Conv2dParams& p,
-                               int64_t n0, int64_t n1) {
-  const int64_t mult = p.OC / p.C, HW = p.H * p.W, OHW = p.OH * p.OW, KK = p.KH * p.KW;
-  std::vector<int64_t> lo, hi;
-  kw_ranges(p, lo, hi);
-  for (int64_t n = n0; n < n1; ++n)
-    for (int64_t oc = 0; oc < p.OC; ++oc) {
-      const float* xc = x + (n * p.C + oc / mult) * HW;
-      const float* dyp = dy + (n * p.OC + oc) * OHW;
-      double* a = acc + oc * KK;
-      for (int64_t kh = 0; kh < p.KH; ++kh)
-        for (int64_t kw = 0; kw < p.KW; ++kw) {
-          const int64_t off = kw * p.dil_w - p.pad_w, l = lo[size_t(kw)], z = hi[size_t(kw)];
-          if (l >= z) continue;
-          vf va = {};
-          float tail = 0.0f;
-          for (int64_t oh = 0; oh < p.OH; ++oh) {
-            const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dil_h;
-            if (ih < 0 || ih >= p.H) continue;
-            const float* dyr = dyp + oh * p.OW;
-            const float* xr = xc + ih * p.W;
-            if (p.stride_w == 1) va += dot_lanes(dyr + l, xr + l + off, z - l, &tail);
-            else for (int64_t ow = l; ow < z; ++ow) tail += dyr[ow] * xr[ow * p.stride_w + off];
-          }
-          a[kh * p.KW + kw] += double(hsum(va)) + double(tail);
-        }
-    }
-}
-
-// ---- GEMM paths (1x1 direct and im2col), one image and one group at a time ----
 
 void gemm_forward_one(float* y, const float* x, const float* w, const float* bias,
                       const Conv2dParams& p, int32_t act, bool direct) {
   const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, Kg = Cg * p.KH * p.KW, OHW = p.OH * p.OW;
   const int64_t T = direct ? OHW : col_tile(Kg, OHW);
-  float* col = direct ? nullptr : thread_buffer(Kg * T);
-  GemmEpilogue ep;
-  ep.bias = bias;
-  ep.bias_kind = bias ? kBiasPerRow : kBiasNone;
-  ep.act = act;
+  float* col = direct ? nullptr : thread_buffer(0, Kg * T);
+  const GemmEpilogue ep = make_epilogue(bias, act);
   for (int64_t j0 = 0; j0 < OHW; j0 += T) {
     const int64_t t = std::min(T, OHW - j0);
-    if (!direct) im2col_tile(col, x, Cg, p, j0, t);
+    if (!direct) im2col_tile(col, t, x, Cg, p, j0, t);
     sgemm(false, false, OCg, t, Kg, 1.0f, w, Kg, direct ? x + j0 : col, direct ? OHW : t, 0.0f,
           y + j0, OHW, &ep);
   }
+}
+
+// Images [n0, n0 + nb) of group g, side by side.
+void gemm_forward_block(float* y, const float* x, const float* w, const float* bias,
+                        const Conv2dParams& p, int32_t act, int64_t n0, int64_t nb, int64_t g) {
+  const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, Kg = Cg * p.KH * p.KW, OHW = p.OH * p.OW;
+  const int64_t cols = nb * OHW;
+  float* col = thread_buffer(0, Kg * cols);
+  float* out = thread_buffer(1, OCg * cols);
+  for (int64_t k = 0; k < nb; ++k)
+    im2col_tile(col + k * OHW, cols, x + ((n0 + k) * p.C + g * Cg) * p.H * p.W, Cg, p, 0, OHW);
+  const GemmEpilogue ep = make_epilogue(bias ? bias + g * OCg : nullptr, act);
+  sgemm(false, false, OCg, cols, Kg, 1.0f, w + g * OCg * Kg, Kg, col, cols, 0.0f, out, cols, &ep);
+  for (int64_t k = 0; k < nb; ++k)
+    for (int64_t oc = 0; oc < OCg; ++oc)
+      std::memcpy(y + ((n0 + k) * p.OC + g * OCg + oc) * OHW, out + oc * cols + k * OHW, size_t(OHW) * sizeof(float));
 }
 
 void gemm_backward_input_one(float* dx, const float* dy, const float* w, const Conv2dParams& p, bool direct) {
@@ -269,30 +225,75 @@ void gemm_backward_input_one(float* dx, const float* dy, const float* w, const C
     return;
   }
   const int64_t T = col_tile(Kg, OHW);
-  float* col = thread_buffer(Kg * T);
+  float* col = thread_buffer(0, Kg * T);
   std::fill(dx, dx + Cg * p.H * p.W, 0.0f);
   for (int64_t j0 = 0; j0 < OHW; j0 += T) {
     const int64_t t = std::min(T, OHW - j0);
     sgemm(true, false, Kg, t, OCg, 1.0f, w, Kg, dy + j0, OHW, 0.0f, col, t, nullptr);
-    col2im_tile(dx, col, Cg, p, j0, t);
+    col2im_tile(dx, col, t, Cg, p, j0, t);
   }
 }
 
-// dw[OC, Kg] += weight gradient of image x[C, H, W] with dy[OC, OHW], all groups.
-void gemm_backward_weight_one(float* dw, const float* dy, const float* x, const Conv2dParams& p, bool direct) {
+// dyb[OCg, nb*OHW] = dy of images [n0, n0 + nb), group g, side by side.
+float* gather_dy(const float* dy, const Conv2dParams& p, int64_t n0, int64_t nb, int64_t g) {
+  const int64_t OCg = p.OC / p.groups, OHW = p.OH * p.OW, cols = nb * OHW;
+  float* dyb = thread_buffer(1, OCg * cols);
+  for (int64_t k = 0; k < nb; ++k)
+    for (int64_t oc = 0; oc < OCg; ++oc)
+      std::memcpy(dyb + oc * cols + k * OHW, dy + ((n0 + k) * p.OC + g * OCg + oc) * OHW, size_t(OHW) * sizeof(float));
+  return dyb;
+}
+
+void gemm_backward_input_block(float* dx, const float* dy, const float* w, const Conv2dParams& p,
+                               int64_t n0, int64_t nb, int64_t g) {
   const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, Kg = Cg * p.KH * p.KW, OHW = p.OH * p.OW;
+  const int64_t cols = nb * OHW, HW = p.H * p.W;
+  const float* dyb = gather_dy(dy, p, n0, nb, g);
+  float* col = thread_buffer(0, Kg * cols);
+  sgemm(true, false, Kg, cols, OCg, 1.0f, w + g * OCg * Kg, Kg, dyb, cols, 0.0f, col, cols, nullptr);
+  for (int64_t k = 0; k < nb; ++k) {
+    float* dxi = dx + ((n0 + k) * p.C + g * Cg) * HW;
+    std::fill(dxi, dxi + Cg * HW, 0.0f);
+    col2im_tile(dxi, col + k * OHW, cols, Cg, p, 0, OHW);
+  }
+}
+
+// dw[OC, Kg] += weight gradient of images [n0, n0 + nb), all groups.
+void gemm_backward_weight_block(float* dw, const float* dy, const float* x, const Conv2dParams& p,
+                                bool direct, int64_t n0, int64_t nb) {
+  const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, Kg = Cg * p.KH * p.KW, OHW = p.OH * p.OW;
+  const int64_t HW = p.H * p.W;
+  if (nb > 1) {
+    const int64_t cols = nb * OHW;
+    for (int64_t g = 0; g < p.groups; ++g) {
+      const float* dyb = gather_dy(dy, p, n0, nb, g);
+      float* col = thread_buffer(0, Kg * cols);
+      for (int64_t k = 0; k < nb; ++k)
+        im2col_tile(col + k * OHW, cols, x + ((n0 + k) * p.C + g * Cg) * HW, Cg, p, 0, OHW);
+      sgemm(false, true, OCg, Kg, cols, 1.0f, dyb, cols, col, cols, 1.0f, dw + g * OCg * Kg, Kg, nullptr);
+    }
+    return;
+  }
   const int64_t T = direct ? OHW : col_tile(Kg, OHW);
-  float* col = direct ? nullptr : thread_buffer(Kg * T);
+  float* col = direct ? nullptr : thread_buffer(0, Kg * T);
   for (int64_t g = 0; g < p.groups; ++g) {
-    const float* xg = x + g * Cg * p.H * p.W;
-    const float* dyg = dy + g * OCg * OHW;
+    const float* xg = x + (n0 * p.C + g * Cg) * HW;
+    const float* dyg = dy + (n0 * p.OC + g * OCg) * OHW;
     for (int64_t j0 = 0; j0 < OHW; j0 += T) {
       const int64_t t = std::min(T, OHW - j0);
-      if (!direct) im2col_tile(col, xg, Cg, p, j0, t);
+      if (!direct) im2col_tile(col, t, xg, Cg, p, j0, t);
       sgemm(false, true, OCg, Kg, t, 1.0f, dyg + j0, OHW, direct ? xg + j0 : col, direct ? OHW : t,
             1.0f, dw + g * OCg * Kg, Kg, nullptr);
     }
   }
+}
+
+// Runs task(i) for i in [0, items): across the pool when the items split evenly enough,
+// else in order (each GEMM then threads itself).
+template <typename F>
+void run_items(int64_t items, F task) {
+  if (split_outer(items)) parallel_for(items, 1, [&](int64_t b, int64_t e) { for (int64_t i = b; i < e; ++i) task(i); });
+  else for (int64_t i = 0; i < items; ++i) task(i);
 }
 
 int32_t resolve(const Conv2dParams& p, int32_t algo) {
@@ -312,32 +313,45 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
       for (int64_t i = 0; i < p.N * p.OC * OHW; ++i) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
     return;
   }
-  if (algo == kConvDepthwise) return depthwise_forward(y, x, w, bias, p, act);
+  if (algo == kConvDepthwise) return depthwise_conv2d_forward(y, x, w, bias, p, act);
   const bool direct = algo == kConvGemm1x1;
-  const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, G = p.groups;
-  auto one = [&](int64_t i) {
+  const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, G = p.groups, nb = images_per_block(p);
+  if (nb > 1) {
+    const int64_t blocks = (p.N + nb - 1) / nb;
+    run_items(blocks * G, [&](int64_t i) {
+      const int64_t n0 = (i / G) * nb;
+      gemm_forward_block(y, x, w, bias, p, act, n0, std::min(nb, p.N - n0), i % G);
+    });
+    return;
+  }
+  run_items(p.N * G, [&](int64_t i) {
     const int64_t n = i / G, g = i % G;
     gemm_forward_one(y + (n * p.OC + g * OCg) * OHW, x + (n * p.C + g * Cg) * p.H * p.W,
                      w + g * OCg * Cg * p.KH * p.KW, bias ? bias + g * OCg : nullptr, p, act, direct);
-  };
-  if (split_outer(p.N * G)) parallel_for(p.N * G, 1, [&](int64_t b, int64_t e) { for (int64_t i = b; i < e; ++i) one(i); });
-  else for (int64_t i = 0; i < p.N * G; ++i) one(i);
+  });
 }
 
 void conv2d_backward_input(float* dx, const float* dy, const float* w, const Conv2dParams& p, int32_t algo) {
   algo = resolve(p, algo);
   if (p.N == 0 || p.C == 0 || p.H * p.W == 0) return;
   if (algo == kConvRef) return ref::conv2d_backward_input(dx, dy, w, p);
-  if (algo == kConvDepthwise) return depthwise_backward_input(dx, dy, w, p);
+  if (algo == kConvDepthwise) return depthwise_conv2d_backward_input(dx, dy, w, p);
   const bool direct = algo == kConvGemm1x1;
   const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, G = p.groups, OHW = p.OH * p.OW;
-  auto one = [&](int64_t i) {
+  const int64_t nb = images_per_block(p);
+  if (nb > 1) {
+    const int64_t blocks = (p.N + nb - 1) / nb;
+    run_items(blocks * G, [&](int64_t i) {
+      const int64_t n0 = (i / G) * nb;
+      gemm_backward_input_block(dx, dy, w, p, n0, std::min(nb, p.N - n0), i % G);
+    });
+    return;
+  }
+  run_items(p.N * G, [&](int64_t i) {
     const int64_t n = i / G, g = i % G;
     gemm_backward_input_one(dx + (n * p.C + g * Cg) * p.H * p.W, dy + (n * p.OC + g * OCg) * OHW,
                             w + g * OCg * Cg * p.KH * p.KW, p, direct);
-  };
-  if (split_outer(p.N * G)) parallel_for(p.N * G, 1, [&](int64_t b, int64_t e) { for (int64_t i = b; i < e; ++i) one(i); });
-  else for (int64_t i = 0; i < p.N * G; ++i) one(i);
+  });
 }
 
 void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const float* x,
@@ -349,28 +363,18 @@ void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const floa
     ref::conv2d_backward_weight(dw, nullptr, dy, x, p);
     return;
   }
+  if (algo == kConvDepthwise) return depthwise_conv2d_backward_weight(dw, dy, x, p);
   // Images are split into chunks, each accumulating into its own partial sum.
   const int64_t chunks = split_outer(p.N) ? std::min<int64_t>(p.N, current_num_threads()) : 1;
-  if (algo == kConvDepthwise) {
-    std::vector<double> acc(size_t(chunks * wsz), 0.0);
-    parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
-      for (int64_t k = b; k < e; ++k)
-        depthwise_backward_weight(acc.data() + k * wsz, dy, x, p, k * p.N / chunks, (k + 1) * p.N / chunks);
-    });
-    for (int64_t i = 0; i < wsz; ++i) {
-      double s = 0.0;
-      for (int64_t k = 0; k < chunks; ++k) s += acc[size_t(k * wsz + i)];
-      dw[i] = float(s);
-    }
-    return;
-  }
   const bool direct = algo == kConvGemm1x1;
   std::vector<float> partial(size_t((chunks - 1) * wsz), 0.0f);
   std::fill(dw, dw + wsz, 0.0f);
+  const int64_t nb = images_per_block(p);
   auto run_chunk = [&](int64_t k) {
     float* acc = k == 0 ? dw : partial.data() + (k - 1) * wsz;
-    for (int64_t n = k * p.N / chunks; n < (k + 1) * p.N / chunks; ++n)
-      gemm_backward_weight_one(acc, dy + n * p.OC * OHW, x + n * p.C * p.H * p.W, p, direct);
+    const int64_t end = (k + 1) * p.N / chunks;
+    for (int64_t n = k * p.N / chunks; n < end; n += nb)
+      gemm_backward_weight_block(acc, dy, x, p, direct, n, std::min(nb, end - n));
   };
   if (chunks > 1) parallel_for(chunks, 1, [&](int64_t b, int64_t e) { for (int64_t k = b; k < e; ++k) run_chunk(k); });
   else run_chunk(0);
@@ -378,26 +382,6 @@ void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const floa
     const float* src = partial.data() + (k - 1) * wsz;
     for (int64_t i = 0; i < wsz; ++i) dw[i] += src[i];
   }
-}
-
-void channel_bias_add(float* t, const float* bias, int64_t N, int64_t C, int64_t HW) {
-  parallel_for(N * C, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, HW)), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const float v = bias[i % C];
-      float* row = t + i * HW;
-      for (int64_t j = 0; j < HW; ++j) row[j] += v;
-    }
-  });
-}
-
-void channel_sum(float* dbias, const float* dy, int64_t N, int64_t C, int64_t HW) {
-  parallel_for(C, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, N * HW)), [&](int64_t b, int64_t e) {
-    for (int64_t c = b; c < e; ++c) {
-      double s = 0.0;
-      for (int64_t n = 0; n < N; ++n) s += double(sum(dy + (n * C + c) * HW, HW));
-      dbias[c] = float(s);
-    }
-  });
 }
 
 }  // namespace TF_ISA

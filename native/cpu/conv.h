@@ -76,6 +76,16 @@ TF_DECL_ALL(
 void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const float* x,
                             const Conv2dParams& p, int32_t algo))
 
+// Depthwise kernels (conv_direct.cpp), what kConvDepthwise runs; p.C == p.groups.
+TF_DECL_ALL(
+void depthwise_conv2d_forward(float* y, const float* x, const float* w, const float* bias,
+                              const Conv2dParams& p, int32_t act))
+TF_DECL_ALL(
+void depthwise_conv2d_backward_input(float* dx, const float* dy, const float* w, const Conv2dParams& p))
+TF_DECL_ALL(
+// dw[OC, 1, KH, KW] (overwritten).
+void depthwise_conv2d_backward_weight(float* dw, const float* dy, const float* x, const Conv2dParams& p))
+
 TF_DECL_ALL(
 // y[n, c, :] += bias[c] for t: [N, C, HW]; the transposed convolution's bias.
 void channel_bias_add(float* t, const float* bias, int64_t N, int64_t C, int64_t HW))

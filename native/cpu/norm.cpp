@@ -95,14 +95,16 @@ void batch_norm_forward(float* y, float* save_mean, float* save_invstd, float* r
       save_mean[c] = float(mean);
       save_invstd[c] = float(invstd);
       s[size_t(c - c0)] = (gamma ? gamma[c] : 1.0) * invstd;                        // scale
-      q[size_t(c - c0)] = (beta ? beta[c] : 0.0) - mean * s[size_t(c - c0)];        // shift
+      q[size_t(c - c0)] = beta ? beta[c] : 0.0;                                      // shift
     }
+    // NOTE: y = (x - mean) * scale + beta, not x * scale + (beta - mean * scale): the folded
+    // form cancels catastrophically when |mean| >> std (few samples per channel).
     for (int64_t n = 0; n < N; ++n)
       for (int64_t c = c0; c < c1; ++c) {
-        const float a = float(s[size_t(c - c0)]), b = float(q[size_t(c - c0)]);
+        const float a = float(s[size_t(c - c0)]), b = float(q[size_t(c - c0)]), m = save_mean[c];
         const float* xr = x + (n * C + c) * HW;
         float* yr = y + (n * C + c) * HW;
-        for (int64_t i = 0; i < HW; ++i) yr[i] = xr[i] * a + b;
+        for (int64_t i = 0; i < HW; ++i) yr[i] = (xr[i] - m) * a + b;
       }
   });
 }

@@ -13,22 +13,103 @@ namespace {
 // Elementwise updates are memory bound: split large parameters into chunks of this many
 // elements (a chunk streams ~0.5-1 MB through the cache).
 constexpr int64_t kGrain = 1 << 15;
+
+// NOTE: each update is a plain function over restrict pointers and by-value scalars, called
+// on one chunk. Written inline in the parallel_for lambda (scalars captured by reference,
+// pointers that may alias them) GCC reloads every scalar after each store and does not
+// vectorize: 10-50x slower.
+
+void sgd_chunk(float* __restrict p, float* __restrict buf, const float* __restrict g, int64_t n,
+               float lr, float momentum, float keep, float wd, bool nesterov, bool first, float sign) {
+  if (!buf) {
+    for (int64_t i = 0; i < n; ++i) p[i] -= lr * (sign * g[i] + wd * p[i]);
+  } else if (first) {
+    for (int64_t i = 0; i < n; ++i) {
+      const float d = sign * g[i] + wd * p[i];
+      buf[i] = d;
+      p[i] -= lr * (nesterov ? d + momentum * d : d);
+    }
+  } else if (nesterov) {
+    for (int64_t i = 0; i < n; ++i) {
+      const float d = sign * g[i] + wd * p[i];
+      const float m = momentum * buf[i] + keep * d;
+      buf[i] = m;
+      p[i] -= lr * (d + momentum * m);
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      const float d = sign * g[i] + wd * p[i];
+      const float m = momentum * buf[i] + keep * d;
+      buf[i] = m;
+      p[i] -= lr * m;
+    }
+  }
+}
+
+template <bool kAmsgrad>
+void adam_chunk(float* __restrict p, float* __restrict m, float* __restrict v, float* __restrict vmax,
+                const float* __restrict g, int64_t n, float beta1c, float beta2, float beta2c, float eps,
+                float l2, float shrink, float ss, float inv_bc2, float sign) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float pi = p[i] * shrink;
+    const float d = sign * g[i] + l2 * pi;
+    const float mi = m[i] + beta1c * (d - m[i]);
+    const float vi = beta2 * v[i] + beta2c * d * d;
+    m[i] = mi;
+    v[i] = vi;
+    float vv = vi;
+    if (kAmsgrad) {
+      vv = std::max(vmax[i], vi);
+      vmax[i] = vv;
+    }
+    p[i] = pi - ss * mi / (std::sqrt(vv) * inv_bc2 + eps);
+  }
+}
+
+template <bool kCentered, bool kMomentum>
+void rmsprop_chunk(float* __restrict p, float* __restrict sq, float* __restrict ga, float* __restrict buf,
+                   const float* __restrict g, int64_t n, float lr, float alpha, float alphac, float eps,
+                   float wd, float momentum, float sign) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float d = sign * g[i] + wd * p[i];
+    const float s = alpha * sq[i] + alphac * d * d;
+    sq[i] = s;
+    float var = s;
+    if (kCentered) {
+      const float a = ga[i] + alphac * (d - ga[i]);
+      ga[i] = a;
+      var = s - a * a;
+    }
+    const float avg = std::sqrt(var) + eps;
+    if (kMomentum) {
+      const float bi = momentum * buf[i] + d / avg;
+      buf[i] = bi;
+      p[i] -= lr * bi;
+    } else {
+      p[i] -= lr * d / avg;
+    }
+  }
+}
+
+void adagrad_chunk(float* __restrict p, float* __restrict sum, const float* __restrict g, int64_t n,
+                   float clr, float eps, float wd, float sign) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float d = sign * g[i] + wd * p[i];
+    const float s = sum[i] + d * d;
+    sum[i] = s;
+    p[i] -= clr * d / (std::sqrt(s) + eps);
+  }
+}
+
+inline float* at(float* x, int64_t b) { return x ? x + b : nullptr; }
 }  // namespace
 
 void sgd_update(float* p, float* buf, const float* g, int64_t n, float lr, float momentum,
                 float dampening, float weight_decay, bool nesterov, bool first, bool maximize) {
   const float sign = maximize ? -1.f : 1.f, keep = 1.f - dampening;
+  float* b0 = momentum == 0.f ? nullptr : buf;
   parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-    if (momentum == 0.f) {
-      for (int64_t i = b; i < e; ++i) p[i] -= lr * (sign * g[i] + weight_decay * p[i]);
-      return;
-    }
-    for (int64_t i = b; i < e; ++i) {
-      const float d = sign * g[i] + weight_decay * p[i];
-      const float m = first ? d : momentum * buf[i] + keep * d;
-      buf[i] = m;
-      p[i] -= lr * (nesterov ? d + momentum * m : m);
-    }
+    sgd_chunk(p + b, at(b0, b), g + b, e - b, lr, momentum, keep, weight_decay, nesterov, first, sign);
   });
 }
 
@@ -36,47 +117,23 @@ void adam_update(float* p, float* m, float* v, float* vmax, const float* g, int6
                  float beta1, float beta2, float eps, float weight_decay, bool decoupled,
                  double step_size, double bc2_sqrt, bool maximize) {
   const float sign = maximize ? -1.f : 1.f, ss = float(step_size), inv_bc2 = float(1.0 / bc2_sqrt);
-  const float one_b1 = 1.f - beta1, one_b2 = 1.f - beta2;
   const float l2 = decoupled ? 0.f : weight_decay, shrink = decoupled ? 1.f - lr * weight_decay : 1.f;
   parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const float pi = p[i] * shrink;
-      const float d = sign * g[i] + l2 * pi;
-      const float mi = m[i] + one_b1 * (d - m[i]);
-      const float vi = beta2 * v[i] + one_b2 * d * d;
-      m[i] = mi;
-      v[i] = vi;
-      float vv = vi;
-      if (vmax) { vv = std::max(vmax[i], vi); vmax[i] = vv; }
-      p[i] = pi - ss * mi / (std::sqrt(vv) * inv_bc2 + eps);
-    }
+    auto fn = vmax ? adam_chunk<true> : adam_chunk<false>;
+    fn(p + b, m + b, v + b, at(vmax, b), g + b, e - b, 1.f - beta1, beta2, 1.f - beta2, eps, l2, shrink,
+       ss, inv_bc2, sign);
   });
 }
 
 void rmsprop_update(float* p, float* sq, float* ga, float* buf, const float* g, int64_t n,
                     float lr, float alpha, float eps, float weight_decay, float momentum,
                     bool maximize) {
-  const float sign = maximize ? -1.f : 1.f, one_a = 1.f - alpha;
+  const float sign = maximize ? -1.f : 1.f;
+  auto fn = ga ? (buf ? rmsprop_chunk<true, true> : rmsprop_chunk<true, false>)
+               : (buf ? rmsprop_chunk<false, true> : rmsprop_chunk<false, false>);
   parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const float d = sign * g[i] + weight_decay * p[i];
-      const float s = alpha * sq[i] + one_a * d * d;
-      sq[i] = s;
-      float var = s;
-      if (ga) {
-        const float a = ga[i] + one_a * (d - ga[i]);
-        ga[i] = a;
-        var = s - a * a;
-      }
-      const float avg = std::sqrt(var) + eps;
-      if (buf) {
-        const float bi = momentum * buf[i] + d / avg;
-        buf[i] = bi;
-        p[i] -= lr * bi;
-      } else {
-        p[i] -= lr * d / avg;
-      }
-    }
+    fn(p + b, sq + b, at(ga, b), at(buf, b), g + b, e - b, lr, alpha, 1.f - alpha, eps, weight_decay,
+       momentum, sign);
   });
 }
 
@@ -84,12 +141,7 @@ void adagrad_update(float* p, float* sum, const float* g, int64_t n, float clr, 
                     float weight_decay, bool maximize) {
   const float sign = maximize ? -1.f : 1.f;
   parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const float d = sign * g[i] + weight_decay * p[i];
-      const float s = sum[i] + d * d;
-      sum[i] = s;
-      p[i] -= clr * d / (std::sqrt(s) + eps);
-    }
+    adagrad_chunk(p + b, sum + b, g + b, e - b, clr, eps, weight_decay, sign);
   });
 }
 

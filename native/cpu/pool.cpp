@@ -45,32 +45,53 @@ AvgWindow avg_window(const Pool2dParams& p, int64_t oh, int64_t ow) {
 int64_t adaptive_start(int64_t o, int64_t I, int64_t O) { return (o * I) / O; }
 int64_t adaptive_end(int64_t o, int64_t I, int64_t O) { return ((o + 1) * I + O - 1) / O; }
 
+// Per-kw valid output columns [lo, hi) (taps with 0 <= ow*stride - pad + kw*dil < W).
+void kw_ranges(const Pool2dParams& p, std::vector<int64_t>& lo, std::vector<int64_t>& hi) {
+  lo.resize(size_t(p.KW));
+  hi.resize(size_t(p.KW));
+  for (int64_t kw = 0; kw < p.KW; ++kw) {
+    int64_t a, b;
+    const int64_t off = kw * p.dil_w - p.pad_w;
+    a = off >= 0 ? 0 : (-off + p.stride_w - 1) / p.stride_w;
+    b = p.W - 1 - off < 0 ? 0 : (p.W - 1 - off) / p.stride_w + 1;
+    lo[size_t(kw)] = std::min(a, p.OW);
+    hi[size_t(kw)] = std::max(lo[size_t(kw)], std::min(b, p.OW));
+  }
+}
+
 }  // namespace
 
+// NOTE: both forward kernels walk one output row at a time, tap by tap, over whole rows of
+// outputs (row buffers in L1) instead of window by window: no per-output bounds arithmetic,
+// and the inner loops vectorize.
 void max_pool2d_forward(float* y, int32_t* idx, const float* x, const Pool2dParams& p) {
   const int64_t HW = p.H * p.W, OHW = p.OH * p.OW;
+  std::vector<int64_t> lo, hi;
+  kw_ranges(p, lo, hi);
   parallel_for(p.N * p.C, grain_for(OHW * p.KH * p.KW), [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const float* xp = x + i * HW;
       for (int64_t oh = 0; oh < p.OH; ++oh) {
+        float* __restrict best = y + i * OHW + oh * p.OW;
+        int32_t* __restrict arg = idx + i * OHW + oh * p.OW;
+        for (int64_t ow = 0; ow < p.OW; ++ow) { best[ow] = -std::numeric_limits<float>::infinity(); arg[ow] = -1; }
         int64_t kh0, kh1;
         taps(oh, p.stride_h, p.pad_h, p.dil_h, p.KH, p.H, &kh0, &kh1);
-        for (int64_t ow = 0; ow < p.OW; ++ow) {
-          int64_t kw0, kw1;
-          taps(ow, p.stride_w, p.pad_w, p.dil_w, p.KW, p.W, &kw0, &kw1);
-          float best = -std::numeric_limits<float>::infinity();
-          int64_t arg = -1;
-          for (int64_t kh = kh0; kh < kh1; ++kh) {
-            const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dil_h;
-            for (int64_t kw = kw0; kw < kw1; ++kw) {
-              const int64_t pos = ih * p.W + ow * p.stride_w - p.pad_w + kw * p.dil_w;
-              const float v = xp[pos];
-              if (arg < 0) arg = pos;
-              if (v > best || std::isnan(v)) { best = v; arg = pos; }
+        for (int64_t kh = kh0; kh < kh1; ++kh) {
+          const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dil_h;
+          const float* xr = xp + ih * p.W;
+          for (int64_t kw = 0; kw < p.KW; ++kw) {
+            const int64_t off = kw * p.dil_w - p.pad_w, sw = p.stride_w;
+            const int32_t base = int32_t(ih * p.W + off);
+            // PyTorch's rule, taps in (kh, kw) order: a later tap wins if greater or NaN; the
+            // first valid tap is the index of an all -inf window.
+            for (int64_t ow = lo[size_t(kw)]; ow < hi[size_t(kw)]; ++ow) {
+              const float v = xr[ow * sw + off];
+              const bool take = (arg[ow] < 0) | (v > best[ow]) | (v != v);  // no branches: vectorizes
+              best[ow] = take ? v : best[ow];
+              arg[ow] = take ? base + int32_t(ow * sw) : arg[ow];
             }
           }
-          y[i * OHW + oh * p.OW + ow] = best;
-          idx[i * OHW + oh * p.OW + ow] = int32_t(arg);
         }
       }
     }
@@ -90,36 +111,69 @@ void max_pool2d_backward(float* dx, const float* dy, const int32_t* idx, int64_t
   });
 }
 
+namespace {
+
+// inv[oh * OW + ow] = 1 / divisor of each averaging window (one plane's worth, shared).
+std::vector<float> avg_inverse_divisors(const Pool2dParams& p) {
+  std::vector<float> inv(size_t(p.OH * p.OW));
+  for (int64_t oh = 0; oh < p.OH; ++oh)
+    for (int64_t ow = 0; ow < p.OW; ++ow) inv[size_t(oh * p.OW + ow)] = avg_window(p, oh, ow).inv;
+  return inv;
+}
+
+}  // namespace
+
 void avg_pool2d_forward(float* y, const float* x, const Pool2dParams& p) {
   const int64_t HW = p.H * p.W, OHW = p.OH * p.OW;
+  std::vector<int64_t> lo, hi;
+  kw_ranges(p, lo, hi);
+  const std::vector<float> inv = avg_inverse_divisors(p);
   parallel_for(p.N * p.C, grain_for(OHW * p.KH * p.KW), [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const float* xp = x + i * HW;
-      for (int64_t oh = 0; oh < p.OH; ++oh)
-        for (int64_t ow = 0; ow < p.OW; ++ow) {
-          const AvgWindow w = avg_window(p, oh, ow);
-          float s = 0.0f;
-          for (int64_t ih = w.h0; ih < w.h1; ++ih)
-            for (int64_t iw = w.w0; iw < w.w1; ++iw) s += xp[ih * p.W + iw];
-          y[i * OHW + oh * p.OW + ow] = s * w.inv;
+      for (int64_t oh = 0; oh < p.OH; ++oh) {
+        float* __restrict acc = y + i * OHW + oh * p.OW;
+        for (int64_t ow = 0; ow < p.OW; ++ow) acc[ow] = 0.0f;
+        int64_t kh0, kh1;
+        taps(oh, p.stride_h, p.pad_h, 1, p.KH, p.H, &kh0, &kh1);
+        for (int64_t kh = kh0; kh < kh1; ++kh) {
+          const float* xr = xp + (oh * p.stride_h - p.pad_h + kh) * p.W;
+          for (int64_t kw = 0; kw < p.KW; ++kw) {
+            const int64_t off = kw - p.pad_w, sw = p.stride_w;
+            for (int64_t ow = lo[size_t(kw)]; ow < hi[size_t(kw)]; ++ow) acc[ow] += xr[ow * sw + off];
+          }
         }
+        const float* iv = inv.data() + oh * p.OW;
+        for (int64_t ow = 0; ow < p.OW; ++ow) acc[ow] *= iv[ow];
+      }
     }
   });
 }
 
 void avg_pool2d_backward(float* dx, const float* dy, const Pool2dParams& p) {
   const int64_t HW = p.H * p.W, OHW = p.OH * p.OW;
+  std::vector<int64_t> lo, hi;
+  kw_ranges(p, lo, hi);
+  const std::vector<float> inv = avg_inverse_divisors(p);
   parallel_for(p.N * p.C, grain_for(HW + OHW * p.KH * p.KW), [&](int64_t b, int64_t e) {
+    std::vector<float> g(size_t(p.OW));
     for (int64_t i = b; i < e; ++i) {
       float* dxp = dx + i * HW;
       std::fill(dxp, dxp + HW, 0.0f);
-      for (int64_t oh = 0; oh < p.OH; ++oh)
-        for (int64_t ow = 0; ow < p.OW; ++ow) {
-          const AvgWindow w = avg_window(p, oh, ow);
-          const float g = dy[i * OHW + oh * p.OW + ow] * w.inv;
-          for (int64_t ih = w.h0; ih < w.h1; ++ih)
-            for (int64_t iw = w.w0; iw < w.w1; ++iw) dxp[ih * p.W + iw] += g;
+      for (int64_t oh = 0; oh < p.OH; ++oh) {
+        const float* dyr = dy + i * OHW + oh * p.OW;
+        const float* iv = inv.data() + oh * p.OW;
+        for (int64_t ow = 0; ow < p.OW; ++ow) g[size_t(ow)] = dyr[ow] * iv[ow];
+        int64_t kh0, kh1;
+        taps(oh, p.stride_h, p.pad_h, 1, p.KH, p.H, &kh0, &kh1);
+        for (int64_t kh = kh0; kh < kh1; ++kh) {
+          float* xr = dxp + (oh * p.stride_h - p.pad_h + kh) * p.W;
+          for (int64_t kw = 0; kw < p.KW; ++kw) {
+            const int64_t off = kw - p.pad_w, sw = p.stride_w;
+            for (int64_t ow = lo[size_t(kw)]; ow < hi[size_t(kw)]; ++ow) xr[ow * sw + off] += g[size_t(ow)];
+          }
         }
+      }
     }
   });
 }

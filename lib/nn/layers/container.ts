@@ -2,6 +2,11 @@
 import type { Tensor } from '../../tensor';
 import { rangeError, typeError } from '../../errors';
 import { Module, type AnyModule } from '../module';
+import { layerFromJSON, layerToJSON, registerLayer, type JsonValue, type LayerConfig, type LayerJSON } from '../../io/registry';
+
+type Entry = { name: string; layer: LayerJSON };
+const entriesOf = (m: AnyModule): JsonValue => [...m.namedChildren()].map(([name, c]) => ({ name, layer: layerToJSON(c) })) as unknown as JsonValue;
+const build = (c: LayerConfig): [string, AnyModule][] => ((c.modules ?? []) as unknown as Entry[]).map((e) => [e.name, layerFromJSON(e.layer) as AnyModule]);
 
 function checkIndex(op: string, i: number, n: number): number {
   if (!Number.isInteger(i)) throw typeError(op, `index must be an integer, got ${i}`);
@@ -50,6 +55,12 @@ export class Sequential extends Module<[Tensor], Tensor> {
 
   [Symbol.iterator](): Iterator<AnyModule> { return this.children(); }
 
+  override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
+  static fromConfig(c: LayerConfig): Sequential {
+    const mods = build(c);
+    return mods.every(([k], i) => k === String(i)) ? new Sequential(...mods.map(([, m]) => m)) : new Sequential(new Map(mods));
+  }
+
   override forward(x: Tensor): Tensor {
     let y = x;
     for (const m of this.children()) y = m.forward(y);
@@ -75,6 +86,8 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[],
     return this;
   }
   [Symbol.iterator](): Iterator<M> { return this.children() as Iterator<M>; }
+  override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
+  static fromConfig(c: LayerConfig): ModuleList { return new ModuleList(build(c).map(([, m]) => m)); }
 }
 
 /** Modules by name (keys become stateDict prefixes). */
@@ -91,4 +104,10 @@ export class ModuleDict<M extends AnyModule = AnyModule> extends Module<never[],
   set(key: string, m: M): this { this.registerModule(key, m); return this; }
   keys(): string[] { return [...this.namedChildren()].map(([k]) => k); }
   entries(): [string, M][] { return [...this.namedChildren()] as [string, M][]; }
+  override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
+  static fromConfig(c: LayerConfig): ModuleDict { return new ModuleDict(new Map(build(c))); }
 }
+
+registerLayer('Sequential', Sequential);
+registerLayer('ModuleList', ModuleList);
+registerLayer('ModuleDict', ModuleDict);

@@ -1,11 +1,12 @@
 /** Linear, Identity, Flatten, Dropout. */
 import { Tensor } from '../../tensor';
 import { linear } from '../../ops/matmul';
-import { bernoulli } from '../../ops/creation';
 import { flatten } from '../../ops/views';
 import { rangeError } from '../../errors';
 import { Module, Parameter } from '../module';
 import * as init from '../init';
+import { dropout } from '../functional';
+import { registerLayer, type LayerConfig } from '../../io/registry';
 
 function checkFeatures(op: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0) throw rangeError(op, `${name} must be a non-negative integer, got ${v}`);
@@ -38,6 +39,11 @@ export class Linear extends Module {
 
   override forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
 
+  override getConfig(): LayerConfig { return { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null }; }
+  static fromConfig(c: LayerConfig): Linear {
+    return new Linear(c.inFeatures as number, c.outFeatures as number, { bias: c.bias as boolean });
+  }
+
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? 'True' : 'False'}`;
   }
@@ -46,6 +52,8 @@ export class Linear extends Module {
 /** Returns its input. */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor { return x; }
+  override getConfig(): LayerConfig { return {}; }
+  static fromConfig(): Identity { return new Identity(); }
 }
 
 /** Flattens dims startDim..endDim (default: all but the batch dim). */
@@ -53,6 +61,8 @@ export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
   override forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
   override extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
+  override getConfig(): LayerConfig { return { startDim: this.startDim, endDim: this.endDim }; }
+  static fromConfig(c: LayerConfig): Flatten { return new Flatten(c.startDim as number, c.endDim as number); }
 }
 
 /**
@@ -66,15 +76,11 @@ export class Dropout extends Module {
   }
   override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
   override extraRepr(): string { return `p=${this.p}, inplace=False`; }
+  override getConfig(): LayerConfig { return { p: this.p }; }
+  static fromConfig(c: LayerConfig): Dropout { return new Dropout(c.p as number); }
 }
 
-/** Inverted dropout (what nn.Dropout uses). */
-export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
-  if (!(p >= 0 && p <= 1)) throw rangeError('dropout', `p must be in [0, 1], got ${p}`);
-  if (!training || p === 0) return x;
-  if (p === 1) return x.mul(0);
-  const mask = bernoulli(x.shape, 1 - p);
-  const y = x.mul(mask.mul(1 / (1 - p)));
-  mask.dispose();
-  return y;
-}
+registerLayer('Linear', Linear);
+registerLayer('Identity', Identity);
+registerLayer('Flatten', Flatten);
+registerLayer('Dropout', Dropout);

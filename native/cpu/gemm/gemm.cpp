@@ -6,7 +6,8 @@
 // alpha/beta and the epilogue (bias + relu) are applied by the micro-kernel while the C
 // tile is in registers, on the last KC block only. Threads split C into column (or row)
 // ranges that each run the loops above with thread-local packing buffers. Matrix-vector
-// shapes (M == 1 or N == 1) skip packing: one pass over the matrix with vector loads.
+// shapes (M == 1 or N == 1) skip packing: one pass over the matrix with vector loads; and
+// narrow B blocks (nc <= kDirectAMaxCols) leave A unpacked (gemm_ukernel_a).
 #include "cpu/gemm/gemm.h"
 
 #include <algorithm>
@@ -28,6 +29,8 @@ using namespace gemm_cfg;
 
 // NOTE: below this many FLOPs (~3 us of work) a fork-join costs more than it saves.
 constexpr double kMinParallelFlops = 2.0 * 64 * 64 * 64;
+// Up to this many columns per B block, A is read in place instead of packed.
+constexpr int64_t kDirectAMaxCols = 128;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -49,37 +52,75 @@ struct Problem {
   const GemmEpilogue* ep;
 };
 
+// Even splits (K = 257 -> 2 x 129, not 256 + 1) so no block is a sliver.
+int64_t kc_step_for(int64_t K) { return ceil_div(K, ceil_div(K, kKC)); }
+int64_t mc_step_for(int64_t rows) { return ceil_div(ceil_div(rows, ceil_div(rows, kMC)), kMR) * kMR; }
+
+// The inner loops for rows [i0, i1) against one packed B block (bp: panels of depth
+// [pc, pc+kc) and columns [jc, jc+nc)): pack A blocks, run the micro-kernel over tiles.
+void gemm_rows(const Problem& p, const float* bp, int64_t i0, int64_t i1, int64_t jc, int64_t nc,
+               int64_t pc, int64_t kc) {
+  const int64_t mc_step = mc_step_for(i1 - i0);
+  // NOTE: an A sliver is reused once per B panel; with few panels (nc <= 128) packing it
+  // costs more than the kernel's strided broadcasts (1 thread, AVX2: 64^3 64 -> 75,
+  // 128^3 78 -> 83 GFLOP per CPU-second; at nc = 256 it is a wash).
+  const bool direct_a = nc <= kDirectAMaxCols;
+  const int64_t rs_a = p.trans_a ? 1 : p.lda, cs_a = p.trans_a ? p.lda : 1;
+  float* ap = direct_a ? nullptr : scratch(t_apack, mc_step * kc);
+  const bool first = pc == 0, last = pc + kc == p.K;
+  const GemmEpilogue* ep = last ? p.ep : nullptr;
+  const float* bias_col = ep && ep->bias && ep->bias_kind == kBiasPerCol ? ep->bias : nullptr;
+  const float* bias_row = ep && ep->bias && ep->bias_kind == kBiasPerRow ? ep->bias : nullptr;
+  const bool relu = ep && ep->act == kActRelu;
+  for (int64_t ic = i0; ic < i1; ic += mc_step) {
+    const int64_t mc = std::min(mc_step, i1 - ic);
+    if (!direct_a) gemm_pack_a(ap, p.A, p.lda, p.trans_a, ic, mc, pc, kc);
+    for (int64_t jr = 0; jr < nc; jr += kNR) {
+      const int n = int(std::min<int64_t>(kNR, nc - jr));
+      for (int64_t ir = 0; ir < mc; ir += kMR) {
+        const int m = int(std::min<int64_t>(kMR, mc - ir));
+        const TileStore st{p.alpha, first ? p.beta : 1.0f, bias_col ? bias_col + jc + jr : nullptr,
+                           bias_row ? bias_row + ic + ir : nullptr, relu};
+        float* c = p.C + (ic + ir) * p.ldc + jc + jr;
+        if (direct_a)
+          gemm_ukernel_a(kc, p.A + (ic + ir) * rs_a + pc * cs_a, rs_a, cs_a, bp + jr * kc, c, p.ldc, m, n, st);
+        else
+          gemm_ukernel(kc, ap + ir * kc, bp + jr * kc, c, p.ldc, m, n, st);
+      }
+    }
+  }
+}
+
 // Runs the blocked loops for C[i0:i1, j0:j1] on the calling thread.
 void gemm_block(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
-  // Even splits (K = 257 -> 2 x 129, not 256 + 1) so no block is a sliver.
-  const int64_t kc_step = ceil_div(p.K, ceil_div(p.K, kKC));
-  const int64_t mc_step = ceil_div(ceil_div(i1 - i0, ceil_div(i1 - i0, kMC)), kMR) * kMR;
-  float* ap = scratch(t_apack, mc_step * kc_step);
+  const int64_t kc_step = kc_step_for(p.K);
   float* bp = scratch(t_bpack, std::min<int64_t>(kNC, ceil_div(j1 - j0, kNR) * kNR) * kc_step);
-  const bool bias_col = p.ep && p.ep->bias && p.ep->bias_kind == kBiasPerCol;
-  const bool bias_row = p.ep && p.ep->bias && p.ep->bias_kind == kBiasPerRow;
-  const bool relu = p.ep && p.ep->act == kActRelu;
   for (int64_t jc = j0; jc < j1; jc += kNC) {
     const int64_t nc = std::min(kNC, j1 - jc);
     for (int64_t pc = 0; pc < p.K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, p.K - pc);
-      const bool first = pc == 0, last = pc + kc == p.K;
       gemm_pack_b(bp, p.B, p.ldb, p.trans_b, pc, kc, jc, nc);
-      for (int64_t ic = i0; ic < i1; ic += mc_step) {
-        const int64_t mc = std::min(mc_step, i1 - ic);
-        gemm_pack_a(ap, p.A, p.lda, p.trans_a, ic, mc, pc, kc);
-        for (int64_t jr = 0; jr < nc; jr += kNR) {
-          const int n = int(std::min<int64_t>(kNR, nc - jr));
-          for (int64_t ir = 0; ir < mc; ir += kMR) {
-            const int m = int(std::min<int64_t>(kMR, mc - ir));
-            TileStore st{p.alpha, first ? p.beta : 1.0f,
-                         last && bias_col ? p.ep->bias + jc + jr : nullptr,
-                         last && bias_row ? p.ep->bias + ic + ir : nullptr, last && relu};
-            gemm_ukernel(kc, ap + ir * kc, bp + jr * kc, p.C + (ic + ir) * p.ldc + jc + jr, p.ldc,
-                         m, n, st);
-          }
-        }
-      }
+      gemm_rows(p, bp, i0, i1, jc, nc, pc, kc);
+    }
+  }
+}
+
+// All threads share each packed B block: they pack its panels together, then split the
+// rows of C (each packing only its own A blocks). Two fork-joins per B block.
+void gemm_shared_b(const Problem& p) {
+  const int64_t kc_step = kc_step_for(p.K);
+  float* bp = scratch(t_bpack, std::min<int64_t>(kNC, ceil_div(p.N, kNR) * kNR) * kc_step);
+  for (int64_t jc = 0; jc < p.N; jc += kNC) {
+    const int64_t nc = std::min(kNC, p.N - jc);
+    for (int64_t pc = 0; pc < p.K; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, p.K - pc);
+      parallel_for(ceil_div(nc, kNR), 1, [&](int64_t b, int64_t e) {
+        gemm_pack_b(bp + b * kNR * kc, p.B, p.ldb, p.trans_b, pc, kc, jc + b * kNR,
+                    std::min(nc, e * kNR) - b * kNR);
+      });
+      parallel_for(ceil_div(p.M, kMR), 1, [&](int64_t b, int64_t e) {
+        gemm_rows(p, bp, b * kMR, std::min(p.M, e * kMR), jc, nc, pc, kc);
+      });
     }
   }
 }
@@ -193,15 +234,11 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   const int threads = current_num_threads();
   const double flops = 2.0 * double(M) * double(N) * double(K);
   if (threads <= 1 || flops < kMinParallelFlops) return gemm_block(p, 0, M, 0, N);
-  // Split C into column ranges (each thread packs its own B columns) or row ranges,
-  // whichever divides into whole tiles more evenly; ties go to columns.
+  // Enough row tiles for every thread: share packed B and split rows. Otherwise (short,
+  // wide C) split columns, each thread packing its own B panels.
   const int64_t nt = ceil_div(N, kNR), mt = ceil_div(M, kMR);
-  auto waste = [&](int64_t units) { return double(ceil_div(units, threads) * threads) / double(units); };
-  if (waste(nt) <= waste(mt)) {
-    parallel_for(nt, 1, [&](int64_t b, int64_t e) { gemm_block(p, 0, M, b * kNR, std::min(N, e * kNR)); });
-  } else {
-    parallel_for(mt, 1, [&](int64_t b, int64_t e) { gemm_block(p, b * kMR, std::min(M, e * kMR), 0, N); });
-  }
+  if (mt >= 2 * threads) return gemm_shared_b(p);
+  parallel_for(nt, 1, [&](int64_t b, int64_t e) { gemm_block(p, 0, M, b * kNR, std::min(N, e * kNR)); });
 }
 
 void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,

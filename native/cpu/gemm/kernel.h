@@ -43,6 +43,21 @@ inline void gemm_store_tile(const float* acc, float* c, int64_t ldc, int m, int 
 void gemm_ukernel(int64_t K, const float* a, const float* b, float* c, int64_t ldc, int m,
                   int n, const TileStore& st);
 
+// gemm_ukernel reading A unpacked, for shapes where packing A does not pay: element
+// (r, k) of the A sliver at a[r*rs_a + k*cs_a]; K <= gemm_cfg::kKC.
+void gemm_ukernel_a(int64_t K, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                    float* c, int64_t ldc, int m, int n, const TileStore& st);
+
+// gemm_ukernel_a for kernels without a strided-A loop: packs the sliver on the stack.
+inline void gemm_ukernel_a_packed(int64_t K, const float* a, int64_t rs_a, int64_t cs_a,
+                                  const float* b, float* c, int64_t ldc, int m, int n,
+                                  const TileStore& st) {
+  alignas(64) float buf[gemm_cfg::kMR * gemm_cfg::kKC];
+  for (int64_t k = 0; k < K; ++k)
+    for (int r = 0; r < gemm_cfg::kMR; ++r) buf[k * gemm_cfg::kMR + r] = r < m ? a[r * rs_a + k * cs_a] : 0.0f;
+  gemm_ukernel(K, buf, b, c, ldc, m, n, st);
+}
+
 // Packs rows [i0, i0+mc) x depth [p0, p0+kc) of op(A) into ceil(mc/kMR) panels of
 // [kc][kMR], zero padding the last panel. trans_a: A is stored [K, M].
 void gemm_pack_a(float* ap, const float* A, int64_t lda, bool trans_a, int64_t i0, int64_t mc,

@@ -66,6 +66,11 @@ void gemm_ukernel(int64_t K, const float* a, const float* b, float* c, int64_t l
   }
 }
 
+void gemm_ukernel_a(int64_t K, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                    float* c, int64_t ldc, int m, int n, const TileStore& st) {
+  gemm_ukernel_a_packed(K, a, rs_a, cs_a, b, c, ldc, m, n, st);
+}
+
 }  // namespace TF_ISA
 }  // namespace cpu
 }  // namespace tf

@@ -1,0 +1,171 @@
+/** Convolution modules over lib/ops/conv: Conv1d, Conv2d, ConvTranspose2d (PyTorch layouts,
+ * argument names and default initialisation). */
+import { Tensor } from '../../tensor';
+import { conv1d, conv2d, convTranspose2d, type IntPair } from '../../ops/conv';
+import { rangeError } from '../../errors';
+import { Module, type Parameter } from '../module';
+import * as init from '../init';
+import { registerLayer, type JsonValue, type LayerConfig } from '../../io/registry';
+
+const pair = (v: IntPair): [number, number] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
+const fmt = (v: number[]): string => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
+
+function checkChannels(op: string, inC: number, outC: number, groups: number, kernel: number[]): void {
+  for (const [n, v] of [['inChannels', inC], ['outChannels', outC]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw rangeError(op, `${n} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(groups) || groups < 1) throw rangeError(op, `groups must be a positive integer, got ${groups}`);
+  if (inC % groups !== 0) throw rangeError(op, `inChannels (${inC}) must be divisible by groups (${groups})`);
+  if (outC % groups !== 0) throw rangeError(op, `outChannels (${outC}) must be divisible by groups (${groups})`);
+  if (!kernel.every((k) => Number.isInteger(k) && k >= 1)) throw rangeError(op, `kernelSize must contain positive integers, got ${fmt(kernel)}`);
+}
+
+/** PyTorch's ConvNd.reset_parameters: kaimingUniform(a=√5) weight, U(±1/√fanIn) bias. */
+function resetConv(weight: Tensor, bias: Tensor | null): void {
+  init.kaimingUniform(weight, { a: Math.sqrt(5) });
+  if (bias) {
+    const [fanIn] = init.calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    init.uniform(bias, -bound, bound);
+  }
+}
+
+export interface Conv2dModuleOptions {
+  stride?: IntPair; padding?: IntPair | 'same' | 'valid'; dilation?: IntPair; groups?: number; bias?: boolean;
+}
+
+/**
+ * 2-D convolution: weight [outChannels, inChannels/groups, kH, kW], bias [outChannels].
+ * @example const conv = new nn.Conv2d(3, 16, 3, { padding: 1 });  conv.forward(randn([8, 3, 32, 32]));  // [8, 16, 32, 32]
+ */
+export class Conv2d extends Module {
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number] | 'same' | 'valid';
+  readonly dilation: [number, number];
+  readonly groups: number;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntPair, opts: Conv2dModuleOptions = {}) {
+    super();
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(opts.stride ?? 1);
+    this.padding = typeof opts.padding === 'string' ? opts.padding : pair(opts.padding ?? 0);
+    this.dilation = pair(opts.dilation ?? 1);
+    this.groups = opts.groups ?? 1;
+    checkChannels('Conv2d', inChannels, outChannels, this.groups, this.kernelSize);
+    this.registerParameter('weight', Tensor.empty([outChannels, inChannels / this.groups, ...this.kernelSize]));
+    this.registerParameter('bias', opts.bias === false ? null : Tensor.empty([outChannels]));
+    resetConv(this.weight, this.bias);
+  }
+  override forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+  override getConfig(): LayerConfig {
+    return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize], stride: [...this.stride],
+      padding: (typeof this.padding === 'string' ? this.padding : [...this.padding]) as JsonValue, dilation: [...this.dilation],
+      groups: this.groups, bias: this.bias !== null };
+  }
+  static fromConfig(c: LayerConfig): Conv2d {
+    return new Conv2d(c.inChannels as number, c.outChannels as number, c.kernelSize as [number, number], c as Conv2dModuleOptions);
+  }
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmt(this.kernelSize)}, stride=${fmt(this.stride)}`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
+    else if (this.padding.some((p) => p !== 0)) s += `, padding=${fmt(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${fmt(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ', bias=False';
+    return s;
+  }
+}
+
+export interface Conv1dModuleOptions {
+  stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number; bias?: boolean;
+}
+
+/** 1-D convolution over [N, C, L]: weight [outChannels, inChannels/groups, k]. */
+export class Conv1d extends Module {
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+  readonly stride: number; readonly padding: number | 'same' | 'valid'; readonly dilation: number; readonly groups: number;
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, opts: Conv1dModuleOptions = {}) {
+    super();
+    this.stride = opts.stride ?? 1;
+    this.padding = opts.padding ?? 0;
+    this.dilation = opts.dilation ?? 1;
+    this.groups = opts.groups ?? 1;
+    checkChannels('Conv1d', inChannels, outChannels, this.groups, [kernelSize]);
+    this.registerParameter('weight', Tensor.empty([outChannels, inChannels / this.groups, kernelSize]));
+    this.registerParameter('bias', opts.bias === false ? null : Tensor.empty([outChannels]));
+    resetConv(this.weight, this.bias);
+  }
+  override forward(x: Tensor): Tensor {
+    return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+  override getConfig(): LayerConfig {
+    return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: this.kernelSize, stride: this.stride,
+      padding: this.padding, dilation: this.dilation, groups: this.groups, bias: this.bias !== null };
+  }
+  static fromConfig(c: LayerConfig): Conv1d {
+    return new Conv1d(c.inChannels as number, c.outChannels as number, c.kernelSize as number, c as Conv1dModuleOptions);
+  }
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmt([this.kernelSize])}, stride=${fmt([this.stride])}`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
+    else if (this.padding !== 0) s += `, padding=${fmt([this.padding])}`;
+    if (this.dilation !== 1) s += `, dilation=${fmt([this.dilation])}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ', bias=False';
+    return s;
+  }
+}
+
+export interface ConvTranspose2dModuleOptions {
+  stride?: IntPair; padding?: IntPair; outputPadding?: IntPair; dilation?: IntPair; groups?: number; bias?: boolean;
+}
+
+/** Transposed 2-D convolution: weight [inChannels, outChannels/groups, kH, kW]. */
+export class ConvTranspose2d extends Module {
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+  readonly kernelSize: [number, number]; readonly stride: [number, number]; readonly padding: [number, number];
+  readonly outputPadding: [number, number]; readonly dilation: [number, number]; readonly groups: number;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntPair, opts: ConvTranspose2dModuleOptions = {}) {
+    super();
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(opts.stride ?? 1);
+    this.padding = pair(opts.padding ?? 0);
+    this.outputPadding = pair(opts.outputPadding ?? 0);
+    this.dilation = pair(opts.dilation ?? 1);
+    this.groups = opts.groups ?? 1;
+    checkChannels('ConvTranspose2d', inChannels, outChannels, this.groups, this.kernelSize);
+    this.registerParameter('weight', Tensor.empty([inChannels, outChannels / this.groups, ...this.kernelSize]));
+    this.registerParameter('bias', opts.bias === false ? null : Tensor.empty([outChannels]));
+    resetConv(this.weight, this.bias);
+  }
+  override forward(x: Tensor): Tensor {
+    return convTranspose2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding,
+      outputPadding: this.outputPadding, dilation: this.dilation, groups: this.groups });
+  }
+  override getConfig(): LayerConfig {
+    return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize], stride: [...this.stride],
+      padding: [...this.padding], outputPadding: [...this.outputPadding], dilation: [...this.dilation], groups: this.groups, bias: this.bias !== null };
+  }
+  static fromConfig(c: LayerConfig): ConvTranspose2d {
+    return new ConvTranspose2d(c.inChannels as number, c.outChannels as number, c.kernelSize as [number, number], c as ConvTranspose2dModuleOptions);
+  }
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmt(this.kernelSize)}, stride=${fmt(this.stride)}`;
+    if (this.padding.some((p) => p !== 0)) s += `, padding=${fmt(this.padding)}`;
+    if (this.outputPadding.some((p) => p !== 0)) s += `, output_padding=${fmt(this.outputPadding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${fmt(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ', bias=False';
+    return s;
+  }
+}
+
+registerLayer('Conv1d', Conv1d);
+registerLayer('Conv2d', Conv2d);
+registerLayer('ConvTranspose2d', ConvTranspose2d);

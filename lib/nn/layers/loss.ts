@@ -1,0 +1,121 @@
+/** Loss modules: thin wrappers over nn.functional with PyTorch's options. Class weights
+ * (and BCEWithLogits' posWeight) are buffers, as in PyTorch's state dicts. */
+import type { Tensor } from '../../tensor';
+import { zeros } from '../../ops/creation';
+import { Module } from '../module';
+import * as F from '../functional';
+import type { Reduction } from '../functional';
+import { registerLayer, type LayerConfig } from '../../io/registry';
+
+abstract class Loss extends Module<[Tensor, Tensor], Tensor> {
+  readonly reduction: Reduction;
+  constructor(opts: { reduction?: Reduction } = {}) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+  }
+  override extraRepr(): string { return this.reduction === 'mean' ? '' : `reduction='${this.reduction}'`; }
+  override getConfig(): LayerConfig { return { reduction: this.reduction }; }
+}
+
+/** A placeholder tensor of a saved buffer's shape (loadStateDict fills it). */
+const placeholder = (shape: unknown): Tensor | null => (Array.isArray(shape) ? zeros(shape as number[]) : null);
+
+abstract class WeightedLoss extends Loss {
+  declare weight: Tensor | null;
+  constructor(opts: { reduction?: Reduction; weight?: Tensor | null } = {}) {
+    super(opts);
+    this.registerBuffer('weight', opts.weight ?? null);
+  }
+  override getConfig(): LayerConfig { return { ...super.getConfig(), weightShape: this.weight ? this.weight.shape.slice() : null }; }
+}
+
+/**
+ * Cross-entropy of logits [N, C, ...] against class indices (int32 [N, ...]) or class
+ * probabilities (float32, the input's shape); fused log-softmax + NLL.
+ * @example const loss = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels);
+ */
+export class CrossEntropyLoss extends WeightedLoss {
+  readonly ignoreIndex: number; readonly labelSmoothing: number;
+  constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } = {}) {
+    super(opts);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.labelSmoothing = opts.labelSmoothing ?? 0;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
+  }
+  override getConfig(): LayerConfig { return { ...super.getConfig(), ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing }; }
+  static fromConfig(c: LayerConfig): CrossEntropyLoss {
+    return new CrossEntropyLoss({ weight: placeholder(c.weightShape), ignoreIndex: c.ignoreIndex as number,
+      reduction: c.reduction as Reduction, labelSmoothing: c.labelSmoothing as number });
+  }
+}
+
+/** Negative log-likelihood of log-probabilities [N, C, ...] at int32 targets. */
+export class NLLLoss extends WeightedLoss {
+  readonly ignoreIndex: number;
+  constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
+    super(opts);
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
+  }
+  override getConfig(): LayerConfig { return { ...super.getConfig(), ignoreIndex: this.ignoreIndex }; }
+  static fromConfig(c: LayerConfig): NLLLoss {
+    return new NLLLoss({ weight: placeholder(c.weightShape), ignoreIndex: c.ignoreIndex as number, reduction: c.reduction as Reduction });
+  }
+}
+
+/** Mean squared error. */
+export class MSELoss extends Loss {
+  override forward(input: Tensor, target: Tensor): Tensor { return F.mseLoss(input, target, { reduction: this.reduction }); }
+  static fromConfig(c: LayerConfig): MSELoss { return new MSELoss({ reduction: c.reduction as Reduction }); }
+}
+
+/** Mean absolute error. */
+export class L1Loss extends Loss {
+  override forward(input: Tensor, target: Tensor): Tensor { return F.l1Loss(input, target, { reduction: this.reduction }); }
+  static fromConfig(c: LayerConfig): L1Loss { return new L1Loss({ reduction: c.reduction as Reduction }); }
+}
+
+/** Huber loss: quadratic within delta, linear outside. */
+export class HuberLoss extends Loss {
+  readonly delta: number;
+  constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
+    super(opts);
+    this.delta = opts.delta ?? 1;
+  }
+  override forward(input: Tensor, target: Tensor): Tensor { return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
+  override getConfig(): LayerConfig { return { ...super.getConfig(), delta: this.delta }; }
+  static fromConfig(c: LayerConfig): HuberLoss { return new HuberLoss({ reduction: c.reduction as Reduction, delta: c.delta as number }); }
+}
+
+/** Binary cross-entropy of probabilities. */
+export class BCELoss extends WeightedLoss {
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+  static fromConfig(c: LayerConfig): BCELoss {
+    return new BCELoss({ weight: placeholder(c.weightShape), reduction: c.reduction as Reduction });
+  }
+}
+
+/** Binary cross-entropy of logits (sigmoid fused, numerically stable), optional posWeight. */
+export class BCEWithLogitsLoss extends WeightedLoss {
+  declare pos_weight: Tensor | null;
+  constructor(opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {}) {
+    super(opts);
+    this.registerBuffer('pos_weight', opts.posWeight ?? null);
+  }
+  get posWeight(): Tensor | null { return this.pos_weight; }
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.pos_weight, reduction: this.reduction });
+  }
+  override getConfig(): LayerConfig { return { ...super.getConfig(), posWeightShape: this.pos_weight ? this.pos_weight.shape.slice() : null }; }
+  static fromConfig(c: LayerConfig): BCEWithLogitsLoss {
+    return new BCEWithLogitsLoss({ weight: placeholder(c.weightShape), posWeight: placeholder(c.posWeightShape), reduction: c.reduction as Reduction });
+  }
+}
+
+for (const [name, cls] of Object.entries({ CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss })) registerLayer(name, cls);

@@ -1,0 +1,133 @@
+/** BatchNorm1d/2d (running statistics, momentum or cumulative average, eval mode) and
+ * LayerNorm over lib/ops/norm. Buffers are named as PyTorch's: running_mean, running_var,
+ * num_batches_tracked (int32 here; PyTorch stores int64). */
+import { Tensor } from '../../tensor';
+import { noGrad } from '../../autograd/grad_mode';
+import { ones, zeros } from '../../ops/creation';
+import { batchNorm, layerNorm } from '../../ops/norm';
+import { fmtShape, rangeError } from '../../errors';
+import { Module, type Parameter } from '../module';
+import { registerLayer, type LayerConfig } from '../../io/registry';
+
+export interface BatchNormModuleOptions {
+  eps?: number;
+  /** Weight of the new batch statistic in the running average; null: cumulative average. */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+abstract class BatchNormBase extends Module {
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
+  readonly eps: number; readonly momentum: number | null; readonly affine: boolean; readonly trackRunningStats: boolean;
+
+  constructor(readonly numFeatures: number, opts: BatchNormModuleOptions = {}) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw rangeError(this.constructor.name, `numFeatures must be a positive integer, got ${numFeatures}`);
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
+    this.affine = opts.affine ?? true;
+    this.trackRunningStats = opts.trackRunningStats ?? true;
+    this.registerParameter('weight', this.affine ? ones([numFeatures]) : null);
+    this.registerParameter('bias', this.affine ? zeros([numFeatures]) : null);
+    this.registerBuffer('running_mean', this.trackRunningStats ? zeros([numFeatures]) : null);
+    this.registerBuffer('running_var', this.trackRunningStats ? ones([numFeatures]) : null);
+    this.registerBuffer('num_batches_tracked', this.trackRunningStats ? zeros([], { dtype: 'int32' }) : null);
+  }
+
+  get runningMean(): Tensor | null { return this.running_mean; }
+  get runningVar(): Tensor | null { return this.running_var; }
+  get numBatchesTracked(): Tensor | null { return this.num_batches_tracked; }
+
+  /** Zeroes the running statistics (mean 0, var 1, count 0). */
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.running_mean?.fill_(0);
+      this.running_var?.fill_(1);
+      this.num_batches_tracked?.fill_(0);
+    });
+  }
+
+  protected abstract checkInput(x: Tensor): void;
+
+  override forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    let factor = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats && this.num_batches_tracked) {
+      const n = this.num_batches_tracked;
+      noGrad(() => n.add_(1));
+      if (this.momentum === null) factor = 1 / n.item();
+    }
+    // Batch statistics in training, or always when no running statistics are kept.
+    const useBatch = this.training || !this.running_mean;
+    const track = !this.training || this.trackRunningStats;
+    return batchNorm(x, track ? this.running_mean : null, track ? this.running_var : null,
+      { weight: this.weight, bias: this.bias, training: useBatch, momentum: factor, eps: this.eps });
+  }
+
+  override getConfig(): LayerConfig {
+    return { numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum, affine: this.affine, trackRunningStats: this.trackRunningStats };
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum ?? 'None'}, affine=${this.affine ? 'True' : 'False'}, ` +
+      `track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
+  }
+}
+
+/** Batch norm over [N, C] or [N, C, L] (statistics per channel C). */
+export class BatchNorm1d extends BatchNormBase {
+  static fromConfig(c: LayerConfig): BatchNorm1d { return new BatchNorm1d(c.numFeatures as number, c as BatchNormModuleOptions); }
+  protected checkInput(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) throw rangeError('BatchNorm1d', `expected 2D or 3D input (got ${x.ndim}D input ${fmtShape(x.shape)})`);
+  }
+}
+
+/** Batch norm over [N, C, H, W] (statistics per channel C). */
+export class BatchNorm2d extends BatchNormBase {
+  static fromConfig(c: LayerConfig): BatchNorm2d { return new BatchNorm2d(c.numFeatures as number, c as BatchNormModuleOptions); }
+  protected checkInput(x: Tensor): void {
+    if (x.ndim !== 4) throw rangeError('BatchNorm2d', `expected 4D input (got ${x.ndim}D input ${fmtShape(x.shape)})`);
+  }
+}
+
+/** Layer norm over the trailing normalizedShape dims, with elementwise affine weight/bias. */
+export class LayerNorm extends Module {
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  constructor(normalizedShape: number | number[], opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
+    if (!this.normalizedShape.length || !this.normalizedShape.every((s) => Number.isInteger(s) && s >= 1)) {
+      throw rangeError('LayerNorm', `normalizedShape must be positive integers, got ${JSON.stringify(normalizedShape)}`);
+    }
+    this.eps = opts.eps ?? 1e-5;
+    this.elementwiseAffine = opts.elementwiseAffine ?? true;
+    this.registerParameter('weight', this.elementwiseAffine ? ones(this.normalizedShape) : null);
+    this.registerParameter('bias', this.elementwiseAffine && opts.bias !== false ? zeros(this.normalizedShape) : null);
+  }
+  override forward(x: Tensor): Tensor {
+    return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+  override getConfig(): LayerConfig {
+    return { normalizedShape: this.normalizedShape.slice(), eps: this.eps, elementwiseAffine: this.elementwiseAffine, bias: this.bias !== null };
+  }
+  static fromConfig(c: LayerConfig): LayerNorm {
+    return new LayerNorm(c.normalizedShape as number[], { eps: c.eps as number, elementwiseAffine: c.elementwiseAffine as boolean, bias: c.bias as boolean });
+  }
+  override extraRepr(): string {
+    return `(${this.normalizedShape.join(', ')}${this.normalizedShape.length === 1 ? ',' : ''}), eps=${this.eps}, ` +
+      `elementwise_affine=${this.elementwiseAffine ? 'True' : 'False'}`;
+  }
+}
+
+registerLayer('BatchNorm1d', BatchNorm1d);
+registerLayer('BatchNorm2d', BatchNorm2d);
+registerLayer('LayerNorm', LayerNorm);

@@ -1,0 +1,47 @@
+/** Pooling modules over lib/ops/pool. */
+import type { Tensor } from '../../tensor';
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../../ops/pool';
+import type { IntPair } from '../../ops/conv';
+import { Module } from '../module';
+import { registerLayer, type JsonValue, type LayerConfig } from '../../io/registry';
+
+const json = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v ?? null)) as JsonValue;
+
+const show = (v: IntPair | null | undefined): string => (Array.isArray(v) ? `(${v.join(', ')})` : String(v));
+
+/** Max over kH x kW windows (stride defaults to the kernel size). */
+export class MaxPool2d extends Module {
+  constructor(readonly kernelSize: IntPair, readonly opts: MaxPool2dOptions = {}) { super(); }
+  override forward(x: Tensor): Tensor { return maxPool2d(x, this.kernelSize, { ...this.opts, returnIndices: false }); }
+  override getConfig(): LayerConfig { return { kernelSize: json(this.kernelSize), options: json(this.opts) }; }
+  static fromConfig(c: LayerConfig): MaxPool2d { return new MaxPool2d(c.kernelSize as IntPair, (c.options ?? {}) as MaxPool2dOptions); }
+  override extraRepr(): string {
+    const o = this.opts;
+    return `kernel_size=${show(this.kernelSize)}, stride=${show(o.stride ?? this.kernelSize)}, padding=${show(o.padding ?? 0)}, ` +
+      `dilation=${show(o.dilation ?? 1)}, ceil_mode=${o.ceilMode ? 'True' : 'False'}`;
+  }
+}
+
+/** Mean over kH x kW windows. */
+export class AvgPool2d extends Module {
+  constructor(readonly kernelSize: IntPair, readonly opts: AvgPool2dOptions = {}) { super(); }
+  override forward(x: Tensor): Tensor { return avgPool2d(x, this.kernelSize, this.opts); }
+  override getConfig(): LayerConfig { return { kernelSize: json(this.kernelSize), options: json(this.opts) }; }
+  static fromConfig(c: LayerConfig): AvgPool2d { return new AvgPool2d(c.kernelSize as IntPair, (c.options ?? {}) as AvgPool2dOptions); }
+  override extraRepr(): string {
+    return `kernel_size=${show(this.kernelSize)}, stride=${show(this.opts.stride ?? this.kernelSize)}, padding=${show(this.opts.padding ?? 0)}`;
+  }
+}
+
+/** Mean pooling to a fixed output size (e.g. 1 for global average pooling). */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | [number | null, number | null]) { super(); }
+  override forward(x: Tensor): Tensor { return adaptiveAvgPool2d(x, this.outputSize); }
+  override getConfig(): LayerConfig { return { outputSize: json(this.outputSize) }; }
+  static fromConfig(c: LayerConfig): AdaptiveAvgPool2d { return new AdaptiveAvgPool2d(c.outputSize as number | [number | null, number | null]); }
+  override extraRepr(): string { return `output_size=${show(this.outputSize as IntPair)}`; }
+}
+
+registerLayer('MaxPool2d', MaxPool2d);
+registerLayer('AvgPool2d', AvgPool2d);
+registerLayer('AdaptiveAvgPool2d', AdaptiveAvgPool2d);
