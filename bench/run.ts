@@ -118,7 +118,7 @@ export async function runBench(a: RunArgs): Promise<Report> {
       settings[peer] = t.setting;
       log(`[${fam.name}] ${peer}`);
       cells[peer] = ws.map((w) => {
-        if (backend === 'cpu' && !w.tfjsCpu) return { status: 'skipped (too slow)', why: 'pure-JS backend: only small workloads are run' };
+        if (backend === 'cpu' && !w.tfjsCpu) return { status: 'skipped (too slow)', why: 'pure-JS backend: only small workloads are run (seconds to minutes per run otherwise)' };
         const c = guard(() => fam.tfjs!(t.tf, backend, w, a));
         log(`  ${w.name}: ${fmt(toValue(w, c))}`);
         return c;
