@@ -7,6 +7,8 @@
  */
 import './ops/methods';
 import './ops/matmul';
+import './ops/device';
+import { cudaStatus } from './cuda';
 import './ops/softmax';
 import './ops/index';
 import './ops/join';
@@ -22,6 +24,7 @@ export {
 } from './ops/creation';
 export { where } from './ops/elementwise';
 export { matmul, linear, type LinearOptions } from './ops/matmul';
+export { cuda, cudaAvailable, setMatmulPrecision, getMatmulPrecision, type CudaMemoryStats, type MatmulPrecision } from './cuda';
 export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
 export {
   conv1d, conv2d, convTranspose2d, lastConvAlgorithms, type Conv2dOptions, type ConvTranspose2dOptions,
@@ -54,7 +57,8 @@ export interface BackendInfo {
 /** Which kernels and how many threads this process uses. */
 export function backendInfo(): BackendInfo {
   const b = native.backendInfo();
-  return { ...b, cuda: { available: false, reason: 'tensorforge was built without the CUDA addon' } };
+  const c = cudaStatus();
+  return { ...b, cuda: { available: c.available, reason: c.reason } };
 }
 
 /** Sets the native thread pool size (also env TENSORFORGE_NUM_THREADS). */

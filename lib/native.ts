@@ -175,8 +175,6 @@ export interface NativeAddon {
   imageAffine(y: NativeHandle, x: NativeHandle, params: NativeHandle): void;
   /** args: [pad, fill, view y, view x, view offsets]; offsets: int32 [N, 2] {top, left}. */
   imageCrop(y: NativeHandle, x: NativeHandle, offsets: NativeHandle): void;
-  /** args: [view y, view x, view idx]; y[i] = x[idx[i]] over dim 0, any dtype, contiguous. */
-  gatherRows(y: NativeHandle, x: NativeHandle, idx: NativeHandle): void;
 }
 
 /** Anything with storage + view metadata (a Tensor). */

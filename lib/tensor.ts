@@ -3,21 +3,42 @@
  * in lib/ops/ and add their methods to Tensor.prototype (see the `declare module` blocks
  * there); this file holds storage ownership, scopes (`tidy`) and reading data out.
  */
-import { native, args, type NativeHandle } from './native';
+import { native, args, type NativeAddon, type NativeHandle } from './native';
+import { cudaAddon } from './cuda';
 import { DTYPE_BYTES, DTYPE_CODE, typedArrayFor, type AnyTypedArray, type DType } from './dtype';
 import { fmtShape, typeError } from './errors';
 import type { Node } from './autograd/node';
 
 export type Device = 'cpu' | `cuda` | `cuda:${number}`;
 
+/** The bindings both addons provide with one argument protocol (lib/native.ts, lib/cuda.ts). */
+export type Kernels = Pick<NativeAddon, 'free' | 'read' | 'write' | 'binary' | 'unary' | 'unaryBackward' | 'where' |
+  'cast' | 'fill' | 'randomFill' | 'reduce' | 'matmul' | 'conv2dForward' | 'conv2dBackwardInput' |
+  'conv2dBackwardWeight' | 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' |
+  'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward' | 'batchNormForward' | 'batchNormBackward' | 'softmax' |
+  'softmaxBackward' | 'sgdStep' | 'adamStep'> & { alloc(nbytes: number, device?: number): NativeHandle };
+
+/** 'cuda' -> 'cuda:0'; throws a RangeError for anything but 'cpu' / 'cuda' / 'cuda:N'. */
+export function normalizeDevice(device: string): Device {
+  if (device === 'cpu') return 'cpu';
+  const m = /^cuda(?::(\d+))?$/.exec(device);
+  if (!m) throw new RangeError(`device must be 'cpu', 'cuda' or 'cuda:N', got '${device}'`);
+  return `cuda:${m[1] === undefined ? 0 : Number(m[1])}`;
+}
+
+/** The addon that owns storage on `device` (throws naming the reason when CUDA is off). */
+export function kernelsFor(device: Device): Kernels {
+  return device === 'cpu' ? native : cudaAddon();
+}
+
 /** Native storage shared by a tensor and its views; freed when the last one lets go. */
 export class Storage {
   private refs = 0;
-  constructor(public handle: NativeHandle | null, readonly nbytes: number) {}
+  constructor(public handle: NativeHandle | null, readonly nbytes: number, readonly kernels: Kernels = native) {}
   retain(): void { this.refs++; }
   release(): void {
     if (--this.refs === 0 && this.handle !== null) {
-      native.free(this.handle);
+      this.kernels.free(this.handle);
       this.handle = null;
       liveBytes -= this.nbytes;
     }
@@ -74,13 +95,18 @@ export class Tensor {
     if (scopes.length) scopes[scopes.length - 1].add(this);
   }
 
-  /** Allocates an uninitialised contiguous tensor. */
-  static empty(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  /** Allocates an uninitialised contiguous tensor on `device` (default 'cpu'). */
+  static empty(shape: readonly number[], dtype: DType = 'float32', device: Device = 'cpu'): Tensor {
+    const dev = device === 'cpu' ? 'cpu' : normalizeDevice(device);
     const nbytes = numelOf(shape) * DTYPE_BYTES[dtype];
-    const st = new Storage(native.alloc(nbytes), nbytes);
+    const k = kernelsFor(dev);
+    const st = new Storage(k.alloc(nbytes, dev === 'cpu' ? 0 : Number(dev.slice(5))), nbytes, k);
     liveBytes += nbytes;
-    return new Tensor(st, shape.slice(), contiguousStrides(shape), 0, dtype);
+    return new Tensor(st, shape.slice(), contiguousStrides(shape), 0, dtype, dev);
   }
+
+  /** @internal the bindings of the addon that owns this tensor's storage. */
+  get kernels(): Kernels { return this.storage.kernels; }
 
   /** @internal a view sharing this tensor's storage. */
   view_(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
@@ -139,12 +165,12 @@ export class Tensor {
   dataSync(): AnyTypedArray {
     const src = this.isContiguous() ? this : contiguousCopy(this);
     const out = typedArrayFor(this.dtype, this.numel);
-    if (out.length) native.read(src.handle('dataSync'), src.offset * DTYPE_BYTES[this.dtype], out);
+    if (out.length) src.kernels.read(src.handle('dataSync'), src.offset * DTYPE_BYTES[this.dtype], out);
     if (src !== this) src.dispose();
     return out;
   }
 
-  /** Async read (CPU data is ready immediately; on CUDA this waits for the stream). */
+  /** Async read (CPU data is ready immediately; on CUDA the read waits for the stream). */
   async data(): Promise<AnyTypedArray> { return this.dataSync(); }
 
   /** The single value of a one-element tensor. */
@@ -199,10 +225,10 @@ export type NestedArray = number | boolean | NestedArray[];
 
 /** @internal a contiguous copy via the native strided copy (no autograd). */
 export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
-  const out = Tensor.empty(t.shape, dtype);
+  const out = Tensor.empty(t.shape, dtype, t.device);
   if (out.numel) {
     args.reset().view(out).view(t);
-    native.cast(out.handle('contiguous'), t.handle('contiguous'));
+    t.kernels.cast(out.handle('contiguous'), t.handle('contiguous'));
   }
   return out;
 }

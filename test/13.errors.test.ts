@@ -59,11 +59,11 @@ describe('bad input is a clear error, never a crash', () => {
     assertThrows(() => x.flatten(1, 0), RangeError, /flatten: startDim 1 comes after endDim 0/);
   });
   it('matmul/linear: shapes, dtypes, ranks', () => {
-    assertThrows(() => tf.ones([2, 3]).matmul(tf.ones([4, 5])), RangeError, /matmul: shapes \[2, 3\] and \[4, 5\] cannot be multiplied \(3 vs 4\)/);
-    assertThrows(() => tf.ones([2, 3]).matmul(tf.ones([3, 2], { dtype: 'int32' })), TypeError, /matmul: expected float32 operands, got float32 and int32/);
+    assertThrows(() => tf.ones([2, 3]).matmul(tf.ones([4, 5])), RangeError, /^matmul: shapes \[2, 3\] and \[4, 5\] cannot be multiplied/, /\(3 \S+ 4\)/);
+    assertThrows(() => tf.ones([2, 3]).matmul(tf.ones([3, 2], { dtype: 'int32' })), TypeError, /^matmul: /, /float32/, /int32/);
     assertThrows(() => tf.ones([2, 3]).matmul(tf.tensor(2)), RangeError, /matmul: both arguments need at least 1 dim/);
     assertThrows(() => tf.ones([2, 2, 3]).matmul(tf.ones([3, 3, 1])), RangeError, /matmul: shapes \[2\] and \[3\] cannot be broadcast/);
-    assertThrows(() => tf.linear(tf.ones([2, 3]), tf.ones([4, 5])), RangeError, /linear: input \[2, 3\] does not end in in_features=5 \(weight \[4, 5\]\)/);
+    assertThrows(() => tf.linear(tf.ones([2, 3]), tf.ones([4, 5])), RangeError, /^linear: /, /\[2, 3\]/, /\[4, 5\]/);
   });
   it('autograd: backward misuse', () => {
     assertThrows(() => tf.ones([2]).sum().backward(), Error, /backward: tensor does not require grad/);

@@ -250,7 +250,7 @@ describe('nn layers', () => {
       }
     });
     assert.deepStrictEqual(new nn.Linear(3, 2).forward(tf.randn([4, 5, 3])).shape, [4, 5, 2]);
-    assertThrows(() => new nn.Linear(3, 2).forward(tf.randn([4, 5])), RangeError, /linear: input \[4, 5\] does not end in in_features=3 \(weight \[2, 3\]\)/);
+    assertThrows(() => new nn.Linear(3, 2).forward(tf.randn([4, 5])), RangeError, /^linear: /, /\[4, 5\]/, /\[2, 3\]/);
     assertThrows(() => new nn.Linear(-1, 2), RangeError, /Linear: inFeatures must be a non-negative integer/);
   });
 

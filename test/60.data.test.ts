@@ -23,7 +23,7 @@ describe('60 data', () => {
       assert.strictEqual(yb.dtype, 'int32');
     });
 
-    it('gatherRows works for every dtype, non-contiguous input, every ISA', () => {
+    it('gatherRows works for every dtype, non-contiguous input, every ISA, and records no gradient', () => {
       forEachIsa(() => {
         for (const dtype of ['float32', 'int32', 'uint8', 'bool'] as const) {
           const x = tf.arange(0, 24).reshape([4, 3, 2]).to(dtype);
@@ -39,14 +39,16 @@ describe('60 data', () => {
         const gb = data.gatherRows(big, idx).dataSync(), bv = big.dataSync();
         for (let i = 0; i < idx.length; i++) for (let j = 0; j < 17; j++) assert.strictEqual(gb[i * 17 + j], bv[idx[i] * 17 + j]);
         assert.deepStrictEqual(data.gatherRows(big, []).shape, [0, 17]);
+        const w = tf.randn([4, 2], { requiresGrad: true });
+        assert.strictEqual(data.gatherRows(w, [1]).requiresGrad, false);
       });
     });
 
     it('rejects mismatched tensors and bad indices', () => {
       assertThrows(() => new data.TensorDataset(tf.zeros([3, 2]), tf.zeros([4])), RangeError, /TensorDataset/, /\[3, 2\]/, /\[4\]/);
       assertThrows(() => new data.TensorDataset(tf.zeros([3, 2])).get(3), RangeError, /index 3 is out of range/);
-      assertThrows(() => data.gatherRows(tf.zeros([3, 2]), [0, 3]), RangeError, /gatherRows/, /index 3 at position 1 is out of range for 3 rows/);
-      assertThrows(() => data.gatherRows(tf.zeros([3, 2]), [-1]), RangeError, /gatherRows/, /out of range/);
+      assertThrows(() => data.gatherRows(tf.zeros([3, 2]), [0, 3]), RangeError, /index 3 at position 1 is out of range for dim 0 of size 3/);
+      assertThrows(() => data.gatherRows(tf.zeros([3, 2]), [-1]), RangeError, /index -1 at position 0 is out of range/);
       assertThrows(() => data.gatherRows(tf.tensor(1), [0]), RangeError, /gatherRows/, /at least one dim/);
       assertThrows(() => data.gatherRows(tf.zeros([3, 2]), tf.zeros([1, 1], { dtype: 'int32' })), RangeError, /indices must be 1-D/);
     });
@@ -114,6 +116,10 @@ describe('60 data', () => {
       const before = tf.memory().numTensors;
       for (const b of l) for (const t of b) t.dispose();
       tf.tidy(() => { for (const b of l) void b; });
+      assert.strictEqual(tf.memory().numTensors, before);
+      // A transform's replaced inputs are freed by the loader.
+      const aug = new data.DataLoader(ds, { batchSize: 4, transform: ([xb, yb]) => [xb.mul(2), yb] });
+      for (const b of aug) for (const t of b) t.dispose();
       assert.strictEqual(tf.memory().numTensors, before);
     });
 

@@ -2,6 +2,7 @@
  * reproducibility; bad inputs. */
 import * as assert from 'assert';
 import { tf, assertClose, assertThrows, forEachIsa, toNd } from './helpers';
+import { native, args } from '../lib/native';
 import * as ref from './reference/image';
 
 const { data } = tf;
@@ -124,5 +125,28 @@ describe('61 transforms', () => {
     assertThrows(() => T.crop(tf.rand([1, 1, 4, 4]), tf.tensor([[0, 0]], { dtype: 'int32' }), [-1, 4]), RangeError, /crop/, /size/);
     assertThrows(() => T.flip(tf.rand([2, 1, 4, 4]), tf.tensor([1]), true), RangeError, /flip/);
     assertThrows(() => new data.Compose([{} as tf.data.Transform]), TypeError, /Compose/);
+    assertThrows(() => T.normalize(tf.rand([1, 2, 3, 3]), [0, 0], [1, 0]), RangeError, /normalize/, /std finite and non-zero \(channel 1\)/);
+    assertThrows(() => T.affine(tf.rand([1, 1, 3, 3]), tf.tensor([[NaN, 0, 0, 1, 0]])), RangeError, /affine/, /params must be finite/);
+  });
+
+  it('the native bindings validate on their own and never crash', () => {
+    // NOTE: every tensor is created before the argument buffer is written (creation uses it too).
+    const x = tf.rand([2, 1, 4, 4]), y = tf.rand([2, 1, 4, 4]), flags = tf.zeros([2]);
+    const intParams = tf.zeros([2, 5], { dtype: 'int32' }), offsets = tf.zeros([2, 2], { dtype: 'int32' });
+    const small = tf.zeros([4]), ints = tf.zeros([32], { dtype: 'int32' });
+    const h = (t: tf.Tensor) => t.handle('test');
+    const image = (dtypeCode: number) => ({ dtypeCode, shape: [2, 1, 4, 4], strides: [16, 16, 4, 1], offset: 0 });
+    // Output aliasing the input.
+    args.reset().num(1).view(x).view(x).view(flags);
+    assertThrows(() => native.imageFlip(h(x), h(x), h(flags)), RangeError, /^flip: output must not share storage/);
+    // Wrong parameter dtype.
+    args.reset().num(0).view(y).view(x).view(intParams);
+    assertThrows(() => native.imageAffine(h(y), h(x), h(intParams)), RangeError, /^affine: params must be a contiguous float32 \[N, 5\]/);
+    // A view claiming more elements than its storage holds.
+    args.reset().num(0).num(0).view(y).view(image(0)).view(offsets);
+    assertThrows(() => native.imageCrop(h(y), h(small), h(offsets)), RangeError, /^randomCrop: input: view reaches element 31 beyond its storage of 16 bytes/);
+    // Dtype checks.
+    args.reset().num(1).num(0.5).num(1).view(y).view(image(1));
+    assertThrows(() => native.imageNormalize(h(y), h(ints)), RangeError, /^normalize: input and output must be contiguous float32/);
   });
 });

@@ -141,6 +141,7 @@ describe('65 metrics', () => {
     assert.strictEqual(cm.report(), metrics.classificationReport(logits, target, { numClasses: c }));
     assert.match(cm.format(), /^true \\ pred \|/);
     assertThrows(() => metrics.createMetric('precision'), TypeError, /numClasses/);
+    assertThrows(() => metrics.createMetric('recall', { numClasses: 3, average: 'none' as 'macro' }), TypeError, /new metrics.Recall/);
     assertThrows(() => metrics.createMetric('bleu'), TypeError, /unknown metric "bleu"/);
     assert.strictEqual(metrics.createMetric('top3Accuracy').name, 'top3Accuracy');
   });

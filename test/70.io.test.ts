@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { tf, assertThrows } from './helpers';
+import { tf, assertClose, assertThrows } from './helpers';
 import type { Tensor } from '../lib';
 
 const { io } = tf;
@@ -86,6 +86,30 @@ describe('70 io', () => {
     }
     assert.strictEqual(tensors['1.num_batches_tracked'].item(), 3);
     assert.deepStrictEqual(tensors['1.num_batches_tracked'].shape, []);
+  });
+
+  it('a PyTorch MLP state dict loads into nn.Sequential and gives PyTorch\'s outputs', () => {
+    const { nn } = tf;
+    const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'torch_mlp.json'), 'utf8')) as { input: number[]; inputShape: number[]; output: number[]; outputShape: number[] };
+    const model = new nn.Sequential(new nn.Linear(5, 7), new nn.ReLU(), new nn.Linear(7, 3), new nn.Tanh());
+    const sd = io.load(path.join(FIXTURES, 'torch_mlp.safetensors'));
+    assert.deepStrictEqual(Object.keys(sd).sort(), Object.keys(model.stateDict()).sort());
+    model.loadStateDict(sd);
+    const y = model.forward(tf.tensor(ref.input, { shape: ref.inputShape }));
+    assertClose(y, { shape: ref.outputShape, data: Float64Array.from(ref.output) }, 1e-5, 1e-6);
+  });
+
+  it('the PyTorch CNN state dict (BatchNorm with I64 num_batches_tracked) loads into nn and matches in eval mode', () => {
+    const { nn } = tf;
+    const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'torch_cnn.json'), 'utf8')) as { input: number[]; inputShape: number[]; output: number[]; outputShape: number[] };
+    const model = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2), new nn.ReLU(), new nn.Flatten(), new nn.Linear(8, 3));
+    const all = io.load(path.join(FIXTURES, 'torch_state.safetensors'));
+    const sd = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith('extra.')));
+    model.loadStateDict(sd);
+    assert.strictEqual(model.stateDict()['1.num_batches_tracked'].item(), 3);
+    model.eval();
+    const y = model.forward(tf.tensor(ref.input, { shape: ref.inputShape }));
+    assertClose(y, { shape: ref.outputShape, data: Float64Array.from(ref.output) }, 1e-4, 1e-5);
   });
 
   it('F16/BF16 decoding covers subnormals, infinities and NaN', () => {
@@ -217,6 +241,29 @@ describe('70 io', () => {
       assert.strictEqual(back.layers.length, 2);
       back.layers.forEach((l, i) => assert.deepStrictEqual(bits(l.weight), bits(m.layers[i].weight)));
       assert.deepStrictEqual(Object.keys(io.load(path.join(out, 'model.safetensors'))), ['0.weight', '0.bias', '1.weight', '1.bias']);
+    });
+
+    it('round-trips built-in nn models (Sequential, named children, ModuleList, activations), eval mode included', () => {
+      const { nn } = tf;
+      const inner = new nn.Sequential(new Map<string, tf.nn.AnyModule>([['fc', new nn.Linear(8, 3, { bias: false })], ['act', new nn.GELU('tanh')]]));
+      const model = new nn.Sequential(new nn.Linear(4, 8), new nn.LeakyReLU(0.2), new nn.Dropout(0.25), inner, new nn.Flatten(), new nn.Softplus(2, 10),
+        new nn.ModuleList([new nn.Identity(), new nn.Tanh()]), new nn.ModuleDict({ s: new nn.Sigmoid(), e: new nn.ELU(0.5) }), new nn.SiLU(), new nn.ReLU());
+      model.eval();
+      const out = path.join(dir, 'nn-model');
+      io.saveModel(model, out);
+      const back = io.loadModel<tf.nn.Sequential>(out);
+      assert.ok(back instanceof nn.Sequential);
+      assert.strictEqual(back.training, false);
+      assert.strictEqual(back.toString(), model.toString());
+      const a = model.stateDict(), b = back.stateDict();
+      assert.deepStrictEqual(Object.keys(b), ['0.weight', '0.bias', '3.fc.weight']);
+      for (const k of Object.keys(a)) assert.deepStrictEqual(bits(b[k]), bits(a[k]), k);
+      const x = tf.randn([5, 4]);
+      const head = (m: tf.nn.Sequential) => [0, 1, 2, 3, 4, 5].reduce((h, i) => m.at(i).forward(h), x);
+      assert.deepStrictEqual(bits(head(back)), bits(head(model)));
+      const arch = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).architecture;
+      assert.deepStrictEqual(arch.config.modules[0], { name: '0', layer: { className: 'Linear', config: { inFeatures: 4, outFeatures: 8, bias: true } } });
+      assert.deepStrictEqual(arch.config.modules[3].layer.config.modules[0], { name: 'fc', layer: { className: 'Linear', config: { inFeatures: 8, outFeatures: 3, bias: false } } });
     });
 
     it('names unregistered classes and unknown architectures', () => {

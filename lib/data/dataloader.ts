@@ -21,7 +21,8 @@ export interface DataLoaderOptions<T, B> {
   dropLast?: boolean;
   /** Builds a batch from a list of samples (default: `defaultCollate`). */
   collate?: (samples: T[]) => B;
-  /** Applied to every batch, e.g. augmentation: `(b) => [aug.apply(b[0]), b[1]]`. */
+  /** Applied to every batch, e.g. augmentation: `(b) => [aug.apply(b[0]), b[1]]`. Tensors of
+   * the incoming batch that the result does not contain are disposed. */
   transform?: (batch: B) => B;
 }
 
@@ -44,6 +45,13 @@ export function defaultCollate(samples: unknown[]): unknown {
     return out;
   }
   throw typeError('defaultCollate', `cannot collate samples of type ${typeof first}; pass a collate function`);
+}
+
+/** Collects the tensors in a batch (tensors, arrays and plain objects, any depth). */
+function tensorsIn(x: unknown, out: Set<Tensor>, depth = 0): void {
+  if (depth > 8 || x === null || typeof x !== 'object') return;
+  if (x instanceof Tensor) { out.add(x); return; }
+  for (const v of Array.isArray(x) ? x : Object.values(x as Record<string, unknown>)) tensorsIn(v, out, depth + 1);
 }
 
 function stack(ts: Tensor[]): Tensor {
@@ -115,7 +123,15 @@ export class DataLoader<T = Tensor[], B = T> implements Iterable<B>, AsyncIterab
       const samples = Array.from(indices, (i) => this.dataset.get(i));
       batch = this.collate ? this.collate(samples) : (defaultCollate(samples) as B);
     }
-    return this.transform ? this.transform(batch) : batch;
+    if (!this.transform) return batch;
+    const out = this.transform(batch);
+    // NOTE: the loader made the pre-transform batch; free what the transform replaced.
+    const kept = new Set<Tensor>();
+    tensorsIn(out, kept);
+    const made = new Set<Tensor>();
+    tensorsIn(batch, made);
+    for (const t of made) if (!kept.has(t)) t.dispose();
+    return out;
   }
 
   *[Symbol.iterator](): Iterator<B> {

@@ -5,7 +5,7 @@
 import { randint } from '../ops/creation';
 import { rangeError } from '../errors';
 
-/** SplitMix64-style 32-bit generator: small, fast, and fully determined by its seed. */
+/** A Weyl sequence through the murmur3 finaliser: small, fast, fully determined by its seed. */
 export class IndexRng {
   private s: number;
   constructor(seed: number) {

@@ -5,7 +5,7 @@ export {
 } from './safetensors';
 export { saveModel, loadModel, MODEL_FORMAT, MODEL_VERSION, type ModelJSON } from './model';
 export {
-  registerLayer, getLayerClass, registeredLayers, layerToJSON, layerFromJSON,
-  type SerializableLayer, type LayerClass, type LayerJSON, type LayerConfig, type JsonValue,
+  registerLayer, registeredLayers, layerToJSON, layerFromJSON,
+  type SerializableLayer, type LayerClass, type LayerSpec, type LayerJSON, type LayerConfig, type JsonValue,
 } from './registry';
 export { writeFileAtomic } from './atomic';

@@ -18,6 +18,8 @@ export interface ModelJSON {
   version: number;
   architecture: LayerJSON;
   weights: string;
+  /** The module's train/eval mode when saved (restored by loadModel). */
+  training?: boolean;
   metadata: Record<string, string>;
 }
 
@@ -31,12 +33,13 @@ export function saveModel(model: SerializableLayer, dir: string, opts: { metadat
   fs.mkdirSync(dir, { recursive: true });
   const meta = opts.metadata ?? {};
   const json: ModelJSON = { format: MODEL_FORMAT, version: MODEL_VERSION, architecture, weights: 'model.safetensors', metadata: meta };
+  if (typeof model.training === 'boolean') json.training = model.training;
   save(model.stateDict(), path.join(dir, 'model.safetensors'), { format: 'pt', ...meta });
   const text = Buffer.from(`${JSON.stringify(json, null, 2)}\n`, 'utf8');
   writeFileAtomic(path.join(dir, 'model.json'), (fd) => writeAll(fd, text));
 }
 
-/** Rebuilds a model saved by saveModel and loads its weights (strictly). */
+/** Rebuilds a model saved by saveModel, loads its weights (strictly) and restores train/eval mode. */
 export function loadModel<M extends SerializableLayer = SerializableLayer>(dir: string): M {
   const file = path.join(dir, 'model.json');
   let json: ModelJSON;
@@ -56,5 +59,6 @@ export function loadModel<M extends SerializableLayer = SerializableLayer>(dir: 
   } finally {
     for (const t of Object.values(sd)) t.dispose();
   }
+  if (typeof json.training === 'boolean' && typeof model.train === 'function') model.train(json.training);
   return model;
 }

@@ -20,33 +20,52 @@ export type LayerConfig = { [k: string]: JsonValue };
 
 /** What saveModel needs from a model (nn.Module provides all of it). */
 export interface SerializableLayer {
-  getConfig(): LayerConfig;
+  /** Constructor arguments as JSON (or supplied at registration, see LayerSpec). */
+  getConfig?(): LayerConfig;
   stateDict(): Record<string, Tensor>;
   loadStateDict(sd: Record<string, Tensor>, opts?: { strict?: boolean }): unknown;
+  /** Optional train/eval mode, restored by loadModel. */
+  training?: boolean;
+  train?(mode?: boolean): unknown;
 }
 
+/** A class with a static fromConfig (or any constructor, when the spec gives fromConfig). */
 export interface LayerClass {
-  fromConfig(config: LayerConfig): SerializableLayer;
+  fromConfig?(config: LayerConfig): SerializableLayer;
+}
+
+/**
+ * How to serialise a class that does not carry getConfig/fromConfig itself (so built-in
+ * layers can be registered without touching their source).
+ */
+export interface LayerSpec<L = SerializableLayer> {
+  getConfig?(layer: L): LayerConfig;
+  fromConfig?(config: LayerConfig): L;
 }
 
 /** A layer's architecture as JSON: the registered class name and its config. */
 export interface LayerJSON { className: string; config: LayerConfig }
 
-const registry = new Map<string, LayerClass>();
+interface Entry { cls: LayerClass; spec: LayerSpec }
+const registry = new Map<string, Entry>();
 const names = new Map<LayerClass, string>();
 
-/** Registers a layer class under `name` (a stable identifier written into model.json). */
-export function registerLayer(name: string, cls: LayerClass): void {
+/**
+ * Registers a layer class under `name` (a stable identifier written into model.json). The
+ * class provides `getConfig()` / static `fromConfig(config)`, or `spec` provides them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function registerLayer<L extends SerializableLayer>(name: string, cls: LayerClass | (abstract new (...a: any[]) => L), spec: LayerSpec<L> = {}): void {
   if (typeof name !== 'string' || !name) throw typeError('registerLayer', 'name must be a non-empty string');
-  if (!cls || typeof cls.fromConfig !== 'function') throw typeError('registerLayer', `${name}: the class needs a static fromConfig(config)`);
+  const c = cls as LayerClass;
+  if (!c || (typeof c.fromConfig !== 'function' && typeof spec.fromConfig !== 'function')) {
+    throw typeError('registerLayer', `${name}: the class needs a static fromConfig(config), or pass spec.fromConfig`);
+  }
   const prev = registry.get(name);
-  if (prev && prev !== cls) throw typeError('registerLayer', `a different class is already registered as ${JSON.stringify(name)}`);
-  registry.set(name, cls);
-  names.set(cls, name);
+  if (prev && prev.cls !== c) throw typeError('registerLayer', `a different class is already registered as ${JSON.stringify(name)}`);
+  registry.set(name, { cls: c, spec: spec as LayerSpec });
+  names.set(c, name);
 }
-
-/** The registered class for a name, or undefined. */
-export function getLayerClass(name: string): LayerClass | undefined { return registry.get(name); }
 
 /** Names of every registered layer class. */
 export function registeredLayers(): string[] { return [...registry.keys()].sort(); }
@@ -57,8 +76,11 @@ export function layerToJSON(layer: SerializableLayer): LayerJSON {
   const name = names.get(cls);
   const cname = (cls as unknown as { name?: string })?.name ?? typeof layer;
   if (!name) throw typeError('saveModel', `${cname} is not registered (call io.registerLayer('${cname}', ${cname}) and give it getConfig()/static fromConfig())`);
-  if (typeof layer.getConfig !== 'function') throw typeError('saveModel', `${cname} has no getConfig() method`);
-  const config = layer.getConfig();
+  const { spec } = registry.get(name) as Entry;
+  let config: LayerConfig;
+  if (spec.getConfig) config = spec.getConfig(layer);
+  else if (typeof layer.getConfig === 'function') config = layer.getConfig();
+  else throw typeError('saveModel', `${cname} has no getConfig() method`);
   // Round-trip through JSON now so a non-JSON config fails at save time, not at load time.
   return { className: name, config: JSON.parse(JSON.stringify(config)) as LayerConfig };
 }
@@ -66,9 +88,10 @@ export function layerToJSON(layer: SerializableLayer): LayerJSON {
 /** Rebuilds a layer (with fresh weights) from layerToJSON's output. */
 export function layerFromJSON(json: LayerJSON): SerializableLayer {
   if (!json || typeof json !== 'object' || typeof json.className !== 'string') throw typeError('loadModel', 'layer entry must be { className, config }');
-  const cls = registry.get(json.className);
-  if (!cls) {
+  const entry = registry.get(json.className);
+  if (!entry) {
     throw typeError('loadModel', `unknown layer class ${JSON.stringify(json.className)} (registered: ${registeredLayers().join(', ') || 'none'}); import the module that registers it`);
   }
-  return cls.fromConfig(json.config ?? {});
+  const config = json.config ?? {};
+  return entry.spec.fromConfig ? entry.spec.fromConfig(config) : (entry.cls.fromConfig as (c: LayerConfig) => SerializableLayer)(config);
 }

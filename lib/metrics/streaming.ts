@@ -168,10 +168,11 @@ export class RocAuc implements Metric {
 }
 
 /**
- * A streaming metric by name: 'accuracy', 'top5Accuracy' (any k), 'mse', 'mae', 'r2',
- * 'rocAuc'; 'precision', 'recall', 'f1' need numClasses.
+ * A scalar streaming metric by name (what train.fit's `metrics: ['accuracy']` resolves):
+ * 'accuracy', 'top5Accuracy' (any k), 'mse', 'mae', 'r2', 'rocAuc'; 'precision', 'recall',
+ * 'f1' need numClasses (macro average unless `average` says otherwise).
  */
-export function createMetric(name: string, opts: { numClasses?: number; average?: Average } = {}): Metric<number | number[]> {
+export function createMetric(name: string, opts: { numClasses?: number; average?: Exclude<Average, 'none'> } = {}): Metric<number> {
   const topk = /^top(\d+)Accuracy$/.exec(name);
   if (topk) return new TopKAccuracy(Number(topk[1]));
   switch (name) {
@@ -182,8 +183,9 @@ export function createMetric(name: string, opts: { numClasses?: number; average?
     case 'rocAuc': case 'auc': return new RocAuc();
     case 'precision': case 'recall': case 'f1': {
       if (!opts.numClasses) throw typeError('createMetric', `${name} needs numClasses`);
+      if ((opts.average as string) === 'none') throw typeError('createMetric', `createMetric makes scalar metrics; for per-class values use new metrics.${name === 'f1' ? 'F1Score' : name[0].toUpperCase() + name.slice(1)}(numClasses, { average: 'none' })`);
       const C = name === 'precision' ? Precision : name === 'recall' ? Recall : F1Score;
-      return new C(opts.numClasses, { average: opts.average });
+      return new C(opts.numClasses, { average: opts.average }) as Metric<number | number[]> as Metric<number>;
     }
     default: throw typeError('createMetric', `unknown metric ${JSON.stringify(name)} (accuracy, topKAccuracy, precision, recall, f1, mse, mae, r2, rocAuc)`);
   }

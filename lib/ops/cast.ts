@@ -1,5 +1,5 @@
 /** dtype conversion: `t.to('int32')`, `t.cast('float32')`. */
-import { native, args } from '../native';
+import { args } from '../native';
 import { Tensor } from '../tensor';
 import { isDType, type DType } from '../dtype';
 import { typeError } from '../errors';
@@ -9,10 +9,10 @@ import { isGradEnabled } from '../autograd/grad_mode';
 /** A copy of x converted to dtype (float→int truncates toward zero, saturating). */
 export function castTo(x: Tensor, dtype: DType): Tensor {
   if (!isDType(dtype)) throw typeError('cast', `unknown dtype ${String(dtype)} (expected float32, int32, uint8 or bool)`);
-  const out = Tensor.empty(x.shape, dtype);
+  const out = Tensor.empty(x.shape, dtype, x.device);
   if (out.numel) {
     args.reset().view(out).view(x);
-    native.cast(out.handle('cast'), x.handle('cast'));
+    x.kernels.cast(out.handle('cast'), x.handle('cast'));
   }
   if (dtype === 'float32' && isGradEnabled() && x.requiresGrad) record('cast', out, [x], (g) => [g]);
   return out;

@@ -98,32 +98,32 @@ function conv2dCore(op: string, xIn: Tensor, wIn: Tensor, bias: Tensor | null, g
     throw rangeError(op, `input ${fmtShape(x.shape)} (padded by ${fmtShape(g.pad)}) is smaller than the kernel ` +
       `${fmtShape([KH, KW])} with dilation ${fmtShape(g.dilation)}`);
   }
-  const out = Tensor.empty([N, OC, OH, OW]);
+  const out = Tensor.empty([N, OC, OH, OW], 'float32', x.device);
   args.reset();
   writeGeometry(g);
   args.num(relu ? 1 : 0).num(bias ? 1 : 0).view(out).view(x).view(w);
   if (bias) args.view(bias);
-  lastUsed = { forward: ALGO_NAME[native.conv2dForward(out.handle(op), x.handle(op), w.handle(op), bias ? bias.handle(op) : undefined)] };
+  lastUsed = { forward: ALGO_NAME[x.kernels.conv2dForward(out.handle(op), x.handle(op), w.handle(op), bias ? bias.handle(op) : undefined)] };
   const inputs = bias ? [x, w, bias] : [x, w];
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     record(op, out, inputs, (gradIn) => {
       const dy = contig(relu ? where(out.gt(0), gradIn, 0) : gradIn);
       let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
       if (x.requiresGrad) {
-        dx = Tensor.empty(x.shape);
+        dx = Tensor.empty(x.shape, 'float32', x.device);
         args.reset();
         writeGeometry(g);
         args.view(dx).view(dy).view(w);
-        lastUsed.backwardInput = ALGO_NAME[native.conv2dBackwardInput(dx.handle(op), dy.handle(op), w.handle(op))];
+        lastUsed.backwardInput = ALGO_NAME[x.kernels.conv2dBackwardInput(dx.handle(op), dy.handle(op), w.handle(op))];
       }
       if (w.requiresGrad) {
-        dw = Tensor.empty(w.shape);
-        db = bias && bias.requiresGrad ? Tensor.empty([OC]) : null;
+        dw = Tensor.empty(w.shape, 'float32', x.device);
+        db = bias && bias.requiresGrad ? Tensor.empty([OC], 'float32', x.device) : null;
         args.reset();
         writeGeometry(g);
         args.num(db ? 1 : 0).view(dw).view(dy).view(x);
         if (db) args.view(db);
-        lastUsed.backwardWeight = ALGO_NAME[native.conv2dBackwardWeight(dw.handle(op), dy.handle(op), x.handle(op), db ? db.handle(op) : undefined)];
+        lastUsed.backwardWeight = ALGO_NAME[x.kernels.conv2dBackwardWeight(dw.handle(op), dy.handle(op), x.handle(op), db ? db.handle(op) : undefined)];
       } else if (bias && bias.requiresGrad) {
         db = dy.sum([0, 2, 3]);
       }
@@ -248,14 +248,14 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | nu
       const dy = contig(gradIn);
       let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
       if (x.requiresGrad) {
-        dx = Tensor.empty(x.shape);
+        dx = Tensor.empty(x.shape, 'float32', x.device);
         args.reset();
         geom();
         args.view(dx).view(dy).view(w);
         lastUsed.backwardInput = ALGO_NAME[native.convTranspose2dBackwardInput(dx.handle(op), dy.handle(op), w.handle(op))];
       }
       if (w.requiresGrad || (b && b.requiresGrad)) {
-        dw = Tensor.empty(w.shape);
+        dw = Tensor.empty(w.shape, 'float32', x.device);
         db = b && b.requiresGrad ? Tensor.empty([Cout]) : null;
         args.reset();
         geom();

@@ -1,5 +1,6 @@
 /** Creation functions: tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint. */
 import { native, args } from '../native';
+import { seedCuda } from '../cuda';
 import { Tensor } from '../tensor';
 import { isDType, type AnyTypedArray, type DType } from '../dtype';
 import { checkShapeArg, fmtShape, rangeError, typeError } from '../errors';
@@ -170,4 +171,5 @@ export function bernoulli(shape: readonly number[], p: number, opts: CreateOptio
 export function manualSeed(seed: number): void {
   if (typeof seed !== 'number') throw typeError('manualSeed', `seed must be a number, got ${typeof seed}`);
   native.manualSeed(seed);
+  seedCuda(seed);
 }

@@ -2,7 +2,7 @@
  * Elementwise ops: the binary table (NumPy broadcasting, PyTorch type promotion) and the
  * unary table, each entry a native kernel code plus its backward formula.
  */
-import { native, args } from '../native';
+import { args } from '../native';
 import { Tensor } from '../tensor';
 import { promoteTypes, type DType } from '../dtype';
 import { fmtShape, typeError } from '../errors';
@@ -76,17 +76,18 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
   }
   const temps: Tensor[] = [];
   const prep = (x: Tensor | Scalar): Tensor => {
-    if (!(x instanceof Tensor)) { const s = scalarTensor(x, dtype); temps.push(s); return s; }
+    if (!(x instanceof Tensor)) { const s = scalarTensor(x, dtype, device); temps.push(s); return s; }
     if (x.dtype === dtype) return x;
     const c = castTo(x, dtype); temps.push(c); return c;
   };
+  const device = (ta instanceof Tensor ? ta : tb as Tensor).device;
   const A = prep(ta), B = prep(tb);
   if (A.device !== B.device) throw typeError(name, `tensors are on different devices: ${A.device} and ${B.device}`);
   const shape = broadcastShapes(name, A.shape, B.shape);
-  const out = Tensor.empty(shape, def.compare ? 'bool' : dtype);
+  const out = Tensor.empty(shape, def.compare ? 'bool' : dtype, A.device);
   if (out.numel) {
     args.reset().num(def.code).view(out).view(expandedView(A, shape)).view(expandedView(B, shape));
-    native.binary(out.handle(name), A.handle(name), B.handle(name));
+    out.kernels.binary(out.handle(name), A.handle(name), B.handle(name));
   }
   const grad = def.grad;
   if (grad && isGradEnabled() && (A.requiresGrad || B.requiresGrad)) {
@@ -132,10 +133,10 @@ export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
   } else if (x.dtype === 'bool' || x.dtype === 'uint8' || (x.dtype === 'int32' && !def.intOk)) {
     x = castTo(x, 'float32');  // integer math promotes to float like torch.exp(int_tensor)
   }
-  const out = Tensor.empty(x.shape, x.dtype);
+  const out = Tensor.empty(x.shape, x.dtype, x.device);
   if (out.numel) {
     args.reset().num(def.code).num(p0).num(p1).view(out).view(x);
-    native.unary(out.handle(name), x.handle(name));
+    out.kernels.unary(out.handle(name), x.handle(name));
   }
   if (!def.noGrad && isGradEnabled() && x.requiresGrad) {
     record(name, out, [x], (g) => [unaryBackward(def.code, g, x, out, p0, p1)]);
@@ -144,10 +145,10 @@ export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
 }
 
 function unaryBackward(code: UnaryOp, g: Tensor, x: Tensor, y: Tensor, p0: number, p1: number): Tensor {
-  const dx = Tensor.empty(x.shape, 'float32');
+  const dx = Tensor.empty(x.shape, 'float32', x.device);
   if (dx.numel) {
     args.reset().num(code).num(p0).num(p1).view(dx).view(g).view(x).view(y);
-    native.unaryBackward(dx.handle('backward'), g.handle('backward'), x.handle('backward'), y.handle('backward'));
+    dx.kernels.unaryBackward(dx.handle('backward'), g.handle('backward'), x.handle('backward'), y.handle('backward'));
   }
   return dx;
 }
@@ -158,17 +159,20 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (c.dtype !== 'bool') throw typeError('where', `condition must be a bool tensor, got ${c.dtype}`);
   const ta = a instanceof Tensor ? a : null, tb = b instanceof Tensor ? b : null;
   const dtype: DType = ta && tb ? promoteTypes(ta.dtype, tb.dtype) : (ta ?? tb)?.dtype ?? 'float32';
-  const A = a instanceof Tensor ? (a.dtype === dtype ? a : castTo(a, dtype)) : scalarTensor(a, dtype);
-  const B = b instanceof Tensor ? (b.dtype === dtype ? b : castTo(b, dtype)) : scalarTensor(b, dtype);
+  const A = a instanceof Tensor ? (a.dtype === dtype ? a : castTo(a, dtype)) : scalarTensor(a, dtype, c.device);
+  const B = b instanceof Tensor ? (b.dtype === dtype ? b : castTo(b, dtype)) : scalarTensor(b, dtype, c.device);
+  for (const t of [A, B]) {
+    if (t.device !== c.device) throw typeError('where', `tensors are on different devices: ${c.device} and ${t.device}`);
+  }
   const shape = broadcastShapes('where', broadcastShapes('where', c.shape, A.shape), B.shape);
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.empty(shape, dtype, c.device);
   if (out.numel) {
     args.reset().view(out).view(expandedView(c, shape)).view(expandedView(A, shape)).view(expandedView(B, shape));
-    native.where(out.handle('where'), c.handle('where'), A.handle('where'), B.handle('where'));
+    out.kernels.where(out.handle('where'), c.handle('where'), A.handle('where'), B.handle('where'));
   }
   if (isGradEnabled() && (A.requiresGrad || B.requiresGrad)) {
     record('where', out, [A, B], (g) => {
-      const zero = scalarTensor(0, 'float32');
+      const zero = scalarTensor(0, 'float32', c.device);
       return [A.requiresGrad ? sumTo(where(c, g, zero), A.shape) : null,
         B.requiresGrad ? sumTo(where(c, zero, g), B.shape) : null];
     });
@@ -183,7 +187,8 @@ export function binaryInPlace(name: string, self: Tensor, other: TensorLike): Te
     throw new Error(`${name}_: a leaf tensor that requires grad cannot be modified in place; wrap the update in noGrad()`);
   }
   const def = BINARY[name];
-  const B = other instanceof Tensor ? checkTensor(`${name}_`, other, 'other') : scalarTensor(other, self.dtype);
+  const B = other instanceof Tensor ? checkTensor(`${name}_`, other, 'other') : scalarTensor(other, self.dtype, self.device);
+  if (B.device !== self.device) throw typeError(`${name}_`, `tensors are on different devices: ${self.device} and ${B.device}`);
   const Bc = B.dtype === self.dtype ? B : castTo(B, self.dtype);
   const shape = broadcastShapes(`${name}_`, self.shape, Bc.shape);
   if (shape.join() !== self.shape.join()) {
@@ -191,7 +196,7 @@ export function binaryInPlace(name: string, self: Tensor, other: TensorLike): Te
   }
   if (self.numel) {
     args.reset().num(def.code).view(self).view(self).view(expandedView(Bc, shape));
-    native.binary(self.handle(name), self.handle(name), Bc.handle(name));
+    self.kernels.binary(self.handle(name), self.handle(name), Bc.handle(name));
   }
   if (Bc !== other) Bc.dispose();
   if (B !== other && B !== Bc) B.dispose();
@@ -202,7 +207,7 @@ export function binaryInPlace(name: string, self: Tensor, other: TensorLike): Te
 export function fillInPlace(self: Tensor, value: number): Tensor {
   checkTensor('fill_', self, 'self');
   if (!Number.isFinite(value) && self.dtype !== 'float32') throw typeError('fill_', `value ${value} is not representable in ${self.dtype}`);
-  if (self.numel) { args.reset().num(value).view(self); native.fill(self.handle('fill_')); }
+  if (self.numel) { args.reset().num(value).view(self); self.kernels.fill(self.handle('fill_')); }
   return self;
 }
 
@@ -210,13 +215,14 @@ export function fillInPlace(self: Tensor, value: number): Tensor {
 export function copyInPlace(self: Tensor, src: Tensor): Tensor {
   checkTensor('copy_', self, 'self');
   checkTensor('copy_', src, 'src');
+  if (src.device !== self.device) throw typeError('copy_', `src is on ${src.device} but self is on ${self.device}; move it with src.to('${self.device}')`);
   const shape = broadcastShapes('copy_', self.shape, src.shape);
   if (shape.join() !== self.shape.join()) {
     throw typeError('copy_', `src of shape ${fmtShape(src.shape)} cannot be broadcast to ${fmtShape(self.shape)}`);
   }
   if (self.numel) {
     args.reset().view(self).view(expandedView(src, shape));
-    native.cast(self.handle('copy_'), src.handle('copy_'));
+    self.kernels.cast(self.handle('copy_'), src.handle('copy_'));
   }
   return self;
 }

@@ -4,7 +4,7 @@
  * relu) fused into the GEMM epilogue. Transposed views reach the kernel as transpose flags,
  * without copies; gradients are matmuls on transposed views.
  */
-import { native, args } from '../native';
+import { args } from '../native';
 import { Tensor, contiguousCopy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
@@ -48,15 +48,15 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
     throw typeError(op, `tensors are on different devices: ${a.device} and ${b.device}`);
   }
   const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = Tensor.empty([...batch, M, N]);
+  const out = Tensor.empty([...batch, M, N], 'float32', a.device);
   if (out.numel) {
     const A = gemmOperand(a), B = gemmOperand(b);
     const C = bias && !bias.isContiguous() ? contiguousCopy(bias) : bias;
     args.reset().num(act).num(biasKind).view(out)
       .view(expandedView(A, [...batch, M, K])).view(expandedView(B, [...batch, K, N]));
     if (C) args.view(C);
-    if (C) native.matmul(out.handle(op), A.handle(op), B.handle(op), C.handle(op));
-    else native.matmul(out.handle(op), A.handle(op), B.handle(op));
+    if (C) out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op), C.handle(op));
+    else out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op));
     for (const [tmp, orig] of [[A, a], [B, b], [C, bias]]) if (tmp && tmp !== orig) tmp.dispose();
   }
   if (isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {

@@ -88,8 +88,8 @@ P.contiguous = function (this: Tensor) { return contiguous(this); };
 P.clone = function (this: Tensor) { return clone(this); };
 P.to = function (this: Tensor, target: DType | Device) {
   if (isDType(target)) return target === this.dtype ? this : castTo(this, target);
-  if (target === 'cpu') return this;
-  if (typeof target === 'string' && target.startsWith('cuda')) return toDevice(this, target);
+  if (target === 'cpu' && this.device === 'cpu') return this;
+  if (typeof target === 'string' && (target === 'cpu' || target.startsWith('cuda'))) return toDevice(this, target);
   throw typeError('to', `expected a dtype or a device ('cpu', 'cuda', 'cuda:N'), got ${String(target)}`);
 };
 P.cast = function (this: Tensor, dtype: DType) { return castTo(this, dtype); };

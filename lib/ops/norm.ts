@@ -60,27 +60,27 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     throw rangeError(op, `expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
   }
   const w = param(op, 'weight', opts.weight, [C]), b = param(op, 'bias', opts.bias, [C]);
-  const out = Tensor.empty(x.shape), saveMean = Tensor.empty([C]), saveInvstd = Tensor.empty([C]);
+  const out = Tensor.empty(x.shape, 'float32', x.device), saveMean = Tensor.empty([C], 'float32', x.device), saveInvstd = Tensor.empty([C], 'float32', x.device);
   args.reset().num(training ? 1 : 0).num(momentum).num(eps).num(w ? 1 : 0).num(b ? 1 : 0).num(rm ? 1 : 0)
     .view(out).view(saveMean).view(saveInvstd).view(x);
   if (w) args.view(w);
   if (b) args.view(b);
   if (rm && rv) args.view(rm).view(rv);
-  native.batchNormForward(out.handle(op), saveMean.handle(op), saveInvstd.handle(op), x.handle(op),
+  x.kernels.batchNormForward(out.handle(op), saveMean.handle(op), saveInvstd.handle(op), x.handle(op),
     w?.handle(op), b?.handle(op), rm?.handle(op), rv?.handle(op));
   const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     record(op, out, inputs, (g) => {
       const dy = contig(g);
-      const dx = x.requiresGrad ? Tensor.empty(x.shape) : null;
-      const dw = w && w.requiresGrad ? Tensor.empty([C]) : null, db = b && b.requiresGrad ? Tensor.empty([C]) : null;
+      const dx = x.requiresGrad ? Tensor.empty(x.shape, 'float32', x.device) : null;
+      const dw = w && w.requiresGrad ? Tensor.empty([C], 'float32', x.device) : null, db = b && b.requiresGrad ? Tensor.empty([C], 'float32', x.device) : null;
       args.reset().num(training ? 1 : 0).num(dx ? 1 : 0).num(dw ? 1 : 0).num(db ? 1 : 0).num(w ? 1 : 0);
       if (dx) args.view(dx);
       if (dw) args.view(dw);
       if (db) args.view(db);
       args.view(dy).view(x).view(saveMean).view(saveInvstd);
       if (w) args.view(w);
-      native.batchNormBackward(dx?.handle(op), dw?.handle(op), db?.handle(op), dy.handle(op), x.handle(op),
+      x.kernels.batchNormBackward(dx?.handle(op), dw?.handle(op), db?.handle(op), dy.handle(op), x.handle(op),
         saveMean.handle(op), saveInvstd.handle(op), w?.handle(op));
       return [dx, ...(w ? [dw] : []), ...(b ? [db] : [])];
     });

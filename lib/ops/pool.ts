@@ -72,15 +72,15 @@ export function maxPool2d(input: Tensor, kernelSize: IntPair, opts: MaxPool2dOpt
   const w = window(op, x0, kernelSize, opts.stride, opts.padding, opts.dilation, opts.ceilMode);
   const x = batched(x0);
   const [N, C] = x.shape;
-  const out = Tensor.empty([N, C, w.OH, w.OW]), idx = Tensor.empty([N, C, w.OH, w.OW], 'int32');
+  const out = Tensor.empty([N, C, w.OH, w.OW], 'float32', x.device), idx = Tensor.empty([N, C, w.OH, w.OW], 'int32', x.device);
   args.reset().num(w.k[0]).num(w.k[1]).num(w.s[0]).num(w.s[1]).num(w.p[0]).num(w.p[1]).num(w.d[0]).num(w.d[1])
     .num(w.ceil ? 1 : 0).view(out).view(idx).view(x);
-  native.maxPool2dForward(out.handle(op), idx.handle(op), x.handle(op));
+  x.kernels.maxPool2dForward(out.handle(op), idx.handle(op), x.handle(op));
   if (isGradEnabled() && x.requiresGrad) {
     record(op, out, [x], (g) => {
-      const dx = Tensor.empty(x.shape), dy = contig(g);
+      const dx = Tensor.empty(x.shape, 'float32', x.device), dy = contig(g);
       args.reset().view(dx).view(dy).view(idx);
-      native.maxPool2dBackward(dx.handle(op), dy.handle(op), idx.handle(op));
+      x.kernels.maxPool2dBackward(dx.handle(op), dy.handle(op), idx.handle(op));
       return [dx];
     });
   }
@@ -105,16 +105,16 @@ export function avgPool2d(input: Tensor, kernelSize: IntPair, opts: AvgPool2dOpt
     args.reset().num(w.k[0]).num(w.k[1]).num(w.s[0]).num(w.s[1]).num(w.p[0]).num(w.p[1]).num(w.ceil ? 1 : 0)
       .num(cip ? 1 : 0).num(div);
   };
-  const out = Tensor.empty([N, C, w.OH, w.OW]);
+  const out = Tensor.empty([N, C, w.OH, w.OW], 'float32', x.device);
   params();
   args.view(out).view(x);
-  native.avgPool2dForward(out.handle(op), x.handle(op));
+  x.kernels.avgPool2dForward(out.handle(op), x.handle(op));
   if (isGradEnabled() && x.requiresGrad) {
     record(op, out, [x], (g) => {
-      const dx = Tensor.empty(x.shape), dy = contig(g);
+      const dx = Tensor.empty(x.shape, 'float32', x.device), dy = contig(g);
       params();
       args.view(dx).view(dy);
-      native.avgPool2dBackward(dx.handle(op), dy.handle(op));
+      x.kernels.avgPool2dBackward(dx.handle(op), dy.handle(op));
       return [dx];
     });
   }
@@ -137,14 +137,14 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | [number | 
   const OW = sizes[1] === null ? W : checkInt(op, 'outputSize', sizes[1], 1);
   if (H < 1 || W < 1) throw rangeError(op, `input ${fmtShape(x0.shape)} must have non-empty spatial dims`);
   const x = batched(x0);
-  const out = Tensor.empty([x.shape[0], x.shape[1], OH, OW]);
+  const out = Tensor.empty([x.shape[0], x.shape[1], OH, OW], 'float32', x.device);
   args.reset().view(out).view(x);
-  native.adaptiveAvgPool2dForward(out.handle(op), x.handle(op));
+  x.kernels.adaptiveAvgPool2dForward(out.handle(op), x.handle(op));
   if (isGradEnabled() && x.requiresGrad) {
     record(op, out, [x], (g) => {
-      const dx = Tensor.empty(x.shape), dy = contig(g);
+      const dx = Tensor.empty(x.shape, 'float32', x.device), dy = contig(g);
       args.reset().view(dx).view(dy);
-      native.adaptiveAvgPool2dBackward(dx.handle(op), dy.handle(op));
+      x.kernels.adaptiveAvgPool2dBackward(dx.handle(op), dy.handle(op));
       return [dx];
     });
   }

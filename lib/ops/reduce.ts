@@ -1,5 +1,5 @@
 /** Reductions over any dims with keepdim: sum mean max min argmax argmin var std prod. */
-import { native, args } from '../native';
+import { args } from '../native';
 import { Tensor } from '../tensor';
 import { fmtShape, normDim, typeError } from '../errors';
 import { record } from '../autograd/engine';
@@ -28,11 +28,11 @@ function reduceRaw(op: string, code: ReduceOp, x: Tensor, dims: number[], correc
   const perm = [...kept, ...dims];
   const outDtype = code === ReduceOp.Argmax || code === ReduceOp.Argmin ? 'int32'
     : code === ReduceOp.Mean || code === ReduceOp.Var ? 'float32' : x.dtype;
-  const out = Tensor.empty(kept.map((i) => x.shape[i]), outDtype);
+  const out = Tensor.empty(kept.map((i) => x.shape[i]), outDtype, x.device);
   if (out.numel) {
     args.reset().num(code).num(kept.length).num(correction).view(out)
       .view({ dtypeCode: x.dtypeCode, shape: perm.map((i) => x.shape[i]), strides: perm.map((i) => x.strides[i]), offset: x.offset });
-    native.reduce(out.handle(op), x.handle(op));
+    out.kernels.reduce(out.handle(op), x.handle(op));
   }
   return out;
 }

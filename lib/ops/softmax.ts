@@ -34,19 +34,19 @@ function softmaxOp(name: 'softmax' | 'logSoftmax', xIn: Tensor, dim: number): Te
   const d = normDim(name, dim, x.ndim);
   const log = name === 'logSoftmax' ? 1 : 0;
   const xc = contig(x);
-  const out = Tensor.empty(x.shape, 'float32');
+  const out = Tensor.empty(x.shape, 'float32', x.device);
   if (out.numel) {
     args.reset().num(log).num(d).view(out).view(xc);
-    native.softmax(out.handle(name), xc.handle(name));
+    x.kernels.softmax(out.handle(name), xc.handle(name));
   }
   if (xc !== x) xc.dispose();
   if (isGradEnabled() && x.requiresGrad) {
     record(name, out, [x], (g) => {
       const gc = contig(g);
-      const dx = Tensor.empty(x.shape, 'float32');
+      const dx = Tensor.empty(x.shape, 'float32', x.device);
       if (dx.numel) {
         args.reset().num(log).num(d).view(dx).view(gc).view(out);
-        native.softmaxBackward(dx.handle(name), gc.handle(name), out.handle(name));
+        x.kernels.softmaxBackward(dx.handle(name), gc.handle(name), out.handle(name));
       }
       return [dx];
     });

@@ -1,6 +1,6 @@
 /** Shared helpers for op definitions: scalar conversion, broadcasting, gradient reduction. */
-import { native, args, type ViewLike } from '../native';
-import { Tensor } from '../tensor';
+import { args, type ViewLike } from '../native';
+import { Tensor, type Device } from '../tensor';
 import { DTYPE_CODE, type DType } from '../dtype';
 import { fmtShape, typeError, rangeError } from '../errors';
 
@@ -16,10 +16,10 @@ export function checkTensor(op: string, x: unknown, arg: string): Tensor {
 }
 
 /** A 0-d tensor holding a scalar. */
-export function scalarTensor(v: Scalar, dtype: DType): Tensor {
-  const t = Tensor.empty([], dtype);
+export function scalarTensor(v: Scalar, dtype: DType, device: Device = 'cpu'): Tensor {
+  const t = Tensor.empty([], dtype, device);
   args.reset().num(Number(v)).view(t);
-  native.fill(t.handle('scalar'));
+  t.kernels.fill(t.handle('scalar'));
   return t;
 }
 

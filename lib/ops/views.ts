@@ -153,7 +153,7 @@ export function slice(xIn: Tensor, dim: number, start = 0, end?: number, step = 
   strides[d] = x.strides[d] * step;
   const out = x.view_(shape, strides, x.offset + (len > 0 ? s * x.strides[d] : 0));
   return track('slice', out, x, (g) => {
-    const gx = Tensor.empty(x.shape, 'float32');
+    const gx = Tensor.empty(x.shape, 'float32', x.device);
     gx.fill_(0);
     copyInPlace(slice(gx, d, s, e, step), g);
     return gx;

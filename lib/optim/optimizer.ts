@@ -104,7 +104,7 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
 
   /** A zero-filled state buffer that outlives tidy() scopes. */
   protected buffer(p: Tensor, value = 0): Tensor {
-    const t = keep(zeros(p.shape));
+    const t = keep(Tensor.empty(p.shape, 'float32', p.device).fill_(0));
     if (value !== 0) t.fill_(value);
     return t;
   }

@@ -42,9 +42,9 @@ export class SGD extends Optimizer<SGDOptions> {
     if (g.momentum !== 0) {
       const buf = st.momentum_buffer as Tensor;
       args.view(buf);
-      native.sgdStep(p.handle('SGD'), grad.handle('SGD'), buf.handle('SGD'));
+      p.kernels.sgdStep(p.handle('SGD'), grad.handle('SGD'), buf.handle('SGD'));
     } else {
-      native.sgdStep(p.handle('SGD'), grad.handle('SGD'));
+      p.kernels.sgdStep(p.handle('SGD'), grad.handle('SGD'));
     }
   }
 }
@@ -79,9 +79,9 @@ function adamUpdate(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup<AdamO
   const op = decoupled ? 'AdamW' : 'Adam';
   if (g.amsgrad) {
     args.view(vmax!);
-    native.adamStep(p.handle(op), grad.handle(op), m.handle(op), v.handle(op), vmax!.handle(op));
+    p.kernels.adamStep(p.handle(op), grad.handle(op), m.handle(op), v.handle(op), vmax!.handle(op));
   } else {
-    native.adamStep(p.handle(op), grad.handle(op), m.handle(op), v.handle(op));
+    p.kernels.adamStep(p.handle(op), grad.handle(op), m.handle(op), v.handle(op));
   }
 }
 

@@ -45,7 +45,7 @@ TF_BINDING(imageNormalize) {
 TF_BINDING(imageFlip) {
   ArgReader r(info, "flip");
   const bool horizontal = r.int64(0, 1, "horizontal") == 1;
-  TensorView y = r.view(0, "out"), x = r.view(1, "input"), f = r.view(2, "flip");
+  TensorView y = r.view(0, "out"), x = r.view(1, "input"), f = r.view(2, "flags");
   if (!r.ok()) return info.Env().Undefined();
   if (!is_image(x) || !is_image(y) || !same_shape(x, y)) return r.fail("input and output must be contiguous float32 [N, C, H, W] of one shape");
   if (same_storage(x, y)) return r.fail("output must not share storage with the input");

@@ -27,12 +27,9 @@ namespace {
 typedef int32_t vi __attribute__((vector_size(kVecWidth * 4)));
 
 // The gate math is written once as templates over V = vf (full vectors) or float (row tails).
-// NOTE: plain dereferences (vf is 4-byte aligned and may alias float) rather than simd.h's
-// memcpy vload/vstore: GCC 12 with generic tuning turns those into 2x16-byte stack round
-// trips that stall store forwarding, 3-4x slower here.
-inline vf ld(const float* p, vf) { return *reinterpret_cast<const vf*>(p); }
+inline vf ld(const float* p, vf) { return vload(p); }
 inline float ld(const float* p, float) { return *p; }
-inline void st(float* p, vf v) { *reinterpret_cast<vf*>(p) = v; }
+inline void st(float* p, vf v) { vstore(p, v); }
 inline void st(float* p, float v) { *p = v; }
 
 // exp for the float range (Cephes expf polynomial, ~1 ulp); NaN propagates.
