@@ -1,0 +1,196 @@
+/**
+ * Shared benchmark plumbing: the workload-family interface every bench/<family>.ts exports,
+ * timing (warm-up, then the median of repeated runs), the peers' best known settings, the
+ * Python peer runner (bench/peers/<family>.py, one process per family, JSON out) and tfjs
+ * loading. Every timing is "seconds per unit" where the unit is the workload's (one GEMM, one
+ * conv call, one epoch, 100 steps, one op); the runner turns it into the display unit.
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+
+/** A peer result that is not a number: why it is absent. Never dropped silently. */
+export interface PeerStatus { status: 'missing' | 'skipped (too slow)' | 'unsupported' | 'n/a' | 'error'; why: string }
+export type Cell = number | PeerStatus;
+export const isNum = (c: Cell | undefined): c is number => typeof c === 'number' && Number.isFinite(c);
+
+export type Unit = 'GFLOP/s' | 'ms' | 's/epoch' | 's/100 steps' | 'µs/op';
+
+export interface Workload {
+  /** Row name in the table, unique over all families. */
+  name: string;
+  unit: Unit;
+  /** FLOPs of one unit (GFLOP/s workloads). */
+  flops?: number;
+  /** Family-specific parameters, also passed to the Python peer. */
+  params: Record<string, unknown>;
+  /** Whether tfjs-cpu (pure JS) is tried at all; otherwise 'skipped (too slow)'. */
+  tfjsCpu?: boolean;
+}
+
+export interface Options {
+  threads: number;
+  quick: boolean;
+  /** Peers to run: subset of PEERS. */
+  peers: string[];
+  /** Seconds of timed runs per measurement (after warm-up), at least minReps runs. */
+  budgetS: number;
+  minReps: number;
+  /** tfjs-cpu: a warm-up run longer than this many seconds skips the workload. */
+  tfjsCpuCapS: number;
+  /** tfjs-wasm: the same cap (its slow paths run for minutes). */
+  tfjsWasmCapS: number;
+}
+
+export interface Family {
+  name: string;
+  workloads(o: Options): Workload[];
+  /** Seconds per unit in tensorforge. */
+  ours(w: Workload, o: Options): Cell;
+  /** Seconds per unit in tfjs with the given backend already active. */
+  tfjs?(tf: any, backend: 'wasm' | 'cpu', w: Workload, o: Options): Cell;
+  /** bench/peers/<python>.py: prints {"torch": {...}, "numpy"?: {...}} with results per workload. */
+  python?: string;
+}
+
+export const PEERS = ['pytorch', 'numpy', 'tfjs-wasm', 'tfjs-cpu'] as const;
+
+/**
+ * Median seconds of fn after `warmup` runs; runs until budgetS has passed and at least
+ * minReps runs were timed (at most maxReps). When the first warm-up run takes longer than
+ * capS, returns 'skipped (too slow)' with that time.
+ */
+export function measure(fn: () => void, o: { budgetS: number; minReps: number; warmup?: number; maxReps?: number; capS?: number }): Cell {
+  const warmup = Math.max(1, o.warmup ?? 2);
+  for (let i = 0; i < warmup; i++) {
+    const t0 = performance.now();
+    fn();
+    const s = (performance.now() - t0) / 1e3;
+    if (i === 0 && o.capS !== undefined && s > o.capS) {
+      return { status: 'skipped (too slow)', why: `one run took ${s.toFixed(1)} s > cap ${o.capS} s` };
+    }
+  }
+  const times: number[] = [];
+  const end = performance.now() + o.budgetS * 1e3;
+  const maxReps = o.maxReps ?? 1000;
+  while (times.length < o.minReps || (performance.now() < end && times.length < maxReps)) {
+    const t0 = performance.now();
+    fn();
+    times.push((performance.now() - t0) / 1e3);
+  }
+  return median(times);
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Divides a Cell by a count (seconds per run -> seconds per unit). */
+export const per = (c: Cell, n: number): Cell => (isNum(c) ? c / n : c);
+
+/**
+ * PyTorch / NumPy at their best known settings on few cores: thread pools sized to `threads`,
+ * glibc malloc keeping freed memory (no trimming, large blocks from the heap rather than fresh
+ * mmaps, a top pad) so that steady-state steps do not page-fault, and OMP_WAIT_POLICY
+ * calibrated once per run: ACTIVE (workers spin between parallel regions) is the fastest on
+ * an idle machine but 10-20x slower than PASSIVE when the cores are oversubscribed (load
+ * average above the core count), so both are timed on a short MLP probe and the faster kept;
+ * env TF_BENCH_OMP_WAIT_POLICY forces one. Untuned, PyTorch is 2-4x slower on 2 cores.
+ */
+export function pythonEnv(threads: number, waitPolicy = 'ACTIVE'): { env: NodeJS.ProcessEnv; setting: string } {
+  const t = String(threads);
+  const vars: Record<string, string> = {
+    OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t, MKL_NUM_THREADS: t, OMP_WAIT_POLICY: waitPolicy,
+    MALLOC_TRIM_THRESHOLD_: '17179869184', MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TOP_PAD_: '536870912',
+  };
+  const setting = `torch.set_num_threads(${threads}), ` + Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ');
+  return { env: { ...process.env, ...vars }, setting };
+}
+
+export const pythonBin = (): string => process.env.TF_BENCH_PYTHON ?? '/usr/bin/python3';
+const peerFile = (script: string): string => path.join(__dirname, '..', '..', 'bench', 'peers', `${script}.py`);
+
+let calibrated: { threads: number; policy: string; note: string } | undefined;
+/** OMP_WAIT_POLICY for this run (see pythonEnv) and how it was chosen. */
+export function ompWaitPolicy(threads: number): { policy: string; note: string } {
+  const forced = process.env.TF_BENCH_OMP_WAIT_POLICY;
+  if (forced) return { policy: forced, note: 'set by TF_BENCH_OMP_WAIT_POLICY' };
+  if (calibrated?.threads === threads) return calibrated;
+  const cfg = JSON.stringify({ threads, quick: true, budget: 0, min_reps: 3,
+    workloads: [{ name: 'probe', samples: 1280, batch: 128 }] });
+  const times: Record<string, number> = {};
+  for (const policy of ['ACTIVE', 'PASSIVE']) {
+    const r = spawnSync(pythonBin(), [peerFile('mlp'), cfg], { env: pythonEnv(threads, policy).env, encoding: 'utf8', timeout: 300_000 });
+    try { times[policy] = JSON.parse(r.stdout.trim().split('\n').pop() as string).pytorch.results[0]; } catch { /* peer missing */ }
+  }
+  const ok = Object.entries(times).filter(([, v]) => typeof v === 'number');
+  const policy = ok.length ? ok.sort((x, y) => x[1] - y[1])[0][0] : 'ACTIVE';
+  const note = ok.length ? `calibrated on a 10-step MLP probe: ${ok.map(([k, v]) => `${k} ${v.toFixed(3)} s`).join(', ')}` : 'default (probe failed)';
+  calibrated = { threads, policy, note };
+  return calibrated;
+}
+
+export interface PythonPeer { version?: string; setting?: string; results?: Cell[]; missing?: string }
+
+/**
+ * Runs bench/peers/<script>.py in /usr/bin/python3 (or TF_BENCH_PYTHON) with the workloads'
+ * params; returns per peer name ('pytorch', 'numpy') its results in workload order.
+ */
+export function runPython(script: string, workloads: Workload[], o: Options): Record<string, PythonPeer> {
+  const py = pythonBin(), file = peerFile(script);
+  const { env, setting } = pythonEnv(o.threads, ompWaitPolicy(o.threads).policy);
+  const cfg = JSON.stringify({
+    threads: o.threads, quick: o.quick, budget: o.budgetS, min_reps: o.minReps,
+    workloads: workloads.map((w) => ({ name: w.name, ...w.params })),
+  });
+  const r = spawnSync(py, [file, cfg], { env, encoding: 'utf8', timeout: 1_800_000, maxBuffer: 1 << 24 });
+  if (r.status !== 0 || r.error) {
+    const why = `${py} ${script}.py failed: ${r.error?.message ?? (r.stderr || '').trim().split('\n').slice(-1)[0]}`;
+    return { pytorch: { missing: why }, numpy: { missing: why } };
+  }
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, PythonPeer>;
+  for (const p of Object.values(out)) if (!p.missing) p.setting = `${p.setting ?? ''}; ${setting} (${py})`;
+  return out;
+}
+
+let tfjsCache: any;
+/** @tensorflow/tfjs with the given backend active, or a reason it is missing. */
+export async function loadTfjs(backend: 'wasm' | 'cpu', threads: number): Promise<{ tf: any; setting: string } | PeerStatus> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    tfjsCache ??= require('@tensorflow/tfjs');
+  } catch {
+    return { status: 'missing', why: '@tensorflow/tfjs is not installed (npm i -D @tensorflow/tfjs @tensorflow/tfjs-backend-wasm)' };
+  }
+  const tf = tfjsCache;
+  let setting = `tfjs ${tf.version_core} ${backend}`;
+  try {
+    if (backend === 'wasm') {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const wasm = require('@tensorflow/tfjs-backend-wasm');
+      wasm.setThreadsCount(threads);
+      if (!(await tf.setBackend('wasm'))) throw new Error("setBackend('wasm') failed");
+      await tf.ready();
+      const used = wasm.getThreadsCount();
+      setting += ` threads=${used}${used !== threads ? ` (asked ${threads}; Node gets the single-threaded SIMD build)` : ''}`;
+    } else {
+      if (!(await tf.setBackend('cpu'))) throw new Error("setBackend('cpu') failed");
+      await tf.ready();
+      setting += ' (pure JS, single-threaded)';
+    }
+  } catch (e) {
+    return { status: 'missing', why: `tfjs ${backend}: ${(e as Error).message}` };
+  }
+  return { tf, setting };
+}
+
+/** Runs fn; an exception becomes an 'unsupported' (missing kernel) or 'error' cell. */
+export function guard(fn: () => Cell): Cell {
+  try {
+    return fn();
+  } catch (e) {
+    const msg = (e as Error).message ?? String(e);
+    return { status: /not registered|not yet implemented|not supported/i.test(msg) ? 'unsupported' : 'error', why: msg.split('\n')[0].slice(0, 200) };
+  }
+}

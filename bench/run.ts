@@ -1,0 +1,198 @@
+/**
+ * The benchmark runner: `npm run bench [-- FAMILY...] [--threads N] [--quick] [--no-peers]
+ * [--peers pytorch,numpy,tfjs-wasm,tfjs-cpu] [--out DIR]`. Runs each workload in tensorforge
+ * and then in each peer, one at a time (warm-up, then the median of repeated runs), prints a
+ * table of values and time ratios ours/peer (< 1: we are faster), and writes
+ * DIR/latest.json and DIR/latest.md (DIR defaults to bench/results). Threads default to 2
+ * (env TF_BENCH_THREADS) for every library. Families: gemm conv lstm gru mlp lenet overhead.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '../lib';
+import { guard, isNum, loadTfjs, PEERS, ompWaitPolicy, runPython, type Cell, type Family, type Options, type PeerStatus, type Workload } from './common';
+import { gemm } from './gemm';
+import { conv } from './conv';
+import { lstm, gru } from './rnn';
+import { mlp } from './mlp';
+import { lenet } from './lenet';
+import { overhead } from './overhead';
+
+export const FAMILIES: Family[] = [gemm, conv, lstm, gru, mlp, lenet, overhead];
+export const CONVENTION = 'ratio = our time / peer time for the same work (< 1: tensorforge is faster; for GFLOP/s rows = peer GFLOP/s / our GFLOP/s)';
+const COLUMNS = ['ours', ...PEERS] as const;
+
+export interface Row {
+  family: string;
+  workload: string;
+  unit: string;
+  /** In the row's unit, or why absent. */
+  values: Record<string, number | PeerStatus>;
+  /** Seconds per unit, or why absent. */
+  seconds: Record<string, Cell>;
+  /** ours/peer time ratio; null when either side is absent. */
+  ratios: Record<string, number | null>;
+}
+
+export interface Report {
+  date: string;
+  convention: string;
+  threads: number;
+  quick: boolean;
+  machine: { cpu: string; cores: number; loadavgStart: number; loadavgEnd: number; node: string; isa: string };
+  settings: Record<string, string>;
+  families: string[];
+  rows: Row[];
+}
+
+export interface RunArgs extends Options { families: string[]; outDir: string }
+
+export function parseArgs(argv: string[]): RunArgs {
+  const families: string[] = [];
+  let threads = Number(process.env.TF_BENCH_THREADS ?? 2), quick = false, outDir = path.join(__dirname, '..', '..', 'bench', 'results');
+  let peers: string[] = [...PEERS];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--threads') threads = Number(argv[++i]);
+    else if (a === '--quick') quick = true;
+    else if (a === '--no-peers') peers = [];
+    else if (a === '--peers') peers = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (a === '--out') outDir = path.resolve(argv[++i]);
+    else if (a.startsWith('--')) throw new RangeError(`bench: unknown flag ${a}`);
+    else families.push(a);
+  }
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`bench: --threads must be a positive integer, got ${threads}`);
+  for (const p of peers) if (!(PEERS as readonly string[]).includes(p)) throw new RangeError(`bench: unknown peer ${p} (known: ${PEERS.join(', ')})`);
+  for (const f of families) if (!FAMILIES.some((x) => x.name === f)) throw new RangeError(`bench: unknown workload family ${f} (known: ${FAMILIES.map((x) => x.name).join(' ')})`);
+  return {
+    families: families.length ? families : FAMILIES.map((f) => f.name), threads, quick, peers, outDir,
+    budgetS: quick ? 0.1 : 1.0, minReps: quick ? 3 : 5, tfjsCpuCapS: quick ? 1 : 3, tfjsWasmCapS: quick ? 3 : 20,
+  };
+}
+
+function toValue(w: Workload, c: Cell): number | PeerStatus {
+  if (!isNum(c)) return c;
+  switch (w.unit) {
+    case 'GFLOP/s': return (w.flops as number) / c / 1e9;
+    case 'ms': return c * 1e3;
+    case 'µs/op': return c * 1e6;
+    default: return c;
+  }
+}
+
+const notRun = (why: string): PeerStatus => ({ status: 'missing', why });
+
+export async function runBench(a: RunArgs): Promise<Report> {
+  tf.setNumThreads(a.threads);
+  const info = tf.backendInfo();
+  const settings: Record<string, string> = {
+    ours: `tensorforge ${info.isa}, threads=${info.threads}`,
+  };
+  const loadavgStart = os.loadavg()[0];
+  const log = (s: string): void => { process.stderr.write(s + '\n'); };
+  const rows: Row[] = [];
+  for (const fam of FAMILIES.filter((f) => a.families.includes(f.name))) {
+    const ws = fam.workloads(a);
+    const cells: Record<string, Cell[]> = {};
+    log(`[${fam.name}] ours`);
+    cells.ours = ws.map((w) => { const c = guard(() => fam.ours(w, a)); log(`  ${w.name}: ${fmt(toValue(w, c))} ${w.unit}`); return c; });
+    for (const peer of PEERS) {
+      if (!a.peers.includes(peer)) { cells[peer] = ws.map(() => ({ status: 'n/a', why: 'peer disabled by flag' })); continue; }
+      if (peer === 'pytorch' || peer === 'numpy') {
+        if (cells[peer]) continue;
+        if (!fam.python) { cells.pytorch = ws.map(() => notRun('no PyTorch peer for this family')); cells.numpy = ws.map(() => ({ status: 'n/a', why: 'no NumPy peer for this family' })); continue; }
+        log(`[${fam.name}] python peers`);
+        const out = runPython(fam.python, ws, a);
+        for (const p of ['pytorch', 'numpy'].filter((x) => a.peers.includes(x))) {
+          const r = out[p];
+          if (!r) cells[p] = ws.map(() => ({ status: 'n/a', why: `no ${p} peer for this family` }));
+          else if (r.missing || !r.results) { cells[p] = ws.map(() => notRun(r.missing ?? 'no results')); settings[p] ??= `MISSING: ${r.missing}`; }
+          else { cells[p] = r.results; if (r.setting) settings[p] = r.setting; }
+        }
+        continue;
+      }
+      const backend = peer === 'tfjs-wasm' ? 'wasm' : 'cpu';
+      if (!fam.tfjs) { cells[peer] = ws.map(() => notRun(`no ${peer} port of this workload`)); continue; }
+      const t = await loadTfjs(backend, a.threads);
+      if ('status' in t) { cells[peer] = ws.map(() => t); settings[peer] = `MISSING: ${t.why}`; continue; }
+      settings[peer] = t.setting;
+      log(`[${fam.name}] ${peer}`);
+      cells[peer] = ws.map((w) => {
+        if (backend === 'cpu' && !w.tfjsCpu) return { status: 'skipped (too slow)', why: 'pure-JS backend: only small workloads are run (seconds to minutes per run otherwise)' };
+        const c = guard(() => fam.tfjs!(t.tf, backend, w, a));
+        log(`  ${w.name}: ${fmt(toValue(w, c))}`);
+        return c;
+      });
+    }
+    ws.forEach((w, i) => {
+      const values: Row['values'] = {}, seconds: Row['seconds'] = {}, ratios: Row['ratios'] = {};
+      for (const col of COLUMNS) { seconds[col] = cells[col][i]; values[col] = toValue(w, cells[col][i]); }
+      for (const p of PEERS) { const o = cells.ours[i], q = cells[p][i]; ratios[p] = isNum(o) && isNum(q) ? o / q : null; }
+      rows.push({ family: fam.name, workload: w.name, unit: w.unit, values, seconds, ratios });
+    });
+  }
+  for (const p of PEERS) settings[p] ??= a.peers.includes(p) ? 'not run by the selected workloads' : 'disabled (--no-peers / --peers)';
+  if (a.peers.includes('pytorch') || a.peers.includes('numpy')) { const w = ompWaitPolicy(a.threads); settings.ompWaitPolicy = `${w.policy} (${w.note})`; }
+  const report: Report = {
+    date: new Date().toISOString(), convention: CONVENTION, threads: a.threads, quick: a.quick,
+    machine: { cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, loadavgStart, loadavgEnd: os.loadavg()[0], node: process.version, isa: info.isa },
+    settings, families: a.families, rows,
+  };
+  fs.mkdirSync(a.outDir, { recursive: true });
+  fs.writeFileSync(path.join(a.outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(path.join(a.outDir, 'latest.md'), markdown(report));
+  return report;
+}
+
+export function fmt(v: number | PeerStatus | null | undefined, digits?: number): string {
+  if (v == null) return '-';
+  if (typeof v !== 'number') return v.status;
+  const d = digits ?? (Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : Math.abs(v) >= 1 ? 2 : 3);
+  return v.toFixed(d);
+}
+
+function tableLines(r: Report): string[][] {
+  const header = ['workload', 'unit', ...COLUMNS, ...PEERS.map((p) => `ours/${p}`)];
+  const lines = r.rows.map((row) => [row.workload, row.unit, ...COLUMNS.map((c) => fmt(row.values[c])), ...PEERS.map((p) => fmt(row.ratios[p], 2))]);
+  return [header, ...lines];
+}
+
+function headerText(r: Report): string[] {
+  return [
+    `tensorforge bench ${r.date}${r.quick ? ' (quick)' : ''}: ${r.machine.cpu} x${r.machine.cores}, threads=${r.threads} for every library, ` +
+      `isa=${r.machine.isa}, node ${r.machine.node}, load average ${r.machine.loadavgStart.toFixed(2)} -> ${r.machine.loadavgEnd.toFixed(2)}`,
+    `Each cell: median of repeated runs after warm-up. ${r.convention}.`,
+    ...Object.entries(r.settings).map(([k, v]) => `  ${k}: ${v}`),
+  ];
+}
+
+export function textTable(r: Report): string {
+  const t = tableLines(r);
+  const widths = t[0].map((_, c) => Math.max(...t.map((l) => l[c].length)));
+  return [...headerText(r), '', ...t.map((l) => l.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  '))].join('\n');
+}
+
+export function markdown(r: Report): string {
+  const [h, ...lines] = tableLines(r);
+  const notes: string[] = [];
+  for (const row of r.rows) for (const c of COLUMNS) {
+    const v = row.values[c];
+    if (typeof v !== 'number' && v.status !== 'n/a') notes.push(`- ${row.workload} / ${c}: ${v.status} (${v.why})`);
+  }
+  return [
+    '# tensorforge benchmark', '',
+    ...headerText(r).map((l) => (l.startsWith('  ') ? `- ${l.trim()}` : l)), '',
+    `| ${h.join(' | ')} |`, `|${h.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
+    ...lines.map((l) => `| ${l.join(' | ')} |`), '',
+    ...(notes.length ? ['Absent values:', '', ...notes, ''] : []),
+  ].join('\n');
+}
+
+if (require.main === module) {
+  (async () => {
+    const a = parseArgs(process.argv.slice(2));
+    const r = await runBench(a);
+    console.log(textTable(r));
+    console.log(`\nwrote ${path.join(a.outDir, 'latest.json')} and latest.md`);
+  })().catch((e) => { console.error(e); process.exitCode = 1; });
+}
