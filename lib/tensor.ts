@@ -44,6 +44,8 @@ export class Storage {
     }
   }
   get freed(): boolean { return this.handle === null; }
+  /** Number of live tensors viewing this storage. */
+  get refCount(): number { return this.refs; }
 }
 
 let liveTensors = 0;
@@ -55,6 +57,10 @@ const finalizer = new FinalizationRegistry<Storage>((s) => { liveTensors--; s.re
 
 // tidy() scopes: every tensor created while a scope is open is tracked by the innermost one.
 const scopes: Set<Tensor>[] = [];
+
+/** The id the next tensor created will get (ids only grow): lets autograd tell which
+ * tensors a backward pass created. */
+export function nextTensorId(): number { return nextId; }
 
 export function contiguousStrides(shape: readonly number[]): number[] {
   const st = new Array<number>(shape.length);

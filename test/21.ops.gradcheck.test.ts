@@ -62,6 +62,21 @@ describe('autograd engine', () => {
     y.sum().backward();
     assert.deepStrictEqual(x.grad!.toArray(), [3, 3, 3]);
   });
+  it('every .grad owns its storage: no aliasing between leaves, views or the caller\'s grad', () => {
+    const a = tf.ones([3], { requiresGrad: true }), b = tf.ones([3], { requiresGrad: true });
+    a.add(b).sum().backward();  // add's backward hands the same tensor to both inputs
+    assert.notStrictEqual(a.grad, b.grad);
+    a.grad!.mul_(5);
+    assert.deepStrictEqual(b.grad!.toArray(), [1, 1, 1]);
+    const c = tf.ones([2, 2], { requiresGrad: true });
+    const g = tf.full([2, 2], 3);
+    c.mul(1).backward(g);
+    g.fill_(0);
+    assert.deepStrictEqual(c.grad!.toArray(), [[3, 3], [3, 3]]);
+    const d = tf.ones([4], { requiresGrad: true });
+    d.backward(tf.full([4], 2));
+    assert.deepStrictEqual(d.grad!.toArray(), [2, 2, 2, 2]);
+  });
   it('reduces broadcast gradients to the input shape', () => {
     const b = tf.tensor([1, 2], { requiresGrad: true });
     tf.ones([4, 3, 2]).mul(b).sum().backward();

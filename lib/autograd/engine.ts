@@ -5,7 +5,7 @@
  */
 import { Node } from './node';
 import { noGrad } from './grad_mode';
-import { Tensor, tidy, keep } from '../tensor';
+import { Tensor, tidy, keep, nextTensorId } from '../tensor';
 import { fmtShape } from '../errors';
 import { onesLike, addInPlace, cloneTensor } from './hooks';
 
@@ -53,6 +53,8 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): void {
       stack.pop();
     }
   }
+  const firstId = nextTensorId();
+  const assigned = new Set<Tensor>();
   noGrad(() => tidy(() => {
     const grads = new Map<Tensor, Tensor>();
     grads.set(root, opts.grad ?? onesLike(root));
@@ -61,7 +63,7 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): void {
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      if (!t.gradFn || t.retainsGrad) accumulateGrad(t, g);
+      if (!t.gradFn || t.retainsGrad) accumulateGrad(t, g, firstId, assigned);
       const node = t.gradFn;
       if (!node) continue;
       const inGrads = node.apply(g);
@@ -79,12 +81,16 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): void {
   }));
 }
 
-function accumulateGrad(t: Tensor, g: Tensor): void {
+function accumulateGrad(t: Tensor, g: Tensor, firstId: number, assigned: Set<Tensor>): void {
   if (t.grad && !t.grad.isDisposed) {
     addInPlace(t.grad, g);
-  } else {
-    // NOTE: .grad must own its storage: g may be shared with another input's gradient or
-    // be the caller's tensor, and optimizers/clipping modify .grad in place.
-    t.grad = keep(cloneTensor(g));
+    return;
   }
+  // NOTE: .grad must own its storage, since optimizers and clipping modify it in place. A
+  // gradient this backward pass created, contiguous, viewed by no other tensor and not
+  // already some leaf's .grad is owned already and is taken as is; anything else (the
+  // caller's tensor, a view, a gradient shared between inputs) is copied.
+  const owned = g.id >= firstId && g.isContiguous() && g.storage.refCount === 1 && !assigned.has(g);
+  t.grad = keep(owned ? g : cloneTensor(g));
+  assigned.add(t.grad);
 }
