@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "binding/instance.h"
+#include "tensorforge/arg_decode.h"
 #include "tensorforge/view.h"
 
 namespace tf {
@@ -26,20 +27,22 @@ Storage* lookup_storage(Instance& inst, double handle);
 class ArgReader {
  public:
   ArgReader(const Napi::CallbackInfo& info, const char* op);
-  bool ok() const { return ok_; }
+  bool ok() const { return dec_.ok(); }
   // Next number in the buffer; integers are checked to be finite and whole.
-  double num();
-  int64_t int64(int64_t lo, int64_t hi, const char* what);
+  double num() { return checked(dec_.num()); }
+  int64_t int64(int64_t lo, int64_t hi, const char* what) { return checked(dec_.int64(lo, hi, what)); }
   // Next view, attached to storage argument `storage_arg`; checks dtype, dims, bounds.
   TensorView view(size_t storage_arg, const char* what);
   Napi::Value fail(const std::string& msg);  // throws RangeError; returns undefined
 
  private:
+  template <typename T> T checked(T v) { throw_if_failed(); return v; }
+  void throw_if_failed();  // turns the decoder's first failure into a RangeError, once
+
   const Napi::CallbackInfo& info_;
   const char* op_;
-  Instance& inst_;
-  size_t pos_ = 0;
-  bool ok_ = true;
+  ArgDecoder dec_;
+  bool thrown_ = false;
 };
 
 // Binding functions register themselves at static-init time (an immutable table, not
@@ -54,9 +57,6 @@ struct BindingRegistrar {
   static Napi::Value binding_##name(const Napi::CallbackInfo& info);        \
   static ::tf::BindingRegistrar registrar_##name(#name, &binding_##name);   \
   static Napi::Value binding_##name(const Napi::CallbackInfo& info)
-
-// A number formatted the way JS prints it (99, 2.5, 1e+20), for error messages.
-std::string fmt_num(double v);
 
 // True if two views share storage memory.
 inline bool same_storage(const TensorView& a, const TensorView& b) { return a.data == b.data; }

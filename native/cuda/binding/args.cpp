@@ -43,72 +43,37 @@ CudaStorage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* o
 }
 
 ArgReader::ArgReader(const Napi::CallbackInfo& info, const char* op)
-    : info_(info), op_(op), inst_(instance(info.Env())) {
-  if (!inst_.args) fail("argument buffer not initialised (call setArgBuffer first)");
+    : info_(info), op_(op), dec_(instance(info.Env()).args, instance(info.Env()).args_len) {
+  throw_if_failed();
+}
+
+void ArgReader::throw_if_failed() {
+  if (dec_.ok() || thrown_) return;
+  thrown_ = true;
+  Napi::RangeError::New(info_.Env(), std::string(op_) + ": " + dec_.error()).ThrowAsJavaScriptException();
 }
 
 Napi::Value ArgReader::fail(const std::string& msg) {
-  if (ok_) {
-    ok_ = false;
-    Napi::RangeError::New(info_.Env(), std::string(op_) + ": " + msg).ThrowAsJavaScriptException();
-  }
+  dec_.fail(msg);
+  throw_if_failed();
   return info_.Env().Undefined();
 }
 
-double ArgReader::num() {
-  if (!ok_) return 0;
-  if (pos_ >= inst_.args_len) {
-    fail("argument buffer overrun");
-    return 0;
-  }
-  return inst_.args[pos_++];
-}
-
-int64_t ArgReader::int64(int64_t lo, int64_t hi, const char* what) {
-  double d = num();
-  if (!ok_) return 0;
-  if (!std::isfinite(d) || d != std::floor(d) || d < double(lo) || d > double(hi)) {
-    fail(std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-         "], got " + std::to_string(d));
-    return 0;
-  }
-  return int64_t(d);
-}
-
 TensorView ArgReader::view(size_t storage_arg, const char* what) {
-  TensorView v;
-  if (!ok_) return v;
+  if (!ok()) { throw_if_failed(); return TensorView(); }
   CudaStorage* s = get_storage(info_, storage_arg, op_);
   if (!s) {
-    ok_ = false;
-    return v;
+    dec_.fail("bad storage argument");
+    thrown_ = true;  // get_storage already threw
+    return TensorView();
   }
   if (device_ >= 0 && s->device != device_) {
     fail(std::string(what) + " is on cuda:" + std::to_string(s->device) + " but other operands are on cuda:" +
          std::to_string(device_));
-    return v;
+    return TensorView();
   }
   device_ = s->device;
-  v.data = s->ptr;
-  v.dtype = DType(int64(0, 3, "dtype"));
-  v.ndim = int(int64(0, kMaxDims, "ndim"));
-  v.offset = int64(0, int64_t(1) << 50, "offset");
-  for (int d = 0; d < v.ndim; ++d) v.shape[d] = int64(0, int64_t(1) << 50, "shape");
-  for (int d = 0; d < v.ndim; ++d) v.strides[d] = int64(0, int64_t(1) << 50, "stride");
-  if (!ok_) return v;
-  int64_t numel = 1, last = v.offset;
-  for (int d = 0; d < v.ndim; ++d) {
-    numel *= v.shape[d];
-    if (numel > (int64_t(1) << 50)) {
-      fail(std::string(what) + ": too many elements");
-      return v;
-    }
-    if (v.shape[d] > 0) last += (v.shape[d] - 1) * v.strides[d];
-  }
-  if (numel > 0 && (last + 1) * int64_t(dtype_size(v.dtype)) > int64_t(s->nbytes))
-    fail(std::string(what) + ": view reaches element " + std::to_string(last) + " beyond its storage of " +
-         std::to_string(s->nbytes) + " bytes");
-  return v;
+  return checked(dec_.view(s->ptr, s->nbytes, what));
 }
 
 TensorView ArgReader::optional_view(size_t storage_arg, const char* what) {

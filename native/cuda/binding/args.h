@@ -6,6 +6,8 @@
 #pragma once
 #include <napi.h>
 
+#include "tensorforge/arg_decode.h"
+
 #include <string>
 #include <vector>
 
@@ -50,9 +52,9 @@ CudaStorage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* o
 class ArgReader {
  public:
   ArgReader(const Napi::CallbackInfo& info, const char* op);
-  bool ok() const { return ok_; }
-  double num();
-  int64_t int64(int64_t lo, int64_t hi, const char* what);
+  bool ok() const { return dec_.ok(); }
+  double num() { return checked(dec_.num()); }
+  int64_t int64(int64_t lo, int64_t hi, const char* what) { return checked(dec_.int64(lo, hi, what)); }
   bool flag(const char* what) { return int64(0, 1, what) != 0; }
   // Next view on storage argument `storage_arg`; checks dtype, dims, bounds, same device.
   TensorView view(size_t storage_arg, const char* what);
@@ -64,11 +66,13 @@ class ArgReader {
   cuda::Stream stream();  // activates the device of the views read so far
 
  private:
+  template <typename T> T checked(T v) { throw_if_failed(); return v; }
+  void throw_if_failed();  // turns the decoder's first failure into a RangeError, once
+
   const Napi::CallbackInfo& info_;
   const char* op_;
-  Instance& inst_;
-  size_t pos_ = 0;
-  bool ok_ = true;
+  ArgDecoder dec_;  // shared with the CPU addon: tensorforge/arg_decode.h
+  bool thrown_ = false;
   int device_ = -1;
 };
 
