@@ -169,3 +169,117 @@ function forEachIsaFixed(isa: string, fn: () => void): void {
   tf.setIsa(isa as 'generic');
   try { fn(); } finally { tf.setIsa(prev); }
 }
+
+/** float32 spacing at |e| (the subnormal spacing below 2^-126). */
+function ulpOf(e: number): number {
+  const a = Math.abs(e);
+  if (a < 2 ** -126) return 2 ** -149;
+  return 2 ** (Math.floor(Math.log2(a)) - 23);
+}
+
+const sigmoid64 = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+const K_GELU = Math.sqrt(2 / Math.PI);
+const geluTanhInner = (x: number): number => 2 * K_GELU * (x + 0.044715 * x ** 3);
+/** The vectorized transcendental ops: float64 reference and allowed error in float32 ulps at
+ * input x. Two are ill-conditioned in float32 whatever the kernel: silu below x = -87 scales
+ * a subnormal sigmoid (error 2^-150) by |x|; gelu-tanh's inner argument v = 2u carries ~3
+ * roundings, which sigmoid(v) turns into ~3|v| ulps in the negative tail. */
+const VMATH: [string, (t: Tensor) => Tensor, U, (x: number) => number][] = [
+  ['exp', (t) => t.exp(), Math.exp, () => 2],
+  ['log', (t) => t.log(), Math.log, () => 2],
+  ['log1p', (t) => t.log1p(), Math.log1p, () => 3],
+  ['expm1', (t) => t.expm1(), Math.expm1, () => 2],
+  ['tanh', (t) => t.tanh(), Math.tanh, () => 2],
+  ['sigmoid', (t) => t.sigmoid(), sigmoid64, () => 3],
+  ['silu', (t) => t.silu(), (x) => x * sigmoid64(x), (x) => 4 + (x < -87 ? Math.abs(x) : 0)],
+  ['elu', (t) => t.elu(0.7), (x) => (x > 0 ? x : 0.7 * Math.expm1(x)), () => 3],
+  ['softplus', (t) => t.softplus(2), (x) => (2 * x > 20 ? x : Math.log1p(Math.exp(2 * x)) / 2), () => 4],
+  ['geluTanh', (t) => t.gelu('tanh'), (x) => x * sigmoid64(geluTanhInner(x)), (x) => 4 + 3 * Math.abs(geluTanhInner(x))],
+];
+/** Derivatives of the ops with vectorized backward formulas (or formulas of the saved output);
+ * tanh' = 1 - y^2 from the float32 output y is good to ~2 * 2^-24 absolute near saturation. */
+const VMATH_GRAD: [string, (t: Tensor) => Tensor, U, number, number, number?][] = [
+  ['exp', (t) => t.exp(), Math.exp, -80, 80],
+  ['log', (t) => t.log(), (x) => 1 / x, 0.01, 100],
+  ['tanh', (t) => t.tanh(), (x) => 1 - Math.tanh(x) ** 2, -20, 20, 3e-7],
+  ['sigmoid', (t) => t.sigmoid(), (x) => sigmoid64(x) * (1 - sigmoid64(x)), -30, 30],
+  ['silu', (t) => t.silu(), (x) => sigmoid64(x) * (1 + x * (1 - sigmoid64(x))), -30, 30],
+  ['elu', (t) => t.elu(0.7), (x) => (x > 0 ? 1 : 0.7 * Math.exp(x)), -30, 30],
+  ['softplus', (t) => t.softplus(2), (x) => (2 * x > 20 ? 1 : sigmoid64(2 * x)), -30, 30],
+  ['geluTanh', (t) => t.gelu('tanh'), (x) => {
+    const s = sigmoid64(geluTanhInner(x));
+    return s + x * s * (1 - s) * 2 * K_GELU * (1 + 3 * 0.044715 * x * x);
+  }, -12, 12],
+];
+const SPECIAL = [0, -0, Infinity, -Infinity, NaN, 88, -88, 88.72, 88.73, 89, -87.5, -103, -104, 100, -100,
+  1e-30, -1e-30, 1e-40, -1e-40, 1.4e-45, 1e-4, -1e-4, 0.625, -0.625, 9.5, 20, -20, 1, -1, 3.4e38, -3.4e38];
+
+/** Random float32 values over the whole range: uniform in [-110, 110], and log-uniform
+ * magnitudes 1e-38..1e4 with random signs, plus the special values. */
+function wideInputs(n: number): Float32Array {
+  const out = new Float32Array(n);
+  const u = tf.rand([n]).dataSync(), v = tf.rand([n]).dataSync();
+  for (let i = 0; i < n; i++) {
+    if (i < SPECIAL.length && n >= 64) out[i] = SPECIAL[i];
+    else if (v[i] < 0.5) out[i] = 220 * u[i] - 110;
+    else out[i] = (v[i] < 0.75 ? 1 : -1) * 10 ** (42 * u[i] - 38);
+  }
+  return out;
+}
+
+/** Asserts each element of `got` is within tol(x) float32 ulps of the float64 reference f(x);
+ * where f(x) rounds to a special value (NaN, +-Inf, +-0) the result must be exactly that. */
+function assertUlps(got: ArrayLike<number>, xs: ArrayLike<number>, f: U, tol: (x: number) => number, what: string): void {
+  for (let i = 0; i < xs.length; i++) {
+    const e = f(xs[i]), ef = Math.fround(e), g = got[i];
+    if (Number.isNaN(ef) || !Number.isFinite(ef) || ef === 0) {
+      if (!Object.is(g, ef) && !(ef === 0 && Math.abs(g) <= 2 ** -149)) {
+        assert.fail(`${what}(${xs[i]}) = ${g}, expected ${ef} (element ${i} of ${xs.length})`);
+      }
+      continue;
+    }
+    const err = Math.abs(g - e) / ulpOf(e);
+    if (!(err <= tol(xs[i]))) assert.fail(`${what}(${xs[i]}) = ${g}, expected ${e}: ${err.toFixed(2)} ulp (element ${i} of ${xs.length})`);
+  }
+}
+
+describe('vectorized transcendental ops over the whole float range', () => {
+  const lengths = [0, 1, 7, 8, 9, 15, 16, 17, 1000, 70001];
+  forEachIsa((isa) => {
+    for (const [name, fn, f, tol] of VMATH) {
+      it(`${name} within a few ulp of float64, special values, body + tail lengths (isa=${isa})`, () => forEachIsaFixed(isa, () => {
+        for (const n of lengths) {
+          const xs = wideInputs(n);
+          assertUlps(fn(tf.tensor(xs)).dataSync(), xs, f, tol, `${name} n=${n}`);
+        }
+        const xs = Float32Array.from(SPECIAL);
+        assertUlps(fn(tf.tensor(xs)).dataSync(), xs, f, tol, `${name} special`);
+      }));
+      it(`${name} gives each element the same bits wherever it sits: offsets, strides, lengths (isa=${isa})`, () => forEachIsaFixed(isa, () => {
+        const xs = wideInputs(203);
+        const whole = fn(tf.tensor(xs)).dataSync();
+        const same = (got: ArrayLike<number>, at: (i: number) => number, what: string): void => {
+          for (let i = 0; i < got.length; i++) {
+            if (!Object.is(got[i], whole[at(i)])) assert.fail(`${name} ${what} element ${i}: ${got[i]} vs ${whole[at(i)]}`);
+          }
+        };
+        const t = tf.tensor(xs);
+        for (const off of [1, 3, 5]) same(fn(t.slice(0, off, 203 - off % 2)).dataSync(), (i) => i + off, `offset ${off}`);
+        same(fn(t.slice(0, 0, 203, 3)).dataSync(), (i) => 3 * i, 'step 3');
+        same(fn(t.reshape([7, 29]).t()).dataSync(), (i) => (i % 7) * 29 + Math.floor(i / 7), 'transposed');
+        for (let i = 0; i < 203; i += 37) same(fn(tf.tensor([xs[i]])).dataSync(), () => i, `alone ${i}`);
+      }));
+    }
+    for (const [name, fn, df, lo, hi, atol] of VMATH_GRAD) {
+      it(`${name} backward vs the float64 derivative, body + tail lengths (isa=${isa})`, () => forEachIsaFixed(isa, () => {
+        for (const n of [1, 7, 17, 1000, 70001]) {
+          const x = tf.rand([n], { low: lo, high: hi }).requiresGrad_(true), g = tf.rand([n], { low: -1, high: 1 });
+          fn(x).backward(g);
+          const xn = toNd(x.detach()), gn = toNd(g);
+          const want = { shape: [n], data: xn.data.map((v, i) => gn.data[i] * df(v)) };
+          assertClose(x.grad!, want, 2e-5, atol ?? 1e-7, `${name}' n=${n}`);
+        }
+      }));
+    }
+  });
+});

@@ -14,6 +14,8 @@ namespace tf {
 namespace cpu {
 namespace TF_ISA {
 
+using namespace ::tf::TF_ISA;  // vf, vload, vstore, vexp, vtanh, ... (simd.h)
+
 namespace {
 
 constexpr int64_t kGrainCheap = 32768;
@@ -80,12 +82,19 @@ void binary_typed(const TensorView& y, const TensorView& a, const TensorView& b,
 
 // Exact GELU: x * Phi(x).
 inline float gelu_f(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
-inline float gelu_tanh_f(float x) {
-  const float k = 0.7978845608028654f;  // sqrt(2/pi)
-  return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
+// GELU, tanh approximation: 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3);
+// the sigmoid form keeps the negative tail accurate instead of cancelling in 1 + tanh(u).
+inline vf gelu_tanh_v(vf x) {
+  const float k2 = 2.0f * 0.7978845608028654f;  // 2 sqrt(2/pi)
+  return x * vsigmoid(k2 * (x + 0.044715f * x * x * x));
 }
-inline float sigmoid_f(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-
+// Softplus as PyTorch: log1p(exp(beta x)) / beta, x itself above the threshold; written as
+// max(bx, 0) + log1p(exp(-|bx|)) so exp never overflows.
+inline vf softplus_v(vf x, float beta, float threshold) {
+  vf bx = beta * x;
+  vf r = ((bx > 0.0f ? bx : vbroadcast(0.0f)) + vlog1p(vexp(-vabs(bx)))) / beta;
+  return bx > threshold ? x : r;
+}
 template <typename T, typename F>
 void unary_loop(const TensorView& y, const TensorView& x, int64_t grain, F f) {
   const TensorView* v[2] = {&y, &x};
@@ -102,28 +111,49 @@ void unary_loop(const TensorView& y, const TensorView& x, int64_t grain, F f) {
   });
 }
 
+// Like unary_loop for float ops written on vectors: full vectors of a contiguous run go
+// straight through f; tails and strided runs are gathered into one vector, so every element
+// takes the same path whatever its position.
+template <typename F>
+void unary_vloop(const TensorView& y, const TensorView& x, int64_t grain, F f) {
+  constexpr int64_t W = kVecWidth;
+  const TensorView* v[2] = {&y, &x};
+  StridedIter<2> it(v);
+  it.run(grain, [&](char** p, const int64_t* s, int64_t n) {
+    int64_t i = 0;
+    if (s[0] == 4 && s[1] == 4) {
+      float* o = reinterpret_cast<float*>(p[0]);
+      const float* u = reinterpret_cast<const float*>(p[1]);
+      for (; i + W <= n; i += W) vstore(o + i, f(vload(u + i)));
+    }
+    for (; i < n; i += W) {
+      const int64_t m = n - i < W ? n - i : W;
+      vf a{};
+      for (int64_t j = 0; j < m; ++j) a[j] = *reinterpret_cast<const float*>(p[1] + (i + j) * s[1]);
+      const vf r = f(a);
+      for (int64_t j = 0; j < m; ++j) *reinterpret_cast<float*>(p[0] + (i + j) * s[0]) = r[j];
+    }
+  });
+}
+
 void unary_f32(const TensorView& y, const TensorView& x, int32_t op, float p0, float p1) {
   const int64_t G = kGrainCheap, M = kGrainMath;
   switch (op) {
     case kNeg: return unary_loop<float>(y, x, G, [](float v) { return -v; });
     case kAbs: return unary_loop<float>(y, x, G, [](float v) { return std::fabs(v); });
-    case kExp: return unary_loop<float>(y, x, M, [](float v) { return std::exp(v); });
-    case kLog: return unary_loop<float>(y, x, M, [](float v) { return std::log(v); });
+    case kExp: return unary_vloop(y, x, M, [](vf v) { return vexp(v); });
+    case kLog: return unary_vloop(y, x, M, [](vf v) { return vlog(v); });
     case kSqrt: return unary_loop<float>(y, x, G, [](float v) { return std::sqrt(v); });
     case kRsqrt: return unary_loop<float>(y, x, G, [](float v) { return 1.0f / std::sqrt(v); });
     case kRelu: return unary_loop<float>(y, x, G, [](float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); });
     case kLeakyRelu: return unary_loop<float>(y, x, G, [p0](float v) { return v > 0.0f ? v : v * p0; });
-    case kElu: return unary_loop<float>(y, x, M, [p0](float v) { return v > 0.0f ? v : p0 * std::expm1(v); });
+    case kElu: return unary_vloop(y, x, M, [p0](vf v) { return v > 0.0f ? v : p0 * vexpm1(v); });
     case kGelu: return unary_loop<float>(y, x, M, [](float v) { return gelu_f(v); });
-    case kGeluTanh: return unary_loop<float>(y, x, M, [](float v) { return gelu_tanh_f(v); });
-    case kSilu: return unary_loop<float>(y, x, M, [](float v) { return v * sigmoid_f(v); });
-    case kSigmoid: return unary_loop<float>(y, x, M, [](float v) { return sigmoid_f(v); });
-    case kTanh: return unary_loop<float>(y, x, M, [](float v) { return std::tanh(v); });
-    case kSoftplus:  // PyTorch: log1p(exp(beta x)) / beta, linear above threshold
-      return unary_loop<float>(y, x, M, [p0, p1](float v) {
-        float bx = p0 * v;
-        return bx > p1 ? v : std::log1p(std::exp(bx)) / p0;
-      });
+    case kGeluTanh: return unary_vloop(y, x, M, [](vf v) { return gelu_tanh_v(v); });
+    case kSilu: return unary_vloop(y, x, M, [](vf v) { return v * vsigmoid(v); });
+    case kSigmoid: return unary_vloop(y, x, M, [](vf v) { return vsigmoid(v); });
+    case kTanh: return unary_vloop(y, x, M, [](vf v) { return vtanh(v); });
+    case kSoftplus: return unary_vloop(y, x, M, [p0, p1](vf v) { return softplus_v(v, p0, p1); });
     case kClamp:
       return unary_loop<float>(y, x, G, [p0, p1](float v) { return v != v ? v : (v < p0 ? p0 : (v > p1 ? p1 : v)); });
     case kPowScalar: return unary_loop<float>(y, x, M, [p0](float v) { return std::pow(v, p0); });
@@ -136,8 +166,8 @@ void unary_f32(const TensorView& y, const TensorView& x, int32_t op, float p0, f
     case kCeil: return unary_loop<float>(y, x, G, [](float v) { return std::ceil(v); });
     case kRound: return unary_loop<float>(y, x, G, [](float v) { return std::nearbyint(v); });
     case kAffine: return unary_loop<float>(y, x, G, [p0, p1](float v) { return v * p0 + p1; });
-    case kLog1p: return unary_loop<float>(y, x, M, [](float v) { return std::log1p(v); });
-    case kExpm1: return unary_loop<float>(y, x, M, [](float v) { return std::expm1(v); });
+    case kLog1p: return unary_vloop(y, x, M, [](vf v) { return vlog1p(v); });
+    case kExpm1: return unary_vloop(y, x, M, [](vf v) { return vexpm1(v); });
     default: return;
   }
 }
@@ -184,6 +214,33 @@ void grad_loop(const TensorView& dx, const TensorView& dy, const TensorView& x,
   });
 }
 
+// grad_loop for derivatives written on vectors; tails and strided runs as in unary_vloop.
+template <typename F>
+void grad_vloop(const TensorView& dx, const TensorView& dy, const TensorView& x,
+                const TensorView& y, F f) {
+  constexpr int64_t W = kVecWidth;
+  const TensorView* v[4] = {&dx, &dy, &x, &y};
+  StridedIter<4> it(v);
+  it.run(kGrainMath, [&](char** p, const int64_t* s, int64_t n) {
+    int64_t i = 0;
+    if (s[0] == 4 && s[1] == 4 && s[2] == 4 && s[3] == 4) {
+      float* o = reinterpret_cast<float*>(p[0]);
+      const float* g = reinterpret_cast<const float*>(p[1]);
+      const float* u = reinterpret_cast<const float*>(p[2]);
+      const float* w = reinterpret_cast<const float*>(p[3]);
+      for (; i + W <= n; i += W) vstore(o + i, f(vload(g + i), vload(u + i), vload(w + i)));
+    }
+    for (; i < n; i += W) {
+      const int64_t m = n - i < W ? n - i : W;
+      vf a[3] = {};
+      for (int k = 0; k < 3; ++k)
+        for (int64_t j = 0; j < m; ++j) a[k][j] = *reinterpret_cast<const float*>(p[k + 1] + (i + j) * s[k + 1]);
+      const vf r = f(a[0], a[1], a[2]);
+      for (int64_t j = 0; j < m; ++j) *reinterpret_cast<float*>(p[0] + (i + j) * s[0]) = r[j];
+    }
+  });
+}
+
 }  // namespace
 
 void binary(const TensorView& y, const TensorView& a, const TensorView& b, int32_t op) {
@@ -221,25 +278,23 @@ void unary_backward(const TensorView& dx, const TensorView& dy, const TensorView
         float pdf = 0.3989422804014327f * std::exp(-0.5f * u * u);
         return g * (cdf + u * pdf);
       });
-    case kGeluTanh:
-      return grad_loop(dx, dy, x, y, [](float g, float u, float) {
-        const float k = 0.7978845608028654f;
-        float inner = k * (u + 0.044715f * u * u * u);
-        float t = std::tanh(inner);
-        float dinner = k * (1.0f + 3.0f * 0.044715f * u * u);
-        return g * (0.5f * (1.0f + t) + 0.5f * u * (1.0f - t * t) * dinner);
+    case kGeluTanh:  // d/du [u sigmoid(2k(u + c u^3))] with s = sigmoid(.): s + 2 u s (1 - s) k (1 + 3 c u^2)
+      return grad_vloop(dx, dy, x, y, [](vf g, vf u, vf) {
+        const float k = 0.7978845608028654f, c = 0.044715f;
+        vf s = vsigmoid(2.0f * k * (u + c * u * u * u));
+        return g * (s + 2.0f * k * u * s * (1.0f - s) * (1.0f + 3.0f * c * u * u));
       });
     case kSilu:
-      return grad_loop(dx, dy, x, y, [](float g, float u, float) {
-        float s = sigmoid_f(u);
+      return grad_vloop(dx, dy, x, y, [](vf g, vf u, vf) {
+        vf s = vsigmoid(u);
         return g * s * (1.0f + u * (1.0f - s));
       });
     case kSigmoid: return grad_loop(dx, dy, x, y, [](float g, float, float w) { return g * w * (1.0f - w); });
     case kTanh: return grad_loop(dx, dy, x, y, [](float g, float, float w) { return g * (1.0f - w * w); });
     case kSoftplus:
-      return grad_loop(dx, dy, x, y, [p0, p1](float g, float u, float) {
-        float bx = p0 * u;
-        return bx > p1 ? g : g * sigmoid_f(bx);
+      return grad_vloop(dx, dy, x, y, [p0, p1](vf g, vf u, vf) {
+        vf bx = p0 * u;
+        return bx > p1 ? g : g * vsigmoid(bx);
       });
     case kClamp: return grad_loop(dx, dy, x, y, [p0, p1](float g, float u, float) { return (u >= p0 && u <= p1) ? g : 0.0f; });
     case kPowScalar:

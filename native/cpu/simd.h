@@ -3,6 +3,7 @@
 // (GCC vector extensions) lowers to SSE, AVX2+FMA or AVX-512 accordingly.
 #pragma once
 #include <cstdint>
+#include <climits>
 #include <cstring>
 
 #ifndef TF_ISA
@@ -29,17 +30,34 @@ typedef float vf_u __attribute__((vector_size(kVecWidth * 4), aligned(4), may_al
 // stack and a reload that stalls store forwarding: 37x slower in a plain axpy-like loop.
 inline vf vload(const float* p) { return *reinterpret_cast<const vf_u*>(p); }
 inline void vstore(float* p, vf v) { *reinterpret_cast<vf_u*>(p) = v; }
-inline vf vbroadcast(float x) { return vf{} + x; }
+// x - 0 (not x + 0) so that -0 stays -0.
+inline vf vbroadcast(float x) { return x - vf{}; }
 
 typedef int32_t vi __attribute__((vector_size(kVecWidth * 4)));
 
-// exp (Cephes expf polynomial, ~1 ulp) for x <= 88; below -87 it returns 0; NaN propagates.
+// ---- Vector math: IEEE special values (NaN propagates, +-Inf, overflow to Inf, gradual
+// underflow), a few ulp over the whole float range. The scalar forms (s*) run the same
+// vector code on one lane, so a result never depends on where an element sits in a loop.
+
+inline vf vabs(vf x) { return (vf)((vi)x & 0x7fffffff); }
+inline vf vnan_to(vf x, vf r) { return x != x ? x : r; }  // NaN inputs come back unchanged
+
+// x = n ln2 + r with n = round(x / ln2), |r| <= ln2/2 (Cephes split of ln2: the first part
+// has few bits so n * 0.693359375 is exact for |n| < 2^15).
+inline vf vreduce_ln2(vf x, vf* n) {
+  *n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // 1.5*2^23: round to nearest
+  return x - *n * 0.693359375f + *n * 2.12194440e-4f;
+}
+// 2^n for integer-valued n in [-126, 127].
+inline vf vpow2i(vi n) { return (vf)((n + 127) << 23); }
+
+// exp: Cephes expf polynomial (~1 ulp). exp(x > 88.72) = +Inf, exp(-Inf) = 0, results
+// below 2^-126 are subnormal (2^n is applied as two factors so n may reach -150 or 128).
 inline vf vexp(vf x0) {
-  const vf hi = vbroadcast(88.0f), lo = vbroadcast(-87.0f);
-  vf x = x0 > hi ? hi : x0;
-  x = x < lo ? lo : x;
-  vf n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-  vf r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  vf x = x0 > 89.0f ? vbroadcast(89.0f) : x0;
+  x = x < -104.0f ? vbroadcast(-104.0f) : x;
+  vf n;
+  vf r = vreduce_ln2(x, &n);
   vf p = vbroadcast(1.9875691500e-4f);
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
@@ -47,10 +65,105 @@ inline vf vexp(vf x0) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + r + 1.0f;
-  vi bits = (__builtin_convertvector(n, vi) + 127) << 23;
-  vf e = p * (vf)bits;  // 2^n: a same-size vector cast reinterprets the bits
-  return x0 < lo ? vbroadcast(0.0f) : e;
+  vi ni = __builtin_convertvector(n, vi);
+  vi n1 = ni >> 1;  // floor(n/2): both factors stay normal numbers
+  return vnan_to(x0, p * vpow2i(n1) * vpow2i(ni - n1));
 }
+
+// expm1 = 2^n (1 + expm1(r)) - 1, with expm1(r) a Taylor polynomial to r^8 (|r| <= 0.347,
+// truncation < 0.2 ulp); accurate relative to x for tiny x. Computed at half scale so n = 128
+// (x up to 88.72) stays representable; overflows to +Inf; -1 below x = -17.
+inline vf vexpm1(vf x0) {
+  vf x = x0 > 89.0f ? vbroadcast(89.0f) : x0;
+  x = x < -30.0f ? vbroadcast(-30.0f) : x;
+  vf n;
+  vf r = vreduce_ln2(x, &n);
+  vf p = vbroadcast(2.48015873e-5f);  // 1/8!
+  p = p * r + 1.98412698e-4f;         // 1/7!
+  p = p * r + 1.38888889e-3f;
+  p = p * r + 8.33333333e-3f;
+  p = p * r + 4.16666667e-2f;
+  p = p * r + 1.66666667e-1f;
+  p = p * r + 0.5f;
+  vf em = p * (r * r) + r;
+  vf h = vpow2i(__builtin_convertvector(n, vi) - 1);  // 2^(n-1)
+  vf e = (h * em + (h - 0.5f)) * 2.0f;
+  e = vabs(x0) < 2.98e-8f ? x0 : e;  // |x| < 2^-25: expm1(x) rounds to x (keeps -0)
+  return vnan_to(x0, e);
+}
+
+// log: Cephes logf. x = m 2^e with m in [sqrt(1/2), sqrt(2)); log = e ln2 + log1p(m - 1).
+// Subnormals are scaled up first; log(0) = -Inf, log(x < 0) = NaN, log(Inf) = Inf.
+inline vf vlog(vf x0) {
+  vi sub = x0 < 1.17549435e-38f;
+  vf x = sub ? x0 * 8388608.0f : x0;  // 2^23
+  vi bits = (vi)x;
+  vi e = ((bits >> 23) & 0xff) - 126;  // x = m 2^e, m in [0.5, 1)
+  e = sub ? e - 23 : e;
+  vf m = (vf)((bits & 0x007fffff) | 0x3f000000);
+  vi lo = m < 0.707106781186547524f;
+  vf f = lo ? m + m - 1.0f : m - 1.0f;
+  vf fe = __builtin_convertvector(lo ? e - 1 : e, vf);
+  vf z = f * f;
+  vf y = vbroadcast(7.0376836292e-2f);
+  y = y * f - 1.1514610310e-1f;
+  y = y * f + 1.1676998740e-1f;
+  y = y * f - 1.2420140846e-1f;
+  y = y * f + 1.4249322787e-1f;
+  y = y * f - 1.6668057665e-1f;
+  y = y * f + 2.0000714765e-1f;
+  y = y * f - 2.4999993993e-1f;
+  y = y * f + 3.3333331174e-1f;
+  y = y * f * z;
+  y = y - 2.12194440e-4f * fe;
+  y = y - 0.5f * z;
+  vf r = f + y + 0.693359375f * fe;
+  const float inf = __builtin_inff();
+  r = x0 == 0.0f ? vbroadcast(-inf) : r;
+  r = x0 < 0.0f ? vbroadcast(__builtin_nanf("")) : r;
+  r = x0 == inf ? x0 : r;
+  return vnan_to(x0, r);
+}
+
+// log1p(x) = log(u) * x / (u - 1) with u = 1 + x (Goldberg: the rounding of u cancels).
+inline vf vlog1p(vf x) {
+  vf u = 1.0f + x;
+  vf r = vlog(u) * (x / (u - 1.0f));
+  r = u == 1.0f ? x : r;
+  return x == __builtin_inff() ? x : r;
+}
+
+// tanh: Cephes tanhf's odd polynomial below |x| = 0.625 (so tiny x is exact relative to x),
+// expm1(2|x|) / (expm1(2|x|) + 2) above, 1 from |x| = 9.5 on; the sign of x is restored.
+inline vf vtanh(vf x) {
+  vi sign = (vi)x & INT32_MIN;
+  vf ax = (vf)((vi)x ^ sign);
+  vf em = vexpm1(ax + ax);
+  vf t = em / (em + 2.0f);
+  vf z = ax * ax;
+  vf p = vbroadcast(-5.70498872745e-3f);
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  vf small = p * z * ax + ax;
+  t = ax < 0.625f ? small : t;
+  t = ax > 9.5f ? vbroadcast(1.0f) : t;
+  return (vf)((vi)t | sign);
+}
+
+// sigmoid = 1 / (1 + e^-x), as e^x / (1 + e^x) for x < 0: no overflow, accurate in both tails.
+inline vf vsigmoid(vf x) {
+  vf e = vexp(-vabs(x));
+  return (x >= 0.0f ? vbroadcast(1.0f) : e) / (1.0f + e);
+}
+
+inline float sexp(float x) { return vexp(vbroadcast(x))[0]; }
+inline float sexpm1(float x) { return vexpm1(vbroadcast(x))[0]; }
+inline float slog(float x) { return vlog(vbroadcast(x))[0]; }
+inline float slog1p(float x) { return vlog1p(vbroadcast(x))[0]; }
+inline float stanh(float x) { return vtanh(vbroadcast(x))[0]; }
+inline float ssigmoid(float x) { return vsigmoid(vbroadcast(x))[0]; }
 
 }  // namespace TF_ISA
 }  // namespace tf
