@@ -66,6 +66,18 @@ describe('recurrent layers: forward vs float64 reference', () => {
             }
           }));
         });
+        it(`${mode}: saturated gates (pre-activations up to +-100, and +-1e30) stay finite and match`, () => {
+          withIsa(isa, () => {
+            const s = setup(mode, [3, 4, 5, 11]);
+            const big = { ...s, x: s.x.mul(60) };  // |W x| reaches ~100: sigmoid/tanh at 0 and 1
+            const out = run(big);
+            assertMatches(out, reference(big), `${mode} saturated`);
+            if (mode !== 'rnnRelu') {
+              const huge = { ...s, x: s.x.mul(1e30) };
+              for (const v of run(huge).output.dataSync()) assert.ok(Number.isFinite(v) && Math.abs(v) <= 1, `${mode} 1e30 input gave ${v}`);
+            }
+          });
+        });
       }
     });
   });

@@ -31,25 +31,13 @@ inline float ld(const float* p, float) { return *p; }
 inline void st(float* p, vf v) { vstore(p, v); }
 inline void st(float* p, float v) { *p = v; }
 
-inline vf sigmoid(vf x) { return 1.0f / (1.0f + vexp(-x)); }
-// tanh: odd polynomial below |x| = 0.625 (Cephes tanhf), 1 - 2/(e^{2|x|}+1) above.
-inline vf tanh_(vf x) {
-  vf ax = x < 0.0f ? -x : x;
-  vf big = 1.0f - 2.0f / (vexp(ax + ax) + 1.0f);
-  big = x < 0.0f ? -big : big;
-  vf z = x * x;
-  vf p = vbroadcast(-5.70498872745e-3f);
-  p = p * z + 2.06390887954e-2f;
-  p = p * z - 5.37397155531e-2f;
-  p = p * z + 1.33314422036e-1f;
-  p = p * z - 3.33332819422e-1f;
-  vf small = p * z * x + x;
-  return ax > 0.625f ? big : small;
-}
+// Gate nonlinearities from simd.h; the scalar forms run the same vector code on one lane.
+inline vf sigmoid(vf x) { return vsigmoid(x); }
+inline vf tanh_(vf x) { return vtanh(x); }
 inline vf relu(vf x) { return x < 0.0f ? vbroadcast(0.0f) : x; }
 inline vf relu_grad(vf y, vf g) { return y > 0.0f ? g : vbroadcast(0.0f); }
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-inline float tanh_(float x) { return std::tanh(x); }
+inline float sigmoid(float x) { return ssigmoid(x); }
+inline float tanh_(float x) { return stanh(x); }
 inline float relu(float x) { return x < 0.0f ? 0.0f : x; }
 inline float relu_grad(float y, float g) { return y > 0.0f ? g : 0.0f; }
 
