@@ -11,6 +11,8 @@ import { native, args } from '../lib/native';
 const SOFTMAX_CASES: [number[], number][] = [
   [[0], 0], [[1], 0], [[7], -1], [[3, 5], 0], [[3, 5], 1], [[2, 3, 4], 1], [[2, 3, 4], 0],
   [[300, 257], 1], [[4, 70, 130], 1], [[5, 0, 3], 2], [[2, 1, 3], 1], [[], 0],
+  // vector body + tail of the exp passes: rows of 9 and 17, column blocks of 11 and 9
+  [[9], 0], [[3, 17], 1], [[3, 9, 11], 1], [[2, 20, 9], 1],
 ];
 
 /** Random class targets in [0, C) with about a fifth replaced by ignoreIndex when given. */
@@ -32,7 +34,7 @@ describe('softmax / logSoftmax vs float64 reference', () => {
       }
     }));
     it(`backward vs reference at threaded sizes (isa=${isa})`, () => withIsa(isa, () => {
-      for (const [shape, dim] of [[[300, 257], 1], [[4, 70, 130], 1], [[9, 1000], 0]] as [number[], number][]) {
+      for (const [shape, dim] of [[[300, 257], 1], [[4, 70, 130], 1], [[9, 1000], 0], [[3, 17], 1], [[2, 20, 9], 1]] as [number[], number][]) {
         for (const log of [false, true]) {
           const x = tf.randn(shape).requiresGrad_();
           const y = log ? x.logSoftmax(dim) : x.softmax(dim);
@@ -77,7 +79,7 @@ const CE_OPTS: CrossEntropyOptions[] = [
 describe('crossEntropy (fused softmax + cross-entropy) vs float64 reference', () => {
   forEachIsa((isa) => {
     it(`class and probability targets, weights, smoothing, ignoreIndex, reductions (isa=${isa})`, () => withIsa(isa, () => {
-      const shapes = [[1, 1], [7, 5], [0, 4], [300, 257], [4, 5, 3], [2, 3, 2, 2], [50, 7, 40]];
+      const shapes = [[1, 1], [7, 5], [0, 4], [300, 257], [4, 5, 3], [2, 3, 2, 2], [50, 7, 40], [3, 19, 5], [6, 17]];
       for (const shape of shapes) {
         const C = shape[1];
         for (const base of CE_OPTS) {

@@ -27,10 +27,15 @@ int64_t grain_for(int64_t work_per_item) {
 
 constexpr int64_t W = kVecWidth;
 
-// NOTE: plain dereferences rather than simd.h's memcpy vload/vstore, which GCC's generic
-// tuning turns into stack round trips (see native/cpu/rnn.cpp).
-inline vf ld(const float* p) { return *reinterpret_cast<const vf*>(p); }
-inline void st(float* p, vf v) { *reinterpret_cast<vf*>(p) = v; }
+inline vf ld(const float* p) { return vload(p); }
+inline void st(float* p, vf v) { vstore(p, v); }
+
+// exp(x[c * stride] - shift) for c in [c0, c0 + m), m <= W, through the vector exp.
+inline vf exp_gather(const float* x, int64_t stride, int64_t c0, int64_t m, float shift) {
+  vf a{};
+  for (int64_t k = 0; k < m; ++k) a[k] = x[(c0 + k) * stride];
+  return vexp(a - shift);
+}
 
 
 float row_max(const float* x, int64_t n) {
@@ -60,10 +65,12 @@ double exp_sum(float* y, const float* x, int64_t n, float m) {
     }
     for (int k = 0; k < W; ++k) s += acc[k];
   }
-  for (; i < n; ++i) {
-    const float e = std::exp(x[i] - m);
-    if (y) y[i] = e;
-    s += e;
+  if (i < n) {  // tail: one partial vector
+    const vf e = exp_gather(x + i, 1, 0, n - i, m);
+    for (int64_t k = 0; k < n - i; ++k) {
+      if (y) y[i + k] = e[k];
+      s += e[k];
+    }
   }
   return s;
 }
@@ -91,7 +98,10 @@ void softmax_backward_row(float* dx, const float* dy, const float* y, int64_t n,
   }
   int64_t i = 0;
   for (; i + W <= n; i += W) st(dx + i, ld(dy + i) - vexp(ld(y + i)) * sf);
-  for (; i < n; ++i) dx[i] = dy[i] - std::exp(y[i]) * sf;
+  if (i < n) {
+    const vf e = exp_gather(y + i, 1, 0, n - i, 0.0f);
+    for (int64_t k = 0; i + k < n; ++k) dx[i + k] = dy[i + k] - e[k] * sf;
+  }
 }
 
 // Columns [j0, j1) of one outer slice: element (c, j) at c * inner + j.
@@ -114,10 +124,14 @@ void softmax_cols(float* y, const float* x, int64_t n, int64_t inner, int64_t j0
       for (int k = 0; k < W; ++k) s[j + k] += e[k];
       if (!log) st(yr + j, e);
     }
-    for (; j < w; ++j) {
-      const float e = std::exp(xr[j] - m[j]);
-      s[j] += e;
-      if (!log) yr[j] = e;
+    if (j < w) {
+      vf a{};
+      for (int64_t k = 0; j + k < w; ++k) a[k] = xr[j + k] - m[j + k];
+      const vf e = vexp(a);
+      for (int64_t k = 0; j + k < w; ++k) {
+        s[j + k] += e[k];
+        if (!log) yr[j + k] = e[k];
+      }
     }
   }
   for (int64_t c = 0; c < n; ++c) {
@@ -138,10 +152,18 @@ void softmax_backward_cols(float* dx, const float* dy, const float* y, int64_t n
     const int64_t o = c * inner + j0;
     for (int64_t j = 0; j < w; ++j) s[j] += log ? dy[o + j] : dy[o + j] * y[o + j];
   }
+  float sf[kInnerBlock];
+  for (int64_t j = 0; j < w; ++j) sf[j] = float(s[j]);
   for (int64_t c = 0; c < n; ++c) {
     const int64_t o = c * inner + j0;
-    for (int64_t j = 0; j < w; ++j) {
-      dx[o + j] = log ? dy[o + j] - std::exp(y[o + j]) * float(s[j]) : y[o + j] * (dy[o + j] - float(s[j]));
+    if (!log) {
+      for (int64_t j = 0; j < w; ++j) dx[o + j] = y[o + j] * (dy[o + j] - sf[j]);
+      continue;
+    }
+    for (int64_t j = 0; j < w; j += W) {
+      const int64_t m = std::min<int64_t>(W, w - j);
+      const vf e = exp_gather(y + o + j, 1, 0, m, 0.0f);
+      for (int64_t k = 0; k < m; ++k) dx[o + j + k] = dy[o + j + k] - e[k] * sf[j + k];
     }
   }
 }
@@ -202,7 +224,11 @@ void cross_entropy_forward(float* out, float* lse, double* wsum, const float* lo
       if (m == -std::numeric_limits<float>::infinity()) m = 0.0f;
       double se = 0;
       if (S == 1) se = exp_sum(nullptr, x, C, m);
-      else for (int64_t c = 0; c < C; ++c) se += std::exp(x[c * S] - m);
+      else for (int64_t c = 0; c < C; c += W) {
+        const int64_t k1 = std::min<int64_t>(W, C - c);
+        const vf e = exp_gather(x, S, c, k1, m);
+        for (int64_t k = 0; k < k1; ++k) se += e[k];
+      }
       const double l = m + std::log(se);
       lse[i] = float(l);
       double loss = 0, w = 1;
@@ -265,18 +291,26 @@ void cross_entropy_backward(float* dlogits, const float* dloss, int64_t dloss_st
             st(dx + c, weight ? gT * e - gu * ld(weight + c) : gT * e - gu);
           }
         }
-        for (; c < C; ++c) {
-          const float t = u * (weight ? weight[c] : 1.0f);
-          dx[c * S] = g * (T * std::exp(x[c * S] - l) - t);
+        for (; c < C; c += W) {
+          const int64_t k1 = std::min<int64_t>(W, C - c);
+          const vf e = exp_gather(x, S, c, k1, l);
+          for (int64_t k = 0; k < k1; ++k) {
+            const float t = u * (weight ? weight[c + k] : 1.0f);
+            dx[(c + k) * S] = g * (T * e[k] - t);
+          }
         }
         dx[y * S] -= g * (1 - eps) * wy;
       } else {
         const float* p = probs + n * C * S + s;
         float T = 0;
         for (int64_t c = 0; c < C; ++c) T += (weight ? weight[c] : 1.0f) * (p[c * S] * (1 - eps) + u);
-        for (int64_t c = 0; c < C; ++c) {
-          const float t = (weight ? weight[c] : 1.0f) * (p[c * S] * (1 - eps) + u);
-          dx[c * S] = g * (T * std::exp(x[c * S] - l) - t);
+        for (int64_t c = 0; c < C; c += W) {
+          const int64_t k1 = std::min<int64_t>(W, C - c);
+          const vf e = exp_gather(x, S, c, k1, l);
+          for (int64_t k = 0; k < k1; ++k) {
+            const float t = (weight ? weight[c + k] : 1.0f) * (p[(c + k) * S] * (1 - eps) + u);
+            dx[(c + k) * S] = g * (T * e[k] - t);
+          }
         }
       }
     }
