@@ -10,8 +10,9 @@ std::vector<BindingEntry>& binding_registry() {
 }
 
 Storage* lookup_storage(Instance& inst, double h) {
-  if (!(h >= 0) || h != std::floor(h) || h > 9007199254740991.0) return nullptr;
-  uint64_t v = uint64_t(h);
+  if (!(h >= 0 && h <= 9007199254740991.0)) return nullptr;
+  const uint64_t v = uint64_t(h);
+  if (double(v) != h) return nullptr;  // not a whole number
   uint32_t slot = uint32_t(v & 0xffffffffu), gen = uint32_t(v >> 32);
   if (slot >= inst.slots.size()) return nullptr;
   Storage* s = &inst.slots[slot];
@@ -19,13 +20,18 @@ Storage* lookup_storage(Instance& inst, double h) {
 }
 
 Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  if (i >= info.Length() || !info[i].IsNumber()) {
+  return get_storage(instance(info.Env()), info, i, op);
+}
+
+Storage* get_storage(Instance& inst, const Napi::CallbackInfo& info, size_t i, const char* op) {
+  double h = 0;
+  // NOTE: one napi_get_value_double (it fails for non-numbers) instead of IsNumber + DoubleValue.
+  if (i >= info.Length() || napi_get_value_double(info.Env(), info[i], &h) != napi_ok) {
     Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
                                          " is not a tensor storage handle")
         .ThrowAsJavaScriptException();
     return nullptr;
   }
-  const double h = info[i].As<Napi::Number>().DoubleValue();
   // NOTE: CUDA handles carry bit 31 of the slot (native/cuda/binding/args.h kCudaSlotBit).
   if (h >= 0 && h < 9007199254740992.0 && (uint64_t(h) & 0x80000000u)) {
     Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
@@ -33,7 +39,7 @@ Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op) {
         .ThrowAsJavaScriptException();
     return nullptr;
   }
-  Storage* s = lookup_storage(instance(info.Env()), h);
+  Storage* s = lookup_storage(inst, h);
   if (!s || !s->ptr) {
     Napi::Error::New(info.Env(), std::string(op) + ": tensor storage was already disposed")
         .ThrowAsJavaScriptException();
@@ -43,7 +49,7 @@ Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op) {
 }
 
 ArgReader::ArgReader(const Napi::CallbackInfo& info, const char* op)
-    : info_(info), op_(op), dec_(instance(info.Env()).args, instance(info.Env()).args_len) {
+    : info_(info), op_(op), inst_(instance(info.Env())), dec_(inst_.args, inst_.args_len) {
   throw_if_failed();
 }
 
@@ -61,7 +67,7 @@ Napi::Value ArgReader::fail(const std::string& msg) {
 
 TensorView ArgReader::view(size_t storage_arg, const char* what) {
   if (!ok()) { throw_if_failed(); return TensorView(); }
-  Storage* s = get_storage(info_, storage_arg, op_);
+  Storage* s = get_storage(inst_, info_, storage_arg, op_);
   if (!s) {
     dec_.fail("bad storage argument");
     thrown_ = true;  // get_storage already threw

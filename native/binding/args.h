@@ -22,6 +22,7 @@ namespace tf {
 
 // The live storage for JS argument i (a handle number), or nullptr after throwing.
 Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op);
+Storage* get_storage(Instance& inst, const Napi::CallbackInfo& info, size_t i, const char* op);
 Storage* lookup_storage(Instance& inst, double handle);
 
 class ArgReader {
@@ -34,6 +35,8 @@ class ArgReader {
   // Next view, attached to storage argument `storage_arg`; checks dtype, dims, bounds.
   TensorView view(size_t storage_arg, const char* what);
   Napi::Value fail(const std::string& msg);  // throws RangeError; returns undefined
+  // This environment's instance data (looked up once per call).
+  Instance& inst() const { return inst_; }
 
  private:
   template <typename T> T checked(T v) { throw_if_failed(); return v; }
@@ -41,6 +44,7 @@ class ArgReader {
 
   const Napi::CallbackInfo& info_;
   const char* op_;
+  Instance& inst_;
   ArgDecoder dec_;
   bool thrown_ = false;
 };

@@ -21,8 +21,8 @@ TF_BINDING(binary) {
   if ((op == cpu::kDiv || op == cpu::kPow || op == cpu::kAtan2) && !is_float(a))
     return r.fail("div/pow/atan2 need float32 operands");
   if (!cmp && a.dtype == DType::Bool) return r.fail("arithmetic on bool tensors is not supported");
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, binary)(y, a, b, op);
+  ScopedPool pool(r.inst().pool.get());
+  TF_ISA_CALL(r.inst().isa, cpu, binary)(y, a, b, op);
   return info.Env().Undefined();
 }
 
@@ -39,8 +39,8 @@ TF_BINDING(unary) {
   if (x.dtype == DType::I32 && !int_ok) return r.fail("op needs a float32 input");
   if ((x.dtype == DType::U8 || x.dtype == DType::Bool) != (op == cpu::kLogicalNot))
     return r.fail(op == cpu::kLogicalNot ? "logicalNot needs a bool input" : "op needs a float32 input");
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, unary)(y, x, op, p0, p1);
+  ScopedPool pool(r.inst().pool.get());
+  TF_ISA_CALL(r.inst().isa, cpu, unary)(y, x, op, p0, p1);
   return info.Env().Undefined();
 }
 
@@ -53,8 +53,8 @@ TF_BINDING(unaryBackward) {
   if (!r.ok()) return info.Env().Undefined();
   if (!same_shape(dx, dy) || !same_shape(dx, x) || !same_shape(dx, y)) return r.fail("shapes differ");
   if (!is_float(dx) || !is_float(dy) || !is_float(x) || !is_float(y)) return r.fail("float32 only");
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, unary_backward)(dx, dy, x, y, op, p0, p1);
+  ScopedPool pool(r.inst().pool.get());
+  TF_ISA_CALL(r.inst().isa, cpu, unary_backward)(dx, dy, x, y, op, p0, p1);
   return info.Env().Undefined();
 }
 
@@ -66,8 +66,8 @@ TF_BINDING(where) {
   if (!same_shape(y, c) || !same_shape(y, a) || !same_shape(y, b)) return r.fail("shapes differ");
   if (c.dtype != DType::Bool) return r.fail("condition must be bool");
   if (a.dtype != y.dtype || b.dtype != y.dtype) return r.fail("dtypes differ");
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, where)(y, c, a, b);
+  ScopedPool pool(r.inst().pool.get());
+  TF_ISA_CALL(r.inst().isa, cpu, where)(y, c, a, b);
   return info.Env().Undefined();
 }
 
@@ -77,8 +77,8 @@ TF_BINDING(cast) {
   TensorView y = r.view(0, "out"), x = r.view(1, "x");
   if (!r.ok()) return info.Env().Undefined();
   if (!same_shape(y, x)) return r.fail("shapes differ");
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, cast)(y, x);
+  ScopedPool pool(r.inst().pool.get());
+  TF_ISA_CALL(r.inst().isa, cpu, cast)(y, x);
   return info.Env().Undefined();
 }
 
@@ -88,8 +88,8 @@ TF_BINDING(fill) {
   double value = r.num();
   TensorView y = r.view(0, "out");
   if (!r.ok()) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, fill)(y, value);
+  ScopedPool pool(r.inst().pool.get());
+  TF_ISA_CALL(r.inst().isa, cpu, fill)(y, value);
   return info.Env().Undefined();
 }
 

@@ -85,6 +85,8 @@ struct StridedIter {
   template <typename F>
   void run(int64_t grain, F inner) const {
     if (numel == 0) return;
+    // parallel_for runs below two grains serially anyway; skip its std::function and TLS.
+    if (numel < 2 * grain) { run_range(0, numel, inner); return; }
     parallel_for(numel, grain, [&](int64_t b, int64_t e) { run_range(b, e, inner); });
   }
 };
