@@ -25,9 +25,11 @@ export function isDType(x: unknown): x is DType {
 }
 
 /** Type promotion like PyTorch's for our dtypes: bool < uint8 < int32 < float32. */
+const PROMOTION_RANK: Record<DType, number> = { bool: 0, uint8: 1, int32: 2, float32: 3 };
+
 export function promoteTypes(a: DType, b: DType): DType {
-  const rank: Record<DType, number> = { bool: 0, uint8: 1, int32: 2, float32: 3 };
-  return rank[a] >= rank[b] ? a : b;
+  if (a === b) return a;
+  return PROMOTION_RANK[a] >= PROMOTION_RANK[b] ? a : b;
 }
 
 export function isFloating(d: DType): boolean { return d === 'float32'; }

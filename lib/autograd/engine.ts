@@ -13,7 +13,9 @@ export { Node };
 
 /** Attaches a backward node to `out` when grad mode is on and an input requires grad. */
 export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: Node['apply']): Tensor {
-  if (!inputs.some((t) => t.requiresGrad)) return out;
+  let any = false;
+  for (const t of inputs) any ||= t.requiresGrad;
+  if (!any) return out;
   out.requiresGrad = true;
   out.gradFn = new Node(name, inputs, backward);
   return out;

@@ -3,13 +3,13 @@
  * unary table, each entry a native kernel code plus its backward formula.
  */
 import { args } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, type Device } from '../tensor';
 import { promoteTypes, type DType } from '../dtype';
 import { fmtShape, typeError } from '../errors';
 import { record } from '../autograd/engine';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { BinaryOp, UnaryOp } from './codes';
-import { broadcastShapes, checkTensor, expandedView, scalarDType, scalarTensor, type TensorLike, type Scalar } from './util';
+import { broadcastShapes, checkTensor, expandedView, sameShape, scalarDType, scalarTensor, type TensorLike, type Scalar } from './util';
 import { sumTo } from './reduce';
 import { castTo } from './cast';
 
@@ -74,31 +74,40 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
   if (!def.compare && dtype === 'bool') {
     throw typeError(name, `arithmetic on bool tensors is not supported; use logicalAnd/logicalOr or cast with .to('int32')`);
   }
-  const temps: Tensor[] = [];
-  const prep = (x: Tensor | Scalar): Tensor => {
-    if (!(x instanceof Tensor)) { const s = scalarTensor(x, dtype, device); temps.push(s); return s; }
-    if (x.dtype === dtype) return x;
-    const c = castTo(x, dtype); temps.push(c); return c;
-  };
+  // NOTE: the common case (two tensors of the op's dtype, same shape) allocates nothing
+  // here: no temporaries list, no broadcast shape (per-op overhead, bench/overhead.ts).
   const device = (ta instanceof Tensor ? ta : tb as Tensor).device;
-  const A = prep(ta), B = prep(tb);
-  if (A.device !== B.device) throw typeError(name, `tensors are on different devices: ${A.device} and ${B.device}`);
-  const shape = broadcastShapes(name, A.shape, B.shape);
+  const A = ta instanceof Tensor && ta.dtype === dtype ? ta : operandAs(ta, dtype, device);
+  const B = tb instanceof Tensor && tb.dtype === dtype ? tb : operandAs(tb, dtype, device);
+  const temps = A === ta ? (B === tb ? null : [B]) : (B === tb ? [A] : [A, B]);
+  if (A.device !== B.device) {
+    if (temps) for (const t of temps) t.dispose();
+    throw typeError(name, `tensors are on different devices: ${A.device} and ${B.device}`);
+  }
+  const shape = sameShape(A.shape, B.shape) ? A.shape : broadcastShapes(name, A.shape, B.shape);
   const out = Tensor.empty(shape, def.compare ? 'bool' : dtype, A.device);
   if (out.numel) {
     args.reset().num(def.code).view(out).view(expandedView(A, shape)).view(expandedView(B, shape));
     out.kernels.binary(out.handle(name), A.handle(name), B.handle(name));
   }
   const grad = def.grad;
-  if (grad && isGradEnabled() && (A.requiresGrad || B.requiresGrad)) {
-    record(name, out, [A, B], (g) => {
-      const [ga, gb] = grad(g, A, B, out);
-      return [ga && A.requiresGrad ? sumTo(ga, A.shape) : null, gb && B.requiresGrad ? sumTo(gb, B.shape) : null];
-    });
-  } else {
-    for (const t of temps) t.dispose();
-  }
+  if (grad && isGradEnabled() && (A.requiresGrad || B.requiresGrad)) recordBinary(name, grad, out, A, B);
+  else if (temps) for (const t of temps) t.dispose();
   return out;
+}
+
+// NOTE: out of binary() so that binary itself creates no closure (V8 would allocate the
+// closure's context on every call, recording or not).
+function recordBinary(name: string, grad: BinaryGrad, out: Tensor, A: Tensor, B: Tensor): void {
+  record(name, out, [A, B], (g) => {
+    const [ga, gb] = grad(g, A, B, out);
+    return [ga && A.requiresGrad ? sumTo(ga, A.shape) : null, gb && B.requiresGrad ? sumTo(gb, B.shape) : null];
+  });
+}
+
+/** A scalar as a 0-d tensor, or a tensor cast to `dtype`: a temporary the caller disposes. */
+function operandAs(x: Tensor | Scalar, dtype: DType, device: Device): Tensor {
+  return x instanceof Tensor ? castTo(x, dtype) : scalarTensor(x, dtype, device);
 }
 
 /** y = x * scale + shift (float32). */

@@ -43,7 +43,7 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
 
 /** View metadata of t broadcast to `shape` (stride 0 on broadcast dims); no Tensor created. */
 export function expandedView(t: Tensor, shape: readonly number[]): ViewLike {
-  if (t.shape.length === shape.length && t.shape.every((s, i) => s === shape[i])) return t;
+  if (sameShape(t.shape, shape)) return t;
   const n = shape.length, lead = n - t.ndim;
   const strides = new Array<number>(n);
   for (let i = 0; i < n; i++) {
@@ -62,6 +62,10 @@ export function broadcastReduceDims(gradShape: readonly number[], shape: readonl
   return dims;
 }
 
+// NOTE: a plain loop, not a.every(...): this runs several times per op (per-op overhead).
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
