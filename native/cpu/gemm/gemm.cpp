@@ -40,7 +40,7 @@ float* scratch(std::vector<float>& v, int64_t n) {
   uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
   return reinterpret_cast<float*>((p + 63) & ~uintptr_t(63));
 }
-thread_local std::vector<float> t_apack, t_bpack, t_vec;
+thread_local std::vector<float> t_apack, t_bpack, t_vec, t_bcols;
 
 struct Problem {
   bool trans_a, trans_b;
@@ -50,7 +50,24 @@ struct Problem {
   const float* B; int64_t ldb;
   float* C; int64_t ldc;
   const GemmEpilogue* ep;
+  const GemmPanelSource* bsrc;  // implicit op(B) (B, ldb, trans_b unused), or null
 };
+
+// Packs depth [pc, pc+kc) x columns [j0, j0+nc) of op(B) into panels (pack.cpp's layout),
+// from the matrix or from the implicit source.
+void pack_b(const Problem& p, float* bp, int64_t pc, int64_t kc, int64_t j0, int64_t nc) {
+  if (!p.bsrc) return gemm_pack_b(bp, p.B, p.ldb, p.trans_b, pc, kc, j0, nc);
+  for (int64_t j = 0; j < nc; j += kNR, bp += kNR * kc) {
+    const int64_t n = std::min<int64_t>(kNR, nc - j);
+    if (p.bsrc->layout == GemmPanelSource::kPanelRows) {
+      p.bsrc->fn(p.bsrc->ctx, bp, pc, kc, j0 + j, n);
+    } else {  // [n][kc], transposed into the panel while it is in L1
+      float* cols = scratch(t_bcols, kNR * kc);
+      p.bsrc->fn(p.bsrc->ctx, cols, pc, kc, j0 + j, n);
+      gemm_pack_b(bp, cols, kc, true, 0, kc, 0, n);
+    }
+  }
+}
 
 // Even splits (K = 257 -> 2 x 129, not 256 + 1) so no block is a sliver.
 int64_t kc_step_for(int64_t K) { return ceil_div(K, ceil_div(K, kKC)); }
@@ -99,7 +116,7 @@ void gemm_block(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1
     const int64_t nc = std::min(kNC, j1 - jc);
     for (int64_t pc = 0; pc < p.K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, p.K - pc);
-      gemm_pack_b(bp, p.B, p.ldb, p.trans_b, pc, kc, jc, nc);
+      pack_b(p, bp, pc, kc, jc, nc);
       gemm_rows(p, bp, i0, i1, jc, nc, pc, kc);
     }
   }
@@ -115,8 +132,7 @@ void gemm_shared_b(const Problem& p) {
     for (int64_t pc = 0; pc < p.K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, p.K - pc);
       parallel_for(ceil_div(nc, kNR), 1, [&](int64_t b, int64_t e) {
-        gemm_pack_b(bp + b * kNR * kc, p.B, p.ldb, p.trans_b, pc, kc, jc + b * kNR,
-                    std::min(nc, e * kNR) - b * kNR);
+        pack_b(p, bp + b * kNR * kc, pc, kc, jc + b * kNR, std::min(nc, e * kNR) - b * kNR);
       });
       parallel_for(ceil_div(p.M, kMR), 1, [&](int64_t b, int64_t e) {
         gemm_rows(p, bp, b * kMR, std::min(p.M, e * kMR), jc, nc, pc, kc);
@@ -185,6 +201,7 @@ void gemv(const Problem& p, int64_t L, const float* mat, int64_t rs, int64_t cs,
 
 // M == 1 or N == 1: no packing. Returns false if the shape is not matrix-vector.
 bool try_gemv(const Problem& p) {
+  if (p.bsrc) return false;
   const GemmEpilogue* ep = p.ep;
   const float* bias = ep && ep->bias_kind != kBiasNone ? ep->bias : nullptr;
   const bool relu = ep && ep->act == kActRelu;
@@ -222,23 +239,34 @@ void scale_only(const Problem& p) {
     }
   }
 }
+
+// The dispatch shared by sgemm and sgemm_implicit_b.
+void run(const Problem& p) {
+  if (p.K <= 0 || p.alpha == 0.0f) return scale_only(p);
+  if (try_gemv(p)) return;
+  const int threads = current_num_threads();
+  const double flops = 2.0 * double(p.M) * double(p.N) * double(p.K);
+  if (threads <= 1 || flops < kMinParallelFlops) return gemm_block(p, 0, p.M, 0, p.N);
+  // Enough row tiles for every thread: share packed B and split rows. Otherwise (short,
+  // wide C) split columns, each thread packing its own B panels.
+  const int64_t nt = ceil_div(p.N, kNR), mt = ceil_div(p.M, kMR);
+  if (mt >= 2 * threads) return gemm_shared_b(p);
+  parallel_for(nt, 1, [&](int64_t b, int64_t e) { gemm_block(p, 0, p.M, b * kNR, std::min(p.N, e * kNR)); });
+}
 }  // namespace
 
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
            float* C, int64_t ldc, const GemmEpilogue* ep) {
   if (M <= 0 || N <= 0) return;
-  const Problem p{trans_a, trans_b, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep};
-  if (K <= 0 || alpha == 0.0f) return scale_only(p);
-  if (try_gemv(p)) return;
-  const int threads = current_num_threads();
-  const double flops = 2.0 * double(M) * double(N) * double(K);
-  if (threads <= 1 || flops < kMinParallelFlops) return gemm_block(p, 0, M, 0, N);
-  // Enough row tiles for every thread: share packed B and split rows. Otherwise (short,
-  // wide C) split columns, each thread packing its own B panels.
-  const int64_t nt = ceil_div(N, kNR), mt = ceil_div(M, kMR);
-  if (mt >= 2 * threads) return gemm_shared_b(p);
-  parallel_for(nt, 1, [&](int64_t b, int64_t e) { gemm_block(p, 0, M, b * kNR, std::min(N, e * kNR)); });
+  run(Problem{trans_a, trans_b, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, nullptr});
+}
+
+void sgemm_implicit_b(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float* A, int64_t lda, const GemmPanelSource& b, float beta,
+                      float* C, int64_t ldc, const GemmEpilogue* ep) {
+  if (M <= 0 || N <= 0) return;
+  run(Problem{trans_a, false, M, N, K, alpha, beta, A, lda, nullptr, 0, C, ldc, ep, &b});
 }
 
 void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
