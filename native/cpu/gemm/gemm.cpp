@@ -29,6 +29,10 @@ using namespace gemm_cfg;
 
 // NOTE: below this many FLOPs (~3 us of work) a fork-join costs more than it saves.
 constexpr double kMinParallelFlops = 2.0 * 64 * 64 * 64;
+// NOTE: below this (n = 192 cubed, about 100 us on 2 threads) splitting C by columns (one
+// fork-join, each thread packing its own B panels) beats sharing packed B (two fork-joins
+// per block): tf.matmul n=96..192, 2 threads, 3% to 12% faster.
+constexpr double kMinSharedBFlops = 2.0 * 192 * 192 * 192;
 // Up to this many columns per B block, A is read in place instead of packed.
 constexpr int64_t kDirectAMaxCols = 128;
 
@@ -73,6 +77,26 @@ void pack_b(const Problem& p, float* bp, int64_t pc, int64_t kc, int64_t j0, int
 int64_t kc_step_for(int64_t K) { return ceil_div(K, ceil_div(K, kKC)); }
 int64_t mc_step_for(int64_t rows) { return ceil_div(ceil_div(rows, ceil_div(rows, kMC)), kMR) * kMR; }
 
+// How the micro-kernel stores the tile at C[i, j] for depth block [pc, pc+kc): beta on the
+// first block only, the epilogue on the last only.
+TileStore tile_store(const Problem& p, int64_t pc, int64_t kc, int64_t i, int64_t j) {
+  const GemmEpilogue* ep = pc + kc == p.K ? p.ep : nullptr;
+  const bool bias = ep && ep->bias;
+  return TileStore{p.alpha, pc == 0 ? p.beta : 1.0f, bias && ep->bias_kind == kBiasPerCol ? ep->bias + j : nullptr,
+                   bias && ep->bias_kind == kBiasPerRow ? ep->bias + i : nullptr, ep && ep->act == kActRelu};
+}
+
+// One micro-kernel call for the m x n tile at C[i, j]: A from the packed sliver ap or, when
+// ap is null, read in place.
+void tile(const Problem& p, const float* ap, const float* bp, int64_t pc, int64_t kc, int64_t i, int64_t j,
+          int m, int n) {
+  const TileStore st = tile_store(p, pc, kc, i, j);
+  float* c = p.C + i * p.ldc + j;
+  if (ap) return gemm_ukernel(kc, ap, bp, c, p.ldc, m, n, st);
+  const int64_t rs_a = p.trans_a ? 1 : p.lda, cs_a = p.trans_a ? p.lda : 1;
+  gemm_ukernel_a(kc, p.A + i * rs_a + pc * cs_a, rs_a, cs_a, bp, c, p.ldc, m, n, st);
+}
+
 // The inner loops for rows [i0, i1) against one packed B block (bp: panels of depth
 // [pc, pc+kc) and columns [jc, jc+nc)): pack A blocks, run the micro-kernel over tiles.
 void gemm_rows(const Problem& p, const float* bp, int64_t i0, int64_t i1, int64_t jc, int64_t nc,
@@ -82,34 +106,41 @@ void gemm_rows(const Problem& p, const float* bp, int64_t i0, int64_t i1, int64_
   // costs more than the kernel's strided broadcasts (1 thread, AVX2: 64^3 64 -> 75,
   // 128^3 78 -> 83 GFLOP per CPU-second; at nc = 256 it is a wash).
   const bool direct_a = nc <= kDirectAMaxCols;
-  const int64_t rs_a = p.trans_a ? 1 : p.lda, cs_a = p.trans_a ? p.lda : 1;
   float* ap = direct_a ? nullptr : scratch(t_apack, mc_step * kc);
-  const bool first = pc == 0, last = pc + kc == p.K;
-  const GemmEpilogue* ep = last ? p.ep : nullptr;
-  const float* bias_col = ep && ep->bias && ep->bias_kind == kBiasPerCol ? ep->bias : nullptr;
-  const float* bias_row = ep && ep->bias && ep->bias_kind == kBiasPerRow ? ep->bias : nullptr;
-  const bool relu = ep && ep->act == kActRelu;
   for (int64_t ic = i0; ic < i1; ic += mc_step) {
     const int64_t mc = std::min(mc_step, i1 - ic);
     if (!direct_a) gemm_pack_a(ap, p.A, p.lda, p.trans_a, ic, mc, pc, kc);
-    for (int64_t jr = 0; jr < nc; jr += kNR) {
-      const int n = int(std::min<int64_t>(kNR, nc - jr));
-      for (int64_t ir = 0; ir < mc; ir += kMR) {
-        const int m = int(std::min<int64_t>(kMR, mc - ir));
-        const TileStore st{p.alpha, first ? p.beta : 1.0f, bias_col ? bias_col + jc + jr : nullptr,
-                           bias_row ? bias_row + ic + ir : nullptr, relu};
-        float* c = p.C + (ic + ir) * p.ldc + jc + jr;
-        if (direct_a)
-          gemm_ukernel_a(kc, p.A + (ic + ir) * rs_a + pc * cs_a, rs_a, cs_a, bp + jr * kc, c, p.ldc, m, n, st);
-        else
-          gemm_ukernel(kc, ap + ir * kc, bp + jr * kc, c, p.ldc, m, n, st);
-      }
+    for (int64_t jr = 0; jr < nc; jr += kNR)
+      for (int64_t ir = 0; ir < mc; ir += kMR)
+        tile(p, direct_a ? nullptr : ap + ir * kc, bp + jr * kc, pc, kc, ic + ir, jc + jr,
+             int(std::min<int64_t>(kMR, mc - ir)), int(std::min<int64_t>(kNR, nc - jr)));
+  }
+}
+
+// Rows [i0, i1) that fit one A block: A is packed once per depth block and B streams one
+// panel at a time through an L1-sized buffer, used by every A sliver while it is hot,
+// instead of a whole KC x NC block of B being packed first (that block can outgrow L2:
+// conv's weight gradient packs 256 x 576).
+void gemm_few_rows(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  const int64_t kc_step = kc_step_for(p.K), mc = i1 - i0;
+  const bool direct_a = j1 - j0 <= kDirectAMaxCols;
+  float* ap = direct_a ? nullptr : scratch(t_apack, ceil_div(mc, kMR) * kMR * kc_step);
+  float* bp = scratch(t_bpack, kNR * kc_step);
+  for (int64_t pc = 0; pc < p.K; pc += kc_step) {
+    const int64_t kc = std::min(kc_step, p.K - pc);
+    if (!direct_a) gemm_pack_a(ap, p.A, p.lda, p.trans_a, i0, mc, pc, kc);
+    for (int64_t jr = j0; jr < j1; jr += kNR) {
+      const int n = int(std::min<int64_t>(kNR, j1 - jr));
+      pack_b(p, bp, pc, kc, jr, n);
+      for (int64_t ir = 0; ir < mc; ir += kMR)
+        tile(p, direct_a ? nullptr : ap + ir * kc, bp, pc, kc, i0 + ir, jr, int(std::min<int64_t>(kMR, mc - ir)), n);
     }
   }
 }
 
 // Runs the blocked loops for C[i0:i1, j0:j1] on the calling thread.
 void gemm_block(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  if (i1 - i0 <= kMC) return gemm_few_rows(p, i0, i1, j0, j1);
   const int64_t kc_step = kc_step_for(p.K);
   float* bp = scratch(t_bpack, std::min<int64_t>(kNC, ceil_div(j1 - j0, kNR) * kNR) * kc_step);
   for (int64_t jc = j0; jc < j1; jc += kNC) {
@@ -247,10 +278,11 @@ void run(const Problem& p) {
   const int threads = current_num_threads();
   const double flops = 2.0 * double(p.M) * double(p.N) * double(p.K);
   if (threads <= 1 || flops < kMinParallelFlops) return gemm_block(p, 0, p.M, 0, p.N);
-  // Enough row tiles for every thread: share packed B and split rows. Otherwise (short,
-  // wide C) split columns, each thread packing its own B panels.
+  // Enough row tiles for every thread and enough work: share packed B and split rows.
+  // Otherwise (short, wide C, or a small product) split columns, each thread packing its
+  // own B panels.
   const int64_t nt = ceil_div(p.N, kNR), mt = ceil_div(p.M, kMR);
-  if (mt >= 2 * threads) return gemm_shared_b(p);
+  if (mt >= 2 * threads && (flops >= kMinSharedBFlops || nt < threads)) return gemm_shared_b(p);
   parallel_for(nt, 1, [&](int64_t b, int64_t e) { gemm_block(p, 0, p.M, b * kNR, std::min(p.N, e * kNR)); });
 }
 }  // namespace
