@@ -29,6 +29,8 @@ function geomOf(w: number[], o: Conv2dOptions): ref.ConvGeom {
 function supports(algo: ConvAlgorithm, x: number[], w: number[], g: ref.ConvGeom): boolean {
   if (algo === 'gemm1x1') return w[2] === 1 && w[3] === 1 && g.stride.every((s) => s === 1) && g.pad.every((p) => p === 0);
   if (algo === 'depthwise') return x[1] === g.groups;
+  // implicit GEMM: unit strides and output width = input width (every tap row is the plane shifted)
+  if (algo === 'implicit') return g.stride.every((s) => s === 1) && x[3] + g.pad[2] + g.pad[3] - g.dilation[1] * (w[3] - 1) === x[3];
   return true;
 }
 
@@ -49,13 +51,20 @@ const CASES: [string, number[], number[], Conv2dOptions, ConvAlgorithm][] = [
   ["padding 'same', even kernel", [2, 3, 6, 7], [4, 3, 4, 2], { padding: 'same' }, 'im2col'],
   ["padding 'same', dilation 2", [1, 2, 7, 7], [3, 2, 3, 3], { padding: 'same', dilation: 2 }, 'im2col'],
   ['one input channel', [3, 1, 8, 8], [4, 1, 3, 3], { padding: 1 }, 'im2col'],
+  ['one input channel, large image', [2, 1, 28, 28], [6, 1, 5, 5], { padding: 2 }, 'im2col'],
+  ['small image, many channels', [4, 32, 7, 7], [16, 32, 3, 3], { padding: 1 }, 'im2col'],
   ['kernel larger than input (padded)', [1, 1, 5, 5], [3, 1, 7, 7], { padding: 3 }, 'im2col'],
   ['output 1x1', [2, 8, 3, 3], [4, 8, 3, 3], {}, 'im2col'],
-  ['threaded batch', [8, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }, 'im2col'],
+  ['threaded batch', [8, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }, 'implicit'],
+  ['odd width, panels straddle rows', [3, 8, 17, 19], [7, 8, 3, 3], { padding: 1 }, 'implicit'],
+  ['5x5, groups 2, dilation 2', [2, 16, 16, 18], [6, 8, 5, 5], { padding: 4, dilation: 2, groups: 2 }, 'implicit'],
+  ['no row padding (output shorter than input)', [2, 3, 9, 8], [4, 3, 3, 3], { padding: [0, 1] }, 'im2col'],
+  ['row padding wider than the kernel', [2, 3, 6, 7], [4, 3, 3, 3], { padding: [3, 1] }, 'im2col'],
   ['threaded 1x1', [4, 64, 16, 16], [32, 64, 1, 1], {}, 'gemm1x1'],
-  ['large image (several im2col tiles)', [1, 32, 48, 48], [8, 32, 3, 3], { padding: 1 }, 'im2col'],
+  ['large image (one image: the GEMM threads itself)', [1, 32, 48, 48], [8, 32, 3, 3], { padding: 1 }, 'implicit'],
+  ['large image, stride 2 (several im2col tiles)', [1, 32, 95, 95], [8, 32, 3, 3], { padding: 1, stride: 2 }, 'im2col'],
 ];
-const ALGOS: ConvAlgorithm[] = ['auto', 'gemm1x1', 'im2col', 'depthwise', 'reference'];
+const ALGOS: ConvAlgorithm[] = ['auto', 'gemm1x1', 'im2col', 'depthwise', 'reference', 'implicit'];
 
 describe('conv2d vs float64 reference', () => {
   for (const [name, xs, ws, opts, chosen] of CASES) {
@@ -179,6 +188,8 @@ describe('convTranspose2d', () => {
     [[3, 6, 3, 5], [6, 1, 4, 4], { stride: [3, 3], pad: [2, 1], outPad: [2, 0], dilation: [1, 1], groups: 6 }],
     [[2, 3, 5, 5], [3, 4, 1, 1], { stride: [1, 1], pad: [0, 0], outPad: [0, 0], dilation: [1, 1], groups: 1 }],
     [[2, 2, 4, 4], [2, 3, 3, 3], { stride: [1, 1], pad: [1, 1], outPad: [1, 1], dilation: [2, 2], groups: 1 }],
+    [[2, 3, 5, 6], [3, 4, 3, 3], { stride: [1, 1], pad: [1, 1], outPad: [0, 0], dilation: [1, 1], groups: 1 }],
+    [[1, 4, 16, 17], [4, 3, 3, 5], { stride: [1, 1], pad: [0, 2], outPad: [0, 0], dilation: [1, 1], groups: 2 }],
   ];
   it('matches the reference, forward and gradients, every algorithm and ISA', () => forEachIsa((isa) => {
     for (const [xs, ws, g] of cases) {
@@ -188,7 +199,9 @@ describe('convTranspose2d', () => {
       const gr = ref.convTranspose2dBackward(xn, wn, dyn, g);
       for (const algo of ALGOS) {
         const oneByOne = ws[2] === 1 && ws[3] === 1 && g.stride.every((v) => v === 1) && g.pad.every((v) => v === 0) && g.outPad.every((v) => v === 0);
-        if ((algo === 'gemm1x1' && !oneByOne) || (algo === 'depthwise' && ws[1] !== 1)) continue;
+        // implicit: the underlying convolution (output = this input) keeps the width with unit strides
+        const keepsWidth = g.stride.every((v) => v === 1) && yRef.shape[3] === xs[3];
+        if ((algo === 'gemm1x1' && !oneByOne) || (algo === 'depthwise' && ws[1] !== 1) || (algo === 'implicit' && !keepsWidth)) continue;
         const tag = `isa=${isa} ${JSON.stringify(xs)} ${JSON.stringify(g)} algorithm=${algo}`;
         const [xg, wg, bg] = [x, w, b].map((t) => t.detach().clone().requiresGrad_(true));
         const y = tf.convTranspose2d(xg, wg, bg, { stride: g.stride, padding: g.pad, outputPadding: g.outPad, dilation: g.dilation, groups: g.groups, algorithm: algo });
@@ -238,7 +251,7 @@ describe('conv bad inputs', () => {
     assert.strictEqual(call(y, x, w), 1);
     assertThrows(() => call(tf.zeros([2, 4, 7, 6]), x, w), RangeError, /conv2d: out must have shape \[2, 4, 6, 6\], got \[2, 4, 7, 6\]/);
     assertThrows(() => call(y, x, tf.randn([4, 5, 3, 3])), RangeError, /conv2d: input \[2, 3, 8, 8\] must have 5 channels for weight \[4, 5, 3, 3\] and groups 1/);
-    assertThrows(() => call(y, x, w, 7), RangeError, /conv2d: algorithm must be an integer in \[-1, 3\]/);
+    assertThrows(() => call(y, x, w, 7), RangeError, /conv2d: algorithm must be an integer in \[-1, 4\]/);
     const xs = tf.randn([2, 3, 8, 8]);
     const alias = xs.reshape([-1]).slice(0, 0, 288).reshape([2, 4, 6, 6]);
     assertThrows(() => call(alias, xs, w), RangeError, /conv2d: an output shares storage with an input/);

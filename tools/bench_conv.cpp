@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 2;
   tf::ThreadPool pool(threads); tf::ScopedPool sp(&pool);
   std::mt19937 rng(1); std::normal_distribution<float> nd;
-  struct S { int64_t N, C, H, OC, K, g; } shapes[] = {{64, 1, 28, 6, 5, 1}, {64, 6, 14, 16, 5, 1}, {64, 32, 7, 64, 3, 1},{64, 3, 32, 32, 3, 1}, {64, 64, 16, 64, 3, 1}, {64, 32, 32, 32, 3, 32}, {64, 64, 16, 128, 1, 1}};
+  struct S { int64_t N, C, H, OC, K, g; } shapes[] = {{64, 1, 28, 6, 5, 1}, {64, 6, 14, 16, 5, 1}, {64, 32, 7, 64, 3, 1},{64, 3, 32, 32, 3, 1}, {64, 64, 16, 64, 3, 1}, {8, 16, 20, 20, 3, 1}, {64, 32, 32, 32, 3, 32}, {64, 64, 16, 128, 1, 1}};
   for (auto s : shapes) {
     Conv2dParams p; p.N = s.N; p.C = s.C; p.H = p.W = s.H; p.OC = s.OC; p.KH = p.KW = s.K; p.pad_h = p.pad_w = s.K / 2; p.groups = s.g;
     p.OH = p.OW = s.H; if (s.K == 5 && s.C == 6) { p.pad_h = p.pad_w = 0; p.OH = p.OW = s.H - 4; }

@@ -1,12 +1,14 @@
-// Convolution forward, input-gradient and weight-gradient on the GEMM: 1x1-as-GEMM and
-// tiled im2col + GEMM; the dispatch over all algorithms (chooser: conv2d_choose in conv.h;
+// Convolution forward, input-gradient and weight-gradient on the GEMM: 1x1-as-GEMM, tiled
+// im2col + GEMM, and implicit GEMM (panels packed from the image); the dispatch over all algorithms (chooser: conv2d_choose in conv.h;
 // depthwise loops in conv_direct.cpp).
 #include "cpu/conv.h"
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
+#include "cpu/gemm/config.h"
 #include "cpu/gemm/gemm.h"
 #include "cpu/ref/conv_ref.h"
 #include "cpu/simd.h"
@@ -110,17 +112,22 @@ void for_each_wrapped(const Conv2dParams& p, int64_t offw, int64_t j0, int64_t j
   }
 }
 
+// Shifted rows: d[j - j0] for j in [j0, j1) = the tap row whose valid part is plane xc at
+// j + shift for j in [a, b), zero elsewhere and in the wrapped columns given by offw.
+void shifted_row(float* __restrict d, const float* xc, const Conv2dParams& p, int64_t shift, int64_t offw,
+                 int64_t j0, int64_t j1, int64_t a, int64_t b) {
+  for (int64_t j = j0; j < a; ++j) d[j - j0] = 0.0f;
+  if (a < b) std::memcpy(d + (a - j0), xc + (a + shift), size_t(b - a) * sizeof(float));
+  for (int64_t j = b; j < j1; ++j) d[j - j0] = 0.0f;
+  for_each_wrapped(p, offw, j0, j1, [&](int64_t u, int64_t v) { for (int64_t j = u; j < v; ++j) d[j - j0] = 0.0f; });
+}
+
 // col[Cg*KH*KW, T] (row stride ldc) = taps of x[Cg, H, W] for output columns [j0, j0 + T).
 void im2col_tile(float* col, int64_t ldc, const float* x, int64_t Cg, const Conv2dParams& p, int64_t j0, int64_t T) {
   if (shifted_rows(p)) {
     const int64_t j1 = j0 + T, HW = p.H * p.W;
     for_each_shifted_row(p, Cg, j0, j1, [&](int64_t r, int64_t c, int64_t shift, int64_t offw, int64_t a, int64_t b) {
-      float* __restrict d = col + r * ldc;  // d[j - j0]
-      const float* xc = x + c * HW;
-      for (int64_t j = j0; j < a; ++j) d[j - j0] = 0.0f;
-      if (a < b) std::memcpy(d + (a - j0), xc + (a + shift), size_t(b - a) * sizeof(float));
-      for (int64_t j = b; j < j1; ++j) d[j - j0] = 0.0f;
-      for_each_wrapped(p, offw, j0, j1, [&](int64_t u, int64_t v) { for (int64_t j = u; j < v; ++j) d[j - j0] = 0.0f; });
+      shifted_row(col + r * ldc, x + c * HW, p, shift, offw, j0, j1, a, b);
     });
     return;
   }
@@ -165,15 +172,13 @@ void col2im_tile(float* dx, float* col, int64_t ldc, int64_t Cg, const Conv2dPar
 
 // ---- GEMM paths (1x1 direct and im2col) ----
 // Large images: one image and group per task, GEMM straight into y, the columns tiled.
-// Small images (OH*OW < kBatchBelow): nb images side by side in one column buffer, so the
+// Small images (OH*OW < kConvBatchBelow): nb images side by side in one column buffer, so the
 // GEMM sees nb*OH*OW columns instead of a skinny product per image; dy is gathered and the
 // output scattered per image (cheap next to the GEMM).
 
-constexpr int64_t kBatchBelow = 256;
-
 int64_t images_per_block(const Conv2dParams& p) {
   const int64_t Kg = (p.C / p.groups) * p.KH * p.KW, OHW = p.OH * p.OW;
-  if (p.N <= 1 || OHW >= kBatchBelow) return 1;
+  if (p.N <= 1 || OHW >= kConvBatchBelow) return 1;
   int64_t nb = std::max<int64_t>(1, kColTileFloats / std::max<int64_t>(1, Kg * OHW));
   nb = std::min(nb, std::max<int64_t>(1, 2048 / OHW));
   const int64_t t = current_num_threads();
@@ -288,6 +293,114 @@ void gemm_backward_weight_block(float* dw, const float* dy, const float* x, cons
   }
 }
 
+// ---- implicit GEMM (kConvImplicit, shifted rows only) ----
+// The GEMM asks for its B panels (gemm.h GemmPanelSource) and they are packed from the image:
+// forward B = im2col(x)[Kg, OHW], weight gradient op(B) = im2col(x)^T [OHW, Kg]. No column
+// buffer is written; a panel is at most KC x NR floats and stays in L1.
+
+constexpr int kNR = gemm_cfg::kNR;
+typedef int32_t vi_u __attribute__((vector_size(kVecWidth * 4), aligned(4), may_alias));
+
+// Tap r = (c, kh, kw) of output pixel j reads channel chan[r] at j + shift[r] when column
+// ow(j) + kw*dil_w - pad_w lies in [0, W) (then the row is valid iff 0 <= j + shift < HW).
+struct ShiftedTaps {
+  const Conv2dParams* p;
+  std::vector<int64_t> shift;
+  std::vector<int32_t> chan, kw;
+  explicit ShiftedTaps(const Conv2dParams& q) : p(&q) {
+    const int64_t Cg = q.C / q.groups;
+    for_each_shifted_row(q, Cg, 0, 0, [&](int64_t, int64_t c, int64_t sh, int64_t, int64_t, int64_t) {
+      shift.push_back(sh);
+      chan.push_back(int32_t(c));
+    });
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t kh = 0; kh < q.KH; ++kh)
+        for (int64_t k = 0; k < q.KW; ++k) kw.push_back(int32_t(k));
+  }
+};
+
+// One image and group: x[Cg, H, W].
+struct ImageSource {
+  const ShiftedTaps* taps;
+  const float* x;
+};
+
+// mask[kw*kNR + t] = all ones if t < n and output pixel j0 + t's column is valid for tap column kw.
+void column_masks(int32_t* mask, const Conv2dParams& p, int64_t j0, int64_t n) {
+  for (int64_t kw = 0; kw < p.KW; ++kw) {
+    const int64_t offw = kw * p.dil_w - p.pad_w;
+    int64_t ow = j0 % p.W;
+    for (int t = 0; t < kNR; ++t) {
+      const int64_t iw = ow + offw;
+      mask[kw * kNR + t] = t < n && iw >= 0 && iw < p.W ? -1 : 0;
+      if (++ow == p.W) ow = 0;
+    }
+  }
+}
+
+// Forward (GemmPanelSource::kPanelRows): dst[k*kNR + t] = tap p0 + k of pixel j0 + t.
+void forward_panel(const void* ctx, float* dst, int64_t p0, int64_t kc, int64_t j0, int64_t n) {
+  const ImageSource& s = *static_cast<const ImageSource*>(ctx);
+  const ShiftedTaps& taps = *s.taps;
+  const Conv2dParams& p = *taps.p;
+  const int64_t HW = p.H * p.W;
+  thread_local std::vector<int32_t> t_mask;
+  if (int64_t(t_mask.size()) < p.KW * kNR) t_mask.resize(size_t(p.KW * kNR));
+  int32_t* mask = t_mask.data();
+  column_masks(mask, p, j0, n);
+  for (int64_t k = 0; k < kc; ++k) {
+    const int64_t r = p0 + k, base = j0 + taps.shift[r];
+    const float* xc = s.x + taps.chan[r] * HW;
+    const int32_t* m = mask + taps.kw[r] * kNR;
+    float* d = dst + k * kNR;
+    if (base >= 0 && base + kNR <= HW) {
+      for (int v = 0; v < kNR; v += kVecWidth) {
+        // NOTE: a bitwise mask, not a multiply: 0 * inf would turn a padding tap into NaN.
+        const vi bits = reinterpret_cast<const vi_u*>(xc + base + v)[0] & reinterpret_cast<const vi_u*>(m + v)[0];
+        vstore(d + v, (vf)bits);  // same-size vector cast: reinterprets the bits
+      }
+    } else {
+      for (int t = 0; t < kNR; ++t) {
+        const int64_t i = base + t;
+        d[t] = m[t] && i >= 0 && i < HW ? xc[i] : 0.0f;
+      }
+    }
+  }
+}
+
+// Weight gradient (GemmPanelSource::kPanelCols): dst[t*kc + k] = tap j0 + t of pixel p0 + k.
+void weight_panel(const void* ctx, float* dst, int64_t p0, int64_t kc, int64_t j0, int64_t n) {
+  const ImageSource& s = *static_cast<const ImageSource*>(ctx);
+  const ShiftedTaps& taps = *s.taps;
+  const Conv2dParams& p = *taps.p;
+  const int64_t HW = p.H * p.W, j1 = p0 + kc;
+  for (int64_t t = 0; t < n; ++t) {
+    const int64_t r = j0 + t, shift = taps.shift[r], offw = taps.kw[r] * p.dil_w - p.pad_w;
+    const int64_t a = std::min(std::max(p0, -shift), j1), b = std::max(a, std::min(j1, HW - shift));
+    shifted_row(dst + t * kc, s.x + taps.chan[r] * HW, p, shift, offw, p0, j1, a, b);
+  }
+}
+
+// y[OCg, OHW] = act(w[OCg, Kg] . im2col(x) + bias) for one image and group.
+void implicit_forward_one(float* y, const float* x, const float* w, const float* bias, const ShiftedTaps& taps,
+                          int32_t act) {
+  const Conv2dParams& p = *taps.p;
+  const int64_t OCg = p.OC / p.groups, Kg = (p.C / p.groups) * p.KH * p.KW, OHW = p.OH * p.OW;
+  const ImageSource src{&taps, x};
+  const GemmPanelSource b{forward_panel, &src, GemmPanelSource::kPanelRows};
+  const GemmEpilogue ep = make_epilogue(bias, act);
+  sgemm_implicit_b(false, OCg, OHW, Kg, 1.0f, w, Kg, b, 0.0f, y, OHW, &ep);
+}
+
+// dw[OCg, Kg] += dy[OCg, OHW] . im2col(x)^T for one image and group.
+void implicit_backward_weight_one(float* dw, const float* dy, const float* x, const ShiftedTaps& taps) {
+  const Conv2dParams& p = *taps.p;
+  const int64_t OCg = p.OC / p.groups, Kg = (p.C / p.groups) * p.KH * p.KW, OHW = p.OH * p.OW;
+  const ImageSource src{&taps, x};
+  const GemmPanelSource b{weight_panel, &src, GemmPanelSource::kPanelCols};
+  sgemm_implicit_b(false, OCg, Kg, OHW, 1.0f, dy, OHW, b, 1.0f, dw, Kg, nullptr);
+}
+
 // Runs task(i) for i in [0, items): across the pool when the items split evenly enough,
 // else in order (each GEMM then threads itself).
 template <typename F>
@@ -316,6 +429,15 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
   if (algo == kConvDepthwise) return depthwise_conv2d_forward(y, x, w, bias, p, act);
   const bool direct = algo == kConvGemm1x1;
   const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, G = p.groups, nb = images_per_block(p);
+  if (algo == kConvImplicit) {
+    const ShiftedTaps taps(p);
+    run_items(p.N * G, [&](int64_t i) {
+      const int64_t n = i / G, g = i % G;
+      implicit_forward_one(y + (n * p.OC + g * OCg) * OHW, x + (n * p.C + g * Cg) * p.H * p.W,
+                           w + g * OCg * Cg * p.KH * p.KW, bias ? bias + g * OCg : nullptr, taps, act);
+    });
+    return;
+  }
   if (nb > 1) {
     const int64_t blocks = (p.N + nb - 1) / nb;
     run_items(blocks * G, [&](int64_t i) {
@@ -338,6 +460,26 @@ void conv2d_backward_input(float* dx, const float* dy, const float* w, const Con
   if (algo == kConvDepthwise) return depthwise_conv2d_backward_input(dx, dy, w, p);
   const bool direct = algo == kConvGemm1x1;
   const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, G = p.groups, OHW = p.OH * p.OW;
+  if (algo == kConvImplicit) {
+    // With unit strides the input gradient is itself a convolution: dy correlated with the
+    // flipped, transposed weights, padding dil*(K-1) - pad. Its GEMM has K = OC*KH*KW
+    // instead of OC, and there is no col2im pass.
+    Conv2dParams q = p;
+    q.C = p.OC, q.H = p.OH, q.W = p.OW, q.OC = p.C, q.OH = p.H, q.OW = p.W;
+    q.pad_h = p.dil_h * (p.KH - 1) - p.pad_h, q.pad_w = p.dil_w * (p.KW - 1) - p.pad_w;
+    const int64_t taps = p.KH * p.KW;
+    thread_local std::vector<float> t_wt;
+    if (int64_t(t_wt.size()) < p.OC * Cg * taps) t_wt.resize(size_t(p.OC * Cg * taps));
+    float* wt = t_wt.data();  // [C, OCg, KH, KW]
+    for (int64_t g = 0; g < G; ++g)
+      for (int64_t oc = 0; oc < OCg; ++oc)
+        for (int64_t c = 0; c < Cg; ++c) {
+          const float* src = w + ((g * OCg + oc) * Cg + c) * taps;
+          float* dst = wt + ((g * Cg + c) * OCg + oc) * taps;
+          for (int64_t t = 0; t < taps; ++t) dst[t] = src[taps - 1 - t];
+        }
+    return conv2d_forward(dx, dy, wt, nullptr, q, kActNone, kConvImplicit);
+  }
   const int64_t nb = images_per_block(p);
   if (nb > 1) {
     const int64_t blocks = (p.N + nb - 1) / nb;
@@ -369,12 +511,21 @@ void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const floa
   const bool direct = algo == kConvGemm1x1;
   std::vector<float> partial(size_t((chunks - 1) * wsz), 0.0f);
   std::fill(dw, dw + wsz, 0.0f);
-  const int64_t nb = images_per_block(p);
+  const int64_t nb = algo == kConvImplicit ? 1 : images_per_block(p);
+  std::unique_ptr<ShiftedTaps> taps(algo == kConvImplicit ? new ShiftedTaps(p) : nullptr);
+  const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, Kg = Cg * p.KH * p.KW;
   auto run_chunk = [&](int64_t k) {
     float* acc = k == 0 ? dw : partial.data() + (k - 1) * wsz;
     const int64_t end = (k + 1) * p.N / chunks;
-    for (int64_t n = k * p.N / chunks; n < end; n += nb)
-      gemm_backward_weight_block(acc, dy, x, p, direct, n, std::min(nb, end - n));
+    for (int64_t n = k * p.N / chunks; n < end; n += nb) {
+      if (!taps) {
+        gemm_backward_weight_block(acc, dy, x, p, direct, n, std::min(nb, end - n));
+        continue;
+      }
+      for (int64_t g = 0; g < p.groups; ++g)
+        implicit_backward_weight_one(acc + g * OCg * Kg, dy + (n * p.OC + g * OCg) * OHW,
+                                     x + (n * p.C + g * Cg) * p.H * p.W, *taps);
+    }
   };
   if (chunks > 1) parallel_for(chunks, 1, [&](int64_t b, int64_t e) { for (int64_t k = b; k < e; ++k) run_chunk(k); });
   else run_chunk(0);

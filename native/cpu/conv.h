@@ -31,8 +31,14 @@ enum ConvAlgo : int32_t {
   kConvIm2col = 1,     // column tiles of im2col(x) (thread-local buffer) + GEMM
   kConvDepthwise = 2,  // direct loops when every group has one input channel
   kConvRef = 3,        // the naive reference (native/cpu/ref/conv_ref.cpp), float64 accumulators
+  kConvImplicit = 4,   // implicit GEMM: forward and weight gradient pack GEMM panels straight
+                       // from the image (no im2col buffer); stride 1 and OW == W only
   kNumConvAlgos
 };
+
+// Below this many output pixels per image the im2col path puts several images side by side
+// in one GEMM (a single image's GEMM would be too skinny); at or above, one image per GEMM.
+constexpr int64_t kConvBatchBelow = 256;
 
 // True if `algo` can compute convolutions of this geometry.
 inline bool conv2d_algo_supports(const Conv2dParams& p, int32_t algo) {
@@ -43,6 +49,8 @@ inline bool conv2d_algo_supports(const Conv2dParams& p, int32_t algo) {
     case kConvIm2col:
     case kConvRef: return true;
     case kConvDepthwise: return p.groups > 0 && p.C == p.groups;
+    // Every tap row is then the input plane shifted by a constant (see conv.cpp).
+    case kConvImplicit: return p.stride_h == 1 && p.stride_w == 1 && p.OW == p.W;
     default: return false;
   }
 }
@@ -54,6 +62,12 @@ inline int32_t conv2d_choose(const Conv2dParams& p) {
   // split it into many small calls; direct loops win. A single group (C = 1, e.g. a
   // grayscale first layer) still has a full OC-row GEMM, so it stays on im2col.
   if (p.groups > 1 && conv2d_algo_supports(p, kConvDepthwise)) return kConvDepthwise;
+  // NOTE: implicit GEMM against im2col, fwd+bwd, batch 64, 2 threads: 16x16x64->64 0.94,
+  // 14x14x16->32 0.85, 10x10x32->32 0.83, 16x16x8->16 0.97; but 32x32x3->32 1.45,
+  // 28x28x1->6 (5x5) 1.72, 7x7x32->64 1.64: with few input channels the per-tap packing
+  // and the input gradient's transposed GEMM (only C rows) lose, and below ~64 output
+  // pixels per image im2col's several-images-per-GEMM blocks win.
+  if (conv2d_algo_supports(p, kConvImplicit) && p.C / p.groups >= 8 && p.OH * p.OW >= 64) return kConvImplicit;
   return kConvIm2col;
 }
 

@@ -29,6 +29,10 @@ using namespace gemm_cfg;
 
 // NOTE: below this many FLOPs (~3 us of work) a fork-join costs more than it saves.
 constexpr double kMinParallelFlops = 2.0 * 64 * 64 * 64;
+// NOTE: below this (n = 192 cubed, about 100 us on 2 threads) splitting C by columns (one
+// fork-join, each thread packing its own B panels) beats sharing packed B (two fork-joins
+// per block): tf.matmul n=96..192, 2 threads, 3% to 12% faster.
+constexpr double kMinSharedBFlops = 2.0 * 192 * 192 * 192;
 // Up to this many columns per B block, A is read in place instead of packed.
 constexpr int64_t kDirectAMaxCols = 128;
 
@@ -40,7 +44,7 @@ float* scratch(std::vector<float>& v, int64_t n) {
   uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
   return reinterpret_cast<float*>((p + 63) & ~uintptr_t(63));
 }
-thread_local std::vector<float> t_apack, t_bpack, t_vec;
+thread_local std::vector<float> t_apack, t_bpack, t_vec, t_bcols;
 
 struct Problem {
   bool trans_a, trans_b;
@@ -50,11 +54,48 @@ struct Problem {
   const float* B; int64_t ldb;
   float* C; int64_t ldc;
   const GemmEpilogue* ep;
+  const GemmPanelSource* bsrc;  // implicit op(B) (B, ldb, trans_b unused), or null
 };
+
+// Packs depth [pc, pc+kc) x columns [j0, j0+nc) of op(B) into panels (pack.cpp's layout),
+// from the matrix or from the implicit source.
+void pack_b(const Problem& p, float* bp, int64_t pc, int64_t kc, int64_t j0, int64_t nc) {
+  if (!p.bsrc) return gemm_pack_b(bp, p.B, p.ldb, p.trans_b, pc, kc, j0, nc);
+  for (int64_t j = 0; j < nc; j += kNR, bp += kNR * kc) {
+    const int64_t n = std::min<int64_t>(kNR, nc - j);
+    if (p.bsrc->layout == GemmPanelSource::kPanelRows) {
+      p.bsrc->fn(p.bsrc->ctx, bp, pc, kc, j0 + j, n);
+    } else {  // [n][kc], transposed into the panel while it is in L1
+      float* cols = scratch(t_bcols, kNR * kc);
+      p.bsrc->fn(p.bsrc->ctx, cols, pc, kc, j0 + j, n);
+      gemm_pack_b(bp, cols, kc, true, 0, kc, 0, n);
+    }
+  }
+}
 
 // Even splits (K = 257 -> 2 x 129, not 256 + 1) so no block is a sliver.
 int64_t kc_step_for(int64_t K) { return ceil_div(K, ceil_div(K, kKC)); }
 int64_t mc_step_for(int64_t rows) { return ceil_div(ceil_div(rows, ceil_div(rows, kMC)), kMR) * kMR; }
+
+// How the micro-kernel stores the tile at C[i, j] for depth block [pc, pc+kc): beta on the
+// first block only, the epilogue on the last only.
+TileStore tile_store(const Problem& p, int64_t pc, int64_t kc, int64_t i, int64_t j) {
+  const GemmEpilogue* ep = pc + kc == p.K ? p.ep : nullptr;
+  const bool bias = ep && ep->bias;
+  return TileStore{p.alpha, pc == 0 ? p.beta : 1.0f, bias && ep->bias_kind == kBiasPerCol ? ep->bias + j : nullptr,
+                   bias && ep->bias_kind == kBiasPerRow ? ep->bias + i : nullptr, ep && ep->act == kActRelu};
+}
+
+// One micro-kernel call for the m x n tile at C[i, j]: A from the packed sliver ap or, when
+// ap is null, read in place.
+void tile(const Problem& p, const float* ap, const float* bp, int64_t pc, int64_t kc, int64_t i, int64_t j,
+          int m, int n) {
+  const TileStore st = tile_store(p, pc, kc, i, j);
+  float* c = p.C + i * p.ldc + j;
+  if (ap) return gemm_ukernel(kc, ap, bp, c, p.ldc, m, n, st);
+  const int64_t rs_a = p.trans_a ? 1 : p.lda, cs_a = p.trans_a ? p.lda : 1;
+  gemm_ukernel_a(kc, p.A + i * rs_a + pc * cs_a, rs_a, cs_a, bp, c, p.ldc, m, n, st);
+}
 
 // The inner loops for rows [i0, i1) against one packed B block (bp: panels of depth
 // [pc, pc+kc) and columns [jc, jc+nc)): pack A blocks, run the micro-kernel over tiles.
@@ -65,41 +106,48 @@ void gemm_rows(const Problem& p, const float* bp, int64_t i0, int64_t i1, int64_
   // costs more than the kernel's strided broadcasts (1 thread, AVX2: 64^3 64 -> 75,
   // 128^3 78 -> 83 GFLOP per CPU-second; at nc = 256 it is a wash).
   const bool direct_a = nc <= kDirectAMaxCols;
-  const int64_t rs_a = p.trans_a ? 1 : p.lda, cs_a = p.trans_a ? p.lda : 1;
   float* ap = direct_a ? nullptr : scratch(t_apack, mc_step * kc);
-  const bool first = pc == 0, last = pc + kc == p.K;
-  const GemmEpilogue* ep = last ? p.ep : nullptr;
-  const float* bias_col = ep && ep->bias && ep->bias_kind == kBiasPerCol ? ep->bias : nullptr;
-  const float* bias_row = ep && ep->bias && ep->bias_kind == kBiasPerRow ? ep->bias : nullptr;
-  const bool relu = ep && ep->act == kActRelu;
   for (int64_t ic = i0; ic < i1; ic += mc_step) {
     const int64_t mc = std::min(mc_step, i1 - ic);
     if (!direct_a) gemm_pack_a(ap, p.A, p.lda, p.trans_a, ic, mc, pc, kc);
-    for (int64_t jr = 0; jr < nc; jr += kNR) {
-      const int n = int(std::min<int64_t>(kNR, nc - jr));
-      for (int64_t ir = 0; ir < mc; ir += kMR) {
-        const int m = int(std::min<int64_t>(kMR, mc - ir));
-        const TileStore st{p.alpha, first ? p.beta : 1.0f, bias_col ? bias_col + jc + jr : nullptr,
-                           bias_row ? bias_row + ic + ir : nullptr, relu};
-        float* c = p.C + (ic + ir) * p.ldc + jc + jr;
-        if (direct_a)
-          gemm_ukernel_a(kc, p.A + (ic + ir) * rs_a + pc * cs_a, rs_a, cs_a, bp + jr * kc, c, p.ldc, m, n, st);
-        else
-          gemm_ukernel(kc, ap + ir * kc, bp + jr * kc, c, p.ldc, m, n, st);
-      }
+    for (int64_t jr = 0; jr < nc; jr += kNR)
+      for (int64_t ir = 0; ir < mc; ir += kMR)
+        tile(p, direct_a ? nullptr : ap + ir * kc, bp + jr * kc, pc, kc, ic + ir, jc + jr,
+             int(std::min<int64_t>(kMR, mc - ir)), int(std::min<int64_t>(kNR, nc - jr)));
+  }
+}
+
+// Rows [i0, i1) that fit one A block: A is packed once per depth block and B streams one
+// panel at a time through an L1-sized buffer, used by every A sliver while it is hot,
+// instead of a whole KC x NC block of B being packed first (that block can outgrow L2:
+// conv's weight gradient packs 256 x 576).
+void gemm_few_rows(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  const int64_t kc_step = kc_step_for(p.K), mc = i1 - i0;
+  const bool direct_a = j1 - j0 <= kDirectAMaxCols;
+  float* ap = direct_a ? nullptr : scratch(t_apack, ceil_div(mc, kMR) * kMR * kc_step);
+  float* bp = scratch(t_bpack, kNR * kc_step);
+  for (int64_t pc = 0; pc < p.K; pc += kc_step) {
+    const int64_t kc = std::min(kc_step, p.K - pc);
+    if (!direct_a) gemm_pack_a(ap, p.A, p.lda, p.trans_a, i0, mc, pc, kc);
+    for (int64_t jr = j0; jr < j1; jr += kNR) {
+      const int n = int(std::min<int64_t>(kNR, j1 - jr));
+      pack_b(p, bp, pc, kc, jr, n);
+      for (int64_t ir = 0; ir < mc; ir += kMR)
+        tile(p, direct_a ? nullptr : ap + ir * kc, bp, pc, kc, i0 + ir, jr, int(std::min<int64_t>(kMR, mc - ir)), n);
     }
   }
 }
 
 // Runs the blocked loops for C[i0:i1, j0:j1] on the calling thread.
 void gemm_block(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  if (i1 - i0 <= kMC) return gemm_few_rows(p, i0, i1, j0, j1);
   const int64_t kc_step = kc_step_for(p.K);
   float* bp = scratch(t_bpack, std::min<int64_t>(kNC, ceil_div(j1 - j0, kNR) * kNR) * kc_step);
   for (int64_t jc = j0; jc < j1; jc += kNC) {
     const int64_t nc = std::min(kNC, j1 - jc);
     for (int64_t pc = 0; pc < p.K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, p.K - pc);
-      gemm_pack_b(bp, p.B, p.ldb, p.trans_b, pc, kc, jc, nc);
+      pack_b(p, bp, pc, kc, jc, nc);
       gemm_rows(p, bp, i0, i1, jc, nc, pc, kc);
     }
   }
@@ -115,8 +163,7 @@ void gemm_shared_b(const Problem& p) {
     for (int64_t pc = 0; pc < p.K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, p.K - pc);
       parallel_for(ceil_div(nc, kNR), 1, [&](int64_t b, int64_t e) {
-        gemm_pack_b(bp + b * kNR * kc, p.B, p.ldb, p.trans_b, pc, kc, jc + b * kNR,
-                    std::min(nc, e * kNR) - b * kNR);
+        pack_b(p, bp + b * kNR * kc, pc, kc, jc + b * kNR, std::min(nc, e * kNR) - b * kNR);
       });
       parallel_for(ceil_div(p.M, kMR), 1, [&](int64_t b, int64_t e) {
         gemm_rows(p, bp, b * kMR, std::min(p.M, e * kMR), jc, nc, pc, kc);
@@ -185,6 +232,7 @@ void gemv(const Problem& p, int64_t L, const float* mat, int64_t rs, int64_t cs,
 
 // M == 1 or N == 1: no packing. Returns false if the shape is not matrix-vector.
 bool try_gemv(const Problem& p) {
+  if (p.bsrc) return false;
   const GemmEpilogue* ep = p.ep;
   const float* bias = ep && ep->bias_kind != kBiasNone ? ep->bias : nullptr;
   const bool relu = ep && ep->act == kActRelu;
@@ -222,23 +270,35 @@ void scale_only(const Problem& p) {
     }
   }
 }
+
+// The dispatch shared by sgemm and sgemm_implicit_b.
+void run(const Problem& p) {
+  if (p.K <= 0 || p.alpha == 0.0f) return scale_only(p);
+  if (try_gemv(p)) return;
+  const int threads = current_num_threads();
+  const double flops = 2.0 * double(p.M) * double(p.N) * double(p.K);
+  if (threads <= 1 || flops < kMinParallelFlops) return gemm_block(p, 0, p.M, 0, p.N);
+  // Enough row tiles for every thread and enough work: share packed B and split rows.
+  // Otherwise (short, wide C, or a small product) split columns, each thread packing its
+  // own B panels.
+  const int64_t nt = ceil_div(p.N, kNR), mt = ceil_div(p.M, kMR);
+  if (mt >= 2 * threads && (flops >= kMinSharedBFlops || nt < threads)) return gemm_shared_b(p);
+  parallel_for(nt, 1, [&](int64_t b, int64_t e) { gemm_block(p, 0, p.M, b * kNR, std::min(p.N, e * kNR)); });
+}
 }  // namespace
 
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
            float* C, int64_t ldc, const GemmEpilogue* ep) {
   if (M <= 0 || N <= 0) return;
-  const Problem p{trans_a, trans_b, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep};
-  if (K <= 0 || alpha == 0.0f) return scale_only(p);
-  if (try_gemv(p)) return;
-  const int threads = current_num_threads();
-  const double flops = 2.0 * double(M) * double(N) * double(K);
-  if (threads <= 1 || flops < kMinParallelFlops) return gemm_block(p, 0, M, 0, N);
-  // Enough row tiles for every thread: share packed B and split rows. Otherwise (short,
-  // wide C) split columns, each thread packing its own B panels.
-  const int64_t nt = ceil_div(N, kNR), mt = ceil_div(M, kMR);
-  if (mt >= 2 * threads) return gemm_shared_b(p);
-  parallel_for(nt, 1, [&](int64_t b, int64_t e) { gemm_block(p, 0, M, b * kNR, std::min(N, e * kNR)); });
+  run(Problem{trans_a, trans_b, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, nullptr});
+}
+
+void sgemm_implicit_b(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float* A, int64_t lda, const GemmPanelSource& b, float beta,
+                      float* C, int64_t ldc, const GemmEpilogue* ep) {
+  if (M <= 0 || N <= 0) return;
+  run(Problem{trans_a, false, M, N, K, alpha, beta, A, lda, nullptr, 0, C, ldc, ep, &b});
 }
 
 void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,

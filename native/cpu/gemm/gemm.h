@@ -21,10 +21,30 @@ struct GemmEpilogue {
   int32_t act = kActNone;
 };
 
+// Implicit GEMM operand: op(B) is never stored; the GEMM asks for it one panel at a time
+// (convolution packs straight from the image instead of writing im2col columns). A panel is
+// depth [p0, p0+kc) x columns [j0, j0+n) of op(B), n <= NR (gemm_cfg::kNR of the calling
+// ISA: callers are compiled per ISA too), written by fn into dst in one of two layouts:
+//   kPanelRows: dst[k*NR + t] = op(B)[p0+k, j0+t], zero for t in [n, NR)  (the packed panel)
+//   kPanelCols: dst[t*kc + k] = op(B)[p0+k, j0+t] for t < n (the GEMM transposes it)
+struct GemmPanelSource {
+  enum Layout : int32_t { kPanelRows = 0, kPanelCols = 1 };
+  void (*fn)(const void* ctx, float* dst, int64_t p0, int64_t kc, int64_t j0, int64_t n);
+  const void* ctx;
+  Layout layout;
+};
+
 TF_DECL_ALL(
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
            float* C, int64_t ldc, const GemmEpilogue* ep))
+
+// sgemm with op(B)[K, N] supplied panel by panel (see GemmPanelSource); fn may run on
+// several threads at once.
+TF_DECL_ALL(
+void sgemm_implicit_b(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float* A, int64_t lda, const GemmPanelSource& b, float beta,
+                      float* C, int64_t ldc, const GemmEpilogue* ep))
 
 // Batched: matrix i uses A + i*stride_a, B + i*stride_b, C + i*stride_c (a stride of 0
 // broadcasts that operand). The epilogue applies to every batch.
