@@ -195,6 +195,7 @@ const VMATH: [string, (t: Tensor) => Tensor, U, (x: number) => number][] = [
   ['elu', (t) => t.elu(0.7), (x) => (x > 0 ? x : 0.7 * Math.expm1(x)), () => 3],
   ['softplus', (t) => t.softplus(2), (x) => (2 * x > 20 ? x : Math.log1p(Math.exp(2 * x)) / 2), () => 4],
   ['geluTanh', (t) => t.gelu('tanh'), (x) => x * sigmoid64(geluTanhInner(x)), (x) => 4 + 3 * Math.abs(geluTanhInner(x))],
+  ['gelu', (t) => t.gelu(), (x) => x * ref.normalCdf(x), () => 8],
 ];
 /** Derivatives of the ops with vectorized backward formulas (or formulas of the saved output);
  * tanh' = 1 - y^2 from the float32 output y is good to ~2 * 2^-24 absolute near saturation. */
@@ -206,6 +207,7 @@ const VMATH_GRAD: [string, (t: Tensor) => Tensor, U, number, number, number?][] 
   ['silu', (t) => t.silu(), (x) => sigmoid64(x) * (1 + x * (1 - sigmoid64(x))), -30, 30],
   ['elu', (t) => t.elu(0.7), (x) => (x > 0 ? 1 : 0.7 * Math.exp(x)), -30, 30],
   ['softplus', (t) => t.softplus(2), (x) => (2 * x > 20 ? 1 : sigmoid64(2 * x)), -30, 30],
+  ['gelu', (t) => t.gelu(), (x) => ref.normalCdf(x) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI), -12, 12],
   ['geluTanh', (t) => t.gelu('tanh'), (x) => {
     const s = sigmoid64(geluTanhInner(x));
     return s + x * s * (1 - s) * 2 * K_GELU * (1 + 3 * 0.044715 * x * x);

@@ -11,7 +11,7 @@ const xp = tf.rand([N], { low: 0.01, high: 8 });
 const ops = {
   exp: () => x.exp(), log: () => xp.log(), tanh: () => x.tanh(), sigmoid: () => x.sigmoid(),
   silu: () => x.silu(), 'gelu(tanh)': () => x.gelu('tanh'), softplus: () => x.softplus(),
-  elu: () => x.elu(),
+  elu: () => x.elu(), gelu: () => x.gelu(),
 };
 const median = (v) => v.slice().sort((a, b) => a - b)[v.length >> 1];
 console.log(`isa ${tf.backendInfo().isa}, ${N} elements, median of ${REPS} (ms/op)`);

@@ -35,6 +35,7 @@ int main() {
       {"log1p", vlog1p, [](double x) { return std::log1p(x); }, -1, 3.4e38f},
       {"tanh", vtanh, [](double x) { return std::tanh(x); }, -20, 20},
       {"sigmoid", vsigmoid, [](double x) { return 1.0 / (1.0 + std::exp(-x)); }, -110, 110},
+      {"normcdf", vnormcdf, [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }, -30, 30},
   };
   int bad = 0;
   for (const Fn& f : fns) {

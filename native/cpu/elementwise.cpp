@@ -80,8 +80,6 @@ void binary_typed(const TensorView& y, const TensorView& a, const TensorView& b,
   }
 }
 
-// Exact GELU: x * Phi(x).
-inline float gelu_f(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
 // GELU, tanh approximation: 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3);
 // the sigmoid form keeps the negative tail accurate instead of cancelling in 1 + tanh(u).
 inline vf gelu_tanh_v(vf x) {
@@ -148,7 +146,7 @@ void unary_f32(const TensorView& y, const TensorView& x, int32_t op, float p0, f
     case kRelu: return unary_loop<float>(y, x, G, [](float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); });
     case kLeakyRelu: return unary_loop<float>(y, x, G, [p0](float v) { return v > 0.0f ? v : v * p0; });
     case kElu: return unary_vloop(y, x, M, [p0](vf v) { return v > 0.0f ? v : p0 * vexpm1(v); });
-    case kGelu: return unary_loop<float>(y, x, M, [](float v) { return gelu_f(v); });
+    case kGelu: return unary_vloop(y, x, M, [](vf v) { return v * vnormcdf(v); });  // x Phi(x)
     case kGeluTanh: return unary_vloop(y, x, M, [](vf v) { return gelu_tanh_v(v); });
     case kSilu: return unary_vloop(y, x, M, [](vf v) { return v * vsigmoid(v); });
     case kSigmoid: return unary_vloop(y, x, M, [](vf v) { return vsigmoid(v); });
@@ -272,11 +270,10 @@ void unary_backward(const TensorView& dx, const TensorView& dy, const TensorView
     case kRelu: return grad_loop(dx, dy, x, y, [](float g, float u, float) { return u > 0 ? g : 0.0f; });
     case kLeakyRelu: return grad_loop(dx, dy, x, y, [p0](float g, float u, float) { return u > 0 ? g : g * p0; });
     case kElu: return grad_loop(dx, dy, x, y, [p0](float g, float u, float w) { return u > 0 ? g : g * (w + p0); });
-    case kGelu:
-      return grad_loop(dx, dy, x, y, [](float g, float u, float) {
-        float cdf = 0.5f * (1.0f + std::erf(u * 0.70710678118654752f));
-        float pdf = 0.3989422804014327f * std::exp(-0.5f * u * u);
-        return g * (cdf + u * pdf);
+    case kGelu:  // Phi(u) + u phi(u)
+      return grad_vloop(dx, dy, x, y, [](vf g, vf u, vf) {
+        vf pdf = 0.398942280401432678f * vexp(-0.5f * u * u);
+        return g * (vnormcdf(u) + u * pdf);
       });
     case kGeluTanh:  // d/du [u sigmoid(2k(u + c u^3))] with s = sigmoid(.): s + 2 u s (1 - s) k (1 + 3 c u^2)
       return grad_vloop(dx, dy, x, y, [](vf g, vf u, vf) {

@@ -105,5 +105,15 @@ export const erf = (x: number): number => {
   return Math.sign(x) * (1 - erfc);
 };
 
+/** erfc(x) = 1 - erf(x), accurate in the upper tail (continued fraction from 2.5 on). */
+export const erfc = (x: number): number => {
+  if (x < 2.5) return 1 - erf(x);
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = n / 2 / (x + f);
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + f);
+};
+/** Standard normal CDF, accurate relative to the result in both tails. */
+export const normalCdf = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
+
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
