@@ -51,13 +51,10 @@ inline vf vreduce_ln2(vf x, vf* n) {
 // 2^n for integer-valued n in [-126, 127].
 inline vf vpow2i(vi n) { return (vf)((n + 127) << 23); }
 
-// exp: Cephes expf polynomial (~1 ulp). exp(x > 88.72) = +Inf, exp(-Inf) = 0, results
-// below 2^-126 are subnormal (2^n is applied as two factors so n may reach -150 or 128).
-inline vf vexp(vf x0) {
-  vf x = x0 > 89.0f ? vbroadcast(89.0f) : x0;
-  x = x < -104.0f ? vbroadcast(-104.0f) : x;
-  vf n;
-  vf r = vreduce_ln2(x, &n);
+// e^r 2^n for |r| <= ln2/2 (Cephes expf polynomial, ~1 ulp) and integer-valued n in
+// [-150, 128]: 2^n is applied as two factors, so results overflow to +Inf and underflow
+// gradually through the subnormals.
+inline vf vexp_scaled(vf r, vf n) {
   vf p = vbroadcast(1.9875691500e-4f);
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
@@ -67,7 +64,25 @@ inline vf vexp(vf x0) {
   p = p * (r * r) + r + 1.0f;
   vi ni = __builtin_convertvector(n, vi);
   vi n1 = ni >> 1;  // floor(n/2): both factors stay normal numbers
-  return vnan_to(x0, p * vpow2i(n1) * vpow2i(ni - n1));
+  return p * vpow2i(n1) * vpow2i(ni - n1);
+}
+
+// exp. exp(x > 88.72) = +Inf, exp(-Inf) = 0, subnormal results below 2^-126.
+inline vf vexp(vf x0) {
+  vf x = x0 > 89.0f ? vbroadcast(89.0f) : x0;
+  x = x < -104.0f ? vbroadcast(-104.0f) : x;
+  vf n;
+  vf r = vreduce_ln2(x, &n);
+  return vnan_to(x0, vexp_scaled(r, n));
+}
+
+// exp(hi + lo) without rounding hi + lo to float: for a head hi such that hi - n*0.693359375
+// is exact (e.g. hi = -h^2/2 with h of 12 significant bits, |hi| <= 105) and a small tail lo.
+// hi + lo must lie in [-104, 89] (the caller clamps).
+inline vf vexp_hilo(vf hi, vf lo) {
+  vf n = ((hi + lo) * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  vf r = (hi - n * 0.693359375f) + (lo + n * 2.12194440e-4f);
+  return vexp_scaled(r, n);
 }
 
 // expm1 = 2^n (1 + expm1(r)) - 1, with expm1(r) a Taylor polynomial to r^8 (|r| <= 0.347,
@@ -160,8 +175,9 @@ inline vf vsigmoid(vf x) {
 
 // Standard normal CDF Phi(x) = erfc(-x/sqrt2)/2, accurate relative to the result in both
 // tails. For z = |x|/sqrt2: erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), P a degree-10
-// least-squares fit (error < 1e-8) in t - 4/7 over z in [0, 12]; z^2 = x^2/2 is formed
-// exactly by splitting |x| into a 12-bit head and a tail. Phi(x >= 0) = 1 - Phi(-x).
+// least-squares fit (error < 1e-8) in t - 4/7 over z in [0, 12]; -z^2 + P reaches the exp
+// as an exact head and a small tail (vexp_hilo). Phi(x >= 0) = 1 - Phi(-x). Worst error
+// ~5 ulp (tools/vmath-check.cpp), mostly P's float evaluation.
 inline vf vnormcdf(vf x) {
   vf a = vabs(x);
   vf t = 1.0f / (1.0f + 0.353553390593273762f * a);  // z / 2 = |x| / (2 sqrt 2)
@@ -177,11 +193,12 @@ inline vf vnormcdf(vf x) {
   p = p * v + 1.052086641e-01f;
   p = p * v + 1.366404722e+00f;
   p = p * v - 5.748762730e-01f;
-  vf ah = (vf)((vi)a & int32_t(0xfffff000u));  // ah * ah is exact
-  // Phi(-|x|) = t/2 exp(-ah^2/2) exp((ah - a)(ah + a)/2 + P); the small factor goes last so
-  // only one rounding happens in the subnormal range.
-  vf q = vexp(-0.5f * ah * ah) * (0.5f * t * vexp(0.5f * (ah - a) * (ah + a) + p));
-  q = a > 20.0f ? vbroadcast(0.0f) : q;  // Phi(-20) < 2^-149; also keeps +-Inf from NaN
+  // Phi(-|x|) = t/2 exp(-x^2/2 + P) with x^2/2 = ah^2/2 + (a - ah)(a + ah)/2: ah keeps 12
+  // bits of a, so -ah^2/2 is exact (and a valid head for vexp_hilo up to |x| = 14.5).
+  vf c = a > 14.5f ? vbroadcast(14.5f) : a;  // Phi(-14.5) < 2^-149 already
+  vf ah = (vf)((vi)c & int32_t(0xfffff000u));
+  vf q = 0.5f * t * vexp_hilo(-0.5f * ah * ah, 0.5f * (ah - c) * (ah + c) + p);
+  q = a > 14.5f ? vbroadcast(0.0f) : q;  // also keeps +-Inf from NaN
   vf r = x < 0.0f ? q : 1.0f - q;
   // |x| < 1/2: 1/2 + erf(x/sqrt2)/2 from erf's Taylor series to z^11 (error < 2e-10), where
   // P's cancelling terms would cost a few ulp around 1/2.
