@@ -73,7 +73,7 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): void {
       node.inputs.forEach((inp, k) => {
         const gi = inGrads[k];
         if (!gi || !inp.requiresGrad) return;
-        if (gi.shape.join() !== inp.shape.join()) {
+        if (!sameShape(gi.shape, inp.shape)) {
           throw new Error(`backward: ${node.name} produced a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(inp.shape)}`);
         }
         const prev = grads.get(inp);
@@ -81,6 +81,12 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): void {
       });
     }
   }));
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function accumulateGrad(t: Tensor, g: Tensor, firstId: number, assigned: Set<Tensor>): void {

@@ -147,10 +147,13 @@ export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
     args.reset().num(def.code).num(p0).num(p1).view(out).view(x);
     out.kernels.unary(out.handle(name), x.handle(name));
   }
-  if (!def.noGrad && isGradEnabled() && x.requiresGrad) {
-    record(name, out, [x], (g) => [unaryBackward(def.code, g, x, out, p0, p1)]);
-  }
+  if (!def.noGrad && isGradEnabled() && x.requiresGrad) recordUnary(name, def.code, out, x, p0, p1);
   return out;
+}
+
+// NOTE: out of unary() so unary itself creates no closure context per call (see recordBinary).
+function recordUnary(name: string, code: UnaryOp, out: Tensor, x: Tensor, p0: number, p1: number): void {
+  record(name, out, [x], (g) => [unaryBackward(code, g, x, out, p0, p1)]);
 }
 
 function unaryBackward(code: UnaryOp, g: Tensor, x: Tensor, y: Tensor, p0: number, p1: number): Tensor {
@@ -200,7 +203,7 @@ export function binaryInPlace(name: string, self: Tensor, other: TensorLike): Te
   if (B.device !== self.device) throw typeError(`${name}_`, `tensors are on different devices: ${self.device} and ${B.device}`);
   const Bc = B.dtype === self.dtype ? B : castTo(B, self.dtype);
   const shape = broadcastShapes(`${name}_`, self.shape, Bc.shape);
-  if (shape.join() !== self.shape.join()) {
+  if (!sameShape(shape, self.shape)) {
     throw typeError(`${name}_`, `other of shape ${fmtShape(Bc.shape)} cannot be broadcast to self ${fmtShape(self.shape)} in place`);
   }
   if (self.numel) {
@@ -226,7 +229,7 @@ export function copyInPlace(self: Tensor, src: Tensor): Tensor {
   checkTensor('copy_', src, 'src');
   if (src.device !== self.device) throw typeError('copy_', `src is on ${src.device} but self is on ${self.device}; move it with src.to('${self.device}')`);
   const shape = broadcastShapes('copy_', self.shape, src.shape);
-  if (shape.join() !== self.shape.join()) {
+  if (!sameShape(shape, self.shape)) {
     throw typeError('copy_', `src of shape ${fmtShape(src.shape)} cannot be broadcast to ${fmtShape(self.shape)}`);
   }
   if (self.numel) {
