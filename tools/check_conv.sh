@@ -10,7 +10,7 @@ mkdir -p "$out"
 flags="-O3 -std=gnu++17 -Inative -Inative/include -ffp-contract=fast -fno-math-errno -pthread"
 for isa in generic avx2; do
   extra=""; [ "$isa" = avx2 ] && extra="-mavx2 -mfma -mf16c -mbmi2"
-  for f in native/cpu/conv.cpp native/cpu/conv_direct.cpp native/cpu/pool.cpp native/cpu/norm.cpp \
+  for f in native/cpu/conv.cpp native/cpu/conv_direct.cpp native/cpu/conv_winograd.cpp native/cpu/pool.cpp native/cpu/norm.cpp \
            $(node tools/sources.js cpu $isa | tr ' ' '\n' | grep '^native/cpu/gemm/'); do
     g++ $flags $extra -DTF_ISA=$isa -c "$f" -o "$out/$(echo "$f" | tr / _)_$isa.o"
   done

@@ -33,6 +33,8 @@ enum ConvAlgo : int32_t {
   kConvRef = 3,        // the naive reference (native/cpu/ref/conv_ref.cpp), float64 accumulators
   kConvImplicit = 4,   // implicit GEMM: forward and weight gradient pack GEMM panels straight
                        // from the image (no im2col buffer); stride 1 and OW == W only
+  kConvWinograd = 5,   // Winograd F(2x2, 3x3) (conv_winograd.cpp): 3x3, unit stride and dilation;
+                       // the weight gradient runs kConvImplicit where supported, else im2col
   kNumConvAlgos
 };
 
@@ -51,6 +53,9 @@ inline bool conv2d_algo_supports(const Conv2dParams& p, int32_t algo) {
     case kConvDepthwise: return p.groups > 0 && p.C == p.groups;
     // Every tap row is then the input plane shifted by a constant (see conv.cpp).
     case kConvImplicit: return p.stride_h == 1 && p.stride_w == 1 && p.OW == p.W;
+    case kConvWinograd:
+      return p.KH == 3 && p.KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dil_h == 1 && p.dil_w == 1 &&
+             p.groups > 0 && p.C % p.groups == 0 && p.OC % p.groups == 0;
     default: return false;
   }
 }
@@ -89,6 +94,12 @@ TF_DECL_ALL(
 // N, OH, OW (overwritten). dy: [N, OC, OH, OW]; x: [N, C, H, W]; dw: [OC, C/groups, KH, KW].
 void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const float* x,
                             const Conv2dParams& p, int32_t algo))
+
+// Winograd F(2x2, 3x3) forward (conv_winograd.cpp), what kConvWinograd runs; same contract as
+// conv2d_forward for geometries conv2d_algo_supports(p, kConvWinograd) accepts.
+TF_DECL_ALL(
+void winograd_conv2d_forward(float* y, const float* x, const float* w, const float* bias,
+                             const Conv2dParams& p, int32_t act))
 
 // Depthwise kernels (conv_direct.cpp), what kConvDepthwise runs; p.C == p.groups.
 TF_DECL_ALL(

@@ -1,0 +1,218 @@
+// Winograd F(2x2, 3x3) convolution forward (Lavin & Gray 2015), what kConvWinograd runs:
+// 3x3 kernels, unit stride and dilation, any padding and groups. Each 2x2 output tile of a
+// channel pair costs 16 multiplies instead of 36:
+//   y_tile = A^T [ sum_c (G g G^T) .* (B^T d_tile B) ] A,   d_tile the 4x4 input patch.
+// The 16 element-wise products summed over channels are 16 GEMMs [OCg x Cg] . [Cg x tiles]
+// (sgemm_batched) per block of tiles; the transforms are O(C*HW) passes vectorized across
+// the tiles of the block. The input gradient runs through here too (conv.cpp: the
+// transposed convolution of a 3x3 unit-stride convolution is again one).
+#include <algorithm>
+#include <vector>
+
+#include "cpu/conv.h"
+#include "cpu/gemm/gemm.h"
+#include "cpu/simd.h"
+#include "runtime/parallel.h"
+
+namespace tf {
+namespace cpu {
+namespace TF_ISA {
+
+using namespace ::tf::TF_ISA;  // simd.h: vf, kVecWidth
+
+namespace {
+
+// NOTE: a block's transformed input V[16, Cg, T] and GEMM output M[16, OCg, T] together hold
+// at most this many floats (512 KB), so the output transform reads M back from L2.
+constexpr int64_t kBlockFloats = 128 * 1024;
+
+// Per-thread scratch: slot 0 the gathered patches D[16, T], 1 V, 2 M, 3 the output rows O[4, T].
+float* scratch(int slot, int64_t n) {
+  thread_local std::vector<float> buf[4];
+  if (int64_t(buf[slot].size()) < n) buf[slot].resize(size_t(n));
+  return buf[slot].data();
+}
+
+// Loads/stores of a vector or of one float, so one transform body serves both.
+inline vf ld(const float* p, vf) { return vload(p); }
+inline float ld(const float* p, float) { return *p; }
+inline void st(float* p, vf v) { vstore(p, v); }
+inline void st(float* p, float v) { *p = v; }
+
+// U[16, OCg, Cg] = G g G^T for every (oc, c) of one group; w: [OCg, Cg, 3, 3].
+// G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+void transform_weights(float* U, const float* w, int64_t OCg, int64_t Cg) {
+  const int64_t plane = OCg * Cg;
+  for (int64_t oc = 0; oc < OCg; ++oc)
+    for (int64_t c = 0; c < Cg; ++c) {
+      const float* k = w + (oc * Cg + c) * 9;
+      float t[4][3];
+      for (int j = 0; j < 3; ++j) {
+        t[0][j] = k[j];
+        t[1][j] = 0.5f * (k[j] + k[3 + j] + k[6 + j]);
+        t[2][j] = 0.5f * (k[j] - k[3 + j] + k[6 + j]);
+        t[3][j] = k[6 + j];
+      }
+      float* u = U + oc * Cg + c;
+      for (int i = 0; i < 4; ++i) {
+        u[(4 * i + 0) * plane] = t[i][0];
+        u[(4 * i + 1) * plane] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+        u[(4 * i + 2) * plane] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+        u[(4 * i + 3) * plane] = t[i][2];
+      }
+    }
+}
+
+// v[e*vs + t] = (B^T d B)[e] for the patch d[e*ds + t], e = 4*row + col.
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+template <typename V>
+inline void input_tile(float* v, int64_t vs, const float* d, int64_t ds, int64_t t) {
+  V a[4][4], b[4][4];
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) a[i][j] = ld(d + (4 * i + j) * ds + t, V());
+  for (int j = 0; j < 4; ++j) {
+    b[0][j] = a[0][j] - a[2][j];
+    b[1][j] = a[1][j] + a[2][j];
+    b[2][j] = a[2][j] - a[1][j];
+    b[3][j] = a[1][j] - a[3][j];
+  }
+  for (int i = 0; i < 4; ++i) {
+    st(v + (4 * i + 0) * vs + t, b[i][0] - b[i][2]);
+    st(v + (4 * i + 1) * vs + t, b[i][1] + b[i][2]);
+    st(v + (4 * i + 2) * vs + t, b[i][2] - b[i][1]);
+    st(v + (4 * i + 3) * vs + t, b[i][1] - b[i][3]);
+  }
+}
+
+// o[(2*i + j)*T + t] = act((A^T m A)[i][j] + bias) for m[e*ms + t]. A^T = [1 1 1 0; 0 1 -1 -1].
+template <typename V>
+inline void output_tile(float* o, int64_t T, const float* m, int64_t ms, int64_t t, float bias, bool relu) {
+  V a[4][4], s[2][4];
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) a[i][j] = ld(m + (4 * i + j) * ms + t, V());
+  for (int j = 0; j < 4; ++j) {
+    s[0][j] = a[0][j] + a[1][j] + a[2][j];
+    s[1][j] = a[1][j] - a[2][j] - a[3][j];
+  }
+  const V zero = V() + 0.0f;
+  for (int i = 0; i < 2; ++i) {
+    V r0 = s[i][0] + s[i][1] + s[i][2] + bias, r1 = s[i][1] - s[i][2] - s[i][3] + bias;
+    if (relu) r0 = r0 > zero ? r0 : zero, r1 = r1 > zero ? r1 : zero;
+    st(o + (2 * i) * T + t, r0);
+    st(o + (2 * i + 1) * T + t, r1);
+  }
+}
+
+// The tiles: TH x TW per image, tile (th, tw) writes output rows 2th, 2th+1 and columns
+// 2tw, 2tw+1 (clipped to OH x OW) and reads input rows 2th - pad_h + [0, 4), columns
+// 2tw - pad_w + [0, 4). A block is the tile rows [r0, r1) of the whole batch, tile row
+// r = n*TH + th; its tiles are numbered t = (r - r0)*TW + tw, T in all.
+struct Tiling {
+  int64_t TH, TW, lo[4], hi[4];  // tile column tw reads column 2tw + k - pad_w inside [0, W) iff lo[k] <= tw < hi[k]
+  explicit Tiling(const Conv2dParams& p) : TH((p.OH + 1) / 2), TW((p.OW + 1) / 2) {
+    for (int k = 0; k < 4; ++k) {
+      const int64_t off = k - p.pad_w;
+      const int64_t a = off >= 0 ? 0 : (-off + 1) / 2, b = p.W - 1 - off < 0 ? 0 : (p.W - 1 - off) / 2 + 1;
+      lo[k] = std::min(a, TW);
+      hi[k] = std::max(lo[k], std::min(b, TW));
+    }
+  }
+};
+
+// V[16, Cg, T] = B^T d B of every tile of the block, channels [g*Cg, (g+1)*Cg).
+void transform_input(float* V, const float* x, const Conv2dParams& p, const Tiling& tl, int64_t g, int64_t r0,
+                     int64_t r1) {
+  const int64_t Cg = p.C / p.groups, TW = tl.TW, T = (r1 - r0) * TW, HW = p.H * p.W;
+  float* D = scratch(0, 16 * T);
+  for (int64_t c = 0; c < Cg; ++c) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t n = r / tl.TH, th = r % tl.TH, base = (r - r0) * TW;
+      const float* xc = x + (n * p.C + g * Cg + c) * HW;
+      for (int i = 0; i < 4; ++i) {
+        const int64_t ih = 2 * th - p.pad_h + i;
+        const bool row_ok = ih >= 0 && ih < p.H;
+        for (int k = 0; k < 4; ++k) {
+          float* __restrict d = D + (4 * i + k) * T + base;
+          const int64_t a = row_ok ? tl.lo[k] : TW, b = row_ok ? tl.hi[k] : TW;
+          for (int64_t tw = 0; tw < a; ++tw) d[tw] = 0.0f;
+          if (a < b) {
+            const float* xr = xc + ih * p.W + k - p.pad_w;  // xr[2tw] for tw in [a, b)
+            for (int64_t tw = a; tw < b; ++tw) d[tw] = xr[2 * tw];
+          }
+          for (int64_t tw = std::max(a, b); tw < TW; ++tw) d[tw] = 0.0f;
+        }
+      }
+    }
+    float* v = V + c * T;
+    const int64_t vs = Cg * T;
+    int64_t t = 0;
+    for (; t + kVecWidth <= T; t += kVecWidth) input_tile<vf>(v, vs, D, T, t);
+    for (; t < T; ++t) input_tile<float>(v, vs, D, T, t);
+  }
+}
+
+// y (output channels [g*OCg, (g+1)*OCg)) = act(A^T m A + bias) of every tile of the block; M[16, OCg, T].
+void transform_output(float* y, const float* M, const float* bias, const Conv2dParams& p, const Tiling& tl,
+                      int64_t g, int64_t r0, int64_t r1, bool relu) {
+  const int64_t OCg = p.OC / p.groups, TW = tl.TW, T = (r1 - r0) * TW, OHW = p.OH * p.OW, ms = OCg * T;
+  float* O = scratch(3, 4 * T);
+  for (int64_t oc = 0; oc < OCg; ++oc) {
+    const float b = bias ? bias[g * OCg + oc] : 0.0f;
+    const float* m = M + oc * T;
+    int64_t t = 0;
+    for (; t + kVecWidth <= T; t += kVecWidth) output_tile<vf>(O, T, m, ms, t, b, relu);
+    for (; t < T; ++t) output_tile<float>(O, T, m, ms, t, b, relu);
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t n = r / tl.TH, th = r % tl.TH, base = (r - r0) * TW;
+      float* yc = y + (n * p.OC + g * OCg + oc) * OHW;
+      for (int i = 0; i < 2 && 2 * th + i < p.OH; ++i) {
+        float* __restrict yr = yc + (2 * th + i) * p.OW;
+        const float* e0 = O + (2 * i) * T + base;
+        const float* e1 = O + (2 * i + 1) * T + base;
+        const int64_t full = p.OW / 2;
+        for (int64_t tw = 0; tw < full; ++tw) yr[2 * tw] = e0[tw], yr[2 * tw + 1] = e1[tw];
+        if (p.OW % 2) yr[p.OW - 1] = e0[TW - 1];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void winograd_conv2d_forward(float* y, const float* x, const float* w, const float* bias,
+                             const Conv2dParams& p, int32_t act) {
+  const int64_t G = p.groups, Cg = p.C / G, OCg = p.OC / G;
+  if (p.N == 0 || p.OH == 0 || p.OW == 0 || p.OC == 0) return;
+  const Tiling tl(p);
+  std::vector<float> U(size_t(16 * p.OC * Cg));  // [G, 16, OCg, Cg]
+  for (int64_t g = 0; g < G; ++g) transform_weights(U.data() + g * 16 * OCg * Cg, w + g * OCg * Cg * 9, OCg, Cg);
+  // Tile rows per block: fill kBlockFloats, then shrink so every thread gets whole blocks.
+  const int64_t rows = p.N * tl.TH, threads = current_num_threads();
+  int64_t rb = std::max<int64_t>(1, kBlockFloats / (16 * std::max<int64_t>(1, Cg + OCg) * tl.TW));
+  int64_t blocks = (rows + rb - 1) / rb;
+  if (threads > 1 && blocks * G < 4 * threads) {
+    const int64_t per = std::max<int64_t>(1, (4 * threads + G - 1) / G);  // blocks wanted per group
+    blocks = std::min(rows, std::max(blocks, per));
+  }
+  blocks = std::min(rows, (blocks + threads - 1) / threads * threads);
+  rb = (rows + blocks - 1) / blocks;
+  blocks = (rows + rb - 1) / rb;
+  auto run = [&](int64_t i) {
+    const int64_t g = i % G, r0 = (i / G) * rb, r1 = std::min(rows, r0 + rb), T = (r1 - r0) * tl.TW;
+    float* V = scratch(1, 16 * Cg * T);
+    float* M = scratch(2, 16 * OCg * T);
+    transform_input(V, x, p, tl, g, r0, r1);
+    sgemm_batched(16, false, false, OCg, T, Cg, 1.0f, U.data() + g * 16 * OCg * Cg, Cg, OCg * Cg, V, T, Cg * T,
+                  0.0f, M, T, OCg * T, nullptr);
+    transform_output(y, M, bias, p, tl, g, r0, r1, act == kActRelu);
+  };
+  const int64_t items = blocks * G;
+  if (threads > 1 && items >= threads)
+    parallel_for(items, 1, [&](int64_t b, int64_t e) { for (int64_t i = b; i < e; ++i) run(i); });
+  else
+    for (int64_t i = 0; i < items; ++i) run(i);  // each GEMM threads itself
+}
+
+}  // namespace TF_ISA
+}  // namespace cpu
+}  // namespace tf
