@@ -33,6 +33,10 @@ float* scratch(int slot, int64_t n) {
   return buf[slot].data();
 }
 
+// Distance between the 16 planes of V and M: the plane size plus one cache line when it is a
+// multiple of 4 KB, so that the transforms' 16 streams do not alias in L1 (4K aliasing).
+inline int64_t plane_stride(int64_t n) { return n % 1024 == 0 ? n + 16 : n; }
+
 // Loads/stores of a vector or of one float, so one transform body serves both.
 inline vf ld(const float* p, vf) { return vload(p); }
 inline float ld(const float* p, float) { return *p; }
@@ -63,24 +67,40 @@ void transform_weights(float* U, const float* w, int64_t OCg, int64_t Cg) {
     }
 }
 
-// v[e*vs + t] = (B^T d B)[e] for the patch d[e*ds + t], e = 4*row + col.
-// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-template <typename V>
-inline void input_tile(float* v, int64_t vs, const float* d, int64_t ds, int64_t t) {
-  V a[4][4], b[4][4];
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 4; ++j) a[i][j] = ld(d + (4 * i + j) * ds + t, V());
-  for (int j = 0; j < 4; ++j) {
-    b[0][j] = a[0][j] - a[2][j];
-    b[1][j] = a[1][j] + a[2][j];
-    b[2][j] = a[2][j] - a[1][j];
-    b[3][j] = a[1][j] - a[3][j];
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], applied to columns, then to rows.
+// Columns: h[4*i + k][t] = (d_i B)[k] for patch row i, from the padded input row P:
+// d_i = P[2tw .. 2tw+4), taken as evens E = P[2tw + 2u] and odds O = P[2tw + 2u + 1].
+inline vi lane_mask(int first) {
+  vi m;
+  for (int i = 0; i < kVecWidth; ++i) m[i] = first + 2 * i;
+  return m;
+}
+
+// h[k*hs + tw] for tw in [0, TWv) (TWv a multiple of kVecWidth) from P[0, 2*TWv + 2*kVecWidth).
+void row_transform(float* h, int64_t hs, const float* P, int64_t TWv) {
+  const vi ev = lane_mask(0), od = lane_mask(1);
+  for (int64_t tw = 0; tw < TWv; tw += kVecWidth) {
+    const float* q = P + 2 * tw;
+    const vf a = vload(q), b = vload(q + kVecWidth), c = vload(q + 2), d = vload(q + 2 + kVecWidth);
+    const vf e0 = __builtin_shuffle(a, b, ev), o0 = __builtin_shuffle(a, b, od);  // P[2tw+2u], P[2tw+2u+1]
+    const vf e1 = __builtin_shuffle(c, d, ev), o1 = __builtin_shuffle(c, d, od);  // P[2tw+2u+2], P[2tw+2u+3]
+    vstore(h + 0 * hs + tw, e0 - e1);
+    vstore(h + 1 * hs + tw, o0 + e1);
+    vstore(h + 2 * hs + tw, e1 - o0);
+    vstore(h + 3 * hs + tw, o0 - o1);
   }
-  for (int i = 0; i < 4; ++i) {
-    st(v + (4 * i + 0) * vs + t, b[i][0] - b[i][2]);
-    st(v + (4 * i + 1) * vs + t, b[i][1] + b[i][2]);
-    st(v + (4 * i + 2) * vs + t, b[i][2] - b[i][1]);
-    st(v + (4 * i + 3) * vs + t, b[i][1] - b[i][3]);
+}
+
+// Rows: v[(4*i + k)*vs + t] = (B^T h_k)[i] for the column transforms h[(4*r + k)*hs + t] of patch rows r.
+template <typename V>
+inline void input_tile(float* v, int64_t vs, const float* h, int64_t hs, int64_t t) {
+  for (int k = 0; k < 4; ++k) {
+    const V a0 = ld(h + k * hs + t, V()), a1 = ld(h + (4 + k) * hs + t, V());
+    const V a2 = ld(h + (8 + k) * hs + t, V()), a3 = ld(h + (12 + k) * hs + t, V());
+    st(v + k * vs + t, a0 - a2);
+    st(v + (4 + k) * vs + t, a1 + a2);
+    st(v + (8 + k) * vs + t, a2 - a1);
+    st(v + (12 + k) * vs + t, a1 - a3);
   }
 }
 
@@ -103,58 +123,58 @@ inline void output_tile(float* o, int64_t T, const float* m, int64_t ms, int64_t
   }
 }
 
+// d[0, n) = s[0, n); short rows, where a memmove call would cost more than the copy.
+inline void copy_row(float* __restrict d, const float* __restrict s, int64_t n) {
+  int64_t j = 0;
+  for (; j + kVecWidth <= n; j += kVecWidth) vstore(d + j, vload(s + j));
+  for (; j < n; ++j) d[j] = s[j];
+}
+
 // The tiles: TH x TW per image, tile (th, tw) writes output rows 2th, 2th+1 and columns
 // 2tw, 2tw+1 (clipped to OH x OW) and reads input rows 2th - pad_h + [0, 4), columns
 // 2tw - pad_w + [0, 4). A block is the tile rows [r0, r1) of the whole batch, tile row
 // r = n*TH + th; its tiles are numbered t = (r - r0)*TW + tw, T in all.
 struct Tiling {
-  int64_t TH, TW, lo[4], hi[4];  // tile column tw reads column 2tw + k - pad_w inside [0, W) iff lo[k] <= tw < hi[k]
-  explicit Tiling(const Conv2dParams& p) : TH((p.OH + 1) / 2), TW((p.OW + 1) / 2) {
-    for (int k = 0; k < 4; ++k) {
-      const int64_t off = k - p.pad_w;
-      const int64_t a = off >= 0 ? 0 : (-off + 1) / 2, b = p.W - 1 - off < 0 ? 0 : (p.W - 1 - off) / 2 + 1;
-      lo[k] = std::min(a, TW);
-      hi[k] = std::max(lo[k], std::min(b, TW));
-    }
-  }
+  int64_t TH, TW;
+  explicit Tiling(const Conv2dParams& p) : TH((p.OH + 1) / 2), TW((p.OW + 1) / 2) {}
 };
 
 // V[16, Cg, T] = B^T d B of every tile of the block, channels [g*Cg, (g+1)*Cg).
 void transform_input(float* V, const float* x, const Conv2dParams& p, const Tiling& tl, int64_t g, int64_t r0,
                      int64_t r1) {
   const int64_t Cg = p.C / p.groups, TW = tl.TW, T = (r1 - r0) * TW, HW = p.H * p.W;
-  float* D = scratch(0, 16 * T);
+  const int64_t TWv = (TW + kVecWidth - 1) / kVecWidth * kVecWidth, hs = T + TWv;  // slack for the last row's lanes
+  const int64_t Pn = 2 * TWv + 2 * kVecWidth;  // padded row P[j] = x[ih][j - pad_w], zero outside [0, W)
+  const int64_t jlo = std::min(std::max<int64_t>(p.pad_w, 0), Pn), jhi = std::min(std::max(p.pad_w + p.W, jlo), Pn);
+  // NOTE: two passes per channel, all padded rows first: a row transform reading a padded
+  // row just written (unaligned loads straddling the copy's stores) stalls on store forwarding.
+  const int64_t rows = 4 * (r1 - r0);
+  float* D = scratch(0, 16 * hs + rows * Pn);
+  float* P = D + 16 * hs;  // P[(4*(r - r0) + i)*Pn + j]; rows outside the image and the padding stay zero
+  std::fill(P, P + rows * Pn, 0.0f);
   for (int64_t c = 0; c < Cg; ++c) {
     for (int64_t r = r0; r < r1; ++r) {
-      const int64_t n = r / tl.TH, th = r % tl.TH, base = (r - r0) * TW;
-      const float* xc = x + (n * p.C + g * Cg + c) * HW;
+      const int64_t n = r / tl.TH, th = r % tl.TH;
+      const float* xc = x + (n * p.C + g * Cg + c) * HW - p.pad_w;
       for (int i = 0; i < 4; ++i) {
         const int64_t ih = 2 * th - p.pad_h + i;
-        const bool row_ok = ih >= 0 && ih < p.H;
-        for (int k = 0; k < 4; ++k) {
-          float* __restrict d = D + (4 * i + k) * T + base;
-          const int64_t a = row_ok ? tl.lo[k] : TW, b = row_ok ? tl.hi[k] : TW;
-          for (int64_t tw = 0; tw < a; ++tw) d[tw] = 0.0f;
-          if (a < b) {
-            const float* xr = xc + ih * p.W + k - p.pad_w;  // xr[2tw] for tw in [a, b)
-            for (int64_t tw = a; tw < b; ++tw) d[tw] = xr[2 * tw];
-          }
-          for (int64_t tw = std::max(a, b); tw < TW; ++tw) d[tw] = 0.0f;
-        }
+        if (ih >= 0 && ih < p.H) copy_row(P + (4 * (r - r0) + i) * Pn + jlo, xc + ih * p.W + jlo, jhi - jlo);
       }
     }
+    for (int64_t r = r0; r < r1; ++r)
+      for (int i = 0; i < 4; ++i) row_transform(D + 4 * i * hs + (r - r0) * TW, hs, P + (4 * (r - r0) + i) * Pn, TWv);
     float* v = V + c * T;
-    const int64_t vs = Cg * T;
+    const int64_t vs = plane_stride(Cg * T);
     int64_t t = 0;
-    for (; t + kVecWidth <= T; t += kVecWidth) input_tile<vf>(v, vs, D, T, t);
-    for (; t < T; ++t) input_tile<float>(v, vs, D, T, t);
+    for (; t + kVecWidth <= T; t += kVecWidth) input_tile<vf>(v, vs, D, hs, t);
+    for (; t < T; ++t) input_tile<float>(v, vs, D, hs, t);
   }
 }
 
 // y (output channels [g*OCg, (g+1)*OCg)) = act(A^T m A + bias) of every tile of the block; M[16, OCg, T].
 void transform_output(float* y, const float* M, const float* bias, const Conv2dParams& p, const Tiling& tl,
                       int64_t g, int64_t r0, int64_t r1, bool relu) {
-  const int64_t OCg = p.OC / p.groups, TW = tl.TW, T = (r1 - r0) * TW, OHW = p.OH * p.OW, ms = OCg * T;
+  const int64_t OCg = p.OC / p.groups, TW = tl.TW, T = (r1 - r0) * TW, OHW = p.OH * p.OW, ms = plane_stride(OCg * T);
   float* O = scratch(3, 4 * T);
   for (int64_t oc = 0; oc < OCg; ++oc) {
     const float b = bias ? bias[g * OCg + oc] : 0.0f;
@@ -199,11 +219,12 @@ void winograd_conv2d_forward(float* y, const float* x, const float* w, const flo
   blocks = (rows + rb - 1) / rb;
   auto run = [&](int64_t i) {
     const int64_t g = i % G, r0 = (i / G) * rb, r1 = std::min(rows, r0 + rb), T = (r1 - r0) * tl.TW;
-    float* V = scratch(1, 16 * Cg * T);
-    float* M = scratch(2, 16 * OCg * T);
+    const int64_t vs = plane_stride(Cg * T), ms = plane_stride(OCg * T);
+    float* V = scratch(1, 16 * vs);
+    float* M = scratch(2, 16 * ms);
     transform_input(V, x, p, tl, g, r0, r1);
-    sgemm_batched(16, false, false, OCg, T, Cg, 1.0f, U.data() + g * 16 * OCg * Cg, Cg, OCg * Cg, V, T, Cg * T,
-                  0.0f, M, T, OCg * T, nullptr);
+    sgemm_batched(16, false, false, OCg, T, Cg, 1.0f, U.data() + g * 16 * OCg * Cg, Cg, OCg * Cg, V, T, vs, 0.0f, M, T, ms,
+                  nullptr);
     transform_output(y, M, bias, p, tl, g, r0, r1, act == kActRelu);
   };
   const int64_t items = blocks * G;
