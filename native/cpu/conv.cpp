@@ -501,9 +501,9 @@ void conv2d_backward_input(float* dx, const float* dy, const float* w, const Con
 void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const float* x,
                             const Conv2dParams& p, int32_t algo) {
   algo = resolve(p, algo);
-  // Winograd's weight gradient would need the transforms' adjoints for little gain (the
-  // product is [OC x C] per tap, large already); the GEMM paths compute it.
-  if (algo == kConvWinograd) algo = conv2d_algo_supports(p, kConvImplicit) ? kConvImplicit : kConvIm2col;
+  // Winograd's weight gradient would need the transforms' adjoints; the GEMM path the
+  // chooser would take without Winograd computes it.
+  if (algo == kConvWinograd) algo = conv2d_choose_gemm(p);
   const int64_t OHW = p.OH * p.OW, wsz = p.OC * (p.C / p.groups) * p.KH * p.KW;
   if (dbias) channel_sum(dbias, dy, p.N, p.OC, OHW);
   if (algo == kConvRef) {

@@ -34,7 +34,7 @@ enum ConvAlgo : int32_t {
   kConvImplicit = 4,   // implicit GEMM: forward and weight gradient pack GEMM panels straight
                        // from the image (no im2col buffer); stride 1 and OW == W only
   kConvWinograd = 5,   // Winograd F(2x2, 3x3) (conv_winograd.cpp): 3x3, unit stride and dilation;
-                       // the weight gradient runs kConvImplicit where supported, else im2col
+                       // the weight gradient runs conv2d_choose_gemm's algorithm
   kNumConvAlgos
 };
 
@@ -60,8 +60,9 @@ inline bool conv2d_algo_supports(const Conv2dParams& p, int32_t algo) {
   }
 }
 
-// The algorithm kConvAuto resolves to for this geometry.
-inline int32_t conv2d_choose(const Conv2dParams& p) {
+// The algorithm kConvAuto resolves to among the GEMM and direct paths (all but Winograd);
+// also what computes kConvWinograd's weight gradient.
+inline int32_t conv2d_choose_gemm(const Conv2dParams& p) {
   if (conv2d_algo_supports(p, kConvGemm1x1)) return kConvGemm1x1;
   // NOTE: with one input channel per group a GEMM has K = KH*KW (tiny) and the groups
   // split it into many small calls; direct loops win. A single group (C = 1, e.g. a
@@ -74,6 +75,16 @@ inline int32_t conv2d_choose(const Conv2dParams& p) {
   // pixels per image im2col's several-images-per-GEMM blocks win.
   if (conv2d_algo_supports(p, kConvImplicit) && p.C / p.groups >= 8 && p.OH * p.OW >= 64) return kConvImplicit;
   return kConvIm2col;
+}
+
+// The algorithm kConvAuto resolves to for this geometry.
+inline int32_t conv2d_choose(const Conv2dParams& p) {
+  // NOTE: WINOGRAD_FIGURES
+  if (conv2d_algo_supports(p, kConvWinograd)) {
+    const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups;
+    if (Cg >= 16 && OCg >= 16 && Cg * OCg >= 1024) return kConvWinograd;
+  }
+  return conv2d_choose_gemm(p);
 }
 
 TF_DECL_ALL(
