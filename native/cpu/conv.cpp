@@ -501,9 +501,6 @@ void conv2d_backward_input(float* dx, const float* dy, const float* w, const Con
 void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const float* x,
                             const Conv2dParams& p, int32_t algo) {
   algo = resolve(p, algo);
-  // Winograd's weight gradient would need the transforms' adjoints; the GEMM path the
-  // chooser would take without Winograd computes it.
-  if (algo == kConvWinograd) algo = conv2d_choose_gemm(p);
   const int64_t OHW = p.OH * p.OW, wsz = p.OC * (p.C / p.groups) * p.KH * p.KW;
   if (dbias) channel_sum(dbias, dy, p.N, p.OC, OHW);
   if (algo == kConvRef) {
@@ -511,6 +508,7 @@ void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const floa
     return;
   }
   if (algo == kConvDepthwise) return depthwise_conv2d_backward_weight(dw, dy, x, p);
+  if (algo == kConvWinograd) return winograd_conv2d_backward_weight(dw, dy, x, p);
   // Images are split into chunks, each accumulating into its own partial sum.
   const int64_t chunks = split_outer(p.N) ? std::min<int64_t>(p.N, current_num_threads()) : 1;
   const bool direct = algo == kConvGemm1x1;

@@ -34,7 +34,7 @@ enum ConvAlgo : int32_t {
   kConvImplicit = 4,   // implicit GEMM: forward and weight gradient pack GEMM panels straight
                        // from the image (no im2col buffer); stride 1 and OW == W only
   kConvWinograd = 5,   // Winograd F(2x2, 3x3) (conv_winograd.cpp): 3x3, unit stride and dilation;
-                       // the weight gradient runs conv2d_choose_gemm's algorithm
+                       // forward, input gradient (as a transposed convolution) and weight gradient
   kNumConvAlgos
 };
 
@@ -111,6 +111,10 @@ void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const floa
 TF_DECL_ALL(
 void winograd_conv2d_forward(float* y, const float* x, const float* w, const float* bias,
                              const Conv2dParams& p, int32_t act))
+TF_DECL_ALL(
+// dw[OC, C/groups, 3, 3] (overwritten) = the weight gradient, computed as the adjoint of the
+// forward's transforms: G^T [ sum over tiles of (A dy A^T) .* (B^T d B) ] G.
+void winograd_conv2d_backward_weight(float* dw, const float* dy, const float* x, const Conv2dParams& p))
 
 // Depthwise kernels (conv_direct.cpp), what kConvDepthwise runs; p.C == p.groups.
 TF_DECL_ALL(

@@ -197,6 +197,84 @@ void transform_output(float* y, const float* M, const float* bias, const Conv2dP
   }
 }
 
+// dW[OCg, Cg, 3, 3] = G^T X G for X = Mw[16, OCg, Cg] (the weight transform's adjoint).
+// G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
+void transform_weights_adjoint(float* dw, const float* Mw, int64_t OCg, int64_t Cg) {
+  const int64_t plane = OCg * Cg;
+  for (int64_t oc = 0; oc < OCg; ++oc)
+    for (int64_t c = 0; c < Cg; ++c) {
+      const float* m = Mw + oc * Cg + c;
+      float z[3][4];
+      for (int j = 0; j < 4; ++j) {
+        const float x0 = m[j * plane], x1 = m[(4 + j) * plane], x2 = m[(8 + j) * plane], x3 = m[(12 + j) * plane];
+        z[0][j] = x0 + 0.5f * (x1 + x2);
+        z[1][j] = 0.5f * (x1 - x2);
+        z[2][j] = 0.5f * (x1 + x2) + x3;
+      }
+      float* k = dw + (oc * Cg + c) * 9;
+      for (int i = 0; i < 3; ++i) {
+        k[3 * i + 0] = z[i][0] + 0.5f * (z[i][1] + z[i][2]);
+        k[3 * i + 1] = 0.5f * (z[i][1] - z[i][2]);
+        k[3 * i + 2] = 0.5f * (z[i][1] + z[i][2]) + z[i][3];
+      }
+    }
+}
+
+// m[e*ms + t] = (A dy A^T)[e] (the output transform's adjoint) for the 2x2 tiles q[(2*a + b)*T + t].
+// A = [1 0; 1 1; 1 -1; 0 -1].
+template <typename V>
+inline void grad_output_tile(float* m, int64_t ms, const float* q, int64_t T, int64_t t) {
+  const V d00 = ld(q + t, V()), d01 = ld(q + T + t, V()), d10 = ld(q + 2 * T + t, V()), d11 = ld(q + 3 * T + t, V());
+  const V r[4][2] = {{d00, d01}, {d00 + d10, d01 + d11}, {d00 - d10, d01 - d11}, {-d10, -d11}};
+  for (int i = 0; i < 4; ++i) {
+    st(m + (4 * i + 0) * ms + t, r[i][0]);
+    st(m + (4 * i + 1) * ms + t, r[i][0] + r[i][1]);
+    st(m + (4 * i + 2) * ms + t, r[i][0] - r[i][1]);
+    st(m + (4 * i + 3) * ms + t, -r[i][1]);
+  }
+}
+
+// Mdy[16, OCg, T] = A dy A^T of every tile of the block (output channels of group g; dy
+// outside OH x OW reads as zero).
+void transform_grad_output(float* Mdy, int64_t ms, const float* dy, const Conv2dParams& p, const Tiling& tl,
+                           int64_t g, int64_t r0, int64_t r1) {
+  const int64_t OCg = p.OC / p.groups, TW = tl.TW, T = (r1 - r0) * TW, OHW = p.OH * p.OW, half = p.OW / 2;
+  float* Q = scratch(3, 4 * T);  // Q[(2*a + b)*T + t] = dy[2th + a][2tw + b]
+  for (int64_t oc = 0; oc < OCg; ++oc) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t n = r / tl.TH, th = r % tl.TH, base = (r - r0) * TW;
+      const float* dyc = dy + (n * p.OC + g * OCg + oc) * OHW;
+      for (int a = 0; a < 2; ++a) {
+        float* __restrict e = Q + 2 * a * T + base;
+        float* __restrict o = e + T;
+        if (2 * th + a >= p.OH) {
+          std::fill(e, e + TW, 0.0f);
+          std::fill(o, o + TW, 0.0f);
+          continue;
+        }
+        const float* row = dyc + (2 * th + a) * p.OW;
+        for (int64_t tw = 0; tw < half; ++tw) e[tw] = row[2 * tw], o[tw] = row[2 * tw + 1];
+        if (p.OW % 2) e[TW - 1] = row[p.OW - 1], o[TW - 1] = 0.0f;
+      }
+    }
+    float* m = Mdy + oc * T;
+    int64_t t = 0;
+    for (; t + kVecWidth <= T; t += kVecWidth) grad_output_tile<vf>(m, ms, Q, T, t);
+    for (; t < T; ++t) grad_output_tile<float>(m, ms, Q, T, t);
+  }
+}
+
+// Tile rows per block for a transformed-domain width of `chans` floats per tile and plane:
+// fill kBlockFloats, then shrink so that every thread gets whole blocks of every group.
+int64_t rows_per_block(const Conv2dParams& p, const Tiling& tl, int64_t chans) {
+  const int64_t rows = p.N * tl.TH, threads = current_num_threads(), G = p.groups;
+  int64_t rb = std::max<int64_t>(1, kBlockFloats / (16 * std::max<int64_t>(1, chans) * tl.TW));
+  int64_t blocks = (rows + rb - 1) / rb;
+  if (threads > 1 && blocks * G < 4 * threads) blocks = std::max(blocks, (4 * threads + G - 1) / G);
+  blocks = std::min(rows, (blocks + threads - 1) / threads * threads);
+  return (rows + blocks - 1) / blocks;
+}
+
 }  // namespace
 
 void winograd_conv2d_forward(float* y, const float* x, const float* w, const float* bias,
@@ -206,17 +284,8 @@ void winograd_conv2d_forward(float* y, const float* x, const float* w, const flo
   const Tiling tl(p);
   std::vector<float> U(size_t(16 * p.OC * Cg));  // [G, 16, OCg, Cg]
   for (int64_t g = 0; g < G; ++g) transform_weights(U.data() + g * 16 * OCg * Cg, w + g * OCg * Cg * 9, OCg, Cg);
-  // Tile rows per block: fill kBlockFloats, then shrink so every thread gets whole blocks.
   const int64_t rows = p.N * tl.TH, threads = current_num_threads();
-  int64_t rb = std::max<int64_t>(1, kBlockFloats / (16 * std::max<int64_t>(1, Cg + OCg) * tl.TW));
-  int64_t blocks = (rows + rb - 1) / rb;
-  if (threads > 1 && blocks * G < 4 * threads) {
-    const int64_t per = std::max<int64_t>(1, (4 * threads + G - 1) / G);  // blocks wanted per group
-    blocks = std::min(rows, std::max(blocks, per));
-  }
-  blocks = std::min(rows, (blocks + threads - 1) / threads * threads);
-  rb = (rows + blocks - 1) / blocks;
-  blocks = (rows + rb - 1) / rb;
+  const int64_t rb = rows_per_block(p, tl, Cg + OCg), blocks = (rows + rb - 1) / rb;
   auto run = [&](int64_t i) {
     const int64_t g = i % G, r0 = (i / G) * rb, r1 = std::min(rows, r0 + rb), T = (r1 - r0) * tl.TW;
     const int64_t vs = plane_stride(Cg * T), ms = plane_stride(OCg * T);
@@ -232,6 +301,37 @@ void winograd_conv2d_forward(float* y, const float* x, const float* w, const flo
     parallel_for(items, 1, [&](int64_t b, int64_t e) { for (int64_t i = b; i < e; ++i) run(i); });
   else
     for (int64_t i = 0; i < items; ++i) run(i);  // each GEMM threads itself
+}
+
+void winograd_conv2d_backward_weight(float* dw, const float* dy, const float* x, const Conv2dParams& p) {
+  const int64_t G = p.groups, Cg = p.C / G, OCg = p.OC / G, wsz = 16 * p.OC * Cg;  // Mw: [G, 16, OCg, Cg]
+  std::fill(dw, dw + p.OC * Cg * 9, 0.0f);
+  if (p.N == 0 || p.OH == 0 || p.OW == 0 || p.OC == 0 || Cg == 0) return;
+  const Tiling tl(p);
+  const int64_t rows = p.N * tl.TH, rb = rows_per_block(p, tl, Cg + OCg), blocks = (rows + rb - 1) / rb;
+  const int64_t items = blocks * G, threads = current_num_threads();
+  // Each chunk of items sums into its own transformed-domain accumulator; they are added at the end.
+  const int64_t chunks = threads > 1 && items >= threads ? threads : 1;
+  std::vector<float> acc(size_t(chunks * wsz), 0.0f);
+  auto run_chunk = [&](int64_t k) {
+    float* Mw = acc.data() + k * wsz;
+    for (int64_t i = k * items / chunks; i < (k + 1) * items / chunks; ++i) {
+      const int64_t g = i % G, r0 = (i / G) * rb, r1 = std::min(rows, r0 + rb), T = (r1 - r0) * tl.TW;
+      const int64_t vs = plane_stride(Cg * T), ms = plane_stride(OCg * T);
+      float* V = scratch(1, 16 * vs);
+      float* Mdy = scratch(2, 16 * ms);
+      transform_input(V, x, p, tl, g, r0, r1);
+      transform_grad_output(Mdy, ms, dy, p, tl, g, r0, r1);
+      // Mw[e] += Mdy[e] . V[e]^T: [OCg, T] . [T, Cg]
+      sgemm_batched(16, false, true, OCg, Cg, T, 1.0f, Mdy, T, ms, V, T, vs, 1.0f, Mw + g * 16 * OCg * Cg, Cg,
+                    OCg * Cg, nullptr);
+    }
+  };
+  if (chunks > 1) parallel_for(chunks, 1, [&](int64_t b, int64_t e) { for (int64_t k = b; k < e; ++k) run_chunk(k); });
+  else run_chunk(0);
+  for (int64_t k = 1; k < chunks; ++k)
+    for (int64_t j = 0; j < wsz; ++j) acc[size_t(j)] += acc[size_t(k * wsz + j)];
+  for (int64_t g = 0; g < G; ++g) transform_weights_adjoint(dw + g * OCg * Cg * 9, acc.data() + g * 16 * OCg * Cg, OCg, Cg);
 }
 
 }  // namespace TF_ISA
