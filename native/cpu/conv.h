@@ -60,14 +60,22 @@ inline bool conv2d_algo_supports(const Conv2dParams& p, int32_t algo) {
   }
 }
 
-// The algorithm kConvAuto resolves to among the GEMM and direct paths (all but Winograd);
-// also what computes kConvWinograd's weight gradient.
-inline int32_t conv2d_choose_gemm(const Conv2dParams& p) {
+// The algorithm kConvAuto resolves to for this geometry.
+inline int32_t conv2d_choose(const Conv2dParams& p) {
   if (conv2d_algo_supports(p, kConvGemm1x1)) return kConvGemm1x1;
   // NOTE: with one input channel per group a GEMM has K = KH*KW (tiny) and the groups
   // split it into many small calls; direct loops win. A single group (C = 1, e.g. a
   // grayscale first layer) still has a full OC-row GEMM, so it stays on im2col.
   if (p.groups > 1 && conv2d_algo_supports(p, kConvDepthwise)) return kConvDepthwise;
+  // NOTE: Winograd against the faster of implicit GEMM and im2col, fwd+bwd (fwd alone),
+  // batch 64, 3x3 padding 1, kernel thread-CPU time on one thread (2-thread wall times on
+  // this shared 2-core machine were too noisy to rank, same direction; tools/bench_winograd.js):
+  // 16x16x64->64 0.65 (0.65), 8x8x64->64 0.69 (0.77), 7x7x128->128 0.73 (0.70),
+  // 32x32x32->32 0.79 (0.80), 16x16x32->32 0.74 (0.80), 16x16x64->16 0.85 (0.81),
+  // 16x16x16->64 0.90 (1.09), 14x14x16->32 0.92 (1.08), 16x16x16->16 0.94 (1.02); but
+  // 32x32x3->32 2.1 (2.3): with few channels per group the O(C*HW) transforms and the
+  // 16 skinny GEMMs outweigh the 2.25x fewer multiplies.
+  if (conv2d_algo_supports(p, kConvWinograd) && p.C / p.groups >= 16 && p.OC / p.groups >= 16) return kConvWinograd;
   // NOTE: implicit GEMM against im2col, fwd+bwd, batch 64, 2 threads: 16x16x64->64 0.94,
   // 14x14x16->32 0.85, 10x10x32->32 0.83, 16x16x8->16 0.97; but 32x32x3->32 1.45,
   // 28x28x1->6 (5x5) 1.72, 7x7x32->64 1.64: with few input channels the per-tap packing
@@ -75,16 +83,6 @@ inline int32_t conv2d_choose_gemm(const Conv2dParams& p) {
   // pixels per image im2col's several-images-per-GEMM blocks win.
   if (conv2d_algo_supports(p, kConvImplicit) && p.C / p.groups >= 8 && p.OH * p.OW >= 64) return kConvImplicit;
   return kConvIm2col;
-}
-
-// The algorithm kConvAuto resolves to for this geometry.
-inline int32_t conv2d_choose(const Conv2dParams& p) {
-  // NOTE: WINOGRAD_FIGURES
-  if (conv2d_algo_supports(p, kConvWinograd)) {
-    const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups;
-    if (Cg >= 16 && OCg >= 16 && Cg * OCg >= 1024) return kConvWinograd;
-  }
-  return conv2d_choose_gemm(p);
 }
 
 TF_DECL_ALL(

@@ -1,11 +1,13 @@
-// Winograd F(2x2, 3x3) convolution forward (Lavin & Gray 2015), what kConvWinograd runs:
-// 3x3 kernels, unit stride and dilation, any padding and groups. Each 2x2 output tile of a
+// Winograd F(2x2, 3x3) convolution (Lavin & Gray 2015), what kConvWinograd runs: 3x3
+// kernels, unit stride and dilation, any padding and groups. Each 2x2 output tile of a
 // channel pair costs 16 multiplies instead of 36:
 //   y_tile = A^T [ sum_c (G g G^T) .* (B^T d_tile B) ] A,   d_tile the 4x4 input patch.
 // The 16 element-wise products summed over channels are 16 GEMMs [OCg x Cg] . [Cg x tiles]
 // (sgemm_batched) per block of tiles; the transforms are O(C*HW) passes vectorized across
-// the tiles of the block. The input gradient runs through here too (conv.cpp: the
-// transposed convolution of a 3x3 unit-stride convolution is again one).
+// the tiles of the block. The weight gradient is the same computation's adjoint:
+//   dg = G^T [ sum_tiles (A dy_tile A^T) .* (B^T d_tile B) ] G,   16 GEMMs [OCg x tiles] . [tiles x Cg].
+// The input gradient runs the forward (conv.cpp: the transposed convolution of a 3x3
+// unit-stride convolution is again one).
 #include <algorithm>
 #include <vector>
 
@@ -26,7 +28,8 @@ namespace {
 // at most this many floats (512 KB), so the output transform reads M back from L2.
 constexpr int64_t kBlockFloats = 128 * 1024;
 
-// Per-thread scratch: slot 0 the gathered patches D[16, T], 1 V, 2 M, 3 the output rows O[4, T].
+// Per-thread scratch: slot 0 the padded input rows and their column transforms, 1 V, 2 M (or
+// A dy A^T), 3 the output rows O[4, T] (or the dy tiles Q[4, T]).
 float* scratch(int slot, int64_t n) {
   thread_local std::vector<float> buf[4];
   if (int64_t(buf[slot].size()) < n) buf[slot].resize(size_t(n));
