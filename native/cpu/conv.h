@@ -70,11 +70,12 @@ inline int32_t conv2d_choose(const Conv2dParams& p) {
   // NOTE: Winograd against the faster of implicit GEMM and im2col, fwd+bwd (fwd alone),
   // batch 64, 3x3 padding 1, kernel thread-CPU time on one thread (2-thread wall times on
   // this shared 2-core machine were too noisy to rank, same direction; tools/bench_winograd.js):
-  // 16x16x64->64 0.65 (0.65), 8x8x64->64 0.69 (0.77), 7x7x128->128 0.73 (0.70),
-  // 32x32x32->32 0.79 (0.80), 16x16x32->32 0.74 (0.80), 16x16x64->16 0.85 (0.81),
-  // 16x16x16->64 0.90 (1.09), 14x14x16->32 0.92 (1.08), 16x16x16->16 0.94 (1.02); but
-  // 32x32x3->32 2.1 (2.3): with few channels per group the O(C*HW) transforms and the
-  // 16 skinny GEMMs outweigh the 2.25x fewer multiplies.
+  // 16x16x64->64 0.66 (0.67), 8x8x64->64 0.69 (0.77), 7x7x128->128 0.69 (0.67),
+  // 32x32x32->32 0.76 (0.79), 16x16x32->32 0.72 (0.73), 16x16x64->16 0.82 (0.77),
+  // 16x16x16->64 0.87 (1.07), 14x14x16->32 0.93 (1.10), 16x16x16->16 0.92 (1.06),
+  // 14x14x256->256 0.57 (0.57), 7x7x512->512 0.58 (0.57); but 32x32x3->32 2.1 (2.3): with
+  // few channels per group the O(C*HW) transforms and 16 skinny GEMMs outweigh the 2.25x
+  // fewer multiplies.
   if (conv2d_algo_supports(p, kConvWinograd) && p.C / p.groups >= 16 && p.OC / p.groups >= 16) return kConvWinograd;
   // NOTE: implicit GEMM against im2col, fwd+bwd, batch 64, 2 threads: 16x16x64->64 0.94,
   // 14x14x16->32 0.85, 10x10x32->32 0.83, 16x16x8->16 0.97; but 32x32x3->32 1.45,

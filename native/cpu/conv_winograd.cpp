@@ -27,6 +27,11 @@ namespace {
 // NOTE: a block's transformed input V[16, Cg, T] and GEMM output M[16, OCg, T] together hold
 // at most this many floats (512 KB), so the output transform reads M back from L2.
 constexpr int64_t kBlockFloats = 128 * 1024;
+// NOTE: ... but at least this many tiles: each block's 16 GEMMs read all of U[16, OCg, Cg]
+// (from L3 once it outgrows L2), which only pays off with GEMMs this wide. 7x7x512->512,
+// batch 64, fwd+bwd on one thread: 1034 ms with 4-tile blocks, 420 (64), 393 (128), 372 (256);
+// 16x16x64->64: 31.0 (64), 29.1 (128), 33.3 (256); implicit GEMM 719 and 48.3.
+constexpr int64_t kMinBlockTiles = 128;
 
 // Per-thread scratch: slot 0 the padded input rows and their column transforms, 1 V, 2 M (or
 // A dy A^T), 3 the output rows O[4, T] (or the dy tiles Q[4, T]).
@@ -272,6 +277,7 @@ void transform_grad_output(float* Mdy, int64_t ms, const float* dy, const Conv2d
 int64_t rows_per_block(const Conv2dParams& p, const Tiling& tl, int64_t chans) {
   const int64_t rows = p.N * tl.TH, threads = current_num_threads(), G = p.groups;
   int64_t rb = std::max<int64_t>(1, kBlockFloats / (16 * std::max<int64_t>(1, chans) * tl.TW));
+  rb = std::max(rb, (kMinBlockTiles + tl.TW - 1) / tl.TW);
   int64_t blocks = (rows + rb - 1) / rb;
   if (threads > 1 && blocks * G < 4 * threads) blocks = std::max(blocks, (4 * threads + G - 1) / G);
   blocks = std::min(rows, (blocks + threads - 1) / threads * threads);
