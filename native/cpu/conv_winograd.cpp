@@ -161,12 +161,12 @@ void transform_input(float* V, const float* x, const Conv2dParams& p, const Tili
   float* P = D + 16 * hs;  // P[(4*(r - r0) + i)*Pn + j]; rows outside the image and the padding stay zero
   std::fill(P, P + rows * Pn, 0.0f);
   for (int64_t c = 0; c < Cg; ++c) {
-    for (int64_t r = r0; r < r1; ++r) {
+    for (int64_t r = r0; r < r1 && jlo < jhi; ++r) {
       const int64_t n = r / tl.TH, th = r % tl.TH;
-      const float* xc = x + (n * p.C + g * Cg + c) * HW - p.pad_w;
+      const float* xc = x + (n * p.C + g * Cg + c) * HW + (jlo - p.pad_w);  // jlo - pad_w >= 0 when jlo < jhi
       for (int i = 0; i < 4; ++i) {
         const int64_t ih = 2 * th - p.pad_h + i;
-        if (ih >= 0 && ih < p.H) copy_row(P + (4 * (r - r0) + i) * Pn + jlo, xc + ih * p.W + jlo, jhi - jlo);
+        if (ih >= 0 && ih < p.H) copy_row(P + (4 * (r - r0) + i) * Pn + jlo, xc + ih * p.W, jhi - jlo);
       }
     }
     for (int64_t r = r0; r < r1; ++r)
