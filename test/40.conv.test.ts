@@ -129,6 +129,13 @@ describe('conv2d vs float64 reference', () => {
     const wg = w.detach().clone().requiresGrad_(true);
     tf.conv2d(tf.zeros([0, 3, 6, 6]), wg).sum().backward();
     assert.deepStrictEqual(Array.from(wg.grad!.dataSync()), new Array(4 * 27).fill(0));
+    for (const algorithm of ['winograd', 'implicit'] as ConvAlgorithm[]) {
+      const wa = tf.randn([4, 3, 3, 3], { requiresGrad: true });
+      const ya = tf.conv2d(tf.zeros([0, 3, 6, 6]), wa, null, { padding: 1, algorithm });
+      assert.deepStrictEqual(ya.shape, [0, 4, 6, 6], algorithm);
+      ya.sum().backward();
+      assert.deepStrictEqual(Array.from(wa.grad!.dataSync()), new Array(4 * 27).fill(0), algorithm);
+    }
     const xt = tf.randn([2, 6, 6, 3]).permute([0, 3, 1, 2]);  // NHWC memory viewed as NCHW
     near(tf.conv2d(xt, w, null, { padding: 1 }), ref.conv2d(toNd(xt), wn, null, geomOf([4, 3, 3, 3], { padding: 1 })), 'strided input');
   });
