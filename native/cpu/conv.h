@@ -76,8 +76,11 @@ inline int32_t conv2d_choose(const Conv2dParams& p) {
   // 16x16x16->64 0.87 (1.07), 14x14x16->32 0.93 (1.10), 16x16x16->16 0.92 (1.06),
   // 14x14x256->256 0.57 (0.57), 7x7x512->512 0.58 (0.57); but 32x32x3->32 2.1 (2.3): with
   // few channels per group the O(C*HW) transforms and 16 skinny GEMMs outweigh the 2.25x
-  // fewer multiplies.
-  if (conv2d_algo_supports(p, kConvWinograd) && p.C / p.groups >= 16 && p.OC / p.groups >= 16) return kConvWinograd;
+  // fewer multiplies. A 1-pixel-wide or -high output computes a whole 2x2 tile per pixel
+  // (16 multiplies for 9 or 18 useful ones), so that stays on the GEMM paths.
+  if (conv2d_algo_supports(p, kConvWinograd) && p.C / p.groups >= 16 && p.OC / p.groups >= 16 && p.OH >= 2 &&
+      p.OW >= 2)
+    return kConvWinograd;
   // NOTE: implicit GEMM against im2col, fwd+bwd, batch 64, 2 threads: 16x16x64->64 0.94,
   // 14x14x16->32 0.85, 10x10x32->32 0.83, 16x16x8->16 0.97; but 32x32x3->32 1.45,
   // 28x28x1->6 (5x5) 1.72, 7x7x32->64 1.64: with few input channels the per-tap packing
