@@ -31,6 +31,8 @@ function supports(algo: ConvAlgorithm, x: number[], w: number[], g: ref.ConvGeom
   if (algo === 'depthwise') return x[1] === g.groups;
   // implicit GEMM: unit strides and output width = input width (every tap row is the plane shifted)
   if (algo === 'implicit') return g.stride.every((s) => s === 1) && x[3] + g.pad[2] + g.pad[3] - g.dilation[1] * (w[3] - 1) === x[3];
+  // Winograd F(2x2, 3x3): 3x3 kernels, unit stride and dilation
+  if (algo === 'winograd') return w[2] === 3 && w[3] === 3 && g.stride.every((s) => s === 1) && g.dilation.every((d) => d === 1);
   return true;
 }
 
@@ -52,10 +54,21 @@ const CASES: [string, number[], number[], Conv2dOptions, ConvAlgorithm][] = [
   ["padding 'same', dilation 2", [1, 2, 7, 7], [3, 2, 3, 3], { padding: 'same', dilation: 2 }, 'im2col'],
   ['one input channel', [3, 1, 8, 8], [4, 1, 3, 3], { padding: 1 }, 'im2col'],
   ['one input channel, large image', [2, 1, 28, 28], [6, 1, 5, 5], { padding: 2 }, 'im2col'],
-  ['small image, many channels', [4, 32, 7, 7], [16, 32, 3, 3], { padding: 1 }, 'im2col'],
+  ['small image, many channels', [4, 32, 7, 7], [16, 32, 3, 3], { padding: 1 }, 'winograd'],
+  ['small image, 8 output channels', [4, 32, 7, 7], [8, 32, 3, 3], { padding: 1 }, 'im2col'],
+  ['winograd, small image', [4, 64, 7, 7], [16, 64, 3, 3], { padding: 1 }, 'winograd'],
   ['kernel larger than input (padded)', [1, 1, 5, 5], [3, 1, 7, 7], { padding: 3 }, 'im2col'],
   ['output 1x1', [2, 8, 3, 3], [4, 8, 3, 3], {}, 'im2col'],
-  ['threaded batch', [8, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }, 'implicit'],
+  ['threaded batch', [8, 16, 20, 20], [32, 16, 3, 3], { padding: 1 }, 'winograd'],
+  ['3x3 with 8 input channels', [8, 8, 20, 20], [32, 8, 3, 3], { padding: 1 }, 'implicit'],
+  ['winograd threaded batch', [8, 32, 12, 12], [32, 32, 3, 3], { padding: 1 }, 'winograd'],
+  ['winograd, odd output (no padding)', [3, 32, 9, 11], [32, 32, 3, 3], {}, 'winograd'],
+  ['winograd, rows unpadded (output shorter than input), odd width', [2, 32, 8, 9], [33, 32, 3, 3], { padding: [0, 1] }, 'winograd'],
+  ['winograd, row padding wider than the kernel', [2, 32, 5, 6], [32, 32, 3, 3], { padding: [3, 1] }, 'winograd'],
+  ['winograd, groups 2', [2, 64, 10, 9], [64, 32, 3, 3], { padding: 1, groups: 2 }, 'winograd'],
+  ['batch 1, output 1x1 (a whole Winograd tile per pixel)', [1, 32, 3, 3], [32, 32, 3, 3], {}, 'im2col'],
+  ['winograd, output 2 rows', [2, 32, 4, 9], [32, 32, 3, 3], {}, 'winograd'],
+  ['winograd, batch 1, large image', [1, 32, 37, 40], [32, 32, 3, 3], { padding: 1 }, 'winograd'],
   ['odd width, panels straddle rows', [3, 8, 17, 19], [7, 8, 3, 3], { padding: 1 }, 'implicit'],
   ['5x5, groups 2, dilation 2', [2, 16, 16, 18], [6, 8, 5, 5], { padding: 4, dilation: 2, groups: 2 }, 'implicit'],
   ['no row padding (output shorter than input)', [2, 3, 9, 8], [4, 3, 3, 3], { padding: [0, 1] }, 'im2col'],
@@ -64,7 +77,7 @@ const CASES: [string, number[], number[], Conv2dOptions, ConvAlgorithm][] = [
   ['large image (one image: the GEMM threads itself)', [1, 32, 48, 48], [8, 32, 3, 3], { padding: 1 }, 'implicit'],
   ['large image, stride 2 (several im2col tiles)', [1, 32, 95, 95], [8, 32, 3, 3], { padding: 1, stride: 2 }, 'im2col'],
 ];
-const ALGOS: ConvAlgorithm[] = ['auto', 'gemm1x1', 'im2col', 'depthwise', 'reference', 'implicit'];
+const ALGOS: ConvAlgorithm[] = ['auto', 'gemm1x1', 'im2col', 'depthwise', 'reference', 'implicit', 'winograd'];
 
 describe('conv2d vs float64 reference', () => {
   for (const [name, xs, ws, opts, chosen] of CASES) {
@@ -117,6 +130,13 @@ describe('conv2d vs float64 reference', () => {
     const wg = w.detach().clone().requiresGrad_(true);
     tf.conv2d(tf.zeros([0, 3, 6, 6]), wg).sum().backward();
     assert.deepStrictEqual(Array.from(wg.grad!.dataSync()), new Array(4 * 27).fill(0));
+    for (const algorithm of ['winograd', 'implicit'] as ConvAlgorithm[]) {
+      const wa = tf.randn([4, 3, 3, 3], { requiresGrad: true });
+      const ya = tf.conv2d(tf.zeros([0, 3, 6, 6]), wa, null, { padding: 1, algorithm });
+      assert.deepStrictEqual(ya.shape, [0, 4, 6, 6], algorithm);
+      ya.sum().backward();
+      assert.deepStrictEqual(Array.from(wa.grad!.dataSync()), new Array(4 * 27).fill(0), algorithm);
+    }
     const xt = tf.randn([2, 6, 6, 3]).permute([0, 3, 1, 2]);  // NHWC memory viewed as NCHW
     near(tf.conv2d(xt, w, null, { padding: 1 }), ref.conv2d(toNd(xt), wn, null, geomOf([4, 3, 3, 3], { padding: 1 })), 'strided input');
   });
@@ -127,7 +147,8 @@ describe('conv2d vs float64 reference', () => {
       for (const n of [1, 2, 3]) {
         tf.setNumThreads(n);
         for (const [xs, ws, opts] of [[[5, 4, 6, 7], [6, 4, 3, 3], { padding: 1 }], [[7, 6, 5, 5], [6, 1, 3, 3], { groups: 6 }],
-          [[3, 8, 20, 20], [4, 8, 1, 1], {}], [[1, 3, 30, 30], [5, 3, 3, 3], { stride: 2 }]] as [number[], number[], Conv2dOptions][]) {
+          [[3, 8, 20, 20], [4, 8, 1, 1], {}], [[1, 3, 30, 30], [5, 3, 3, 3], { stride: 2 }],
+          [[5, 32, 9, 7], [32, 32, 3, 3], { padding: 1 }], [[1, 32, 21, 22], [32, 32, 3, 3], {}]] as [number[], number[], Conv2dOptions][]) {
           const g = geomOf(ws, opts);
           const [x, xn] = randPair(xs), [w, wn] = randPair(ws);
           const wg = w.detach().clone().requiresGrad_(true), xg = x.detach().clone().requiresGrad_(true);
@@ -150,7 +171,39 @@ describe('conv2d vs float64 reference', () => {
     gradcheck((x, w, b) => tf.conv2d(x, w, b, { stride: 2, padding: 1 }), [tf.randn([2, 2, 5, 4]), tf.randn([3, 2, 3, 3]), tf.randn([3])]);
     gradcheck((x, w) => tf.conv2d(x, w, null, { groups: 2, dilation: 2, padding: 2 }), [tf.randn([1, 4, 5, 5]), tf.randn([4, 2, 3, 3])]);
     gradcheck((x, w) => tf.conv2d(x, w, null, { groups: 3, padding: 'same' }), [tf.randn([2, 3, 4, 4]), tf.randn([3, 1, 2, 2])]);
+    gradcheck((x, w, b) => tf.conv2d(x, w, b, { padding: 1, algorithm: 'winograd' }), [tf.randn([2, 3, 5, 4]), tf.randn([2, 3, 3, 3]), tf.randn([2])]);
+    gradcheck((x, w) => tf.conv2d(x, w, null, { padding: [0, 2], groups: 2, algorithm: 'winograd' }), [tf.randn([1, 4, 6, 5]), tf.randn([2, 2, 3, 3])]);
   });
+
+  it('winograd with asymmetric padding through the binding: forward and gradients, every ISA', () => forEachIsa((isa) => {
+    // [input, weight, padding top, bottom, left, right]: the bottom/right padding only shows in the output size
+    const cases: [number[], number[], [number, number, number, number]][] = [
+      [[2, 16, 9, 10], [12, 16, 3, 3], [1, 0, 0, 2]],
+      [[3, 8, 6, 7], [5, 8, 3, 3], [2, 1, 1, 0]],
+      [[1, 4, 5, 5], [6, 2, 3, 3], [0, 2, 3, 1]],  // groups 2
+    ];
+    for (const [xs, ws, pad] of cases) {
+      const groups = xs[1] / ws[1];
+      const g: ref.ConvGeom = { stride: [1, 1], pad, dilation: [1, 1], groups };
+      const [x, xn] = randPair(xs), [w, wn] = randPair(ws, -1, 1), [b, bn] = randPair([ws[0]]);
+      const yRef = ref.conv2d(xn, wn, bn, g);
+      const [dy, dyn] = randPair(yRef.shape);
+      const gr = ref.conv2dBackward(xn, wn, dyn, g);
+      const geometry = (): typeof args => args.reset().num(5).num(1).num(1).num(pad[0]).num(pad[1]).num(pad[2]).num(pad[3]).num(1).num(1).num(groups);
+      const tag = `isa=${isa} ${JSON.stringify(xs)} ${JSON.stringify(ws)} padding ${JSON.stringify(pad)}`;
+      const y = tf.zeros(yRef.shape), dx = tf.zeros(xs), dw = tf.zeros(ws), db = tf.zeros([ws[0]]);
+      geometry().num(0).num(1).view(y).view(x).view(w).view(b);
+      assert.strictEqual(native.conv2dForward(y.handle('t'), x.handle('t'), w.handle('t'), b.handle('t')), 5, tag);
+      near(y, yRef, `${tag} forward`);
+      geometry().view(dx).view(dy).view(w);
+      assert.strictEqual(native.conv2dBackwardInput(dx.handle('t'), dy.handle('t'), w.handle('t')), 5, tag);
+      near(dx, gr.dx, `${tag} grad input`);
+      geometry().num(1).view(dw).view(dy).view(x).view(db);
+      assert.strictEqual(native.conv2dBackwardWeight(dw.handle('t'), dy.handle('t'), x.handle('t'), db.handle('t')), 5, tag);
+      near(dw, gr.dw, `${tag} grad weight`);
+      near(db, gr.db, `${tag} grad bias`);
+    }
+  }));
 });
 
 describe('conv1d', () => {
@@ -190,6 +243,8 @@ describe('convTranspose2d', () => {
     [[2, 2, 4, 4], [2, 3, 3, 3], { stride: [1, 1], pad: [1, 1], outPad: [1, 1], dilation: [2, 2], groups: 1 }],
     [[2, 3, 5, 6], [3, 4, 3, 3], { stride: [1, 1], pad: [1, 1], outPad: [0, 0], dilation: [1, 1], groups: 1 }],
     [[1, 4, 16, 17], [4, 3, 3, 5], { stride: [1, 1], pad: [0, 2], outPad: [0, 0], dilation: [1, 1], groups: 2 }],
+    [[2, 16, 7, 6], [16, 8, 3, 3], { stride: [1, 1], pad: [0, 2], outPad: [0, 0], dilation: [1, 1], groups: 2 }],
+    [[3, 32, 5, 9], [32, 32, 3, 3], { stride: [1, 1], pad: [1, 1], outPad: [0, 0], dilation: [1, 1], groups: 1 }],
   ];
   it('matches the reference, forward and gradients, every algorithm and ISA', () => forEachIsa((isa) => {
     for (const [xs, ws, g] of cases) {
@@ -201,7 +256,9 @@ describe('convTranspose2d', () => {
         const oneByOne = ws[2] === 1 && ws[3] === 1 && g.stride.every((v) => v === 1) && g.pad.every((v) => v === 0) && g.outPad.every((v) => v === 0);
         // implicit: the underlying convolution (output = this input) keeps the width with unit strides
         const keepsWidth = g.stride.every((v) => v === 1) && yRef.shape[3] === xs[3];
-        if ((algo === 'gemm1x1' && !oneByOne) || (algo === 'depthwise' && ws[1] !== 1) || (algo === 'implicit' && !keepsWidth)) continue;
+        const wino = ws[2] === 3 && ws[3] === 3 && g.stride.every((v) => v === 1) && g.dilation.every((v) => v === 1);
+        if ((algo === 'gemm1x1' && !oneByOne) || (algo === 'depthwise' && ws[1] !== 1) || (algo === 'implicit' && !keepsWidth) ||
+          (algo === 'winograd' && !wino)) continue;
         const tag = `isa=${isa} ${JSON.stringify(xs)} ${JSON.stringify(g)} algorithm=${algo}`;
         const [xg, wg, bg] = [x, w, b].map((t) => t.detach().clone().requiresGrad_(true));
         const y = tf.convTranspose2d(xg, wg, bg, { stride: g.stride, padding: g.pad, outputPadding: g.outPad, dilation: g.dilation, groups: g.groups, algorithm: algo });
@@ -236,7 +293,7 @@ describe('conv bad inputs', () => {
     assertThrows(() => tf.conv2d(x, w, null, { padding: -1 }), RangeError, /conv2d: padding must be >= 0/);
     assertThrows(() => tf.conv2d(x, w, null, { padding: 'same', stride: 2 }), RangeError, /padding='same' needs stride 1/);
     assertThrows(() => tf.conv2d(x, w, null, { algorithm: 'gemm1x1' }), RangeError, /conv2d: algorithm 0 does not support this convolution/);
-    assertThrows(() => tf.conv2d(x, w, null, { algorithm: 'winograd' as ConvAlgorithm }), RangeError, /algorithm must be one of/);
+    assertThrows(() => tf.conv2d(x, w, null, { algorithm: 'fft' as ConvAlgorithm }), RangeError, /algorithm must be one of/);
     assertThrows(() => tf.conv1d(x, w), RangeError, /conv1d: input must be 2-D .* or 3-D/);
     assertThrows(() => tf.convTranspose2d(x, tf.randn([3, 2, 3, 3]), null, { stride: 2, outputPadding: 2 }), RangeError,
       /convTranspose2d: outputPadding \[2, 2\] must be smaller than stride \[2, 2\] or dilation \[1, 1\]/);
@@ -251,7 +308,7 @@ describe('conv bad inputs', () => {
     assert.strictEqual(call(y, x, w), 1);
     assertThrows(() => call(tf.zeros([2, 4, 7, 6]), x, w), RangeError, /conv2d: out must have shape \[2, 4, 6, 6\], got \[2, 4, 7, 6\]/);
     assertThrows(() => call(y, x, tf.randn([4, 5, 3, 3])), RangeError, /conv2d: input \[2, 3, 8, 8\] must have 5 channels for weight \[4, 5, 3, 3\] and groups 1/);
-    assertThrows(() => call(y, x, w, 7), RangeError, /conv2d: algorithm must be an integer in \[-1, 4\]/);
+    assertThrows(() => call(y, x, w, 7), RangeError, /conv2d: algorithm must be an integer in \[-1, 5\]/);
     const xs = tf.randn([2, 3, 8, 8]);
     const alias = xs.reshape([-1]).slice(0, 0, 288).reshape([2, 4, 6, 6]);
     assertThrows(() => call(alias, xs, w), RangeError, /conv2d: an output shares storage with an input/);

@@ -271,6 +271,9 @@ int main() {
       conv(1, 8, 3, 3, 4, 3, 1, 0, 1, 1);      // OH = OW = 1
       conv(2, 3, 7, 6, 4, 2, 3, 0, 1, 1, 3, 1); // asymmetric kernel and stride
       conv(1, 64, 64, 64, 8, 3, 1, 1, 1, 1);   // column tiles (Kg*OHW > one tile)
+      conv(3, 5, 9, 8, 7, 3, 1, 0, 1, 1);      // 3x3 no padding, odd output height
+      conv(2, 4, 6, 7, 3, 3, 1, 3, 1, 1);      // padding wider than the kernel (transpose pads -1)
+      conv(3, 6, 11, 5, 9, 3, 1, 1, 1, 3);     // 3x3 groups 3
       Pool2dParams pp;
       auto pool = [&](int64_t N, int64_t C, int64_t H, int64_t W, int64_t k, int64_t s, int64_t pd, int64_t d, bool ceil) {
         pp.N = N; pp.C = C; pp.H = H; pp.W = W; pp.KH = pp.KW = k; pp.stride_h = pp.stride_w = s;

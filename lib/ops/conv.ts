@@ -12,9 +12,9 @@ import { where } from './elementwise';
 export type IntPair = number | [number, number];
 
 /** Kernel choices (NOTE: codes shared with native/cpu/conv.h ConvAlgo). */
-export type ConvAlgorithm = 'auto' | 'gemm1x1' | 'im2col' | 'depthwise' | 'reference' | 'implicit';
-const ALGO_CODE: Record<ConvAlgorithm, number> = { auto: -1, gemm1x1: 0, im2col: 1, depthwise: 2, reference: 3, implicit: 4 };
-const ALGO_NAME: ConvAlgorithm[] = ['gemm1x1', 'im2col', 'depthwise', 'reference', 'implicit'];
+export type ConvAlgorithm = 'auto' | 'gemm1x1' | 'im2col' | 'depthwise' | 'reference' | 'implicit' | 'winograd';
+const ALGO_CODE: Record<ConvAlgorithm, number> = { auto: -1, gemm1x1: 0, im2col: 1, depthwise: 2, reference: 3, implicit: 4, winograd: 5 };
+const ALGO_NAME: ConvAlgorithm[] = ['gemm1x1', 'im2col', 'depthwise', 'reference', 'implicit', 'winograd'];
 
 export interface ConvAlgorithmsUsed { forward?: ConvAlgorithm; backwardInput?: ConvAlgorithm; backwardWeight?: ConvAlgorithm }
 let lastUsed: ConvAlgorithmsUsed = {};

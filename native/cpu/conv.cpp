@@ -1,6 +1,6 @@
 // Convolution forward, input-gradient and weight-gradient on the GEMM: 1x1-as-GEMM, tiled
 // im2col + GEMM, and implicit GEMM (panels packed from the image); the dispatch over all algorithms (chooser: conv2d_choose in conv.h;
-// depthwise loops in conv_direct.cpp).
+// depthwise loops in conv_direct.cpp, Winograd in conv_winograd.cpp).
 #include "cpu/conv.h"
 
 #include <algorithm>
@@ -427,6 +427,7 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
     return;
   }
   if (algo == kConvDepthwise) return depthwise_conv2d_forward(y, x, w, bias, p, act);
+  if (algo == kConvWinograd) return winograd_conv2d_forward(y, x, w, bias, p, act);
   const bool direct = algo == kConvGemm1x1;
   const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, G = p.groups, nb = images_per_block(p);
   if (algo == kConvImplicit) {
@@ -460,10 +461,11 @@ void conv2d_backward_input(float* dx, const float* dy, const float* w, const Con
   if (algo == kConvDepthwise) return depthwise_conv2d_backward_input(dx, dy, w, p);
   const bool direct = algo == kConvGemm1x1;
   const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, G = p.groups, OHW = p.OH * p.OW;
-  if (algo == kConvImplicit) {
+  if (algo == kConvImplicit || algo == kConvWinograd) {
     // With unit strides the input gradient is itself a convolution: dy correlated with the
     // flipped, transposed weights, padding dil*(K-1) - pad. Its GEMM has K = OC*KH*KW
-    // instead of OC, and there is no col2im pass.
+    // instead of OC, and there is no col2im pass. A 3x3 unit-stride convolution's transpose
+    // is again one, so Winograd runs it too.
     Conv2dParams q = p;
     q.C = p.OC, q.H = p.OH, q.W = p.OW, q.OC = p.C, q.OH = p.H, q.OW = p.W;
     q.pad_h = p.dil_h * (p.KH - 1) - p.pad_h, q.pad_w = p.dil_w * (p.KW - 1) - p.pad_w;
@@ -478,7 +480,7 @@ void conv2d_backward_input(float* dx, const float* dy, const float* w, const Con
           float* dst = wt + ((g * Cg + c) * OCg + oc) * taps;
           for (int64_t t = 0; t < taps; ++t) dst[t] = src[taps - 1 - t];
         }
-    return conv2d_forward(dx, dy, wt, nullptr, q, kActNone, kConvImplicit);
+    return conv2d_forward(dx, dy, wt, nullptr, q, kActNone, algo);
   }
   const int64_t nb = images_per_block(p);
   if (nb > 1) {
@@ -506,6 +508,7 @@ void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const floa
     return;
   }
   if (algo == kConvDepthwise) return depthwise_conv2d_backward_weight(dw, dy, x, p);
+  if (algo == kConvWinograd) return winograd_conv2d_backward_weight(dw, dy, x, p);
   // Images are split into chunks, each accumulating into its own partial sum.
   const int64_t chunks = split_outer(p.N) ? std::min<int64_t>(p.N, current_num_threads()) : 1;
   const bool direct = algo == kConvGemm1x1;

@@ -33,6 +33,8 @@ enum ConvAlgo : int32_t {
   kConvRef = 3,        // the naive reference (native/cpu/ref/conv_ref.cpp), float64 accumulators
   kConvImplicit = 4,   // implicit GEMM: forward and weight gradient pack GEMM panels straight
                        // from the image (no im2col buffer); stride 1 and OW == W only
+  kConvWinograd = 5,   // Winograd F(2x2, 3x3) (conv_winograd.cpp): 3x3, unit stride and dilation;
+                       // forward, input gradient (as a transposed convolution) and weight gradient
   kNumConvAlgos
 };
 
@@ -51,6 +53,9 @@ inline bool conv2d_algo_supports(const Conv2dParams& p, int32_t algo) {
     case kConvDepthwise: return p.groups > 0 && p.C == p.groups;
     // Every tap row is then the input plane shifted by a constant (see conv.cpp).
     case kConvImplicit: return p.stride_h == 1 && p.stride_w == 1 && p.OW == p.W;
+    case kConvWinograd:
+      return p.KH == 3 && p.KW == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dil_h == 1 && p.dil_w == 1 &&
+             p.groups > 0 && p.C % p.groups == 0 && p.OC % p.groups == 0;
     default: return false;
   }
 }
@@ -62,6 +67,20 @@ inline int32_t conv2d_choose(const Conv2dParams& p) {
   // split it into many small calls; direct loops win. A single group (C = 1, e.g. a
   // grayscale first layer) still has a full OC-row GEMM, so it stays on im2col.
   if (p.groups > 1 && conv2d_algo_supports(p, kConvDepthwise)) return kConvDepthwise;
+  // NOTE: Winograd against the faster of implicit GEMM and im2col, fwd+bwd (fwd alone),
+  // batch 64, 3x3 padding 1, kernel thread-CPU time on one thread (2-thread wall times on
+  // this shared 2-core machine were too noisy to rank, same direction; tools/check_conv.sh
+  // algos C H OC 1, and tools/bench_winograd.js for the 2-thread end-to-end figures):
+  // 16x16x64->64 0.66 (0.67), 8x8x64->64 0.69 (0.77), 7x7x128->128 0.69 (0.67),
+  // 32x32x32->32 0.76 (0.79), 16x16x32->32 0.72 (0.73), 16x16x64->16 0.82 (0.77),
+  // 16x16x16->64 0.87 (1.07), 14x14x16->32 0.93 (1.10), 16x16x16->16 0.92 (1.06),
+  // 14x14x256->256 0.57 (0.57), 7x7x512->512 0.58 (0.57); but 32x32x3->32 2.1 (2.3): with
+  // few channels per group the O(C*HW) transforms and 16 skinny GEMMs outweigh the 2.25x
+  // fewer multiplies. A 1-pixel-wide or -high output computes a whole 2x2 tile per pixel
+  // (16 multiplies for 9 or 18 useful ones), so that stays on the GEMM paths.
+  if (conv2d_algo_supports(p, kConvWinograd) && p.C / p.groups >= 16 && p.OC / p.groups >= 16 && p.OH >= 2 &&
+      p.OW >= 2)
+    return kConvWinograd;
   // NOTE: implicit GEMM against im2col, fwd+bwd, batch 64, 2 threads: 16x16x64->64 0.94,
   // 14x14x16->32 0.85, 10x10x32->32 0.83, 16x16x8->16 0.97; but 32x32x3->32 1.45,
   // 28x28x1->6 (5x5) 1.72, 7x7x32->64 1.64: with few input channels the per-tap packing
@@ -89,6 +108,16 @@ TF_DECL_ALL(
 // N, OH, OW (overwritten). dy: [N, OC, OH, OW]; x: [N, C, H, W]; dw: [OC, C/groups, KH, KW].
 void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const float* x,
                             const Conv2dParams& p, int32_t algo))
+
+// Winograd F(2x2, 3x3) forward (conv_winograd.cpp), what kConvWinograd runs; same contract as
+// conv2d_forward for geometries conv2d_algo_supports(p, kConvWinograd) accepts.
+TF_DECL_ALL(
+void winograd_conv2d_forward(float* y, const float* x, const float* w, const float* bias,
+                             const Conv2dParams& p, int32_t act))
+TF_DECL_ALL(
+// dw[OC, C/groups, 3, 3] (overwritten) = the weight gradient, computed as the adjoint of the
+// forward's transforms: G^T [ sum over tiles of (A dy A^T) .* (B^T d B) ] G.
+void winograd_conv2d_backward_weight(float* dw, const float* dy, const float* x, const Conv2dParams& p))
 
 // Depthwise kernels (conv_direct.cpp), what kConvDepthwise runs; p.C == p.groups.
 TF_DECL_ALL(
