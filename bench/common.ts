@@ -55,13 +55,22 @@ export interface Family {
 export const PEERS = ['pytorch', 'numpy', 'tfjs-wasm', 'tfjs-cpu'] as const;
 
 /**
- * Median seconds of fn after `warmup` runs; runs until budgetS has passed and at least
+ * Median seconds of fn after `warmup` runs (and a timed warm-up, see WARMUP_SHARE); runs
+ * until budgetS has passed and at least
  * minReps runs were timed (at most maxReps). When the first warm-up run takes longer than
  * capS, returns 'skipped (too slow)' with that time.
  */
+/** Timed warm-up before measuring: this share of the budget, at most WARMUP_MAX_S seconds. */
+export const WARMUP_SHARE = 0.3, WARMUP_MAX_S = 0.3;
+
 export function measure(fn: () => void, o: { budgetS: number; minReps: number; warmup?: number; maxReps?: number; capS?: number }): Cell {
   const warmup = Math.max(1, o.warmup ?? 2);
-  for (let i = 0; i < warmup; i++) {
+  // NOTE: warm-up is also timed (WARMUP_SHARE of the budget, at most WARMUP_MAX_S): a
+  // 30 us workload's 1,000 reps otherwise all ran while V8's background compiler threads
+  // were still optimizing the new closures on one of the two cores (sgemm n=128 measured
+  // 73 GFLOP/s cold, 130+ warm). The Python peers warm up the same way (_common.py).
+  const warmEnd = performance.now() + Math.min(WARMUP_MAX_S, o.budgetS * WARMUP_SHARE) * 1e3;
+  for (let i = 0; i < warmup || performance.now() < warmEnd; i++) {
     const t0 = performance.now();
     fn();
     const s = (performance.now() - t0) / 1e3;

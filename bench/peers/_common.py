@@ -8,14 +8,21 @@ CFG = json.loads(sys.argv[1])
 THREADS = CFG['threads']
 
 
+WARMUP_SHARE, WARMUP_MAX_S = 0.3, 0.3
+
+
 def measure(fn, budget=None, min_reps=None, warmup=2, cap=None):
     """Median seconds of fn() after warm-up; {'status': ...} when the first run exceeds cap."""
     budget = CFG['budget'] if budget is None else budget
     min_reps = CFG['min_reps'] if min_reps is None else min_reps
-    for i in range(max(1, warmup)):
+    # Timed warm-up as bench/common.ts measure(): WARMUP_SHARE of the budget, at most WARMUP_MAX_S.
+    warm_end = time.perf_counter() + min(WARMUP_MAX_S, budget * WARMUP_SHARE)
+    i = 0
+    while i < max(1, warmup) or time.perf_counter() < warm_end:
         t = time.perf_counter(); fn(); s = time.perf_counter() - t
         if i == 0 and cap is not None and s > cap:
             return {'status': 'skipped (too slow)', 'why': 'one run took %.1f s > cap %s s' % (s, cap)}
+        i += 1
     ts = []
     end = time.perf_counter() + budget
     while len(ts) < min_reps or (time.perf_counter() < end and len(ts) < 1000):
