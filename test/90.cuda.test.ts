@@ -293,6 +293,11 @@ describe('90 cuda: nn kernels vs the CPU addon (same bindings, same arguments)',
       }
     });
   }
+  it('tf.conv2d on CUDA tensors reports its kernel as implicit GEMM', () => {
+    const x = G(tf.randn([2, 3, 8, 8])).requiresGrad_(true), w = G(tf.randn([4, 3, 3, 3])).requiresGrad_(true);
+    tf.conv2d(x, w, null, { padding: 1 }).sum().backward();
+    assert.deepStrictEqual(tf.lastConvAlgorithms(), { forward: 'implicit', backwardInput: 'implicit', backwardWeight: 'implicit' });
+  });
   it('max/avg/adaptive pooling forward and backward (dilation, ceil mode, count_include_pad, divisor)', () => {
     const x = rnd([2, 3, 9, 8]);
     for (const [k, s, p, d, ceil] of [[3, 2, 1, 1, 0], [2, 2, 0, 1, 1], [3, 1, 1, 2, 0], [3, 3, 1, 1, 1]]) {

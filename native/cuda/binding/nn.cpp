@@ -151,7 +151,9 @@ TF_CUDA_BINDING(matmul) {
 // Params [algo, sH, sW, padTop, padBottom, padLeft, padRight, dilH, dilW, groups]; algo is
 // accepted and ignored (CUDA has one algorithm, implicit GEMM) and the bindings return
 // kCudaImplicitGemm. x [N,C,H,W], w [OC,C/g,KH,KW], y [N,OC,OH,OW].
-constexpr int kCudaImplicitGemm = 100;
+// NOTE: the CPU's kConvImplicit code (native/cpu/conv.h), so lastConvAlgorithms() names it
+// 'implicit' (it was 100, which has no name).
+constexpr int kCudaImplicitGemm = 4;
 struct ConvArgs {
   int64_t sh, sw, pt, pb, pl, pr, dh, dw, g;
 };
