@@ -1,7 +1,7 @@
 /** Memory stays flat: tidy/dispose free deterministically, GC frees the rest, and a
  * steady-state training step takes nothing new from the OS. */
 import * as assert from 'assert';
-import { tf } from './helpers';
+import { tf, requireOrSkip } from './helpers';
 
 function trainStep(x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => {
@@ -80,7 +80,7 @@ describe('memory', () => {
 
   it('the garbage collector frees tensors the user forgot (FinalizationRegistry fallback)', async function () {
     const gc = (global as { gc?: () => void }).gc;
-    if (!gc) { console.log('      (skipped: run mocha with --expose-gc)'); this.skip(); }
+    requireOrSkip(this, gc !== undefined, 'needs global.gc: run mocha with --expose-gc (.mocharc.json does)');
     const before = tf.memory().numTensors;
     for (let i = 0; i < 2000; i++) tf.ones([256]).mul(3);
     assert.ok(tf.memory().numTensors >= before + 2000);

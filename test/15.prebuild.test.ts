@@ -4,16 +4,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
+import { requireOrSkip } from './helpers';
 
 const root = path.join(__dirname, '..', '..');
 const prebuildDir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 
 describe('prebuilds', () => {
   it('node-gyp-build loads prebuilds/<platform>-<arch> when no local build exists', function () {
-    if (!fs.existsSync(prebuildDir) || fs.readdirSync(prebuildDir).length === 0) {
-      console.log(`      (skipped: ${path.relative(root, prebuildDir)} is missing; run \`npm run prebuild\` — .ci/run does)`);
-      this.skip();
-    }
+    requireOrSkip(this, fs.existsSync(prebuildDir) && fs.readdirSync(prebuildDir).length > 0,
+      `${path.relative(root, prebuildDir)} is missing; run \`npm run prebuild\` (.ci/run does)`);
     // A package directory with only package.json and prebuilds/ (no build/): what a user
     // installing from the registry gets.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-prebuild-'));

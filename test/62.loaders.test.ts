@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { tf, assertThrows } from './helpers';
+import { tf, assertThrows, requireOrSkip } from './helpers';
 
 const { data } = tf;
 
@@ -121,7 +121,8 @@ describe('62 loaders', () => {
 
   const fashionDir = data.datasets.FASHION_MNIST_DIR;
   const haveFashion = fs.existsSync(path.join(fashionDir, 't10k-images-idx3-ubyte.gz'));
-  (haveFashion ? it : it.skip)(`datasets.fashionMnist() from ${fashionDir}${haveFashion ? '' : ' (SKIPPED: not installed; apt-get install dataset-fashion-mnist)'}`, () => {
+  it(`datasets.fashionMnist() from ${fashionDir}`, function () {
+    requireOrSkip(this, haveFashion, `${fashionDir} not installed; apt-get install dataset-fashion-mnist`);
     const { train, test } = data.datasets.fashionMnist(undefined, { limit: 2000 });
     assert.deepStrictEqual(train.x.shape, [2000, 1, 28, 28]);
     assert.strictEqual(train.x.max().item(), 1);

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { tf, assertClose, assertThrows } from './helpers';
+import { tf, assertClose, assertThrows, requireOrSkip } from './helpers';
 import type { Tensor } from '../lib';
 
 const { io } = tf;
@@ -123,7 +123,8 @@ describe('70 io', () => {
 
   const python = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
   const havePy = python.status === 0;
-  (havePy ? it : it.skip)(`an independent Python/numpy reader reads our files${havePy ? '' : ' (SKIPPED: python3 with numpy not found)'}`, () => {
+  it('an independent Python/numpy reader reads our files', function () {
+    requireOrSkip(this, havePy, 'python3 with numpy not found (apt-get install python3-numpy)');
     const sd = { w: tf.randn([3, 4]), b: tf.tensor([1, 2, 3], { dtype: 'int32' }), m: tf.tensor([true, false]), u: tf.tensor(Uint8Array.from([9, 250])) };
     const file = path.join(dir, 'py.safetensors');
     io.save(sd, file, { who: 'tensorforge' });

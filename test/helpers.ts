@@ -93,3 +93,18 @@ export function withIsa(isa: string, fn: () => void): void {
   tf.setIsa(isa as 'generic');
   try { fn(); } finally { tf.setIsa(prev); }
 }
+
+/**
+ * For a test that needs something outside the repo (a Debian package, python3 + numpy,
+ * --expose-gc, built prebuilds): when it is missing, prints the reason and skips, except under
+ * TENSORFORGE_TEST_REQUIRE_ALL=1 (.ci/run sets it, having installed all of them), where the
+ * missing prerequisite fails the test instead, so a skip can never hide a failure in CI.
+ */
+export function requireOrSkip(ctx: Mocha.Context, have: boolean, reason: string): void {
+  if (have) return;
+  if (process.env.TENSORFORGE_TEST_REQUIRE_ALL === '1') {
+    throw new Error(`${reason} (required: TENSORFORGE_TEST_REQUIRE_ALL=1)`);
+  }
+  console.log(`      (skipped: ${reason})`);
+  ctx.skip();
+}
