@@ -11,6 +11,7 @@
 #include "cpu/gemm/config.h"
 #include "cpu/gemm/gemm.h"
 #include "cpu/ref/conv_ref.h"
+#include "cpu/scratch.h"
 #include "cpu/simd.h"
 #include "runtime/parallel.h"
 
@@ -22,17 +23,15 @@ using namespace ::tf::TF_ISA;  // simd.h: vf, kVecWidth
 
 namespace {
 
-// NOTE: an im2col tile holds at most this many floats (1 MiB): it is written and then read
-// by the GEMM's packing while still in L2, and it bounds the thread-local buffer however
-// large the image is (the tile spans fewer output columns instead).
+// NOTE: an im2col tile holds at most this many floats (1 MiB), which bounds the thread-local
+// buffer however large the image is (the tile spans fewer output columns instead). It is
+// more than a 512 KB L2; smaller tiles measured slower here (64K and 128K floats, 16x16x64
+// 3x3: more, narrower GEMMs), and kConvImplicit avoids the buffer where it applies.
 constexpr int64_t kColTileFloats = 256 * 1024;
 
 // Per-thread scratch, slot 0 for column tiles and slot 1 for a gathered dy / GEMM output.
-float* thread_buffer(int slot, int64_t n) {
-  thread_local std::vector<float> buf[2];
-  if (int64_t(buf[slot].size()) < n) buf[slot].resize(size_t(n));
-  return buf[slot].data();
-}
+struct ConvScratch;
+float* thread_buffer(int slot, int64_t n) { return thread_scratch<ConvScratch, 2>(slot, n); }
 
 // Output columns per im2col tile for a column height of `rows`.
 int64_t col_tile(int64_t rows, int64_t cols) {

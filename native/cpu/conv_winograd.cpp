@@ -13,6 +13,7 @@
 
 #include "cpu/conv.h"
 #include "cpu/gemm/gemm.h"
+#include "cpu/scratch.h"
 #include "cpu/simd.h"
 #include "runtime/parallel.h"
 
@@ -35,11 +36,8 @@ constexpr int64_t kMinBlockTiles = 128;
 
 // Per-thread scratch: slot 0 the padded input rows and their column transforms, 1 V, 2 M (or
 // A dy A^T), 3 the output rows O[4, T] (or the dy tiles Q[4, T]).
-float* scratch(int slot, int64_t n) {
-  thread_local std::vector<float> buf[4];
-  if (int64_t(buf[slot].size()) < n) buf[slot].resize(size_t(n));
-  return buf[slot].data();
-}
+struct WinogradScratch;
+float* scratch(int slot, int64_t n) { return thread_scratch<WinogradScratch, 4>(slot, n); }
 
 // Distance between the 16 planes of V and M: the plane size plus one cache line when it is a
 // multiple of 4 KB, so that the transforms' 16 streams do not alias in L1 (4K aliasing).

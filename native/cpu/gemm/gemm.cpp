@@ -12,9 +12,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 #include "cpu/gemm/kernel.h"
+#include "cpu/scratch.h"
 #include "cpu/simd.h"
 #include "runtime/parallel.h"
 
@@ -38,13 +38,10 @@ constexpr int64_t kDirectAMaxCols = 128;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// A 64-byte aligned view into a grow-only thread-local buffer.
-float* scratch(std::vector<float>& v, int64_t n) {
-  if (int64_t(v.size()) < n + 16) v.resize(size_t(n + 16));
-  uintptr_t p = reinterpret_cast<uintptr_t>(v.data());
-  return reinterpret_cast<float*>((p + 63) & ~uintptr_t(63));
-}
-thread_local std::vector<float> t_apack, t_bpack, t_vec, t_bcols;
+// Per-thread packing buffers (cpu/scratch.h), one slot each.
+enum ScratchSlot { kAPack, kBPack, kVec, kBCols, kGemvOut, kNumSlots };
+struct GemmScratch;
+float* scratch(ScratchSlot slot, int64_t n) { return thread_scratch<GemmScratch, kNumSlots>(slot, n); }
 
 struct Problem {
   bool trans_a, trans_b;
@@ -66,7 +63,7 @@ void pack_b(const Problem& p, float* bp, int64_t pc, int64_t kc, int64_t j0, int
     if (p.bsrc->layout == GemmPanelSource::kPanelRows) {
       p.bsrc->fn(p.bsrc->ctx, bp, pc, kc, j0 + j, n);
     } else {  // [n][kc], transposed into the panel while it is in L1
-      float* cols = scratch(t_bcols, kNR * kc);
+      float* cols = scratch(kBCols, kNR * kc);
       p.bsrc->fn(p.bsrc->ctx, cols, pc, kc, j0 + j, n);
       gemm_pack_b(bp, cols, kc, true, 0, kc, 0, n);
     }
@@ -106,7 +103,7 @@ void gemm_rows(const Problem& p, const float* bp, int64_t i0, int64_t i1, int64_
   // costs more than the kernel's strided broadcasts (1 thread, AVX2: 64^3 64 -> 75,
   // 128^3 78 -> 83 GFLOP per CPU-second; at nc = 256 it is a wash).
   const bool direct_a = nc <= kDirectAMaxCols;
-  float* ap = direct_a ? nullptr : scratch(t_apack, mc_step * kc);
+  float* ap = direct_a ? nullptr : scratch(kAPack, mc_step * kc);
   for (int64_t ic = i0; ic < i1; ic += mc_step) {
     const int64_t mc = std::min(mc_step, i1 - ic);
     if (!direct_a) gemm_pack_a(ap, p.A, p.lda, p.trans_a, ic, mc, pc, kc);
@@ -124,8 +121,8 @@ void gemm_rows(const Problem& p, const float* bp, int64_t i0, int64_t i1, int64_
 void gemm_few_rows(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   const int64_t kc_step = kc_step_for(p.K), mc = i1 - i0;
   const bool direct_a = j1 - j0 <= kDirectAMaxCols;
-  float* ap = direct_a ? nullptr : scratch(t_apack, ceil_div(mc, kMR) * kMR * kc_step);
-  float* bp = scratch(t_bpack, kNR * kc_step);
+  float* ap = direct_a ? nullptr : scratch(kAPack, ceil_div(mc, kMR) * kMR * kc_step);
+  float* bp = scratch(kBPack, kNR * kc_step);
   for (int64_t pc = 0; pc < p.K; pc += kc_step) {
     const int64_t kc = std::min(kc_step, p.K - pc);
     if (!direct_a) gemm_pack_a(ap, p.A, p.lda, p.trans_a, i0, mc, pc, kc);
@@ -142,7 +139,7 @@ void gemm_few_rows(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t
 void gemm_block(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   if (i1 - i0 <= kMC) return gemm_few_rows(p, i0, i1, j0, j1);
   const int64_t kc_step = kc_step_for(p.K);
-  float* bp = scratch(t_bpack, std::min<int64_t>(kNC, ceil_div(j1 - j0, kNR) * kNR) * kc_step);
+  float* bp = scratch(kBPack, std::min<int64_t>(kNC, ceil_div(j1 - j0, kNR) * kNR) * kc_step);
   for (int64_t jc = j0; jc < j1; jc += kNC) {
     const int64_t nc = std::min(kNC, j1 - jc);
     for (int64_t pc = 0; pc < p.K; pc += kc_step) {
@@ -157,7 +154,7 @@ void gemm_block(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1
 // rows of C (each packing only its own A blocks). Two fork-joins per B block.
 void gemm_shared_b(const Problem& p) {
   const int64_t kc_step = kc_step_for(p.K);
-  float* bp = scratch(t_bpack, std::min<int64_t>(kNC, ceil_div(p.N, kNR) * kNR) * kc_step);
+  float* bp = scratch(kBPack, std::min<int64_t>(kNC, ceil_div(p.N, kNR) * kNR) * kc_step);
   for (int64_t jc = 0; jc < p.N; jc += kNC) {
     const int64_t nc = std::min(kNC, p.N - jc);
     for (int64_t pc = 0; pc < p.K; pc += kc_step) {
@@ -213,8 +210,7 @@ void gemv(const Problem& p, int64_t L, const float* mat, int64_t rs, int64_t cs,
   const double flops = 2.0 * double(L) * double(p.K);
   const int64_t grain = flops < kMinParallelFlops ? L : std::max<int64_t>(64, L / 64);
   parallel_for(L, grain, [&](int64_t j0, int64_t j1) {
-    thread_local std::vector<float> t_y;
-    float* y = scratch(t_y, j1 - j0);
+    float* y = scratch(kGemvOut, j1 - j0);
     if (cs == 1)
       for (int64_t j = j0; j < j1; ++j) y[j - j0] = dot(mat + j * rs, x, p.K);
     else
@@ -236,7 +232,7 @@ bool try_gemv(const Problem& p) {
   const GemmEpilogue* ep = p.ep;
   const float* bias = ep && ep->bias_kind != kBiasNone ? ep->bias : nullptr;
   const bool relu = ep && ep->act == kActRelu;
-  float* xbuf = scratch(t_vec, p.K);
+  float* xbuf = scratch(kVec, p.K);
   if (p.M == 1) {  // C[0, j] = sum_k a[k] op(B)[k, j]; op(B)(k, j) at B[j*rs + k*cs]
     for (int64_t k = 0; k < p.K; ++k) xbuf[k] = p.trans_a ? p.A[k * p.lda] : p.A[k];
     const int64_t rs = p.trans_b ? p.ldb : 1, cs = p.trans_b ? 1 : p.ldb;
