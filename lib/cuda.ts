@@ -14,7 +14,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { NativeAddon, NativeHandle } from './native';
+import type { CoreBindings, NativeHandle } from './native';
+import type { KernelBindings } from './ops/kernels';
 
 export interface CudaDeviceInfo { index: number; name: string; capability: string }
 
@@ -44,17 +45,11 @@ export interface CudaMemoryStats {
 export type MatmulPrecision = 'highest' | 'high' | 'medium';
 
 /**
- * The bindings both addons share, with the CPU addon's argument protocols (lib/native.ts
- * documents each): a CUDA tensor's op calls `t.kernels.<name>` whichever addon owns it.
+ * Bindings of tensorforge_cuda.node: the core and every op of the kernel table
+ * (lib/ops/kernels.ts) with the CPU addon's argument protocol — an op on a CUDA tensor goes
+ * through `dispatch()` exactly as on the CPU — plus the device controls below.
  */
-export type SharedKernelNames = 'free' | 'read' | 'write' | 'binary' | 'unary' | 'unaryBackward' | 'where' | 'cast' |
-  'fill' | 'randomFill' | 'reduce' | 'matmul' | 'manualSeed' | 'rngState' | 'setRngState' | 'setArgBuffer' |
-  'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'maxPool2dForward' | 'maxPool2dBackward' |
-  'avgPool2dForward' | 'avgPool2dBackward' | 'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward' |
-  'batchNormForward' | 'batchNormBackward' | 'softmax' | 'softmaxBackward' | 'sgdStep' | 'adamStep' | 'emptyCache';
-
-/** Bindings of tensorforge_cuda.node. Comments give what the arg buffer must hold. */
-export interface CudaAddon extends Pick<NativeAddon, Exclude<SharedKernelNames, 'emptyCache'>> {
+export interface CudaAddon extends CoreBindings, KernelBindings {
   status(): Omit<CudaStatus, 'addonPath'>;
   alloc(nbytes: number, device?: number): NativeHandle;
   // write: host -> device, returns once staged (ordered before later ops); read: device ->

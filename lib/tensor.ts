@@ -3,7 +3,8 @@
  * in lib/ops/ and add their methods to Tensor.prototype (see the `declare module` blocks
  * there); this file holds storage ownership, scopes (`tidy`) and reading data out.
  */
-import { native, args, type NativeAddon, type NativeHandle } from './native';
+import { native, type CoreBindings, type NativeHandle } from './native';
+import { dispatch, type KernelBindings } from './ops/kernels';
 import { cudaAddon } from './cuda';
 import { DTYPE_BYTES, DTYPE_CODE, typedArrayFor, type AnyTypedArray, type DType } from './dtype';
 import { fmtShape, typeError } from './errors';
@@ -11,12 +12,8 @@ import type { Node } from './autograd/node';
 
 export type Device = 'cpu' | `cuda` | `cuda:${number}`;
 
-/** The bindings both addons provide with one argument protocol (lib/native.ts, lib/cuda.ts). */
-export type Kernels = Pick<NativeAddon, 'free' | 'read' | 'write' | 'binary' | 'unary' | 'unaryBackward' | 'where' |
-  'cast' | 'fill' | 'randomFill' | 'reduce' | 'matmul' | 'conv2dForward' | 'conv2dBackwardInput' |
-  'conv2dBackwardWeight' | 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' |
-  'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward' | 'batchNormForward' | 'batchNormBackward' | 'softmax' |
-  'softmaxBackward' | 'sgdStep' | 'adamStep'> & { alloc(nbytes: number, device?: number): NativeHandle };
+/** The bindings both addons provide: the core and the kernel table's ops (lib/ops/kernels.ts). */
+export type Kernels = CoreBindings & KernelBindings & { alloc(nbytes: number, device?: number): NativeHandle };
 
 /** 'cuda' -> 'cuda:0'; throws a RangeError for anything but 'cpu' / 'cuda' / 'cuda:N'. */
 export function normalizeDevice(device: string): Device {
@@ -233,8 +230,7 @@ export type NestedArray = number | boolean | NestedArray[];
 export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
   const out = Tensor.empty(t.shape, dtype, t.device);
   if (out.numel) {
-    args.reset().view(out).view(t);
-    t.kernels.cast(out.handle('contiguous'), t.handle('contiguous'));
+    dispatch('cast').t(out).t(t).run();
   }
   return out;
 }

@@ -113,7 +113,7 @@ describe('pooling bad inputs', () => {
     assertThrows(() => tf.maxPool2d(null as unknown as Tensor, 2), TypeError, /maxPool2d: input must be a Tensor/);
   });
   it('rejects bad shapes and windows with RangeError naming them', () => {
-    assertThrows(() => tf.maxPool2d(tf.randn([8, 8]), 2), RangeError, /maxPool2d: input must be 3-D .* or 4-D .*, got \[8, 8\]/);
+    assertThrows(() => tf.maxPool2d(tf.randn([8, 8]), 2), RangeError, /maxPool2d: input must be 3-D .* or 4-D .*, got shape \[8, 8\]/);
     assertThrows(() => tf.maxPool2d(x, 2, { padding: 2 }), RangeError, /maxPool2d: padding \[2, 2\] must be at most half of kernelSize \[2, 2\]/);
     assertThrows(() => tf.maxPool2d(tf.randn([1, 1, 2, 2]), 3), RangeError, /maxPool2d: input \[1, 1, 2, 2\] is too small for kernelSize \[3, 3\]/);
     assertThrows(() => tf.avgPool2d(x, 2, { stride: 0 }), RangeError, /avgPool2d: stride must be >= 1/);

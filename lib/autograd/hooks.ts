@@ -1,21 +1,20 @@
-/** The few raw tensor operations the autograd engine needs, without going through the op
- * table (so the engine does not import lib/ops and there is no import cycle). */
-import { args } from '../native';
+/** The few raw tensor operations the autograd engine needs, straight on the kernels (the
+ * engine imports no op module, so there is no import cycle). */
+import { dispatch } from '../ops/kernels';
 import { Tensor, contiguousCopy } from '../tensor';
 
 const ADD = 0;  // cpu::kAdd
 
 export function onesLike(t: Tensor): Tensor {
   const out = Tensor.empty(t.shape, t.dtype, t.device);
-  if (out.numel) { args.reset().num(1).view(out); out.kernels.fill(out.handle('onesLike')); }
+  if (out.numel) dispatch('fill').num(1).t(out).run();
   return out;
 }
 
 /** dst += src (same shape). */
 export function addInPlace(dst: Tensor, src: Tensor): void {
   if (!dst.numel) return;
-  args.reset().num(ADD).view(dst).view(dst).view(src);
-  dst.kernels.binary(dst.handle('accumulateGrad'), dst.handle('accumulateGrad'), src.handle('accumulateGrad'));
+  dispatch('binary').num(ADD).t(dst).t(dst).t(src).run();
 }
 
 export function cloneTensor(t: Tensor): Tensor { return contiguousCopy(t); }

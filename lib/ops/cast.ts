@@ -1,5 +1,5 @@
 /** dtype conversion: `t.to('int32')`, `t.cast('float32')`. */
-import { args } from '../native';
+import { dispatch } from './kernels';
 import { Tensor } from '../tensor';
 import { isDType, type DType } from '../dtype';
 import { typeError } from '../errors';
@@ -11,8 +11,7 @@ export function castTo(x: Tensor, dtype: DType): Tensor {
   if (!isDType(dtype)) throw typeError('cast', `unknown dtype ${String(dtype)} (expected float32, int32, uint8 or bool)`);
   const out = Tensor.empty(x.shape, dtype, x.device);
   if (out.numel) {
-    args.reset().view(out).view(x);
-    x.kernels.cast(out.handle('cast'), x.handle('cast'));
+    dispatch('cast').t(out).t(x).run();
   }
   if (dtype === 'float32' && isGradEnabled() && x.requiresGrad) record('cast', out, [x], (g) => [g]);
   return out;

@@ -1,12 +1,12 @@
 /** Convolutions on the native kernels (native/cpu/conv): conv1d, conv2d, convTranspose2d,
- * with PyTorch's argument names and semantics; each backward is two native calls. */
-import { native, args } from '../native';
+ * with PyTorch's argument names and semantics, as op-table entries; each backward is two native calls. */
 import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
-import { record } from '../autograd/engine';
-import { isGradEnabled } from '../autograd/grad_mode';
 import { checkTensor } from './util';
 import { where } from './elementwise';
+import { dispatch } from './kernels';
+import { defineOp, oneOf, raw } from './table';
+import { randn } from './creation';
 
 /** An int or a [height, width] pair, as PyTorch's `_pair` arguments. */
 export type IntPair = number | [number, number];
@@ -58,11 +58,10 @@ export function checkInt(op: string, arg: string, v: unknown, min: number): numb
   return v;
 }
 
-/** A float32 CPU tensor argument (TypeError otherwise). */
+/** A float32 tensor argument (TypeError otherwise). */
 export function checkFloat(op: string, x: unknown, arg: string): Tensor {
   const t = checkTensor(op, x, arg);
   if (t.dtype !== 'float32') throw typeError(op, `${arg} must be float32, got ${t.dtype}`);
-  if (t.device !== 'cpu') throw typeError(op, `${arg} is on ${t.device}; these kernels run on cpu`);
   return t;
 }
 
@@ -70,26 +69,64 @@ const contig = (t: Tensor): Tensor => (t.isContiguous() ? t : t.contiguous());
 
 interface Geometry { stride: [number, number]; pad: [number, number, number, number]; dilation: [number, number]; groups: number; algo: number }
 
-function writeGeometry(g: Geometry): void {
-  args.num(g.algo).num(g.stride[0]).num(g.stride[1]).num(g.pad[0]).num(g.pad[1]).num(g.pad[2]).num(g.pad[3])
-    .num(g.dilation[0]).num(g.dilation[1]).num(g.groups);
-}
-
 function algoOf(op: string, a: unknown): number {
   const code = ALGO_CODE[(a ?? 'auto') as ConvAlgorithm];
   if (code === undefined) throw rangeError(op, `algorithm must be one of ${Object.keys(ALGO_CODE).join(', ')}, got ${String(a)}`);
   return code;
 }
 
-function checkBias(op: string, bias: Tensor | null | undefined, n: number): Tensor | null {
-  if (bias === null || bias === undefined) return null;
-  const b = checkFloat(op, bias, 'bias');
-  if (b.ndim !== 1 || b.shape[0] !== n) throw rangeError(op, `bias must have shape [${n}], got ${fmtShape(b.shape)}`);
+function checkBias(op: string, b: Tensor | null, n: number): Tensor | null {
+  if (b === null) return null;
+  if (b.shape[0] !== n) throw rangeError(op, `bias must have shape [${n}], got ${fmtShape(b.shape)}`);
   return contig(b);
 }
 
-/** 2-D convolution of a 4-D input (batched); shapes already checked by the callers. */
-function conv2dCore(op: string, xIn: Tensor, wIn: Tensor, bias: Tensor | null, g: Geometry, relu: boolean): Tensor {
+interface ConvSaved { x: Tensor; w: Tensor; out: Tensor; params: number[]; relu: boolean; transposed: boolean }
+
+/**
+ * The kernel calls of a batched 4-D convolution (or its transpose): forward here, the
+ * gradients in convBackward. `params` is the geometry the conv bindings read first.
+ */
+function convForward(transposed: boolean, x: Tensor, w: Tensor, b: Tensor | null, outShape: number[], params: number[], relu: boolean): Tensor {
+  const out = Tensor.empty(outShape, 'float32', x.device);
+  const call = dispatch(transposed ? 'convTranspose2dForward' : 'conv2dForward');
+  for (const p of params) call.num(p);
+  if (!transposed) call.num(relu ? 1 : 0);
+  lastUsed = { forward: ALGO_NAME[call.num(b ? 1 : 0).t(out).t(x).t(w).t(b).run()] };
+  return out;
+}
+
+function convBackward(s: ConvSaved, gradIn: Tensor, needDx: boolean, needDw: boolean, needDb: boolean): [Tensor | null, Tensor | null, Tensor | null] {
+  const { x, w, params } = s;
+  const g4 = gradIn.reshape(s.out.shape);
+  const dy = contig(s.relu ? where(s.out.gt(0), g4, 0) : g4);
+  let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
+  if (needDx) {
+    dx = Tensor.empty(x.shape, 'float32', x.device);
+    const call = dispatch(s.transposed ? 'convTranspose2dBackwardInput' : 'conv2dBackwardInput');
+    for (const p of params) call.num(p);
+    lastUsed.backwardInput = ALGO_NAME[call.t(dx).t(dy).t(w).run()];
+  }
+  if (needDw) {
+    dw = Tensor.empty(w.shape, 'float32', x.device);
+    db = needDb ? Tensor.empty([s.out.shape[1]], 'float32', x.device) : null;
+    const call = dispatch(s.transposed ? 'convTranspose2dBackwardWeight' : 'conv2dBackwardWeight');
+    for (const p of params) call.num(p);
+    lastUsed.backwardWeight = ALGO_NAME[call.num(db ? 1 : 0).t(dw).t(dy).t(x).t(db).run()];
+  } else if (needDb) {
+    db = dy.sum([0, 2, 3]);
+  }
+  return [dx, dw, db];
+}
+
+/** The conv ops' backward: the 4-D gradients reshaped to the caller's (unbatched, 1-D) shapes. */
+function convGrads(ctx: { saved: ConvSaved }, g: Tensor, [input, weight, bias]: (Tensor | null)[]): (Tensor | null)[] {
+  const [dx, dw, db] = convBackward(ctx.saved, g, input!.requiresGrad, weight!.requiresGrad, !!bias && bias.requiresGrad);
+  return [dx && dx.reshape(input!.shape), dw && dw.reshape(weight!.shape), db];
+}
+
+/** Forward of conv1d/conv2d on a batched 4-D input with checked geometry. */
+function conv2dCore(op: string, ctx: { saved: ConvSaved }, xIn: Tensor, wIn: Tensor, bias: Tensor | null, g: Geometry, relu: boolean): Tensor {
   const x = contig(xIn), w = contig(wIn);
   const [N, , H, W] = x.shape, [OC, , KH, KW] = w.shape;
   const OH = Math.floor((H + g.pad[0] + g.pad[1] - g.dilation[0] * (KH - 1) - 1) / g.stride[0]) + 1;
@@ -98,38 +135,9 @@ function conv2dCore(op: string, xIn: Tensor, wIn: Tensor, bias: Tensor | null, g
     throw rangeError(op, `input ${fmtShape(x.shape)} (padded by ${fmtShape(g.pad)}) is smaller than the kernel ` +
       `${fmtShape([KH, KW])} with dilation ${fmtShape(g.dilation)}`);
   }
-  const out = Tensor.empty([N, OC, OH, OW], 'float32', x.device);
-  args.reset();
-  writeGeometry(g);
-  args.num(relu ? 1 : 0).num(bias ? 1 : 0).view(out).view(x).view(w);
-  if (bias) args.view(bias);
-  lastUsed = { forward: ALGO_NAME[x.kernels.conv2dForward(out.handle(op), x.handle(op), w.handle(op), bias ? bias.handle(op) : undefined)] };
-  const inputs = bias ? [x, w, bias] : [x, w];
-  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
-    record(op, out, inputs, (gradIn) => {
-      const dy = contig(relu ? where(out.gt(0), gradIn, 0) : gradIn);
-      let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
-      if (x.requiresGrad) {
-        dx = Tensor.empty(x.shape, 'float32', x.device);
-        args.reset();
-        writeGeometry(g);
-        args.view(dx).view(dy).view(w);
-        lastUsed.backwardInput = ALGO_NAME[x.kernels.conv2dBackwardInput(dx.handle(op), dy.handle(op), w.handle(op))];
-      }
-      if (w.requiresGrad) {
-        dw = Tensor.empty(w.shape, 'float32', x.device);
-        db = bias && bias.requiresGrad ? Tensor.empty([OC], 'float32', x.device) : null;
-        args.reset();
-        writeGeometry(g);
-        args.num(db ? 1 : 0).view(dw).view(dy).view(x);
-        if (db) args.view(db);
-        lastUsed.backwardWeight = ALGO_NAME[x.kernels.conv2dBackwardWeight(dw.handle(op), dy.handle(op), x.handle(op), db ? db.handle(op) : undefined)];
-      } else if (bias && bias.requiresGrad) {
-        db = dy.sum([0, 2, 3]);
-      }
-      return [dx, dw, db];
-    });
-  }
+  const params = [g.algo, g.stride[0], g.stride[1], g.pad[0], g.pad[1], g.pad[2], g.pad[3], g.dilation[0], g.dilation[1], g.groups];
+  const out = convForward(false, x, w, bias, [N, OC, OH, OW], params, relu);
+  ctx.saved = { x, w, out, params, relu, transposed: false };
   return out;
 }
 
@@ -169,20 +177,69 @@ function convArgs(op: string, x: Tensor, w: Tensor, spatial: 1 | 2, opts: Conv2d
   return { stride, pad, dilation, groups, algo: algoOf(op, opts.algorithm) };
 }
 
+const F32 = ['float32'] as const;
+const convInputs = (spatial: 1 | 2) => [
+  { name: 'input', dtypes: F32, ranks: [spatial + 1, spatial + 2], layouts: spatial === 2 ? ['(C, H, W)', '(N, C, H, W)'] : ['(C, L)', '(N, C, L)'] },
+  { name: 'weight', dtypes: F32, ranks: [spatial + 2] },
+  { name: 'bias', dtypes: F32, ranks: [1], optional: true },
+] as const;
+type ConvOpts = Required<Omit<Conv2dOptions, 'padding'>> & { padding: IntPair | 'same' | 'valid' };
+const convOptions = {
+  stride: raw<IntPair>(1), padding: raw<IntPair | 'same' | 'valid'>(0), dilation: raw<IntPair>(1), groups: raw(1),
+  activation: oneOf('activation', ['none', 'relu'], 'none'), algorithm: raw<ConvAlgorithm>('auto'),
+};
+
+/** conv1d and conv2d: one entry shape, run as a batched 2-D convolution (height 1 for 1-D). */
+const convEntry = (spatial: 1 | 2) => {
+  const name = spatial === 2 ? 'conv2d' : 'conv1d';
+  return {
+    name,
+    kernels: ['conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight'] as const,
+    inputs: convInputs(spatial),
+    options: convOptions,
+    forward(ctx: { saved: ConvSaved }, [x, w, b0]: (Tensor | null)[], opts: ConvOpts): Tensor {
+      const g = convArgs(name, x!, w!, spatial, opts);
+      const b = checkBias(name, b0, w!.shape[0]);
+      const batched = x!.ndim === spatial + 2;
+      let x4 = batched ? x! : x!.unsqueeze(0), w4 = w!;
+      if (spatial === 1) { x4 = x4.unsqueeze(2); w4 = w4.unsqueeze(2); }
+      let out = conv2dCore(name, ctx, x4, w4, b, g, opts.activation === 'relu');
+      if (spatial === 1) out = out.squeeze(2);
+      return batched ? out : out.squeeze(0);
+    },
+    backward: convGrads,
+  };
+};
+
+const conv2dOp = defineOp<ConvOpts, ConvSaved>({
+  ...convEntry(2),
+  samples: () => [
+    { note: '3x3 pad 1 bias', inputs: [randn([2, 3, 7, 6]), randn([4, 3, 3, 3]), randn([4])], options: { padding: 1 } },
+    { note: 'stride 2, dilation 2, groups 2, unbatched', inputs: [randn([4, 9, 8]), randn([6, 2, 3, 2]), null], options: { stride: 2, dilation: [2, 1], groups: 2 } },
+    { note: "padding 'same', relu, non-contiguous input", inputs: [randn([1, 6, 5, 2]).permute([0, 3, 1, 2]), randn([3, 2, 2, 3]), randn([3])], options: { padding: 'same', activation: 'relu' }, noGradcheck: true },
+    { note: '1x1 and the reference kernel', inputs: [randn([2, 5, 3, 3]), randn([7, 5, 1, 1]), null], options: { algorithm: 'reference' } },
+    { note: 'winograd', inputs: [randn([1, 16, 6, 6]), randn([16, 16, 3, 3]), randn([16])], options: { padding: 1, algorithm: 'winograd' }, noGradcheck: true },
+    { note: 'empty batch', inputs: [randn([0, 2, 4, 4]), randn([3, 2, 3, 3]), randn([3])], options: {} },
+  ],
+});
+
 /**
  * 2-D convolution over x [N, C, H, W] (or unbatched [C, H, W]) with weight
  * [outChannels, C/groups, kH, kW], like torch.nn.functional.conv2d.
  * @example const y = conv2d(randn([8, 3, 32, 32]), randn([16, 3, 3, 3]), null, { padding: 1 });  // [8, 16, 32, 32]
  */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  const op = 'conv2d';
-  const x = checkFloat(op, input, 'input'), w = checkFloat(op, weight, 'weight');
-  const g = convArgs(op, x, w, 2, opts);
-  const b = checkBias(op, bias, w.shape[0]);
-  const batched = x.ndim === 4;
-  const out = conv2dCore(op, batched ? x : x.unsqueeze(0), w, b, g, opts.activation === 'relu');
-  return batched ? out : out.squeeze(0);
+  return conv2dOp([input, weight, bias], opts);
 }
+
+const conv1dOp = defineOp<ConvOpts, ConvSaved>({
+  ...convEntry(1),
+  samples: () => [
+    { note: "k5 padding 'same' bias", inputs: [randn([2, 2, 11]), randn([3, 2, 5]), randn([3])], options: { padding: 'same' } },
+    { note: 'stride 2, groups 3, unbatched', inputs: [randn([6, 9]), randn([3, 2, 3]), null], options: { stride: 2, groups: 3 } },
+    { note: 'non-contiguous, dilation 2', inputs: [randn([7, 2, 3]).permute([1, 2, 0]), randn([2, 3, 2]), randn([2])], options: { dilation: 2 } },
+  ],
+});
 
 /**
  * 1-D convolution over x [N, C, L] (or [C, L]) with weight [outChannels, C/groups, k],
@@ -192,15 +249,48 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
 export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Omit<Conv2dOptions, 'stride' | 'padding' | 'dilation'> & {
   stride?: number; padding?: number | 'same' | 'valid'; dilation?: number;
 } = {}): Tensor {
-  const op = 'conv1d';
-  const x = checkFloat(op, input, 'input'), w = checkFloat(op, weight, 'weight');
-  const g = convArgs(op, x, w, 1, opts);
-  const b = checkBias(op, bias, w.shape[0]);
-  const batched = x.ndim === 3;
-  const x4 = (batched ? x : x.unsqueeze(0)).unsqueeze(2);
-  const out = conv2dCore(op, x4, w.unsqueeze(2), b, g, opts.activation === 'relu').squeeze(2);
-  return batched ? out : out.squeeze(0);
+  return conv1dOp([input, weight, bias], opts);
 }
+
+type ConvTOpts = Required<ConvTranspose2dOptions>;
+const convTranspose2dOp = defineOp<ConvTOpts, ConvSaved>({
+  name: 'convTranspose2d',
+  kernels: ['convTranspose2dForward', 'convTranspose2dBackwardInput', 'convTranspose2dBackwardWeight'],
+  inputs: convInputs(2),
+  options: { stride: raw<IntPair>(1), padding: raw<IntPair>(0), outputPadding: raw<IntPair>(0), dilation: raw<IntPair>(1), groups: raw(1), algorithm: raw<ConvAlgorithm>('auto') },
+  forward(ctx, [x0, w0, b0], opts) {
+    const op = 'convTranspose2d';
+    const w = contig(w0!);
+    const groups = checkInt(op, 'groups', opts.groups, 1);
+    const x = contig(x0!.ndim === 4 ? x0! : x0!.unsqueeze(0));
+    const [N, Cin, H, W] = x.shape, [wIn, wOut, KH, KW] = w.shape;
+    if (wIn !== Cin) throw rangeError(op, `input ${fmtShape(x0!.shape)} has ${Cin} channels but weight ${fmtShape(w.shape)} expects ${wIn}`);
+    if (Cin % groups !== 0) throw rangeError(op, `in_channels ${Cin} must be divisible by groups=${groups}`);
+    if (w.numel === 0) throw rangeError(op, `weight must not be empty, got ${fmtShape(w.shape)}`);
+    const stride = intPair(op, 'stride', opts.stride, 1), pad = intPair(op, 'padding', opts.padding, 0);
+    const outPad = intPair(op, 'outputPadding', opts.outputPadding, 0), dil = intPair(op, 'dilation', opts.dilation, 1);
+    for (const i of [0, 1]) {
+      if (outPad[i] >= stride[i] && outPad[i] >= dil[i]) {
+        throw rangeError(op, `outputPadding ${fmtShape(outPad)} must be smaller than stride ${fmtShape(stride)} or dilation ${fmtShape(dil)}`);
+      }
+    }
+    const OH = (H - 1) * stride[0] - 2 * pad[0] + dil[0] * (KH - 1) + outPad[0] + 1;
+    const OW = (W - 1) * stride[1] - 2 * pad[1] + dil[1] * (KW - 1) + outPad[1] + 1;
+    if (OH < 1 || OW < 1 || H < 1 || W < 1) throw rangeError(op, `output size ${fmtShape([OH, OW])} for input ${fmtShape(x0!.shape)} is too small`);
+    const Cout = wOut * groups;
+    const b = checkBias(op, b0, Cout);
+    const params = [algoOf(op, opts.algorithm), stride[0], stride[1], pad[0], pad[1], outPad[0], outPad[1], dil[0], dil[1], groups];
+    const out = convForward(true, x, w, b, [N, Cout, OH, OW], params, false);
+    ctx.saved = { x, w, out, params, relu: false, transposed: true };
+    return x0!.ndim === 4 ? out : out.squeeze(0);
+  },
+  backward: convGrads,
+  samples: () => [
+    { note: 'stride 2 pad 1 outputPadding 1', inputs: [randn([2, 4, 3, 3]), randn([4, 3, 3, 3]), randn([3])], options: { stride: 2, padding: 1, outputPadding: 1 } },
+    { note: 'groups 2, dilation 2, unbatched', inputs: [randn([4, 3, 2]), randn([4, 1, 2, 2]), null], options: { groups: 2, dilation: 2 } },
+    { note: 'non-contiguous', inputs: [randn([1, 3, 2, 2]).transpose(2, 3), randn([2, 3, 1, 3]).transpose(0, 1), null], options: {} },
+  ],
+});
 
 /**
  * Transposed 2-D convolution ("deconvolution") of x [N, Cin, H, W] with weight
@@ -209,63 +299,5 @@ export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null
  * @example const y = convTranspose2d(randn([2, 8, 7, 7]), randn([8, 4, 3, 3]), null, { stride: 2, padding: 1, outputPadding: 1 });  // [2, 4, 14, 14]
  */
 export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
-  const op = 'convTranspose2d';
-  const x0 = checkFloat(op, input, 'input'), w = contig(checkFloat(op, weight, 'weight'));
-  if (x0.ndim !== 4 && x0.ndim !== 3) throw rangeError(op, `input must be 3-D (unbatched) or 4-D (batched), got shape ${fmtShape(x0.shape)}`);
-  if (w.ndim !== 4) throw rangeError(op, `weight must be 4-D [in_channels, out_channels/groups, kH, kW], got ${fmtShape(w.shape)}`);
-  const groups = checkInt(op, 'groups', opts.groups ?? 1, 1);
-  const x = contig(x0.ndim === 4 ? x0 : x0.unsqueeze(0));
-  const [N, Cin, H, W] = x.shape, [wIn, wOut, KH, KW] = w.shape;
-  if (wIn !== Cin) throw rangeError(op, `input ${fmtShape(x0.shape)} has ${Cin} channels but weight ${fmtShape(w.shape)} expects ${wIn}`);
-  if (Cin % groups !== 0) throw rangeError(op, `in_channels ${Cin} must be divisible by groups=${groups}`);
-  if (w.numel === 0) throw rangeError(op, `weight must not be empty, got ${fmtShape(w.shape)}`);
-  const stride = intPair(op, 'stride', opts.stride ?? 1, 1), pad = intPair(op, 'padding', opts.padding ?? 0, 0);
-  const outPad = intPair(op, 'outputPadding', opts.outputPadding ?? 0, 0), dil = intPair(op, 'dilation', opts.dilation ?? 1, 1);
-  for (const i of [0, 1]) {
-    if (outPad[i] >= stride[i] && outPad[i] >= dil[i]) {
-      throw rangeError(op, `outputPadding ${fmtShape(outPad)} must be smaller than stride ${fmtShape(stride)} or dilation ${fmtShape(dil)}`);
-    }
-  }
-  const OH = (H - 1) * stride[0] - 2 * pad[0] + dil[0] * (KH - 1) + outPad[0] + 1;
-  const OW = (W - 1) * stride[1] - 2 * pad[1] + dil[1] * (KW - 1) + outPad[1] + 1;
-  if (OH < 1 || OW < 1 || H < 1 || W < 1) throw rangeError(op, `output size ${fmtShape([OH, OW])} for input ${fmtShape(x0.shape)} is too small`);
-  const Cout = wOut * groups;
-  const b = checkBias(op, bias, Cout);
-  const algo = algoOf(op, opts.algorithm);
-  const geom = (): void => {
-    args.num(algo).num(stride[0]).num(stride[1]).num(pad[0]).num(pad[1]).num(outPad[0]).num(outPad[1])
-      .num(dil[0]).num(dil[1]).num(groups);
-  };
-  const out = Tensor.empty([N, Cout, OH, OW]);
-  args.reset();
-  geom();
-  args.num(b ? 1 : 0).view(out).view(x).view(w);
-  if (b) args.view(b);
-  lastUsed = { forward: ALGO_NAME[native.convTranspose2dForward(out.handle(op), x.handle(op), w.handle(op), b ? b.handle(op) : undefined)] };
-  const inputs = b ? [x, w, b] : [x, w];
-  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
-    record(op, out, inputs, (gradIn) => {
-      const dy = contig(gradIn);
-      let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
-      if (x.requiresGrad) {
-        dx = Tensor.empty(x.shape, 'float32', x.device);
-        args.reset();
-        geom();
-        args.view(dx).view(dy).view(w);
-        lastUsed.backwardInput = ALGO_NAME[native.convTranspose2dBackwardInput(dx.handle(op), dy.handle(op), w.handle(op))];
-      }
-      if (w.requiresGrad || (b && b.requiresGrad)) {
-        dw = Tensor.empty(w.shape, 'float32', x.device);
-        db = b && b.requiresGrad ? Tensor.empty([Cout]) : null;
-        args.reset();
-        geom();
-        args.num(db ? 1 : 0).view(dw).view(dy).view(x);
-        if (db) args.view(db);
-        lastUsed.backwardWeight = ALGO_NAME[native.convTranspose2dBackwardWeight(dw.handle(op), dy.handle(op), x.handle(op), db ? db.handle(op) : undefined)];
-        if (!w.requiresGrad) { dw.dispose(); dw = null; }
-      }
-      return [dx, dw, db];
-    });
-  }
-  return x0.ndim === 4 ? out : out.squeeze(0);
+  return convTranspose2dOp([input, weight, bias], opts);
 }

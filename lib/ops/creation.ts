@@ -1,5 +1,6 @@
 /** Creation functions: tensor, zeros, ones, full, arange, linspace, eye, rand, randn, randint. */
-import { native, args } from '../native';
+import { native } from '../native';
+import { dispatch } from './kernels';
 import { seedCuda } from '../cuda';
 import { Tensor } from '../tensor';
 import { isDType, type AnyTypedArray, type DType } from '../dtype';
@@ -88,7 +89,7 @@ export function full(shape: readonly number[], value: number | boolean, opts: Cr
   const dtype = checkDType('full', opts.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined));
   if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('full', `value must be a number, got ${typeof value}`);
   const t = Tensor.empty(s, dtype);
-  if (t.numel) { args.reset().num(Number(value)).view(t); native.fill(t.handle('full')); }
+  if (t.numel) dispatch('fill').num(Number(value)).t(t).run();
   return finish(t, opts);
 }
 
@@ -134,7 +135,7 @@ export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
 function randomTensor(op: string, shape: readonly number[], kind: RandomKind, p0: number, p1: number, dtype: DType): Tensor {
   const s = checkShapeArg(op, shape);
   const t = Tensor.empty(s, dtype);
-  if (t.numel) { args.reset().num(kind).num(p0).num(p1).view(t); native.randomFill(t.handle(op)); }
+  if (t.numel) dispatch('randomFill').num(kind).num(p0).num(p1).t(t).run();
   return t;
 }
 

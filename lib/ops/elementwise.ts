@@ -2,7 +2,7 @@
  * Elementwise ops: the binary table (NumPy broadcasting, PyTorch type promotion) and the
  * unary table, each entry a native kernel code plus its backward formula.
  */
-import { args } from '../native';
+import { dispatch } from './kernels';
 import { Tensor, type Device } from '../tensor';
 import { promoteTypes, type DType } from '../dtype';
 import { fmtShape, typeError } from '../errors';
@@ -87,8 +87,7 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
   const shape = sameShape(A.shape, B.shape) ? A.shape : broadcastShapes(name, A.shape, B.shape);
   const out = Tensor.empty(shape, def.compare ? 'bool' : dtype, A.device);
   if (out.numel) {
-    args.reset().num(def.code).view(out).view(expandedView(A, shape)).view(expandedView(B, shape));
-    out.kernels.binary(out.handle(name), A.handle(name), B.handle(name));
+    dispatch('binary').num(def.code).t(out).t(A, expandedView(A, shape)).t(B, expandedView(B, shape)).run();
   }
   const grad = def.grad;
   if (grad && isGradEnabled() && (A.requiresGrad || B.requiresGrad)) recordBinary(name, grad, out, A, B);
@@ -144,8 +143,7 @@ export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
   }
   const out = Tensor.empty(x.shape, x.dtype, x.device);
   if (out.numel) {
-    args.reset().num(def.code).num(p0).num(p1).view(out).view(x);
-    out.kernels.unary(out.handle(name), x.handle(name));
+    dispatch('unary').num(def.code).num(p0).num(p1).t(out).t(x).run();
   }
   if (!def.noGrad && isGradEnabled() && x.requiresGrad) recordUnary(name, def.code, out, x, p0, p1);
   return out;
@@ -159,8 +157,7 @@ function recordUnary(name: string, code: UnaryOp, out: Tensor, x: Tensor, p0: nu
 function unaryBackward(code: UnaryOp, g: Tensor, x: Tensor, y: Tensor, p0: number, p1: number): Tensor {
   const dx = Tensor.empty(x.shape, 'float32', x.device);
   if (dx.numel) {
-    args.reset().num(code).num(p0).num(p1).view(dx).view(g).view(x).view(y);
-    dx.kernels.unaryBackward(dx.handle('backward'), g.handle('backward'), x.handle('backward'), y.handle('backward'));
+    dispatch('unaryBackward').num(code).num(p0).num(p1).t(dx).t(g).t(x).t(y).run();
   }
   return dx;
 }
@@ -179,8 +176,7 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const shape = broadcastShapes('where', broadcastShapes('where', c.shape, A.shape), B.shape);
   const out = Tensor.empty(shape, dtype, c.device);
   if (out.numel) {
-    args.reset().view(out).view(expandedView(c, shape)).view(expandedView(A, shape)).view(expandedView(B, shape));
-    out.kernels.where(out.handle('where'), c.handle('where'), A.handle('where'), B.handle('where'));
+    dispatch('where').t(out).t(c, expandedView(c, shape)).t(A, expandedView(A, shape)).t(B, expandedView(B, shape)).run();
   }
   if (isGradEnabled() && (A.requiresGrad || B.requiresGrad)) {
     record('where', out, [A, B], (g) => {
@@ -207,8 +203,7 @@ export function binaryInPlace(name: string, self: Tensor, other: TensorLike): Te
     throw typeError(`${name}_`, `other of shape ${fmtShape(Bc.shape)} cannot be broadcast to self ${fmtShape(self.shape)} in place`);
   }
   if (self.numel) {
-    args.reset().num(def.code).view(self).view(self).view(expandedView(Bc, shape));
-    self.kernels.binary(self.handle(name), self.handle(name), Bc.handle(name));
+    dispatch('binary').num(def.code).t(self).t(self).t(Bc, expandedView(Bc, shape)).run();
   }
   if (Bc !== other) Bc.dispose();
   if (B !== other && B !== Bc) B.dispose();
@@ -219,7 +214,7 @@ export function binaryInPlace(name: string, self: Tensor, other: TensorLike): Te
 export function fillInPlace(self: Tensor, value: number): Tensor {
   checkTensor('fill_', self, 'self');
   if (!Number.isFinite(value) && self.dtype !== 'float32') throw typeError('fill_', `value ${value} is not representable in ${self.dtype}`);
-  if (self.numel) { args.reset().num(value).view(self); self.kernels.fill(self.handle('fill_')); }
+  if (self.numel) dispatch('fill').num(value).t(self).run();
   return self;
 }
 
@@ -233,8 +228,7 @@ export function copyInPlace(self: Tensor, src: Tensor): Tensor {
     throw typeError('copy_', `src of shape ${fmtShape(src.shape)} cannot be broadcast to ${fmtShape(self.shape)}`);
   }
   if (self.numel) {
-    args.reset().view(self).view(expandedView(src, shape));
-    self.kernels.cast(self.handle('copy_'), src.handle('copy_'));
+    dispatch('cast').t(self).t(src, expandedView(src, shape)).run();
   }
   return self;
 }

@@ -1,5 +1,5 @@
 /** Reductions over any dims with keepdim: sum mean max min argmax argmin var std prod. */
-import { args } from '../native';
+import { dispatch } from './kernels';
 import { Tensor } from '../tensor';
 import { fmtShape, normDim, typeError } from '../errors';
 import { record } from '../autograd/engine';
@@ -30,9 +30,8 @@ function reduceRaw(op: string, code: ReduceOp, x: Tensor, dims: number[], correc
     : code === ReduceOp.Mean || code === ReduceOp.Var ? 'float32' : x.dtype;
   const out = Tensor.empty(kept.map((i) => x.shape[i]), outDtype, x.device);
   if (out.numel) {
-    args.reset().num(code).num(kept.length).num(correction).view(out)
-      .view({ dtypeCode: x.dtypeCode, shape: perm.map((i) => x.shape[i]), strides: perm.map((i) => x.strides[i]), offset: x.offset });
-    out.kernels.reduce(out.handle(op), x.handle(op));
+    const permuted = { dtypeCode: x.dtypeCode, shape: perm.map((i) => x.shape[i]), strides: perm.map((i) => x.strides[i]), offset: x.offset };
+    dispatch('reduce').num(code).num(kept.length).num(correction).t(out).t(x, permuted).run();
   }
   return out;
 }

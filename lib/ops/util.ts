@@ -1,5 +1,6 @@
 /** Shared helpers for op definitions: scalar conversion, broadcasting, gradient reduction. */
-import { args, type ViewLike } from '../native';
+import type { ViewLike } from '../native';
+import { dispatch } from './kernels';
 import { Tensor, type Device } from '../tensor';
 import { DTYPE_CODE, type DType } from '../dtype';
 import { fmtShape, typeError, rangeError } from '../errors';
@@ -18,8 +19,7 @@ export function checkTensor(op: string, x: unknown, arg: string): Tensor {
 /** A 0-d tensor holding a scalar. */
 export function scalarTensor(v: Scalar, dtype: DType, device: Device = 'cpu'): Tensor {
   const t = Tensor.empty([], dtype, device);
-  args.reset().num(Number(v)).view(t);
-  t.kernels.fill(t.handle('scalar'));
+  dispatch('fill').num(Number(v)).t(t).run();
   return t;
 }
 
