@@ -6,7 +6,7 @@
  * ("CUDA addon not built …", "no CUDA driver …", "driver too old: found 12.4, need 13.0", …).
  *
  * Calls use the CPU addon's shared argument buffer (lib/native.ts `args`): write the
- * metadata with `args.reset().num(..).view(..)`, then call the binding with storage handles.
+ * metadata through `dispatch()` (lib/ops/kernels.ts), which calls the binding with storage handles.
  *
  * @example
  * import { cuda, cudaAvailable } from './cuda';

@@ -5,7 +5,6 @@
  * import * as F from 'tensorforge/nn/functional';
  * const loss = F.crossEntropy(logits, labels, { labelSmoothing: 0.1 });
  */
-import { native, args } from '../native';
 import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
@@ -14,7 +13,7 @@ import { checkTensor, sameShape } from '../ops/util';
 import { where } from '../ops/elementwise';
 import { bernoulli } from '../ops/creation';
 import { checkReduction, type Reduction } from '../ops/softmax';
-import { gather, indexSelect } from '../ops/index';
+import { firstBadIndex, gather, indexSelect } from '../ops/index';
 
 export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions, type Reduction } from '../ops/softmax';
 export { linear } from '../ops/matmul';
@@ -44,16 +43,14 @@ export function dropout(xIn: Tensor, p = 0.5, training = true): Tensor {
   if (x.dtype !== 'float32') throw typeError('dropout', `input must be float32, got ${x.dtype}`);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
-  const mask = bernoulli(x.shape, 1 - p);
+  const mask = bernoulli(x.shape, 1 - p, { device: x.device });
   const out = x.mul(mask.mul(1 / (1 - p)));
   return out;
 }
 
 /** Throws a RangeError naming `op` unless every index is in [0, limit) (or equals `allowed`). */
 function checkIndices(op: string, what: string, index: Tensor, limit: number, allowed?: number): void {
-  if (!index.numel) return;
-  args.reset().num(limit).num(allowed ?? -(2 ** 31) - 1).view(index);
-  const bad = native.indexCheck(index.handle(op));
+  const bad = firstBadIndex(index, limit, allowed);
   if (bad) {
     throw rangeError(op, `${what} ${bad.value} at position ${bad.position} is out of range for size ${limit}` +
       (allowed !== undefined ? ` (ignoreIndex ${allowed})` : '') + ` (${what} shape ${fmtShape(index.shape)})`);

@@ -2,12 +2,19 @@
 import { native } from '../native';
 import { dispatch } from './kernels';
 import { seedCuda } from '../cuda';
-import { Tensor } from '../tensor';
+import { Tensor, normalizeDevice, type Device } from '../tensor';
 import { isDType, type AnyTypedArray, type DType } from '../dtype';
 import { checkShapeArg, fmtShape, rangeError, typeError } from '../errors';
 import { RandomKind } from './codes';
 
-export interface CreateOptions { dtype?: DType; requiresGrad?: boolean }
+export interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+  /** Where the tensor lives: 'cpu' (default), 'cuda' or 'cuda:N'. */
+  device?: string;
+}
+
+function deviceOf(opts: CreateOptions): Device { return opts.device === undefined ? 'cpu' : normalizeDevice(opts.device); }
 
 export type NestedNumbers = number | boolean | NestedNumbers[];
 
@@ -56,11 +63,11 @@ export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, 
   }
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== flat.length) throw rangeError('tensor', `shape ${fmtShape(shape)} needs ${n} values, got ${flat.length}`);
-  const t = Tensor.empty(shape, dtype);
+  const t = Tensor.empty(shape, dtype, deviceOf(opts));
   if (n) {
     const buf = dtype === 'float32' ? Float32Array.from(flat) : dtype === 'int32' ? Int32Array.from(flat)
       : Uint8Array.from(flat, (v) => (dtype === 'bool' ? (v ? 1 : 0) : v));
-    native.write(t.handle('tensor'), 0, buf);
+    t.kernels.write(t.handle('tensor'), 0, buf);
   }
   return finish(t, opts);
 }
@@ -88,16 +95,16 @@ export function full(shape: readonly number[], value: number | boolean, opts: Cr
   const s = checkShapeArg('full', shape);
   const dtype = checkDType('full', opts.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined));
   if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('full', `value must be a number, got ${typeof value}`);
-  const t = Tensor.empty(s, dtype);
+  const t = Tensor.empty(s, dtype, deviceOf(opts));
   if (t.numel) dispatch('fill').num(Number(value)).t(t).run();
   return finish(t, opts);
 }
 
 export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 0, opts);
 export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 1, opts);
-export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, ...opts });
-export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 1, { dtype: t.dtype, ...opts });
-export const fullLike = (t: Tensor, v: number, opts: CreateOptions = {}): Tensor => full(t.shape, v, { dtype: t.dtype, ...opts });
+export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, device: t.device, ...opts });
+export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 1, { dtype: t.dtype, device: t.device, ...opts });
+export const fullLike = (t: Tensor, v: number, opts: CreateOptions = {}): Tensor => full(t.shape, v, { dtype: t.dtype, device: t.device, ...opts });
 
 /** Values start, start+step, ... below end (arange(n) = 0..n-1). */
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
@@ -109,7 +116,7 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
   const dtype = checkDType('arange', opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32'));
   const vals = new Float64Array(n);
   for (let i = 0; i < n; i++) vals[i] = start + i * step;
-  return finish(tensor(vals as unknown as ArrayLike<number>, { dtype, shape: [n] }), opts);
+  return finish(tensor(vals as unknown as ArrayLike<number>, { dtype, shape: [n], device: opts.device }), opts);
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
@@ -119,22 +126,23 @@ export function linspace(start: number, end: number, steps: number, opts: Create
   const vals = new Float64Array(steps);
   const d = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) vals[i] = i === steps - 1 && steps > 1 ? end : start + i * d;
-  return finish(tensor(vals as unknown as ArrayLike<number>, { dtype: checkDType('linspace', opts.dtype), shape: [steps] }), opts);
+  return finish(tensor(vals as unknown as ArrayLike<number>, { dtype: checkDType('linspace', opts.dtype), shape: [steps], device: opts.device }), opts);
 }
 
 /** n x m identity matrix. */
 export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
   checkShapeArg('eye', [n, m], 'n, m');
-  const t = zeros([n, m], { dtype: opts.dtype });
+  const t = zeros([n, m], { dtype: opts.dtype, device: opts.device });
   const diag = t.view_([Math.min(n, m)], [m + 1], 0);
   diag.fill_(1);
   diag.dispose();
   return finish(t, opts);
 }
 
-function randomTensor(op: string, shape: readonly number[], kind: RandomKind, p0: number, p1: number, dtype: DType): Tensor {
+function randomTensor(op: string, shape: readonly number[], kind: RandomKind, p0: number, p1: number, dtype: DType,
+  device: Device = 'cpu'): Tensor {
   const s = checkShapeArg(op, shape);
-  const t = Tensor.empty(s, dtype);
+  const t = Tensor.empty(s, dtype, device);
   if (t.numel) dispatch('randomFill').num(kind).num(p0).num(p1).t(t).run();
   return t;
 }
@@ -143,29 +151,29 @@ function randomTensor(op: string, shape: readonly number[], kind: RandomKind, p0
 export function rand(shape: readonly number[], opts: CreateOptions & { low?: number; high?: number } = {}): Tensor {
   const lo = opts.low ?? 0, hi = opts.high ?? 1;
   if (!(hi > lo)) throw rangeError('rand', `high (${hi}) must be greater than low (${lo})`);
-  return finish(randomTensor('rand', shape, RandomKind.Uniform, lo, hi, 'float32'), opts);
+  return finish(randomTensor('rand', shape, RandomKind.Uniform, lo, hi, 'float32', deviceOf(opts)), opts);
 }
 
 /** Normal with mean 0 and std 1 (or the given mean/std). */
 export function randn(shape: readonly number[], opts: CreateOptions & { mean?: number; std?: number } = {}): Tensor {
   const std = opts.std ?? 1;
   if (!(std >= 0)) throw rangeError('randn', `std must be non-negative, got ${std}`);
-  return finish(randomTensor('randn', shape, RandomKind.Normal, opts.mean ?? 0, std, 'float32'), opts);
+  return finish(randomTensor('randn', shape, RandomKind.Normal, opts.mean ?? 0, std, 'float32', deviceOf(opts)), opts);
 }
 
 /** Integers uniform on [low, high) as int32. */
-export function randint(low: number, high: number, shape: readonly number[]): Tensor {
+export function randint(low: number, high: number, shape: readonly number[], opts: Pick<CreateOptions, 'device'> = {}): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw rangeError('randint', `need integers low < high, got ${low}, ${high}`);
   }
   if (low < -(2 ** 31) || high > 2 ** 31) throw rangeError('randint', 'low/high must fit in int32');
-  return randomTensor('randint', shape, RandomKind.Randint, low, high, 'int32');
+  return randomTensor('randint', shape, RandomKind.Randint, low, high, 'int32', deviceOf(opts));
 }
 
 /** 1 with probability p, else 0 (float32 unless dtype says otherwise). */
 export function bernoulli(shape: readonly number[], p: number, opts: CreateOptions = {}): Tensor {
   if (!(p >= 0 && p <= 1)) throw rangeError('bernoulli', `p must be in [0, 1], got ${p}`);
-  return randomTensor('bernoulli', shape, RandomKind.Bernoulli, p, 0, checkDType('bernoulli', opts.dtype));
+  return randomTensor('bernoulli', shape, RandomKind.Bernoulli, p, 0, checkDType('bernoulli', opts.dtype), deviceOf(opts));
 }
 
 /** Seeds the generator of this thread's tensorforge instance; runs are then reproducible. */

@@ -4,7 +4,7 @@
  * relu) fused into the GEMM epilogue. Transposed views reach the kernel as transpose flags,
  * without copies; gradients are matmuls on transposed views.
  */
-import { args } from '../native';
+import { dispatch } from './kernels';
 import { Tensor, contiguousCopy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
@@ -52,11 +52,8 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
   if (out.numel) {
     const A = gemmOperand(a), B = gemmOperand(b);
     const C = bias && !bias.isContiguous() ? contiguousCopy(bias) : bias;
-    args.reset().num(act).num(biasKind).view(out)
-      .view(expandedView(A, [...batch, M, K])).view(expandedView(B, [...batch, K, N]));
-    if (C) args.view(C);
-    if (C) out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op), C.handle(op));
-    else out.kernels.matmul(out.handle(op), A.handle(op), B.handle(op));
+    dispatch('matmul').num(act).num(biasKind).t(out)
+      .t(A, expandedView(A, [...batch, M, K])).t(B, expandedView(B, [...batch, K, N])).t(C).run();
     for (const [tmp, orig] of [[A, a], [B, b], [C, bias]]) if (tmp && tmp !== orig) tmp.dispose();
   }
   if (isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {

@@ -10,7 +10,7 @@
  * (and cn); the returned tensors are views of it, so the gradients of all three reach the
  * one backward call through the ordinary view ops.
  */
-import { native, args, type NativeHandle } from '../native';
+import { dispatch } from './kernels';
 import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
@@ -98,7 +98,6 @@ export function gruLayer(x: Tensor, h0: Tensor | null, params: RnnLayerParams, o
 function checkFloat(op: string, t: unknown, arg: string): Tensor {
   const x = checkTensor(op, t, arg);
   if (x.dtype !== 'float32') throw typeError(op, `${arg} must be float32, got ${x.dtype}`);
-  if (x.device !== 'cpu') throw typeError(op, `${arg} is on ${x.device}; recurrent layers run on the CPU only`);
   return x;
 }
 
@@ -132,11 +131,12 @@ function recurrent(op: string, mode: RnnMode, xIn: Tensor, h0In: Tensor | null, 
   const bHh = hasBias ? checkFloat(op, params.biasHh, 'biasHh') : null;
   if (bIh) expectShape(op, bIh, 'biasIh', [G * H], `hidden size ${H}`);
   if (bHh) expectShape(op, bHh, 'biasHh', [G * H], `hidden size ${H}`);
-  const h0 = h0In == null ? zeros([B, H]) : checkFloat(op, h0In, 'h0');
+  const dev = x.device;
+  const h0 = h0In == null ? zeros([B, H], { device: dev }) : checkFloat(op, h0In, 'h0');
   expectShape(op, h0, 'h0', [B, H], `batch ${B}, hidden ${H}`);
   let c0: Tensor | null = null;
   if (lstm) {
-    c0 = c0In == null ? zeros([B, H]) : checkFloat(op, c0In, 'c0');
+    c0 = c0In == null ? zeros([B, H], { device: dev }) : checkFloat(op, c0In, 'c0');
     expectShape(op, c0, 'c0', [B, H], `batch ${B}, hidden ${H}`);
   }
 
@@ -144,18 +144,15 @@ function recurrent(op: string, mode: RnnMode, xIn: Tensor, h0In: Tensor | null, 
   const inputs = [x, h0, c0, wIh, wHh, bIh, bHh].map((t) => (t ? contiguous(t) : null));
   const [xc, h0c, c0c, wIhc, wHhc, bIhc, bHhc] = inputs;
   const TBH = T * B * H, BH = B * H;
-  const packed = Tensor.empty([TBH + BH + (lstm ? BH : 0)]);
+  const packed = Tensor.empty([TBH + BH + (lstm ? BH : 0)], 'float32', dev);
   const y = packed.view_([T, B, H], [B * H, H, 1], 0);
   const hn = packed.view_([B, H], [H, 1], TBH);
   const cn = lstm ? packed.view_([B, H], [H, 1], TBH + BH) : null;
-  const reserve = Tensor.empty([T, B, RESERVE_PER_H[mode] * H]);
+  const reserve = Tensor.empty([T, B, RESERVE_PER_H[mode] * H], 'float32', dev);
   const impl = opts.reference ? 1 : 0, rev = opts.reverse ? 1 : 0;
-  args.reset().num(mode).num(rev).num(hasBias ? 1 : 0).num(impl);
-  for (const t of [y, hn, cn, reserve, ...inputs]) if (t) args.view(t);
-  const h = (t: Tensor | null): NativeHandle | null => (t ? t.handle(op) : null);
-  const hr = (t: Tensor | null): NativeHandle => (t as Tensor).handle(op);
-  native.rnnForward(hr(packed), hr(packed), lstm ? hr(packed) : null, hr(reserve), hr(xc), hr(h0c), h(c0c),
-    hr(wIhc), hr(wHhc), h(bIhc), h(bHhc));
+  const fwd = dispatch('rnnForward').num(mode).num(rev).num(hasBias ? 1 : 0).num(impl);
+  for (const t of [y, hn, cn, reserve, ...inputs]) fwd.t(t);
+  fwd.run();
   y.dispose(); hn.dispose(); cn?.dispose();
 
   const nodeInputs = inputs.filter((t): t is Tensor => t !== null);
@@ -166,14 +163,13 @@ function recurrent(op: string, mode: RnnMode, xIn: Tensor, h0In: Tensor | null, 
       const dy = g.view_([T, B, H], [B * H, H, 1], g.offset), dhn = g.view_([B, H], [H, 1], g.offset + TBH);
       const dcn = lstm ? g.view_([B, H], [H, 1], g.offset + TBH + BH) : null;
       const xg = xc as Tensor, needDx = xg.requiresGrad;
-      const dx = needDx ? Tensor.empty(xg.shape) : null;
-      const dh0 = Tensor.empty([B, H]), dc0 = lstm ? Tensor.empty([B, H]) : null;
-      const dwIh = Tensor.empty([G * H, I]), dwHh = Tensor.empty([G * H, H]);
-      const dbIh = hasBias ? Tensor.empty([G * H]) : null, dbHh = hasBias ? Tensor.empty([G * H]) : null;
-      args.reset().num(mode).num(rev).num(hasBias ? 1 : 0).num(impl).num(needDx ? 1 : 0);
-      const all = [dx, dh0, dc0, dwIh, dwHh, dbIh, dbHh, dy, dhn, dcn, ...inputs.slice(0, 5), saved, reserve];
-      for (const t of all) if (t) args.view(t);
-      native.rnnBackward(...(all.map(h) as Parameters<typeof native.rnnBackward>));
+      const dx = needDx ? Tensor.empty(xg.shape, 'float32', dev) : null;
+      const dh0 = Tensor.empty([B, H], 'float32', dev), dc0 = lstm ? Tensor.empty([B, H], 'float32', dev) : null;
+      const dwIh = Tensor.empty([G * H, I], 'float32', dev), dwHh = Tensor.empty([G * H, H], 'float32', dev);
+      const dbIh = hasBias ? Tensor.empty([G * H], 'float32', dev) : null, dbHh = hasBias ? Tensor.empty([G * H], 'float32', dev) : null;
+      const bwd = dispatch('rnnBackward').num(mode).num(rev).num(hasBias ? 1 : 0).num(impl).num(needDx ? 1 : 0);
+      for (const t of [dx, dh0, dc0, dwIh, dwHh, dbIh, dbHh, dy, dhn, dcn, ...inputs.slice(0, 5), saved, reserve]) bwd.t(t);
+      bwd.run();
       return [dx, dh0, dc0, dwIh, dwHh, dbIh, dbHh].filter((_, i) => inputs[i] !== null);
     });
   } else {

@@ -1,11 +1,11 @@
 /** softmax / logSoftmax along a dim and the fused softmax + cross-entropy loss, on the
  * native kernels of native/cpu/softmax.cpp (numerically stable; backward in one pass). */
-import { native, args } from '../native';
 import { Tensor, contiguousCopy, numelOf } from '../tensor';
 import { fmtShape, normDim, rangeError, typeError } from '../errors';
-import { record } from '../autograd/engine';
-import { isGradEnabled } from '../autograd/grad_mode';
-import { checkTensor, sameShape } from './util';
+import { sameShape } from './util';
+import { dispatch } from './kernels';
+import { defineOp, raw } from './table';
+import { rand, randint, randn, tensor } from './creation';
 
 declare module '../tensor' {
   interface Tensor {
@@ -28,43 +28,49 @@ export function checkReduction(op: string, r: unknown): Reduction {
 
 function contig(t: Tensor): Tensor { return t.isContiguous() ? t : contiguousCopy(t); }
 
-function softmaxOp(name: 'softmax' | 'logSoftmax', xIn: Tensor, dim: number): Tensor {
-  const x = checkTensor(name, xIn, 'input');
-  if (x.dtype !== 'float32') throw typeError(name, `input must be float32, got ${x.dtype} (shape ${fmtShape(x.shape)})`);
-  const d = normDim(name, dim, x.ndim);
-  const log = name === 'logSoftmax' ? 1 : 0;
-  const xc = contig(x);
-  const out = Tensor.empty(x.shape, 'float32', x.device);
-  if (out.numel) {
-    args.reset().num(log).num(d).view(out).view(xc);
-    x.kernels.softmax(out.handle(name), xc.handle(name));
-  }
-  if (xc !== x) xc.dispose();
-  if (isGradEnabled() && x.requiresGrad) {
-    record(name, out, [x], (g) => {
-      const gc = contig(g);
-      const dx = Tensor.empty(x.shape, 'float32', x.device);
-      if (dx.numel) {
-        args.reset().num(log).num(d).view(dx).view(gc).view(out);
-        x.kernels.softmaxBackward(dx.handle(name), gc.handle(name), out.handle(name));
-      }
-      return [dx];
-    });
-  }
-  return out;
-}
+interface SoftmaxSaved { out: Tensor; log: number; d: number }
+const softmaxEntry = (name: 'softmax' | 'logSoftmax') => defineOp<{ dim: number }, SoftmaxSaved>({
+  name,
+  kernels: ['softmax', 'softmaxBackward'],
+  inputs: [{ name: 'input', dtypes: ['float32'] }],
+  options: { dim: raw(-1) },
+  forward(ctx, [x], { dim }) {
+    const d = normDim(name, dim, x!.ndim);
+    const log = name === 'logSoftmax' ? 1 : 0;
+    const xc = contig(x!);
+    const out = Tensor.empty(x!.shape, 'float32', x!.device);
+    if (out.numel) dispatch('softmax').num(log).num(d).t(out).t(xc).run();
+    if (xc !== x) xc.dispose();
+    ctx.saved = { out, log, d };
+    return out;
+  },
+  backward({ saved: { out, log, d } }, g) {
+    const gc = contig(g);
+    const dx = Tensor.empty(out.shape, 'float32', out.device);
+    if (dx.numel) dispatch('softmaxBackward').num(log).num(d).t(dx).t(gc).t(out).run();
+    return [dx];
+  },
+  samples: () => [
+    { note: 'last dim', inputs: [randn([3, 7]).mul(3)], options: {} },
+    { note: 'middle dim, non-contiguous', inputs: [randn([4, 3, 5]).transpose(0, 2)], options: { dim: 1 } },
+    { note: 'dim 0, 1-D', inputs: [randn([9])], options: { dim: 0 } },
+    { note: 'size 1 and empty', inputs: [randn([0, 1, 3])], options: { dim: 1 } },
+    { note: '0-d', inputs: [randn([])], options: { dim: 0 } },
+  ],
+});
+const softmaxOp = softmaxEntry('softmax'), logSoftmaxOp = softmaxEntry('logSoftmax');
 
 /**
  * Softmax along `dim`: exp(x) / sum(exp(x)), with the row max subtracted first.
  * @example softmax(tensor([[1, 2, 3]]), -1)  // [[0.090, 0.245, 0.665]]
  */
-export function softmax(x: Tensor, dim = -1): Tensor { return softmaxOp('softmax', x, dim); }
+export function softmax(x: Tensor, dim = -1): Tensor { return softmaxOp([x], { dim }); }
 
 /**
  * log(softmax(x)) along `dim`, as x - max - log(sum(exp(x - max))).
  * @example logSoftmax(randn([4, 10]), 1).exp().sum(1)  // ones
  */
-export function logSoftmax(x: Tensor, dim = -1): Tensor { return softmaxOp('logSoftmax', x, dim); }
+export function logSoftmax(x: Tensor, dim = -1): Tensor { return logSoftmaxOp([x], { dim }); }
 
 export interface CrossEntropyOptions {
   /** Per-class weights [C] (float32). */
@@ -76,6 +82,91 @@ export interface CrossEntropyOptions {
   labelSmoothing?: number;
 }
 
+interface CeOpts { ignoreIndex: number; reduction: Reduction; labelSmoothing: number }
+interface CeSaved { logits: Tensor; tgt: Tensor; w: Tensor | null; lse: Tensor; params: number[]; scale: number; lead: number[] }
+
+const crossEntropyOp = defineOp<CeOpts, CeSaved>({
+  name: 'crossEntropy',
+  kernels: ['crossEntropy', 'crossEntropyBackward'],
+  inputs: [
+    { name: 'input', dtypes: ['float32'] },
+    { name: 'target', dtypes: ['int32', 'float32'], kind: 'int32 class indices or float32 probabilities' },
+    { name: 'weight', dtypes: ['float32'], ranks: [1], optional: true, option: true, noGrad: true },
+  ],
+  options: {
+    ignoreIndex: (op, v) => {
+      if (v === undefined) return -100;
+      if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) throw typeError(op, `ignoreIndex must be an int32 integer, got ${String(v)}`);
+      return v;
+    },
+    reduction: (op, v) => checkReduction(op, v),
+    labelSmoothing: (op, v) => {
+      if (v === undefined) return 0;
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw rangeError(op, `labelSmoothing must be in [0, 1], got ${String(v)}`);
+      return v;
+    },
+  },
+  forward(ctx, [input0, target0, weight], { ignoreIndex, reduction, labelSmoothing }) {
+    const op = 'crossEntropy';
+    const probs = target0!.dtype === 'float32';
+    let input = input0!, target = target0!;
+    if (input.ndim === 0) throw rangeError(op, `input must be [C] or [N, C, ...], got a 0-d tensor`);
+    if (input.ndim === 1) {
+      // Unbatched: [C] with a 0-d class index or [C] probabilities.
+      const want = probs ? input.shape : [];
+      if (!sameShape(target.shape, want)) throw rangeError(op, `target ${fmtShape(target.shape)} does not match unbatched input ${fmtShape(input.shape)} (expected ${fmtShape(want)})`);
+      input = input.unsqueeze(0); target = target.unsqueeze(0);
+    }
+    const C = input.shape[1];
+    const wantTarget = probs ? input.shape : [input.shape[0], ...input.shape.slice(2)];
+    if (!sameShape(target.shape, wantTarget)) {
+      throw rangeError(op, `target ${fmtShape(target.shape)} does not match input ${fmtShape(input.shape)} (expected ${probs ? 'probabilities' : 'class indices'} of shape ${fmtShape(wantTarget)})`);
+    }
+    if (weight && !sameShape(weight.shape, [C])) throw rangeError(op, `weight must have shape [${C}] (one per class), got ${fmtShape(weight.shape)}`);
+    const logits = contig(input), tgt = contig(target), w = weight ? contig(weight) : null;
+    const lead = [input.shape[0], ...input.shape.slice(2)];
+    const lse = Tensor.empty([numelOf(lead)], 'float32', input.device);
+    const unbatched = input0!.ndim === 1;
+    const out = Tensor.empty(reduction !== 'none' ? [] : unbatched ? [] : lead, 'float32', input.device);
+    const params = [REDUCTION_CODE[reduction], ignoreIndex, labelSmoothing, probs ? 1 : 0, w ? 1 : 0];
+    const call = dispatch('crossEntropy');
+    for (const p of params) call.num(p);
+    const wsum = call.t(out).t(lse).t(logits).t(tgt).t(w).run();
+    ctx.saved = { logits, tgt, w, lse, params, scale: reduction === 'mean' ? 1 / wsum : 1, lead };
+    return out;
+  },
+  backward({ saved: { logits, tgt, w, lse, params, scale, lead } }, g, [input, target]) {
+    const [reductionCode, , smoothing] = params;
+    const gc = contig(reductionCode === REDUCTION_CODE.none ? g.reshape(lead) : g);
+    let dlogits: Tensor | null = null, dtarget: Tensor | null = null;
+    if (input!.requiresGrad) {
+      dlogits = Tensor.empty(logits.shape, 'float32', logits.device);
+      const call = dispatch('crossEntropyBackward');
+      for (const p of params) call.num(p);
+      call.num(scale).t(dlogits).t(gc).t(logits).t(lse).t(tgt).t(w).run();
+      dlogits = dlogits.reshape(input!.shape);
+    }
+    if (target!.dtype === 'float32' && target!.requiresGrad) {
+      // d loss / d target[n, c] = -g[n] * scale * (1 - smoothing) * weight[c] * logSoftmax(logits)[n, c]
+      const [N, C, ...rest] = logits.shape;
+      const ones = rest.map(() => 1);
+      const logp = logits.sub(lse.reshape([N, 1, ...rest]));
+      const gn = reductionCode === REDUCTION_CODE.none ? gc.reshape([N, 1, ...rest]) : gc;
+      dtarget = logp.mul(gn).mul(-scale * (1 - smoothing));
+      if (w) dtarget = dtarget.mul(w.reshape([1, C, ...ones]));
+      dtarget = dtarget.reshape(target!.shape);
+    }
+    return [dlogits, dtarget, null];
+  },
+  samples: () => [
+    { note: 'class indices', inputs: [randn([5, 4]), randint(0, 4, [5]), null], options: {} },
+    { note: 'sum, weights, ignoreIndex, smoothing', inputs: [randn([6, 3]), tensorOf([0, 2, 1, 1, 2, 0]), rand([3])], options: { reduction: 'sum', ignoreIndex: 1, labelSmoothing: 0.1 } },
+    { note: 'spatial, none', inputs: [randn([2, 3, 4]), randint(0, 3, [2, 4]), null], options: { reduction: 'none' } },
+    { note: 'probabilities, non-contiguous', inputs: [randn([3, 4]).transpose(0, 1), softmax(randn([4, 3]), 1), null], options: {} },
+    { note: 'unbatched', inputs: [randn([5]), tensorOf(3), null], options: {} },
+  ],
+});
+
 /**
  * Cross-entropy between softmax(input) over dim 1 and the target, like
  * torch.nn.functional.cross_entropy: input [N, C] or [N, C, d...] (or [C]); target int32
@@ -83,73 +174,11 @@ export interface CrossEntropyOptions {
  * One fused kernel for the forward and for the gradient of the logits.
  * @example crossEntropy(randn([8, 10]), randint(0, 10, [8]))  // scalar loss
  */
-export function crossEntropy(inputIn: Tensor, targetIn: Tensor, opts: CrossEntropyOptions = {}): Tensor {
-  const op = 'crossEntropy';
-  const input = checkTensor(op, inputIn, 'input'), target = checkTensor(op, targetIn, 'target');
-  if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${opts === null ? 'null' : typeof opts}`);
-  const reduction = checkReduction(op, opts.reduction);
-  const ignoreIndex = opts.ignoreIndex ?? -100;
-  const smoothing = opts.labelSmoothing ?? 0;
-  if (!Number.isInteger(ignoreIndex) || Math.abs(ignoreIndex) > 2 ** 31 - 1) throw typeError(op, `ignoreIndex must be an int32 integer, got ${ignoreIndex}`);
-  if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing <= 1)) throw rangeError(op, `labelSmoothing must be in [0, 1], got ${smoothing}`);
-  if (input.dtype !== 'float32') throw typeError(op, `input must be float32 logits, got ${input.dtype}`);
-  if (target.dtype !== 'int32' && target.dtype !== 'float32') {
-    throw typeError(op, `target must be int32 class indices or float32 probabilities, got ${target.dtype} (shape ${fmtShape(target.shape)})`);
-  }
-  const probs = target.dtype === 'float32';
-  if (input.ndim === 0) throw rangeError(op, `input must be [C] or [N, C, ...], got a 0-d tensor`);
-  if (input.ndim === 1) {
-    // Unbatched: [C] with a 0-d class index or [C] probabilities.
-    const want = probs ? input.shape : [];
-    if (!sameShape(target.shape, want)) throw rangeError(op, `target ${fmtShape(target.shape)} does not match unbatched input ${fmtShape(input.shape)} (expected ${fmtShape(want)})`);
-    const out = crossEntropy(input.unsqueeze(0), target.unsqueeze(0), opts);
-    return reduction === 'none' ? out.squeeze(0) : out;
-  }
-  const C = input.shape[1];
-  const wantTarget = probs ? input.shape : [input.shape[0], ...input.shape.slice(2)];
-  if (!sameShape(target.shape, wantTarget)) {
-    throw rangeError(op, `target ${fmtShape(target.shape)} does not match input ${fmtShape(input.shape)} (expected ${probs ? 'probabilities' : 'class indices'} of shape ${fmtShape(wantTarget)})`);
-  }
-  const weight = opts.weight ? checkTensor(op, opts.weight, 'weight') : null;
-  if (weight && weight.dtype !== 'float32') throw typeError(op, `weight must be float32, got ${weight.dtype}`);
-  if (weight && !sameShape(weight.shape, [C])) throw rangeError(op, `weight must have shape [${C}] (one per class), got ${fmtShape(weight.shape)}`);
-  const logits = contig(input), tgt = contig(target), w = weight ? contig(weight) : null;
-  const M = input.shape[0] * numelOf(input.shape.slice(2));
-  const lse = Tensor.empty([M], 'float32');
-  const out = Tensor.empty(reduction === 'none' ? [input.shape[0], ...input.shape.slice(2)] : [], 'float32');
-  const code = REDUCTION_CODE[reduction];
-  const head = (): typeof args => args.reset().num(code).num(ignoreIndex).num(smoothing).num(probs ? 1 : 0).num(w ? 1 : 0);
-  head().view(out).view(lse).view(logits).view(tgt);
-  if (w) args.view(w);
-  const wsum = native.crossEntropy(out.handle(op), lse.handle(op), logits.handle(op), tgt.handle(op), w ? w.handle(op) : undefined);
-  const soft = probs && target.requiresGrad;
-  if (isGradEnabled() && (input.requiresGrad || soft)) {
-    const scale = reduction === 'mean' ? 1 / wsum : 1;
-    record(op, out, probs ? [input, target] : [input], (g) => {
-      const gc = contig(g);
-      let dlogits: Tensor | null = null, dtarget: Tensor | null = null;
-      if (input.requiresGrad) {
-        dlogits = Tensor.empty(input.shape, 'float32');
-        head().num(scale).view(dlogits).view(gc).view(logits).view(lse).view(tgt);
-        if (w) args.view(w);
-        native.crossEntropyBackward(dlogits.handle(op), gc.handle(op), logits.handle(op), lse.handle(op), tgt.handle(op), w ? w.handle(op) : undefined);
-      }
-      if (soft) {
-        // d loss / d target[n, c] = -g[n] * scale * (1 - smoothing) * weight[c] * logSoftmax(logits)[n, c]
-        const ones = input.shape.slice(2).map(() => 1);
-        const logp = logits.sub(lse.reshape([input.shape[0], 1, ...input.shape.slice(2)]));
-        const gn = reduction === 'none' ? gc.reshape([input.shape[0], 1, ...input.shape.slice(2)]) : gc;
-        dtarget = logp.mul(gn).mul(-scale * (1 - smoothing));
-        if (w) dtarget = dtarget.mul(w.reshape([1, C, ...ones]));
-      }
-      return [dlogits, dtarget];
-    });
-  } else {
-    lse.dispose();
-    for (const t of [logits, tgt, w]) if (t && t !== input && t !== target && t !== weight) t.dispose();
-  }
-  return out;
+export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  return crossEntropyOp([input, target], opts);
 }
+
+const tensorOf = (v: number | number[]): Tensor => tensor(v, { dtype: 'int32' });
 
 Tensor.prototype.softmax = function (this: Tensor, dim = -1) { return softmax(this, dim); };
 Tensor.prototype.logSoftmax = function (this: Tensor, dim = -1) { return logSoftmax(this, dim); };

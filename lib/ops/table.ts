@@ -26,6 +26,8 @@ import { KERNELS, hasKernel, type DeviceType, type KernelName } from './kernels'
 export interface TensorArg {
   readonly name: string;
   readonly dtypes: readonly DType[];
+  /** The dtypes in words for error messages ('int32 class indices or float32 probabilities'). */
+  readonly kind?: string;
   /** Accepted ndims; any when absent. */
   readonly ranks?: readonly number[];
   /** May be null/undefined. */
@@ -98,7 +100,7 @@ function checkInput(op: string, spec: TensorArg, v: unknown): Tensor | null {
   if (!(v instanceof Tensor)) throw typeError(op, `${spec.name} must be a Tensor, got ${typeof v}`);
   v.assertAlive(op);
   if (!spec.dtypes.includes(v.dtype)) {
-    throw typeError(op, `${spec.name} must be ${spec.dtypes.join(' or ')}, got ${v.dtype} (shape ${fmtShape(v.shape)})`);
+    throw typeError(op, `${spec.name} must be ${spec.kind ?? spec.dtypes.join(' or ')}, got ${v.dtype} (shape ${fmtShape(v.shape)})`);
   }
   if (spec.ranks && !spec.ranks.includes(v.ndim)) {
     const want = spec.ranks.map((r, i) => `${r}-D${spec.layouts ? ` ${spec.layouts[i]}` : ''}`).join(' or ');

@@ -2,7 +2,7 @@
  * SGD, Adam, AdamW, RMSprop, Adagrad: PyTorch's update rules (single-tensor form), each one
  * fused native pass per parameter (native/cpu/optim.cpp). State keys use PyTorch's names.
  */
-import { native, args } from '../native';
+import { adagradStep_, adamStep_, rmspropStep_, sgdStep_ } from '../ops/optim';
 import type { Tensor } from '../tensor';
 import { rangeError, typeError } from '../errors';
 import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer';
@@ -12,7 +12,6 @@ type Params<O> = Iterable<Tensor> | ParamGroupSpec<O>[];
 function nonNeg(op: string, name: string, v: unknown): void {
   if (typeof v !== 'number' || !(v >= 0)) throw rangeError(op, `invalid ${name} value: ${String(v)}`);
 }
-const flag = (b: boolean): number => (b ? 1 : 0);
 
 export interface SGDOptions {
   lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean;
@@ -37,15 +36,7 @@ export class SGD extends Optimizer<SGDOptions> {
   protected update(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup<SGDOptions>): void {
     let first = false;
     if (g.momentum !== 0 && !st.momentum_buffer) { st.momentum_buffer = this.buffer(p); first = true; }
-    args.reset().num(g.lr).num(g.momentum).num(g.dampening).num(g.weightDecay).num(flag(g.nesterov))
-      .num(flag(first)).num(flag(g.maximize)).view(p).view(grad);
-    if (g.momentum !== 0) {
-      const buf = st.momentum_buffer as Tensor;
-      args.view(buf);
-      p.kernels.sgdStep(p.handle('SGD'), grad.handle('SGD'), buf.handle('SGD'));
-    } else {
-      p.kernels.sgdStep(p.handle('SGD'), grad.handle('SGD'));
-    }
+    sgdStep_(p, grad, g.momentum !== 0 ? st.momentum_buffer as Tensor : null, { ...g, first });
   }
 }
 
@@ -74,15 +65,8 @@ function adamUpdate(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup<AdamO
   const stepSize = g.lr / (1 - Math.pow(b1, step));
   const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
   const m = st.exp_avg as Tensor, v = st.exp_avg_sq as Tensor, vmax = st.max_exp_avg_sq as Tensor | undefined;
-  args.reset().num(g.lr).num(b1).num(b2).num(g.eps).num(g.weightDecay).num(flag(decoupled)).num(flag(g.amsgrad))
-    .num(stepSize).num(bc2Sqrt).num(flag(g.maximize)).view(p).view(grad).view(m).view(v);
-  const op = decoupled ? 'AdamW' : 'Adam';
-  if (g.amsgrad) {
-    args.view(vmax!);
-    p.kernels.adamStep(p.handle(op), grad.handle(op), m.handle(op), v.handle(op), vmax!.handle(op));
-  } else {
-    p.kernels.adamStep(p.handle(op), grad.handle(op), m.handle(op), v.handle(op));
-  }
+  adamStep_(p, grad, m, v, g.amsgrad ? vmax! : null,
+    { ...g, beta1: b1, beta2: b2, decoupled, stepSize, bc2Sqrt });
 }
 
 /**
@@ -134,13 +118,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     if (g.centered && !st.grad_avg) st.grad_avg = this.buffer(p);
     st.step = (st.step as number) + 1;
     const sq = st.square_avg as Tensor;
-    args.reset().num(g.lr).num(g.alpha).num(g.eps).num(g.weightDecay).num(g.momentum).num(flag(g.centered))
-      .num(flag(g.maximize)).view(p).view(grad).view(sq);
-    const rest: Tensor[] = [];
-    if (g.centered) rest.push(st.grad_avg as Tensor);
-    if (g.momentum > 0) rest.push(st.momentum_buffer as Tensor);
-    for (const t of rest) args.view(t);
-    native.rmspropStep(p.handle('RMSprop'), grad.handle('RMSprop'), sq.handle('RMSprop'), ...rest.map((t) => t.handle('RMSprop')));
+    rmspropStep_(p, grad, sq, g.centered ? st.grad_avg as Tensor : null, g.momentum > 0 ? st.momentum_buffer as Tensor : null, g);
   }
 }
 
@@ -163,7 +141,6 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     st.step = step;
     const clr = g.lr / (1 + (step - 1) * g.lrDecay);
     const sum = st.sum as Tensor;
-    args.reset().num(clr).num(g.eps).num(g.weightDecay).num(flag(g.maximize)).view(p).view(grad).view(sum);
-    native.adagradStep(p.handle('Adagrad'), grad.handle('Adagrad'), sum.handle('Adagrad'));
+    adagradStep_(p, grad, sum, { clr, eps: g.eps, weightDecay: g.weightDecay, maximize: g.maximize });
   }
 }

@@ -1,0 +1,56 @@
+/**
+ * The fused optimizer updates (native/cpu/optim.cpp, native/cuda/optim.cu) as in-place ops
+ * on a parameter, its gradient and its state tensors: one pass over memory per parameter.
+ * lib/optim/ keeps the state and the hyper-parameters; these run the arithmetic on the
+ * device the parameter lives on.
+ */
+import type { Tensor } from '../tensor';
+import { dispatch } from './kernels';
+
+const flag = (b: boolean): number => (b ? 1 : 0);
+
+export interface SgdStep { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; first: boolean; maximize: boolean }
+
+/**
+ * p -= lr · (g + wd·p, through momentum buf when given), PyTorch's SGD; `first` starts buf at g.
+ * @example sgdStep_(p, p.grad!, null, { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, first: false, maximize: false });
+ */
+export function sgdStep_(p: Tensor, grad: Tensor, buf: Tensor | null, h: SgdStep): void {
+  dispatch('sgdStep').num(h.lr).num(h.momentum).num(h.dampening).num(h.weightDecay).num(flag(h.nesterov))
+    .num(flag(h.first)).num(flag(h.maximize)).t(p).t(grad).t(buf).run();
+}
+
+export interface AdamStep {
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; amsgrad: boolean;
+  /** lr / (1 - beta1^step) */
+  stepSize: number;
+  /** sqrt(1 - beta2^step) */
+  bc2Sqrt: number;
+  maximize: boolean;
+}
+
+/** One Adam/AdamW update of p with its moments (and the AMSGrad maximum when given). */
+export function adamStep_(p: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor | null, h: AdamStep): void {
+  dispatch('adamStep').num(h.lr).num(h.beta1).num(h.beta2).num(h.eps).num(h.weightDecay).num(flag(h.decoupled))
+    .num(flag(h.amsgrad)).num(h.stepSize).num(h.bc2Sqrt).num(flag(h.maximize))
+    .t(p).t(grad).t(expAvg).t(expAvgSq).t(maxExpAvgSq).run();
+}
+
+export interface RmspropStep { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean }
+
+/** One RMSprop update; gradAvg when centered, buf when momentum > 0. */
+export function rmspropStep_(p: Tensor, grad: Tensor, squareAvg: Tensor, gradAvg: Tensor | null, buf: Tensor | null, h: RmspropStep): void {
+  const call = dispatch('rmspropStep').num(h.lr).num(h.alpha).num(h.eps).num(h.weightDecay).num(h.momentum)
+    .num(flag(h.centered)).num(flag(h.maximize)).t(p).t(grad).t(squareAvg);
+  // NOTE: the optional state is packed (only the present tensors are passed), see KERNELS.rmspropStep.
+  if (gradAvg) call.t(gradAvg);
+  if (buf) call.t(buf);
+  call.run();
+}
+
+export interface AdagradStep { clr: number; eps: number; weightDecay: number; maximize: boolean }
+
+/** One Adagrad update with the decayed learning rate `clr`. */
+export function adagradStep_(p: Tensor, grad: Tensor, sum: Tensor, h: AdagradStep): void {
+  dispatch('adagradStep').num(h.clr).num(h.eps).num(h.weightDecay).num(flag(h.maximize)).t(p).t(grad).t(sum).run();
+}
