@@ -5,7 +5,7 @@ import { fmtShape, rangeError, typeError } from '../errors';
 import { checkInt, intPair, type IntPair } from './conv';
 import { dispatch } from './kernels';
 import { defineOp, bool, raw, type OpSample } from './table';
-import { randn } from './creation';
+import { rand, tensor } from './creation';
 
 export interface MaxPool2dOptions {
   /** Defaults to kernelSize. */
@@ -62,13 +62,25 @@ const windowOptions = {
   kernelSize: raw<IntPair>(1), stride: raw<IntPair | null>(null), padding: raw<IntPair>(0), dilation: raw<IntPair>(1),
   ceilMode: bool('ceilMode', false),
 };
+/**
+ * Values 0.1 apart in random order (a max is then never a near-tie, so finite differences
+ * with steps below 0.05 see the same argmax).
+ */
+function distinct(shape: number[]): Tensor {
+  const keys = rand([shape.reduce((a, b) => a * b, 1)]).dataSync();
+  const order = Array.from(keys.keys()).sort((i, j) => keys[i] - keys[j]);
+  const vals = new Float32Array(order.length);
+  order.forEach((k, rank) => { vals[k] = (rank - order.length / 2) * 0.1; });
+  return tensor(vals, { shape });
+}
+
 /** Pooling samples: odd sizes, unbatched, a strided view, an empty batch, padding, ceil mode. */
 const poolSamples = (extra: Record<string, unknown> = {}): OpSample[] => [
-  { note: 'k2', inputs: [randn([2, 3, 6, 7])], options: { kernelSize: 2, ...extra } },
-  { note: 'k3 s2 p1 ceil, unbatched', inputs: [randn([3, 9, 8])], options: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, ...extra } },
-  { note: 'non-contiguous', inputs: [randn([2, 5, 4, 3]).transpose(1, 3)], options: { kernelSize: [2, 1], ...extra } },
-  { note: 'empty batch', inputs: [randn([0, 2, 4, 4])], options: { kernelSize: 2, ...extra } },
-  { note: '1x1', inputs: [randn([1, 1, 1, 1])], options: { kernelSize: 1, ...extra } },
+  { note: 'k2', inputs: [distinct([2, 3, 6, 7])], options: { kernelSize: 2, ...extra } },
+  { note: 'k3 s2 p1 ceil, unbatched', inputs: [distinct([3, 9, 8])], options: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, ...extra } },
+  { note: 'non-contiguous', inputs: [distinct([2, 5, 4, 3]).transpose(1, 3)], options: { kernelSize: [2, 1], ...extra } },
+  { note: 'empty batch', inputs: [distinct([0, 2, 4, 4])], options: { kernelSize: 2, ...extra } },
+  { note: '1x1', inputs: [distinct([1, 1, 1, 1])], options: { kernelSize: 1, ...extra } },
 ];
 
 interface MaxPoolSaved { x: Tensor; idx: Tensor }
@@ -92,7 +104,7 @@ const maxPool2dOp = defineOp<WindowOptions, MaxPoolSaved>({
     dispatch('maxPool2dBackward').t(dx).t(dy).t(idx).run();
     return [unbatch(dx, x0!)];
   },
-  samples: () => [...poolSamples(), { note: 'dilation 2', inputs: [randn([1, 2, 7, 7])], options: { kernelSize: 2, dilation: 2 } }],
+  samples: () => [...poolSamples(), { note: 'dilation 2', inputs: [distinct([1, 2, 7, 7])], options: { kernelSize: 2, dilation: 2 } }],
 });
 
 /**
@@ -142,7 +154,7 @@ const avgPool2dOp = defineOp<AvgPoolOptions, AvgPoolSaved>({
     return [unbatch(dx, x0!)];
   },
   samples: () => [...poolSamples(), ...poolSamples({ countIncludePad: false }).slice(1, 2),
-    { note: 'divisorOverride', inputs: [randn([2, 2, 5, 5])], options: { kernelSize: 3, padding: 1, divisorOverride: 4 } }],
+    { note: 'divisorOverride', inputs: [distinct([2, 2, 5, 5])], options: { kernelSize: 3, padding: 1, divisorOverride: 4 } }],
 });
 
 /**
@@ -180,10 +192,10 @@ const adaptiveAvgPool2dOp = defineOp<{ outputSize: OutputSize }, Tensor>({
     return [unbatch(dx, x0!)];
   },
   samples: () => [
-    { note: 'to 1', inputs: [randn([2, 3, 5, 7])], options: { outputSize: 1 } },
-    { note: 'to 3x2, overlapping windows', inputs: [randn([2, 3, 7, 5])], options: { outputSize: [3, 2] } },
-    { note: 'keep width, unbatched, non-contiguous', inputs: [randn([6, 4, 3]).transpose(1, 2)], options: { outputSize: [2, null] } },
-    { note: 'empty batch', inputs: [randn([0, 2, 4, 4])], options: { outputSize: 2 } },
+    { note: 'to 1', inputs: [distinct([2, 3, 5, 7])], options: { outputSize: 1 } },
+    { note: 'to 3x2, overlapping windows', inputs: [distinct([2, 3, 7, 5])], options: { outputSize: [3, 2] } },
+    { note: 'keep width, unbatched, non-contiguous', inputs: [distinct([6, 4, 3]).transpose(1, 2)], options: { outputSize: [2, null] } },
+    { note: 'empty batch', inputs: [distinct([0, 2, 4, 4])], options: { outputSize: 2 } },
   ],
 });
 

@@ -1,0 +1,90 @@
+/**
+ * Float64 references for every op of the op table, keyed by op name: each takes the
+ * sample's inputs (in the entry's order, null where absent) and options exactly as the
+ * public API does, and interprets the options here from PyTorch's documentation (never
+ * from lib/), then calls the loop references of this folder.
+ */
+import { type Nd, numel } from './ndarray';
+import * as conv from './conv';
+import * as nn from './nn';
+
+type Opts = Record<string, unknown>;
+export type OpReference = (inputs: (Nd | null)[], opts: Opts) => Nd;
+
+const pair = (v: unknown, dflt: number): [number, number] => {
+  const x = v === undefined || v === null ? dflt : v;
+  return Array.isArray(x) ? [x[0], x[1]] : [x as number, x as number];
+};
+/** Runs f on a 4-D batch, adding and removing the batch dim of an unbatched input. */
+function batched(x: Nd, nd: number, f: (x4: Nd) => Nd): Nd {
+  if (x.shape.length === nd) return f(x);
+  const y = f({ shape: [1, ...x.shape], data: x.data });
+  return { shape: y.shape.slice(1), data: y.data };
+}
+const vec = (t: Nd | null): number[] | null => (t ? Array.from(t.data) : null);
+const normDim = (d: number, nd: number): number => (d < 0 ? d + Math.max(nd, 1) : d);
+
+function convGeom(o: Opts, k: [number, number], spatial: 1 | 2): conv.ConvGeom {
+  const one = (v: unknown, d: number): [number, number] => (spatial === 2 ? pair(v, d) : [d === 1 ? 1 : 0, pair(v, d)[0]]);
+  const stride = one(o.stride, 1), dilation = one(o.dilation, 1);
+  let pad: [number, number, number, number];
+  if (o.padding === 'same') {
+    const th = dilation[0] * (k[0] - 1), tw = dilation[1] * (k[1] - 1);
+    pad = [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
+  } else if (o.padding === 'valid') {
+    pad = [0, 0, 0, 0];
+  } else {
+    const p = one(o.padding, 0);
+    pad = [p[0], p[0], p[1], p[1]];
+  }
+  return { stride, pad, dilation, groups: (o.groups as number | undefined) ?? 1 };
+}
+
+const relu = (y: Nd, o: Opts): Nd => (o.activation === 'relu' ? { shape: y.shape, data: y.data.map((v) => Math.max(v, 0)) } : y);
+
+function poolGeom(o: Opts, dilation = true): conv.PoolGeom {
+  const k = pair(o.kernelSize, 1);
+  return { k, s: o.stride === undefined || o.stride === null ? k : pair(o.stride, 1), p: pair(o.padding, 0),
+    d: dilation ? pair(o.dilation, 1) : [1, 1], ceil: (o.ceilMode as boolean | undefined) ?? false };
+}
+
+export const OP_REFERENCES: Record<string, OpReference> = {
+  conv2d: ([x, w, b], o) => batched(x!, 4, (x4) =>
+    relu(conv.conv2d(x4, w!, b, convGeom(o, [w!.shape[2], w!.shape[3]], 2)), o)),
+  conv1d: ([x, w, b], o) => batched(x!, 3, (x3) => {
+    const x4 = { shape: [x3.shape[0], x3.shape[1], 1, x3.shape[2]], data: x3.data };
+    const w4 = { shape: [w!.shape[0], w!.shape[1], 1, w!.shape[2]], data: w!.data };
+    const y = relu(conv.conv2d(x4, w4, b, convGeom(o, [1, w!.shape[2]], 1)), o);
+    return { shape: [y.shape[0], y.shape[1], y.shape[3]], data: y.data };
+  }),
+  convTranspose2d: ([x, w, b], o) => batched(x!, 4, (x4) => conv.convTranspose2d(x4, w!, b, {
+    stride: pair(o.stride, 1), pad: pair(o.padding, 0), outPad: pair(o.outputPadding, 0), dilation: pair(o.dilation, 1),
+    groups: (o.groups as number | undefined) ?? 1,
+  })),
+  maxPool2d: ([x], o) => batched(x!, 4, (x4) => conv.maxPool2d(x4, poolGeom(o)).y),
+  avgPool2d: ([x], o) => batched(x!, 4, (x4) => conv.avgPool2d(x4, poolGeom(o, false),
+    (o.countIncludePad as boolean | undefined) ?? true, (o.divisorOverride as number | undefined) ?? 0)),
+  adaptiveAvgPool2d: ([x], o) => batched(x!, 4, (x4) => {
+    const s = typeof o.outputSize === 'number' ? [o.outputSize, o.outputSize] : o.outputSize as (number | null)[];
+    return conv.adaptiveAvgPool2d(x4, s[0] ?? x4.shape[2], s[1] ?? x4.shape[3]);
+  }),
+  batchNorm: ([x, rm, rv, w, b], o) => conv.batchNorm(x!, vec(rm), vec(rv), vec(w), vec(b), (o.training as boolean | undefined) ?? false,
+    (o.momentum as number | undefined) ?? 0.1, (o.eps as number | undefined) ?? 1e-5).y,
+  layerNorm: ([x, w, b], o) => {
+    const ns = typeof o.normalizedShape === 'number' ? [o.normalizedShape] : o.normalizedShape as number[];
+    return conv.layerNorm(x!, numel(ns), vec(w), vec(b), (o.eps as number | undefined) ?? 1e-5);
+  },
+  softmax: ([x], o) => nn.softmax(x!, normDim((o.dim as number | undefined) ?? -1, x!.shape.length)),
+  logSoftmax: ([x], o) => nn.softmax(x!, normDim((o.dim as number | undefined) ?? -1, x!.shape.length), true),
+  crossEntropy: ([x, t, w], o) => {
+    const probs = t!.shape.length === x!.shape.length;
+    const unbatched = x!.shape.length === 1;
+    const xb = unbatched ? { shape: [1, ...x!.shape], data: x!.data } : x!;
+    const tb = unbatched ? { shape: [1, ...t!.shape], data: t!.data } : t!;
+    const loss = nn.crossEntropy(xb, tb, probs, { ...o, weight: w ?? undefined } as nn.CeOpts).loss;
+    return unbatched && o.reduction === 'none' ? { shape: [], data: loss.data } : loss;
+  },
+  gather: ([x, i], o) => nn.gather(x!, normDim(o.dim as number, x!.shape.length), i!),
+  scatterAdd: ([x, i, s], o) => nn.scatterAdd(x!, normDim(o.dim as number, x!.shape.length), i!, s!),
+  indexSelect: ([x, i], o) => nn.indexSelect(x!, normDim(o.dim as number, x!.shape.length), i!),
+};
