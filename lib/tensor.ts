@@ -287,7 +287,8 @@ function numberFormatter(dtype: DType, flat: AnyTypedArray): (v: number) => stri
 
 /**
  * Runs fn and disposes every tensor created inside it except those it returns (in an
- * array or object, any depth) and those passed to `keep()`.
+ * array or object, any depth) and those passed to `keep()`. When fn throws, every tensor it
+ * created except those passed to `keep()` is disposed before the error propagates.
  * @example const y = tidy(() => x.mul(2).add(1));  // the temporary x.mul(2) is freed
  */
 export function tidy<T>(fn: () => T): T {
@@ -296,9 +297,14 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
+    // NOTE: a failing training step must not leak what it made (500 failing steps once
+    // kept 1 GiB alive); only keep() lets a tensor escape a throwing scope.
     scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
   }
+  scopes.pop();
   if (result instanceof Promise) {
     for (const t of scope) t.dispose();
     throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');

@@ -2,6 +2,7 @@
  * steady-state training step takes nothing new from the OS. */
 import * as assert from 'assert';
 import { tf, requireOrSkip } from './helpers';
+import type { Tensor } from '../lib';
 
 function trainStep(x: tf.Tensor, y: tf.Tensor, w: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => {
@@ -89,6 +90,23 @@ describe('memory', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     assert.ok(tf.memory().numTensors <= before + 50, `still ${tf.memory().numTensors - before} live`);
+  });
+
+  it('tidy frees what a throwing fn created, and keeps what it passed to keep()', () => {
+    const before = tf.memory().numTensors, bytes = tf.memory().numBytes;
+    let kept: Tensor | null = null;
+    for (let i = 0; i < 500; i++) {
+      assert.throws(() => tf.tidy(() => {
+        const x = tf.ones([1024]).mul(2).add(1);
+        if (i === 0) kept = tf.keep(x.mul(3));
+        throw new Error(`step ${i} failed`);
+      }), new RegExp(`step ${i} failed`));
+    }
+    assert.strictEqual(tf.memory().numTensors, before + 1);
+    assert.strictEqual(tf.memory().numBytes, bytes + 4096);
+    assert.deepStrictEqual(Array.from(kept!.dataSync().slice(0, 2)), [9, 9]);
+    kept!.dispose();
+    assert.strictEqual(tf.memory().numTensors, before);
   });
 
   it('the caching allocator reuses freed blocks and emptyCache returns them', () => {
