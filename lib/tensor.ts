@@ -31,6 +31,12 @@ export function kernelsFor(device: Device): Kernels {
 /** Native storage shared by a tensor and its views; freed when the last one lets go. */
 export class Storage {
   private refs = 0;
+  /**
+   * Bumped by every in-place write (add_, copy_, optimizer steps, running statistics): the
+   * tape remembers the version of each tensor a backward formula saved and refuses to run
+   * that formula on overwritten data. Views share their storage's counter.
+   */
+  version = 0;
   constructor(public handle: NativeHandle | null, readonly nbytes: number, readonly kernels: Kernels = native) {}
   retain(): void { this.refs++; }
   release(): void {
@@ -143,6 +149,12 @@ export class Tensor {
     }
     return true;
   }
+
+  /** The in-place version of this tensor's storage (shared with its views). */
+  get version(): number { return this.storage.version; }
+
+  /** @internal marks an in-place write: the storage's version moves on. */
+  bumpVersion_(): void { this.storage.version++; }
 
   /** @internal the native handle, throwing if this tensor was disposed. */
   handle(op: string): NativeHandle {

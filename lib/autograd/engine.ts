@@ -11,13 +11,17 @@ import { onesLike, addInPlace, cloneTensor } from './hooks';
 
 export { Node };
 
-/** Attaches a backward node to `out` when grad mode is on and an input requires grad. */
-export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: Node['apply']): Tensor {
+/**
+ * Attaches a backward node to `out` when an input requires grad. `saved` lists the tensors
+ * the backward closure reads (PyTorch's saved variables): an in-place change to any of them
+ * before backward() is an error instead of a wrong gradient.
+ */
+export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: Node['apply'], saved: readonly Tensor[] = []): Tensor {
   let any = false;
   for (const t of inputs) any ||= t.requiresGrad;
   if (!any) return out;
   out.requiresGrad = true;
-  out.gradFn = new Node(name, inputs, backward);
+  out.gradFn = new Node(name, inputs, backward, saved);
   return out;
 }
 

@@ -15,6 +15,7 @@ export function onesLike(t: Tensor): Tensor {
 export function addInPlace(dst: Tensor, src: Tensor): void {
   if (!dst.numel) return;
   dispatch('binary').num(ADD).t(dst).t(dst).t(src).run();
+  dst.bumpVersion_();
 }
 
 export function cloneTensor(t: Tensor): Tensor { return contiguousCopy(t); }

@@ -81,7 +81,8 @@ function checkBias(op: string, b: Tensor | null, n: number): Tensor | null {
   return contig(b);
 }
 
-interface ConvSaved { x: Tensor; w: Tensor; out: Tensor; params: number[]; relu: boolean; transposed: boolean }
+/** out only with a fused relu (its mask); the gradient needs just its shape otherwise. */
+interface ConvSaved { x: Tensor; w: Tensor; out: Tensor | null; outShape: number[]; params: number[]; transposed: boolean }
 
 /**
  * The kernel calls of a batched 4-D convolution (or its transpose): forward here, the
@@ -98,8 +99,8 @@ function convForward(transposed: boolean, x: Tensor, w: Tensor, b: Tensor | null
 
 function convBackward(s: ConvSaved, gradIn: Tensor, needDx: boolean, needDw: boolean, needDb: boolean): [Tensor | null, Tensor | null, Tensor | null] {
   const { x, w, params } = s;
-  const g4 = gradIn.reshape(s.out.shape);
-  const dy = contig(s.relu ? where(s.out.gt(0), g4, 0) : g4);
+  const g4 = gradIn.reshape(s.outShape);
+  const dy = contig(s.out ? where(s.out.gt(0), g4, 0) : g4);
   let dx: Tensor | null = null, dw: Tensor | null = null, db: Tensor | null = null;
   if (needDx) {
     dx = Tensor.empty(x.shape, 'float32', x.device);
@@ -109,7 +110,7 @@ function convBackward(s: ConvSaved, gradIn: Tensor, needDx: boolean, needDw: boo
   }
   if (needDw) {
     dw = Tensor.empty(w.shape, 'float32', x.device);
-    db = needDb ? Tensor.empty([s.out.shape[1]], 'float32', x.device) : null;
+    db = needDb ? Tensor.empty([s.outShape[1]], 'float32', x.device) : null;
     const call = dispatch(s.transposed ? 'convTranspose2dBackwardWeight' : 'conv2dBackwardWeight');
     for (const p of params) call.num(p);
     lastUsed.backwardWeight = ALGO_NAME[call.num(db ? 1 : 0).t(dw).t(dy).t(x).t(db).run()];
@@ -137,7 +138,7 @@ function conv2dCore(op: string, ctx: { saved: ConvSaved }, xIn: Tensor, wIn: Ten
   }
   const params = [g.algo, g.stride[0], g.stride[1], g.pad[0], g.pad[1], g.pad[2], g.pad[3], g.dilation[0], g.dilation[1], g.groups];
   const out = convForward(false, x, w, bias, [N, OC, OH, OW], params, relu);
-  ctx.saved = { x, w, out, params, relu, transposed: false };
+  ctx.saved = { x, w, out: relu ? out : null, outShape: out.shape.slice(), params, transposed: false };
   return out;
 }
 
@@ -281,7 +282,7 @@ const convTranspose2dOp = defineOp<ConvTOpts, ConvSaved>({
     const b = checkBias(op, b0, Cout);
     const params = [algoOf(op, opts.algorithm), stride[0], stride[1], pad[0], pad[1], outPad[0], outPad[1], dil[0], dil[1], groups];
     const out = convForward(true, x, w, b, [N, Cout, OH, OW], params, false);
-    ctx.saved = { x, w, out, params, relu: false, transposed: true };
+    ctx.saved = { x, w, out: null, outShape: out.shape.slice(), params, transposed: true };
     return x0!.ndim === 4 ? out : out.squeeze(0);
   },
   backward: convGrads,

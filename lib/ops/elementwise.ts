@@ -101,8 +101,9 @@ function recordBinary(name: string, grad: BinaryGrad, out: Tensor, A: Tensor, B:
   record(name, out, [A, B], (g) => {
     const [ga, gb] = grad(g, A, B, out);
     return [ga && A.requiresGrad ? sumTo(ga, A.shape) : null, gb && B.requiresGrad ? sumTo(gb, B.shape) : null];
-  });
+  }, name === 'add' || name === 'sub' ? NONE : name === 'div' || name === 'pow' ? [A, B, out] : [A, B]);
 }
+const NONE: readonly Tensor[] = [];
 
 /** A scalar as a 0-d tensor, or a tensor cast to `dtype`: a temporary the caller disposes. */
 function operandAs(x: Tensor | Scalar, dtype: DType, device: Device): Tensor {
@@ -151,7 +152,10 @@ export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
 
 // NOTE: out of unary() so unary itself creates no closure context per call (see recordBinary).
 function recordUnary(name: string, code: UnaryOp, out: Tensor, x: Tensor, p0: number, p1: number): void {
-  record(name, out, [x], (g) => [unaryBackward(code, g, x, out, p0, p1)]);
+  // NOTE: the native backward reads x or y depending on the op; both are saved (neg and
+  // affine read neither).
+  record(name, out, [x], (g) => [unaryBackward(code, g, x, out, p0, p1)],
+    code === UnaryOp.Neg || code === UnaryOp.Affine ? NONE : [x, out]);
 }
 
 function unaryBackward(code: UnaryOp, g: Tensor, x: Tensor, y: Tensor, p0: number, p1: number): Tensor {
@@ -191,9 +195,16 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
 /** In-place binary op on `self` (used by optimizers and grad accumulation). */
 export function binaryInPlace(name: string, self: Tensor, other: TensorLike): Tensor {
   checkTensor(`${name}_`, self, 'self');
-  if (isGradEnabled() && self.requiresGrad && self.isLeaf) {
+  const onGraph = isGradEnabled() && self.requiresGrad;
+  if (onGraph && self.isLeaf) {
     throw new Error(`${name}_: a leaf tensor that requires grad cannot be modified in place; wrap the update in noGrad()`);
   }
+  if (onGraph && (other instanceof Tensor && other.requiresGrad || !IN_PLACE_GRAD[name])) {
+    throw new Error(`${name}_: an in-place ${name} on a tensor in the graph ${fmtShape(self.shape)} is only differentiable ` +
+      `for add/sub/mul/div by a constant; use the out-of-place ${name}()`);
+  }
+  // The tensor's history before this write, for the gradient of the rebased graph.
+  const prev = onGraph ? historyAlias(self) : null;
   const def = BINARY[name];
   const B = other instanceof Tensor ? checkTensor(`${name}_`, other, 'other') : scalarTensor(other, self.dtype, self.device);
   if (B.device !== self.device) throw typeError(`${name}_`, `tensors are on different devices: ${self.device} and ${B.device}`);
@@ -205,9 +216,27 @@ export function binaryInPlace(name: string, self: Tensor, other: TensorLike): Te
   if (self.numel) {
     dispatch('binary').num(def.code).t(self).t(self).t(Bc, expandedView(Bc, shape)).run();
   }
+  self.bumpVersion_();
+  if (prev) {
+    const c = other, grad = IN_PLACE_GRAD[name];
+    record(`${name}_`, self, [prev], (g) => [grad(g, c)], c instanceof Tensor ? [c] : []);
+  }
   if (Bc !== other) Bc.dispose();
   if (B !== other && B !== Bc) B.dispose();
   return self;
+}
+
+/** Gradients of the in-place forms through a constant `c` (d self_new / d self_old · g). */
+const IN_PLACE_GRAD: Record<string, (g: Tensor, c: TensorLike) => Tensor> = {
+  add: (g) => g, sub: (g) => g, mul: (g, c) => g.mul(c), div: (g, c) => g.div(c),
+};
+
+/** A view of t that carries t's current history (gradFn), before t is rebased onto an in-place op. */
+function historyAlias(t: Tensor): Tensor {
+  const prev = t.view_(t.shape, t.strides, t.offset);
+  prev.requiresGrad = true;
+  prev.gradFn = t.gradFn;
+  return prev;
 }
 
 /** Fills self with a value in place. */
@@ -215,6 +244,7 @@ export function fillInPlace(self: Tensor, value: number): Tensor {
   checkTensor('fill_', self, 'self');
   if (!Number.isFinite(value) && self.dtype !== 'float32') throw typeError('fill_', `value ${value} is not representable in ${self.dtype}`);
   if (self.numel) dispatch('fill').num(value).t(self).run();
+  self.bumpVersion_();
   return self;
 }
 
@@ -230,5 +260,6 @@ export function copyInPlace(self: Tensor, src: Tensor): Tensor {
   if (self.numel) {
     dispatch('cast').t(self).t(src, expandedView(src, shape)).run();
   }
+  self.bumpVersion_();
   return self;
 }

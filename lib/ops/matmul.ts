@@ -66,7 +66,7 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
       const keep = biasKind === GemmBias.PerCol ? g.ndim - 1 : g.ndim - 2;
       const dims = g.shape.map((_, i) => i).filter((i) => i !== keep);
       return [ga, gb, bias.requiresGrad ? g.sum(dims) : null];
-    });
+    }, act === GemmAct.Relu ? [a, b, out] : [a, b]);
   }
   return out;
 }

@@ -62,6 +62,7 @@ const batchNormOp = defineOp<BatchNormOpts, NormSaved>({
     const mean = Tensor.empty([C], 'float32', x.device), rstd = Tensor.empty([C], 'float32', x.device);
     dispatch('batchNormForward').num(training ? 1 : 0).num(momentum).num(eps).num(w ? 1 : 0).num(b ? 1 : 0).num(rm ? 1 : 0)
       .t(out).t(mean).t(rstd).t(x).t(w).t(b).t(rm).t(rv).run();
+    if (training && rm && rv) { rm.bumpVersion_(); rv.bumpVersion_(); }
     ctx.saved = { x, w, mean, rstd, params: [training ? 1 : 0] };
     return out;
   },

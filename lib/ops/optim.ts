@@ -8,6 +8,8 @@ import type { Tensor } from '../tensor';
 import { dispatch } from './kernels';
 
 const flag = (b: boolean): number => (b ? 1 : 0);
+/** The update writes these in place: their versions move on (autograd's in-place check). */
+function bump(...ts: (Tensor | null)[]): void { for (const t of ts) if (t) t.bumpVersion_(); }
 
 export interface SgdStep { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; first: boolean; maximize: boolean }
 
@@ -18,6 +20,7 @@ export interface SgdStep { lr: number; momentum: number; dampening: number; weig
 export function sgdStep_(p: Tensor, grad: Tensor, buf: Tensor | null, h: SgdStep): void {
   dispatch('sgdStep').num(h.lr).num(h.momentum).num(h.dampening).num(h.weightDecay).num(flag(h.nesterov))
     .num(flag(h.first)).num(flag(h.maximize)).t(p).t(grad).t(buf).run();
+  bump(p, buf);
 }
 
 export interface AdamStep {
@@ -34,6 +37,7 @@ export function adamStep_(p: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Ten
   dispatch('adamStep').num(h.lr).num(h.beta1).num(h.beta2).num(h.eps).num(h.weightDecay).num(flag(h.decoupled))
     .num(flag(h.amsgrad)).num(h.stepSize).num(h.bc2Sqrt).num(flag(h.maximize))
     .t(p).t(grad).t(expAvg).t(expAvgSq).t(maxExpAvgSq).run();
+  bump(p, expAvg, expAvgSq, maxExpAvgSq);
 }
 
 export interface RmspropStep { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean }
@@ -46,6 +50,7 @@ export function rmspropStep_(p: Tensor, grad: Tensor, squareAvg: Tensor, gradAvg
   if (gradAvg) call.t(gradAvg);
   if (buf) call.t(buf);
   call.run();
+  bump(p, squareAvg, gradAvg, buf);
 }
 
 export interface AdagradStep { clr: number; eps: number; weightDecay: number; maximize: boolean }
@@ -53,4 +58,5 @@ export interface AdagradStep { clr: number; eps: number; weightDecay: number; ma
 /** One Adagrad update with the decayed learning rate `clr`. */
 export function adagradStep_(p: Tensor, grad: Tensor, sum: Tensor, h: AdagradStep): void {
   dispatch('adagradStep').num(h.clr).num(h.eps).num(h.weightDecay).num(flag(h.maximize)).t(p).t(grad).t(sum).run();
+  bump(p, sum);
 }

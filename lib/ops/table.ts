@@ -125,6 +125,13 @@ export function checkInputs(op: string, specs: readonly TensorArg[], values: rea
   return { inputs, device: device ?? 'cpu' };
 }
 
+/** The tensors among the values forward saved (their in-place versions are checked at backward). */
+function savedTensors(saved: unknown): Tensor[] {
+  if (saved instanceof Tensor) return [saved];
+  if (saved === null || typeof saved !== 'object') return [];
+  return Object.values(saved as Record<string, unknown>).filter((v): v is Tensor => v instanceof Tensor);
+}
+
 /** The devices that have every kernel of the list. */
 export function devicesOf(kernels: readonly KernelName[]): DeviceType[] {
   return (['cpu', 'cuda'] as const).filter((d) => kernels.every((k) => (KERNELS[k].devices as readonly string[]).includes(d)));
@@ -164,7 +171,7 @@ export function defineOp<O extends object, S>(def: OpDef<O, S>): OpRunner<O> {
         record(op, out, diff, (g) => {
           const grads = backward(ctx, g, inputs, out);
           return inputs.flatMap((t, i) => (t !== null && !def.inputs[i].noGrad ? [grads[i]] : []));
-        });
+        }, savedTensors(ctx.saved));
       }
     }
     return out;
