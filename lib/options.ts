@@ -1,0 +1,93 @@
+/**
+ * Option-object checks shared by every public function that takes `{ ... }` options.
+ *
+ * A JS caller gets no compile-time check, so `new SGD(p, { weight_decay: 0.1 })` or
+ * `{ learningRate: 0.1 }` would otherwise train with defaults and no error. Every public
+ * entry point runs `checkOptions(op, opts, allowed)` first: unknown keys throw a TypeError
+ * naming the op, the key, the closest valid key and the valid keys.
+ */
+import { typeError } from './errors';
+
+/** True for `{}`-literals and `Object.create(null)` objects, false for arrays, class instances, boxed values. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** 'weight_decay' → 'weightDecay', 'batch-size' → 'batchSize'; other names unchanged. */
+export function snakeToCamel(key: string): string {
+  return key.replace(/[_-]+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Levenshtein distance (insert, delete, substitute each cost 1); O(|a|·|b|), keys are short. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_v, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The valid name a mistyped `key` most likely meant, or undefined when none is close.
+ * Tries, in order: the snake_case→camelCase form (`weight_decay` → `weightDecay`), a
+ * case-insensitive match (`LR` → `lr`), then the smallest edit distance on the lower-cased
+ * camelCase form within max(2, ⌊len/3⌋) edits.
+ *
+ * @example
+ * suggestKey('weight_decay', ['lr', 'weightDecay']); // 'weightDecay'
+ * suggestKey('momentm', ['lr', 'momentum']);          // 'momentum'
+ */
+export function suggestKey(key: string, allowed: readonly string[]): string | undefined {
+  const camel = snakeToCamel(key);
+  if (allowed.includes(camel)) return camel;
+  const lower = camel.toLowerCase();
+  const ci = allowed.find((k) => k.toLowerCase() === lower);
+  if (ci !== undefined) return ci;
+  let best: string | undefined, bestD = Infinity;
+  for (const k of allowed) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d < bestD) { best = k; bestD = d; }
+  }
+  return bestD <= Math.max(2, Math.floor(lower.length / 3)) ? best : undefined;
+}
+
+/**
+ * Throws unless `opts` is undefined, null or a plain object whose own keys are all in
+ * `allowed`. The message names the op, the key, the closest valid key and every valid key.
+ *
+ * @example
+ * checkOptions('SGD', { lr: 0.1, weight_decay: 1e-4 }, ['lr', 'momentum', 'weightDecay']);
+ * // TypeError: SGD: unknown option 'weight_decay'; did you mean 'weightDecay'? (valid options: lr, momentum, weightDecay)
+ */
+export function checkOptions(op: string, opts: unknown, allowed: readonly string[]): void {
+  if (opts === undefined || opts === null) return;
+  if (!isPlainObject(opts)) {
+    throw typeError(op, `options must be a plain object like { ${allowed[0] ?? 'key'}: ... }, got ${describeValue(opts)}`);
+  }
+  for (const key of Object.keys(opts)) {
+    if (allowed.includes(key)) continue;
+    const hint = suggestKey(key, allowed);
+    const valid = allowed.length > 0 ? `valid options: ${allowed.join(', ')}` : 'it takes no options';
+    throw typeError(op, `unknown option '${key}'${hint !== undefined ? `; did you mean '${hint}'?` : ''} (${valid})`);
+  }
+}
+
+/** 'number 0.1', 'array', 'string "x"', 'Foo instance': what a bad argument was, for messages. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'object') {
+    const ctor = (Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name;
+    return ctor ? `a ${ctor} instance` : 'an object';
+  }
+  return typeof v;
+}
