@@ -91,3 +91,33 @@ export function describeValue(v: unknown): string {
   }
   return typeof v;
 }
+
+/**
+ * A constructor's trailing arguments read as PyTorch reads them: positional values in the
+ * order of `names`, optionally followed by one options object checked against `allowed`
+ * (default: `names`). `new nn.Conv2d(3, 16, 3, 1, 1)` gives `{ stride: 1, padding: 1 }`, the
+ * same as `new nn.Conv2d(3, 16, 3, { stride: 1, padding: 1 })`. Too many positional values,
+ * or a value given both ways, throw a TypeError naming the op.
+ *
+ * @example
+ * positionalOptions('Linear', [false], ['bias']);  // { bias: false }
+ */
+export function positionalOptions(op: string, rest: readonly unknown[], names: readonly string[],
+  allowed: readonly string[] = names): Record<string, unknown> {
+  const args = rest.slice();
+  while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+  const last = args[args.length - 1];
+  const opts = last === null || isPlainObject(last) ? (args.pop() as Record<string, unknown> | null) : undefined;
+  if (args.length > names.length) {
+    const what = names.length ? `at most ${names.length} positional option${names.length > 1 ? 's' : ''} (${names.join(', ')})` : 'no positional options';
+    throw typeError(op, `takes ${what} before the options object, got ${args.length}: ${args.map(describeValue).join(', ')}`);
+  }
+  checkOptions(op, opts, allowed);
+  const out: Record<string, unknown> = {};
+  args.forEach((v, i) => { if (v !== undefined) out[names[i]] = v; });
+  for (const [k, v] of Object.entries(opts ?? {})) {
+    if (k in out) throw typeError(op, `${k} given both as a positional argument and in the options object`);
+    out[k] = v;
+  }
+  return out;
+}
