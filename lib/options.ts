@@ -33,15 +33,24 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
 /**
  * The valid name a mistyped `key` most likely meant, or undefined when none is close.
  * Tries, in order: the snake_case→camelCase form (`weight_decay` → `weightDecay`), a
- * case-insensitive match (`LR` → `lr`), then the smallest edit distance on the lower-cased
- * camelCase form within max(2, ⌊len/3⌋) edits.
+ * case-insensitive match (`LR` → `lr`), the initials of a camelCase name (`learningRate` →
+ * `lr`), the only key sharing most of it as a prefix (`warmup` → `warmupSteps`, `reduce` →
+ * `reduction`), then the smallest edit
+ * distance on the lower-cased camelCase form within max(2, ⌊len/3⌋) edits.
  *
  * @example
  * suggestKey('weight_decay', ['lr', 'weightDecay']); // 'weightDecay'
  * suggestKey('momentm', ['lr', 'momentum']);          // 'momentum'
+ * suggestKey('learningRate', ['lr', 'momentum']);     // 'lr'
  */
 export function suggestKey(key: string, allowed: readonly string[]): string | undefined {
   const camel = snakeToCamel(key);
@@ -49,6 +58,16 @@ export function suggestKey(key: string, allowed: readonly string[]): string | un
   const lower = camel.toLowerCase();
   const ci = allowed.find((k) => k.toLowerCase() === lower);
   if (ci !== undefined) return ci;
+  // A word's initials ('learningRate' → 'lr') or a prefix of a longer key ('warmup' → 'warmupSteps').
+  const initials = camel.replace(/[^A-Z]/g, '').toLowerCase();
+  const abbrev = allowed.find((k) => k.length >= 2 && `${camel[0]}${initials}`.toLowerCase() === k.toLowerCase());
+  if (abbrev !== undefined) return abbrev;
+  if (lower.length >= 3) {
+    // NOTE: 'reduce' → 'reduction': sharing three quarters of the name as a prefix counts too.
+    const need = Math.max(3, Math.ceil(0.75 * lower.length));
+    const pre = allowed.filter((k) => commonPrefix(lower, k.toLowerCase()) >= need);
+    if (pre.length === 1) return pre[0];
+  }
   let best: string | undefined, bestD = Infinity;
   for (const k of allowed) {
     const d = editDistance(lower, k.toLowerCase());
