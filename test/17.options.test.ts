@@ -315,6 +315,23 @@ describe('nn: layers, losses, init and Module methods', () => {
     assert.deepStrictEqual(new nn.AvgPool2d(2, 1).forward(tf.randn([1, 1, 4, 4])).shape, [1, 1, 3, 3]);
     assertThrows(() => new nn.AvgPool2d(2, { count_include_pad: false } as never), TypeError, /^AvgPool2d: .*did you mean 'countIncludePad'/);
   });
+  it('activations: positional or options object, checked; inplace is refused, not ignored', () => {
+    assert.strictEqual(new nn.LeakyReLU(0.2).negativeSlope, 0.2);
+    assert.strictEqual(new nn.LeakyReLU({ negativeSlope: 0.3 }).negativeSlope, 0.3);
+    near(new nn.LeakyReLU({ negativeSlope: 0.5 }).forward(tf.tensor([-2, 2])), [-1, 2]);
+    assert.strictEqual(new nn.ELU({ alpha: 2 }).alpha, 2);
+    assert.strictEqual(new nn.GELU('tanh').approximate, 'tanh');
+    assert.deepStrictEqual([new nn.Softplus(2, 10).beta, new nn.Softplus({ threshold: 5 }).threshold], [2, 5]);
+    assert.strictEqual(new nn.Softmax({ dim: 0 }).dim, 0);
+    assert.strictEqual(new nn.LogSoftmax(1).dim, 1);
+    assertThrows(() => new nn.LeakyReLU({ negative_slope: 0.2 } as never), TypeError, /^LeakyReLU: unknown option 'negative_slope'; did you mean 'negativeSlope'\?/);
+    assertThrows(() => new nn.LeakyReLU('0.2' as never), TypeError, /^LeakyReLU: negativeSlope must be a finite number, got string "0\.2"/);
+    assertThrows(() => new nn.Softmax(0.5), TypeError, /^Softmax: dim must be an integer, got number 0\.5/);
+    assertThrows(() => new nn.GELU('fast' as never), TypeError, /^GELU: approximate must be 'none' or 'tanh', got string "fast"/);
+    assertThrows(() => new (nn.ReLU as unknown as new (...a: unknown[]) => unknown)(true), TypeError, /^ReLU: inplace is not supported/);
+    assertThrows(() => new (nn.LeakyReLU as unknown as new (...a: unknown[]) => unknown)(0.1, true), TypeError, /^LeakyReLU: inplace is not supported/);
+    assertThrows(() => new (nn.SiLU as unknown as new (...a: unknown[]) => unknown)(1, 2), TypeError, /^SiLU: takes at most 1 positional option \(inplace\)/);
+  });
   it('models with positional-argument layers survive saveModel/loadModel', () => {
     const m = new nn.Sequential(new nn.Conv2d(1, 2, 3, 1, 1), new nn.BatchNorm2d(2), new nn.MaxPool2d(2, 2), new nn.Flatten(),
       new nn.Linear(8, 3, false), new nn.LSTM(3, 3, 1));
