@@ -140,3 +140,16 @@ export function positionalOptions(op: string, rest: readonly unknown[], names: r
   }
   return out;
 }
+
+/**
+ * Options of a method with one boolean flag: `{ [flag]: v }` (unknown keys throw) or a bare
+ * boolean, PyTorch's positional form (`loadStateDict(sd, false)`, `zeroGrad(false)`).
+ *
+ * @example
+ * flagOptions('parameters', false, 'recurse');  // { recurse: false }
+ */
+export function flagOptions(op: string, opts: unknown, flag: string): Record<string, unknown> {
+  if (typeof opts === 'boolean') return { [flag]: opts };
+  checkOptions(op, opts, [flag]);
+  return (opts ?? {}) as Record<string, unknown>;
+}

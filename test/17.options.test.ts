@@ -392,6 +392,29 @@ describe('nn: layers, losses, init and Module methods', () => {
   });
 });
 
+describe('autograd and zeroGrad options', () => {
+  it('backward checks its options; zeroGrad takes a boolean or { setToNone }', () => {
+    const x = tf.ones([2], { requiresGrad: true });
+    const y = x.mul(3).sum();
+    assertThrows(() => y.backward({ retain_graph: true } as never), TypeError, /^backward: unknown option 'retain_graph'; did you mean 'retainGraph'\?/);
+    y.backward({ retainGraph: true });
+    near(x.grad!, [3, 3]);
+    const opt = new optim.SGD([x], 0.1);
+    opt.zeroGrad({ setToNone: false });  // torch: zero_grad(set_to_none=False)
+    near(x.grad!, [0, 0]);
+    assertThrows(() => opt.zeroGrad({ set_to_none: false } as never), TypeError, /^zeroGrad: .*did you mean 'setToNone'/);
+    opt.zeroGrad();
+    assert.strictEqual(x.grad, null);
+    const m = new nn.Linear(2, 1);
+    m.forward(tf.ones([1, 2])).sum().backward();
+    m.zeroGrad(false);
+    near(m.weight.grad!, [0, 0]);
+    m.zeroGrad({ setToNone: true });
+    assert.strictEqual(m.weight.grad, null);
+    assertThrows(() => m.zeroGrad(0 as never), TypeError, /^zeroGrad: options must be a plain object like \{ setToNone: \.\.\. \}, got number 0/);
+  });
+});
+
 describe('train, io and metrics check their options', () => {
   const setup = () => {  // eslint-disable-line @typescript-eslint/explicit-function-return-type
     tf.manualSeed(1);

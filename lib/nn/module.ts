@@ -12,7 +12,7 @@ import { Tensor, keep, type Device } from '../tensor';
 import { noGrad } from '../autograd/grad_mode';
 import { fmtShape, typeError } from '../errors';
 import type { LayerConfig } from '../io/registry';
-import { checkOptions } from '../options';
+import { flagOptions } from '../options';
 
 /**
  * A trainable tensor: a leaf that requires grad and is kept out of tidy() scopes (the
@@ -185,7 +185,8 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   eval(): this { return this.train(false); }
 
   /** Clears parameter gradients (setToNone frees them; otherwise they are zero-filled). */
-  zeroGrad(setToNone = true): void {
+  zeroGrad(setToNoneIn: boolean | { setToNone?: boolean } = true): void {
+    const setToNone = flagOptions('zeroGrad', setToNoneIn, 'setToNone').setToNone ?? true;
     for (const p of this.parameters()) {
       if (!p.grad) continue;
       if (setToNone) { p.grad.dispose(); p.grad = null; } else noGrad(() => p.grad!.zero_());
@@ -331,16 +332,6 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     const sub = this.numParameters();
     return `${head}\n  ${body.join('\n  ')}\n)  # ${fmtCount(sub)} params`;
   }
-}
-
-/**
- * Options of a Module method with one flag: `{ [flag]: v }` (unknown keys throw) or a bare
- * boolean, PyTorch's positional form (`loadStateDict(sd, false)`, `parameters(false)`).
- */
-function flagOptions(op: string, opts: unknown, flag: string): Record<string, unknown> {
-  if (typeof opts === 'boolean') return { [flag]: opts };
-  checkOptions(op, opts, [flag]);
-  return (opts ?? {}) as Record<string, unknown>;
 }
 
 function fmtCount(n: number): string { return n.toLocaleString('en-US'); }

@@ -7,7 +7,7 @@ import { Tensor, contiguousCopy, keep, tidy } from '../tensor';
 import { enableGrad, noGrad } from '../autograd/grad_mode';
 import { zeros } from '../ops/creation';
 import { fmtShape, rangeError, typeError } from '../errors';
-import { checkOptions, describeValue } from '../options';
+import { checkOptions, describeValue, flagOptions } from '../options';
 
 /** Per-parameter optimizer state: buffers (PyTorch's names: `exp_avg`, ...) and counters. */
 export type ParamState = Record<string, Tensor | number>;
@@ -83,7 +83,8 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
   }
 
   /** Clears gradients: frees them (setToNone, default) or fills them with zeros. */
-  zeroGrad(setToNone = true): void {
+  zeroGrad(setToNoneIn: boolean | { setToNone?: boolean } = true): void {
+    const setToNone = flagOptions('zeroGrad', setToNoneIn, 'setToNone').setToNone ?? true;
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (!p.grad) continue;
