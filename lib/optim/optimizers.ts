@@ -21,7 +21,10 @@ export interface SGDOptions {
 /**
  * Stochastic gradient descent with optional momentum (PyTorch's form: buf = μ·buf + (1-τ)·g,
  * p -= lr·buf), Nesterov momentum and L2 weight decay.
+ * Every optimizer takes `(params, options)`; a number in place of the options is the
+ * learning rate, PyTorch's positional lr, and unknown option keys throw a TypeError.
  * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * new optim.SGD(model.parameters(), 0.1);  // lr 0.1, other options at their defaults
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, opts?: Partial<SGDOptions> | number, ...extra: unknown[]) {

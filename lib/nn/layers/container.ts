@@ -17,6 +17,13 @@ function checkIndex(op: string, i: number, n: number): number {
 
 /** '0', '-1', '12': a property key that reads as an integer index. */
 const INDEX_KEY = /^-?(0|[1-9][0-9]*)$/;
+// NOTE: every property read of a Sequential passes the proxy; the first-character test keeps
+// method and field names ('forward', '_modules') off the regular expression.
+const isIndexKey = (key: string | symbol): key is string => {
+  if (typeof key !== 'string') return false;
+  const c = key.charCodeAt(0);
+  return (c === 45 || (c >= 48 && c <= 57)) && INDEX_KEY.test(key);
+};
 
 /**
  * Wraps a Sequential/ModuleList so `m[i]` reads and `m[i] = x` replaces the i-th child by
@@ -26,14 +33,14 @@ const INDEX_KEY = /^-?(0|[1-9][0-9]*)$/;
 function indexable<T extends Sequential | ModuleList>(target: T, name: string): T {
   return new Proxy(target, {
     get(t, key, receiver) {
-      if (typeof key === 'string' && INDEX_KEY.test(key)) {
+      if (isIndexKey(key)) {
         const kids = [...t.namedChildren()];
         return kids[checkIndex(`${name}[${key}]`, Number(key), kids.length)][1];
       }
       return Reflect.get(t, key, receiver) as unknown;
     },
     set(t, key, value, receiver) {
-      if (typeof key === 'string' && INDEX_KEY.test(key)) {
+      if (isIndexKey(key)) {
         const op = `${name}[${key}]`;
         if (!(value instanceof Module)) throw typeError(op, `can only assign a Module, got ${value === null ? 'null' : typeof value}`);
         const kids = [...t.namedChildren()];
