@@ -25,7 +25,7 @@ export {
 export { where } from './ops/elementwise';
 export { matmul, linear, type LinearOptions } from './ops/matmul';
 export { cuda, cudaAvailable, setMatmulPrecision, getMatmulPrecision, type CudaMemoryStats, type MatmulPrecision } from './cuda';
-export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type VarOptions } from './ops/reduce';
+export { sum, mean, max, min, argmax, argmin, variance, std, prod, type Dims, type ReduceOptions, type VarOptions } from './ops/reduce';
 export {
   conv1d, conv2d, convTranspose2d, lastConvAlgorithms, type Conv2dOptions, type ConvTranspose2dOptions,
   type ConvAlgorithm, type IntPair,

@@ -33,15 +33,24 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
 /**
  * The valid name a mistyped `key` most likely meant, or undefined when none is close.
  * Tries, in order: the snake_case→camelCase form (`weight_decay` → `weightDecay`), a
- * case-insensitive match (`LR` → `lr`), then the smallest edit distance on the lower-cased
- * camelCase form within max(2, ⌊len/3⌋) edits.
+ * case-insensitive match (`LR` → `lr`), the initials of a camelCase name (`learningRate` →
+ * `lr`), the only key sharing most of it as a prefix (`warmup` → `warmupSteps`, `reduce` →
+ * `reduction`), then the smallest edit
+ * distance on the lower-cased camelCase form within max(2, ⌊len/3⌋) edits.
  *
  * @example
  * suggestKey('weight_decay', ['lr', 'weightDecay']); // 'weightDecay'
  * suggestKey('momentm', ['lr', 'momentum']);          // 'momentum'
+ * suggestKey('learningRate', ['lr', 'momentum']);     // 'lr'
  */
 export function suggestKey(key: string, allowed: readonly string[]): string | undefined {
   const camel = snakeToCamel(key);
@@ -49,6 +58,16 @@ export function suggestKey(key: string, allowed: readonly string[]): string | un
   const lower = camel.toLowerCase();
   const ci = allowed.find((k) => k.toLowerCase() === lower);
   if (ci !== undefined) return ci;
+  // A word's initials ('learningRate' → 'lr') or a prefix of a longer key ('warmup' → 'warmupSteps').
+  const initials = camel.replace(/[^A-Z]/g, '').toLowerCase();
+  const abbrev = allowed.find((k) => k.length >= 2 && `${camel[0]}${initials}`.toLowerCase() === k.toLowerCase());
+  if (abbrev !== undefined) return abbrev;
+  if (lower.length >= 3) {
+    // NOTE: 'reduce' → 'reduction': sharing three quarters of the name as a prefix counts too.
+    const need = Math.max(3, Math.ceil(0.75 * lower.length));
+    const pre = allowed.filter((k) => commonPrefix(lower, k.toLowerCase()) >= need);
+    if (pre.length === 1) return pre[0];
+  }
   let best: string | undefined, bestD = Infinity;
   for (const k of allowed) {
     const d = editDistance(lower, k.toLowerCase());
@@ -90,4 +109,47 @@ export function describeValue(v: unknown): string {
     return ctor ? `a ${ctor} instance` : 'an object';
   }
   return typeof v;
+}
+
+/**
+ * A constructor's trailing arguments read as PyTorch reads them: positional values in the
+ * order of `names`, optionally followed by one options object checked against `allowed`
+ * (default: `names`). `new nn.Conv2d(3, 16, 3, 1, 1)` gives `{ stride: 1, padding: 1 }`, the
+ * same as `new nn.Conv2d(3, 16, 3, { stride: 1, padding: 1 })`. Too many positional values,
+ * or a value given both ways, throw a TypeError naming the op.
+ *
+ * @example
+ * positionalOptions('Linear', [false], ['bias']);  // { bias: false }
+ */
+export function positionalOptions(op: string, rest: readonly unknown[], names: readonly string[],
+  allowed: readonly string[] = names): Record<string, unknown> {
+  const args = rest.slice();
+  while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+  const last = args[args.length - 1];
+  const opts = last === null || isPlainObject(last) ? (args.pop() as Record<string, unknown> | null) : undefined;
+  if (args.length > names.length) {
+    const what = names.length ? `at most ${names.length} positional option${names.length > 1 ? 's' : ''} (${names.join(', ')})` : 'no positional options';
+    throw typeError(op, `takes ${what} before the options object, got ${args.length}: ${args.map(describeValue).join(', ')}`);
+  }
+  checkOptions(op, opts, allowed);
+  const out: Record<string, unknown> = {};
+  args.forEach((v, i) => { if (v !== undefined) out[names[i]] = v; });
+  for (const [k, v] of Object.entries(opts ?? {})) {
+    if (k in out) throw typeError(op, `${k} given both as a positional argument and in the options object`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Options of a method with one boolean flag: `{ [flag]: v }` (unknown keys throw) or a bare
+ * boolean, PyTorch's positional form (`loadStateDict(sd, false)`, `zeroGrad(false)`).
+ *
+ * @example
+ * flagOptions('parameters', false, 'recurse');  // { recurse: false }
+ */
+export function flagOptions(op: string, opts: unknown, flag: string): Record<string, unknown> {
+  if (typeof opts === 'boolean') return { [flag]: opts };
+  checkOptions(op, opts, [flag]);
+  return (opts ?? {}) as Record<string, unknown>;
 }

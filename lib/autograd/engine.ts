@@ -7,6 +7,7 @@ import { Node } from './node';
 import { noGrad } from './grad_mode';
 import { Tensor, tidy, keep, nextTensorId } from '../tensor';
 import { fmtShape } from '../errors';
+import { checkOptions } from '../options';
 import { onesLike, addInPlace, cloneTensor } from './hooks';
 
 export { Node };
@@ -34,6 +35,7 @@ export interface BackwardOptions {
 
 export function backward(root: Tensor, opts: BackwardOptions = {}): void {
   root.assertAlive('backward');
+  checkOptions('backward', opts, ['grad', 'retainGraph']);
   if (!root.requiresGrad) {
     throw new Error('backward: tensor does not require grad and has no gradFn ' +
       '(did you call it inside noGrad, or forget requiresGrad_() on the inputs?)');

@@ -9,6 +9,7 @@ import { tensor } from '../ops/creation';
 import { copyInPlace } from '../ops/elementwise';
 import type { Dataset } from './dataset';
 import { checkSeed, IndexRng } from './random';
+import { checkOptions } from '../options';
 
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1). */
@@ -25,6 +26,8 @@ export interface DataLoaderOptions<T, B> {
    * the incoming batch that the result does not contain are disposed. */
   transform?: (batch: B) => B;
 }
+
+const LOADER_KEYS = ['batchSize', 'shuffle', 'seed', 'dropLast', 'collate', 'transform'];
 
 /**
  * Stacks samples field by field: tensors into a tensor with a new leading dim, numbers into
@@ -73,6 +76,7 @@ function stack(ts: Tensor[]): Tensor {
 /**
  * @example
  * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, seed: 1 });
+ * new DataLoader(ds, 64)  // a number is the batch size, as in PyTorch
  * for (const [xb, yb] of loader) { ... ; xb.dispose(); yb.dispose(); }
  * for await (const [xb, yb] of loader) { ... }   // yields to the event loop between batches
  */
@@ -86,10 +90,14 @@ export class DataLoader<T = Tensor[], B = T> implements Iterable<B>, AsyncIterab
   /** Epochs started so far (each iteration is an epoch). */
   epoch = 0;
 
-  constructor(readonly dataset: Dataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+  constructor(readonly dataset: Dataset<T>, optsIn?: DataLoaderOptions<T, B> | number, ...extra: unknown[]) {
     if (!dataset || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length)) {
       throw typeError('DataLoader', 'dataset must have an integer length and a get(index) method');
     }
+    if (extra.length > 0) throw typeError('DataLoader', `takes (dataset, options); got ${2 + extra.length} arguments. Pass the rest by name: { ${LOADER_KEYS.join(', ')} }`);
+    // NOTE: a number is PyTorch's positional batch_size: new DataLoader(ds, 32).
+    const opts: DataLoaderOptions<T, B> = typeof optsIn === 'number' ? { batchSize: optsIn } : optsIn ?? {};
+    checkOptions('DataLoader', opts, LOADER_KEYS);
     this.batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw rangeError('DataLoader', `batchSize must be a positive integer, got ${opts.batchSize}`);
     this.shuffle = opts.shuffle ?? false;

@@ -8,6 +8,7 @@ import { fmtShape, rangeError, typeError } from '../errors';
 import { checkTensor } from '../ops/util';
 import { gatherRows } from './gather';
 import { checkSeed, IndexRng, permutation } from './random';
+import { checkOptions } from '../options';
 
 export interface Dataset<T = Tensor[]> {
   /** Number of samples. */
@@ -121,8 +122,10 @@ export interface XY { x: Tensor; y: Tensor }
  * exactly round(val * n) and round(test * n)).
  * @example const { train, val, test } = trainValTestSplit(x, y, { val: 0.1, test: 0.2, seed: 1 });
  */
-export function trainValTestSplit(x: Tensor, y: Tensor, opts: SplitOptions = {}): { train: XY; val: XY; test: XY } {
+export function trainValTestSplit(x: Tensor, y: Tensor, optsIn?: SplitOptions): { train: XY; val: XY; test: XY } {
   const op = 'trainValTestSplit';
+  checkOptions(op, optsIn, ['val', 'test', 'seed', 'stratify']);
+  const opts = optsIn ?? {};
   checkTensor(op, x, 'x'); checkTensor(op, y, 'y');
   if (x.ndim === 0 || y.ndim === 0 || x.shape[0] !== y.shape[0]) {
     throw rangeError(op, `x ${fmtShape(x.shape)} and y ${fmtShape(y.shape)} must have the same number of samples (dim 0)`);

@@ -10,6 +10,7 @@ import { rangeError } from '../errors';
 import { tensor } from '../ops/creation';
 import { readIdx } from './loaders';
 import { permutation } from './random';
+import { checkOptions } from '../options';
 import type { XY } from './dataset';
 
 export interface ImageSplit { train: XY; test: XY }
@@ -21,6 +22,7 @@ export interface ImageSplit { train: XY; test: XY }
  * @example const { train, test } = data.datasets.mnist();  // 8,000 / 2,000
  */
 export function mnist(opts: { trainSize?: number; seed?: number } = {}): ImageSplit {
+  checkOptions('mnist', opts, ['trainSize', 'seed']);
   const raw: number[][] = [];
   for (let d = 0; d < 10; d++) {
     // NOTE: read and parsed here rather than require()d, so the 20 MB of JSON is not cached.
@@ -58,8 +60,13 @@ export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dre
  * Fashion-MNIST from IDX files in `dir` (train-images-idx3-ubyte[.gz] and the three
  * others): 60,000 train and 10,000 test images as x float32 [N, 1, 28, 28] in [0, 1], y int32.
  * `limit` keeps only the first samples of each split.
+ * @example const { train, test } = data.datasets.fashionMnist({ limit: 1000 });
  */
-export function fashionMnist(dir = FASHION_MNIST_DIR, opts: { limit?: number } = {}): ImageSplit {
+export function fashionMnist(dirOrOpts: string | { dir?: string; limit?: number } = FASHION_MNIST_DIR, opts: { limit?: number } = {}): ImageSplit {
+  // NOTE: fashionMnist({ limit }) alone is the options object, with the default directory.
+  if (typeof dirOrOpts !== 'string') { checkOptions('fashionMnist', dirOrOpts, ['dir', 'limit']); opts = { limit: dirOrOpts?.limit }; }
+  else checkOptions('fashionMnist', opts, ['limit']);
+  const dir = typeof dirOrOpts === 'string' ? dirOrOpts : dirOrOpts?.dir ?? FASHION_MNIST_DIR;
   const find = (base: string): string => {
     for (const f of [base, `${base}.gz`]) if (fs.existsSync(path.join(dir, f))) return path.join(dir, f);
     throw new Error(`fashionMnist: ${base}[.gz] not found in ${dir} (on Debian/Ubuntu: apt-get install dataset-fashion-mnist)`);

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
+import { checkOptions } from '../options';
 import { tensor } from '../ops/creation';
 import { checkTensor } from '../ops/util';
 import { writeAll, writeFileAtomic } from '../io/atomic';
@@ -29,6 +30,8 @@ export interface CsvOptions {
   /** Cell values that mean "missing" (default: '', 'NA', 'N/A', 'NaN', 'nan', 'null', '?'). */
   missing?: string[];
 }
+
+const CSV_KEYS = ['header', 'delimiter', 'columns', 'missing'];
 
 export type CsvColumn = Float32Array | Int32Array | (string | null)[];
 
@@ -64,6 +67,7 @@ const DEFAULT_MISSING = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', '?'];
  * @example const t = parseCsv('a,b\n1,x\n2,y\n');  t.column('a')  // Float32Array [1, 2]
  */
 export function parseCsv(text: string | Buffer, opts: CsvOptions = {}): CsvTable {
+  checkOptions('parseCsv', opts, CSV_KEYS);
   const header = opts.header ?? true;
   let rows: string[][];
   try {
@@ -109,6 +113,7 @@ export function parseCsv(text: string | Buffer, opts: CsvOptions = {}): CsvTable
 
 /** Reads and parses a CSV file (see parseCsv). */
 export function readCsv(file: string, opts: CsvOptions = {}): CsvTable {
+  checkOptions('readCsv', opts, CSV_KEYS);
   return parseCsv(fs.readFileSync(file), opts);
 }
 
@@ -203,6 +208,7 @@ export function encodeIdx(t: Tensor): Buffer {
 
 /** Writes a tensor as an IDX file (gzip when `gzip` is true or the name ends in .gz), atomically. */
 export function writeIdx(file: string, t: Tensor, opts: { gzip?: boolean } = {}): void {
+  checkOptions('writeIdx', opts, ['gzip']);
   let bytes = encodeIdx(t);
   if (opts.gzip ?? file.endsWith('.gz')) bytes = zlib.gzipSync(bytes);
   writeFileAtomic(file, (fd) => writeAll(fd, bytes));

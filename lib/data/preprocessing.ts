@@ -6,6 +6,7 @@
  */
 import { Tensor, keep, tidy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
+import { checkOptions } from '../options';
 import { checkTensor } from '../ops/util';
 import { arange, tensor } from '../ops/creation';
 import { where } from '../ops/elementwise';
@@ -42,7 +43,7 @@ export class StandardScaler {
   featureShape: number[] = [];
   private tMean: Tensor | null = null;
   private tScale: Tensor | null = null;
-  constructor(readonly opts: { withMean?: boolean; withStd?: boolean } = {}) {}
+  constructor(readonly opts: { withMean?: boolean; withStd?: boolean } = {}) { checkOptions('StandardScaler', opts, ['withMean', 'withStd']); }
 
   fit(x: Tensor): this {
     checkFeatures('StandardScaler.fit', x);
@@ -100,6 +101,7 @@ export class MinMaxScaler {
   private tScale: Tensor | null = null;
   private tShift: Tensor | null = null;
   constructor(readonly opts: { featureRange?: [number, number]; clip?: boolean } = {}) {
+    checkOptions('MinMaxScaler', opts, ['featureRange', 'clip']);
     this.featureRange = opts.featureRange ?? [0, 1];
     const [lo, hi] = this.featureRange;
     if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw rangeError('MinMaxScaler', `featureRange must be [low, high] with low < high, got ${JSON.stringify(opts.featureRange)}`);
@@ -254,7 +256,7 @@ export class LabelEncoder {
  */
 export class OneHotEncoder {
   private readonly labels = new LabelEncoder();
-  constructor(readonly opts: { handleUnknown?: 'error' | 'ignore' } = {}) {}
+  constructor(readonly opts: { handleUnknown?: 'error' | 'ignore' } = {}) { checkOptions('OneHotEncoder', opts, ['handleUnknown']); }
   get categories(): Category[] | null { return this.labels.classes; }
   fit(values: Tensor | ArrayLike<Category>): this { this.labels.fit(values); return this; }
   transform(values: Tensor | ArrayLike<Category>): Tensor {
@@ -315,6 +317,7 @@ export class SimpleImputer {
   statistics: number[] | null = null;
   featureShape: number[] = [];
   constructor(opts: { strategy?: ImputeStrategy; fillValue?: number } = {}) {
+    checkOptions('SimpleImputer', opts, ['strategy', 'fillValue']);
     this.strategy = opts.strategy ?? 'mean';
     if (!['mean', 'median', 'mostFrequent', 'constant'].includes(this.strategy)) {
       throw typeError('SimpleImputer', `strategy must be mean, median, mostFrequent or constant, got ${String(this.strategy)}`);

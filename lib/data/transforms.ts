@@ -11,6 +11,8 @@
 import { tidy, type Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { affine, crop, flip, normalize, onBatch } from '../ops/image';
+import { checkOptions } from '../options';
+import { checkTensor } from '../ops/util';
 import { bernoulli, rand, randn, tensor } from '../ops/creation';
 
 export { affine, crop, flip, normalize };
@@ -81,6 +83,7 @@ export class RandomAffine implements Transform {
   readonly fill: number;
   constructor(opts: AffineOptions = {}) {
     const op = 'RandomAffine';
+    checkOptions(op, opts, ['degrees', 'translate', 'scale', 'shear', 'fill']);
     const deg = range2(op, 'degrees', opts.degrees ?? 0, true);
     const sc = range2(op, 'scale', opts.scale ?? [1, 1], false);
     if (!(sc[0] > 0)) throw rangeError(op, `scale must be positive, got ${JSON.stringify(opts.scale)}`);
@@ -109,12 +112,18 @@ export class RandomAffine implements Transform {
 
 /** Random rotation by an angle in [-degrees, degrees] (or [min, max]), bilinear. */
 export class RandomRotation extends RandomAffine {
-  constructor(degrees: number | [number, number], opts: { fill?: number } = {}) { super({ degrees, fill: opts.fill }); }
+  constructor(degrees: number | [number, number], opts: { fill?: number } = {}) {
+    checkOptions('RandomRotation', opts, ['fill']);
+    super({ degrees, fill: opts.fill });
+  }
 }
 
 /** Random shift by up to translate = [fx, fy] of the width and height, bilinear. */
 export class RandomTranslation extends RandomAffine {
-  constructor(translate: [number, number], opts: { fill?: number } = {}) { super({ translate, fill: opts.fill }); }
+  constructor(translate: [number, number], opts: { fill?: number } = {}) {
+    checkOptions('RandomTranslation', opts, ['fill']);
+    super({ translate, fill: opts.fill });
+  }
 }
 
 /** Pads by `padding` (with fill) and crops a random size x size window per sample. */
@@ -123,6 +132,7 @@ export class RandomCrop implements Transform {
   readonly padding: number;
   readonly fill: number;
   constructor(size: number | [number, number], opts: { padding?: number; fill?: number } = {}) {
+    checkOptions('RandomCrop', opts, ['padding', 'fill']);
     this.size = typeof size === 'number' ? [size, size] : size;
     if (!Array.isArray(this.size) || !this.size.every((s) => Number.isInteger(s) && s > 0)) throw rangeError('RandomCrop', `size must be a positive integer or [h, w], got ${JSON.stringify(size)}`);
     this.padding = opts.padding ?? 0;
@@ -145,6 +155,7 @@ export class RandomCrop implements Transform {
 /** Adds N(0, std^2) noise to every pixel (optionally clamped to [min, max]). */
 export class GaussianNoise implements Transform {
   constructor(readonly std: number, readonly opts: { clip?: [number, number] } = {}) {
+    checkOptions('GaussianNoise', opts, ['clip']);
     if (!(std >= 0 && Number.isFinite(std))) throw rangeError('GaussianNoise', `std must be finite and >= 0, got ${std}`);
   }
   apply(x: Tensor): Tensor {

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { typeError } from '../errors';
+import { checkOptions } from '../options';
 import { writeAll, writeFileAtomic } from './atomic';
 import { load, save } from './safetensors';
 import { layerFromJSON, layerToJSON, type LayerJSON, type SerializableLayer } from './registry';
@@ -29,6 +30,7 @@ export interface ModelJSON {
  */
 export function saveModel(model: SerializableLayer, dir: string, opts: { metadata?: Record<string, string> } = {}): void {
   if (!model || typeof model.stateDict !== 'function') throw typeError('saveModel', 'model must be a module with stateDict() and getConfig()');
+  checkOptions('saveModel', opts, ['metadata']);
   const architecture = layerToJSON(model);
   fs.mkdirSync(dir, { recursive: true });
   const meta = opts.metadata ?? {};

@@ -42,6 +42,8 @@ function buildHeader(list: [string, Tensor][], metadata?: Metadata): { header: B
   if (metadata !== undefined) {
     if (metadata === null || typeof metadata !== 'object') throw typeError('io.save', 'metadata must be an object of string values');
     for (const [k, v] of Object.entries(metadata)) {
+      // NOTE: io.save(sd, file, { metadata: {...} }) is a common slip: the map itself is the argument.
+      if (k === 'metadata' && v !== null && typeof v === 'object') throw typeError('io.save', 'metadata is the string map itself: save(sd, file, { epoch: \'3\' }), not { metadata: {...} }');
       if (typeof v !== 'string') throw typeError('io.save', `metadata value for ${JSON.stringify(k)} must be a string, got ${typeof v}`);
     }
     obj.__metadata__ = metadata;

@@ -6,6 +6,7 @@
  */
 import { Tensor, tidy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
+import { checkOptions } from '../options';
 import { checkTensor } from '../ops/util';
 import { where } from '../ops/elementwise';
 import { zeros } from '../ops/creation';
@@ -94,7 +95,10 @@ function inferClasses(p: Tensor, t: Tensor, numClasses?: number): number {
  * Confusion matrix as int32 [C, C]: row = true class, column = predicted class (as in
  * scikit-learn). Computed as onehot(target)^T @ onehot(pred) in chunks exact in float32.
  */
-export function confusionMatrix(pred: Tensor, target: Tensor, opts: ClassOptions = {}): Tensor {
+export function confusionMatrix(pred: Tensor, target: Tensor, optsIn: ClassOptions | number = {}): Tensor {
+  // NOTE: a number is the class count: confusionMatrix(pred, y, 10).
+  const opts = typeof optsIn === 'number' ? { numClasses: optsIn } : optsIn ?? {};
+  checkOptions('confusionMatrix', opts, ['numClasses']);
   return tidy(() => {
     const p = toLabels('confusionMatrix', pred);
     const t = checkTarget('confusionMatrix', target, p.shape[0]);
@@ -168,8 +172,10 @@ export interface ScoreOptions extends ClassOptions {
   zeroDivision?: number;
 }
 
-function score(which: 'precision' | 'recall' | 'f1', pred: Tensor, target: Tensor, opts: ScoreOptions): number | number[] {
-  const cm = confusionMatrix(pred, target, opts);
+function score(which: 'precision' | 'recall' | 'f1', pred: Tensor, target: Tensor, optsIn: ScoreOptions): number | number[] {
+  checkOptions(which === 'f1' ? 'f1Score' : which, optsIn, ['numClasses', 'average', 'zeroDivision']);
+  const opts = optsIn ?? {};
+  const cm = confusionMatrix(pred, target, { numClasses: opts.numClasses });
   const s = classStats(cm, undefined, opts.zeroDivision ?? 0);
   cm.dispose();
   return averageScore(s, which, opts.average ?? 'macro', opts.zeroDivision ?? 0);
@@ -187,6 +193,7 @@ export function f1Score(pred: Tensor, target: Tensor, opts: ScoreOptions = {}): 
  * @example console.log(formatConfusionMatrix(confusionMatrix(pred, y), { labels: ['cat', 'dog'] }));
  */
 export function formatConfusionMatrix(cm: Tensor | number[][], opts: { labels?: string[] } = {}): string {
+  checkOptions('formatConfusionMatrix', opts, ['labels']);
   const rows: number[][] = cm instanceof Tensor ? (cm.toArray() as number[][]) : cm;
   const c = rows.length;
   if (!rows.every((r) => Array.isArray(r) && r.length === c)) throw rangeError('formatConfusionMatrix', 'confusion matrix must be square');
@@ -206,14 +213,16 @@ export function formatConfusionMatrix(cm: Tensor | number[][], opts: { labels?: 
  * formatted like scikit-learn's classification_report.
  */
 export function classificationReport(pred: Tensor, target: Tensor, opts: ClassOptions & { targetNames?: string[]; digits?: number; zeroDivision?: number } = {}): string {
-  const cm = confusionMatrix(pred, target, opts);
+  checkOptions('classificationReport', opts, ['numClasses', 'targetNames', 'digits', 'zeroDivision']);
+  const cm = confusionMatrix(pred, target, { numClasses: opts.numClasses });
   const s = classStats(cm, undefined, opts.zeroDivision ?? 0);
   cm.dispose();
-  return formatReport(s, opts);
+  return formatReport(s, { targetNames: opts.targetNames, digits: opts.digits, zeroDivision: opts.zeroDivision });
 }
 
 /** Formats ClassStats as a classification report (used by the streaming metric too). */
 export function formatReport(s: ClassStats, opts: { targetNames?: string[]; digits?: number; zeroDivision?: number } = {}): string {
+  checkOptions('classificationReport', opts, ['targetNames', 'digits', 'zeroDivision']);
   const c = s.support.length, digits = opts.digits ?? 2, zd = opts.zeroDivision ?? 0;
   const names = opts.targetNames ?? s.support.map((_, i) => String(i));
   if (names.length !== c) throw rangeError('classificationReport', `got ${names.length} target names for ${c} classes`);

@@ -8,6 +8,7 @@
  */
 import { Tensor, tidy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
+import { checkOptions } from '../options';
 import { checkTensor } from '../ops/util';
 import {
   aucFromArrays, averageScore, classStats, confusionMatrix, formatConfusionMatrix, formatReport, toLabels, topKCorrect,
@@ -86,6 +87,7 @@ abstract class ClassScore implements Metric<number | number[]> {
   readonly average: Average;
   readonly zeroDivision: number;
   constructor(numClasses: number, opts: { average?: Average; zeroDivision?: number } = {}) {
+    checkOptions(this.constructor.name, opts, ['average', 'zeroDivision']);
     this.matrix = new ConfusionMatrix(numClasses);
     this.average = opts.average ?? 'macro';
     this.zeroDivision = opts.zeroDivision ?? 0;
@@ -173,6 +175,7 @@ export class RocAuc implements Metric {
  * 'f1' need numClasses (macro average unless `average` says otherwise).
  */
 export function createMetric(name: string, opts: { numClasses?: number; average?: Exclude<Average, 'none'> } = {}): Metric<number> {
+  checkOptions('createMetric', opts, ['numClasses', 'average']);
   const topk = /^top(\d+)Accuracy$/.exec(name);
   if (topk) return new TopKAccuracy(Number(topk[1]));
   switch (name) {

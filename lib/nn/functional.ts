@@ -14,6 +14,7 @@ import { where } from '../ops/elementwise';
 import { bernoulli } from '../ops/creation';
 import { checkReduction, type Reduction } from '../ops/softmax';
 import { firstBadIndex, gather, indexSelect } from '../ops/index';
+import { checkOptions } from '../options';
 
 export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions, type Reduction } from '../ops/softmax';
 export { linear } from '../ops/matmul';
@@ -68,7 +69,8 @@ export function embedding(inputIn: Tensor, weightIn: Tensor, opts: { paddingIdx?
   if (input.dtype !== 'int32') throw typeError(op, `input must be int32 indices, got ${input.dtype}`);
   if (weight.ndim !== 2) throw rangeError(op, `weight must be 2-D [numEmbeddings, embeddingDim], got ${fmtShape(weight.shape)}`);
   const [V, D] = weight.shape;
-  let pad = checkOpts(op, opts).paddingIdx ?? null;
+  checkOptions(op, opts, ['paddingIdx']);
+  let pad = opts?.paddingIdx ?? null;
   if (pad !== null) {
     if (!Number.isInteger(pad) || pad < -V || pad >= V) throw rangeError(op, `paddingIdx must be an integer in [${-V}, ${V - 1}], got ${pad}`);
     if (pad < 0) pad += V;
@@ -89,9 +91,10 @@ function reduce(l: Tensor, reduction: Reduction): Tensor {
   return reduction === 'none' ? l : reduction === 'sum' ? l.sum() : l.mean();
 }
 
-function checkOpts<T extends object>(op: string, opts: T): T {
-  if (opts === null || typeof opts !== 'object') throw typeError(op, `options must be an object, got ${opts === null ? 'null' : typeof opts}`);
-  return opts;
+/** Checks a loss's options object against `extra` and 'reduction'; null reads as {}. */
+function checkOpts<T extends object>(op: string, opts: T | null, extra: readonly string[] = []): T {
+  checkOptions(op, opts, ['reduction', ...extra]);
+  return opts ?? ({} as T);
 }
 
 /** input and target: float32 tensors of one shape. */
@@ -127,7 +130,7 @@ export interface ReductionOptions { reduction?: Reduction }
 export function nllLoss(inputIn: Tensor, targetIn: Tensor, opts: ReductionOptions & { weight?: Tensor | null; ignoreIndex?: number } = {}): Tensor {
   const op = 'nllLoss';
   const input = checkTensor(op, inputIn, 'input'), target = checkTensor(op, targetIn, 'target');
-  const reduction = checkReduction(op, checkOpts(op, opts).reduction);
+  const reduction = checkReduction(op, checkOpts(op, opts, ['weight', 'ignoreIndex']).reduction);
   const ignoreIndex = opts.ignoreIndex ?? -100;
   if (!Number.isInteger(ignoreIndex) || Math.abs(ignoreIndex) > 2 ** 31 - 1) throw typeError(op, `ignoreIndex must be an int32 integer, got ${ignoreIndex}`);
   if (input.dtype !== 'float32') throw typeError(op, `input must be float32 log-probabilities, got ${input.dtype}`);
@@ -176,7 +179,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
  * @example huberLoss(pred, y, { delta: 0.5 })
  */
 export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
-  const reduction = checkReduction('huberLoss', checkOpts('huberLoss', opts).reduction);
+  const reduction = checkReduction('huberLoss', checkOpts('huberLoss', opts, ['delta']).reduction);
   const delta = opts.delta ?? 1;
   if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw rangeError('huberLoss', `delta must be a positive number, got ${delta}`);
   const [x, y] = checkPair('huberLoss', input, target);
@@ -191,7 +194,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions 
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: ReductionOptions & { weight?: Tensor | null } = {}): Tensor {
   const op = 'binaryCrossEntropy';
-  const reduction = checkReduction(op, checkOpts(op, opts).reduction);
+  const reduction = checkReduction(op, checkOpts(op, opts, ['weight']).reduction);
   const [x, y] = checkPair(op, input, target);
   const weight = checkWeight(op, 'weight', opts.weight, x.shape);
   if (x.numel && noGrad(() => x.min().item() < 0 || x.max().item() > 1)) {
@@ -219,7 +222,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Reductio
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor,
   opts: ReductionOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {}): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
-  const reduction = checkReduction(op, checkOpts(op, opts).reduction);
+  const reduction = checkReduction(op, checkOpts(op, opts, ['weight', 'posWeight']).reduction);
   const [x, y] = checkPair(op, input, target);
   const weight = checkWeight(op, 'weight', opts.weight, x.shape);
   const posWeight = checkWeight(op, 'posWeight', opts.posWeight, x.shape);

@@ -8,6 +8,7 @@ import { Tensor, tidy } from '../tensor';
 import { noGrad } from '../autograd/grad_mode';
 import { rand, randn, tensor } from '../ops/creation';
 import { fmtShape, rangeError, typeError } from '../errors';
+import { checkOptions } from '../options';
 
 export type Nonlinearity = 'linear' | 'identity' | 'conv1d' | 'conv2d' | 'conv3d' | 'convTranspose1d' |
   'convTranspose2d' | 'convTranspose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu' |
@@ -94,7 +95,10 @@ export interface KaimingOptions {
   nonlinearity?: Nonlinearity;
 }
 
-function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
+/** Kaiming options, or a number: PyTorch's positional `a` (kaiming_uniform_(w, a=math.sqrt(5))). */
+function kaimingStd(op: string, t: Tensor, optsIn: KaimingOptions | number): number {
+  const opts: KaimingOptions = typeof optsIn === 'number' ? { a: optsIn } : optsIn ?? {};
+  checkOptions(op, opts, ['a', 'mode', 'nonlinearity']);
   const mode = opts.mode ?? 'fanIn';
   if (!['fanIn', 'fanOut', 'fan_in', 'fan_out'].includes(mode)) throw typeError(op, `mode must be 'fanIn' or 'fanOut', got ${String(mode)}`);
   const [fi, fo] = calculateFanInAndFanOut(t);
@@ -103,14 +107,17 @@ function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
   return calculateGain(opts.nonlinearity ?? 'leakyRelu', opts.a ?? 0) / Math.sqrt(fan);
 }
 
-/** He uniform: U(-b, b) with b = gain·√(3/fan). */
-export function kaimingUniform(t: Tensor, opts: KaimingOptions = {}): Tensor {
+/**
+ * He uniform: U(-b, b) with b = gain·√(3/fan).
+ * @example kaimingUniform(w, { a: Math.sqrt(5) });  kaimingUniform(w, Math.sqrt(5));  // same
+ */
+export function kaimingUniform(t: Tensor, opts: KaimingOptions | number = {}): Tensor {
   const b = Math.sqrt(3) * kaimingStd('kaimingUniform', t, opts);
   return uniform(t, -b, b);
 }
 
 /** He normal: N(0, (gain/√fan)²). */
-export function kaimingNormal(t: Tensor, opts: KaimingOptions = {}): Tensor {
+export function kaimingNormal(t: Tensor, opts: KaimingOptions | number = {}): Tensor {
   return normal(t, 0, kaimingStd('kaimingNormal', t, opts));
 }
 

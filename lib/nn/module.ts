@@ -12,6 +12,7 @@ import { Tensor, keep, type Device } from '../tensor';
 import { noGrad } from '../autograd/grad_mode';
 import { fmtShape, typeError } from '../errors';
 import type { LayerConfig } from '../io/registry';
+import { flagOptions } from '../options';
 
 /**
  * A trainable tensor: a leaf that requires grad and is kept out of tidy() scopes (the
@@ -68,8 +69,9 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Registers state that is saved in stateDict() but not trained (running statistics).
    * `persistent: false` keeps it out of the state dict. */
-  registerBuffer(name: string, value: Tensor | null, opts: { persistent?: boolean } = {}): Tensor | null {
+  registerBuffer(name: string, value: Tensor | null, optsIn: { persistent?: boolean } | boolean = {}): Tensor | null {
     checkName(this, 'registerBuffer', name);
+    const opts = flagOptions('registerBuffer', optsIn, 'persistent') as { persistent?: boolean };
     if (value) keep(value);
     this._buffers.set(name, value);
     if (opts.persistent === false) this._nonPersistent.add(name); else this._nonPersistent.delete(name);
@@ -130,7 +132,8 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   *modules(): Generator<AnyModule> { for (const [, m] of this.namedModules()) yield m; }
 
   /** Parameters with their dotted names; each tensor once (tied weights under the first name). */
-  *namedParameters(opts: { recurse?: boolean } = {}): Generator<[string, Parameter]> {
+  *namedParameters(optsIn: { recurse?: boolean } | boolean = {}): Generator<[string, Parameter]> {
+    const opts = flagOptions('namedParameters', optsIn, 'recurse') as { recurse?: boolean };
     const seen = new Set<Tensor>();
     const mods: Iterable<[string, AnyModule]> = opts.recurse === false ? [['', this]] : this.namedModules();
     for (const [prefix, m] of mods) {
@@ -144,7 +147,8 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   }
 
   /** All parameters (what you hand to an optimizer). */
-  parameters(opts: { recurse?: boolean } = {}): Parameter[] {
+  parameters(opts: { recurse?: boolean } | boolean = {}): Parameter[] {
+    flagOptions('parameters', opts, 'recurse');
     return [...this.namedParameters(opts)].map(([, p]) => p);
   }
 
@@ -181,7 +185,8 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   eval(): this { return this.train(false); }
 
   /** Clears parameter gradients (setToNone frees them; otherwise they are zero-filled). */
-  zeroGrad(setToNone = true): void {
+  zeroGrad(setToNoneIn: boolean | { setToNone?: boolean } = true): void {
+    const setToNone = flagOptions('zeroGrad', setToNoneIn, 'setToNone').setToNone ?? true;
     for (const p of this.parameters()) {
       if (!p.grad) continue;
       if (setToNone) { p.grad.dispose(); p.grad = null; } else noGrad(() => p.grad!.zero_());
@@ -250,8 +255,8 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * nothing may be left over. Shape mismatches are always an error. The error lists every
    * problem at once.
    */
-  loadStateDict(sd: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
-    const strict = opts.strict ?? true;
+  loadStateDict(sd: StateDict | Map<string, Tensor>, optsIn: { strict?: boolean } | boolean = {}): LoadResult {
+    const strict = (flagOptions('loadStateDict', optsIn, 'strict') as { strict?: boolean }).strict ?? true;
     const src = sd instanceof Map ? sd : new Map(Object.entries(sd ?? {}));
     const own = new Map<string, Tensor>();
     const visit = (m: AnyModule, prefix: string, memo: Set<AnyModule>): void => {

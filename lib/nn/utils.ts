@@ -2,6 +2,7 @@
 import { Tensor, tidy } from '../tensor';
 import { noGrad } from '../autograd/grad_mode';
 import { rangeError, typeError } from '../errors';
+import { checkOptions } from '../options';
 
 function gradsOf(op: string, parameters: Iterable<Tensor> | Tensor): Tensor[] {
   const list = parameters instanceof Tensor ? [parameters] : [...parameters];
@@ -15,7 +16,10 @@ function gradsOf(op: string, parameters: Iterable<Tensor> | Tensor): Tensor[] {
  * @example const norm = nn.utils.clipGradNorm(model.parameters(), 1.0);
  */
 export function clipGradNorm(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2,
-  opts: { errorIfNonfinite?: boolean } = {}): number {
+  optsIn: { errorIfNonfinite?: boolean } | boolean = {}): number {
+  // NOTE: a boolean is PyTorch's positional error_if_nonfinite.
+  const opts = typeof optsIn === 'boolean' ? { errorIfNonfinite: optsIn } : optsIn ?? {};
+  checkOptions('clipGradNorm', opts, ['errorIfNonfinite']);
   if (!(maxNorm >= 0)) throw rangeError('clipGradNorm', `maxNorm must be a non-negative number, got ${maxNorm}`);
   if (!(normType > 0)) throw rangeError('clipGradNorm', `normType must be positive (or Infinity), got ${normType}`);
   const grads = gradsOf('clipGradNorm', parameters);

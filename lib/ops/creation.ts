@@ -6,6 +6,7 @@ import { Tensor, normalizeDevice, type Device } from '../tensor';
 import { isDType, type AnyTypedArray, type DType } from '../dtype';
 import { checkShapeArg, fmtShape, rangeError, typeError } from '../errors';
 import { RandomKind } from './codes';
+import { checkOptions } from '../options';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -17,6 +18,14 @@ export interface CreateOptions {
 function deviceOf(opts: CreateOptions): Device { return opts.device === undefined ? 'cpu' : normalizeDevice(opts.device); }
 
 export type NestedNumbers = number | boolean | NestedNumbers[];
+
+const CREATE_KEYS = ['dtype', 'requiresGrad', 'device'] as const;
+
+/** Checks a creation function's options object (unknown keys throw) and returns it or {}. */
+function createOpts<O extends CreateOptions>(op: string, opts: O | undefined, extra: readonly string[] = []): O {
+  checkOptions(op, opts, [...CREATE_KEYS, ...extra]);
+  return opts ?? ({} as O);
+}
 
 function finish(t: Tensor, opts: CreateOptions): Tensor {
   if (opts.requiresGrad) t.requiresGrad_(true);
@@ -39,7 +48,8 @@ function inferDType(data: unknown): DType {
  * A tensor from nested arrays, a typed array (with `shape`), or a number.
  * @example const x = tensor([[1, 2], [3, 4]]);  const y = tensor([0, 2], { dtype: 'int32' });
  */
-export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, opts: CreateOptions & { shape?: number[] } = {}): Tensor {
+export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, optsIn?: CreateOptions & { shape?: number[] }): Tensor {
+  const opts = createOpts('tensor', optsIn, ['shape']);
   let dtype: DType;
   let shape: number[];
   let flat: ArrayLike<number>;
@@ -91,7 +101,8 @@ function flattenChecked(d: NestedNumbers, shape: number[], dim: number, out: num
 }
 
 /** A tensor of `shape` filled with `value`. */
-export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
+export function full(shape: readonly number[], value: number | boolean, optsIn?: CreateOptions): Tensor {
+  const opts = createOpts('full', optsIn);
   const s = checkShapeArg('full', shape);
   const dtype = checkDType('full', opts.dtype ?? (typeof value === 'boolean' ? 'bool' : undefined));
   if (typeof value !== 'number' && typeof value !== 'boolean') throw typeError('full', `value must be a number, got ${typeof value}`);
@@ -100,14 +111,16 @@ export function full(shape: readonly number[], value: number | boolean, opts: Cr
   return finish(t, opts);
 }
 
-export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 0, opts);
-export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 1, opts);
-export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, { dtype: t.dtype, device: t.device, ...opts });
-export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 1, { dtype: t.dtype, device: t.device, ...opts });
-export const fullLike = (t: Tensor, v: number, opts: CreateOptions = {}): Tensor => full(t.shape, v, { dtype: t.dtype, device: t.device, ...opts });
+// NOTE: zeros/ones report shape errors as 'full' (the op that runs); option errors name the caller.
+export const zeros = (shape: readonly number[], opts?: CreateOptions): Tensor => full(shape, 0, createOpts('zeros', opts));
+export const ones = (shape: readonly number[], opts?: CreateOptions): Tensor => full(shape, 1, createOpts('ones', opts));
+export const zerosLike = (t: Tensor, opts?: CreateOptions): Tensor => full(t.shape, 0, { dtype: t.dtype, device: t.device, ...createOpts('zerosLike', opts) });
+export const onesLike = (t: Tensor, opts?: CreateOptions): Tensor => full(t.shape, 1, { dtype: t.dtype, device: t.device, ...createOpts('onesLike', opts) });
+export const fullLike = (t: Tensor, v: number, opts?: CreateOptions): Tensor => full(t.shape, v, { dtype: t.dtype, device: t.device, ...createOpts('fullLike', opts) });
 
 /** Values start, start+step, ... below end (arange(n) = 0..n-1). */
-export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+export function arange(start: number, end?: number, step = 1, optsIn?: CreateOptions): Tensor {
+  const opts = createOpts('arange', optsIn);
   if (end === undefined) { end = start; start = 0; }
   for (const v of [start, end, step]) if (!Number.isFinite(v)) throw rangeError('arange', `start, end and step must be finite, got ${start}, ${end}, ${step}`);
   if (step === 0) throw rangeError('arange', 'step must be non-zero');
@@ -120,7 +133,8 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
-export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+export function linspace(start: number, end: number, steps: number, optsIn?: CreateOptions): Tensor {
+  const opts = createOpts('linspace', optsIn);
   if (!Number.isInteger(steps) || steps < 0) throw rangeError('linspace', `steps must be a non-negative integer, got ${steps}`);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw rangeError('linspace', 'start and end must be finite');
   const vals = new Float64Array(steps);
@@ -130,7 +144,8 @@ export function linspace(start: number, end: number, steps: number, opts: Create
 }
 
 /** n x m identity matrix. */
-export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
+export function eye(n: number, m = n, optsIn?: CreateOptions): Tensor {
+  const opts = createOpts('eye', optsIn);
   checkShapeArg('eye', [n, m], 'n, m');
   const t = zeros([n, m], { dtype: opts.dtype, device: opts.device });
   const diag = t.view_([Math.min(n, m)], [m + 1], 0);
@@ -148,30 +163,40 @@ function randomTensor(op: string, shape: readonly number[], kind: RandomKind, p0
 }
 
 /** Uniform on [0, 1) (or [low, high)). */
-export function rand(shape: readonly number[], opts: CreateOptions & { low?: number; high?: number } = {}): Tensor {
+export function rand(shape: readonly number[], optsIn?: CreateOptions & { low?: number; high?: number }): Tensor {
+  const opts = createOpts('rand', optsIn, ['low', 'high']);
   const lo = opts.low ?? 0, hi = opts.high ?? 1;
   if (!(hi > lo)) throw rangeError('rand', `high (${hi}) must be greater than low (${lo})`);
   return finish(randomTensor('rand', shape, RandomKind.Uniform, lo, hi, 'float32', deviceOf(opts)), opts);
 }
 
 /** Normal with mean 0 and std 1 (or the given mean/std). */
-export function randn(shape: readonly number[], opts: CreateOptions & { mean?: number; std?: number } = {}): Tensor {
+export function randn(shape: readonly number[], optsIn?: CreateOptions & { mean?: number; std?: number }): Tensor {
+  const opts = createOpts('randn', optsIn, ['mean', 'std']);
   const std = opts.std ?? 1;
   if (!(std >= 0)) throw rangeError('randn', `std must be non-negative, got ${std}`);
   return finish(randomTensor('randn', shape, RandomKind.Normal, opts.mean ?? 0, std, 'float32', deviceOf(opts)), opts);
 }
 
-/** Integers uniform on [low, high) as int32. */
-export function randint(low: number, high: number, shape: readonly number[], opts: Pick<CreateOptions, 'device'> = {}): Tensor {
-  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
-    throw rangeError('randint', `need integers low < high, got ${low}, ${high}`);
+/**
+ * Integers uniform on [low, high) as int32; `randint(high, shape)` means low = 0, as in PyTorch.
+ * @example randint(0, 10, [3]);  randint(10, [3]);  randint(0, 10, [3], { device: 'cuda' });
+ */
+export function randint(low: number, high: number | readonly number[], shape?: readonly number[] | Pick<CreateOptions, 'device'>,
+  optsIn?: Pick<CreateOptions, 'device'>): Tensor {
+  if (Array.isArray(high)) return randint(0, low, high, shape as Pick<CreateOptions, 'device'> | undefined);
+  checkOptions('randint', optsIn, ['device']);
+  const opts = optsIn ?? {};
+  if (!Number.isInteger(low) || !Number.isInteger(high) || (high as number) <= low) {
+    throw rangeError('randint', `need integers low < high, got ${low}, ${String(high)}`);
   }
-  if (low < -(2 ** 31) || high > 2 ** 31) throw rangeError('randint', 'low/high must fit in int32');
-  return randomTensor('randint', shape, RandomKind.Randint, low, high, 'int32', deviceOf(opts));
+  if (low < -(2 ** 31) || (high as number) > 2 ** 31) throw rangeError('randint', 'low/high must fit in int32');
+  return randomTensor('randint', shape as readonly number[], RandomKind.Randint, low, high as number, 'int32', deviceOf(opts));
 }
 
 /** 1 with probability p, else 0 (float32 unless dtype says otherwise). */
-export function bernoulli(shape: readonly number[], p: number, opts: CreateOptions = {}): Tensor {
+export function bernoulli(shape: readonly number[], p: number, optsIn?: CreateOptions): Tensor {
+  const opts = createOpts('bernoulli', optsIn, []);
   if (!(p >= 0 && p <= 1)) throw rangeError('bernoulli', `p must be in [0, 1], got ${p}`);
   return randomTensor('bernoulli', shape, RandomKind.Bernoulli, p, 0, checkDType('bernoulli', opts.dtype), deviceOf(opts));
 }

@@ -7,8 +7,30 @@ import { isGradEnabled } from '../autograd/grad_mode';
 import { ReduceOp } from './codes';
 import { broadcastReduceDims, checkTensor } from './util';
 import { castTo } from './cast';
+import { checkOptions, describeValue, isPlainObject } from '../options';
 
 export type Dims = number | number[];
+
+/** The `{ dim, keepdim }` form of a reduction's arguments (`x.sum({ dim: 1, keepdim: true })`). */
+export interface ReduceOptions { dim?: Dims; keepdim?: boolean }
+
+/**
+ * Reads (dim, keepdim) given positionally as in PyTorch (`sum(x, 1, true)`) or as one
+ * options object (`sum(x, { dim: 1, keepdim: true })`); anything else is a TypeError.
+ */
+function reduceArgs(op: string, dim: Dims | ReduceOptions | undefined | null, keepdim: unknown): { dim?: Dims; keepdim: boolean } {
+  let d: unknown = dim ?? undefined, k: unknown = keepdim;
+  if (isPlainObject(dim)) {
+    checkOptions(op, dim, ['dim', 'keepdim']);
+    if (keepdim !== undefined) throw typeError(op, 'keepdim given both in the options object and as a second argument');
+    d = dim.dim; k = dim.keepdim;
+  }
+  if (d !== undefined && typeof d !== 'number' && !Array.isArray(d)) {
+    throw typeError(op, `dim must be an integer, an array of integers or { dim, keepdim }, got ${describeValue(d)}`);
+  }
+  if (k !== undefined && typeof k !== 'boolean') throw typeError(op, `keepdim must be a boolean, got ${describeValue(k)}`);
+  return { dim: d as Dims | undefined, keepdim: k ?? false };
+}
 
 export function normDims(op: string, dim: Dims | undefined, ndim: number): number[] {
   if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);
@@ -46,7 +68,8 @@ function finish(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): Tenso
   return keepdim ? out.reshape(keepShape(x.shape, dims)) : out;
 }
 
-export function sum(xIn: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function sum(xIn: Tensor, dimOrOpts?: Dims | ReduceOptions, keepdimArg?: boolean): Tensor {
+  const { dim, keepdim } = reduceArgs('sum', dimOrOpts, keepdimArg);
   const x = prepInput('sum', xIn, false);
   const dims = normDims('sum', dim, x.ndim);
   const out = finish(reduceRaw('sum', ReduceOp.Sum, x, dims), x, dims, keepdim);
@@ -56,7 +79,8 @@ export function sum(xIn: Tensor, dim?: Dims, keepdim = false): Tensor {
   return out;
 }
 
-export function mean(xIn: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function mean(xIn: Tensor, dimOrOpts?: Dims | ReduceOptions, keepdimArg?: boolean): Tensor {
+  const { dim, keepdim } = reduceArgs('mean', dimOrOpts, keepdimArg);
   const x = prepInput('mean', xIn, true);
   const dims = normDims('mean', dim, x.ndim);
   const out = finish(reduceRaw('mean', ReduceOp.Mean, x, dims), x, dims, keepdim);
@@ -67,7 +91,8 @@ export function mean(xIn: Tensor, dim?: Dims, keepdim = false): Tensor {
   return out;
 }
 
-function extremum(op: 'max' | 'min', xIn: Tensor, dim?: Dims, keepdim = false): Tensor {
+function extremum(op: 'max' | 'min', xIn: Tensor, dimOrOpts?: Dims | ReduceOptions, keepdimArg?: boolean): Tensor {
+  const { dim, keepdim } = reduceArgs(op, dimOrOpts, keepdimArg);
   const x = prepInput(op, xIn, false);
   const dims = normDims(op, dim, x.ndim);
   if (x.numel === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
@@ -83,8 +108,8 @@ function extremum(op: 'max' | 'min', xIn: Tensor, dim?: Dims, keepdim = false): 
   return out;
 }
 
-export const max = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extremum('max', x, dim, keepdim);
-export const min = (x: Tensor, dim?: Dims, keepdim = false): Tensor => extremum('min', x, dim, keepdim);
+export const max = (x: Tensor, dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor => extremum('max', x, dim, keepdim);
+export const min = (x: Tensor, dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor => extremum('min', x, dim, keepdim);
 
 function argExtremum(op: 'argmax' | 'argmin', xIn: Tensor, dim?: number, keepdim = false): Tensor {
   const x = prepInput(op, xIn, false);
@@ -102,10 +127,46 @@ export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argE
 
 export interface VarOptions { dim?: Dims; keepdim?: boolean; /** Bessel's correction (default 1, unbiased). */ correction?: number }
 
-export function variance(xIn: Tensor, opts: VarOptions = {}): Tensor {
+/**
+ * Reads var/std arguments in PyTorch's forms: `(opts)`, `(dim)`, `(dim, opts)` with opts
+ * `{ keepdim, correction }`, and the positional `(dim, unbiased, keepdim)` overload.
+ */
+function varArgs(op: string, a?: Dims | VarOptions | null, b?: boolean | VarOptions, c?: boolean): Required<Omit<VarOptions, 'dim'>> & { dim?: Dims } {
+  let o: VarOptions = {};
+  if (isPlainObject(a)) {
+    checkOptions(op, a, ['dim', 'keepdim', 'correction']);
+    if (b !== undefined || c !== undefined) throw typeError(op, 'takes (dim, options) or (options), not options followed by more arguments');
+    o = a;
+  } else {
+    if (a !== undefined && a !== null && typeof a !== 'number' && !Array.isArray(a)) {
+      throw typeError(op, `dim must be an integer, an array of integers or { dim, keepdim, correction }, got ${describeValue(a)}`);
+    }
+    o.dim = a ?? undefined;
+    if (typeof b === 'boolean') {  // PyTorch's var(dim, unbiased, keepdim)
+      o.correction = b ? 1 : 0;
+      if (c !== undefined && typeof c !== 'boolean') throw typeError(op, `keepdim must be a boolean, got ${describeValue(c)}`);
+      o.keepdim = c;
+    } else if (b !== undefined && b !== null) {
+      checkOptions(op, b, ['keepdim', 'correction']);
+      if (c !== undefined) throw typeError(op, 'takes (dim, options), not options followed by more arguments');
+      o = { ...b, dim: o.dim };
+    }
+  }
+  if (o.keepdim !== undefined && typeof o.keepdim !== 'boolean') throw typeError(op, `keepdim must be a boolean, got ${describeValue(o.keepdim)}`);
+  const correction = o.correction ?? 1;
+  if (typeof correction !== 'number' || !Number.isFinite(correction)) throw typeError(op, `correction must be a finite number, got ${describeValue(correction)}`);
+  return { dim: o.dim, keepdim: o.keepdim ?? false, correction };
+}
+
+/**
+ * Variance over `dim` (all elements when omitted) with Bessel's correction, PyTorch's forms.
+ * @example x.var(1)  // along dim 1, unbiased;  x.var({ dim: 1, keepdim: true, correction: 0 })
+ */
+export function variance(xIn: Tensor, dimOrOpts?: Dims | VarOptions, unbiasedOrOpts?: boolean | VarOptions, keepdimArg?: boolean): Tensor {
+  const opts = varArgs('var', dimOrOpts, unbiasedOrOpts, keepdimArg);
   const x = prepInput('var', xIn, true);
-  const dims = normDims('var', opts.dim, x.ndim), corr = opts.correction ?? 1;
-  const out = finish(reduceRaw('var', ReduceOp.Var, x, dims, corr), x, dims, opts.keepdim ?? false);
+  const dims = normDims('var', opts.dim, x.ndim), corr = opts.correction;
+  const out = finish(reduceRaw('var', ReduceOp.Var, x, dims, corr), x, dims, opts.keepdim);
   if (isGradEnabled() && x.requiresGrad) {
     const n = dims.reduce((p, d) => p * x.shape[d], 1);
     record('var', out, [x], (g) => {
@@ -116,9 +177,13 @@ export function variance(xIn: Tensor, opts: VarOptions = {}): Tensor {
   return out;
 }
 
-export function std(x: Tensor, opts: VarOptions = {}): Tensor { return variance(x, opts).sqrt(); }
+/** Standard deviation: sqrt of variance(), same argument forms. @example x.std(0) */
+export function std(x: Tensor, dimOrOpts?: Dims | VarOptions, unbiasedOrOpts?: boolean | VarOptions, keepdim?: boolean): Tensor {
+  return variance(x, varArgs('std', dimOrOpts, unbiasedOrOpts, keepdim)).sqrt();
+}
 
-export function prod(xIn: Tensor, dim?: Dims, keepdim = false): Tensor {
+export function prod(xIn: Tensor, dimOrOpts?: Dims | ReduceOptions, keepdimArg?: boolean): Tensor {
+  const { dim, keepdim } = reduceArgs('prod', dimOrOpts, keepdimArg);
   const x = prepInput('prod', xIn, false);
   const dims = normDims('prod', dim, x.ndim);
   const out = finish(reduceRaw('prod', ReduceOp.Prod, x, dims), x, dims, keepdim);

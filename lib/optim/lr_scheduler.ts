@@ -10,6 +10,7 @@
  */
 import { rangeError, typeError } from '../errors';
 import type { Optimizer } from './optimizer';
+import { checkOptions, isPlainObject } from '../options';
 
 type AnyOptimizer = Optimizer<{ lr: number }>;
 
@@ -57,6 +58,22 @@ export abstract class LRScheduler {
   }
 }
 
+/**
+ * A scheduler's options checked against `allowed` (unknown keys throw). A bare value is
+ * PyTorch's first positional argument, stored under `first`: `new StepLR(opt, 30)` is
+ * `{ stepSize: 30 }`. More positional arguments throw instead of being dropped.
+ */
+function schedulerOptions<O>(op: string, opts: unknown, extra: readonly unknown[], first: string, allowed: readonly string[]): O {
+  if (extra.length > 0) {
+    throw typeError(op, `takes (optimizer, options); got ${2 + extra.length} arguments. Pass the rest by name: { ${allowed.join(', ')} }`);
+  }
+  if (opts === undefined || opts === null || isPlainObject(opts)) {
+    checkOptions(op, opts, allowed);
+    return (opts ?? {}) as O;
+  }
+  return { [first]: opts } as O;
+}
+
 function posInt(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw rangeError(op, `${name} must be a positive integer, got ${String(v)}`);
   return v;
@@ -65,8 +82,9 @@ function posInt(op: string, name: string, v: unknown): number {
 /** lr = base · gamma^⌊t / stepSize⌋. */
 export class StepLR extends LRScheduler {
   readonly stepSize: number; readonly gamma: number;
-  constructor(opt: AnyOptimizer, opts: { stepSize: number; gamma?: number }) {
+  constructor(opt: AnyOptimizer, optsIn: { stepSize: number; gamma?: number } | number, ...extra: unknown[]) {
     super(opt);
+    const opts = schedulerOptions<{ stepSize: number; gamma?: number }>('StepLR', optsIn, extra, 'stepSize', ['stepSize', 'gamma']);
     this.stepSize = posInt('StepLR', 'stepSize', opts?.stepSize);
     this.gamma = opts.gamma ?? 0.1;
     this.init();
@@ -77,8 +95,9 @@ export class StepLR extends LRScheduler {
 /** lr = base · gamma^(number of milestones ≤ t). */
 export class MultiStepLR extends LRScheduler {
   readonly milestones: number[]; readonly gamma: number;
-  constructor(opt: AnyOptimizer, opts: { milestones: number[]; gamma?: number }) {
+  constructor(opt: AnyOptimizer, optsIn: { milestones: number[]; gamma?: number } | number[], ...extra: unknown[]) {
     super(opt);
+    const opts = schedulerOptions<{ milestones: number[]; gamma?: number }>('MultiStepLR', optsIn, extra, 'milestones', ['milestones', 'gamma']);
     if (!Array.isArray(opts?.milestones)) throw typeError('MultiStepLR', 'milestones must be an array of epochs');
     this.milestones = opts.milestones.slice().sort((a, b) => a - b);
     this.gamma = opts.gamma ?? 0.1;
@@ -93,8 +112,9 @@ export class MultiStepLR extends LRScheduler {
 /** lr = base · gamma^t. */
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
-  constructor(opt: AnyOptimizer, opts: { gamma: number }) {
+  constructor(opt: AnyOptimizer, optsIn: { gamma: number } | number, ...extra: unknown[]) {
     super(opt);
+    const opts = schedulerOptions<{ gamma: number }>('ExponentialLR', optsIn, extra, 'gamma', ['gamma']);
     if (typeof opts?.gamma !== 'number') throw typeError('ExponentialLR', 'gamma must be a number');
     this.gamma = opts.gamma;
     this.init();
@@ -105,8 +125,9 @@ export class ExponentialLR extends LRScheduler {
 /** lr = etaMin + (base - etaMin)(1 + cos(π t / tMax)) / 2 (SGDR without restarts). */
 export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number; readonly etaMin: number;
-  constructor(opt: AnyOptimizer, opts: { tMax: number; etaMin?: number }) {
+  constructor(opt: AnyOptimizer, optsIn: { tMax: number; etaMin?: number } | number, ...extra: unknown[]) {
     super(opt);
+    const opts = schedulerOptions<{ tMax: number; etaMin?: number }>('CosineAnnealingLR', optsIn, extra, 'tMax', ['tMax', 'etaMin']);
     this.tMax = posInt('CosineAnnealingLR', 'tMax', opts?.tMax);
     this.etaMin = opts.etaMin ?? 0;
     this.init();
@@ -124,6 +145,8 @@ export interface OneCycleOptions {
   /** Cycle momentum (SGD) or beta1 (Adam) inversely to the lr. */
   cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number;
 }
+const ONE_CYCLE_KEYS = ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'divFactor', 'finalDivFactor',
+  'threePhase', 'cycleMomentum', 'baseMomentum', 'maxMomentum'];
 
 /**
  * The 1cycle policy (Smith & Topin): lr warms from maxLr/divFactor to maxLr over pctStart of
@@ -139,9 +162,9 @@ export class OneCycleLR extends LRScheduler {
   private readonly baseMomentum: number;
   private readonly maxMomentum: number;
 
-  constructor(opt: AnyOptimizer, opts: OneCycleOptions) {
+  constructor(opt: AnyOptimizer, opts: OneCycleOptions | number | number[], ...extra: unknown[]) {
     super(opt);
-    const o = opts ?? ({} as OneCycleOptions);
+    const o = schedulerOptions<OneCycleOptions>('OneCycleLR', opts, extra, 'maxLr', ONE_CYCLE_KEYS);
     if (o.totalSteps !== undefined) this.totalSteps = posInt('OneCycleLR', 'totalSteps', o.totalSteps);
     else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
       this.totalSteps = posInt('OneCycleLR', 'epochs', o.epochs) * posInt('OneCycleLR', 'stepsPerEpoch', o.stepsPerEpoch);
@@ -217,9 +240,12 @@ export class OneCycleLR extends LRScheduler {
  */
 export class SequentialLR extends LRScheduler {
   readonly schedulers: LRScheduler[]; readonly milestones: number[];
-  constructor(opt: AnyOptimizer, opts: { schedulers: LRScheduler[]; milestones: number[] }) {
+  constructor(opt: AnyOptimizer, opts: { schedulers: LRScheduler[]; milestones: number[] } | LRScheduler[], ...extra: unknown[]) {
     super(opt);
-    const { schedulers, milestones } = opts ?? ({} as { schedulers: LRScheduler[]; milestones: number[] });
+    // NOTE: PyTorch's SequentialLR(optimizer, schedulers, milestones): a positional list then milestones.
+    const o = Array.isArray(opts) && extra.length === 1 ? { schedulers: opts, milestones: extra[0] as number[] }
+      : schedulerOptions<{ schedulers: LRScheduler[]; milestones: number[] }>('SequentialLR', opts, extra, 'schedulers', ['schedulers', 'milestones']);
+    const { schedulers, milestones } = o;
     if (!Array.isArray(schedulers) || !schedulers.length || !Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
       throw rangeError('SequentialLR', 'need n schedulers and n-1 milestones');
     }
@@ -252,8 +278,10 @@ export class SequentialLR extends LRScheduler {
  */
 export class LinearWarmup extends LRScheduler {
   readonly warmupSteps: number; readonly startFactor: number; readonly after: LRScheduler | null;
-  constructor(opt: AnyOptimizer, opts: { warmupSteps: number; startFactor?: number; after?: LRScheduler }) {
+  constructor(opt: AnyOptimizer, optsIn: { warmupSteps: number; startFactor?: number; after?: LRScheduler } | number, ...extra: unknown[]) {
     super(opt);
+    const opts = schedulerOptions<{ warmupSteps: number; startFactor?: number; after?: LRScheduler }>('LinearWarmup', optsIn, extra, 'warmupSteps',
+      ['warmupSteps', 'startFactor', 'after']);
     this.warmupSteps = posInt('LinearWarmup', 'warmupSteps', opts?.warmupSteps);
     this.startFactor = opts.startFactor ?? 0;
     if (!(this.startFactor >= 0 && this.startFactor <= 1)) throw rangeError('LinearWarmup', `startFactor must be in [0, 1], got ${this.startFactor}`);
@@ -284,6 +312,7 @@ export interface PlateauOptions {
   mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number;
   thresholdMode?: 'rel' | 'abs'; cooldown?: number; minLr?: number | number[]; eps?: number;
 }
+const PLATEAU_KEYS = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'];
 
 /**
  * Multiplies the lr by `factor` when the monitored metric has not improved for `patience`
@@ -295,7 +324,8 @@ export class ReduceLROnPlateau {
   readonly minLrs: number[]; readonly eps: number;
   best: number; numBadEpochs = 0; cooldownCounter = 0; lastEpoch = 0;
 
-  constructor(readonly optimizer: AnyOptimizer, opts: PlateauOptions = {}) {
+  constructor(readonly optimizer: AnyOptimizer, optsIn?: PlateauOptions | 'min' | 'max', ...extra: unknown[]) {
+    const opts = schedulerOptions<PlateauOptions>('ReduceLROnPlateau', optsIn, extra, 'mode', PLATEAU_KEYS);
     this.mode = opts.mode ?? 'min';
     if (this.mode !== 'min' && this.mode !== 'max') throw typeError('ReduceLROnPlateau', `mode must be 'min' or 'max', got ${String(this.mode)}`);
     this.factor = opts.factor ?? 0.1;

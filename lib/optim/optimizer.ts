@@ -7,6 +7,7 @@ import { Tensor, contiguousCopy, keep, tidy } from '../tensor';
 import { enableGrad, noGrad } from '../autograd/grad_mode';
 import { zeros } from '../ops/creation';
 import { fmtShape, rangeError, typeError } from '../errors';
+import { checkOptions, describeValue, flagOptions } from '../options';
 
 /** Per-parameter optimizer state: buffers (PyTorch's names: `exp_avg`, ...) and counters. */
 export type ParamState = Record<string, Tensor | number>;
@@ -22,6 +23,23 @@ export interface OptimizerStateDict {
   state: Record<number, ParamState>;
   /** Group options, with params as indices. */
   paramGroups: Record<string, unknown>[];
+}
+
+/**
+ * An optimizer constructor's options: `{ lr, ... }` checked against the keys of `defaults`
+ * (unknown keys throw), or a number taken as the learning rate, PyTorch's first positional
+ * argument (`new SGD(params, 0.1)`). More positional arguments throw instead of being dropped.
+ */
+export function optimizerOptions<O extends { lr: number }>(op: string, opts: Partial<O> | number | undefined, extra: readonly unknown[], defaults: O): O {
+  if (extra.length > 0) {
+    throw typeError(op, `takes (params, options); got ${2 + extra.length} arguments. Pass the rest by name, e.g. new ${op}(params, { ${Object.keys(defaults).slice(0, 2).join(', ')} })`);
+  }
+  if (typeof opts === 'number') return { ...defaults, lr: opts };
+  if (opts !== undefined && opts !== null && typeof opts !== 'object') {
+    throw typeError(op, `options must be a learning rate or { ${Object.keys(defaults).join(', ')} }, got ${describeValue(opts)}`);
+  }
+  checkOptions(op, opts, Object.keys(defaults));
+  return { ...defaults, ...opts };
 }
 
 export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
@@ -43,6 +61,8 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
   addParamGroup(spec: ParamGroupSpec<O>): void {
     const name = this.constructor.name;
     if (spec === null || typeof spec !== 'object' || !('params' in spec)) throw typeError(name, 'a param group must be an object with params');
+    // NOTE: initialLr is what a scheduler records; a resumed group may carry it.
+    checkOptions(`${name} param group`, spec, ['params', ...Object.keys(this.defaults), 'initialLr']);
     const params = spec.params instanceof Tensor ? [spec.params] : [...spec.params];
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     params.forEach((p, i) => {
@@ -63,7 +83,8 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
   }
 
   /** Clears gradients: frees them (setToNone, default) or fills them with zeros. */
-  zeroGrad(setToNone = true): void {
+  zeroGrad(setToNoneIn: boolean | { setToNone?: boolean } = true): void {
+    const setToNone = flagOptions('zeroGrad', setToNoneIn, 'setToNone').setToNone ?? true;
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (!p.grad) continue;

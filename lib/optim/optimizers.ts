@@ -5,7 +5,7 @@
 import { adagradStep_, adamStep_, rmspropStep_, sgdStep_ } from '../ops/optim';
 import type { Tensor } from '../tensor';
 import { rangeError, typeError } from '../errors';
-import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer';
+import { Optimizer, optimizerOptions, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer';
 
 type Params<O> = Iterable<Tensor> | ParamGroupSpec<O>[];
 
@@ -20,11 +20,14 @@ export interface SGDOptions {
 /**
  * Stochastic gradient descent with optional momentum (PyTorch's form: buf = μ·buf + (1-τ)·g,
  * p -= lr·buf), Nesterov momentum and L2 weight decay.
+ * Every optimizer takes `(params, options)`; a number in place of the options is the
+ * learning rate, PyTorch's positional lr, and unknown option keys throw a TypeError.
  * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * new optim.SGD(model.parameters(), 0.1);  // lr 0.1, other options at their defaults
  */
 export class SGD extends Optimizer<SGDOptions> {
-  constructor(params: Params<SGDOptions>, opts: Partial<SGDOptions> = {}) {
-    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts });
+  constructor(params: Params<SGDOptions>, opts?: Partial<SGDOptions> | number, ...extra: unknown[]) {
+    super(params, optimizerOptions('SGD', opts, extra, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }));
   }
   protected override checkOptions(g: ParamGroup<SGDOptions>): void {
     super.checkOptions(g);
@@ -75,8 +78,8 @@ function adamUpdate(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup<AdamO
  * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
  */
 export class Adam extends Optimizer<AdamOptions> {
-  constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts });
+  constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions> | number, ...extra: unknown[]) {
+    super(params, optimizerOptions('Adam', opts, extra, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }));
   }
   protected override checkOptions(g: ParamGroup<AdamOptions>): void { super.checkOptions(g); checkAdam('Adam', g); }
   protected update(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup<AdamOptions>): void {
@@ -89,8 +92,8 @@ export class Adam extends Optimizer<AdamOptions> {
  * (default 0.01).
  */
 export class AdamW extends Optimizer<AdamOptions> {
-  constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...opts });
+  constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions> | number, ...extra: unknown[]) {
+    super(params, optimizerOptions('AdamW', opts, extra, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false }));
   }
   protected override checkOptions(g: ParamGroup<AdamOptions>): void { super.checkOptions(g); checkAdam('AdamW', g); }
   protected update(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup<AdamOptions>): void {
@@ -105,8 +108,8 @@ export interface RMSpropOptions {
 /** RMSprop (Hinton), PyTorch's form: eps added outside the square root; optional centering
  * (divide by the estimated std instead of the RMS) and momentum. */
 export class RMSprop extends Optimizer<RMSpropOptions> {
-  constructor(params: Params<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...opts });
+  constructor(params: Params<RMSpropOptions>, opts?: Partial<RMSpropOptions> | number, ...extra: unknown[]) {
+    super(params, optimizerOptions('RMSprop', opts, extra, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }));
   }
   protected override checkOptions(g: ParamGroup<RMSpropOptions>): void {
     super.checkOptions(g);
@@ -128,8 +131,8 @@ export interface AdagradOptions {
 
 /** Adagrad: per-element learning rates lr / (√(Σg²) + eps), with optional lr decay. */
 export class Adagrad extends Optimizer<AdagradOptions> {
-  constructor(params: Params<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts });
+  constructor(params: Params<AdagradOptions>, opts?: Partial<AdagradOptions> | number, ...extra: unknown[]) {
+    super(params, optimizerOptions('Adagrad', opts, extra, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }));
   }
   protected override checkOptions(g: ParamGroup<AdagradOptions>): void {
     super.checkOptions(g);

@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { Tensor } from '../tensor';
 import { keep } from '../tensor';
 import type { EpochLogs, TrainableModel } from './types';
+import { checkOptions } from '../options';
 
 export interface FitContext {
   model: TrainableModel;
@@ -51,6 +52,7 @@ export interface EarlyStoppingOptions {
 
 /** Stops when `monitor` (default val_loss) has not improved by minDelta for `patience` epochs. */
 export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback & { bestEpoch: number; stoppedEpoch: number } {
+  checkOptions('earlyStopping', opts, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBest']);
   const monitor = opts.monitor ?? 'val_loss', patience = opts.patience ?? 3, minDelta = Math.abs(opts.minDelta ?? 0);
   if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`earlyStopping: patience must be a non-negative integer, got ${patience}`);
   const mode = resolveMode(monitor, opts.mode ?? 'auto');
@@ -95,6 +97,10 @@ export interface ModelCheckpointOptions {
 
 /** Saves the model's weights after epochs (only improvements when saveBestOnly). */
 export function modelCheckpoint(opts: ModelCheckpointOptions): Callback & { saved: string[] } {
+  checkOptions('modelCheckpoint', opts, ['path', 'save', 'monitor', 'mode', 'saveBestOnly']);
+  if (!opts || typeof opts.path !== 'string' || typeof opts.save !== 'function') {
+    throw new TypeError('modelCheckpoint: needs { path: string, save: (stateDict, file) => void }');
+  }
   const monitor = opts.monitor ?? 'val_loss', mode = resolveMode(monitor, opts.mode ?? 'auto');
   let best = mode === 'min' ? Infinity : -Infinity;
   const cb = {

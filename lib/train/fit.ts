@@ -6,6 +6,7 @@
 import { Tensor, tidy } from '../tensor';
 import { noGrad } from '../autograd/grad_mode';
 import { typeError } from '../errors';
+import { checkOptions } from '../options';
 import type { Callback, FitContext } from './callbacks';
 import { progressBar } from './progress';
 import { resolveLoss, resolveMetric } from './resolve';
@@ -31,6 +32,9 @@ export interface FitOptions {
   /** Yield to the event loop at least this often (ms); default 20. */
   yieldEveryMs?: number;
 }
+
+const FIT_KEYS = ['train', 'validation', 'loss', 'optimizer', 'epochs', 'metrics', 'scheduler', 'schedulerStep', 'schedulerMonitor',
+  'callbacks', 'verbose', 'yieldEveryMs'];
 
 /** Per-epoch logs, and the same values as series by name. */
 export class History {
@@ -79,6 +83,9 @@ function currentLr(opt: OptimizerLike): number { return opt.paramGroups?.[0]?.lr
  */
 export async function fit(model: TrainableModel, opts: FitOptions): Promise<History> {
   if (!model || typeof model.forward !== 'function') throw typeError('fit', 'model must have a forward(x) method');
+  checkOptions('fit', opts, FIT_KEYS);
+  if (!opts) throw typeError('fit', 'needs options { train, loss, optimizer, epochs, ... }');
+  if (!opts.train || typeof opts.train !== 'object') throw typeError('fit', 'train must be a DataLoader or an iterable of [x, y] batches');
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${opts.epochs}`);
   if (!opts.optimizer || typeof opts.optimizer.step !== 'function') throw typeError('fit', 'optimizer must have step() and zeroGrad()');
   const lossFn = resolveLoss('fit', opts.loss);
@@ -160,12 +167,19 @@ async function evaluateWith(model: TrainableModel, data: BatchSource, lossFn: Lo
 
 /** Loss and metrics of `model` over `data` in eval mode, without gradients. */
 export async function evaluate(model: TrainableModel, data: BatchSource, opts: { loss?: string | LossFn; metrics?: (string | StreamingMetric)[] } = {}): Promise<{ loss: number; metrics: Record<string, number> }> {
+  checkOptions('evaluate', opts, ['loss', 'metrics']);
   return evaluateWith(model, data, opts.loss ? resolveLoss('evaluate', opts.loss) : null,
     (opts.metrics ?? []).map((m) => resolveMetric('evaluate', m)), 20);
 }
 
 /** Predictions for x (in batches) or for every batch of a source, concatenated along dim 0. */
-export async function predict(model: TrainableModel, data: Tensor | BatchSource, opts: { batchSize?: number } = {}): Promise<Tensor> {
+export async function predict(model: TrainableModel, data: Tensor | BatchSource, optsIn: { batchSize?: number } | number = {}): Promise<Tensor> {
+  // NOTE: a number is the batch size (Keras' predict(x, batch_size)).
+  const opts = typeof optsIn === 'number' ? { batchSize: optsIn } : optsIn ?? {};
+  checkOptions('predict', opts, ['batchSize']);
+  if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
+    throw new RangeError(`predict: batchSize must be a positive integer, got ${opts.batchSize}`);
+  }
   model.eval();
   const outs: Tensor[] = [];
   if (data instanceof Tensor) {

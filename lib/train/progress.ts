@@ -2,6 +2,7 @@
  * ETA), one plain line per epoch otherwise. */
 import type { Callback, FitContext } from './callbacks';
 import type { EpochLogs } from './types';
+import { checkOptions } from '../options';
 
 export interface ProgressOptions { stream?: NodeJS.WriteStream | NodeJS.WritableStream; width?: number; tty?: boolean }
 
@@ -17,6 +18,7 @@ function fmtLogs(logs: Record<string, number>, skip: string[]): string {
 }
 
 export function progressBar(opts: ProgressOptions = {}): Callback {
+  checkOptions('progressBar', opts, ['stream', 'width', 'tty']);
   const stream = opts.stream ?? process.stdout;
   const tty = opts.tty ?? Boolean((stream as NodeJS.WriteStream).isTTY);
   const width = opts.width ?? 24;

@@ -1,4 +1,6 @@
 /** Hyperparameter search (grid or seeded random) over a user objective. */
+import { checkOptions } from '../options';
+
 export type ParamSpec = readonly (number | string | boolean)[] | { min: number; max: number; log?: boolean; int?: boolean };
 export type ParamValue = number | string | boolean;
 
@@ -73,6 +75,11 @@ export function formatTrials(trials: Trial[]): string {
  *   objective: async ({ lr, hidden }) => trainAndValidate(lr as number, hidden as number) });
  */
 export async function search(opts: SearchOptions): Promise<SearchResult> {
+  checkOptions('search', opts, ['space', 'strategy', 'trials', 'seed', 'objective', 'direction', 'verbose']);
+  if (!opts) throw new TypeError('search: needs options { space, objective, ... }');
+  for (const [k, spec] of Object.entries(opts.space ?? {})) {
+    if (!Array.isArray(spec)) checkOptions(`search: space.${k}`, spec, ['min', 'max', 'log', 'int']);
+  }
   if (typeof opts.objective !== 'function') throw new TypeError('search: objective must be a function');
   const strategy = opts.strategy ?? 'grid', dir = opts.direction ?? 'min';
   let candidates: Record<string, ParamValue>[];

@@ -3,15 +3,40 @@ import type { Tensor } from '../../tensor';
 import { Module } from '../module';
 import { logSoftmax, softmax } from '../../ops/softmax';
 import { registerLayer, type LayerConfig } from '../../io/registry';
+import { typeError } from '../../errors';
+import { describeValue, positionalOptions } from '../../options';
+
+/**
+ * An activation's arguments: PyTorch's positional values (`new nn.LeakyReLU(0.2)`) or one
+ * options object (`{ negativeSlope: 0.2 }`), each checked to be a finite number (or an
+ * integer dim). PyTorch's `inplace` is refused rather than ignored: tensors here are never
+ * modified in place by a module, so drop it (the output is the same).
+ */
+function activationArgs(op: string, args: unknown[], names: readonly string[]): Record<string, number> {
+  const o = positionalOptions(op, args, [...names, 'inplace']);
+  if (o.inplace !== undefined && o.inplace !== false) throw typeError(op, 'inplace is not supported (a module never overwrites its input); drop it, the output is the same');
+  delete o.inplace;
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    const ok = k === 'dim' ? Number.isInteger(v) : typeof v === 'number' && Number.isFinite(v);
+    if (!ok) throw typeError(op, `${k} must be ${k === 'dim' ? 'an integer' : 'a finite number'}, got ${describeValue(v)}`);
+  }
+  return o as Record<string, number>;
+}
 
 export class ReLU extends Module {
+  constructor(...args: unknown[]) { super(); activationArgs('ReLU', args, []); }
   override forward(x: Tensor): Tensor { return x.relu(); }
   override getConfig(): LayerConfig { return {}; }
   static fromConfig(): ReLU { return new ReLU(); }
 }
 
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) { super(); }
+  readonly negativeSlope: number;
+  constructor(negativeSlope: number | { negativeSlope?: number } = 0.01, ...more: unknown[]) {
+    super();
+    this.negativeSlope = activationArgs('LeakyReLU', [negativeSlope, ...more], ['negativeSlope']).negativeSlope ?? 0.01;
+  }
   override forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
   override extraRepr(): string { return `negative_slope=${this.negativeSlope}`; }
   override getConfig(): LayerConfig { return { negativeSlope: this.negativeSlope }; }
@@ -19,7 +44,11 @@ export class LeakyReLU extends Module {
 }
 
 export class ELU extends Module {
-  constructor(readonly alpha = 1) { super(); }
+  readonly alpha: number;
+  constructor(alpha: number | { alpha?: number } = 1, ...more: unknown[]) {
+    super();
+    this.alpha = activationArgs('ELU', [alpha, ...more], ['alpha']).alpha ?? 1;
+  }
   override forward(x: Tensor): Tensor { return x.elu(this.alpha); }
   override extraRepr(): string { return `alpha=${this.alpha}`; }
   override getConfig(): LayerConfig { return { alpha: this.alpha }; }
@@ -28,7 +57,13 @@ export class ELU extends Module {
 
 /** GELU, exact (erf) by default or the tanh approximation. */
 export class GELU extends Module {
-  constructor(readonly approximate: 'none' | 'tanh' = 'none') { super(); }
+  readonly approximate: 'none' | 'tanh';
+  constructor(approximate: 'none' | 'tanh' | { approximate?: 'none' | 'tanh' } = 'none', ...more: unknown[]) {
+    super();
+    const o = positionalOptions('GELU', [approximate, ...more], ['approximate']);
+    this.approximate = (o.approximate ?? 'none') as 'none' | 'tanh';
+    if (this.approximate !== 'none' && this.approximate !== 'tanh') throw typeError('GELU', `approximate must be 'none' or 'tanh', got ${describeValue(o.approximate)}`);
+  }
   override forward(x: Tensor): Tensor { return x.gelu(this.approximate); }
   override extraRepr(): string { return `approximate='${this.approximate}'`; }
   override getConfig(): LayerConfig { return { approximate: this.approximate }; }
@@ -36,6 +71,7 @@ export class GELU extends Module {
 }
 
 export class SiLU extends Module {
+  constructor(...args: unknown[]) { super(); activationArgs('SiLU', args, []); }
   override forward(x: Tensor): Tensor { return x.silu(); }
   override getConfig(): LayerConfig { return {}; }
   static fromConfig(): SiLU { return new SiLU(); }
@@ -54,7 +90,13 @@ export class Tanh extends Module {
 }
 
 export class Softplus extends Module {
-  constructor(readonly beta = 1, readonly threshold = 20) { super(); }
+  readonly beta: number; readonly threshold: number;
+  constructor(beta: number | { beta?: number; threshold?: number } = 1, ...more: unknown[]) {
+    super();
+    const o = activationArgs('Softplus', [beta, ...more], ['beta', 'threshold']);
+    this.beta = o.beta ?? 1;
+    this.threshold = o.threshold ?? 20;
+  }
   override forward(x: Tensor): Tensor { return x.softplus(this.beta, this.threshold); }
   override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
   override getConfig(): LayerConfig { return { beta: this.beta, threshold: this.threshold }; }
@@ -63,7 +105,8 @@ export class Softplus extends Module {
 
 /** Softmax along dim (default: the last). */
 export class Softmax extends Module {
-  constructor(readonly dim = -1) { super(); }
+  readonly dim: number;
+  constructor(dim: number | { dim?: number } = -1, ...more: unknown[]) { super(); this.dim = activationArgs('Softmax', [dim, ...more], ['dim']).dim ?? -1; }
   override forward(x: Tensor): Tensor { return softmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
   override getConfig(): LayerConfig { return { dim: this.dim }; }
@@ -72,7 +115,8 @@ export class Softmax extends Module {
 
 /** log(softmax(x)) along dim (default: the last), computed stably. */
 export class LogSoftmax extends Module {
-  constructor(readonly dim = -1) { super(); }
+  readonly dim: number;
+  constructor(dim: number | { dim?: number } = -1, ...more: unknown[]) { super(); this.dim = activationArgs('LogSoftmax', [dim, ...more], ['dim']).dim ?? -1; }
   override forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
   override getConfig(): LayerConfig { return { dim: this.dim }; }

@@ -15,14 +15,53 @@ function checkIndex(op: string, i: number, n: number): number {
   return j;
 }
 
+/** '0', '-1', '12': a property key that reads as an integer index. */
+const INDEX_KEY = /^-?(0|[1-9][0-9]*)$/;
+// NOTE: every property read of a Sequential passes the proxy; the first-character test keeps
+// method and field names ('forward', '_modules') off the regular expression.
+const isIndexKey = (key: string | symbol): key is string => {
+  if (typeof key !== 'string') return false;
+  const c = key.charCodeAt(0);
+  return (c === 45 || (c >= 48 && c <= 57)) && INDEX_KEY.test(key);
+};
+
+/**
+ * Wraps a Sequential/ModuleList so `m[i]` reads and `m[i] = x` replaces the i-th child by
+ * position, negative i counting from the end as in Python; out of range is a RangeError,
+ * never a new child named '-1' or '7'. Other keys pass through untouched.
+ */
+function indexable<T extends Sequential | ModuleList>(target: T, name: string): T {
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      if (isIndexKey(key)) {
+        const kids = [...t.namedChildren()];
+        return kids[checkIndex(`${name}[${key}]`, Number(key), kids.length)][1];
+      }
+      return Reflect.get(t, key, receiver) as unknown;
+    },
+    set(t, key, value, receiver) {
+      if (isIndexKey(key)) {
+        const op = `${name}[${key}]`;
+        if (!(value instanceof Module)) throw typeError(op, `can only assign a Module, got ${value === null ? 'null' : typeof value}`);
+        const kids = [...t.namedChildren()];
+        t.registerModule(kids[checkIndex(op, Number(key), kids.length)][0], value as AnyModule);
+        return true;
+      }
+      return Reflect.set(t, key, value, receiver);
+    },
+  });
+}
+
 /**
  * Applies modules in order. Children are named '0', '1', ... (or by the keys of an object
  * or Map passed instead), so stateDict() keys are `0.weight`, `2.bias`, as in PyTorch.
- * Indexable: `seq.at(0)`, `seq.at(-1)`, `seq[0]`; iterable; `length`.
+ * Indexable by position like Python: `seq.at(-1)`, `seq[0]`, `seq[-1]`, and `seq[-1] = head`
+ * replaces the last module (out of range is a RangeError); iterable; `length`.
  * @example const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+ * model[-1] = new nn.Linear(8, 3);  // a new head, still stored under key '2'
  */
 export class Sequential extends Module<[Tensor], Tensor> {
-  readonly [index: number]: AnyModule;
+  [index: number]: AnyModule;
 
   constructor(...modules: AnyModule[] | [Record<string, AnyModule> | Map<string, AnyModule>]) {
     super();
@@ -36,6 +75,8 @@ export class Sequential extends Module<[Tensor], Tensor> {
         this.registerModule(String(i), m);
       });
     }
+    // NOTE: a constructor may return another object; the proxy is what `new` gives back.
+    return indexable(this, 'Sequential');
   }
 
   get length(): number { return [...this.children()].length; }
@@ -68,12 +109,13 @@ export class Sequential extends Module<[Tensor], Tensor> {
   }
 }
 
-/** A list of modules whose parameters are registered under '0', '1', ... */
+/** A list of modules whose parameters are registered under '0', '1', ...; indexable like Sequential. */
 export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[], never> {
-  readonly [index: number]: M;
+  [index: number]: M;
   constructor(modules: Iterable<M> = []) {
     super();
     for (const m of modules) this.append(m);
+    return indexable(this, 'ModuleList');
   }
   get length(): number { return [...this.children()].length; }
   at(i: number): M {

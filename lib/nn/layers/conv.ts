@@ -3,6 +3,7 @@
 import { Tensor } from '../../tensor';
 import { conv1d, conv2d, convTranspose2d, type IntPair } from '../../ops/conv';
 import { rangeError } from '../../errors';
+import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
 import * as init from '../init';
 import { registerLayer, type JsonValue, type LayerConfig } from '../../io/registry';
@@ -19,6 +20,10 @@ function checkChannels(op: string, inC: number, outC: number, groups: number, ke
   if (outC % groups !== 0) throw rangeError(op, `outChannels (${outC}) must be divisible by groups (${groups})`);
   if (!kernel.every((k) => Number.isInteger(k) && k >= 1)) throw rangeError(op, `kernelSize must contain positive integers, got ${fmt(kernel)}`);
 }
+
+// PyTorch's positional order after kernel_size: Conv2d(3, 16, 3, 1, 1) is stride 1, padding 1.
+const CONV_NAMES = ['stride', 'padding', 'dilation', 'groups', 'bias'];
+const CONV_T_NAMES = ['stride', 'padding', 'outputPadding', 'groups', 'bias', 'dilation'];
 
 /** PyTorch's ConvNd.reset_parameters: kaimingUniform(a=√5) weight, U(±1/√fanIn) bias. */
 function resetConv(weight: Tensor, bias: Tensor | null): void {
@@ -46,8 +51,9 @@ export class Conv2d extends Module {
   readonly padding: [number, number] | 'same' | 'valid';
   readonly dilation: [number, number];
   readonly groups: number;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntPair, opts: Conv2dModuleOptions = {}) {
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntPair, optsIn: Conv2dModuleOptions | IntPair = {}, ...more: unknown[]) {
     super();
+    const opts = positionalOptions('Conv2d', [optsIn, ...more], CONV_NAMES) as Conv2dModuleOptions;
     this.kernelSize = pair(kernelSize);
     this.stride = pair(opts.stride ?? 1);
     this.padding = typeof opts.padding === 'string' ? opts.padding : pair(opts.padding ?? 0);
@@ -67,7 +73,8 @@ export class Conv2d extends Module {
       groups: this.groups, bias: this.bias !== null };
   }
   static fromConfig(c: LayerConfig): Conv2d {
-    return new Conv2d(c.inChannels as number, c.outChannels as number, c.kernelSize as [number, number], c as Conv2dModuleOptions);
+    const { inChannels, outChannels, kernelSize, ...o } = c;
+    return new Conv2d(inChannels as number, outChannels as number, kernelSize as [number, number], o as Conv2dModuleOptions);
   }
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmt(this.kernelSize)}, stride=${fmt(this.stride)}`;
@@ -89,8 +96,9 @@ export class Conv1d extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;
   readonly stride: number; readonly padding: number | 'same' | 'valid'; readonly dilation: number; readonly groups: number;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, opts: Conv1dModuleOptions = {}) {
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, optsIn: Conv1dModuleOptions | number = {}, ...more: unknown[]) {
     super();
+    const opts = positionalOptions('Conv1d', [optsIn, ...more], CONV_NAMES) as Conv1dModuleOptions;
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
     this.dilation = opts.dilation ?? 1;
@@ -108,7 +116,8 @@ export class Conv1d extends Module {
       padding: this.padding, dilation: this.dilation, groups: this.groups, bias: this.bias !== null };
   }
   static fromConfig(c: LayerConfig): Conv1d {
-    return new Conv1d(c.inChannels as number, c.outChannels as number, c.kernelSize as number, c as Conv1dModuleOptions);
+    const { inChannels, outChannels, kernelSize, ...o } = c;
+    return new Conv1d(inChannels as number, outChannels as number, kernelSize as number, o as Conv1dModuleOptions);
   }
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmt([this.kernelSize])}, stride=${fmt([this.stride])}`;
@@ -131,8 +140,9 @@ export class ConvTranspose2d extends Module {
   declare bias: Parameter | null;
   readonly kernelSize: [number, number]; readonly stride: [number, number]; readonly padding: [number, number];
   readonly outputPadding: [number, number]; readonly dilation: [number, number]; readonly groups: number;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntPair, opts: ConvTranspose2dModuleOptions = {}) {
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntPair, optsIn: ConvTranspose2dModuleOptions | IntPair = {}, ...more: unknown[]) {
     super();
+    const opts = positionalOptions('ConvTranspose2d', [optsIn, ...more], CONV_T_NAMES) as ConvTranspose2dModuleOptions;
     this.kernelSize = pair(kernelSize);
     this.stride = pair(opts.stride ?? 1);
     this.padding = pair(opts.padding ?? 0);
@@ -153,7 +163,8 @@ export class ConvTranspose2d extends Module {
       padding: [...this.padding], outputPadding: [...this.outputPadding], dilation: [...this.dilation], groups: this.groups, bias: this.bias !== null };
   }
   static fromConfig(c: LayerConfig): ConvTranspose2d {
-    return new ConvTranspose2d(c.inChannels as number, c.outChannels as number, c.kernelSize as [number, number], c as ConvTranspose2dModuleOptions);
+    const { inChannels, outChannels, kernelSize, ...o } = c;
+    return new ConvTranspose2d(inChannels as number, outChannels as number, kernelSize as [number, number], o as ConvTranspose2dModuleOptions);
   }
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${fmt(this.kernelSize)}, stride=${fmt(this.stride)}`;

@@ -2,6 +2,7 @@
 import { Tensor } from '../../tensor';
 import { where } from '../../ops/elementwise';
 import { rangeError } from '../../errors';
+import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
 import { embedding } from '../functional';
 import * as init from '../init';
@@ -15,8 +16,10 @@ import { registerLayer, type LayerConfig } from '../../io/registry';
 export class Embedding extends Module {
   declare weight: Parameter;
   readonly paddingIdx: number | null;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: { paddingIdx?: number | null } = {}) {
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, optsIn: { paddingIdx?: number | null } | number = {}, ...more: unknown[]) {
     super();
+    // NOTE: a number is PyTorch's positional padding_idx: new nn.Embedding(10, 4, 0).
+    const opts = positionalOptions('Embedding', [optsIn, ...more], ['paddingIdx']) as { paddingIdx?: number | null };
     for (const [n, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 1) throw rangeError('Embedding', `${n} must be a positive integer, got ${v}`);
     }

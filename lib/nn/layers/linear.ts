@@ -6,6 +6,7 @@ import { rangeError } from '../../errors';
 import { Module, Parameter } from '../module';
 import * as init from '../init';
 import { dropout } from '../functional';
+import { positionalOptions } from '../../options';
 import { registerLayer, type LayerConfig } from '../../io/registry';
 
 function checkFeatures(op: string, name: string, v: number): void {
@@ -20,8 +21,10 @@ function checkFeatures(op: string, name: string, v: number): void {
 export class Linear extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, optsIn: { bias?: boolean } | boolean = {}, ...more: unknown[]) {
     super();
+    // NOTE: a boolean is PyTorch's positional bias: new nn.Linear(4, 8, false).
+    const opts = positionalOptions('Linear', [optsIn, ...more], ['bias']) as { bias?: boolean };
     checkFeatures('Linear', 'inFeatures', inFeatures);
     checkFeatures('Linear', 'outFeatures', outFeatures);
     this.registerParameter('weight', Tensor.empty([outFeatures, inFeatures]));

@@ -3,15 +3,24 @@
 import type { Tensor } from '../../tensor';
 import { zeros } from '../../ops/creation';
 import { Module } from '../module';
+import { positionalOptions } from '../../options';
 import * as F from '../functional';
 import type { Reduction } from '../functional';
 import { registerLayer, type LayerConfig } from '../../io/registry';
 
+/**
+ * A loss constructor's options: one object checked against `allowed`, or (for weighted
+ * losses) PyTorch's positional class weight: new nn.CrossEntropyLoss(weights).
+ */
+function lossOptions<O>(op: string, args: unknown[], allowed: readonly string[]): O {
+  return positionalOptions(op, args, allowed.includes('weight') ? ['weight'] : [], allowed) as O;
+}
+
 abstract class Loss extends Module<[Tensor, Tensor], Tensor> {
   readonly reduction: Reduction;
-  constructor(opts: { reduction?: Reduction } = {}) {
+  constructor(opts: { reduction?: Reduction } | null = {}) {
     super();
-    this.reduction = opts.reduction ?? 'mean';
+    this.reduction = opts?.reduction ?? 'mean';
   }
   override extraRepr(): string { return this.reduction === 'mean' ? '' : `reduction='${this.reduction}'`; }
   override getConfig(): LayerConfig { return { reduction: this.reduction }; }
@@ -20,9 +29,11 @@ abstract class Loss extends Module<[Tensor, Tensor], Tensor> {
 /** A placeholder tensor of a saved buffer's shape (loadStateDict fills it). */
 const placeholder = (shape: unknown): Tensor | null => (Array.isArray(shape) ? zeros(shape as number[]) : null);
 
+type Weighted = { reduction?: Reduction; weight?: Tensor | null };
+
 abstract class WeightedLoss extends Loss {
   declare weight: Tensor | null;
-  constructor(opts: { reduction?: Reduction; weight?: Tensor | null } = {}) {
+  constructor(opts: Weighted = {}) {
     super(opts);
     this.registerBuffer('weight', opts.weight ?? null);
   }
@@ -36,7 +47,9 @@ abstract class WeightedLoss extends Loss {
  */
 export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number; readonly labelSmoothing: number;
-  constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } = {}) {
+  constructor(optsIn: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } | Tensor = {}, ...more: unknown[]) {
+    const opts = lossOptions<Weighted & { ignoreIndex?: number; labelSmoothing?: number }>('CrossEntropyLoss', [optsIn, ...more],
+      ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
     super(opts);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.labelSmoothing = opts.labelSmoothing ?? 0;
@@ -54,7 +67,8 @@ export class CrossEntropyLoss extends WeightedLoss {
 /** Negative log-likelihood of log-probabilities [N, C, ...] at int32 targets. */
 export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
-  constructor(opts: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
+  constructor(optsIn: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } | Tensor = {}, ...more: unknown[]) {
+    const opts = lossOptions<Weighted & { ignoreIndex?: number }>('NLLLoss', [optsIn, ...more], ['weight', 'ignoreIndex', 'reduction']);
     super(opts);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
@@ -69,12 +83,14 @@ export class NLLLoss extends WeightedLoss {
 
 /** Mean squared error. */
 export class MSELoss extends Loss {
+  constructor(opts: { reduction?: Reduction } = {}, ...more: unknown[]) { super(lossOptions('MSELoss', [opts, ...more], ['reduction'])); }
   override forward(input: Tensor, target: Tensor): Tensor { return F.mseLoss(input, target, { reduction: this.reduction }); }
   static fromConfig(c: LayerConfig): MSELoss { return new MSELoss({ reduction: c.reduction as Reduction }); }
 }
 
 /** Mean absolute error. */
 export class L1Loss extends Loss {
+  constructor(opts: { reduction?: Reduction } = {}, ...more: unknown[]) { super(lossOptions('L1Loss', [opts, ...more], ['reduction'])); }
   override forward(input: Tensor, target: Tensor): Tensor { return F.l1Loss(input, target, { reduction: this.reduction }); }
   static fromConfig(c: LayerConfig): L1Loss { return new L1Loss({ reduction: c.reduction as Reduction }); }
 }
@@ -82,7 +98,8 @@ export class L1Loss extends Loss {
 /** Huber loss: quadratic within delta, linear outside. */
 export class HuberLoss extends Loss {
   readonly delta: number;
-  constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
+  constructor(optsIn: { reduction?: Reduction; delta?: number } = {}, ...more: unknown[]) {
+    const opts = lossOptions<{ reduction?: Reduction; delta?: number }>('HuberLoss', [optsIn, ...more], ['reduction', 'delta']);
     super(opts);
     this.delta = opts.delta ?? 1;
   }
@@ -93,6 +110,9 @@ export class HuberLoss extends Loss {
 
 /** Binary cross-entropy of probabilities. */
 export class BCELoss extends WeightedLoss {
+  constructor(opts: { weight?: Tensor | null; reduction?: Reduction } | Tensor = {}, ...more: unknown[]) {
+    super(lossOptions('BCELoss', [opts, ...more], ['weight', 'reduction']));
+  }
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
@@ -104,7 +124,8 @@ export class BCELoss extends WeightedLoss {
 /** Binary cross-entropy of logits (sigmoid fused, numerically stable), optional posWeight. */
 export class BCEWithLogitsLoss extends WeightedLoss {
   declare pos_weight: Tensor | null;
-  constructor(opts: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } = {}) {
+  constructor(optsIn: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } | Tensor = {}, ...more: unknown[]) {
+    const opts = lossOptions<Weighted & { posWeight?: Tensor | null }>('BCEWithLogitsLoss', [optsIn, ...more], ['weight', 'reduction', 'posWeight']);
     super(opts);
     this.registerBuffer('pos_weight', opts.posWeight ?? null);
   }

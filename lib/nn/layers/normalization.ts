@@ -6,6 +6,7 @@ import { noGrad } from '../../autograd/grad_mode';
 import { ones, zeros } from '../../ops/creation';
 import { batchNorm, layerNorm } from '../../ops/norm';
 import { fmtShape, rangeError } from '../../errors';
+import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
 import { registerLayer, type LayerConfig } from '../../io/registry';
 
@@ -25,8 +26,10 @@ abstract class BatchNormBase extends Module {
   declare num_batches_tracked: Tensor | null;
   readonly eps: number; readonly momentum: number | null; readonly affine: boolean; readonly trackRunningStats: boolean;
 
-  constructor(readonly numFeatures: number, opts: BatchNormModuleOptions = {}) {
+  constructor(readonly numFeatures: number, optsIn: BatchNormModuleOptions | number = {}, ...more: unknown[]) {
     super();
+    // PyTorch's positional order: BatchNorm2d(16, 1e-5, 0.1, true, true).
+    const opts = positionalOptions(this.constructor.name, [optsIn, ...more], ['eps', 'momentum', 'affine', 'trackRunningStats']) as BatchNormModuleOptions;
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw rangeError(this.constructor.name, `numFeatures must be a positive integer, got ${numFeatures}`);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
@@ -81,7 +84,7 @@ abstract class BatchNormBase extends Module {
 
 /** Batch norm over [N, C] or [N, C, L] (statistics per channel C). */
 export class BatchNorm1d extends BatchNormBase {
-  static fromConfig(c: LayerConfig): BatchNorm1d { return new BatchNorm1d(c.numFeatures as number, c as BatchNormModuleOptions); }
+  static fromConfig(c: LayerConfig): BatchNorm1d { const { numFeatures, ...o } = c; return new BatchNorm1d(numFeatures as number, o as BatchNormModuleOptions); }
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3) throw rangeError('BatchNorm1d', `expected 2D or 3D input (got ${x.ndim}D input ${fmtShape(x.shape)})`);
   }
@@ -89,7 +92,7 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch norm over [N, C, H, W] (statistics per channel C). */
 export class BatchNorm2d extends BatchNormBase {
-  static fromConfig(c: LayerConfig): BatchNorm2d { return new BatchNorm2d(c.numFeatures as number, c as BatchNormModuleOptions); }
+  static fromConfig(c: LayerConfig): BatchNorm2d { const { numFeatures, ...o } = c; return new BatchNorm2d(numFeatures as number, o as BatchNormModuleOptions); }
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 4) throw rangeError('BatchNorm2d', `expected 4D input (got ${x.ndim}D input ${fmtShape(x.shape)})`);
   }
@@ -102,8 +105,9 @@ export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
   readonly elementwiseAffine: boolean;
-  constructor(normalizedShape: number | number[], opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } = {}) {
+  constructor(normalizedShape: number | number[], optsIn: { eps?: number; elementwiseAffine?: boolean; bias?: boolean } | number = {}, ...more: unknown[]) {
     super();
+    const opts = positionalOptions('LayerNorm', [optsIn, ...more], ['eps', 'elementwiseAffine', 'bias']) as { eps?: number; elementwiseAffine?: boolean; bias?: boolean };
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
     if (!this.normalizedShape.length || !this.normalizedShape.every((s) => Number.isInteger(s) && s >= 1)) {
       throw rangeError('LayerNorm', `normalizedShape must be positive integers, got ${JSON.stringify(normalizedShape)}`);

@@ -3,6 +3,8 @@ import type { Tensor } from '../../tensor';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from '../../ops/pool';
 import type { IntPair } from '../../ops/conv';
 import { Module } from '../module';
+import { positionalOptions } from '../../options';
+import { typeError } from '../../errors';
 import { registerLayer, type JsonValue, type LayerConfig } from '../../io/registry';
 
 const json = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v ?? null)) as JsonValue;
@@ -11,7 +13,16 @@ const show = (v: IntPair | null | undefined): string => (Array.isArray(v) ? `(${
 
 /** Max over kH x kW windows (stride defaults to the kernel size). */
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: IntPair, readonly opts: MaxPool2dOptions = {}) { super(); }
+  readonly opts: MaxPool2dOptions;
+  /** PyTorch's order: MaxPool2d(kernelSize, stride, padding, dilation, returnIndices, ceilMode), or an options object. */
+  constructor(readonly kernelSize: IntPair, opts: MaxPool2dOptions | IntPair | null = {}, ...more: unknown[]) {
+    super();
+    const o = positionalOptions('MaxPool2d', [opts, ...more], ['stride', 'padding', 'dilation', 'returnIndices', 'ceilMode'],
+      ['stride', 'padding', 'dilation', 'ceilMode']);
+    if (o.returnIndices) throw typeError('MaxPool2d', 'returnIndices is not supported by the module; call nn.functional.maxPool2d(x, k, { returnIndices: true })');
+    delete o.returnIndices;
+    this.opts = o as MaxPool2dOptions;
+  }
   override forward(x: Tensor): Tensor { return maxPool2d(x, this.kernelSize, { ...this.opts, returnIndices: false }); }
   override getConfig(): LayerConfig { return { kernelSize: json(this.kernelSize), options: json(this.opts) }; }
   static fromConfig(c: LayerConfig): MaxPool2d { return new MaxPool2d(c.kernelSize as IntPair, (c.options ?? {}) as MaxPool2dOptions); }
@@ -24,7 +35,12 @@ export class MaxPool2d extends Module {
 
 /** Mean over kH x kW windows. */
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: IntPair, readonly opts: AvgPool2dOptions = {}) { super(); }
+  readonly opts: AvgPool2dOptions;
+  /** PyTorch's order: AvgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride), or an options object. */
+  constructor(readonly kernelSize: IntPair, opts: AvgPool2dOptions | IntPair | null = {}, ...more: unknown[]) {
+    super();
+    this.opts = positionalOptions('AvgPool2d', [opts, ...more], ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']) as AvgPool2dOptions;
+  }
   override forward(x: Tensor): Tensor { return avgPool2d(x, this.kernelSize, this.opts); }
   override getConfig(): LayerConfig { return { kernelSize: json(this.kernelSize), options: json(this.opts) }; }
   static fromConfig(c: LayerConfig): AvgPool2d { return new AvgPool2d(c.kernelSize as IntPair, (c.options ?? {}) as AvgPool2dOptions); }

@@ -8,6 +8,7 @@ import { Tensor } from '../../tensor';
 import { gruLayer, lstmLayer, rnnLayer, type RnnLayerParams } from '../../ops/rnn';
 import { cat, stack } from '../../ops/join';
 import { fmtShape, rangeError, typeError } from '../../errors';
+import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
 import { dropout } from '../functional';
 import * as init from '../init';
@@ -22,6 +23,9 @@ export interface RNNOptions {
   dropout?: number;
   bidirectional?: boolean;
 }
+
+/** PyTorch's positional order after hidden_size (RNN puts nonlinearity after numLayers). */
+const RNN_NAMES = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional'];
 
 type Kind = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 const GATES: Record<Kind, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
@@ -142,7 +146,8 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
  * @example const rnn = new nn.RNN(10, 20, { numLayers: 2 });  const [out, hn] = rnn.forward(randn([5, 3, 10]));
  */
 export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+  constructor(inputSize: number, hiddenSize: number, optsIn: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } | number = {}, ...more: unknown[]) {
+    const opts = positionalOptions('RNN', [optsIn, ...more], ['numLayers', 'nonlinearity', ...RNN_NAMES.slice(1)]) as RNNOptions & { nonlinearity?: 'tanh' | 'relu' };
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw typeError('RNN', `nonlinearity must be 'tanh' or 'relu', got ${String(nl)}`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
@@ -151,7 +156,10 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
     const r = this.run(x, h0, null);
     return [r.output, r.hn];
   }
-  static fromConfig(c: LayerConfig): RNN { return new RNN(c.inputSize as number, c.hiddenSize as number, c as RNNOptions & { nonlinearity?: 'tanh' | 'relu' }); }
+  static fromConfig(c: LayerConfig): RNN {
+    const { inputSize, hiddenSize, ...o } = c;
+    return new RNN(inputSize as number, hiddenSize as number, o as RNNOptions & { nonlinearity?: 'tanh' | 'relu' });
+  }
 }
 
 /**
@@ -160,8 +168,10 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
  * const [out, [hn, cn]] = lstm.forward(randn([4, 12, 8]));  // out [4, 12, 32]
  */
 export class LSTM extends RNNBase<[Tensor, ([Tensor, Tensor] | null)?], [Tensor, [Tensor, Tensor]]> {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super('LSTM', inputSize, hiddenSize, opts); }
-  static fromConfig(c: LayerConfig): LSTM { return new LSTM(c.inputSize as number, c.hiddenSize as number, c as RNNOptions); }
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | number = {}, ...more: unknown[]) {
+    super('LSTM', inputSize, hiddenSize, positionalOptions('LSTM', [opts, ...more], RNN_NAMES));
+  }
+  static fromConfig(c: LayerConfig): LSTM { const { inputSize, hiddenSize, ...o } = c; return new LSTM(inputSize as number, hiddenSize as number, o as RNNOptions); }
   override forward(x: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     if (hx !== null && (!Array.isArray(hx) || hx.length !== 2)) throw typeError('LSTM', 'hx must be [h0, c0]');
     const r = this.run(x, hx ? hx[0] : null, hx ? hx[1] : null);
@@ -171,8 +181,10 @@ export class LSTM extends RNNBase<[Tensor, ([Tensor, Tensor] | null)?], [Tensor,
 
 /** GRU. forward(x, h0?) → [output, hn]. */
 export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) { super('GRU', inputSize, hiddenSize, opts); }
-  static fromConfig(c: LayerConfig): GRU { return new GRU(c.inputSize as number, c.hiddenSize as number, c as RNNOptions); }
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | number = {}, ...more: unknown[]) {
+    super('GRU', inputSize, hiddenSize, positionalOptions('GRU', [opts, ...more], RNN_NAMES));
+  }
+  static fromConfig(c: LayerConfig): GRU { const { inputSize, hiddenSize, ...o } = c; return new GRU(inputSize as number, hiddenSize as number, o as RNNOptions); }
   override forward(x: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
     const r = this.run(x, h0, null);
     return [r.output, r.hn];
