@@ -147,7 +147,8 @@ describe("creation and reductions: options checked, PyTorch's positional dim", (
     assertThrows(() => tf.tensor([1, 2], 'int32' as never), TypeError, /^tensor: options must be a plain object like \{ dtype: \.\.\. \}, got string "int32"/);
     assertThrows(() => tf.rand([2], { min: 0, max: 2 } as never), TypeError, /^rand: unknown option 'min' \(valid options: dtype, requiresGrad, device, low, high\)/);
     assertThrows(() => tf.randn([2], { stdev: 2 } as never), TypeError, /^randn: .*did you mean 'std'/);
-    assertThrows(() => tf.arange(0, 4, 1, { dtype: 'int32', device: 'cpu' } as never), TypeError, /^arange: unknown option 'device'/);
+    assertThrows(() => tf.arange(0, 4, 1, { dtype: 'int32', layout: 'strided' } as never), TypeError, /^arange: unknown option 'layout'/);
+    assert.strictEqual(tf.arange(0, 4, 1, { device: 'cpu' }).device, 'cpu');
     assertThrows(() => tf.full([2], 1, { fill: 1 } as never), TypeError, /^full: unknown option 'fill'/);
     assertThrows(() => tf.zerosLike(tf.ones([1]), { dtype: 'int32', shape: [2] } as never), TypeError, /^zerosLike: unknown option 'shape'/);
     assertThrows(() => tf.eye(2, 2, { dtype: 'float32', requiresgrad: true } as never), TypeError, /^eye: .*did you mean 'requiresGrad'/);
