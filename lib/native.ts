@@ -136,6 +136,22 @@ export interface NativeAddon {
   layerNormBackward(dx: NativeHandle | undefined, dweight: NativeHandle | undefined, dbias: NativeHandle | undefined,
     dy: NativeHandle, x: NativeHandle, mean: NativeHandle, rstd: NativeHandle,
     weight: NativeHandle | undefined): void;
+  /** args: [G, eps, hasWeight, hasBias, view y, view mean, view rstd, view x, (view weight), (view bias)];
+   *  x, y: [N, C, ...] with G dividing C; mean, rstd: [N, G]; weight, bias: [C] */
+  groupNormForward(y: NativeHandle, mean: NativeHandle, rstd: NativeHandle, x: NativeHandle,
+    weight: NativeHandle | undefined, bias: NativeHandle | undefined): void;
+  /** args: [G, hasDx, hasDweight, hasDbias, hasWeight, (view dx), (view dweight), (view dbias), view dy,
+   *  view x, view mean, view rstd, (view weight)] */
+  groupNormBackward(dx: NativeHandle | undefined, dweight: NativeHandle | undefined, dbias: NativeHandle | undefined,
+    dy: NativeHandle, x: NativeHandle, mean: NativeHandle, rstd: NativeHandle,
+    weight: NativeHandle | undefined): void;
+
+  // ---- upsampling (native/binding/upsample.cpp) ----
+  /** args: [mode (0 nearest, 1 bilinear), alignCorners, scaleFactorH, scaleFactorW (0 = none, a size was
+   *  given), view y, view x]; x [N, C, H, W], y [N, C, OH, OW] (the output size is y's) */
+  interpolateForward(y: NativeHandle, x: NativeHandle): void;
+  /** args: as interpolateForward with view dx, view dy; dx [N, C, H, W] is overwritten */
+  interpolateBackward(dx: NativeHandle, dy: NativeHandle): void;
   /** args: [log, dim, view y, view x]; contiguous float32 */
   softmax(y: NativeHandle, x: NativeHandle): void;
   /** args: [log, dim, view dx, view dy, view y] */

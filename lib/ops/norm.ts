@@ -1,11 +1,11 @@
-/** Batch norm and layer norm on the fused native kernels (native/cpu/norm), with
+/** Batch, layer and group norm on the fused native kernels (native/cpu/norm), with
  * PyTorch's argument names and semantics. */
 import { native, args } from '../native';
 import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
 import { isGradEnabled } from '../autograd/grad_mode';
-import { checkFloat } from './conv';
+import { checkFloat, checkInt } from './conv';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -125,6 +125,45 @@ export function layerNorm(input: Tensor, normalizedShape: number | readonly numb
       args.view(dy).view(x).view(mean).view(rstd);
       if (w) args.view(w);
       native.layerNormBackward(dx?.handle(op), dw?.handle(op), db?.handle(op), dy.handle(op), x.handle(op),
+        mean.handle(op), rstd.handle(op), w?.handle(op));
+      return [dx, ...(w ? [dw] : []), ...(b ? [db] : [])];
+    });
+  }
+  return out;
+}
+
+/**
+ * Group normalization of x [N, C, ...] like torch.nn.functional.group_norm: the channels
+ * split into `numGroups` groups, each (sample, group) normalized over its channels and
+ * spatial positions (biased variance), then scaled and shifted per channel by weight/bias [C].
+ * @example const y = groupNorm(randn([2, 6, 4, 4]), 3, ones([6]), zeros([6]));  // [2, 6, 4, 4]
+ */
+export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  const op = 'groupNorm';
+  const x = contig(checkFloat(op, input, 'input'));
+  if (x.ndim < 2) throw rangeError(op, `input must have at least 2 dims (N, C, ...), got ${fmtShape(x.shape)}`);
+  const G = checkInt(op, 'numGroups', numGroups, 1), [N, C] = x.shape;
+  if (C % G !== 0) throw rangeError(op, `numGroups ${G} must divide the number of channels ${C} of input ${fmtShape(x.shape)}`);
+  const e = finiteNumber(op, 'eps', eps, 0);
+  const w = param(op, 'weight', weight, [C]), b = param(op, 'bias', bias, [C]);
+  const out = Tensor.empty(x.shape), mean = Tensor.empty([N, G]), rstd = Tensor.empty([N, G]);
+  args.reset().num(G).num(e).num(w ? 1 : 0).num(b ? 1 : 0).view(out).view(mean).view(rstd).view(x);
+  if (w) args.view(w);
+  if (b) args.view(b);
+  native.groupNormForward(out.handle(op), mean.handle(op), rstd.handle(op), x.handle(op), w?.handle(op), b?.handle(op));
+  const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
+  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+    record(op, out, inputs, (g) => {
+      const dy = contig(g);
+      const dx = x.requiresGrad ? Tensor.empty(x.shape) : null;
+      const dw = w && w.requiresGrad ? Tensor.empty([C]) : null, db = b && b.requiresGrad ? Tensor.empty([C]) : null;
+      args.reset().num(G).num(dx ? 1 : 0).num(dw ? 1 : 0).num(db ? 1 : 0).num(w ? 1 : 0);
+      if (dx) args.view(dx);
+      if (dw) args.view(dw);
+      if (db) args.view(db);
+      args.view(dy).view(x).view(mean).view(rstd);
+      if (w) args.view(w);
+      native.groupNormBackward(dx?.handle(op), dw?.handle(op), db?.handle(op), dy.handle(op), x.handle(op),
         mean.handle(op), rstd.handle(op), w?.handle(op));
       return [dx, ...(w ? [dw] : []), ...(b ? [db] : [])];
     });
