@@ -156,6 +156,16 @@ describe('interpolate vs float64 reference', () => {
     }
   }));
 
+  it('recomputeScaleFactor samples as if the output size had been given', () => {
+    const [x] = randPair([2, 3, 5, 7]);
+    for (const mode of ['nearest', 'bilinear'] as const) {
+      const a = tf.interpolate(x, { scaleFactor: 1.3, mode, recomputeScaleFactor: true }), b = tf.interpolate(x, { size: [6, 9], mode });
+      assert.deepStrictEqual(list(a), list(b), mode);
+    }
+    // without it the given factor sets the grid: 1/1.3 differs from 7/9 along W
+    assert.notDeepStrictEqual(list(tf.interpolate(x, { scaleFactor: 1.3, mode: 'bilinear' })), list(tf.interpolate(x, { size: [6, 9], mode: 'bilinear' })));
+  });
+
   it('passes finite differences', () => {
     gradcheck((x) => tf.interpolate(x, { size: [5, 4], mode: 'bilinear' }), [randPair([2, 2, 3, 3])[0]]);
     gradcheck((x) => tf.interpolate(x, { scaleFactor: 1.5, mode: 'bilinear', alignCorners: true }), [randPair([1, 2, 3, 2])[0]]);
@@ -200,6 +210,7 @@ describe('interpolate vs float64 reference', () => {
     assertThrows(() => tf.interpolate(x, { scaleFactor: 0.1 }), RangeError, /interpolate: scaleFactor 0.1 gives an empty output \[0, 0\] for input \[1, 2, 4, 4\]/);
     assertThrows(() => tf.interpolate(x, { scaleFactor: -2 }), RangeError, /interpolate: scaleFactor must be positive, got -2/);
     assertThrows(() => tf.interpolate(x, { scaleFactor: Infinity }), TypeError, /interpolate: scaleFactor must be a finite number or a pair of them/);
+    assertThrows(() => tf.interpolate(x, { scaleFactor: 2, recomputeScaleFactor: 1 as unknown as boolean }), TypeError, /interpolate: recomputeScaleFactor must be a boolean, got number/);
     assertThrows(() => tf.interpolate(tf.randn([1, 2, 0, 4]), { size: 3 }), RangeError, /interpolate: input \[1, 2, 0, 4\] must have non-empty spatial dims/);
   });
 });

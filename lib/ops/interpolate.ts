@@ -55,6 +55,9 @@ export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
   if (opts.alignCorners !== undefined && typeof opts.alignCorners !== 'boolean') {
     throw typeError(op, `alignCorners must be a boolean, got ${typeof opts.alignCorners}`);
   }
+  if (opts.recomputeScaleFactor !== undefined && typeof opts.recomputeScaleFactor !== 'boolean') {
+    throw typeError(op, `recomputeScaleFactor must be a boolean, got ${typeof opts.recomputeScaleFactor}`);
+  }
   if (opts.alignCorners !== undefined && mode === 'nearest') {
     throw rangeError(op, "alignCorners can only be set for mode 'bilinear'");
   }
