@@ -31,7 +31,8 @@ export {
   type ConvAlgorithm, type IntPair,
 } from './ops/conv';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool';
-export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from './ops/norm';
+export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from './ops/norm';
+export { interpolate, type InterpolateOptions, type InterpolateMode } from './ops/interpolate';
 export * as nn from './nn';
 export * as optim from './optim';
 export { reshape, view, permute, transpose, squeeze, unsqueeze, expand, slice, flatten, contiguous, clone } from './ops/views';

@@ -20,7 +20,8 @@ export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions, type Reduc
 export { linear } from '../ops/matmul';
 export { conv1d, conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from '../ops/conv';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from '../ops/pool';
-export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from '../ops/norm';
+export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from '../ops/norm';
+export { interpolate, type InterpolateOptions, type InterpolateMode } from '../ops/interpolate';
 
 // ---- activations (thin wrappers over the elementwise kernels) ----
 

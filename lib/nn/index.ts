@@ -11,7 +11,8 @@ export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, Log
 export { Embedding } from './layers/embedding';
 export { Conv1d, Conv2d, ConvTranspose2d } from './layers/conv';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling';
-export { BatchNorm1d, BatchNorm2d, LayerNorm } from './layers/normalization';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from './layers/normalization';
+export { Upsample } from './layers/upsampling';
 export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss } from './layers/loss';
 export * as functional from './functional';

@@ -87,6 +87,14 @@ export const KERNELS = {
     params: ['D', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
     tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'mean', 'rstd', 'weight?'], devices: CPU,
   },
+  groupNormForward: { params: ['G', 'eps', 'hasWeight', 'hasBias'], tensors: ['y', 'mean', 'rstd', 'x', 'weight?', 'bias?'], devices: CPU },
+  groupNormBackward: {
+    params: ['G', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
+    tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'mean', 'rstd', 'weight?'], devices: CPU,
+  },
+  // ---- resampling; mode 0 nearest, 1 bilinear; scale factors 0 when a size was given ----
+  interpolateForward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['y', 'x'], devices: CPU },
+  interpolateBackward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['dx', 'dy'], devices: CPU },
   // ---- softmax and cross-entropy (contiguous float32) ----
   softmax: { params: ['log', 'dim'], tensors: ['y', 'x'], devices: BOTH },
   softmaxBackward: { params: ['log', 'dim'], tensors: ['dx', 'dy', 'y'], devices: BOTH },

@@ -4,6 +4,7 @@ import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { dispatch } from './kernels';
 import { defineOp, bool, finite, raw } from './table';
+import { checkInt } from './conv';
 import { rand, randn } from './creation';
 
 export interface BatchNormOptions {
@@ -81,7 +82,7 @@ const batchNormOp = defineOp<BatchNormOpts, NormSaved>({
 });
 
 /** The shared backward of batch and layer norm: dx, dweight, dbias where needed. */
-function normBackward(kernel: 'batchNormBackward' | 'layerNormBackward', params: number[], x: Tensor, w: Tensor | null,
+function normBackward(kernel: 'batchNormBackward' | 'layerNormBackward' | 'groupNormBackward', params: number[], x: Tensor, w: Tensor | null,
   mean: Tensor, rstd: Tensor, g: Tensor, input: Tensor, weight: Tensor | null, bias: Tensor | null, pshape: number[]): (Tensor | null)[] {
   const dy = contig(g);
   const dx = input.requiresGrad ? Tensor.empty(x.shape, 'float32', x.device) : null;
@@ -155,4 +156,47 @@ const layerNormOp = defineOp<LayerNormOpts, NormSaved>({
 export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
   if (opts === null || typeof opts !== 'object') throw typeError('layerNorm', `options must be an object, got ${opts === null ? 'null' : typeof opts}`);
   return layerNormOp([input], { ...opts, normalizedShape });
+}
+
+interface GroupNormOpts { numGroups: number; eps: number }
+
+const groupNormOp = defineOp<GroupNormOpts, NormSaved>({
+  name: 'groupNorm',
+  kernels: ['groupNormForward', 'groupNormBackward'],
+  inputs: [
+    { name: 'input', dtypes: F32 },
+    { name: 'weight', dtypes: F32, ranks: [1], optional: true, option: true },
+    { name: 'bias', dtypes: F32, ranks: [1], optional: true, option: true },
+  ],
+  options: { numGroups: (op, v) => checkInt(op, 'numGroups', v ?? 1, 1), eps: finite('eps', 1e-5, 0) },
+  forward(ctx, [x0, weight, bias], { numGroups: G, eps }) {
+    const op = 'groupNorm';
+    if (x0!.ndim < 2) throw rangeError(op, `input must have at least 2 dims (N, C, ...), got ${fmtShape(x0!.shape)}`);
+    const x = contig(x0!), [N, C] = x.shape;
+    if (C % G !== 0) throw rangeError(op, `numGroups ${G} must divide the number of channels ${C} of input ${fmtShape(x.shape)}`);
+    const w = param(op, 'weight', weight, [C]), b = param(op, 'bias', bias, [C]);
+    const out = Tensor.empty(x.shape, 'float32', x.device);
+    const mean = Tensor.empty([N, G], 'float32', x.device), rstd = Tensor.empty([N, G], 'float32', x.device);
+    dispatch('groupNormForward').num(G).num(eps).num(w ? 1 : 0).num(b ? 1 : 0).t(out).t(mean).t(rstd).t(x).t(w).t(b).run();
+    ctx.saved = { x, w, mean, rstd, params: [G] };
+    return out;
+  },
+  backward({ saved: { x, w, mean, rstd, params } }, g, [input, weight, bias]) {
+    return normBackward('groupNormBackward', params, x, w, mean, rstd, g, input!, weight, bias, [x.shape[1]]);
+  },
+  samples: () => [
+    { note: '3 groups of 2, affine', inputs: [randn([2, 6, 4, 3]), randn([6]), randn([6])], options: { numGroups: 3 } },
+    { note: 'one group (layer norm over C, H, W), offset mean', inputs: [randn([3, 4, 5]).add(20), null, randn([4])], options: { numGroups: 1, eps: 1e-3 } },
+    { note: 'instance norm (G = C), non-contiguous', inputs: [randn([4, 3, 2]).permute([2, 1, 0]), randn([3]), null], options: { numGroups: 3 } },
+    { note: 'empty batch', inputs: [randn([0, 4, 2]), null, null], options: { numGroups: 2 } },
+  ],
+});
+
+/**
+ * Group normalization over groups of channels of x [N, C, ...], like
+ * torch.nn.functional.group_norm: statistics per (sample, group of C / numGroups channels).
+ * @example const y = groupNorm(randn([2, 6, 4, 4]), 3, ones([6]), zeros([6]));  // [2, 6, 4, 4]
+ */
+export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  return groupNormOp([input], { numGroups, weight, bias, eps });
 }

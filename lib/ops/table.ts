@@ -141,7 +141,9 @@ export function devicesOf(kernels: readonly KernelName[]): DeviceType[] {
  * Registers an op and returns its runner: `run(inputs, opts)` checks the inputs and options,
  * runs forward, and records backward on the tape when grad mode is on and an input needs it.
  */
-export type OpRunner<O> = (inputs: readonly unknown[], opts?: Partial<O> | null, aux?: Tensor[]) => Tensor;
+/** Runs an op: positional tensors, then options (option tensors such as weight under their names). */
+// NOTE: opts is checked key by key at run time (the public functions type it precisely).
+export type OpRunner<O> = (inputs: readonly unknown[], opts?: Partial<O> | object | null, aux?: Tensor[]) => Tensor;
 
 export function defineOp<O extends object, S>(def: OpDef<O, S>): OpRunner<O> {
   const optionKeys = Object.keys(def.options) as (keyof O & string)[];
@@ -193,7 +195,7 @@ export function defineOp<O extends object, S>(def: OpDef<O, S>): OpRunner<O> {
 export function bool(name: string, dflt: boolean): OptionCheck<boolean> {
   return (op, v) => {
     if (v === undefined) return dflt;
-    if (typeof v !== 'boolean') throw typeError(op, `${name} must be a boolean, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean') throw typeError(op, `${name} must be a boolean, got ${typeof v} ${JSON.stringify(v)}`);
     return v;
   };
 }
@@ -212,7 +214,7 @@ export function finite(name: string, dflt: number, min = -Infinity): OptionCheck
 export function oneOf<T extends string>(name: string, values: readonly T[], dflt: T): OptionCheck<T> {
   return (op, v) => {
     if (v === undefined) return dflt;
-    if (!values.includes(v as T)) throw rangeError(op, `${name} must be ${values.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    if (!values.includes(v as T)) throw rangeError(op, `${name} must be one of ${values.map((s) => `'${s}'`).join(', ')}, got ${JSON.stringify(v)}`);
     return v as T;
   };
 }

@@ -1,7 +1,9 @@
-// N-API glue for native/cpu/norm: batch norm over x[N, C, *] and layer norm over the last
-// D elements. Optional tensors (gamma, beta, running stats, gradients) have fixed argument
+// N-API glue for native/cpu/norm: batch norm over x[N, C, *], layer norm over the last
+// D elements and group norm over groups of channels of x[N, C, *]. Optional tensors (gamma, beta, running stats, gradients) have fixed argument
 // slots and a presence flag in the arg buffer; an absent slot may hold undefined.
 #include <cmath>
+#include <initializer_list>
+#include <tuple>
 
 #include "binding/args.h"
 #include "binding/checks.h"
@@ -157,6 +159,84 @@ TF_BINDING(layerNormBackward) {
   TF_ISA_CALL(instance(info.Env()).isa, cpu, layer_norm_backward)(
       ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
       mean.ptr<float>(), rstd.ptr<float>(), ptr_or_null<float>(g), M, D);
+  return info.Env().Undefined();
+}
+
+// ---- group norm ------------------------------------------------------------------------
+// x[N, C, *] -> N, C, HW with G >= 1 dividing C.
+bool gn_dims(ArgReader& r, const TensorView& x, int64_t G, int64_t* N, int64_t* C, int64_t* HW) {
+  if (!bn_dims(r, x, "input", N, C, HW)) return false;
+  if (*C % G != 0)
+    return r.fail("num_groups " + std::to_string(G) + " must divide the number of channels " + std::to_string(*C) +
+                  " of input " + shape_str(x)), false;
+  return true;
+}
+
+// Every view that must be a float32 tensor of x's shape; (view, present, name), absent ones
+// skipped. NOTE: presence is the caller's flag, not a null data pointer (an empty tensor
+// may have one).
+bool check_like_input(ArgReader& r, const TensorView& x,
+                      std::initializer_list<std::tuple<const TensorView*, bool, const char*>> vs) {
+  for (const auto& [v, present, what] : vs) {
+    if (!present) continue;
+    if (!check_tensor(r, *v, DType::F32, -1, what)) return false;
+    if (!same_shape(x, *v)) return r.fail(std::string(what) + " " + shape_str(*v) + " must have the input's shape " + shape_str(x)), false;
+  }
+  return true;
+}
+
+// Every float32 tensor of n elements; (view, present, n, name), absent ones skipped.
+bool check_vecs(ArgReader& r, std::initializer_list<std::tuple<const TensorView*, bool, int64_t, const char*>> vs) {
+  for (const auto& [v, present, n, what] : vs)
+    if (present && !(check_tensor(r, *v, DType::F32, -1, what) && check_numel(r, *v, n, what))) return false;
+  return true;
+}
+
+// groupNormForward(y, mean, rstd, x, gamma?, beta?) args: [G, eps, hasWeight, hasBias,
+// view y, view mean, view rstd, view x, (view gamma), (view beta)]; mean/rstd: [N, G].
+TF_BINDING(groupNormForward) {
+  ArgReader r(info, "groupNorm");
+  const int64_t G = r.int64(1, int64_t(1) << 50, "num_groups");
+  const double eps = r.num();
+  const bool has_g = r.int64(0, 1, "hasWeight") != 0, has_b = r.int64(0, 1, "hasBias") != 0;
+  const TensorView y = r.view(0, "out"), mean = r.view(1, "mean"), rstd = r.view(2, "rstd"), x = r.view(3, "input");
+  const TensorView g = maybe_view(r, has_g, 4, "weight"), b = maybe_view(r, has_b, 5, "bias");
+  if (r.ok() && (!std::isfinite(eps) || eps < 0)) return r.fail("eps must be finite and non-negative");
+  int64_t N = 0, C = 0, HW = 0;
+  const bool valid = r.ok() && gn_dims(r, x, G, &N, &C, &HW) && check_like_input(r, x, {{&y, true, "out"}}) &&
+                     check_vecs(r, {{&mean, true, N * G, "mean"}, {&rstd, true, N * G, "rstd"}, {&g, has_g, C, "weight"},
+                                    {&b, has_b, C, "bias"}}) &&
+                     check_no_alias(r, {&y, &mean, &rstd}, {&x, &g, &b});
+  if (!valid) return info.Env().Undefined();
+  ScopedPool pool(instance(info.Env()).pool.get());
+  TF_ISA_CALL(instance(info.Env()).isa, cpu, group_norm_forward)(
+      y.ptr<float>(), mean.ptr<float>(), rstd.ptr<float>(), x.ptr<float>(), ptr_or_null<float>(g),
+      ptr_or_null<float>(b), N, C, HW, G, float(eps));
+  return info.Env().Undefined();
+}
+
+// groupNormBackward(dx?, dgamma?, dbeta?, dy, x, mean, rstd, gamma?) args: [G, hasDx,
+// hasDweight, hasDbias, hasWeight, (view dx), (view dgamma), (view dbeta), view dy, view x,
+// view mean, view rstd, (view gamma)]
+TF_BINDING(groupNormBackward) {
+  ArgReader r(info, "groupNorm backward");
+  const int64_t G = r.int64(1, int64_t(1) << 50, "num_groups");
+  const bool has_dx = r.int64(0, 1, "hasDx") != 0, has_dg = r.int64(0, 1, "hasDweight") != 0;
+  const bool has_db = r.int64(0, 1, "hasDbias") != 0, has_g = r.int64(0, 1, "hasWeight") != 0;
+  const TensorView dx = maybe_view(r, has_dx, 0, "grad_input"), dg = maybe_view(r, has_dg, 1, "grad_weight");
+  const TensorView db = maybe_view(r, has_db, 2, "grad_bias"), dy = r.view(3, "grad_output"), x = r.view(4, "input");
+  const TensorView mean = r.view(5, "mean"), rstd = r.view(6, "rstd"), g = maybe_view(r, has_g, 7, "weight");
+  int64_t N = 0, C = 0, HW = 0;
+  const bool valid = r.ok() && gn_dims(r, x, G, &N, &C, &HW) &&
+                     check_like_input(r, x, {{&dy, true, "grad_output"}, {&dx, has_dx, "grad_input"}}) &&
+                     check_vecs(r, {{&mean, true, N * G, "mean"}, {&rstd, true, N * G, "rstd"}, {&g, has_g, C, "weight"},
+                                    {&dg, has_dg, C, "grad_weight"}, {&db, has_db, C, "grad_bias"}}) &&
+                     check_no_alias(r, {&dx, &dg, &db}, {&dy, &x, &mean, &rstd, &g});
+  if (!valid) return info.Env().Undefined();
+  ScopedPool pool(instance(info.Env()).pool.get());
+  TF_ISA_CALL(instance(info.Env()).isa, cpu, group_norm_backward)(
+      ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
+      mean.ptr<float>(), rstd.ptr<float>(), ptr_or_null<float>(g), N, C, HW, G);
   return info.Env().Undefined();
 }
 

@@ -1,5 +1,6 @@
-// Batch norm and layer norm, forward and backward: one task per channel block (batch norm)
-// or row block (layer norm), two-pass statistics (mean, then centred squares) for accuracy.
+// Batch, layer and group norm, forward and backward: one task per channel block (batch
+// norm), row block (layer norm) or (n, group) (group norm), two-pass statistics (mean, then
+// centred squares) for accuracy.
 #include "cpu/norm.h"
 
 #include <algorithm>
@@ -233,6 +234,93 @@ void layer_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy
     if (dgamma) dgamma[i] = float(sg);
     if (dbeta) dbeta[i] = float(sb);
   }
+}
+
+void group_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
+                        const float* beta, int64_t N, int64_t C, int64_t HW, int64_t G, float eps) {
+  const int64_t Cg = C / G, D = Cg * HW;
+  // Task t = n * G + g owns the contiguous block x[t * D, (t + 1) * D) (channels g*Cg.. of n).
+  parallel_for(N * G, grain_for(D), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const float* xg = x + t * D;
+      float* yg = y + t * D;
+      const int64_t c0 = (t % G) * Cg;
+      // A first mean from per-channel sums (in double: a group can be large), then the
+      // deviations from it: the same corrected two-pass as layer norm.
+      double s = 0.0, sd = 0.0, sd2 = 0.0;
+      for (int64_t c = 0; c < Cg; ++c) s += double(vsum(xg + c * HW, HW));
+      const float m0 = D > 0 ? float(s / double(D)) : 0.0f;
+      for (int64_t c = 0; c < Cg; ++c) {
+        float a, b;
+        vdev_sums(xg + c * HW, m0, HW, &a, &b);
+        sd += double(a);
+        sd2 += double(b);
+      }
+      const double dm = D > 0 ? sd / double(D) : 0.0;
+      const double var = D > 0 ? std::max(0.0, sd2 / double(D) - dm * dm) : 0.0;
+      const float m = float(double(m0) + dm), rs = float(1.0 / std::sqrt(var + double(eps)));
+      mean[t] = m;
+      rstd[t] = rs;
+      for (int64_t c = 0; c < Cg; ++c) {
+        const float a = gamma ? gamma[c0 + c] * rs : rs, b = beta ? beta[c0 + c] : 0.0f;
+        const float* xr = xg + c * HW;
+        float* yr = yg + c * HW;
+        for (int64_t i = 0; i < HW; ++i) yr[i] = (xr[i] - m) * a + b;
+      }
+    }
+  });
+}
+
+void group_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+                         const float* mean, const float* rstd, const float* gamma, int64_t N,
+                         int64_t C, int64_t HW, int64_t G) {
+  const int64_t Cg = C / G, D = Cg * HW;
+  const bool params = dgamma || dbeta;
+  // Per (n, c): sum dy and sum dy * (x - mean), kept for dgamma/dbeta (reduced over n below,
+  // so the (n, g) tasks never write the same [C] entry).
+  std::vector<double> sums(params ? size_t(N * C * 2) : 0, 0.0);
+  parallel_for(N * G, grain_for(D), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const float* xg = x + t * D;
+      const float* gg = dy + t * D;
+      const int64_t n = t / G, c0 = (t % G) * Cg;
+      const float m = mean[t], rs = rstd[t];
+      double a = 0.0, b = 0.0;  // sum gamma * dy, sum gamma * dy * (x - mean) over the group
+      for (int64_t c = 0; c < Cg; ++c) {
+        const float sdy = vsum(gg + c * HW, HW), sdyx = vdot_centered(gg + c * HW, xg + c * HW, m, HW);
+        if (params) {
+          sums[size_t((n * C + c0 + c) * 2)] = double(sdy);
+          sums[size_t((n * C + c0 + c) * 2 + 1)] = double(sdyx);
+        }
+        const double w = gamma ? gamma[c0 + c] : 1.0;
+        a += w * double(sdy);
+        b += w * double(sdyx);
+      }
+      if (!dx || D == 0) continue;
+      // dx = rstd * (gdy - mean(gdy) - xhat * mean(gdy * xhat)), gdy = gamma * dy,
+      // xhat = (x - mean) * rstd; over the group's D elements.
+      const float ma = float(a / double(D)), k = float(b * double(rs) * double(rs) / double(D));
+      for (int64_t c = 0; c < Cg; ++c) {
+        const float w = gamma ? gamma[c0 + c] : 1.0f;
+        const float* g = gg + c * HW;
+        const float* xr = xg + c * HW;
+        float* d = dx + t * D + c * HW;
+        for (int64_t i = 0; i < HW; ++i) d[i] = rs * (w * g[i] - ma - (xr[i] - m) * k);
+      }
+    }
+  });
+  if (!params) return;
+  parallel_for(C, grain_for(2 * N), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double sg = 0.0, sb = 0.0;
+      for (int64_t n = 0; n < N; ++n) {
+        sb += sums[size_t((n * C + c) * 2)];
+        sg += sums[size_t((n * C + c) * 2 + 1)] * double(rstd[n * G + c / Cg]);
+      }
+      if (dgamma) dgamma[c] = float(sg);
+      if (dbeta) dbeta[c] = float(sb);
+    }
+  });
 }
 
 }  // namespace TF_ISA

@@ -1,7 +1,8 @@
-// Batch normalization over x[N, C, HW] (per channel c) and layer normalization over the
-// last D elements of x[M, D], float32, contiguous; forward and backward. Each channel (or
-// row) is one task: its statistics, the normalization and, backward, the gradient sums
-// are computed while its data is in cache.
+// Batch normalization over x[N, C, HW] (per channel c), layer normalization over the last
+// D elements of x[M, D] and group normalization over groups of C/G channels of x[N, C, HW],
+// float32, contiguous; forward and backward. Each channel (row, group) is one task: its
+// statistics, the normalization and, backward, the gradient sums are computed while its
+// data is in cache.
 #pragma once
 #include <cstdint>
 
@@ -43,6 +44,20 @@ TF_DECL_ALL(
 void layer_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
                          const float* mean, const float* rstd, const float* gamma, int64_t M,
                          int64_t D))
+
+TF_DECL_ALL(
+// y[N, C, HW] = (x - mean) * rstd * gamma[c] + beta[c], the statistics per (n, g) over the
+// G-th block of C/G channels x HW (biased var), rstd = 1/sqrt(var + eps); mean/rstd[N, G]
+// saved. gamma/beta[C] may be null (1 and 0). G divides C.
+void group_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma,
+                        const float* beta, int64_t N, int64_t C, int64_t HW, int64_t G, float eps))
+
+TF_DECL_ALL(
+// dx[N, C, HW], dgamma[C], dbeta[C] (each may be null; overwritten) from dy[N, C, HW],
+// x[N, C, HW] and the saved mean/rstd[N, G]. gamma may be null (1).
+void group_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+                         const float* mean, const float* rstd, const float* gamma, int64_t N,
+                         int64_t C, int64_t HW, int64_t G))
 
 }  // namespace cpu
 }  // namespace tf

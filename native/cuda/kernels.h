@@ -108,6 +108,27 @@ void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy
                          const float* save_mean, const float* save_invstd, const float* gamma,
                          int64_t N, int64_t C, int64_t S, bool training, Stream s);
 
+// Group norm over x [N, C, S] in G groups of C/G channels (cpu/norm.h's contract): statistics
+// per (n, g), biased var; mean/rstd [N, G] saved. gamma/beta [C] nullable; backward's
+// dx/dgamma/dbeta nullable (overwritten).
+void group_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma, const float* beta,
+                        int64_t N, int64_t C, int64_t S, int64_t G, float eps, Stream s);
+void group_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean,
+                         const float* rstd, const float* gamma, int64_t N, int64_t C, int64_t S, int64_t G,
+                         Stream s);
+
+// ---- upsample.cu: F.interpolate on NCHW, x [NC, H, W] -> y [NC, OH, OW] (cpu/upsample.h) ---
+// scale_h/scale_w: the source step per output step, resolved by the caller with PyTorch's
+// rules; backward overwrites dx.
+void upsample_nearest2d_forward(float* y, const float* x, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                                float scale_h, float scale_w, Stream s);
+void upsample_nearest2d_backward(float* dx, const float* dy, int64_t NC, int64_t H, int64_t W, int64_t OH,
+                                 int64_t OW, float scale_h, float scale_w, Stream s);
+void upsample_bilinear2d_forward(float* y, const float* x, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                                 float scale_h, float scale_w, bool align_corners, Stream s);
+void upsample_bilinear2d_backward(float* dx, const float* dy, int64_t NC, int64_t H, int64_t W, int64_t OH,
+                                  int64_t OW, float scale_h, float scale_w, bool align_corners, Stream s);
+
 // ---- rnn.cu: fused gate math, PyTorch gate order (LSTM i f g o, GRU r z n) ------------------
 // gates: pre-activations x W_ih^T + h W_hh^T + b_ih + b_hh. act receives the activated gates.
 void lstm_cell_forward(float* h /*[B,H]*/, float* c /*[B,H]*/, float* act /*[B,4H]*/,

@@ -7,6 +7,7 @@
 import { type Nd, numel } from './ndarray';
 import * as conv from './conv';
 import * as nn from './nn';
+import * as rs from './resample';
 
 type Opts = Record<string, unknown>;
 export type OpReference = (inputs: (Nd | null)[], opts: Opts) => Nd;
@@ -73,6 +74,14 @@ export const OP_REFERENCES: Record<string, OpReference> = {
   layerNorm: ([x, w, b], o) => {
     const ns = typeof o.normalizedShape === 'number' ? [o.normalizedShape] : o.normalizedShape as number[];
     return conv.layerNorm(x!, numel(ns), vec(w), vec(b), (o.eps as number | undefined) ?? 1e-5);
+  },
+  groupNorm: ([x, w, b], o) => rs.groupNorm(x!, o.numGroups as number, vec(w), vec(b), (o.eps as number | undefined) ?? 1e-5),
+  interpolate: ([x], o) => {
+    const [H, W] = x!.shape.slice(2);
+    const sf = o.scaleFactor === undefined ? null : pair(o.scaleFactor, 1);
+    const out: [number, number] = sf ? [Math.floor(H * sf[0]), Math.floor(W * sf[1])] : pair(o.size, 1);
+    return rs.interpolate(x!, { mode: (o.mode as 'nearest' | 'bilinear' | undefined) ?? 'nearest', out,
+      alignCorners: (o.alignCorners as boolean | undefined) ?? false, factors: sf && !o.recomputeScaleFactor ? sf : null });
   },
   softmax: ([x], o) => nn.softmax(x!, normDim((o.dim as number | undefined) ?? -1, x!.shape.length)),
   logSoftmax: ([x], o) => nn.softmax(x!, normDim((o.dim as number | undefined) ?? -1, x!.shape.length), true),

@@ -1,10 +1,10 @@
-/** BatchNorm1d/2d (running statistics, momentum or cumulative average, eval mode) and
- * LayerNorm over lib/ops/norm. Buffers are named as PyTorch's: running_mean, running_var,
+/** BatchNorm1d/2d (running statistics, momentum or cumulative average, eval mode),
+ * LayerNorm and GroupNorm over lib/ops/norm. Buffers are named as PyTorch's: running_mean, running_var,
  * num_batches_tracked (int32 here; PyTorch stores int64). */
 import { Tensor } from '../../tensor';
 import { noGrad } from '../../autograd/grad_mode';
 import { ones, zeros } from '../../ops/creation';
-import { batchNorm, layerNorm } from '../../ops/norm';
+import { batchNorm, groupNorm, layerNorm } from '../../ops/norm';
 import { fmtShape, rangeError } from '../../errors';
 import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
@@ -132,6 +132,40 @@ export class LayerNorm extends Module {
   }
 }
 
+/**
+ * Group norm over [N, C, ...]: numChannels split into numGroups groups, with per-channel
+ * affine weight/bias (like torch.nn.GroupNorm).
+ * @example const gn = new GroupNorm(4, 32); const y = gn.forward(randn([2, 32, 8, 8]));
+ */
+export class GroupNorm extends Module {
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  readonly eps: number;
+  readonly affine: boolean;
+  constructor(readonly numGroups: number, readonly numChannels: number, opts: { eps?: number; affine?: boolean } = {}) {
+    super();
+    if (!Number.isInteger(numGroups) || numGroups < 1) throw rangeError('GroupNorm', `numGroups must be a positive integer, got ${numGroups}`);
+    if (!Number.isInteger(numChannels) || numChannels < 1) throw rangeError('GroupNorm', `numChannels must be a positive integer, got ${numChannels}`);
+    if (numChannels % numGroups !== 0) throw rangeError('GroupNorm', `numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
+    this.eps = opts.eps ?? 1e-5;
+    this.affine = opts.affine ?? true;
+    this.registerParameter('weight', this.affine ? ones([numChannels]) : null);
+    this.registerParameter('bias', this.affine ? zeros([numChannels]) : null);
+  }
+  override forward(x: Tensor): Tensor {
+    if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
+      throw rangeError('GroupNorm', `expected input [N, ${this.numChannels}, ...], got ${fmtShape(x.shape)}`);
+    }
+    return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
+  }
+  override getConfig(): LayerConfig { return { numGroups: this.numGroups, numChannels: this.numChannels, eps: this.eps, affine: this.affine }; }
+  static fromConfig(c: LayerConfig): GroupNorm {
+    return new GroupNorm(c.numGroups as number, c.numChannels as number, { eps: c.eps as number, affine: c.affine as boolean });
+  }
+  override extraRepr(): string { return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.affine ? 'True' : 'False'}`; }
+}
+
 registerLayer('BatchNorm1d', BatchNorm1d);
 registerLayer('BatchNorm2d', BatchNorm2d);
 registerLayer('LayerNorm', LayerNorm);
+registerLayer('GroupNorm', GroupNorm);
