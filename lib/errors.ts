@@ -16,12 +16,22 @@ export function normDim(op: string, dim: number, ndim: number, arg = 'dim'): num
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }
 
+/** The most dims a tensor may have (native/include/tensorforge/view.h kMaxDims). */
+export const MAX_DIMS = 12;
+/** The most elements a shape may span, counting only its non-zero dims (native view bound). */
+export const MAX_ELEMENTS = 2 ** 50;
+
 export function checkShapeArg(op: string, shape: unknown, arg = 'shape'): number[] {
   if (!Array.isArray(shape)) throw typeError(op, `${arg} must be an array of integers, got ${typeof shape}`);
+  if (shape.length > MAX_DIMS) throw rangeError(op, `${arg} has ${shape.length} dims; at most ${MAX_DIMS} are supported`);
+  let span = 1;
   for (const s of shape) {
     if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || !Number.isFinite(s)) {
       throw rangeError(op, `${arg} must contain non-negative integers, got ${JSON.stringify(shape)}`);
     }
+    // NOTE: zero dims do not excuse the others: strides of [0, 1e20] would still overflow.
+    span *= Math.max(s, 1);
+    if (span > MAX_ELEMENTS) throw rangeError(op, `${arg} ${JSON.stringify(shape)} is too large (more than 2^50 elements per dim product)`);
   }
   return shape.slice() as number[];
 }

@@ -152,9 +152,8 @@ export function trainValTestSplit(x: Tensor, y: Tensor, optsIn?: SplitOptions): 
   const valC = apportion(counts.map((c, i) => c - testC[i]), nVal, counts);
   const tr: number[] = [], va: number[] = [], te: number[] = [];
   groups.forEach((g, i) => {
-    te.push(...g.slice(0, testC[i]));
-    va.push(...g.slice(testC[i], testC[i] + valC[i]));
-    tr.push(...g.slice(testC[i] + valC[i]));
+    // NOTE: element by element: push(...g) overflows the argument limit for large groups.
+    g.forEach((v, k) => (k < testC[i] ? te : k < testC[i] + valC[i] ? va : tr).push(v));
   });
   const take = (idx: number[]): XY => {
     const p = Int32Array.from(rng.shuffle(idx));

@@ -4,7 +4,7 @@ import { dispatch } from './kernels';
 import { seedCuda } from '../cuda';
 import { Tensor, normalizeDevice, type Device } from '../tensor';
 import { isDType, type AnyTypedArray, type DType } from '../dtype';
-import { checkShapeArg, fmtShape, rangeError, typeError } from '../errors';
+import { MAX_DIMS, checkShapeArg, fmtShape, rangeError, typeError } from '../errors';
 import { RandomKind } from './codes';
 import { checkOptions } from '../options';
 
@@ -61,7 +61,11 @@ export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, 
     dtype = checkDType('tensor', opts.dtype ?? (isBoolNested(data) ? 'bool' : undefined));
     shape = [];
     let d: unknown = data;
-    while (Array.isArray(d)) { shape.push(d.length); d = d[0]; }
+    while (Array.isArray(d)) {
+      shape.push(d.length);
+      if (shape.length > MAX_DIMS) throw rangeError('tensor', `nested arrays deeper than ${MAX_DIMS} dims are not supported`);
+      d = d[0];
+    }
     const out: number[] = [];
     flattenChecked(data as NestedNumbers, shape, 0, out);
     flat = out;
@@ -73,6 +77,7 @@ export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, 
   }
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== flat.length) throw rangeError('tensor', `shape ${fmtShape(shape)} needs ${n} values, got ${flat.length}`);
+  if ((dtype === 'int32' || dtype === 'uint8') && !(flat instanceof (dtype === 'int32' ? Int32Array : Uint8Array))) checkIntRange(dtype, flat);
   const t = Tensor.empty(shape, dtype, deviceOf(opts));
   if (n) {
     const buf = dtype === 'float32' ? Float32Array.from(flat) : dtype === 'int32' ? Int32Array.from(flat)
@@ -80,6 +85,17 @@ export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, 
     t.kernels.write(t.handle('tensor'), 0, buf);
   }
   return finish(t, opts);
+}
+
+/** Like PyTorch, a value that does not fit the integer dtype is an error (never wrapped). */
+function checkIntRange(dtype: 'int32' | 'uint8', flat: ArrayLike<number>): void {
+  const [lo, hi] = dtype === 'int32' ? [-(2 ** 31), 2 ** 31 - 1] : [0, 255];
+  for (let i = 0; i < flat.length; i++) {
+    const v = Math.trunc(flat[i]);
+    if (!(v >= lo && v <= hi)) {
+      throw rangeError('tensor', `value ${flat[i]} at index ${i} cannot be converted to ${dtype} without overflow (range ${lo}..${hi})`);
+    }
+  }
 }
 
 function isBoolNested(d: unknown): boolean {

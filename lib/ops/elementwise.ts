@@ -57,7 +57,8 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
   let ta = toOperand(name, a, 'input'), tb = toOperand(name, b, 'other');
   if (!(ta instanceof Tensor) && !(tb instanceof Tensor)) throw typeError(name, 'at least one operand must be a Tensor');
   // Fast path: float tensor with a scalar for add/sub/mul is one affine kernel.
-  if (ta instanceof Tensor && typeof tb === 'number' && ta.dtype === 'float32') {
+  // NaN/Inf scalars take the general path (x * inf is NaN at 0, which x * s + 0 would not give).
+  if (ta instanceof Tensor && typeof tb === 'number' && ta.dtype === 'float32' && Number.isFinite(tb)) {
     if (name === 'add') return affine(ta, 1, tb);
     if (name === 'sub') return affine(ta, 1, -tb);
     if (name === 'mul') return affine(ta, tb, 0);
@@ -133,10 +134,15 @@ const UNARY: Record<string, UnaryDef> = {
   logicalNot: { code: UnaryOp.LogicalNot, boolOnly: true, noGrad: true },
 };
 
+/** The public names of table entries that share a kernel code (for messages). */
+const USER_NAME: Record<string, string> = { powScalar: 'pow', geluTanh: 'gelu', affine: 'mul' };
+
 export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
   const def = UNARY[name];
   let x = checkTensor(name, xIn, 'input');
-  if (!Number.isFinite(p0) && name !== 'clamp') throw typeError(name, `parameter must be a finite number, got ${p0}`);
+  if (!Number.isFinite(p0) && name !== 'clamp' && name !== 'powScalar') {
+    throw typeError(USER_NAME[name] ?? name, `parameter must be a finite number, got ${p0}`);
+  }
   if (def.boolOnly) {
     if (x.dtype !== 'bool') x = x.ne(0);
   } else if (x.dtype === 'bool' || x.dtype === 'uint8' || (x.dtype === 'int32' && !def.intOk)) {

@@ -1,7 +1,7 @@
 /** Reductions over any dims with keepdim: sum mean max min argmax argmin var std prod. */
 import { dispatch } from './kernels';
 import { Tensor } from '../tensor';
-import { fmtShape, normDim, typeError } from '../errors';
+import { fmtShape, normDim, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { ReduceOp } from './codes';
@@ -95,7 +95,7 @@ function extremum(op: 'max' | 'min', xIn: Tensor, dimOrOpts?: Dims | ReduceOptio
   const { dim, keepdim } = reduceArgs(op, dimOrOpts, keepdimArg);
   const x = prepInput(op, xIn, false);
   const dims = normDims(op, dim, x.ndim);
-  if (x.numel === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
+  checkNonEmptyReduction(op, x, dims);
   const out = finish(reduceRaw(op, op === 'max' ? ReduceOp.Max : ReduceOp.Min, x, dims), x, dims, keepdim);
   if (isGradEnabled() && x.requiresGrad) {
     // Like torch.amax: the gradient is shared evenly between tied extrema.
@@ -111,9 +111,21 @@ function extremum(op: 'max' | 'min', xIn: Tensor, dimOrOpts?: Dims | ReduceOptio
 export const max = (x: Tensor, dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor => extremum('max', x, dim, keepdim);
 export const min = (x: Tensor, dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor => extremum('min', x, dim, keepdim);
 
+/**
+ * max/min/argmax/argmin have no identity: reducing a dim of size 0 into a non-empty result
+ * is an error (as in PyTorch), while an empty result (a zero-size kept dim) is just empty.
+ */
+function checkNonEmptyReduction(op: string, x: Tensor, dims: readonly number[]): void {
+  if (x.numel !== 0) return;
+  const kept = x.shape.filter((_, i) => !dims.includes(i));
+  if (kept.every((s) => s > 0)) {
+    throw rangeError(op, `cannot reduce over an empty dim of input ${fmtShape(x.shape)} (dims ${JSON.stringify(dims)}): there is no identity`);
+  }
+}
+
 function argExtremum(op: 'argmax' | 'argmin', xIn: Tensor, dim?: number, keepdim = false): Tensor {
   const x = prepInput(op, xIn, false);
-  if (x.numel === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
+  checkNonEmptyReduction(op, x, dim === undefined ? x.shape.map((_, i) => i) : [normDim(op, dim, x.ndim)]);
   if (dim === undefined) {  // index into the flattened tensor, like PyTorch
     const flat = x.reshape([x.numel]);
     return reduceRaw(op, op === 'argmax' ? ReduceOp.Argmax : ReduceOp.Argmin, flat, [0]);

@@ -102,10 +102,14 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
     const loss = closure ? enableGrad(closure) : undefined;
     noGrad(() => tidy(() => {
       for (const g of this.paramGroups) {
-        for (const p of g.params) {
+        g.params.forEach((p, i) => {
+          if (p.isDisposed) {
+            throw new Error(`${this.constructor.name}.step: parameter ${i} ${fmtShape(p.shape)} of a param group was disposed; ` +
+              'remove it from the optimizer (or keep the model alive) before stepping');
+          }
           const grad = p.grad;
-          if (!grad || grad.isDisposed) continue;
-          if (p.device !== 'cpu') throw typeError(this.constructor.name, `parameters on ${p.device} are not supported yet`);
+          if (!grad || grad.isDisposed) return;
+          if (grad.device !== p.device) throw typeError(this.constructor.name, `gradient on ${grad.device} but parameter on ${p.device}`);
           if (!p.isContiguous()) throw typeError(this.constructor.name, `parameter ${fmtShape(p.shape)} must be contiguous`);
           if (grad.shape.join() !== p.shape.join()) {
             throw rangeError(this.constructor.name, `gradient ${fmtShape(grad.shape)} does not match its parameter ${fmtShape(p.shape)}`);
@@ -114,7 +118,7 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
           let st = this.state.get(p);
           if (!st) { st = {}; this.state.set(p, st); }
           this.update(p, gc, st, g);
-        }
+        });
       }
     }));
     return loss;

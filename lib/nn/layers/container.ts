@@ -98,8 +98,8 @@ export class Sequential extends Module<[Tensor], Tensor> {
 
   override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
   static fromConfig(c: LayerConfig): Sequential {
-    const mods = build(c);
-    return mods.every(([k], i) => k === String(i)) ? new Sequential(...mods.map(([, m]) => m)) : new Sequential(new Map(mods));
+    // NOTE: a Map, not spread arguments: a saved Sequential may hold more modules than a call takes arguments.
+    return new Sequential(new Map(build(c)));
   }
 
   override forward(x: Tensor): Tensor {
