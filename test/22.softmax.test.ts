@@ -23,6 +23,19 @@ function classTargets(shape: number[], C: number, ignoreIndex?: number): Tensor 
 }
 function probTargets(shape: number[]): Tensor { return tf.rand(shape).add(0.1).softmax(1); }
 
+/**
+ * Absolute tolerance of the fused cross-entropy gradient g * (T * p - t). p = exp(x - lse) is
+ * computed in float32, where x - lse has an absolute error up to ~2u * max|x| (u = 2^-24, |lse|
+ * ~ max|x|), so p carries that relative error; the terms g * T * p reach the largest gradient
+ * element in size: |error| <= ~4u * (1 + max|x|) * max|grad|. NOTE: a fixed 1e-6 failed at
+ * logits of std 3 (|x| up to ~12) for a few percent of seeds; over 240 runs the worst error was
+ * 0.14 of this bound.
+ */
+function ceGradAtol(x: Tensor, grad: Nd): number {
+  const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return Math.max(1e-6, 4 * 2 ** -24 * (1 + maxAbs(x.dataSync())) * maxAbs(grad.data));
+}
+
 describe('softmax / logSoftmax vs float64 reference', () => {
   forEachIsa((isa) => {
     it(`forward along every dim, sizes 0/1/odd/threaded (isa=${isa})`, () => withIsa(isa, () => {
@@ -99,7 +112,7 @@ describe('crossEntropy (fused softmax + cross-entropy) vs float64 reference', ()
               assertClose(loss, want.loss, 2e-5, 1e-5, what);
               if (x.numel && !Number.isNaN(want.loss.data[0])) {
                 loss.backward(r);
-                assertClose(x.grad!, want.grad, 1e-4, 1e-6, `${what} grad`);
+                assertClose(x.grad!, want.grad, 1e-4, ceGradAtol(x, want.grad), `${what} grad`);
               }
             }
           }
