@@ -12,28 +12,28 @@
     {
       "target_name": "tf_cpu_generic",
       "type": "static_library",
-      "sources": ["<!@(node tools/sources.js cpu generic)"],
+      "sources": ["<!@(node tools/build/sources.js cpu generic)"],
       "defines": ["TF_ISA=generic"],
       "cflags_cc": ["<@(tf_cflags)"]
     },
     {
       "target_name": "tf_cpu_avx2",
       "type": "static_library",
-      "sources": ["<!@(node tools/sources.js cpu avx2)"],
+      "sources": ["<!@(node tools/build/sources.js cpu avx2)"],
       "defines": ["TF_ISA=avx2"],
       "cflags_cc": ["<@(tf_cflags)", "-mavx2", "-mfma", "-mf16c", "-mbmi2"]
     },
     {
       "target_name": "tf_cpu_avx512",
       "type": "static_library",
-      "sources": ["<!@(node tools/sources.js cpu avx512)"],
+      "sources": ["<!@(node tools/build/sources.js cpu avx512)"],
       "defines": ["TF_ISA=avx512"],
       "cflags_cc": ["<@(tf_cflags)", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq",
                     "-mavx2", "-mfma", "-mf16c", "-mbmi2", "-mprefer-vector-width=512"]
     },
     {
       "target_name": "tensorforge",
-      "sources": ["<!@(node tools/sources.js addon)"],
+      "sources": ["<!@(node tools/build/sources.js addon)"],
       "dependencies": ["tf_cpu_generic", "tf_cpu_avx2", "tf_cpu_avx512",
                        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "cflags_cc": ["<@(tf_cflags)"],

@@ -62,10 +62,11 @@ describe('elementwise forward vs float64 reference', () => {
         const out = a.add(b.t());
         assertClose(out, ref.binary(an, ref.permute(bn, [1, 0]), (x, y) => f32(x + y)));
         const s = a.slice(0, 1, 30, 3).slice(1, 2, 19, 2);
-        const sn = toNd(s.contiguous());
+        const sn = ref.slice(ref.slice(an, 0, 1, 30, 3), 1, 2, 19, 2);
         assertClose(s.mul(s), ref.binary(sn, sn, (x, y) => f32(x * y)));
-        const e = tf.rand([5, 1]).expand([5, 7]);
-        assertClose(e.sub(1), ref.unary(toNd(e), (x) => f32(x - 1)));
+        const [e1, en] = randPair([5, 1]);
+        const e = e1.expand([5, 7]);
+        assertClose(e.sub(1), ref.unary(ref.expand(en, [5, 7]), (x) => f32(x - 1)));
       }));
       for (const [name, f] of COMPARE) {
         it(`${name} gives bool with broadcasting`, () => forEachIsaFixed(isa, () => {
@@ -84,9 +85,8 @@ describe('elementwise forward vs float64 reference', () => {
             const [x, xn] = randPair(shape, ...(range ?? [-3, 3]));
             assertClose(fn(x), ref.unary(xn, (v) => f32(f(v))), 3e-6, 2e-6, `${name} ${shape}`);
           }
-          const [m] = randPair([9, 11], ...(range ?? [-3, 3]));
-          const mt = m.t();
-          assertClose(fn(mt), ref.unary(toNd(mt.contiguous()), (v) => f32(f(v))), 3e-6, 2e-6, `${name} transposed`);
+          const [m, mn] = randPair([9, 11], ...(range ?? [-3, 3]));
+          assertClose(fn(m.t()), ref.unary(ref.permute(mn, [1, 0]), (v) => f32(f(v))), 3e-6, 2e-6, `${name} transposed`);
         }));
       }
       it('int32 arithmetic and promotion with scalars', () => forEachIsaFixed(isa, () => {
@@ -283,5 +283,60 @@ describe('vectorized transcendental ops over the whole float range', () => {
         }
       }));
     }
+  });
+});
+
+/** The float64 base after an in-place op on its view base.slice(1, 1, C, 2) (the odd columns):
+ * those elements become f(old, other's broadcast value), every other element keeps its value. */
+function oddColumnsAfter(base: ref.Nd, other: ref.Nd, f: (x: number, y: number) => number): ref.Nd {
+  const [R, C] = base.shape, view = ref.slice(base, 1, 1, C, 2), W = view.shape[1];
+  const updated = ref.binary(view, other, (x, y) => f32(f(x, y)));
+  const out = Float64Array.from(base.data);
+  for (let r = 0; r < R; r++) for (let j = 0; j < W; j++) out[r * C + 1 + 2 * j] = updated.data[r * W + j];
+  return { shape: [R, C], data: out };
+}
+
+describe('in-place ops vs float64 reference', () => {
+  const INPLACE: [string, (a: number, b: number) => number][] = [
+    ['add_', (a, b) => a + b], ['sub_', (a, b) => a - b], ['mul_', (a, b) => a * b], ['div_', (a, b) => a / b],
+  ];
+  forEachIsa((isa) => {
+    for (const [name, f] of INPLACE) {
+      it(`${name}: contiguous (threaded, broadcast), strided view and scalar; returns self (isa=${isa})`, () => forEachIsaFixed(isa, () => {
+        const call = (t: Tensor, o: Tensor | number): Tensor => (t as unknown as Record<string, (o: Tensor | number) => Tensor>)[name](o);
+        const [x, xn] = randPair([300, 257]), [b, bn] = randPair([257], 0.5, 2);
+        assert.strictEqual(call(x, b), x);
+        assertClose(x, ref.binary(xn, bn, (p, q) => f32(f(p, q))), 2e-6, 1e-6, `${name} [300, 257] by [257]`);
+        const [base, basen] = randPair([6, 11]), [o, on] = randPair([6, 5], 0.5, 2);
+        const view = base.slice(1, 1, 11, 2);  // [6, 5], column stride 2
+        assert.strictEqual(call(view, o), view);
+        assertClose(base, oddColumnsAfter(basen, on, f), 2e-6, 1e-6, `${name} on a strided view`);
+        const [s, sn] = randPair([7]);
+        call(s, 0.75);
+        assertClose(s, ref.unary(sn, (v) => f32(f(v, 0.75))), 2e-6, 1e-6, `${name} scalar`);
+      }));
+    }
+    it(`fill_, zero_ and copy_ (broadcast, int32 to float32, into a transposed view) (isa=${isa})`, () => forEachIsaFixed(isa, () => {
+      const [base, basen] = randPair([6, 11]);
+      const view = base.slice(1, 1, 11, 2);
+      assert.strictEqual(view.fill_(-1.5), view);
+      assertClose(base, oddColumnsAfter(basen, ref.nd([], [-1.5]), (_, v) => v), 0, 0, 'fill_ on a strided view');
+      const [z, zn] = randPair([6, 11]);
+      const zv = z.slice(1, 1, 11, 2);
+      assert.strictEqual(zv.zero_(), zv);
+      assertClose(z, oddColumnsAfter(zn, ref.nd([], [0]), () => 0), 0, 0, 'zero_ on a strided view');
+      const [c, cn] = randPair([6, 11]), [src, srcn] = randPair([5]);
+      const cv = c.slice(1, 1, 11, 2);
+      assert.strictEqual(cv.copy_(src), cv);
+      assertClose(c, oddColumnsAfter(cn, srcn, (_, v) => v), 0, 0, 'copy_ broadcast into a strided view');
+      const ints = tf.randint(-50, 50, [4, 3]), dst = tf.zeros([3, 4]);
+      dst.t().copy_(ints);
+      assertClose(dst, ref.permute(toNd(ints), [1, 0]), 0, 0, 'copy_ int32 into a transposed float32 view');
+      assert.strictEqual(dst.dtype, 'float32');
+      const [big, bign] = randPair([70001]);
+      const out = tf.full([70001], 9).copy_(big);
+      assertClose(out, bign, 0, 0, 'copy_ threaded');
+      assertClose(tf.zeros([70001]).fill_(3.25), ref.nd([70001], new Array(70001).fill(3.25)), 0, 0, 'fill_ threaded');
+    }));
   });
 });

@@ -67,13 +67,40 @@ const CASES: Case[] = [
   ['slice with step', (a) => a.slice(1, 1, 6, 2).square(), [[3, 7]]],
   ['flatten', (a) => a.flatten(1).sigmoid(), [[2, 3, 4]]],
   ['clone/contiguous', (a) => a.t().contiguous().clone().mul(2), [[3, 4]]],
-  ['cast to float32', (a) => a.to('float32').mul(a), [[5]]],
+  // cast() always runs the conversion kernel and records it (to('float32') of float32 is a no-op)
+  ['cast float32 (copy kernel)', (a) => a.t().cast('float32').mul(a.t()), [[3, 4]]],
 ];
 
 describe('gradcheck: autograd vs finite differences', () => {
   for (const [name, fn, shapes] of CASES) {
     it(name, () => gradcheck(fn, caseInputs(shapes)));
   }
+});
+
+describe('autograd through dtype conversions', () => {
+  it('to() of the same dtype is the tensor itself; cast() copies through the kernel and passes the gradient', () => {
+    const x = tf.tensor([[1.5, -2.25], [3, 0.5]], { requiresGrad: true });
+    assert.strictEqual(x.to('float32'), x);
+    const c = x.t().cast('float32');  // strided source: the kernel, not a storage alias
+    assert.notStrictEqual(c.storage, x.storage);
+    assert.deepStrictEqual(c.toArray(), [[1.5, 3], [-2.25, 0.5]]);
+    c.mul(tf.tensor([[1, 2], [3, 4]])).sum().backward();
+    assert.deepStrictEqual(x.grad!.toArray(), [[1, 3], [2, 4]]);
+  });
+  it('a cast to int32 converts (truncating toward zero) and ends the graph; back to float32 starts none', () => {
+    const x = tf.tensor([2.75, -2.75, 0.5, -0.5, 7], { requiresGrad: true });
+    const i = x.mul(2).to('int32');
+    assert.strictEqual(i.dtype, 'int32');
+    assert.deepStrictEqual(i.toArray(), [5, -5, 1, -1, 14]);
+    assert.strictEqual(i.requiresGrad, false);
+    const f = i.to('float32');
+    assert.strictEqual(f.dtype, 'float32');
+    assert.deepStrictEqual(f.toArray(), [5, -5, 1, -1, 14]);
+    assert.strictEqual(f.requiresGrad, false);
+    f.requiresGrad_().mul(3).sum().backward();  // a new leaf: x receives nothing
+    assert.deepStrictEqual(f.grad!.toArray(), [3, 3, 3, 3, 3]);
+    assert.strictEqual(x.grad, null);
+  });
 });
 
 describe('autograd engine', () => {

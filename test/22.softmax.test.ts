@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import { tf, assertClose, assertThrows, forEachIsa, gradcheck, randPair, toNd, withIsa } from './helpers';
 import * as ref from './reference/nn';
-import type { Nd } from './reference/ndarray';
+import { permute, slice, type Nd } from './reference/ndarray';
 import type { Tensor } from '../lib';
 import { crossEntropy, type CrossEntropyOptions } from '../lib/nn/functional';
 import { native, args } from '../lib/native';
@@ -23,6 +23,19 @@ function classTargets(shape: number[], C: number, ignoreIndex?: number): Tensor 
 }
 function probTargets(shape: number[]): Tensor { return tf.rand(shape).add(0.1).softmax(1); }
 
+/**
+ * Absolute tolerance of the fused cross-entropy gradient g * (T * p - t). p = exp(x - lse) is
+ * computed in float32, where x - lse has an absolute error up to ~2u * max|x| (u = 2^-24, |lse|
+ * ~ max|x|), so p carries that relative error; the terms g * T * p reach the largest gradient
+ * element in size: |error| <= ~4u * (1 + max|x|) * max|grad|. NOTE: a fixed 1e-6 failed at
+ * logits of std 3 (|x| up to ~12) for a few percent of seeds; over 240 runs the worst error was
+ * 0.14 of this bound.
+ */
+function ceGradAtol(x: Tensor, grad: Nd): number {
+  const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return Math.max(1e-6, 4 * 2 ** -24 * (1 + maxAbs(x.dataSync())) * maxAbs(grad.data));
+}
+
 describe('softmax / logSoftmax vs float64 reference', () => {
   forEachIsa((isa) => {
     it(`forward along every dim, sizes 0/1/odd/threaded (isa=${isa})`, () => withIsa(isa, () => {
@@ -40,16 +53,15 @@ describe('softmax / logSoftmax vs float64 reference', () => {
           const y = log ? x.logSoftmax(dim) : x.softmax(dim);
           const g = tf.randn(shape);
           y.backward(g);
-          assertClose(x.grad!, ref.softmaxBackward(toNd(y), toNd(g), dim, log), 1e-4, 1e-5, `${log ? 'log' : ''}softmax backward ${shape}`);
+          const yRef = ref.softmax(toNd(x), dim, log);  // the reference's own forward, not ours
+          assertClose(x.grad!, ref.softmaxBackward(yRef, toNd(g), dim, log), 1e-4, 1e-5, `${log ? 'log' : ''}softmax backward ${shape}`);
         }
       }
     }));
     it(`non-contiguous inputs and extreme values (isa=${isa})`, () => withIsa(isa, () => {
-      const [a] = randPair([37, 19], -3, 3);
-      const at = a.t();
-      assertClose(at.softmax(1), ref.softmax(toNd(at.contiguous()), 1), 1e-5, 1e-7);
-      const s = a.slice(0, 1, 30, 3);
-      assertClose(s.logSoftmax(0), ref.softmax(toNd(s.contiguous()), 0, true), 1e-5, 1e-5);
+      const [a, an] = randPair([37, 19], -3, 3);
+      assertClose(a.t().softmax(1), ref.softmax(permute(an, [1, 0]), 1), 1e-5, 1e-7);
+      assertClose(a.slice(0, 1, 30, 3).logSoftmax(0), ref.softmax(slice(an, 0, 1, 30, 3), 0, true), 1e-5, 1e-5);
       const big = tf.tensor([[1000, 1001, 999], [-1000, -1e30, -1001]]);
       assertClose(big.softmax(1), ref.softmax(toNd(big), 1), 1e-5, 1e-7, 'large logits');
       assertClose(big.logSoftmax(1), ref.softmax(toNd(big), 1, true), 1e-5, 1e-4, 'large logits (log)');
@@ -99,7 +111,7 @@ describe('crossEntropy (fused softmax + cross-entropy) vs float64 reference', ()
               assertClose(loss, want.loss, 2e-5, 1e-5, what);
               if (x.numel && !Number.isNaN(want.loss.data[0])) {
                 loss.backward(r);
-                assertClose(x.grad!, want.grad, 1e-4, 1e-6, `${what} grad`);
+                assertClose(x.grad!, want.grad, 1e-4, ceGradAtol(x, want.grad), `${what} grad`);
               }
             }
           }
@@ -107,9 +119,10 @@ describe('crossEntropy (fused softmax + cross-entropy) vs float64 reference', ()
       }
     }));
     it(`non-contiguous logits and targets, unbatched input, large logits (isa=${isa})`, () => withIsa(isa, () => {
-      const xt = tf.randn([6, 9]).t();  // [9, 6] transposed view
-      const y = tf.randint(0, 6, [2, 9]).slice(0, 1, 2).reshape([9]);
-      assertClose(crossEntropy(xt, y), ref.crossEntropy(toNd(xt.contiguous()), toNd(y), false).loss, 1e-5, 1e-6);
+      const x0 = tf.randn([6, 9]), xt = x0.t();  // [9, 6] transposed view
+      const y0 = tf.randint(0, 6, [2, 9]), y = y0.slice(0, 1, 2).reshape([9]);  // row 1: an offset view
+      const yn = { shape: [9], data: slice(toNd(y0), 0, 1, 2).data };
+      assertClose(crossEntropy(xt, y), ref.crossEntropy(permute(toNd(x0), [1, 0]), yn, false).loss, 1e-5, 1e-6);
       const x1 = tf.randn([5]);
       const c = tf.tensor(3, { dtype: 'int32' });
       assertClose(crossEntropy(x1, c), ref.crossEntropy(toNd(x1.reshape([1, 5])), { shape: [1], data: Float64Array.of(3) }, false).loss, 1e-5, 1e-6);

@@ -276,7 +276,8 @@ describe('convTranspose2d', () => {
 });
 
 describe('conv bad inputs', () => {
-  const x = tf.randn([2, 3, 8, 8]), w = tf.randn([4, 3, 3, 3]);
+  let x: Tensor, w: Tensor;
+  beforeEach(() => { x = tf.randn([2, 3, 8, 8]); w = tf.randn([4, 3, 3, 3]); });  // drawn per test (seeded by its title)
   it('rejects wrong types and dtypes with TypeError', () => {
     assertThrows(() => tf.conv2d(x.to('int32'), w), TypeError, /conv2d: input must be float32, got int32/);
     assertThrows(() => tf.conv2d(x, [1, 2] as unknown as Tensor), TypeError, /conv2d: weight must be a Tensor/);

@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import { tf, assertClose, assertThrows, forEachIsa, gradcheck, randPair } from './helpers';
 import * as ref from './reference/conv';
+import { permute } from './reference/ndarray';
 import type { Tensor } from '../lib';
 import { native, args } from '../lib/native';
 
@@ -46,13 +47,13 @@ describe('maxPool2d vs float64 reference', () => {
     assert.deepStrictEqual(idx.toArray(), [[[1, 7]]]);
     const [xt, xn] = randPair([2, 6, 6, 3]);
     const view = xt.permute([0, 3, 1, 2]);
-    const perm = ref.maxPool2d({ shape: [2, 3, 6, 6], data: Float64Array.from(view.contiguous().dataSync()) }, { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], ceil: false });
+    const perm = ref.maxPool2d(permute(xn, [0, 3, 1, 2]), { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], ceil: false });
     assertClose(tf.maxPool2d(view, 2), perm.y, 0, 0, 'strided');
-    assert.ok(xn.data.length > 0);
   });
   it('matches finite differences', () => {
     // Distinct values 0.05 apart (> 2 * the finite-difference step): no argmax flips.
-    const vals = Array.from({ length: 100 }, (_, i) => (i - 50) * 0.05).sort(() => Math.random() - 0.5);
+    // Scrambled by a fixed permutation (i -> 37 i mod 100) so the test is the same every run.
+    const vals = Array.from({ length: 100 }, (_, i) => ((37 * i) % 100 - 50) * 0.05);
     gradcheck((x) => tf.maxPool2d(x, 3, { stride: 2, padding: 1 }), [tf.tensor(vals, { shape: [2, 2, 5, 5] })]);
   });
 });
@@ -105,7 +106,8 @@ describe('adaptiveAvgPool2d vs float64 reference', () => {
 });
 
 describe('pooling bad inputs', () => {
-  const x = tf.randn([2, 3, 8, 8]);
+  let x: Tensor;
+  beforeEach(() => { x = tf.randn([2, 3, 8, 8]); });  // drawn per test (seeded by its title)
   it('rejects wrong types with TypeError', () => {
     assertThrows(() => tf.maxPool2d(x.to('int32'), 2), TypeError, /maxPool2d: input must be float32, got int32/);
     assertThrows(() => tf.avgPool2d(x, 2.5), TypeError, /avgPool2d: kernelSize must be an integer or a pair of integers, got 2.5/);

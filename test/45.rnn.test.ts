@@ -216,8 +216,8 @@ describe('recurrent layers: gradients', () => {
 });
 
 describe('recurrent layers: bad input', () => {
-  const s = setup('lstm', [3, 2, 3, 4]);
-  const p = s.params;
+  let s: Setup, p: RnnLayerParams;
+  beforeEach(() => { s = setup('lstm', [3, 2, 3, 4]); p = s.params; });  // drawn per test (seeded by its title)
   it('rejects non-tensors, wrong dtypes and disposed tensors with TypeError/Error', () => {
     assertThrows(() => tf.lstmLayer([1, 2] as unknown as Tensor, null, null, p), TypeError, /lstmLayer: x must be a Tensor/);
     assertThrows(() => tf.lstmLayer(s.x.to('int32'), null, null, p), TypeError, /lstmLayer: x must be float32, got int32/);

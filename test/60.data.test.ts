@@ -102,13 +102,16 @@ describe('60 data', () => {
     it('iterates asynchronously, yielding to the event loop', async () => {
       const l = new data.DataLoader(ds, { batchSize: 3, shuffle: true, seed: 1 });
       const sync = labelsOf(new data.DataLoader(ds, { batchSize: 3, shuffle: true, seed: 1 }));
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 0);
+      // Event-loop turns, counted by a self-rescheduling setImmediate: it can only run while the
+      // loop is suspended on a macrotask, i.e. when the loader yields (not a timing assertion).
+      let turns = 0, running = true;
+      const spin = (): void => { if (running) { turns++; setImmediate(spin); } };
+      setImmediate(spin);
       const got: number[][] = [];
-      for await (const [, yb] of l) { got.push(Array.from(yb.dataSync())); await new Promise((r) => setTimeout(r, 2)); }
-      clearInterval(timer);
+      for await (const [, yb] of l) got.push(Array.from(yb.dataSync()));
+      running = false;
       assert.deepStrictEqual(got, sync);
-      assert.ok(ticks > 0);
+      assert.ok(turns >= got.length, `the loop turned ${turns} times over ${got.length} batches`);
     });
 
     it('leaves no tensors behind but the batches it hands out', () => {

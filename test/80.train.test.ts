@@ -75,16 +75,28 @@ describe('train.fit', () => {
     for (const [k, v] of Object.entries(model.stateDict())) assert.deepStrictEqual(saved[k].dataSync(), v.dataSync(), k);
   });
 
-  it('does not block the event loop while training', async () => {
-    const tr = blobs(2000, 5);
+  it('does not block the event loop: fit (with validation) and predict yield between batches', async () => {
+    // NOTE: counted in event-loop turns, not time: a self-rescheduling setImmediate runs once
+    // per turn of the loop, and only while the awaited call is suspended on a macrotask. The
+    // batches are a plain array, so only fit's own yields (not a DataLoader's) can let it run.
+    const tr = blobs(64, 5), va = blobs(32, 6);
+    const rows = (d: { x: tf.Tensor; y: tf.Tensor }, bs: number): tf.Tensor[][] =>
+      Array.from({ length: d.x.shape[0] / bs }, (_, b) => [d.x.slice(0, b * bs, (b + 1) * bs), d.y.slice(0, b * bs, (b + 1) * bs)]);
+    const turnsDuring = async (work: () => Promise<unknown>): Promise<number> => {
+      let turns = 0, running = true;
+      const spin = (): void => { if (running) { turns++; setImmediate(spin); } };
+      setImmediate(spin);
+      await work();
+      running = false;
+      return turns;
+    };
     const model = mlp();
-    let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 5);
-    const t0 = Date.now();
-    await train.fit(model, { train: new data.DataLoader(new data.TensorDataset(tr.x, tr.y), { batchSize: 8 }), loss: 'crossEntropy', optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), epochs: 2, verbose: false, yieldEveryMs: 10 });
-    clearInterval(timer);
-    const ms = Date.now() - t0;
-    assert.ok(ticks >= Math.floor(ms / 50), `a 5 ms timer fired ${ticks} times in ${ms} ms of training`);
+    const trainBatches = rows(tr, 8), valBatches = rows(va, 8);  // 8 and 4 batches per epoch
+    const fitTurns = await turnsDuring(() => train.fit(model, { train: trainBatches, validation: valBatches, loss: 'crossEntropy',
+      optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), epochs: 2, verbose: false, yieldEveryMs: 0 }));
+    assert.ok(fitTurns >= 2 * (8 + 4), `fit let the loop turn ${fitTurns} times over 2 epochs of 8 + 4 batches`);
+    const predictTurns = await turnsDuring(() => train.predict(model, tr.x, { batchSize: 16 }));
+    assert.ok(predictTurns >= 4, `predict let the loop turn ${predictTurns} times over 4 batches`);
   });
 
   it('rejects bad options with clear errors', async () => {

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# ONE command for the GPU machine (no Node there): builds the CUDA addon, runs the CUDA
-# tests and the GEMM variant driver, and times SGEMM/TF32 GEMM 1024-8192, conv2d and LSTM
-# against PyTorch on the same GPU, printing ratios.
+# One command for a machine with a GPU (nvcc, node, python3 with torch): builds the CUDA
+# addon, runs the CUDA tests and the GEMM variant driver, and times SGEMM/TF32 GEMM
+# 1024-8192, conv2d and LSTM against PyTorch on the same GPU, printing ratios.
 #
-#   here:   bash tools/make-gpu-kit.sh                      # .gpu-kit/{node,node_modules}.tar.xz
-#   device: run(command="bash bench/gpu/run.sh", carry=[".gpu-kit"], timeout_s=540)
+#   npm ci && bash bench/gpu/run.sh
 #
-# Logs and the table land in $OUT (the device tool's folder) or ./bench-out.
+# Logs and the table land in $OUT when it is set, else in ./bench-out.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT_DIR=${OUT:-$PWD/bench-out}
@@ -16,19 +15,11 @@ step() { echo; echo "=== $* ($(date +%T))"; }
 step "environment"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 nvcc --version | tail -1 || true
-if ! command -v node >/dev/null; then
-  [ -f .gpu-kit/node.tar.xz ] || { echo "no node and no .gpu-kit/node.tar.xz (run tools/make-gpu-kit.sh, carry .gpu-kit)"; exit 2; }
-  mkdir -p /tmp/tf-node/bin && tar -xJf .gpu-kit/node.tar.xz -C /tmp/tf-node/bin
-  export PATH=/tmp/tf-node/bin:$PATH
-fi
 node --version
-if [ ! -d node_modules/cmake-js ]; then
-  rm -rf node_modules && tar -xJf .gpu-kit/node_modules.tar.xz
-fi
 
 step "build (cmake-js: CPU addon + CUDA addon for sm_90)"
 export CMAKE_BUILD_PARALLEL_LEVEL=$(nproc)
-# NOTE: only sm_90 here (H100/H200) to keep the device build short; CI builds sm_80+sm_90+PTX.
+# NOTE: only sm_90 (Hopper) here to keep the build short; CI builds sm_80+sm_90+PTX.
 node node_modules/cmake-js/bin/cmake-js compile --out build-cmake --CDTF_WITH_CUDA=ON \
   --CDCMAKE_CUDA_ARCHITECTURES=90-real > "$OUT_DIR/build.log" 2>&1 || { tail -40 "$OUT_DIR/build.log"; exit 1; }
 tail -3 "$OUT_DIR/build.log"
@@ -39,7 +30,7 @@ node node_modules/typescript/bin/tsc -p . > "$OUT_DIR/tsc.log" 2>&1 || tail -5 "
 [ -f dist/test/90.cuda.test.js ] || { echo "TypeScript did not emit dist/test/90.cuda.test.js"; exit 1; }
 
 step "CUDA tests (test/90.cuda.test.ts)"
-node node_modules/mocha/bin/mocha.js --no-config --timeout 600000 dist/test/90.cuda.test.js 2>&1 | tee "$OUT_DIR/cuda-tests.log" | tail -60
+node node_modules/mocha/bin/mocha.js --no-config --require dist/test/hooks.js --timeout 600000 dist/test/90.cuda.test.js 2>&1 | tee "$OUT_DIR/cuda-tests.log" | tail -60
 
 step "GEMM variants: check vs float64 CPU reference, then time"
 timeout 120 build-cmake/Release/tf_gemm_check 2>&1 | tee "$OUT_DIR/gemm_check.log" | grep -v "^check .* ok$"

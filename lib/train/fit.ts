@@ -29,7 +29,7 @@ export interface FitOptions {
   callbacks?: Callback[];
   /** Show a progress bar/lines (default true). */
   verbose?: boolean;
-  /** Yield to the event loop at least this often (ms); default 20. */
+  /** Yield to the event loop at least this often (ms); default 20; 0 yields after every batch. */
   yieldEveryMs?: number;
 }
 
@@ -120,7 +120,7 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
       lossSum += loss * n; seen += n;
       for (const cb of callbacks) await cb.onBatchEnd?.(step, { loss, batchSize: n }, ctx);
       step++;
-      if (performance.now() - lastYield > yieldMs) { await yieldToLoop(); lastYield = performance.now(); }
+      if (performance.now() - lastYield >= yieldMs) { await yieldToLoop(); lastYield = performance.now(); }
     }
     if (seen === 0) throw new RangeError('fit: the training data produced no batches');
     const logs: EpochLogs = { epoch, loss: lossSum / seen, lr, timeMs: 0 };
@@ -158,7 +158,7 @@ async function evaluateWith(model: TrainableModel, data: BatchSource, lossFn: Lo
       return lossFn ? lossFn(pred, y).item() : 0;
     }));
     seen += n;
-    if (performance.now() - lastYield > yieldMs) { await yieldToLoop(); lastYield = performance.now(); }
+    if (performance.now() - lastYield >= yieldMs) { await yieldToLoop(); lastYield = performance.now(); }
   }
   const out: Record<string, number> = {};
   metrics.forEach((m) => { out[m.name] = m.compute(); });

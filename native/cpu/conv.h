@@ -69,8 +69,8 @@ inline int32_t conv2d_choose(const Conv2dParams& p) {
   if (p.groups > 1 && conv2d_algo_supports(p, kConvDepthwise)) return kConvDepthwise;
   // NOTE: Winograd against the faster of implicit GEMM and im2col, fwd+bwd (fwd alone),
   // batch 64, 3x3 padding 1, kernel thread-CPU time on one thread (2-thread wall times on
-  // this shared 2-core machine were too noisy to rank, same direction; tools/check_conv.sh
-  // algos C H OC 1, and tools/bench_winograd.js for the 2-thread end-to-end figures):
+  // this shared 2-core machine were too noisy to rank, same direction; tools/dev/conv-bench.sh
+  // algos C H OC 1, and tools/dev/bench_winograd.js for the 2-thread end-to-end figures):
   // 16x16x64->64 0.66 (0.67), 8x8x64->64 0.69 (0.77), 7x7x128->128 0.69 (0.67),
   // 32x32x32->32 0.76 (0.79), 16x16x32->32 0.72 (0.73), 16x16x64->16 0.82 (0.77),
   // 16x16x16->64 0.87 (1.07), 14x14x16->32 0.93 (1.10), 16x16x16->16 0.92 (1.06),

@@ -150,7 +150,7 @@ inline vf vlog1p(vf x) {
 
 // tanh: Cephes tanhf's odd polynomial below |x| = 0.625 (so tiny x is exact relative to x),
 // 1 - 2/(e^{2|x|} + 1) above (e^{2|x|} = Inf gives 1); the sign of x is restored, so
-// tanh(-0) = -0. Worst 1.3 ulp (tools/vmath-check.cpp); ~15% faster than an expm1 form.
+// tanh(-0) = -0. Worst 1.3 ulp (tools/dev/vmath-check.cpp); ~15% faster than an expm1 form.
 inline vf vtanh(vf x) {
   vi sign = (vi)x & INT32_MIN;
   vf ax = (vf)((vi)x ^ sign);
@@ -176,7 +176,7 @@ inline vf vsigmoid(vf x) {
 // tails. For z = |x|/sqrt2: erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), P a degree-10
 // least-squares fit (error < 1e-8) in t - 4/7 over z in [0, 12]; -z^2 + P reaches the exp
 // as an exact head and a small tail (vexp_hilo). Phi(x >= 0) = 1 - Phi(-x). Worst error
-// ~5 ulp (tools/vmath-check.cpp), mostly P's float evaluation.
+// ~5 ulp (tools/dev/vmath-check.cpp), mostly P's float evaluation.
 inline vf vnormcdf(vf x) {
   vf a = vabs(x);
   vf t = 1.0f / (1.0f + 0.353553390593273762f * a);  // z / 2 = |x| / (2 sqrt 2)

@@ -85,6 +85,30 @@ export function permute(a: Nd, p: number[]): Nd {
   return { shape, data: out };
 }
 
+/** The values of the view a.slice(dim, start, end, step): every step-th index in [start, end). */
+export function slice(a: Nd, dim: number, start: number, end: number, step = 1): Nd {
+  const keep: number[] = [];
+  for (let i = start; i < Math.min(end, a.shape[dim]); i += step) keep.push(i);
+  const shape = a.shape.map((s, d) => (d === dim ? keep.length : s));
+  const ast = stridesOf(a.shape);
+  const out = new Float64Array(numel(shape));
+  let k = 0;
+  for (const c of coords(shape)) {
+    let idx = 0;
+    c.forEach((v, d) => { idx += (d === dim ? keep[v] : v) * ast[d]; });
+    out[k++] = a.data[idx];
+  }
+  return { shape, data: out };
+}
+
+/** The values of the view a.expand(shape) (NumPy broadcasting of a to shape). */
+export function expand(a: Nd, shape: number[]): Nd {
+  const out = new Float64Array(numel(shape));
+  let k = 0;
+  for (const c of coords(shape)) out[k++] = a.data[bIndex(a, c)];
+  return { shape: shape.slice(), data: out };
+}
+
 export const erf = (x: number): number => {
   // Abramowitz-Stegun 7.1.26 is too coarse for a reference; use a series/continued fraction.
   const t = Math.abs(x);

@@ -1,5 +1,5 @@
-// Naive reference kernels for convolution, pooling and normalization: the oracle for the
-// kernel-level checks (tools/check_conv.cpp) and the kConvRef fallback. Straight loops in
+// Naive reference kernels for convolution, pooling and normalization: the kConvRef fallback
+// and the baseline of tools/dev/conv-bench.sh. Straight loops in
 // the mathematical definition's order, float64 accumulators; never fast, always obvious.
 #pragma once
 #include <cstdint>

@@ -1,8 +1,6 @@
 // Sweeps simd.h's vector math against double-precision libm and prints the worst error in
-// float ulps per function (and any special-value mismatch). Not part of the addon:
-//   g++ -O2 -std=gnu++17 -ffp-contract=fast -fno-math-errno -mavx2 -mfma -DTF_ISA=avx2 \
-//       -Inative tools/vmath-check.cpp -o /tmp/vmath-check && /tmp/vmath-check
-// (or -DTF_ISA=generic without -m flags; -mavx512f... -DTF_ISA=avx512 on a machine with it).
+// float ulps per function (and any special-value mismatch). Not part of the addon.
+// Build + run: tools/dev/run.sh vmath [generic|avx2|avx512]
 #include <cmath>
 #include <cstdio>
 #include <cstring>

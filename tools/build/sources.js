@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Lists native sources for binding.gyp (`<!@(node tools/sources.js ...)`) and CMakeLists.txt,
+// Lists native sources for binding.gyp (`<!@(node tools/build/sources.js ...)`) and CMakeLists.txt,
 // so adding a kernel file needs no build-file edit.
-//   node tools/sources.js cpu <generic|avx2|avx512>  kernels compiled once per ISA:
+//   node tools/build/sources.js cpu <generic|avx2|avx512>  kernels compiled once per ISA:
 //        every native/cpu/**/*.cpp outside ref/, except files ending _<otherisa>.cpp
-//   node tools/sources.js addon                       runtime/, binding/ and cpu/ref/
+//   node tools/build/sources.js addon                       runtime/, binding/ and cpu/ref/
 'use strict';
 const fs = require('fs');
 const path = require('path');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const isas = ['generic', 'avx2', 'avx512'];
 
 function walk(dir) {

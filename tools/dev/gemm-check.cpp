@@ -1,5 +1,5 @@
 // Standalone GEMM check and benchmark (not part of the addon build). Build and run:
-//   tools/gemm-check.sh            (builds build/gemm-check, then runs `check` and `bench`)
+//   tools/dev/run.sh gemm          (builds build/gemm-check, then runs `check` and `bench`)
 //   build/gemm-check check         packed sgemm vs the naive reference, every ISA the CPU has
 //   build/gemm-check bench [n...]  GFLOP/s per ISA at 1 and 2 threads (median of runs)
 #include <algorithm>
@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
   return 2;
 }
 
-// C entry point for tools/gemm-bench.py (ctypes), so ours and numpy run interleaved in
+// C entry point for tools/dev/gemm-bench.py (ctypes), so ours and numpy run interleaved in
 // one process: tf_bench_sgemm(isa 0..2, threads, ta, tb, M, N, K, A, B, C).
 extern "C" void tf_bench_sgemm(int isa, int threads, int ta, int tb, int64_t M, int64_t N,
                                int64_t K, const float* A, const float* B, float* C) {

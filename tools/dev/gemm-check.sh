@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds build/gemm-check by hand (the GEMM sources once per ISA, like binding.gyp) and runs
-# it: tools/gemm-check.sh [check | bench n...]. Not part of the addon build.
+# it: tools/dev/gemm-check.sh [check | bench n...]. Not part of the addon build.
 set -e
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=build/gemm-check.d
 mkdir -p "$out"
 CXX=${CXX:-g++}
@@ -21,6 +21,6 @@ for isa in generic avx2 avx512; do
 done
 $CXX $FLAGS -c native/cpu/ref/gemm_ref.cpp -o $out/gemm_ref.o
 $CXX $FLAGS -c native/runtime/threadpool.cpp -o $out/threadpool.o
-$CXX $FLAGS -fPIC tools/gemm-check.cpp $objs $out/gemm_ref.o $out/threadpool.o -pthread -o build/gemm-check
-$CXX $FLAGS -fPIC -shared tools/gemm-check.cpp $objs $out/gemm_ref.o $out/threadpool.o -pthread -o build/libgemm-check.so
+$CXX $FLAGS -fPIC tools/dev/gemm-check.cpp $objs $out/gemm_ref.o $out/threadpool.o -pthread -o build/gemm-check
+$CXX $FLAGS -fPIC -shared tools/dev/gemm-check.cpp $objs $out/gemm_ref.o $out/threadpool.o -pthread -o build/libgemm-check.so
 if [ $# -eq 0 ]; then build/gemm-check check && build/gemm-check bench; else build/gemm-check "$@"; fi

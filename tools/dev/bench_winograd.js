@@ -1,7 +1,7 @@
 // Chooser measurements for kConvWinograd: conv2d 3x3 padding 1, batch 64, 2 threads, forced
 // 'implicit' / 'im2col' / 'winograd', forward (no grad) and forward+backward; median of
-// interleaved repeats (wall ms). Run after `npx tsc -p .`: node tools/bench_winograd.js [reps] [shape...]
-const tf = require('../dist/lib');
+// interleaved repeats (wall ms). Run after `npx tsc -p .`: node tools/dev/bench_winograd.js [reps] [shape...]
+const tf = require('../../dist/lib');
 const reps = Number(process.argv[2] || 7);
 const all = [[64, 16, 64], [3, 32, 32], [16, 14, 32], [64, 8, 64], [32, 32, 32], [128, 7, 128], [32, 16, 32], [16, 16, 16], [16, 16, 64], [64, 16, 16]];
 const pick = process.argv.slice(3);

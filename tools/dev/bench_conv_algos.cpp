@@ -1,7 +1,7 @@
 // Conv kernel timings per forced algorithm (im2col 1, implicit 4, Winograd 5): forward, input
 // and weight gradients of a 3x3 padding-1 convolution, batch 64, AVX2 kernels, median of 9.
 // One thread: thread CPU time (robust on a loaded machine); more: wall time.
-// Build + run: tools/check_conv.sh algos C H OC [threads]   (e.g. 64 16 64 1)
+// Build + run: tools/dev/conv-bench.sh algos C H OC [threads]   (e.g. 64 16 64 1)
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Ours (build/libgemm-check.so from tools/gemm-check.sh) vs numpy in one process, calls
+"""Ours (build/libgemm-check.so from tools/dev/gemm-check.sh; run it as tools/dev/run.sh gemm-vs-numpy) vs numpy in one process, calls
 interleaved so machine load hits both alike. Usage:
-  OPENBLAS_NUM_THREADS=T tools/gemm-bench.py T [n | MxNxK ...]
+  OPENBLAS_NUM_THREADS=T tools/dev/gemm-bench.py T [n | MxNxK ...]
 With T=1 it also reports GFLOP per CPU-second of the thread (time.thread_time), which
 stays meaningful on a loaded machine. Prints best and median GFLOP/s and ours/numpy."""
 import ctypes, os, sys, time
 import numpy as np
 
 here = os.path.dirname(os.path.abspath(__file__))
-lib = ctypes.CDLL(os.path.join(here, '..', 'build', 'libgemm-check.so'))
+lib = ctypes.CDLL(os.path.join(here, '..', '..', 'build', 'libgemm-check.so'))
 P = ctypes.c_void_p
 lib.tf_bench_sgemm.argtypes = [ctypes.c_int] * 4 + [ctypes.c_int64] * 3 + [P, P, P]
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2

@@ -1,7 +1,7 @@
 // Kernel-level conv timings (thread CPU time, median of 7, AVX2 kernels): forward, input
 // and weight gradients per algorithm the chooser picks, next to the bare GEMM of the forward.
 // Thread CPU time is used because wall time is meaningless on a shared, loaded machine.
-// Build + run: tools/check_conv.sh bench [threads]
+// Build + run: tools/dev/conv-bench.sh bench [threads]
 #include <chrono>
 #include <cstdio>
 #include <random>

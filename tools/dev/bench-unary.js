@@ -1,6 +1,6 @@
 // Times the transcendental unary ops on 1M float32 elements, 1 and 2 threads, median of
 // repeats (ms per op). Compare two builds by pointing at their dist/lib:
-//   node tools/bench-unary.js [path/to/dist/lib]   (default: ./dist/lib)
+//   node tools/dev/bench-unary.js [path/to/dist/lib]   (default: ./dist/lib)
 'use strict';
 const path = require('path');
 const tf = require(path.resolve(process.argv[2] || 'dist/lib'));

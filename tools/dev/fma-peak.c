@@ -1,8 +1,8 @@
 // The machine's fp32 FMA peak as it runs now: 12 independent 8-wide FMA chains per thread
 // (enough to cover 2 pipes x 4 cycles latency), GFLOP/s per thread, best of 5.
-// Build + run: gcc -O2 -mavx2 -mfma -pthread tools/fma-peak.c -o /tmp/fma-peak && /tmp/fma-peak [threads]
+// Build + run: tools/dev/run.sh fma-peak [threads]
 // The GEMM's "% of peak" depends on the clock the host grants: on 2026-11-27 this printed
-// 102 per core and 203 for 2 threads, against the 231 the issue measured earlier.
+// 102 per core and 203 for 2 threads, against 231 measured earlier.
 #include <immintrin.h>
 #include <pthread.h>
 #include <stdio.h>
