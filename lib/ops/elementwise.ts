@@ -12,6 +12,9 @@ import { BinaryOp, UnaryOp } from './codes';
 import { broadcastShapes, checkTensor, expandedView, sameShape, scalarDType, scalarTensor, type TensorLike, type Scalar } from './util';
 import { sumTo } from './reduce';
 import { castTo } from './cast';
+import { registerOp } from './table';
+import { checkOptions } from '../options';
+import { rand, randint, tensor } from './creation';
 
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
@@ -268,4 +271,65 @@ export function copyInPlace(self: Tensor, src: Tensor): Tensor {
   }
   self.bumpVersion_();
   return self;
+}
+
+// ---- the elementwise ops in the op table (schema + samples for the generated tests) ----
+
+const ALL: readonly DType[] = ['float32', 'int32', 'uint8', 'bool'];
+/** Shapes that broadcast: equal, trailing, both sides, empty, scalar, odd and threaded sizes. */
+const PAIRS: [number[], number[]][] = [[[7], [7]], [[3, 5], [5]], [[3, 1], [1, 4]], [[0, 3], [1, 3]], [[], [2, 3]], [[17, 33], [17, 33]]];
+/** Operand ranges that keep each op smooth and away from its poles. */
+const RANGE: Record<string, [number, number, number, number]> = {
+  div: [-2, 2, 0.5, 2], pow: [0.5, 2, -1.5, 1.5], atan2: [-2, 2, 0.5, 2],
+};
+const uniform = (shape: number[], lo: number, hi: number): Tensor => rand(shape, { low: lo, high: hi });
+const TIES = new Set(['maximum', 'minimum']);
+
+for (const [name, def] of Object.entries(BINARY)) {
+  const [alo, ahi, blo, bhi] = RANGE[name] ?? [-2, 2, -2, 2];
+  registerOp({
+    name, kernels: ['binary'], inputs: [{ name: 'input', dtypes: ALL }, { name: 'other', dtypes: ALL }], optionKeys: [],
+    differentiable: def.grad !== undefined,
+    call: (inputs, opts) => { checkOptions(name, opts, []); return binary(name, inputs[0] as Tensor, inputs[1] as Tensor); },
+    // NOTE: maximum/minimum are not differentiable at ties, which random operands approach
+    // within a finite-difference step: only the sample with separated operands is gradchecked.
+    samples: () => [
+      ...PAIRS.map(([sa, sb]) => ({ note: `${JSON.stringify(sa)} with ${JSON.stringify(sb)}`, inputs: [uniform(sa, alo, ahi), uniform(sb, blo, bhi)], noGradcheck: TIES.has(name) })),
+      { note: 'transposed and strided views', inputs: [uniform([6, 4], alo, ahi).t(), uniform([8, 6], blo, bhi).slice(0, 0, 8, 2)], noGradcheck: TIES.has(name) },
+      { note: 'int32 with float32 (promotion)', inputs: [randint(1, 5, [4]), uniform([4], blo, bhi)], noGradcheck: true },
+      ...(TIES.has(name) ? [{ note: 'separated operands', inputs: [tensor([0.5, -1, 1.7, 1.2]), tensor([1, -1.6, 0.6, 1.5])] }] : []),
+    ],
+  });
+}
+
+/** Each unary op's parameters: option names in kernel order with sample values. */
+const UNARY_PARAMS: Record<string, [string, number][]> = {
+  leakyRelu: [['negativeSlope', 0.1]], elu: [['alpha', 0.7]], softplus: [['beta', 2], ['threshold', 20]],
+  clamp: [['min', -0.5], ['max', 0.7]], powScalar: [['exponent', 2.5]], affine: [['scale', 3], ['shift', -2]],
+};
+/** Domains where the op is defined and smooth (finite differences need no kinks within 1e-2). */
+const DOMAIN: Record<string, [number, number]> = {
+  log: [0.2, 3], sqrt: [0.2, 3], rsqrt: [0.2, 3], reciprocal: [0.3, 2], powScalar: [0.2, 2], log1p: [-0.5, 2],
+};
+const KINKS = new Set(['relu', 'leakyRelu', 'elu', 'abs', 'clamp', 'sign', 'floor', 'ceil', 'round']);
+
+for (const [name, def] of Object.entries(UNARY)) {
+  const params = UNARY_PARAMS[name] ?? [];
+  const [lo, hi] = DOMAIN[name] ?? [-3, 3];
+  const opts = Object.fromEntries(params);
+  registerOp({
+    name, kernels: ['unary', 'unaryBackward'], inputs: [{ name: 'input', dtypes: ALL }], optionKeys: params.map(([k]) => k),
+    differentiable: !def.noGrad,
+    call: (inputs, o) => {
+      checkOptions(name, o, params.map(([k]) => k));
+      const given = (o ?? {}) as Record<string, number>;
+      return unary(name, inputs[0] as Tensor, given[params[0]?.[0]] ?? 0, given[params[1]?.[0]] ?? 0);
+    },
+    samples: () => [
+      { note: 'odd size', inputs: [uniform([13], lo, hi)], options: opts, noGradcheck: KINKS.has(name) },
+      { note: 'transposed view', inputs: [uniform([5, 3], lo, hi).t()], options: opts, noGradcheck: KINKS.has(name) },
+      { note: 'size 0 and 1', inputs: [uniform([0, 1], lo, hi)], options: opts },
+      { note: 'threaded size', inputs: [uniform([70001], lo, hi)], options: opts, noGradcheck: true },
+    ],
+  });
 }

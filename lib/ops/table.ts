@@ -132,6 +132,15 @@ function savedTensors(saved: unknown): Tensor[] {
   return Object.values(saved as Record<string, unknown>).filter((v): v is Tensor => v instanceof Tensor);
 }
 
+/**
+ * Registers an op whose hot path stays hand-written (the elementwise, reduction and matmul
+ * families, where per-op overhead matters): its schema and samples join the table so the
+ * generated tests cover it; `call` runs the public function.
+ */
+export function registerOp(info: Omit<OpInfo, 'devices'>): void {
+  OPS.set(info.name, { ...info, devices: devicesOf(info.kernels) });
+}
+
 /** The devices that have every kernel of the list. */
 export function devicesOf(kernels: readonly KernelName[]): DeviceType[] {
   return (['cpu', 'cuda'] as const).filter((d) => kernels.every((k) => (KERNELS[k].devices as readonly string[]).includes(d)));

@@ -5,6 +5,7 @@
  * from lib/), then calls the loop references of this folder.
  */
 import { type Nd, numel } from './ndarray';
+import * as nd from './ndarray';
 import * as conv from './conv';
 import * as nn from './nn';
 import * as rs from './resample';
@@ -97,3 +98,36 @@ export const OP_REFERENCES: Record<string, OpReference> = {
   scatterAdd: ([x, i, s], o) => nn.scatterAdd(x!, normDim(o.dim as number, x!.shape.length), i!, s!),
   indexSelect: ([x, i], o) => nn.indexSelect(x!, normDim(o.dim as number, x!.shape.length), i!),
 };
+
+// ---- elementwise: the float64 value of each op on float32 inputs ----
+
+const f32 = Math.fround;
+const BINARY_F: Record<string, (a: number, b: number) => number> = {
+  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, pow: (a, b) => a ** b,
+  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
+  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), atan2: Math.atan2,
+  eq: (a, b) => Number(a === b), ne: (a, b) => Number(a !== b), lt: (a, b) => Number(a < b), le: (a, b) => Number(a <= b),
+  gt: (a, b) => Number(a > b), ge: (a, b) => Number(a >= b),
+  logicalAnd: (a, b) => Number(a !== 0 && b !== 0), logicalOr: (a, b) => Number(a !== 0 || b !== 0),
+};
+/** Integer results of integer inputs wrap like int32 C arithmetic would not: the samples keep them small. */
+for (const [name, f] of Object.entries(BINARY_F)) {
+  OP_REFERENCES[name] = ([a, b]) => nd.binary(a!, b!, (x, y) => f(x, y));
+}
+
+const UNARY_F: Record<string, (x: number, o: Opts) => number> = {
+  neg: (x) => -x, abs: Math.abs, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, rsqrt: (x) => 1 / Math.sqrt(x),
+  relu: (x) => Math.max(x, 0), leakyRelu: (x, o) => (x > 0 ? x : (o.negativeSlope as number) * x),
+  elu: (x, o) => (x > 0 ? x : (o.alpha as number) * Math.expm1(x)), gelu: nd.gelu,
+  geluTanh: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+  silu: (x) => x * nd.sigmoid(x), sigmoid: nd.sigmoid, tanh: Math.tanh,
+  softplus: (x, o) => { const b = o.beta as number; return b * x > (o.threshold as number) ? x : Math.log1p(Math.exp(b * x)) / b; },
+  clamp: (x, o) => Math.min(Math.max(x, o.min as number), o.max as number), powScalar: (x, o) => x ** (o.exponent as number),
+  square: (x) => x * x, sin: Math.sin, cos: Math.cos, reciprocal: (x) => 1 / x, sign: Math.sign,
+  floor: Math.floor, ceil: Math.ceil, round: (x) => { const r = Math.round(x); return Math.abs(x % 1) === 0.5 && r % 2 ? r - 1 : r; },
+  affine: (x, o) => f32(x * (o.scale as number)) + (o.shift as number), log1p: Math.log1p, expm1: Math.expm1,
+  logicalNot: (x) => Number(x === 0),
+};
+for (const [name, f] of Object.entries(UNARY_F)) {
+  OP_REFERENCES[name] = ([x], o) => nd.unary(x!, (v) => f(v, o));
+}
