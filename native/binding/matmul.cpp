@@ -12,12 +12,6 @@
 namespace tf {
 namespace {
 
-std::string shape_str(const TensorView& v) {
-  std::string s = "[";
-  for (int d = 0; d < v.ndim; ++d) s += (d ? ", " : "") + std::to_string(v.shape[d]);
-  return s + "]";
-}
-
 // The last two dims of v as a GEMM operand: rows x cols with either unit column stride
 // (trans = false, ld = row stride) or unit row stride (trans = true, ld = column stride).
 bool as_matrix(const TensorView& v, bool* trans, int64_t* ld) {

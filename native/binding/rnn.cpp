@@ -13,12 +13,6 @@ namespace {
 
 const char* kModeNames[] = {"rnnTanh", "rnnRelu", "lstm", "gru"};
 
-std::string shape_str(const TensorView& v) {
-  std::string s = "[";
-  for (int d = 0; d < v.ndim; ++d) s += (d ? ", " : "") + std::to_string(v.shape[d]);
-  return s + "]";
-}
-
 // Reads the arguments shared by forward and backward and checks every shape against the
 // sizes implied by x [T, B, I] and w_hh [G*H, H].
 struct RnnArgs {

@@ -51,6 +51,7 @@ __global__ void random_kernel(void* y, int64_t n, int32_t kind, int32_t dtype, d
       case cpu::kBernoulli: {
         const bool one = double(r.v[0]) * (1.0 / 4294967296.0) < p0;
         if (dtype == int32_t(DType::F32)) static_cast<float*>(y)[i] = one ? 1.0f : 0.0f;
+        else if (dtype == int32_t(DType::I32)) static_cast<int32_t*>(y)[i] = one ? 1 : 0;
         else static_cast<uint8_t*>(y)[i] = one ? 1 : 0;
         break;
       }
