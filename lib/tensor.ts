@@ -11,12 +11,13 @@ import type { Node } from './autograd/node';
 
 export type Device = 'cpu' | `cuda` | `cuda:${number}`;
 
-/** The bindings both addons provide with one argument protocol (lib/native.ts, lib/cuda.ts). */
-export type Kernels = Pick<NativeAddon, 'free' | 'read' | 'write' | 'binary' | 'unary' | 'unaryBackward' | 'where' |
-  'cast' | 'fill' | 'randomFill' | 'reduce' | 'matmul' | 'conv2dForward' | 'conv2dBackwardInput' |
-  'conv2dBackwardWeight' | 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' |
-  'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward' | 'batchNormForward' | 'batchNormBackward' | 'softmax' |
-  'softmaxBackward' | 'sgdStep' | 'adamStep'> & { alloc(nbytes: number, device?: number): NativeHandle };
+/**
+ * The bindings both addons provide with one argument protocol (lib/native.ts): both compile
+ * the same native/binding/ sources, and an op without a kernel on a tensor's device throws
+ * an Error naming the op and the device. `alloc`'s device is the CUDA ordinal (ignored by
+ * the CPU addon).
+ */
+export type Kernels = Omit<NativeAddon, 'alloc'> & { alloc(nbytes: number, device?: number): NativeHandle };
 
 /** 'cuda' -> 'cuda:0'; throws a RangeError for anything but 'cpu' / 'cuda' / 'cuda:N'. */
 export function normalizeDevice(device: string): Device {

@@ -361,139 +361,67 @@ describe('90 cuda: nn kernels vs the CPU addon (same bindings, same arguments)',
   });
 });
 
-describe('90 cuda: CUDA-only kernels vs float64 references', function () {
+describe('90 cuda: losses, recurrent layers and device errors (same bindings as the CPU)', function () {
   before(function () { skipWithoutGpu(this); });
-  const K = () => cudaAddon();
 
-  it('fused cross-entropy rows forward/backward with ignoreIndex (float64 reference)', () => {
+  it('crossEntropy / crossEntropyBackward on class targets with ignoreIndex, every reduction', () => {
     const N = 37, C = 11;
-    const logits = rnd([N, C], -4, 4), t = tf.randint(0, C, [N]);
-    const tv = t.dataSync(), lv = arr(logits);
-    (tv as Int32Array)[3] = -100;
-    const tg = G(tf.tensor(tv, { dtype: 'int32' })), lg = G(logits);
-    const loss = empty([N]), lse = empty([N]);
-    args.reset().num(-100).view(loss).view(lse).view(lg).view(tg);
-    K().crossEntropyRows(loss.handle('t'), lse.handle('t'), lg.handle('t'), tg.handle('t'));
-    const dloss = rnd([N]), dv = arr(dloss), dl = empty([N, C]), dlg = G(dloss);
-    args.reset().num(-100).view(dl).view(dlg).view(lg).view(lse).view(tg);
-    K().crossEntropyRowsBackward(dl.handle('t'), dlg.handle('t'), lg.handle('t'), lse.handle('t'), tg.handle('t'));
-    const lref = new Float64Array(N), gref = new Float64Array(N * C);
-    for (let n = 0; n < N; n++) {
-      let m = -Infinity, s = 0;
-      for (let j = 0; j < C; j++) m = Math.max(m, lv[n * C + j]);
-      for (let j = 0; j < C; j++) s += Math.exp(lv[n * C + j] - m);
-      const l = m + Math.log(s);
-      if (tv[n] === -100) continue;
-      lref[n] = l - lv[n * C + tv[n]];
-      for (let j = 0; j < C; j++) gref[n * C + j] = dv[n] * (Math.exp(lv[n * C + j] - l) - (j === tv[n] ? 1 : 0));
+    const logits = rnd([N, C], -4, 4), tv = tf.randint(0, C, [N]).dataSync() as Int32Array;
+    tv[3] = -100;
+    const target = tf.tensor(tv, { dtype: 'int32' });
+    for (const reduction of [0, 1, 2]) {
+      const outShape = reduction === 0 ? [N] : [1];
+      const ce = [reduction, -100, 0, 0, 0];
+      onBoth('crossEntropy', ce, [{ out: outShape }, { out: [N] }, { in: logits }, { in: target }], FP32, `crossEntropy reduction ${reduction}`);
+      // lse from the CPU addon, then the gradient on both.
+      const loss = Tensor.empty(outShape, 'float32', 'cpu'), lse = Tensor.empty([N], 'float32', 'cpu');
+      args.reset();
+      ce.forEach((v) => args.num(v));
+      args.view(loss).view(lse).view(logits).view(target);
+      const wsum = native.crossEntropy(loss.handle('t'), lse.handle('t'), logits.handle('t'), target.handle('t'));
+      const scale = reduction === 1 ? 1 / wsum : 1;
+      onBoth('crossEntropyBackward', [...ce, scale], [{ out: [N, C] }, { in: rnd(outShape) }, { in: logits }, { in: lse }, { in: target }],
+        FP32, `crossEntropyBackward reduction ${reduction}`);
     }
-    close(loss, lref, FP32, 'cross-entropy');
-    close(dl, gref, FP32, 'cross-entropy backward');
+    const gl = G(logits), gt = G(target), out = Tensor.empty([N], 'float32', 'cuda'), lse = Tensor.empty([N], 'float32', 'cuda');
+    args.reset().num(0).num(-100).num(0.1).num(0).num(0).view(out).view(lse).view(gl).view(gt);
+    assert.throws(() => cudaAddon().crossEntropy(out.handle('t'), lse.handle('t'), gl.handle('t'), gt.handle('t')),
+      /crossEntropy: labelSmoothing have no CUDA kernel \(logits on cuda:0\)/);
   });
-  it('LSTM and GRU cells forward/backward; LSTM layer over a sequence', () => {
-    const sig = (v: number): number => 1 / (1 + Math.exp(-v));
-    const B = 5, H = 7;
-    const gates = rnd([B, 4 * H], -2, 2), cp = rnd([B, H]), gv = arr(gates), cpv = arr(cp);
-    const h = empty([B, H]), c = empty([B, H]), act = empty([B, 4 * H]), gg = G(gates), cpg = G(cp);
-    args.reset().view(h).view(c).view(act).view(gg).view(cpg);
-    K().lstmCell(h.handle('t'), c.handle('t'), act.handle('t'), gg.handle('t'), cpg.handle('t'));
-    const hr = new Float64Array(B * H), cr = new Float64Array(B * H), dgr = new Float64Array(B * 4 * H), dcpr = new Float64Array(B * H);
-    const dh = rnd([B, H]), dc = rnd([B, H]), dhv = arr(dh), dcv = arr(dc);
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-      const g = (k: number): number => gv[b * 4 * H + k * H + j];
-      const i = sig(g(0)), f = sig(g(1)), gg2 = Math.tanh(g(2)), o = sig(g(3)), e = b * H + j;
-      cr[e] = f * cpv[e] + i * gg2;
-      const tc = Math.tanh(cr[e]);
-      hr[e] = o * tc;
-      const dct = dcv[e] + dhv[e] * o * (1 - tc * tc);
-      dgr[b * 4 * H + j] = dct * gg2 * i * (1 - i);
-      dgr[b * 4 * H + H + j] = dct * cpv[e] * f * (1 - f);
-      dgr[b * 4 * H + 2 * H + j] = dct * i * (1 - gg2 * gg2);
-      dgr[b * 4 * H + 3 * H + j] = dhv[e] * tc * o * (1 - o);
-      dcpr[e] = dct * f;
-    }
-    close(h, hr, FP32, 'lstm h');
-    close(c, cr, FP32, 'lstm c');
-    const dgates = empty([B, 4 * H]), dcp = empty([B, H]), dhg = G(dh), dcg = G(dc);
-    args.reset().view(dgates).view(dcp).view(dhg).view(dcg).view(act).view(cpg).view(c);
-    K().lstmCellBackward(dgates.handle('t'), dcp.handle('t'), dhg.handle('t'), dcg.handle('t'), act.handle('t'), cpg.handle('t'), c.handle('t'));
-    close(dgates, dgr, FP32, 'lstm dgates');
-    close(dcp, dcpr, FP32, 'lstm dcPrev');
 
-    const gx = rnd([B, 3 * H], -2, 2), gh = rnd([B, 3 * H], -2, 2), hp = rnd([B, H]);
-    const gxv = arr(gx), ghv = arr(gh), hpv = arr(hp);
-    const h2 = empty([B, H]), act2 = empty([B, 4 * H]), gxg = G(gx), ghg = G(gh), hpg = G(hp);
-    args.reset().view(h2).view(act2).view(gxg).view(ghg).view(hpg);
-    K().gruCell(h2.handle('t'), act2.handle('t'), gxg.handle('t'), ghg.handle('t'), hpg.handle('t'));
-    const h2r = new Float64Array(B * H), dgxr = new Float64Array(B * 3 * H), dghr = new Float64Array(B * 3 * H), dhpr = new Float64Array(B * H);
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-      const X = (k: number): number => gxv[b * 3 * H + k * H + j], Hh = (k: number): number => ghv[b * 3 * H + k * H + j];
-      const r = sig(X(0) + Hh(0)), z = sig(X(1) + Hh(1)), n = Math.tanh(X(2) + r * Hh(2)), e = b * H + j;
-      h2r[e] = (1 - z) * n + z * hpv[e];
-      const g = dhv[e], dn = g * (1 - z) * (1 - n * n), dz = g * (hpv[e] - n) * z * (1 - z), dr = dn * Hh(2) * r * (1 - r);
-      dgxr[b * 3 * H + j] = dr; dgxr[b * 3 * H + H + j] = dz; dgxr[b * 3 * H + 2 * H + j] = dn;
-      dghr[b * 3 * H + j] = dr; dghr[b * 3 * H + H + j] = dz; dghr[b * 3 * H + 2 * H + j] = dn * r;
-      dhpr[e] = g * z;
-    }
-    close(h2, h2r, FP32, 'gru h');
-    const dgx = empty([B, 3 * H]), dgh = empty([B, 3 * H]), dhp = empty([B, H]);
-    args.reset().view(dgx).view(dgh).view(dhp).view(dhg).view(act2).view(hpg);
-    K().gruCellBackward(dgx.handle('t'), dgh.handle('t'), dhp.handle('t'), dhg.handle('t'), act2.handle('t'), hpg.handle('t'));
-    close(dgx, dgxr, FP32, 'gru dgx');
-    close(dgh, dghr, FP32, 'gru dgh');
-    close(dhp, dhpr, FP32, 'gru dhPrev');
-
-    // Layer: x [T,B,I] against cell-by-cell CPU composition (matmul + the reference cell).
-    const T = 6, I = 9;
-    const x = rnd([T, B, I]), wih = rnd([4 * H, I]), whh = rnd([4 * H, H]), bias = rnd([4 * H]), h0 = rnd([B, H]), c0 = rnd([B, H]);
-    const hs = empty([T, B, H]), cs = empty([T, B, H]), gw = empty([T, B, 4 * H]);
-    const xg = G(x), wihg = G(wih), whhg = G(whh), bgg = G(bias), h0g = G(h0), c0g = G(c0);
-    args.reset().view(hs).view(cs).view(gw).view(xg).view(wihg).view(whhg).view(bgg).view(h0g).view(c0g);
-    K().lstmLayer(hs.handle('t'), cs.handle('t'), gw.handle('t'), xg.handle('t'), wihg.handle('t'), whhg.handle('t'), bgg.handle('t'), h0g.handle('t'), c0g.handle('t'));
-    let hv = arr(h0), cv = arr(c0);
-    const xv = arr(x), wiv = arr(wih), whv = arr(whh), biv = arr(bias), hsr = new Float64Array(T * B * H);
-    for (let t = 0; t < T; t++) {
-      const hn = new Float64Array(B * H), cn = new Float64Array(B * H);
-      for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-        const pre = (k: number): number => {
-          let acc = biv[k * H + j];
-          for (let q = 0; q < I; q++) acc += xv[(t * B + b) * I + q] * wiv[(k * H + j) * I + q];
-          for (let q = 0; q < H; q++) acc += hv[b * H + q] * whv[(k * H + j) * H + q];
-          return acc;
-        };
-        const i = sig(pre(0)), f = sig(pre(1)), g = Math.tanh(pre(2)), o = sig(pre(3)), e = b * H + j;
-        cn[e] = f * cv[e] + i * g;
-        hn[e] = o * Math.tanh(cn[e]);
-        hsr[t * B * H + e] = hn[e];
+  it('rnnForward / rnnBackward for LSTM, GRU and tanh/relu RNN, both directions', () => {
+    const T = 5, B = 3, I = 4, H = 6;
+    for (const mode of [0, 1, 2, 3]) {
+      const Gm = mode === 2 ? 4 : mode === 3 ? 3 : 1, S = mode === 2 ? 5 * H : mode === 3 ? 4 * H : 0, lstm = mode === 2;
+      const x = rnd([T, B, I]), h0 = rnd([B, H]), c0 = lstm ? rnd([B, H]) : null;
+      const wih = rnd([Gm * H, I], -0.5, 0.5), whh = rnd([Gm * H, H], -0.5, 0.5), bih = rnd([Gm * H]), bhh = rnd([Gm * H]);
+      for (const reverse of [0, 1]) {
+        const what = `rnn mode ${mode} reverse ${reverse}`;
+        const inputs: Slot[] = [{ in: x }, { in: h0 }, c0 ? { in: c0 } : null, { in: wih }, { in: whh }, { in: bih }, { in: bhh }];
+        onBoth('rnnForward', [mode, reverse, 1, 0],
+          [{ out: [T, B, H] }, { out: [B, H] }, lstm ? { out: [B, H] } : null, { out: [T, B, S] }, ...inputs], FP32, what);
+        // Backward from the CPU forward's y and reserve.
+        const y = Tensor.empty([T, B, H], 'float32', 'cpu'), hn = Tensor.empty([B, H], 'float32', 'cpu');
+        const cn = lstm ? Tensor.empty([B, H], 'float32', 'cpu') : null, res = Tensor.empty([T, B, S], 'float32', 'cpu');
+        args.reset().num(mode).num(reverse).num(1).num(0);
+        const fwd = [y, hn, cn, res, x, h0, c0, wih, whh, bih, bhh];
+        for (const t of fwd) if (t) args.view(t);
+        native.rnnForward(...(fwd.map((t) => (t ? t.handle('t') : null)) as Parameters<typeof native.rnnForward>));
+        onBoth('rnnBackward', [mode, reverse, 1, 0, 1],
+          [{ out: [T, B, I] }, { out: [B, H] }, lstm ? { out: [B, H] } : null, { out: [Gm * H, I] }, { out: [Gm * H, H] },
+            { out: [Gm * H] }, { out: [Gm * H] }, { in: rnd([T, B, H]) }, { in: rnd([B, H]) }, lstm ? { in: rnd([B, H]) } : null,
+            { in: x }, { in: h0 }, c0 ? { in: c0 } : null, { in: wih }, { in: whh }, { in: y }, { in: res }], 1e-4, `${what} backward`);
       }
-      hv = hn; cv = cn;
     }
-    close(hs, hsr, FP32, 'lstm layer hs');
   });
-  it('dropout: counter-based mask, scaling, backward, determinism under manualSeed', () => {
-    const n = 100_000, p = 0.3, x = rnd([n]), xg = G(x), xv = arr(x);
-    const run = (): [Tensor, Tensor] => {
-      const y = empty([n]), m = empty([n], 'uint8');
-      args.reset().num(p).view(y).view(m).view(xg);
-      K().dropout(y.handle('t'), m.handle('t'), xg.handle('t'));
-      return [y, m];
-    };
-    tf.manualSeed(7);
-    const [y1, m1] = run();
-    tf.manualSeed(7);
-    const [, m2] = run();
-    assert.deepStrictEqual(m1.dataSync(), m2.dataSync(), 'same seed, same mask');
-    const mv = m1.dataSync(), yv = y1.dataSync();
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
-      kept += mv[i];
-      const e = mv[i] ? xv[i] / (1 - p) : 0;
-      assert.ok(Math.abs(yv[i] - e) <= 1e-6 * Math.abs(e) + 1e-7, `dropout element ${i}`);
-    }
-    assert.ok(Math.abs(kept / n - (1 - p)) < 0.01, `keep rate ${kept / n}`);
-    const dy = rnd([n]), dyg = G(dy), dyv = arr(dy), dx = empty([n]);
-    args.reset().num(p).view(dx).view(dyg).view(m1);
-    K().dropoutBackward(dx.handle('t'), dyg.handle('t'), m1.handle('t'));
-    close(dx, dyv.map((v, i) => (mv[i] ? v / (1 - p) : 0)), FP32, 'dropout backward');
+
+  it('an op without a CUDA kernel, and mixed devices, throw errors naming op and devices', () => {
+    const x = G(rnd([2, 3])), y = Tensor.empty([2, 3], 'float32', 'cuda');
+    args.reset().num(3).num(-1).view(x);
+    assert.throws(() => cudaAddon().indexCheck(x.handle('t')),
+      /no CUDA kernel \(.* on cuda:0\)/);
+    const cpuX = rnd([2, 3]);
+    args.reset().num(0).view(y).view(x).view(x);
+    assert.throws(() => cudaAddon().binary(y.handle('t'), x.handle('t'), cpuX.handle('t')), /argument 2 is a CPU tensor/);
   });
 });

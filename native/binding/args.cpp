@@ -101,22 +101,25 @@ Napi::Value ArgReader::fail(const std::string& msg) {
   return info_.Env().Undefined();
 }
 
+void ArgReader::fail_error(const std::string& msg) {
+  if (thrown_) return;
+  dec_.fail(msg);
+  thrown_ = true;
+  Napi::Error::New(info_.Env(), std::string(op_) + ": " + msg).ThrowAsJavaScriptException();
+}
+
 // The first view fixes the call's device; a later one on another device is an Error naming
 // both, and a device the binding has no kernel for is an Error naming op and device.
 bool ArgReader::adopt_device(const Storage& s, const char* what) {
-  std::string msg;
   if (device_ != kNoDevice) {
-    msg = std::string(op_) + ": " + what + " is on " + device_name(s.device) + " but other operands are on " +
-          device_name(device_);
+    fail_error(std::string(what) + " is on " + device_name(s.device) + " but other operands are on " +
+               device_name(device_));
   } else if (s.device >= 0 && !cuda_kernel_) {
-    msg = std::string(op_) + ": no CUDA kernel (" + what + " on " + device_name(s.device) + ")";
+    fail_error("no CUDA kernel (" + std::string(what) + " on " + device_name(s.device) + ")");
   } else {
     device_ = s.device;
     return true;
   }
-  dec_.fail(msg);
-  thrown_ = true;
-  Napi::Error::New(info_.Env(), msg).ThrowAsJavaScriptException();
   return false;
 }
 

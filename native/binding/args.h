@@ -48,6 +48,7 @@ class ArgReader {
   int32_t device() const { return device_; }
   cuda::Stream stream();  // the stream of the call's CUDA device (activates it)
   Napi::Value fail(const std::string& msg);  // throws RangeError; returns undefined
+  void fail_error(const std::string& msg);   // throws Error("<op>: msg"): not a bad argument
   // This environment's instance data (looked up once per call).
   Instance& inst() const { return inst_; }
 

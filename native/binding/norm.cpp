@@ -1,5 +1,5 @@
-// N-API glue for native/cpu/norm: batch norm over x[N, C, *] and layer norm over the last
-// D elements. Optional tensors (gamma, beta, running stats, gradients) have fixed argument
+// N-API glue for native/cpu/norm and native/cuda/norm.cu: batch norm over x[N, C, *] (CPU
+// and CUDA) and layer norm over the last D elements (CPU). Optional tensors (gamma, beta, running stats, gradients) have fixed argument
 // slots and a presence flag in the arg buffer; an absent slot may hold undefined.
 #include <cmath>
 
@@ -36,7 +36,7 @@ bool bn_dims(ArgReader& r, const TensorView& x, const char* what, int64_t* N, in
 // args: [training, momentum, eps, hasGamma, hasBeta, hasRunning, view y, view saveMean,
 // view saveInvstd, view x, (view gamma), (view beta), (view runningMean, view runningVar)]
 TF_BINDING(batchNormForward) {
-  ArgReader r(info, "batchNorm");
+  ArgReader r(info, "batchNorm", Kernels::CpuAndCuda);
   bool training = r.int64(0, 1, "training") != 0;
   double momentum = r.num(), eps = r.num();
   bool has_g = r.int64(0, 1, "hasWeight") != 0, has_b = r.int64(0, 1, "hasBias") != 0;
@@ -58,6 +58,16 @@ TF_BINDING(batchNormForward) {
   if (training && N * HW <= 1)
     return r.fail("expected more than 1 value per channel when training, got input " + shape_str(x));
   if (!check_no_alias(r, {&y, &sm, &si, &rm, &rv}, {&x, &g, &b})) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    float *yp = y.ptr<float>(), *smp = sm.ptr<float>(), *sip = si.ptr<float>();
+    float *rmp = ptr_or_null<float>(rm), *rvp = ptr_or_null<float>(rv), *gp = ptr_or_null<float>(g), *bp = ptr_or_null<float>(b);
+    if (training)
+      cuda::batch_norm_forward_train(yp, smp, sip, rmp, rvp, x.ptr<float>(), gp, bp, N, C, HW, float(momentum),
+                                     float(eps), r.stream());
+    else
+      cuda::batch_norm_forward_eval(yp, smp, sip, x.ptr<float>(), rmp, rvp, gp, bp, N, C, HW, float(eps), r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, batch_norm_forward)(
       y.ptr<float>(), sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(rm), ptr_or_null<float>(rv),
@@ -69,7 +79,7 @@ TF_BINDING(batchNormForward) {
 // args: [training, hasDx, hasDweight, hasDbias, hasWeight, (view dx), (view dgamma),
 // (view dbeta), view dy, view x, view saveMean, view saveInvstd, (view gamma)]
 TF_BINDING(batchNormBackward) {
-  ArgReader r(info, "batchNorm backward");
+  ArgReader r(info, "batchNorm backward", Kernels::CpuAndCuda);
   bool training = r.int64(0, 1, "training") != 0;
   bool has_dx = r.int64(0, 1, "hasDx") != 0, has_dg = r.int64(0, 1, "hasDweight") != 0;
   bool has_db = r.int64(0, 1, "hasDbias") != 0, has_g = r.int64(0, 1, "hasWeight") != 0;
@@ -88,6 +98,13 @@ TF_BINDING(batchNormBackward) {
       !check_vec(r, dg, C, "grad_weight") || !check_vec(r, db, C, "grad_bias"))
     return info.Env().Undefined();
   if (!check_no_alias(r, {&dx, &dg, &db}, {&dy, &x, &sm, &si, &g})) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    if (N * HW == 0) return r.fail("needs at least one value per channel");
+    cuda::batch_norm_backward(ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(),
+                              x.ptr<float>(), sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(g), N, C, HW,
+                              training, r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, batch_norm_backward)(
       ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),

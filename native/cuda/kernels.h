@@ -7,6 +7,8 @@
 #include <cstdint>
 
 #include "cpu/gemm/gemm.h"  // GemmEpilogue, GemmAct, GemmBias (bias is a device pointer here)
+#include "cpu/rnn.h"        // TF_RNN_FORWARD_ARGS, TF_RNN_BACKWARD_ARGS
+#include "tensorforge/params.h"
 #include "tensorforge/view.h"
 
 struct CUstream_st;
@@ -74,15 +76,10 @@ TF_CUDA_FN(void sgemm_variant(int variant, bool trans_a, bool trans_b, int64_t M
                    float* C, int64_t ldc, Stream s))
 
 // ---- conv.cu: NCHW conv2d as implicit GEMM -------------------------------------------------
-struct Conv2dParams {
-  int64_t N, C, H, W;      // input
-  int64_t OC, KH, KW;      // weight [OC, C/groups, KH, KW]
-  int64_t OH, OW;          // output
-  int64_t sh, sw, ph, pw, dh, dw, groups;  // ph/pw: top/left padding (bottom/right only size OH/OW)
-  int32_t act = 0;                         // forward epilogue: 1 = relu after the bias
-};
+using ::tf::Conv2dParams;  // tensorforge/params.h
 TF_CUDA_FN(void conv2d_forward(float* y /*[N,OC,OH,OW]*/, const float* x /*[N,C,H,W]*/, const float* w,
-                    const float* bias /*[OC] or null*/, const Conv2dParams& p, int32_t precision, Stream s))
+                    const float* bias /*[OC] or null*/, const Conv2dParams& p, int32_t act /*1: relu after the bias*/,
+                    int32_t precision, Stream s))
 TF_CUDA_FN(void conv2d_backward_input(float* dx /*[N,C,H,W]*/, const float* dy /*[N,OC,OH,OW]*/, const float* w,
                            const Conv2dParams& p, int32_t precision, Stream s))
 TF_CUDA_FN(void conv2d_backward_weight(float* dw /*[OC,C/g,KH,KW]*/, const float* dy, const float* x,
@@ -90,12 +87,7 @@ TF_CUDA_FN(void conv2d_backward_weight(float* dw /*[OC,C/g,KH,KW]*/, const float
 TF_CUDA_FN(void conv2d_backward_bias(float* db /*[OC]*/, const float* dy, const Conv2dParams& p, Stream s))
 
 // ---- pool.cu: NCHW pooling; out-of-image taps are skipped (max) or counted per flag (avg) --
-struct Pool2dParams {
-  int64_t N, C, H, W, OH, OW, KH, KW, sh, sw, ph, pw;
-  int64_t dh = 1, dw = 1;        // max pooling dilation
-  bool count_include_pad = true;
-  int64_t divisor_override = 0;  // avg: > 0 replaces the window size
-};
+using ::tf::Pool2dParams;  // tensorforge/params.h; avg pooling ignores dilation
 TF_CUDA_FN(void max_pool2d_forward(float* y /*[N,C,OH,OW]*/, int32_t* idx /*[N,C,OH,OW] h*W+w*/, const float* x, const Pool2dParams& p, Stream s))
 TF_CUDA_FN(void max_pool2d_backward(float* dx /*[N,C,H,W]*/, const float* dy, const int32_t* idx, const Pool2dParams& p, Stream s))
 TF_CUDA_FN(void avg_pool2d_forward(float* y, const float* x, const Pool2dParams& p, Stream s))
@@ -121,36 +113,13 @@ TF_CUDA_FN(void batch_norm_backward(float* dx, float* dgamma, float* dbeta, cons
                          const float* save_mean, const float* save_invstd, const float* gamma,
                          int64_t N, int64_t C, int64_t S, bool training, Stream s))
 
-// ---- rnn.cu: fused gate math, PyTorch gate order (LSTM i f g o, GRU r z n) ------------------
-// gates: pre-activations x W_ih^T + h W_hh^T + b_ih + b_hh. act receives the activated gates.
-TF_CUDA_FN(void lstm_cell_forward(float* h /*[B,H]*/, float* c /*[B,H]*/, float* act /*[B,4H]*/,
-                       const float* gates /*[B,4H]*/, const float* c_prev /*[B,H] or null=0*/,
-                       int64_t B, int64_t H, Stream s))
-TF_CUDA_FN(void lstm_cell_backward(float* dgates /*[B,4H]*/, float* dc_prev /*[B,H]*/, const float* dh /*[B,H]*/,
-                        const float* dc /*[B,H] or null*/, const float* act /*[B,4H]*/,
-                        const float* c_prev /*[B,H] or null*/, const float* c /*[B,H]*/,
-                        int64_t B, int64_t H, Stream s))
-// gx = x W_ih^T + b_ih, gh = h W_hh^T + b_hh; n = tanh(gx_n + r * gh_n); h = (1-z) n + z h_prev.
-TF_CUDA_FN(void gru_cell_forward(float* h /*[B,H]*/, float* act /*[B,4H]: r z n gh_n*/, const float* gx /*[B,3H]*/,
-                      const float* gh /*[B,3H]*/, const float* h_prev /*[B,H]*/, int64_t B, int64_t H, Stream s))
-TF_CUDA_FN(void gru_cell_backward(float* dgx /*[B,3H]*/, float* dgh /*[B,3H]*/, float* dh_prev /*[B,H]*/,
-                       const float* dh /*[B,H]*/, const float* act /*[B,4H]*/, const float* h_prev /*[B,H]*/,
-                       int64_t B, int64_t H, Stream s))
-// One LSTM layer over a sequence: the input projection of all T steps as one GEMM, then per
-// step one GEMM (h W_hh^T added in) and one fused gate kernel. gates_ws: [T,B,4H] receives
-// the activated gates (for backward). h0/c0 may be null (zeros).
-TF_CUDA_FN(void lstm_layer_forward(float* hs /*[T,B,H]*/, float* cs /*[T,B,H]*/, float* gates_ws /*[T,B,4H]*/,
-                        const float* x /*[T,B,I]*/, const float* w_ih /*[4H,I]*/, const float* w_hh /*[4H,H]*/,
-                        const float* bias /*[4H] or null*/, const float* h0, const float* c0,
-                        int64_t T, int64_t B, int64_t I, int64_t H, int32_t precision, Stream s))
+// ---- rnn.cu: one recurrent layer, one direction: the contract of cpu/rnn.h (PyTorch gate
+// order, sequence-major, the same reserve layout) on device pointers.
+TF_CUDA_FN(void rnn_forward(TF_RNN_FORWARD_ARGS, int32_t precision, Stream s))
+TF_CUDA_FN(void rnn_backward(TF_RNN_BACKWARD_ARGS, int32_t precision, Stream s))
 
 // ---- random.cu: Philox4x32-10, bit-identical counters to cpu/random.cpp -------------------
 TF_CUDA_FN(void random_fill(const TensorView& y, int32_t kind, double p0, double p1, uint64_t seed, uint64_t offset, Stream s))
-// keep[i] = u_i >= p with u_i = philox(offset + i, seed).v[0] / 2^32; y = keep ? x / (1 - p) : 0.
-TF_CUDA_FN(void dropout_forward(float* y /*[n]*/, uint8_t* mask /*[n]*/, const float* x /*[n]*/, int64_t n, float p,
-                     uint64_t seed, uint64_t offset, Stream s))
-TF_CUDA_FN(void dropout_backward(float* dx /*[n]*/, const float* dy /*[n]*/, const uint8_t* mask /*[n]*/, int64_t n,
-                      float p, Stream s))
 
 // ---- optim.cu: fused in-place updates (PyTorch semantics) ----------------------------------
 // Adam (decoupled=false: L2 added to the gradient) / AdamW (decoupled=true: p *= 1 - lr*wd),
