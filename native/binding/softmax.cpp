@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "binding/args.h"
-#include "binding/device_scratch.h"
+#include "cuda/device.h"
 #include "cpu/elementwise.h"
 #include "cpu/index.h"
 #include "cpu/reduce.h"
@@ -101,6 +101,17 @@ bool check_ce(ArgReader& r, Isa isa, CeArgs& a, const TensorView& logits, const 
   return true;
 }
 
+// A contiguous float32 vector view of n elements at p, or with stride 0 (every element reads
+// p[0]) when broadcast is true.
+TensorView vector_view(float* p, int64_t n, bool broadcast = false) {
+  TensorView v;
+  v.data = p;
+  v.ndim = 1;
+  v.shape[0] = n;
+  v.strides[0] = broadcast ? 0 : 1;
+  return v;
+}
+
 // CUDA has the per-row kernels of class targets over [N, C] logits only (cuda/kernels.h):
 // the options beyond them throw an Error naming the option and the device.
 bool cuda_ce_supported(ArgReader& r, const CeArgs& a) {
@@ -117,6 +128,7 @@ bool cuda_ce_supported(ArgReader& r, const CeArgs& a) {
 double cross_entropy_cuda(ArgReader& r, const CeArgs& a, const TensorView& out, const TensorView& lse,
                           const TensorView& logits, const TensorView& target) {
   const int64_t M = a.N;
+  cuda::Stream s = r.stream();  // activates the device
   std::vector<int32_t> host(static_cast<size_t>(M));
   cuda::device(r.device()).copy_to_host(host.data(), target.ptr<int32_t>(), size_t(M) * 4);
   TensorView ht = target;
@@ -125,18 +137,17 @@ double cross_entropy_cuda(ArgReader& r, const CeArgs& a, const TensorView& out, 
   if (!check_ce(r, r.inst().isa, const_cast<CeArgs&>(a), logits, target, nullptr, &ht)) return 0;
   double wsum = 0;
   for (int32_t t : host) wsum += t != a.ignore;
-  cuda::Stream s = r.stream();
   if (a.reduction == cpu::kReduceNone) {
     cuda::cross_entropy_forward(out.ptr<float>(), lse.ptr<float>(), logits.ptr<float>(), target.ptr<int32_t>(), a.N,
                                 a.C, a.ignore, s);
     return wsum;
   }
-  DeviceScratch rows(r.device(), size_t(M) * 4);
-  cuda::cross_entropy_forward(rows.f32(), lse.ptr<float>(), logits.ptr<float>(), target.ptr<int32_t>(), a.N, a.C,
+  cuda::Scratch rows(cuda::device(r.device()).allocator(), size_t(M));
+  cuda::cross_entropy_forward(rows.get(), lse.ptr<float>(), logits.ptr<float>(), target.ptr<int32_t>(), a.N, a.C,
                               a.ignore, s);
   TensorView total = out;  // one element, as a 0-dim view for reduce
   total.ndim = 0;
-  cuda::reduce(total, vector_view(rows.f32(), M), 0, cpu::kSum, 0.0, s);
+  cuda::reduce(total, vector_view(rows.get(), M), 0, cpu::kSum, 0.0, s);
   // 0 / 0 = NaN for an all-ignored batch, as on the CPU.
   if (a.reduction == cpu::kReduceMean) cuda::unary(total, total, cpu::kAffine, 1.0 / wsum, 0.0, s);
   return wsum;
@@ -154,10 +165,10 @@ void cross_entropy_backward_cuda(ArgReader& r, const CeArgs& a, float scale, con
                                  target.ptr<int32_t>(), a.N, a.C, a.ignore, s);
     return;
   }
-  DeviceScratch rows(r.device(), size_t(M) * 4);
-  const TensorView rv = vector_view(rows.f32(), M);
+  cuda::Scratch rows(cuda::device(r.device()).allocator(), size_t(M));
+  const TensorView rv = vector_view(rows.get(), M);
   cuda::unary(rv, vector_view(dloss.ptr<float>(), M, true), cpu::kAffine, scale, 0.0, s);
-  cuda::cross_entropy_backward(dlogits.ptr<float>(), rows.f32(), logits.ptr<float>(), lse.ptr<float>(),
+  cuda::cross_entropy_backward(dlogits.ptr<float>(), rows.get(), logits.ptr<float>(), lse.ptr<float>(),
                                target.ptr<int32_t>(), a.N, a.C, a.ignore, s);
 }
 

@@ -112,29 +112,12 @@ __global__ void gru_bwd_kernel(float* dgx, float* dgh, float* dh, const float* d
   }
 }
 
-// Temporary device memory from the current device's caching allocator.
-// NOTE: released while kernels using it may still be queued: safe, every op of a device
-// runs on its one stream (device.h DeviceAllocator).
-class Scratch {
- public:
-  explicit Scratch(size_t floats) : alloc_(device(current_device()).allocator()) {
-    p_ = static_cast<float*>(alloc_.allocate(floats * sizeof(float), &block_));
-  }
-  ~Scratch() { alloc_.release(p_, block_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  float* get() const { return p_; }
-
- private:
-  static int current_device() {
-    int d = 0;
-    CUDA_CHECK(cudaGetDevice(&d));
-    return d;
-  }
-  DeviceAllocator& alloc_;
-  float* p_ = nullptr;
-  size_t block_ = 0;
-};
+// The allocator of the device the calling binding activated.
+DeviceAllocator& current_allocator() {
+  int d = 0;
+  CUDA_CHECK(cudaGetDevice(&d));
+  return device(d).allocator();
+}
 
 void copy_async(float* dst, const float* src, int64_t n, Stream s) {
   if (n > 0) CUDA_CHECK(cudaMemcpyAsync(dst, src, size_t(n) * sizeof(float), cudaMemcpyDeviceToDevice, s));
@@ -176,7 +159,8 @@ void rnn_forward(TF_RNN_FORWARD_ARGS, int32_t precision, Stream s) {
   eih.bias_kind = b_ih ? cpu::kBiasPerCol : cpu::kBiasNone;
   ehh.bias = b_hh;
   ehh.bias_kind = b_hh ? cpu::kBiasPerCol : cpu::kBiasNone;
-  Scratch gx(size_t(T * B * GH)), gh(size_t(B * GH));
+  DeviceAllocator& alloc = current_allocator();
+  Scratch gx(alloc, size_t(T * B * GH)), gh(alloc, size_t(B * GH));
   // All steps' input projections at once: gx[T*B, GH] = x[T*B, I] W_ih^T + b_ih.
   sgemm(false, true, T * B, GH, I, 1.0f, x, I, w_ih, I, 0.0f, gx.get(), GH, &eih, precision, s);
   for (int64_t step = 0; step < T; ++step) {
@@ -216,7 +200,8 @@ void rnn_backward(TF_RNN_BACKWARD_ARGS, int32_t precision, Stream s) {
     if (lstm) copy_async(dc0, dcn, B * H, s);
     return;
   }
-  Scratch dg(size_t(T * B * GH)), dgh_gru(gru ? size_t(T * B * GH) : 1), hprev(size_t(T * B * H));
+  DeviceAllocator& alloc = current_allocator();
+  Scratch dg(alloc, size_t(T * B * GH)), dgh_gru(alloc, gru ? size_t(T * B * GH) : 1), hprev(alloc, size_t(T * B * H));
   float* dgh = gru ? dgh_gru.get() : dg.get();  // h-side gate gradients (= x-side but for GRU)
   // dh0 / dc0 carry dh and dc through the loop and end as the initial state's gradients.
   copy_async(dh0, dhn, B * H, s);
