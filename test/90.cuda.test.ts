@@ -386,7 +386,7 @@ describe('90 cuda: losses, recurrent layers and device errors (same bindings as 
     const gl = G(logits), gt = G(target), out = Tensor.empty([N], 'float32', 'cuda'), lse = Tensor.empty([N], 'float32', 'cuda');
     args.reset().num(0).num(-100).num(0.1).num(0).num(0).view(out).view(lse).view(gl).view(gt);
     assert.throws(() => cudaAddon().crossEntropy(out.handle('t'), lse.handle('t'), gl.handle('t'), gt.handle('t')),
-      /crossEntropy: labelSmoothing have no CUDA kernel \(logits on cuda:0\)/);
+      /crossEntropy: no CUDA kernel for labelSmoothing \(logits on cuda:0\)/);
   });
 
   it('rnnForward / rnnBackward for LSTM, GRU and tanh/relu RNN, both directions', () => {

@@ -118,7 +118,7 @@ bool cuda_ce_supported(ArgReader& r, const CeArgs& a) {
   const char* missing = a.probs ? "probability targets" : a.has_weight ? "class weights"
                         : a.smoothing != 0 ? "labelSmoothing" : a.S != 1 ? "logits with more than 2 dims" : nullptr;
   if (!missing) return true;
-  r.fail_error(std::string(missing) + " have no CUDA kernel (logits on " + device_name(r.device()) + ")");
+  r.fail_error(std::string("no CUDA kernel for ") + missing + " (logits on " + device_name(r.device()) + ")");
   return false;
 }
 
