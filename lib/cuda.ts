@@ -1,6 +1,8 @@
 /**
- * The CUDA backend's loader and typed interface (see native/cuda/binding/). The addon
- * `tensorforge_cuda.node` is built separately (`npm run build:cuda`, needs nvcc) and loaded
+ * The CUDA backend's loader and typed interface. The addon `tensorforge_cuda.node` compiles
+ * the CPU addon's binding sources (native/binding/) with the CUDA kernels, so it exports the
+ * same op bindings with the same protocol, plus the device extras of native/binding/cuda/.
+ * It is built separately (`npm run build:cuda`, needs nvcc) and loaded
  * lazily on first use: importing this module never throws and never touches the GPU. When
  * CUDA is off, `cudaAvailable()` is false and `cudaUnavailableReason()` says why
  * ("CUDA addon not built …", "no CUDA driver …", "driver too old: found 12.4, need 13.0", …).
@@ -51,6 +53,7 @@ export type MatmulPrecision = 'highest' | 'high' | 'medium';
  */
 export interface CudaAddon extends CoreBindings, KernelBindings {
   status(): Omit<CudaStatus, 'addonPath'>;
+  /** Uninitialised memory on cuda:device (default 0). */
   alloc(nbytes: number, device?: number): NativeHandle;
   // write: host -> device, returns once staged (ordered before later ops); read: device ->
   // host, synchronizes with the queued work.
@@ -59,30 +62,10 @@ export interface CudaAddon extends CoreBindings, KernelBindings {
   memory(device?: number): CudaMemoryStats & { storages: number };
   setMemoryLimit(bytes: number): void;
   memoryLimit(): number;
+  /** Returns cached blocks of one device (or of all, with the CPU cache, when omitted). */
   emptyCache(device?: number): number;
   setMatmulPrecision(p: MatmulPrecision): void;
   getMatmulPrecision(): 'highest' | 'high';
-  // ---- CUDA-only kernels (no CPU binding with these names) ----
-  /** args: [view db, view dy] */
-  conv2dBackwardBias(db: NativeHandle, dy: NativeHandle): void;
-  lstmCell(h: NativeHandle, c: NativeHandle, act: NativeHandle, gates: NativeHandle, cPrev: NativeHandle | null): void;
-  lstmCellBackward(dgates: NativeHandle, dcPrev: NativeHandle, dh: NativeHandle, dc: NativeHandle | null,
-                   act: NativeHandle, cPrev: NativeHandle | null, c: NativeHandle): void;
-  gruCell(h: NativeHandle, act: NativeHandle, gx: NativeHandle, gh: NativeHandle, hPrev: NativeHandle): void;
-  gruCellBackward(dgx: NativeHandle, dgh: NativeHandle, dhPrev: NativeHandle, dh: NativeHandle, act: NativeHandle,
-                  hPrev: NativeHandle): void;
-  /** x [T,B,I], wIh [4H,I], wHh [4H,H], bias [4H] (b_ih + b_hh), h0/c0 [B,H] or null. */
-  lstmLayer(hs: NativeHandle, cs: NativeHandle, gates: NativeHandle, x: NativeHandle, wIh: NativeHandle,
-            wHh: NativeHandle, bias: NativeHandle | null, h0: NativeHandle | null, c0: NativeHandle | null): void;
-  /** args: [ignoreIndex, view loss, view lse, view logits, view target] */
-  crossEntropyRows(loss: NativeHandle, lse: NativeHandle, logits: NativeHandle, target: NativeHandle): void;
-  /** args: [ignoreIndex, view dlogits, view dloss, view logits, view lse, view target] */
-  crossEntropyRowsBackward(dlogits: NativeHandle, dloss: NativeHandle, logits: NativeHandle, lse: NativeHandle,
-                           target: NativeHandle): void;
-  /** args: [p, view y, view mask (uint8), view x] */
-  dropout(y: NativeHandle, mask: NativeHandle, x: NativeHandle): void;
-  /** args: [p, view dx, view dy, view mask] */
-  dropoutBackward(dx: NativeHandle, dy: NativeHandle, mask: NativeHandle): void;
 }
 
 const ROOT = path.join(__dirname, '..', '..');

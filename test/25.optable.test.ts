@@ -161,7 +161,14 @@ describe('25 op table: generated tests for every op', () => {
         }
         for (const s of samples) {
           const cpu = tf.noGrad(() => info.call(s.inputs, s.options));
-          const gpu = tf.noGrad(() => info.call(s.inputs.map((t) => (t ? t.to('cuda') : null)), s.options));
+          let gpu: Tensor;
+          try {
+            gpu = tf.noGrad(() => info.call(s.inputs.map((t) => (t ? t.to('cuda') : null)), s.options));
+          } catch (e) {
+            // An option the CUDA kernel lacks must say so by name (crossEntropy's labelSmoothing).
+            assert.match((e as Error).message, new RegExp(`^${info.name}: no CUDA kernel for \\w+`), `${info.name} [${s.note}]`);
+            continue;
+          }
           assertNear(gpu.to('cpu'), refNd(cpu), `${info.name} [${s.note}] cuda vs cpu`, 1e-4, 1e-4);
         }
       });

@@ -8,7 +8,7 @@
 import * as assert from 'assert';
 import { tf, requireOrSkip } from './helpers';
 import { Tensor } from '../lib';
-import { args, native } from '../lib/native';
+import { args } from '../lib/native';
 import { cudaAddon, cudaAvailable, cudaStatus, cudaUnavailableReason, cuda, setMatmulPrecision } from '../lib/cuda';
 
 const FP32 = 1e-5, TF32 = 5e-3;
@@ -228,283 +228,138 @@ describe('90 cuda: elementwise, reduce, matmul vs the CPU kernels', function () 
     tf.manualSeed(1234);
     const u = tf.rand([1000]);
     tf.manualSeed(1234);
-    const ug = empty([1000]);
-    args.reset().num(0).num(0).num(1).view(ug);
-    cudaAddon().randomFill(ug.handle('rand'));
+    const ug = tf.rand([1000], { device: 'cuda' });
+    assert.strictEqual(ug.device, 'cuda:0');
     assert.deepStrictEqual(ug.dataSync(), u.dataSync());
   });
 });
 
-// ---- kernels both addons have: the same binding, arguments and inputs on each --------------
-type Slot = { out: number[]; dtype?: 'float32' | 'int32' } | { in: Tensor } | { inout: Tensor } | null;
-
 /**
- * Runs binding `name` with the same params and inputs on the CPU addon and the CUDA addon
- * (their argument protocols are one) and compares every output/in-out slot.
+ * Runs fn on CPU leaves and on their CUDA copies, backpropagates the same random output
+ * gradient through both, and compares the outputs and every input gradient (public API only).
  */
-function onBoth(name: string, params: number[], slots: Slot[], tol: number, what: string): void {
-  const run = (dev: 'cpu' | 'cuda'): (Tensor | null)[] => {
-    const ts = slots.map((sl) => {
-      if (sl === null) return null;
-      if ('out' in sl) return Tensor.empty(sl.out, sl.dtype ?? 'float32', dev).fill_(0);
-      const src = 'in' in sl ? sl.in : sl.inout;
-      return dev === 'cuda' ? G(src) : 'inout' in sl ? src.clone() : src;
-    });
-    args.reset();
-    params.forEach((v) => args.num(v));
-    for (const t of ts) if (t) args.view(t);
-    const k = (dev === 'cpu' ? native : cudaAddon()) as unknown as Record<string, (...h: unknown[]) => unknown>;
-    k[name](...ts.map((t) => (t ? t.handle(name) : undefined)));
-    return ts;
-  };
-  const c = run('cpu'), g = run('cuda');
-  slots.forEach((sl, i) => {
-    if (sl && !('in' in sl)) close(g[i]!, c[i]!, tol, `${what}: slot ${i}`);
+function bothDevices(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], tol: number, what: string, grads = true): void {
+  const cpu = inputs.map((t) => (t.dtype === 'float32' && grads ? t.detach().clone().requiresGrad_() : t));
+  const gpu = inputs.map((t) => (t.dtype === 'float32' && grads ? G(t.detach()).requiresGrad_() : G(t)));
+  const y = fn(...cpu), yg = fn(...gpu);
+  assert.strictEqual(yg.device, 'cuda:0', `${what}: output device`);
+  close(yg.to('cpu'), y, tol, `${what} forward`);
+  if (!grads) return;
+  const dy = rnd(y.shape.slice());
+  y.backward(dy);
+  yg.backward(G(dy));
+  cpu.forEach((t, i) => {
+    if (t.requiresGrad) close(gpu[i].grad!.to('cpu'), t.grad!, tol, `${what} grad of input ${i}`);
   });
 }
 
-describe('90 cuda: nn kernels vs the CPU addon (same bindings, same arguments)', function () {
+describe('90 cuda: nn ops through the public API vs the CPU', function () {
   before(function () { skipWithoutGpu(this); });
   afterEach(() => setMatmulPrecision('highest'));
 
   it('softmax / logSoftmax over every dim, forward and backward', () => {
     for (const shape of [[7, 10], [1, 1], [4, 5, 6], [33, 1000], [3, 4097]]) {
-      const x = rnd(shape, -5, 5), dy = rnd(shape);
       for (let dim = 0; dim < shape.length; dim++) {
-        for (const log of [0, 1]) {
-          onBoth('softmax', [log, dim], [{ out: shape }, { in: x }], FP32, `softmax ${shape} dim ${dim} log ${log}`);
-          const y = tf.softmax(x, dim);
-          const yl = log ? y.log() : y;
-          onBoth('softmaxBackward', [log, dim], [{ out: shape }, { in: dy }, { in: yl }], FP32, `softmax backward ${shape}`);
-        }
+        bothDevices((x) => tf.softmax(x, dim), [rnd(shape, -5, 5)], FP32, `softmax ${shape} dim ${dim}`);
+        bothDevices((x) => tf.logSoftmax(x, dim), [rnd(shape, -5, 5)], FP32, `logSoftmax ${shape} dim ${dim}`);
       }
     }
   });
   for (const precision of ['highest', 'high'] as const) {
-    it(`conv2d forward (bias, relu) and backward as implicit GEMM (${precision}): stride, padding, dilation, groups`, () => {
+    it(`tf.conv2d forward (bias, relu) and backward (${precision}): stride, padding, dilation, groups`, () => {
       setMatmulPrecision(precision);
       const tol = precision === 'high' ? TF32 : FP32;
-      // [x, w, stride, [top, bottom, left, right], dilation, groups]
-      const cases: [number[], number[], number, number[], number, number][] = [
-        [[1, 1, 5, 5], [1, 1, 3, 3], 1, [0, 0, 0, 0], 1, 1], [[2, 3, 9, 7], [4, 3, 3, 3], 1, [1, 1, 1, 1], 1, 1],
-        [[2, 4, 11, 10], [6, 2, 3, 2], 2, [1, 0, 1, 2], 1, 2], [[3, 8, 16, 16], [16, 8, 5, 5], 2, [2, 2, 2, 2], 2, 1],
-        [[8, 16, 14, 14], [32, 16, 1, 1], 1, [0, 0, 0, 0], 1, 1], [[2, 64, 28, 28], [64, 64, 3, 3], 1, [1, 1, 1, 1], 1, 1],
+      const cases: [number[], number[], tf.Conv2dOptions][] = [
+        [[1, 1, 5, 5], [1, 1, 3, 3], {}], [[2, 3, 9, 7], [4, 3, 3, 3], { padding: 1 }],
+        [[2, 4, 11, 10], [6, 2, 3, 2], { stride: 2, padding: [1, 0], groups: 2 }],
+        [[3, 8, 16, 16], [16, 8, 5, 5], { stride: 2, padding: 2, dilation: 2 }], [[8, 16, 14, 14], [32, 16, 1, 1], {}],
+        [[2, 64, 28, 28], [64, 64, 3, 3], { padding: 'same' }],
       ];
-      for (const [xs, ws, s, pad, d, g] of cases) {
-        const [N, , H, W] = xs, [OC, , KH, KW] = ws;
-        const OH = Math.floor((H + pad[0] + pad[1] - d * (KH - 1) - 1) / s) + 1;
-        const OW = Math.floor((W + pad[2] + pad[3] - d * (KW - 1) - 1) / s) + 1;
-        const x = rnd(xs), w = rnd(ws), b = rnd([OC]), dy = rnd([N, OC, OH, OW]);
-        const cp = [-1, s, s, ...pad, d, d, g];
-        for (const act of [0, 1]) {
-          onBoth('conv2dForward', [...cp, act, 1], [{ out: [N, OC, OH, OW] }, { in: x }, { in: w }, { in: b }], tol, `conv2d ${xs} ${ws} act ${act}`);
+      for (const [xs, ws, o] of cases) {
+        for (const activation of ['none', 'relu'] as const) {
+          bothDevices((x, w, b) => tf.conv2d(x, w, b, { ...o, activation }), [rnd(xs), rnd(ws), rnd([ws[0]])], tol, `conv2d ${xs} ${ws} ${activation}`);
         }
-        onBoth('conv2dBackwardInput', cp, [{ out: xs }, { in: dy }, { in: w }], tol, `conv2d dx ${xs} ${ws}`);
-        onBoth('conv2dBackwardWeight', [...cp, 1], [{ out: ws }, { in: dy }, { in: x }, { out: [OC] }], tol, `conv2d dw ${xs} ${ws}`);
       }
+      const xg = G(rnd([1, 2, 6, 6]));
+      tf.conv2d(xg, G(rnd([3, 2, 3, 3])));
+      assert.strictEqual(tf.lastConvAlgorithms().forward, 'implicit');
     });
   }
-  it('tf.conv2d on CUDA tensors reports its kernel as implicit GEMM', () => {
-    const x = G(tf.randn([2, 3, 8, 8])).requiresGrad_(true), w = G(tf.randn([4, 3, 3, 3])).requiresGrad_(true);
-    tf.conv2d(x, w, null, { padding: 1 }).sum().backward();
-    assert.deepStrictEqual(tf.lastConvAlgorithms(), { forward: 'implicit', backwardInput: 'implicit', backwardWeight: 'implicit' });
-  });
   it('max/avg/adaptive pooling forward and backward (dilation, ceil mode, count_include_pad, divisor)', () => {
-    const x = rnd([2, 3, 9, 8]);
-    for (const [k, s, p, d, ceil] of [[3, 2, 1, 1, 0], [2, 2, 0, 1, 1], [3, 1, 1, 2, 0], [3, 3, 1, 1, 1]]) {
-      const oh = (n: number): number => {
-        const span = n + 2 * p - d * (k - 1) - 1;
-        let o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-        if (ceil && (o - 1) * s >= n + p) o--;
-        return o;
-      };
-      const OH = oh(9), OW = oh(8), yshape = [2, 3, OH, OW];
-      onBoth('maxPool2dForward', [k, k, s, s, p, p, d, d, ceil], [{ out: yshape }, { out: yshape, dtype: 'int32' }, { in: x }], 0, `maxPool2d k${k} s${s} p${p} d${d} ceil${ceil}`);
-      const idx = Tensor.empty(yshape, 'int32'), y = Tensor.empty(yshape);
-      args.reset(); [k, k, s, s, p, p, d, d, ceil].forEach((v) => args.num(v)); args.view(y).view(idx).view(x);
-      native.maxPool2dForward(y.handle('t'), idx.handle('t'), x.handle('t'));
-      const dy = rnd(yshape);
-      onBoth('maxPool2dBackward', [], [{ out: x.shape.slice() }, { in: dy }, { in: idx }], FP32, 'maxPool2d backward');
-      if (d === 1) {
-        for (const [cip, div] of [[1, 0], [0, 0], [1, 5]]) {
-          const prm = [k, k, s, s, p, p, ceil, cip, div];
-          onBoth('avgPool2dForward', prm, [{ out: yshape }, { in: x }], FP32, `avgPool2d ${prm}`);
-          onBoth('avgPool2dBackward', prm, [{ out: x.shape.slice() }, { in: dy }], FP32, `avgPool2d backward ${prm}`);
-        }
+    for (const [k, s, p, d, ceilMode] of [[2, 2, 0, 1, false], [3, 2, 1, 1, true], [3, 1, 1, 2, false]] as const) {
+      bothDevices((x) => tf.maxPool2d(x, k, { stride: s, padding: p, dilation: d, ceilMode }), [rnd([2, 3, 11, 10])], FP32, `maxPool2d k${k}`);
+      for (const countIncludePad of [true, false]) {
+        bothDevices((x) => tf.avgPool2d(x, k, { stride: s, padding: p, ceilMode, countIncludePad }), [rnd([2, 3, 11, 10])], FP32, `avgPool2d k${k}`);
       }
     }
-    for (const [oh, ow] of [[4, 3], [1, 1], [9, 8], [5, 11]]) {
-      onBoth('adaptiveAvgPool2dForward', [], [{ out: [2, 3, oh, ow] }, { in: x }], FP32, `adaptiveAvgPool2d ${oh}x${ow}`);
-      onBoth('adaptiveAvgPool2dBackward', [], [{ out: [2, 3, 9, 8] }, { in: rnd([2, 3, oh, ow]) }], FP32, `adaptive backward ${oh}x${ow}`);
+    bothDevices((x) => tf.avgPool2d(x, 3, { padding: 1, divisorOverride: 4 }), [rnd([1, 2, 7, 7])], FP32, 'avgPool2d divisor');
+    for (const size of [1, [3, 2], [9, 8]] as (number | [number, number])[]) {
+      bothDevices((x) => tf.adaptiveAvgPool2d(x, size as number | [number, number]), [rnd([2, 3, 9, 8])], FP32, `adaptiveAvgPool2d ${size}`);
     }
   });
-  it('batch norm forward (training with running stats, eval) and backward (training, eval)', () => {
-    for (const shape of [[8, 5, 37], [16, 3], [4, 6, 7, 9]]) {
-      const C = shape[1], x = rnd(shape, -3, 3), gm = rnd([C]), bt = rnd([C]), dy = rnd(shape);
-      const rm = rnd([C]), rv = tf.rand([C], { low: 0.5, high: 2 });
-      for (const training of [1, 0]) {
-        onBoth('batchNormForward', [training, 0.1, 1e-5, 1, 1, 1],
-          [{ out: shape }, { out: [C] }, { out: [C] }, { in: x }, { in: gm }, { in: bt }, { inout: rm }, { inout: rv }],
-          FP32, `batchNorm forward ${shape} training ${training}`);
-        const y = Tensor.empty(shape), sm = Tensor.empty([C]), si = Tensor.empty([C]);
-        const rm2 = rm.clone(), rv2 = rv.clone();
-        args.reset().num(training).num(0.1).num(1e-5).num(1).num(1).num(1).view(y).view(sm).view(si).view(x).view(gm).view(bt).view(rm2).view(rv2);
-        native.batchNormForward(y.handle('t'), sm.handle('t'), si.handle('t'), x.handle('t'), gm.handle('t'), bt.handle('t'), rm2.handle('t'), rv2.handle('t'));
-        onBoth('batchNormBackward', [training, 1, 1, 1, 1],
-          [{ out: shape }, { out: [C] }, { out: [C] }, { in: dy }, { in: x }, { in: sm }, { in: si }, { in: gm }],
-          FP32, `batchNorm backward ${shape} training ${training}`);
-      }
+  it('batch norm (training with running stats, eval), group norm, interpolate; layer norm has no CUDA kernel', () => {
+    for (const training of [true, false]) {
+      const rm = rnd([4]), rv = rnd([4], 0.5, 2), rmg = G(rm), rvg = G(rv);
+      bothDevices((x, w, b) => tf.batchNorm(x, x.device === 'cpu' ? rm : rmg, x.device === 'cpu' ? rv : rvg, { weight: w, bias: b, training }),
+        [rnd([5, 4, 3, 3]), rnd([4]), rnd([4])], 1e-4, `batchNorm training=${training}`);
+      close(rmg.to('cpu'), rm, FP32, 'running mean');
+      close(rvg.to('cpu'), rv, FP32, 'running var');
     }
+    bothDevices((x, w, b) => tf.groupNorm(x, 3, w, b), [rnd([2, 6, 5, 4]), rnd([6]), rnd([6])], 1e-4, 'groupNorm');
+    bothDevices((x) => tf.interpolate(x, { scaleFactor: 2 }), [rnd([2, 3, 5, 4])], FP32, 'interpolate nearest');
+    bothDevices((x) => tf.interpolate(x, { size: [7, 9], mode: 'bilinear', alignCorners: true }), [rnd([2, 3, 5, 4])], FP32, 'interpolate bilinear');
+    assert.throws(() => tf.layerNorm(G(rnd([2, 3])), [3]), /layerNorm: no kernel for device cuda:0/);
   });
-  it('fused SGD (momentum, dampening, nesterov, weight decay, maximize) and Adam/AdamW (amsgrad) steps', () => {
-    const n = 1003, p = rnd([n]), g = rnd([n]), buf = rnd([n]), m = rnd([n]), v = tf.rand([n], { low: 0, high: 1 });
-    for (const [mom, damp, wd, nest, first, max] of [[0, 0, 0, 0, 0, 0], [0.9, 0.1, 1e-3, 0, 1, 0], [0.9, 0, 1e-2, 1, 0, 1]]) {
-      const slots: Slot[] = mom ? [{ inout: p }, { in: g }, { inout: buf }] : [{ inout: p }, { in: g }];
-      onBoth('sgdStep', [0.1, mom, damp, wd, nest, first, max], slots, FP32, `sgd ${[mom, damp, wd, nest, first, max]}`);
-    }
-    for (const [decoupled, ams, max, step] of [[0, 0, 0, 1], [1, 0, 0, 7], [1, 1, 1, 3]]) {
-      const lr = 1e-2, b1 = 0.9, b2 = 0.999;
-      const prm = [lr, b1, b2, 1e-8, 0.01, decoupled, ams, lr / (1 - b1 ** step), Math.sqrt(1 - b2 ** step), max];
-      const slots: Slot[] = [{ inout: p }, { in: g }, { inout: m }, { inout: v }];
-      if (ams) slots.push({ inout: v.mul(1.5) });
-      onBoth('adamStep', prm, slots, FP32, `adam ${prm}`);
-    }
-  });
-});
-
-describe('90 cuda: CUDA-only kernels vs float64 references', function () {
-  before(function () { skipWithoutGpu(this); });
-  const K = () => cudaAddon();
-
-  it('fused cross-entropy rows forward/backward with ignoreIndex (float64 reference)', () => {
+  it('crossEntropy on class targets with ignoreIndex, every reduction; unsupported options name themselves', () => {
     const N = 37, C = 11;
-    const logits = rnd([N, C], -4, 4), t = tf.randint(0, C, [N]);
-    const tv = t.dataSync(), lv = arr(logits);
-    (tv as Int32Array)[3] = -100;
-    const tg = G(tf.tensor(tv, { dtype: 'int32' })), lg = G(logits);
-    const loss = empty([N]), lse = empty([N]);
-    args.reset().num(-100).view(loss).view(lse).view(lg).view(tg);
-    K().crossEntropyRows(loss.handle('t'), lse.handle('t'), lg.handle('t'), tg.handle('t'));
-    const dloss = rnd([N]), dv = arr(dloss), dl = empty([N, C]), dlg = G(dloss);
-    args.reset().num(-100).view(dl).view(dlg).view(lg).view(lse).view(tg);
-    K().crossEntropyRowsBackward(dl.handle('t'), dlg.handle('t'), lg.handle('t'), lse.handle('t'), tg.handle('t'));
-    const lref = new Float64Array(N), gref = new Float64Array(N * C);
-    for (let n = 0; n < N; n++) {
-      let m = -Infinity, s = 0;
-      for (let j = 0; j < C; j++) m = Math.max(m, lv[n * C + j]);
-      for (let j = 0; j < C; j++) s += Math.exp(lv[n * C + j] - m);
-      const l = m + Math.log(s);
-      if (tv[n] === -100) continue;
-      lref[n] = l - lv[n * C + tv[n]];
-      for (let j = 0; j < C; j++) gref[n * C + j] = dv[n] * (Math.exp(lv[n * C + j] - l) - (j === tv[n] ? 1 : 0));
+    const tv = tf.randint(0, C, [N]).dataSync() as Int32Array;
+    tv[3] = -100;
+    const target = tf.tensor(tv, { dtype: 'int32' });
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      bothDevices((x, t) => tf.nn.functional.crossEntropy(x, t, { reduction }), [rnd([N, C], -4, 4), target], FP32, `crossEntropy ${reduction}`);
     }
-    close(loss, lref, FP32, 'cross-entropy');
-    close(dl, gref, FP32, 'cross-entropy backward');
+    assert.throws(() => tf.nn.functional.crossEntropy(G(rnd([N, C])), G(target), { labelSmoothing: 0.1 }), /crossEntropy: no CUDA kernel for labelSmoothing \(logits on cuda:0\)/);
   });
-  it('LSTM and GRU cells forward/backward; LSTM layer over a sequence', () => {
-    const sig = (v: number): number => 1 / (1 + Math.exp(-v));
-    const B = 5, H = 7;
-    const gates = rnd([B, 4 * H], -2, 2), cp = rnd([B, H]), gv = arr(gates), cpv = arr(cp);
-    const h = empty([B, H]), c = empty([B, H]), act = empty([B, 4 * H]), gg = G(gates), cpg = G(cp);
-    args.reset().view(h).view(c).view(act).view(gg).view(cpg);
-    K().lstmCell(h.handle('t'), c.handle('t'), act.handle('t'), gg.handle('t'), cpg.handle('t'));
-    const hr = new Float64Array(B * H), cr = new Float64Array(B * H), dgr = new Float64Array(B * 4 * H), dcpr = new Float64Array(B * H);
-    const dh = rnd([B, H]), dc = rnd([B, H]), dhv = arr(dh), dcv = arr(dc);
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-      const g = (k: number): number => gv[b * 4 * H + k * H + j];
-      const i = sig(g(0)), f = sig(g(1)), gg2 = Math.tanh(g(2)), o = sig(g(3)), e = b * H + j;
-      cr[e] = f * cpv[e] + i * gg2;
-      const tc = Math.tanh(cr[e]);
-      hr[e] = o * tc;
-      const dct = dcv[e] + dhv[e] * o * (1 - tc * tc);
-      dgr[b * 4 * H + j] = dct * gg2 * i * (1 - i);
-      dgr[b * 4 * H + H + j] = dct * cpv[e] * f * (1 - f);
-      dgr[b * 4 * H + 2 * H + j] = dct * i * (1 - gg2 * gg2);
-      dgr[b * 4 * H + 3 * H + j] = dhv[e] * tc * o * (1 - o);
-      dcpr[e] = dct * f;
-    }
-    close(h, hr, FP32, 'lstm h');
-    close(c, cr, FP32, 'lstm c');
-    const dgates = empty([B, 4 * H]), dcp = empty([B, H]), dhg = G(dh), dcg = G(dc);
-    args.reset().view(dgates).view(dcp).view(dhg).view(dcg).view(act).view(cpg).view(c);
-    K().lstmCellBackward(dgates.handle('t'), dcp.handle('t'), dhg.handle('t'), dcg.handle('t'), act.handle('t'), cpg.handle('t'), c.handle('t'));
-    close(dgates, dgr, FP32, 'lstm dgates');
-    close(dcp, dcpr, FP32, 'lstm dcPrev');
-
-    const gx = rnd([B, 3 * H], -2, 2), gh = rnd([B, 3 * H], -2, 2), hp = rnd([B, H]);
-    const gxv = arr(gx), ghv = arr(gh), hpv = arr(hp);
-    const h2 = empty([B, H]), act2 = empty([B, 4 * H]), gxg = G(gx), ghg = G(gh), hpg = G(hp);
-    args.reset().view(h2).view(act2).view(gxg).view(ghg).view(hpg);
-    K().gruCell(h2.handle('t'), act2.handle('t'), gxg.handle('t'), ghg.handle('t'), hpg.handle('t'));
-    const h2r = new Float64Array(B * H), dgxr = new Float64Array(B * 3 * H), dghr = new Float64Array(B * 3 * H), dhpr = new Float64Array(B * H);
-    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-      const X = (k: number): number => gxv[b * 3 * H + k * H + j], Hh = (k: number): number => ghv[b * 3 * H + k * H + j];
-      const r = sig(X(0) + Hh(0)), z = sig(X(1) + Hh(1)), n = Math.tanh(X(2) + r * Hh(2)), e = b * H + j;
-      h2r[e] = (1 - z) * n + z * hpv[e];
-      const g = dhv[e], dn = g * (1 - z) * (1 - n * n), dz = g * (hpv[e] - n) * z * (1 - z), dr = dn * Hh(2) * r * (1 - r);
-      dgxr[b * 3 * H + j] = dr; dgxr[b * 3 * H + H + j] = dz; dgxr[b * 3 * H + 2 * H + j] = dn;
-      dghr[b * 3 * H + j] = dr; dghr[b * 3 * H + H + j] = dz; dghr[b * 3 * H + 2 * H + j] = dn * r;
-      dhpr[e] = g * z;
-    }
-    close(h2, h2r, FP32, 'gru h');
-    const dgx = empty([B, 3 * H]), dgh = empty([B, 3 * H]), dhp = empty([B, H]);
-    args.reset().view(dgx).view(dgh).view(dhp).view(dhg).view(act2).view(hpg);
-    K().gruCellBackward(dgx.handle('t'), dgh.handle('t'), dhp.handle('t'), dhg.handle('t'), act2.handle('t'), hpg.handle('t'));
-    close(dgx, dgxr, FP32, 'gru dgx');
-    close(dgh, dghr, FP32, 'gru dgh');
-    close(dhp, dhpr, FP32, 'gru dhPrev');
-
-    // Layer: x [T,B,I] against cell-by-cell CPU composition (matmul + the reference cell).
-    const T = 6, I = 9;
-    const x = rnd([T, B, I]), wih = rnd([4 * H, I]), whh = rnd([4 * H, H]), bias = rnd([4 * H]), h0 = rnd([B, H]), c0 = rnd([B, H]);
-    const hs = empty([T, B, H]), cs = empty([T, B, H]), gw = empty([T, B, 4 * H]);
-    const xg = G(x), wihg = G(wih), whhg = G(whh), bgg = G(bias), h0g = G(h0), c0g = G(c0);
-    args.reset().view(hs).view(cs).view(gw).view(xg).view(wihg).view(whhg).view(bgg).view(h0g).view(c0g);
-    K().lstmLayer(hs.handle('t'), cs.handle('t'), gw.handle('t'), xg.handle('t'), wihg.handle('t'), whhg.handle('t'), bgg.handle('t'), h0g.handle('t'), c0g.handle('t'));
-    let hv = arr(h0), cv = arr(c0);
-    const xv = arr(x), wiv = arr(wih), whv = arr(whh), biv = arr(bias), hsr = new Float64Array(T * B * H);
-    for (let t = 0; t < T; t++) {
-      const hn = new Float64Array(B * H), cn = new Float64Array(B * H);
-      for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
-        const pre = (k: number): number => {
-          let acc = biv[k * H + j];
-          for (let q = 0; q < I; q++) acc += xv[(t * B + b) * I + q] * wiv[(k * H + j) * I + q];
-          for (let q = 0; q < H; q++) acc += hv[b * H + q] * whv[(k * H + j) * H + q];
-          return acc;
-        };
-        const i = sig(pre(0)), f = sig(pre(1)), g = Math.tanh(pre(2)), o = sig(pre(3)), e = b * H + j;
-        cn[e] = f * cv[e] + i * g;
-        hn[e] = o * Math.tanh(cn[e]);
-        hsr[t * B * H + e] = hn[e];
+  it('nn.LSTM / nn.GRU / nn.RNN moved to CUDA match the CPU module, forward and backward, both directions', () => {
+    for (const Layer of [tf.nn.LSTM, tf.nn.GRU, tf.nn.RNN]) {
+      for (const bidirectional of [false, true]) {
+        const m = new Layer(4, 6, { numLayers: 2, batchFirst: true, bidirectional });
+        const mg = new Layer(4, 6, { numLayers: 2, batchFirst: true, bidirectional });
+        mg.loadStateDict(m.stateDict());
+        mg.to('cuda');
+        const x = rnd([3, 5, 4]), xg = G(x).requiresGrad_();
+        x.requiresGrad_();
+        const y = m.forward(x)[0], yg = mg.forward(xg)[0];
+        close(yg.to('cpu'), y, 1e-4, `${Layer.name} bidirectional=${bidirectional} output`);
+        const dy = rnd(y.shape.slice());
+        y.backward(dy);
+        yg.backward(G(dy));
+        close(xg.grad!.to('cpu'), x.grad!, 1e-4, `${Layer.name} input grad`);
+        const pg = new Map(mg.namedParameters());
+        for (const [name, p] of m.namedParameters()) close(pg.get(name)!.grad!.to('cpu'), p.grad!, 1e-4, `${Layer.name} ${name} grad`);
       }
-      hv = hn; cv = cn;
     }
-    close(hs, hsr, FP32, 'lstm layer hs');
   });
-  it('dropout: counter-based mask, scaling, backward, determinism under manualSeed', () => {
-    const n = 100_000, p = 0.3, x = rnd([n]), xg = G(x), xv = arr(x);
-    const run = (): [Tensor, Tensor] => {
-      const y = empty([n]), m = empty([n], 'uint8');
-      args.reset().num(p).view(y).view(m).view(xg);
-      K().dropout(y.handle('t'), m.handle('t'), xg.handle('t'));
-      return [y, m];
-    };
-    tf.manualSeed(7);
-    const [y1, m1] = run();
-    tf.manualSeed(7);
-    const [, m2] = run();
-    assert.deepStrictEqual(m1.dataSync(), m2.dataSync(), 'same seed, same mask');
-    const mv = m1.dataSync(), yv = y1.dataSync();
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
-      kept += mv[i];
-      const e = mv[i] ? xv[i] / (1 - p) : 0;
-      assert.ok(Math.abs(yv[i] - e) <= 1e-6 * Math.abs(e) + 1e-7, `dropout element ${i}`);
+  it('dropout on CUDA keeps about 1 - p of the elements, scaled; optimizers step CUDA parameters like the CPU', () => {
+    const y = tf.nn.functional.dropout(G(tf.ones([100000])), 0.3, true);
+    const kept = y.to('cpu').gt(0).to('float32').mean().item();
+    assert.ok(Math.abs(kept - 0.7) < 0.01, `kept ${kept}`);
+    assert.ok(Math.abs(y.to('cpu').max().item() - 1 / 0.7) < 1e-5);
+    for (const make of [(p: Tensor[]) => new tf.optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+      (p: Tensor[]) => new tf.optim.AdamW(p, { lr: 0.01, amsgrad: true })]) {
+      const w = rnd([7, 5]).requiresGrad_(), wg = G(w.detach()).requiresGrad_();
+      const opt = make([w]), optg = make([wg]);
+      for (let step = 0; step < 3; step++) {
+        const g = rnd([7, 5]);
+        w.grad = g.clone(); wg.grad = G(g);
+        opt.step(); optg.step();
+      }
+      close(wg.to('cpu'), w, 1e-5, `${opt.constructor.name} on CUDA`);
     }
-    assert.ok(Math.abs(kept / n - (1 - p)) < 0.01, `keep rate ${kept / n}`);
-    const dy = rnd([n]), dyg = G(dy), dyv = arr(dy), dx = empty([n]);
-    args.reset().num(p).view(dx).view(dyg).view(m1);
-    K().dropoutBackward(dx.handle('t'), dyg.handle('t'), m1.handle('t'));
-    close(dx, dyv.map((v, i) => (mv[i] ? v / (1 - p) : 0)), FP32, 'dropout backward');
+  });
+  it('an op without a CUDA kernel, and mixed devices, throw errors naming op and devices', () => {
+    assert.throws(() => tf.gather(G(rnd([2, 3])), 1, G(tf.tensor([[0], [1]], { dtype: 'int32' }))), /gather: no kernel for device cuda:0/);
+    assert.throws(() => G(rnd([2, 3])).add(rnd([2, 3])), /add: tensors are on different devices: cuda:0 and cpu/);
+    assert.throws(() => tf.conv2d(G(rnd([1, 1, 3, 3])), rnd([1, 1, 1, 1])), /conv2d: input is on cuda:0 but weight is on cpu/);
   });
 });

@@ -63,15 +63,19 @@ function run(c: Case): number {
     for (const t of [x, w, y, dx, dw]) t.dispose();
     return ms;
   }
+  // One LSTM layer through the shared rnnForward binding (lib/native.ts): y, hn, cn, reserve.
   const x = gpu([c.T, c.B, c.I]), wih = gpu([4 * c.H, c.I]), whh = gpu([4 * c.H, c.H]), bias = gpu([4 * c.H]);
-  const hs = Tensor.empty([c.T, c.B, c.H], 'float32', 'cuda'), cs = Tensor.empty([c.T, c.B, c.H], 'float32', 'cuda');
-  const gates = Tensor.empty([c.T, c.B, 4 * c.H], 'float32', 'cuda');
+  const h0 = gpu([c.B, c.H]), c0 = gpu([c.B, c.H]), y = Tensor.empty([c.T, c.B, c.H], 'float32', 'cuda');
+  const hn = Tensor.empty([c.B, c.H], 'float32', 'cuda'), cn = Tensor.empty([c.B, c.H], 'float32', 'cuda');
+  const reserve = Tensor.empty([c.T, c.B, 5 * c.H], 'float32', 'cuda');
+  const ts = [y, hn, cn, reserve, x, h0, c0, wih, whh, bias, bias];
   const ms = time(() => {
-    args.reset().view(hs).view(cs).view(gates).view(x).view(wih).view(whh).view(bias);
-    K.lstmLayer(hs.handle('b'), cs.handle('b'), gates.handle('b'), x.handle('b'), wih.handle('b'), whh.handle('b'),
-      bias.handle('b'), null, null);
+    args.reset().num(2).num(0).num(1).num(0);
+    for (const t of ts) args.view(t);
+    const [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10] = ts.map((t) => t.handle('b'));
+    K.rnnForward(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10);
   });
-  for (const t of [x, wih, whh, bias, hs, cs, gates]) t.dispose();
+  for (const t of [x, wih, whh, bias, h0, c0, y, hn, cn, reserve]) t.dispose();
   return ms;
 }
 

@@ -87,30 +87,30 @@ export const KERNELS = {
     params: ['D', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
     tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'mean', 'rstd', 'weight?'], devices: CPU,
   },
-  groupNormForward: { params: ['G', 'eps', 'hasWeight', 'hasBias'], tensors: ['y', 'mean', 'rstd', 'x', 'weight?', 'bias?'], devices: CPU },
+  groupNormForward: { params: ['G', 'eps', 'hasWeight', 'hasBias'], tensors: ['y', 'mean', 'rstd', 'x', 'weight?', 'bias?'], devices: BOTH },
   groupNormBackward: {
     params: ['G', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
-    tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'mean', 'rstd', 'weight?'], devices: CPU,
+    tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'mean', 'rstd', 'weight?'], devices: BOTH,
   },
   // ---- resampling; mode 0 nearest, 1 bilinear; scale factors 0 when a size was given ----
-  interpolateForward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['y', 'x'], devices: CPU },
-  interpolateBackward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['dx', 'dy'], devices: CPU },
+  interpolateForward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['y', 'x'], devices: BOTH },
+  interpolateBackward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['dx', 'dy'], devices: BOTH },
   // ---- softmax and cross-entropy (contiguous float32) ----
   softmax: { params: ['log', 'dim'], tensors: ['y', 'x'], devices: BOTH },
   softmaxBackward: { params: ['log', 'dim'], tensors: ['dx', 'dy', 'y'], devices: BOTH },
   /** Returns the mean's denominator (the summed weight of the counted targets). */
-  crossEntropy: { params: CE, tensors: ['out', 'lse', 'logits', 'target', 'weight?'], devices: CPU, returns: 'number' },
-  crossEntropyBackward: { params: [...CE, 'scale'], tensors: ['dlogits', 'dloss', 'logits', 'lse', 'target', 'weight?'], devices: CPU },
+  crossEntropy: { params: CE, tensors: ['out', 'lse', 'logits', 'target', 'weight?'], devices: BOTH, returns: 'number' },
+  crossEntropyBackward: { params: [...CE, 'scale'], tensors: ['dlogits', 'dloss', 'logits', 'lse', 'target', 'weight?'], devices: BOTH },
   // ---- recurrent layers, one direction (native/cpu/rnn.h) ----
   rnnForward: {
     params: RNN,
-    tensors: ['y', 'hn', 'cn?', 'reserve', 'x', 'h0', 'c0?', 'weightIh', 'weightHh', 'biasIh?', 'biasHh?'], devices: CPU,
+    tensors: ['y', 'hn', 'cn?', 'reserve', 'x', 'h0', 'c0?', 'weightIh', 'weightHh', 'biasIh?', 'biasHh?'], devices: BOTH,
   },
   rnnBackward: {
     params: [...RNN, 'hasDx'],
     tensors: ['dx?', 'dh0', 'dc0?', 'dweightIh', 'dweightHh', 'dbiasIh?', 'dbiasHh?', 'dy', 'dhn', 'dcn?', 'x', 'h0',
       'c0?', 'weightIh', 'weightHh', 'y', 'reserve'],
-    devices: CPU,
+    devices: BOTH,
   },
   // ---- indexing (int32 indices, range-checked natively) ----
   gather: { params: ['dim'], tensors: ['y', 'x', 'index'], devices: CPU },

@@ -1,6 +1,9 @@
 #include "binding/args.h"
 
 #include <cstdio>
+#include <new>
+
+#include "cuda/device.h"
 
 namespace tf {
 
@@ -9,14 +12,41 @@ std::vector<BindingEntry>& binding_registry() {
   return reg;
 }
 
+// NOTE: rethrows the exception being handled and catches it by type (the addon is built
+// without RTTI, so no dynamic_cast).
+Napi::Value translate_current_exception(Napi::Env env) {
+  try {
+    throw;
+  } catch (const cuda::CudaOutOfMemory& e) {
+    Napi::Error err = Napi::RangeError::New(env, e.what());
+    err.Set("code", Napi::String::New(env, "ERR_CUDA_OOM"));
+    err.ThrowAsJavaScriptException();
+  } catch (const cuda::CudaError& e) {
+    Napi::Error err = Napi::Error::New(env, e.what());
+    err.Set("code", Napi::String::New(env, "ERR_CUDA"));
+    err.ThrowAsJavaScriptException();
+  } catch (const std::bad_alloc&) {
+    Napi::RangeError::New(env, "out of memory").ThrowAsJavaScriptException();
+  } catch (const std::exception& e) {
+    Napi::Error::New(env, e.what()).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+std::string device_name(int32_t device) { return device < 0 ? "cpu" : "cuda:" + std::to_string(device); }
+
+// A handle: slot in the low 31 bits, kCudaSlotBit for a CUDA storage, generation above.
+// NOTE: the tag must match the storage's device, so a CUDA handle given to the CPU addon
+// (or a CPU handle given to the CUDA addon) never names an unrelated storage of this one.
 Storage* lookup_storage(Instance& inst, double h) {
   if (!(h >= 0 && h <= 9007199254740991.0)) return nullptr;
   const uint64_t v = uint64_t(h);
   if (double(v) != h) return nullptr;  // not a whole number
-  uint32_t slot = uint32_t(v & 0xffffffffu), gen = uint32_t(v >> 32);
+  const uint32_t slot = uint32_t(v & (kCudaSlotBit - 1)), gen = uint32_t(v >> 32);
+  const bool cuda_tag = (v & kCudaSlotBit) != 0;
   if (slot >= inst.slots.size()) return nullptr;
   Storage* s = &inst.slots[slot];
-  return s->gen == gen ? s : nullptr;
+  return s->gen == gen && (s->device >= 0) == cuda_tag ? s : nullptr;
 }
 
 Storage* get_storage(const Napi::CallbackInfo& info, size_t i, const char* op) {
@@ -32,24 +62,30 @@ Storage* get_storage(Instance& inst, const Napi::CallbackInfo& info, size_t i, c
         .ThrowAsJavaScriptException();
     return nullptr;
   }
-  // NOTE: CUDA handles carry bit 31 of the slot (native/cuda/binding/args.h kCudaSlotBit).
-  if (h >= 0 && h < 9007199254740992.0 && (uint64_t(h) & 0x80000000u)) {
-    Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
-                                         " is a CUDA tensor, and this op has no CUDA kernel yet; move it with .to('cpu')")
-        .ThrowAsJavaScriptException();
-    return nullptr;
-  }
   Storage* s = lookup_storage(inst, h);
-  if (!s || !s->ptr) {
+  if (s && s->ptr) return s;
+  // A handle of the other addon: its tag says which device it lives on.
+  const bool cuda_tag = h >= 0 && h < 9007199254740992.0 && (uint64_t(h) & kCudaSlotBit);
+  if (cuda_tag && !cuda::kBuilt) {
+    Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
+                                         " is a CUDA tensor, and this addon is not built with CUDA; "
+                                         "move it with .to('cpu')")
+        .ThrowAsJavaScriptException();
+  } else if (!cuda_tag && cuda::kBuilt && !s) {
+    Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) +
+                                         " is a CPU tensor, and this call runs on CUDA; tensors of one op "
+                                         "must share a device (move it with .to('cuda'))")
+        .ThrowAsJavaScriptException();
+  } else {
     Napi::Error::New(info.Env(), std::string(op) + ": tensor storage was already disposed")
         .ThrowAsJavaScriptException();
-    return nullptr;
   }
-  return s;
+  return nullptr;
 }
 
-ArgReader::ArgReader(const Napi::CallbackInfo& info, const char* op)
-    : info_(info), op_(op), inst_(instance(info.Env())), dec_(inst_.args, inst_.args_len) {
+ArgReader::ArgReader(const Napi::CallbackInfo& info, const char* op, Kernels kernels)
+    : info_(info), op_(op), inst_(instance(info.Env())), dec_(inst_.args, inst_.args_len),
+      cuda_kernel_(kernels == Kernels::CpuAndCuda) {
   throw_if_failed();
 }
 
@@ -65,6 +101,28 @@ Napi::Value ArgReader::fail(const std::string& msg) {
   return info_.Env().Undefined();
 }
 
+void ArgReader::fail_error(const std::string& msg) {
+  if (thrown_) return;
+  dec_.fail(msg);
+  thrown_ = true;
+  Napi::Error::New(info_.Env(), std::string(op_) + ": " + msg).ThrowAsJavaScriptException();
+}
+
+// The first view fixes the call's device; a later one on another device is an Error naming
+// both, and a device the binding has no kernel for is an Error naming op and device.
+bool ArgReader::adopt_device(const Storage& s, const char* what) {
+  if (device_ != kNoDevice) {
+    fail_error(std::string(what) + " is on " + device_name(s.device) + " but other operands are on " +
+               device_name(device_));
+  } else if (s.device >= 0 && !cuda_kernel_) {
+    fail_error("no CUDA kernel (" + std::string(what) + " on " + device_name(s.device) + ")");
+  } else {
+    device_ = s.device;
+    return true;
+  }
+  return false;
+}
+
 TensorView ArgReader::view(size_t storage_arg, const char* what) {
   if (!ok()) { throw_if_failed(); return TensorView(); }
   Storage* s = get_storage(inst_, info_, storage_arg, op_);
@@ -73,7 +131,15 @@ TensorView ArgReader::view(size_t storage_arg, const char* what) {
     thrown_ = true;  // get_storage already threw
     return TensorView();
   }
+  // NOTE: one predictable compare per view; the first view and mismatches go out of line.
+  if (__builtin_expect(s->device != device_, 0) && !adopt_device(*s, what)) return TensorView();
   return checked(dec_.view(s->ptr, s->nbytes, what));
+}
+
+cuda::Stream ArgReader::stream() {
+  cuda::Device& d = cuda::device(device_ < 0 ? 0 : device_);
+  d.activate();
+  return d.stream();
 }
 
 bool same_shape(const TensorView& a, const TensorView& b) {
@@ -81,6 +147,18 @@ bool same_shape(const TensorView& a, const TensorView& b) {
   for (int d = 0; d < a.ndim; ++d)
     if (a.shape[d] != b.shape[d]) return false;
   return true;
+}
+
+std::string shape_str(const TensorView& v) {
+  std::string s = "[";
+  for (int d = 0; d < v.ndim; ++d) s += (d ? ", " : "") + std::to_string(v.shape[d]);
+  return s + "]";
+}
+
+std::string shape_str(std::initializer_list<int64_t> dims) {
+  std::string s = "[";
+  for (int64_t d : dims) s += (s.size() > 1 ? ", " : "") + std::to_string(d);
+  return s + "]";
 }
 
 }  // namespace tf

@@ -8,18 +8,6 @@
 
 namespace tf {
 
-inline std::string shape_str(const TensorView& v) {
-  std::string s = "[";
-  for (int d = 0; d < v.ndim; ++d) s += (d ? ", " : "") + std::to_string(v.shape[d]);
-  return s + "]";
-}
-
-inline std::string shape_str(std::initializer_list<int64_t> dims) {
-  std::string s = "[";
-  for (int64_t d : dims) s += (s.size() > 1 ? ", " : "") + std::to_string(d);
-  return s + "]";
-}
-
 inline const char* dtype_name(DType d) {
   return d == DType::F32 ? "float32" : d == DType::I32 ? "int32" : d == DType::U8 ? "uint8" : "bool";
 }

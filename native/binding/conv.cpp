@@ -1,5 +1,6 @@
-// N-API glue for native/cpu/conv: decode, validate the geometry, choose the algorithm,
-// dispatch by ISA. Every binding returns the ConvAlgo it ran (tests check the chooser).
+// N-API glue for native/cpu/conv and native/cuda/conv.cu: decode, validate the geometry,
+// then on the CPU choose the algorithm and dispatch by ISA, on CUDA run the implicit GEMM.
+// Every binding returns the ConvAlgo it ran (tests check the chooser; CUDA: kConvImplicit).
 #include <cmath>
 
 #include "binding/args.h"
@@ -11,9 +12,7 @@
 namespace tf {
 namespace {
 
-using cpu::Conv2dParams;
-
-constexpr int64_t kMaxParam = int64_t(1) << 30;
+constexpr int64_t kMaxParam = kMaxConvParam;
 
 // Hyper-parameters as the arg buffer holds them. Convolution: stride, padding
 // (top, bottom, left, right), dilation, groups. Transposed: padding symmetric plus
@@ -114,10 +113,14 @@ bool check_bias(ArgReader& r, const TensorView& b, int64_t n) {
   return check_tensor(r, b, DType::F32, 1, "bias") && check_shape(r, b, {n}, "bias");
 }
 
+// The algorithm a CUDA convolution reports: the forced one is accepted and ignored, CUDA
+// has one (implicit GEMM on the im2col view).
+constexpr int32_t kCudaConvAlgo = cpu::kConvImplicit;
+
 // conv2dForward(y, x, w, bias?) args: [algo, stride_h, stride_w, pad_top, pad_bottom,
 // pad_left, pad_right, dil_h, dil_w, groups, act, hasBias, view y, view x, view w, (view bias)]
 TF_BINDING(conv2dForward) {
-  ArgReader r(info, "conv2d");
+  ArgReader r(info, "conv2d", Kernels::CpuAndCuda);
   ConvArgs a = read_conv_args(r, false);
   int32_t act = int32_t(r.int64(0, 1, "activation"));
   bool has_bias = r.int64(0, 1, "hasBias") != 0;
@@ -127,6 +130,11 @@ TF_BINDING(conv2dForward) {
   if (!conv_geometry(r, a, false, x, w, y, "input", "out", &p)) return info.Env().Undefined();
   if (has_bias && !check_bias(r, b, p.OC)) return info.Env().Undefined();
   if (!check_no_alias(r, {&y}, {&x, &w, &b})) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    cuda::conv2d_forward(y.ptr<float>(), x.ptr<float>(), w.ptr<float>(), has_bias ? b.ptr<float>() : nullptr, p, act,
+                         r.inst().matmul_precision, r.stream());
+    return Napi::Number::New(info.Env(), kCudaConvAlgo);
+  }
   int32_t algo = pick_algo(r, p, a.algo);
   if (!r.ok()) return info.Env().Undefined();
   ScopedPool pool(instance(info.Env()).pool.get());
@@ -138,12 +146,17 @@ TF_BINDING(conv2dForward) {
 // conv2dBackwardInput(dx, dy, w) args: [algo, stride.., padding x4, dilation.., groups,
 // view dx, view dy, view w]
 TF_BINDING(conv2dBackwardInput) {
-  ArgReader r(info, "conv2d backward");
+  ArgReader r(info, "conv2d backward", Kernels::CpuAndCuda);
   ConvArgs a = read_conv_args(r, false);
   TensorView dx = r.view(0, "grad_input"), dy = r.view(1, "grad_output"), w = r.view(2, "weight");
   Conv2dParams p;
   if (!conv_geometry(r, a, false, dx, w, dy, "grad_input", "grad_output", &p)) return info.Env().Undefined();
   if (!check_no_alias(r, {&dx}, {&dy, &w})) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    cuda::conv2d_backward_input(dx.ptr<float>(), dy.ptr<float>(), w.ptr<float>(), p, r.inst().matmul_precision,
+                                r.stream());
+    return Napi::Number::New(info.Env(), kCudaConvAlgo);
+  }
   int32_t algo = pick_algo(r, p, a.algo);
   if (!r.ok()) return info.Env().Undefined();
   ScopedPool pool(instance(info.Env()).pool.get());
@@ -154,7 +167,7 @@ TF_BINDING(conv2dBackwardInput) {
 // conv2dBackwardWeight(dw, dy, x, dbias?) args: [algo, stride.., padding x4, dilation..,
 // groups, hasBias, view dw, view dy, view x, (view dbias)]
 TF_BINDING(conv2dBackwardWeight) {
-  ArgReader r(info, "conv2d backward");
+  ArgReader r(info, "conv2d backward", Kernels::CpuAndCuda);
   ConvArgs a = read_conv_args(r, false);
   bool has_bias = r.int64(0, 1, "hasBias") != 0;
   TensorView dw = r.view(0, "grad_weight"), dy = r.view(1, "grad_output"), x = r.view(2, "input"), db;
@@ -163,6 +176,12 @@ TF_BINDING(conv2dBackwardWeight) {
   if (!conv_geometry(r, a, false, x, dw, dy, "input", "grad_output", &p)) return info.Env().Undefined();
   if (has_bias && !check_bias(r, db, p.OC)) return info.Env().Undefined();
   if (!check_no_alias(r, {&dw, &db}, {&dy, &x})) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    cuda::Stream s = r.stream();
+    cuda::conv2d_backward_weight(dw.ptr<float>(), dy.ptr<float>(), x.ptr<float>(), p, r.inst().matmul_precision, s);
+    if (has_bias) cuda::conv2d_backward_bias(db.ptr<float>(), dy.ptr<float>(), p, s);
+    return Napi::Number::New(info.Env(), kCudaConvAlgo);
+  }
   int32_t algo = pick_algo(r, p, a.algo);
   if (!r.ok()) return info.Env().Undefined();
   ScopedPool pool(instance(info.Env()).pool.get());

@@ -1,17 +1,35 @@
-// Storage, data transfer, memory accounting and backend configuration.
+// Storage, data transfer, memory accounting and backend configuration. A storage lives on
+// the CPU (the CPU addon) or a CUDA device (the CUDA addon); read/write/free serve both.
 #include <cstring>
 #include <string>
 
 #include "binding/args.h"
+#include "cuda/device.h"
 #include "runtime/cpu_features.h"
 
 namespace tf {
 
 namespace {
 
+// Returns a block to the allocator of its device.
+void release_block(Instance& inst, const Storage& s) {
+  if (s.device == kCpuDevice) inst.alloc->release(s.ptr, s.block_bytes);
+  else cuda::device(s.device).allocator().release(s.ptr, s.block_bytes);
+}
+
+}  // namespace
+
+Instance::~Instance() {
+  pool.reset();  // join workers before memory goes away
+  for (Storage& s : slots)
+    if (s.ptr) release_block(*this, s);
+}
+
+namespace {
+
 void release_storage(Instance& inst, uint32_t slot) {
   Storage& s = inst.slots[slot];
-  inst.alloc->release(s.ptr, s.block_bytes);
+  release_block(inst, s);
   s.ptr = nullptr;
   s.gen = (s.gen + 1) & 0x1fffff;  // 21 bits: handle stays below 2^53
   inst.free_slots.push_back(slot);
@@ -32,7 +50,9 @@ TF_BINDING(setArgBuffer) {
   return env.Undefined();
 }
 
-// alloc(nbytes) -> storage handle (64-byte aligned, uninitialised).
+// alloc(nbytes, device?) -> storage handle (uninitialised). The CPU addon allocates host
+// memory (64-byte aligned; device ignored), the CUDA addon memory on cuda:device (default
+// 0) from that device's caching allocator: lib/tensor.ts picks the addon by device.
 TF_BINDING(alloc) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) TF_THROW(env, TypeError, "alloc: nbytes must be a number");
@@ -40,9 +60,21 @@ TF_BINDING(alloc) {
   if (!(n >= 0) || n > double(int64_t(1) << 48) || n != std::floor(n))
     TF_THROW(env, RangeError, "alloc: nbytes must be a non-negative integer, got " + fmt_num(n));
   Instance& inst = instance(env);
+  int32_t device = kCpuDevice;
+  if (cuda::kBuilt && info.Length() > 1 && !info[1].IsUndefined()) {
+    const double d = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= 1024) || d != std::floor(d))
+      TF_THROW(env, RangeError, "alloc: device index must be a non-negative integer");
+    device = int32_t(d);
+  } else if (cuda::kBuilt) {
+    device = 0;
+  }
+  if (inst.slots.size() >= kCudaSlotBit && inst.free_slots.empty())
+    TF_THROW(env, RangeError, "alloc: too many live storages");
   size_t block = 0;
   int64_t os_bytes = 0;
-  void* p = inst.alloc->allocate(size_t(n), &block, &os_bytes);
+  void* p = device == kCpuDevice ? inst.alloc->allocate(size_t(n), &block, &os_bytes)
+                                 : cuda::device(device).allocator().allocate(size_t(n), &block);  // throws OOM
   if (!p) TF_THROW(env, RangeError, "alloc: out of memory allocating " + std::to_string(int64_t(n)) + " bytes");
   uint32_t slot;
   if (!inst.free_slots.empty()) {
@@ -56,9 +88,11 @@ TF_BINDING(alloc) {
   s.ptr = p;
   s.nbytes = size_t(n);
   s.block_bytes = block;
+  s.device = device;
   inst.live_storages += 1;
   if (os_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, os_bytes);
-  return Napi::Number::New(env, double((uint64_t(s.gen) << 32) | slot));
+  const uint64_t tag = device == kCpuDevice ? 0 : kCudaSlotBit;
+  return Napi::Number::New(env, double((uint64_t(s.gen) << 32) | tag | slot));
 }
 
 // free(handle): returns the block to the cache now; later uses throw "disposed".
@@ -70,40 +104,54 @@ TF_BINDING(free) {
   return info.Env().Undefined();
 }
 
-// write(handle, byteOffset, typedArray): copies bytes in.
-TF_BINDING(write) {
+// (storage, byteOffset, TypedArray) of write/read, checked to lie inside the storage;
+// nullptr after throwing.
+Storage* transfer_args(const Napi::CallbackInfo& info, const char* op, uint8_t** storage_bytes, uint8_t** host,
+                       size_t* len) {
   Napi::Env env = info.Env();
-  Storage* s = get_storage(info, 0, "write");
-  if (!s) return env.Undefined();
-  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsTypedArray())
-    TF_THROW(env, TypeError, "write: expected (storage, byteOffset, TypedArray)");
+  Storage* s = get_storage(info, 0, op);
+  if (!s) return nullptr;
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsTypedArray()) {
+    Napi::TypeError::New(env, std::string(op) + ": expected (storage, byteOffset, TypedArray)").ThrowAsJavaScriptException();
+    return nullptr;
+  }
   double off = info[1].As<Napi::Number>().DoubleValue();
   auto arr = info[2].As<Napi::TypedArray>();
-  size_t len = arr.ByteLength();
-  if (!(off >= 0) || off != std::floor(off) || size_t(off) + len > s->nbytes)
-    TF_THROW(env, RangeError, "write: " + std::to_string(len) + " bytes at offset " + std::to_string(int64_t(off)) +
-                                  " exceed storage of " + std::to_string(s->nbytes) + " bytes");
-  const uint8_t* src = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
-  if (len) std::memcpy(static_cast<uint8_t*>(s->ptr) + size_t(off), src, len);
-  return env.Undefined();
+  *len = arr.ByteLength();
+  if (!(off >= 0) || off != std::floor(off) || size_t(off) + *len > s->nbytes) {
+    Napi::RangeError::New(env, std::string(op) + ": " + std::to_string(*len) + " bytes at offset " +
+                                   std::to_string(int64_t(off)) + " exceed storage of " + std::to_string(s->nbytes) +
+                                   " bytes")
+        .ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  *storage_bytes = static_cast<uint8_t*>(s->ptr) + size_t(off);
+  *host = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+  return s;
 }
 
-// read(handle, byteOffset, typedArray): copies bytes out into the given array.
+// write(handle, byteOffset, typedArray): copies bytes in. CUDA: through pinned staging,
+// returning once staged (the device copy is ordered before later ops on the stream).
+TF_BINDING(write) {
+  uint8_t *dst = nullptr, *src = nullptr;
+  size_t len = 0;
+  Storage* s = transfer_args(info, "write", &dst, &src, &len);
+  if (!s || !len) return info.Env().Undefined();
+  if (s->device == kCpuDevice) std::memcpy(dst, src, len);
+  else cuda::device(s->device).copy_to_device(dst, src, len);
+  return info.Env().Undefined();
+}
+
+// read(handle, byteOffset, typedArray): copies bytes out into the given array. CUDA: waits
+// for the queued work (synchronizes).
 TF_BINDING(read) {
-  Napi::Env env = info.Env();
-  Storage* s = get_storage(info, 0, "read");
-  if (!s) return env.Undefined();
-  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsTypedArray())
-    TF_THROW(env, TypeError, "read: expected (storage, byteOffset, TypedArray)");
-  double off = info[1].As<Napi::Number>().DoubleValue();
-  auto arr = info[2].As<Napi::TypedArray>();
-  size_t len = arr.ByteLength();
-  if (!(off >= 0) || off != std::floor(off) || size_t(off) + len > s->nbytes)
-    TF_THROW(env, RangeError, "read: " + std::to_string(len) + " bytes at offset " + std::to_string(int64_t(off)) +
-                                  " exceed storage of " + std::to_string(s->nbytes) + " bytes");
-  uint8_t* dst = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
-  if (len) std::memcpy(dst, static_cast<const uint8_t*>(s->ptr) + size_t(off), len);
-  return env.Undefined();
+  uint8_t *src = nullptr, *dst = nullptr;
+  size_t len = 0;
+  Storage* s = transfer_args(info, "read", &src, &dst, &len);
+  if (!s || !len) return info.Env().Undefined();
+  if (s->device == kCpuDevice) std::memcpy(dst, src, len);
+  else cuda::device(s->device).copy_to_host(dst, src, len);
+  return info.Env().Undefined();
 }
 
 TF_BINDING(memoryStats) {
@@ -118,10 +166,20 @@ TF_BINDING(memoryStats) {
   return o;
 }
 
+// emptyCache(device?) -> bytes returned to the system: the CPU cache and, in the CUDA
+// addon, every device's cache (or only cuda:device's when given).
 TF_BINDING(emptyCache) {
   Napi::Env env = info.Env();
-  int64_t freed = instance(env).alloc->empty_cache();
+  int64_t freed = 0;
+  if (cuda::kBuilt && info.Length() > 0 && !info[0].IsUndefined()) {
+    const double d = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= 1024) || d != std::floor(d))
+      TF_THROW(env, RangeError, "emptyCache: device index must be a non-negative integer");
+    return Napi::Number::New(env, double(cuda::device(int(d)).allocator().empty_cache()));
+  }
+  freed = instance(env).alloc->empty_cache();
   if (freed) Napi::MemoryManagement::AdjustExternalMemory(env, -freed);
+  for (int i = 0; i < cuda::device_count(); ++i) freed += cuda::device(i).allocator().empty_cache();
   return Napi::Number::New(env, double(freed));
 }
 

@@ -1,4 +1,5 @@
-// N-API glue for native/cpu/elementwise: decode views, re-check, dispatch by ISA.
+// N-API glue for native/cpu/elementwise and native/cuda/elementwise.cu: decode views,
+// re-check, dispatch by device (cpu:: by ISA, or cuda:: on the device stream).
 #include "binding/args.h"
 #include "cpu/elementwise.h"
 #include "runtime/parallel.h"
@@ -10,7 +11,7 @@ bool is_float(const TensorView& v) { return v.dtype == DType::F32; }
 
 // binary(y, a, b) args: [op, view y, view a, view b]
 TF_BINDING(binary) {
-  ArgReader r(info, "binary");
+  ArgReader r(info, "binary", Kernels::CpuAndCuda);
   int32_t op = int32_t(r.int64(0, cpu::kNumBinaryOps - 1, "op"));
   TensorView y = r.view(0, "out"), a = r.view(1, "a"), b = r.view(2, "b");
   if (!r.ok()) return info.Env().Undefined();
@@ -21,14 +22,18 @@ TF_BINDING(binary) {
   if ((op == cpu::kDiv || op == cpu::kPow || op == cpu::kAtan2) && !is_float(a))
     return r.fail("div/pow/atan2 need float32 operands");
   if (!cmp && a.dtype == DType::Bool) return r.fail("arithmetic on bool tensors is not supported");
-  ScopedPool pool(r.inst().pool.get());
-  TF_ISA_CALL(r.inst().isa, cpu, binary)(y, a, b, op);
+  if (r.on_cuda()) {
+    cuda::binary(y, a, b, op, r.stream());
+  } else {
+    ScopedPool pool(r.inst().pool.get());
+    TF_ISA_CALL(r.inst().isa, cpu, binary)(y, a, b, op);
+  }
   return info.Env().Undefined();
 }
 
 // unary(y, x) args: [op, p0, p1, view y, view x]
 TF_BINDING(unary) {
-  ArgReader r(info, "unary");
+  ArgReader r(info, "unary", Kernels::CpuAndCuda);
   int32_t op = int32_t(r.int64(0, cpu::kNumUnaryOps - 1, "op"));
   double p0 = r.num(), p1 = r.num();
   TensorView y = r.view(0, "out"), x = r.view(1, "x");
@@ -39,57 +44,77 @@ TF_BINDING(unary) {
   if (x.dtype == DType::I32 && !int_ok) return r.fail("op needs a float32 input");
   if ((x.dtype == DType::U8 || x.dtype == DType::Bool) != (op == cpu::kLogicalNot))
     return r.fail(op == cpu::kLogicalNot ? "logicalNot needs a bool input" : "op needs a float32 input");
-  ScopedPool pool(r.inst().pool.get());
-  TF_ISA_CALL(r.inst().isa, cpu, unary)(y, x, op, p0, p1);
+  if (r.on_cuda()) {
+    cuda::unary(y, x, op, p0, p1, r.stream());
+  } else {
+    ScopedPool pool(r.inst().pool.get());
+    TF_ISA_CALL(r.inst().isa, cpu, unary)(y, x, op, p0, p1);
+  }
   return info.Env().Undefined();
 }
 
 // unaryBackward(dx, dy, x, y) args: [op, p0, p1, view dx, view dy, view x, view y]
 TF_BINDING(unaryBackward) {
-  ArgReader r(info, "unaryBackward");
+  ArgReader r(info, "unaryBackward", Kernels::CpuAndCuda);
   int32_t op = int32_t(r.int64(0, cpu::kNumUnaryOps - 1, "op"));
   double p0 = r.num(), p1 = r.num();
   TensorView dx = r.view(0, "dx"), dy = r.view(1, "dy"), x = r.view(2, "x"), y = r.view(3, "y");
   if (!r.ok()) return info.Env().Undefined();
   if (!same_shape(dx, dy) || !same_shape(dx, x) || !same_shape(dx, y)) return r.fail("shapes differ");
   if (!is_float(dx) || !is_float(dy) || !is_float(x) || !is_float(y)) return r.fail("float32 only");
-  ScopedPool pool(r.inst().pool.get());
-  TF_ISA_CALL(r.inst().isa, cpu, unary_backward)(dx, dy, x, y, op, p0, p1);
+  if (r.on_cuda()) {
+    cuda::unary_backward(dx, dy, x, y, op, p0, p1, r.stream());
+  } else {
+    ScopedPool pool(r.inst().pool.get());
+    TF_ISA_CALL(r.inst().isa, cpu, unary_backward)(dx, dy, x, y, op, p0, p1);
+  }
   return info.Env().Undefined();
 }
 
 // where(y, cond, a, b) args: [view y, view cond, view a, view b]
 TF_BINDING(where) {
-  ArgReader r(info, "where");
+  ArgReader r(info, "where", Kernels::CpuAndCuda);
   TensorView y = r.view(0, "out"), c = r.view(1, "condition"), a = r.view(2, "a"), b = r.view(3, "b");
   if (!r.ok()) return info.Env().Undefined();
   if (!same_shape(y, c) || !same_shape(y, a) || !same_shape(y, b)) return r.fail("shapes differ");
   if (c.dtype != DType::Bool) return r.fail("condition must be bool");
   if (a.dtype != y.dtype || b.dtype != y.dtype) return r.fail("dtypes differ");
-  ScopedPool pool(r.inst().pool.get());
-  TF_ISA_CALL(r.inst().isa, cpu, where)(y, c, a, b);
+  if (r.on_cuda()) {
+    cuda::where(y, c, a, b, r.stream());
+  } else {
+    ScopedPool pool(r.inst().pool.get());
+    TF_ISA_CALL(r.inst().isa, cpu, where)(y, c, a, b);
+  }
   return info.Env().Undefined();
 }
 
 // cast(y, x) args: [view y, view x]  (also the strided copy used by contiguous())
 TF_BINDING(cast) {
-  ArgReader r(info, "cast");
+  ArgReader r(info, "cast", Kernels::CpuAndCuda);
   TensorView y = r.view(0, "out"), x = r.view(1, "x");
   if (!r.ok()) return info.Env().Undefined();
   if (!same_shape(y, x)) return r.fail("shapes differ");
-  ScopedPool pool(r.inst().pool.get());
-  TF_ISA_CALL(r.inst().isa, cpu, cast)(y, x);
+  if (r.on_cuda()) {
+    cuda::cast(y, x, r.stream());
+  } else {
+    ScopedPool pool(r.inst().pool.get());
+    TF_ISA_CALL(r.inst().isa, cpu, cast)(y, x);
+  }
   return info.Env().Undefined();
 }
 
 // fill(y) args: [value, view y]
 TF_BINDING(fill) {
-  ArgReader r(info, "fill");
+  ArgReader r(info, "fill", Kernels::CpuAndCuda);
   double value = r.num();
   TensorView y = r.view(0, "out");
   if (!r.ok()) return info.Env().Undefined();
-  ScopedPool pool(r.inst().pool.get());
-  TF_ISA_CALL(r.inst().isa, cpu, fill)(y, value);
+  if (r.on_cuda()) {
+    cuda::fill(y, value, r.stream());
+  } else {
+    ScopedPool pool(r.inst().pool.get());
+    TF_ISA_CALL(r.inst().isa, cpu, fill)(y, value);
+  }
   return info.Env().Undefined();
 }
 

@@ -1,4 +1,5 @@
-// Per-environment addon state (main thread and each worker_thread get their own).
+// Per-environment addon state (main thread and each worker_thread get their own). The same
+// struct serves the CPU addon and the CUDA addon: a storage carries its device.
 #pragma once
 #include <napi.h>
 
@@ -15,11 +16,17 @@ namespace tf {
 
 // One native allocation. JS refers to it by a handle number: slot index in the low 32 bits,
 // slot generation above, so a stale handle is detected instead of touching a reused slot.
+// `device` is kCpuDevice or a CUDA ordinal; a CUDA storage's handle also carries kCudaSlotBit
+// so the other addon recognises it (see lookup_storage).
+constexpr int32_t kCpuDevice = -1;
+constexpr uint32_t kCudaSlotBit = 0x80000000u;
+
 struct Storage {
-  void* ptr = nullptr;     // null when the slot is free
+  void* ptr = nullptr;     // host or device pointer; null when the slot is free
   size_t nbytes = 0;       // bytes requested
   size_t block_bytes = 0;  // bytes of the allocator block
   uint32_t gen = 0;
+  int32_t device = kCpuDevice;
 };
 
 // NOTE: storages are slots in a per-environment table rather than N-API Externals: an
@@ -35,15 +42,12 @@ struct Instance {
   size_t args_len = 0;
   uint64_t seed = 0x5eed;       // Philox key
   uint64_t rng_offset = 0;      // Philox counter position, advanced by every random op
+  int32_t matmul_precision = 0; // CUDA: cuda::MatmulPrecision (setMatmulPrecision)
   std::vector<Storage> slots;
   std::vector<uint32_t> free_slots;
   int64_t live_storages = 0;
 
-  ~Instance() {
-    pool.reset();  // join workers before memory goes away
-    for (Storage& s : slots)
-      if (s.ptr) alloc->release(s.ptr, s.block_bytes);
-  }
+  ~Instance();  // core.cpp: joins the pool, releases every live storage to its allocator
 };
 
 inline Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }

@@ -1,4 +1,4 @@
-// N-API glue for cpu/gemm: matmul(y, a, b, bias?) over 2-D and batched views.
+// N-API glue for cpu/gemm and cuda/matmul.cu: matmul(y, a, b, bias?) over 2-D and batched views.
 // Batch dims are already broadcast by the caller (stride 0 where an operand repeats); each
 // matrix needs unit stride in one of its last two dims, and the other one passes as the
 // GEMM's transpose flag, so transposed views reach the kernel without copies.
@@ -11,12 +11,6 @@
 
 namespace tf {
 namespace {
-
-std::string shape_str(const TensorView& v) {
-  std::string s = "[";
-  for (int d = 0; d < v.ndim; ++d) s += (d ? ", " : "") + std::to_string(v.shape[d]);
-  return s + "]";
-}
 
 // The last two dims of v as a GEMM operand: rows x cols with either unit column stride
 // (trans = false, ld = row stride) or unit row stride (trans = true, ld = column stride).
@@ -40,7 +34,7 @@ bool as_matrix(const TensorView& v, bool* trans, int64_t* ld) {
 //   a [..., M, K], b [..., K, N], y [..., M, N] contiguous; batch dims equal (broadcast by
 //   the caller). biasKind 1: bias [N] per column, 2: bias [M] per row. act 1: relu.
 TF_BINDING(matmul) {
-  ArgReader r(info, "matmul");
+  ArgReader r(info, "matmul", Kernels::CpuAndCuda);
   const int32_t act = int32_t(r.int64(0, 1, "act"));
   const int32_t bias_kind = int32_t(r.int64(0, 2, "biasKind"));
   TensorView y = r.view(0, "out"), a = r.view(1, "a"), b = r.view(2, "b"), bias;
@@ -90,8 +84,13 @@ TF_BINDING(matmul) {
     for (int d = 0; d < nd - 3; ++d) outer *= y.shape[d];
   }
   if (outer * inner == 0 || M == 0 || N == 0) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  auto batched = TF_ISA_CALL(instance(info.Env()).isa, cpu, sgemm_batched);
+  const bool on_cuda = r.on_cuda();
+  cuda::Stream stream = on_cuda ? r.stream() : nullptr;
+  // NOTE: CUDA keeps its earlier K == 0 rule: zeros, without the epilogue (the CPU GEMM
+  // applies bias and relu to the empty product); the device GEMM is not asked for K == 0.
+  if (on_cuda && K == 0) return cuda::fill(y, 0.0, stream), info.Env().Undefined();
+  ScopedPool pool(r.inst().pool.get());
+  auto batched = TF_ISA_CALL(r.inst().isa, cpu, sgemm_batched);
   for (int64_t o = 0; o < outer; ++o) {
     int64_t oa = a.offset, ob = b.offset, rem = o;
     for (int d = nd - 4; d >= 0; --d) {
@@ -100,9 +99,13 @@ TF_BINDING(matmul) {
       oa += i * a.strides[d];
       ob += i * b.strides[d];
     }
-    batched(inner, ta, tb, M, N, K, 1.0f, static_cast<const float*>(a.data) + oa, lda, sa,
-            static_cast<const float*>(b.data) + ob, ldb, sb, 0.0f,
-            y.ptr<float>() + o * inner * M * N, N, M * N, &ep);
+    const float *A = static_cast<const float*>(a.data) + oa, *B = static_cast<const float*>(b.data) + ob;
+    float* C = y.ptr<float>() + o * inner * M * N;
+    if (on_cuda)
+      cuda::sgemm_batched(inner, ta, tb, M, N, K, 1.0f, A, lda, sa, B, ldb, sb, 0.0f, C, N, M * N,
+                          bias_kind || act ? &ep : nullptr, r.inst().matmul_precision, stream);
+    else
+      batched(inner, ta, tb, M, N, K, 1.0f, A, lda, sa, B, ldb, sb, 0.0f, C, N, M * N, &ep);
   }
   return info.Env().Undefined();
 }

@@ -1,5 +1,6 @@
-// N-API glue for native/cpu/norm: batch norm over x[N, C, *], layer norm over the last
-// D elements and group norm over groups of channels of x[N, C, *]. Optional tensors (gamma, beta, running stats, gradients) have fixed argument
+// N-API glue for native/cpu/norm and native/cuda/norm.cu: batch norm over x[N, C, *] and
+// group norm over groups of channels of x[N, C, *] (CPU and CUDA), and layer norm over the
+// last D elements (CPU). Optional tensors (gamma, beta, running stats, gradients) have fixed argument
 // slots and a presence flag in the arg buffer; an absent slot may hold undefined.
 #include <cmath>
 #include <initializer_list>
@@ -38,7 +39,7 @@ bool bn_dims(ArgReader& r, const TensorView& x, const char* what, int64_t* N, in
 // args: [training, momentum, eps, hasGamma, hasBeta, hasRunning, view y, view saveMean,
 // view saveInvstd, view x, (view gamma), (view beta), (view runningMean, view runningVar)]
 TF_BINDING(batchNormForward) {
-  ArgReader r(info, "batchNorm");
+  ArgReader r(info, "batchNorm", Kernels::CpuAndCuda);
   bool training = r.int64(0, 1, "training") != 0;
   double momentum = r.num(), eps = r.num();
   bool has_g = r.int64(0, 1, "hasWeight") != 0, has_b = r.int64(0, 1, "hasBias") != 0;
@@ -60,6 +61,16 @@ TF_BINDING(batchNormForward) {
   if (training && N * HW <= 1)
     return r.fail("expected more than 1 value per channel when training, got input " + shape_str(x));
   if (!check_no_alias(r, {&y, &sm, &si, &rm, &rv}, {&x, &g, &b})) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    float *yp = y.ptr<float>(), *smp = sm.ptr<float>(), *sip = si.ptr<float>();
+    float *rmp = ptr_or_null<float>(rm), *rvp = ptr_or_null<float>(rv), *gp = ptr_or_null<float>(g), *bp = ptr_or_null<float>(b);
+    if (training)
+      cuda::batch_norm_forward_train(yp, smp, sip, rmp, rvp, x.ptr<float>(), gp, bp, N, C, HW, float(momentum),
+                                     float(eps), r.stream());
+    else
+      cuda::batch_norm_forward_eval(yp, smp, sip, x.ptr<float>(), rmp, rvp, gp, bp, N, C, HW, float(eps), r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, batch_norm_forward)(
       y.ptr<float>(), sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(rm), ptr_or_null<float>(rv),
@@ -71,7 +82,7 @@ TF_BINDING(batchNormForward) {
 // args: [training, hasDx, hasDweight, hasDbias, hasWeight, (view dx), (view dgamma),
 // (view dbeta), view dy, view x, view saveMean, view saveInvstd, (view gamma)]
 TF_BINDING(batchNormBackward) {
-  ArgReader r(info, "batchNorm backward");
+  ArgReader r(info, "batchNorm backward", Kernels::CpuAndCuda);
   bool training = r.int64(0, 1, "training") != 0;
   bool has_dx = r.int64(0, 1, "hasDx") != 0, has_dg = r.int64(0, 1, "hasDweight") != 0;
   bool has_db = r.int64(0, 1, "hasDbias") != 0, has_g = r.int64(0, 1, "hasWeight") != 0;
@@ -90,6 +101,13 @@ TF_BINDING(batchNormBackward) {
       !check_vec(r, dg, C, "grad_weight") || !check_vec(r, db, C, "grad_bias"))
     return info.Env().Undefined();
   if (!check_no_alias(r, {&dx, &dg, &db}, {&dy, &x, &sm, &si, &g})) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    if (N * HW == 0) return r.fail("needs at least one value per channel");
+    cuda::batch_norm_backward(ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(),
+                              x.ptr<float>(), sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(g), N, C, HW,
+                              training, r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, batch_norm_backward)(
       ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
@@ -195,7 +213,7 @@ bool check_vecs(ArgReader& r, std::initializer_list<std::tuple<const TensorView*
 // groupNormForward(y, mean, rstd, x, gamma?, beta?) args: [G, eps, hasWeight, hasBias,
 // view y, view mean, view rstd, view x, (view gamma), (view beta)]; mean/rstd: [N, G].
 TF_BINDING(groupNormForward) {
-  ArgReader r(info, "groupNorm");
+  ArgReader r(info, "groupNorm", Kernels::CpuAndCuda);
   const int64_t G = r.int64(1, int64_t(1) << 50, "num_groups");
   const double eps = r.num();
   const bool has_g = r.int64(0, 1, "hasWeight") != 0, has_b = r.int64(0, 1, "hasBias") != 0;
@@ -208,6 +226,11 @@ TF_BINDING(groupNormForward) {
                                     {&b, has_b, C, "bias"}}) &&
                      check_no_alias(r, {&y, &mean, &rstd}, {&x, &g, &b});
   if (!valid) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    cuda::group_norm_forward(y.ptr<float>(), mean.ptr<float>(), rstd.ptr<float>(), x.ptr<float>(), ptr_or_null<float>(g),
+                             ptr_or_null<float>(b), N, C, HW, G, float(eps), r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, group_norm_forward)(
       y.ptr<float>(), mean.ptr<float>(), rstd.ptr<float>(), x.ptr<float>(), ptr_or_null<float>(g),
@@ -219,7 +242,7 @@ TF_BINDING(groupNormForward) {
 // hasDweight, hasDbias, hasWeight, (view dx), (view dgamma), (view dbeta), view dy, view x,
 // view mean, view rstd, (view gamma)]
 TF_BINDING(groupNormBackward) {
-  ArgReader r(info, "groupNorm backward");
+  ArgReader r(info, "groupNorm backward", Kernels::CpuAndCuda);
   const int64_t G = r.int64(1, int64_t(1) << 50, "num_groups");
   const bool has_dx = r.int64(0, 1, "hasDx") != 0, has_dg = r.int64(0, 1, "hasDweight") != 0;
   const bool has_db = r.int64(0, 1, "hasDbias") != 0, has_g = r.int64(0, 1, "hasWeight") != 0;
@@ -233,6 +256,12 @@ TF_BINDING(groupNormBackward) {
                                     {&dg, has_dg, C, "grad_weight"}, {&db, has_db, C, "grad_bias"}}) &&
                      check_no_alias(r, {&dx, &dg, &db}, {&dy, &x, &mean, &rstd, &g});
   if (!valid) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    cuda::group_norm_backward(ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(),
+                              x.ptr<float>(), mean.ptr<float>(), rstd.ptr<float>(), ptr_or_null<float>(g), N, C, HW, G,
+                              r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, group_norm_backward)(
       ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),

@@ -1,4 +1,5 @@
-// N-API glue for native/cpu/optim: fused per-parameter optimizer updates. Every view must be
+// N-API glue for native/cpu/optim and native/cuda/optim.cu (SGD, Adam/AdamW): fused
+// per-parameter optimizer updates. Every view must be
 // a contiguous float32 tensor with the parameter's element count; state views must not share
 // storage with the parameter or with each other.
 #include "binding/args.h"
@@ -36,7 +37,7 @@ float f32(double x) { return float(x); }
 // sgdStep(p, g[, buf]) args: [lr, momentum, dampening, weightDecay, nesterov, first, maximize,
 // view p, view g, (view buf when momentum != 0)]
 TF_BINDING(sgdStep) {
-  ArgReader r(info, "sgdStep");
+  ArgReader r(info, "sgdStep", Kernels::CpuAndCuda);
   double lr = r.num(), momentum = r.num(), dampening = r.num(), wd = r.num();
   bool nesterov = r.int64(0, 1, "nesterov") == 1, first = r.int64(0, 1, "first") == 1;
   bool maximize = r.int64(0, 1, "maximize") == 1;
@@ -48,9 +49,15 @@ TF_BINDING(sgdStep) {
   if (!r.ok()) return info.Env().Undefined();
   const char* names[] = {"param", "grad", "momentum_buffer"};
   if (!check_views(r, v, names, has_buf ? 3 : 2)) return info.Env().Undefined();
+  float* buf = has_buf ? v[2].ptr<float>() : nullptr;
+  if (r.on_cuda()) {
+    cuda::sgd_step(v[0].ptr<float>(), buf, v[1].ptr<float>(), v[0].numel(), f32(lr), f32(momentum), f32(dampening),
+                   f32(wd), nesterov, first, maximize, r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, sgd_update)(
-      v[0].ptr<float>(), has_buf ? v[2].ptr<float>() : nullptr, v[1].ptr<float>(), v[0].numel(),
+      v[0].ptr<float>(), buf, v[1].ptr<float>(), v[0].numel(),
       f32(lr), f32(momentum), f32(dampening), f32(wd), nesterov, first, maximize);
   return info.Env().Undefined();
 }
@@ -58,7 +65,7 @@ TF_BINDING(sgdStep) {
 // adamStep(p, g, m, v[, vmax]) args: [lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad,
 // stepSize, bc2Sqrt, maximize, view p, view g, view m, view v, (view vmax when amsgrad)]
 TF_BINDING(adamStep) {
-  ArgReader r(info, "adamStep");
+  ArgReader r(info, "adamStep", Kernels::CpuAndCuda);
   double lr = r.num(), beta1 = r.num(), beta2 = r.num(), eps = r.num(), wd = r.num();
   bool decoupled = r.int64(0, 1, "decoupled") == 1, amsgrad = r.int64(0, 1, "amsgrad") == 1;
   double step_size = r.num(), bc2_sqrt = r.num();
@@ -69,9 +76,16 @@ TF_BINDING(adamStep) {
   if (!r.ok()) return info.Env().Undefined();
   if (!(bc2_sqrt > 0) || !std::isfinite(step_size)) return r.fail("bias corrections must be positive and finite");
   if (!check_views(r, v, names, amsgrad ? 5 : 4)) return info.Env().Undefined();
+  float* vmax = amsgrad ? v[4].ptr<float>() : nullptr;
+  if (r.on_cuda()) {
+    cuda::adam_step(v[0].ptr<float>(), v[2].ptr<float>(), v[3].ptr<float>(), vmax, v[1].ptr<float>(), v[0].numel(),
+                    f32(lr), f32(beta1), f32(beta2), f32(eps), f32(wd), decoupled, step_size, bc2_sqrt, maximize,
+                    r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, adam_update)(
-      v[0].ptr<float>(), v[2].ptr<float>(), v[3].ptr<float>(), amsgrad ? v[4].ptr<float>() : nullptr,
+      v[0].ptr<float>(), v[2].ptr<float>(), v[3].ptr<float>(), vmax,
       v[1].ptr<float>(), v[0].numel(), f32(lr), f32(beta1), f32(beta2), f32(eps), f32(wd), decoupled,
       step_size, bc2_sqrt, maximize);
   return info.Env().Undefined();

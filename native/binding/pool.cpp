@@ -1,4 +1,5 @@
-// N-API glue for native/cpu/pool: decode, validate window and shapes, dispatch by ISA.
+// N-API glue for native/cpu/pool and native/cuda/pool.cu: decode, validate window and
+// shapes, dispatch by device (cpu:: by ISA).
 #include "binding/args.h"
 #include "binding/checks.h"
 #include "cpu/pool.h"
@@ -7,19 +8,8 @@
 namespace tf {
 namespace {
 
-using cpu::Pool2dParams;
-
-constexpr int64_t kMaxParam = int64_t(1) << 30;
-
-// PyTorch's pooling_output_shape: floor or ceil, and in ceil mode the last window must
-// start inside the input or its left padding.
-int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t pad, int64_t d, bool ceil_mode) {
-  const int64_t num = in + 2 * pad - d * (k - 1) - 1;
-  if (num < 0) return 0;
-  int64_t o = (ceil_mode ? (num + s - 1) / s : num / s) + 1;
-  if (ceil_mode && (o - 1) * s >= in + pad) --o;
-  return o;
-}
+constexpr int64_t kMaxParam = kMaxConvParam;
+constexpr auto pool_out = pool_output_size;  // tensorforge/params.h
 
 // Reads [kh, kw, sh, sw, ph, pw, (dh, dw)] and validates against x[N, C, H, W].
 bool read_window(ArgReader& r, Pool2dParams* p, bool dilation) {
@@ -55,7 +45,7 @@ bool pool_shapes(ArgReader& r, Pool2dParams* p, bool ceil_mode, const TensorView
 // maxPool2dForward(y, idx, x) args: [kh, kw, sh, sw, ph, pw, dh, dw, ceilMode, view y,
 // view indices (int32), view x]
 TF_BINDING(maxPool2dForward) {
-  ArgReader r(info, "maxPool2d");
+  ArgReader r(info, "maxPool2d", Kernels::CpuAndCuda);
   Pool2dParams p;
   read_window(r, &p, true);
   bool ceil_mode = r.int64(0, 1, "ceil_mode") != 0;
@@ -65,6 +55,8 @@ TF_BINDING(maxPool2dForward) {
     return info.Env().Undefined();
   if (p.H * p.W > int64_t(INT32_MAX)) return r.fail("input planes over 2^31 elements are not supported");
   if (!check_no_alias(r, {&y, &idx}, {&x})) return info.Env().Undefined();
+  if (r.on_cuda()) return cuda::max_pool2d_forward(y.ptr<float>(), idx.ptr<int32_t>(), x.ptr<float>(), p, r.stream()),
+                         info.Env().Undefined();
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, max_pool2d_forward)(y.ptr<float>(), idx.ptr<int32_t>(), x.ptr<float>(), p);
   return info.Env().Undefined();
@@ -72,7 +64,7 @@ TF_BINDING(maxPool2dForward) {
 
 // maxPool2dBackward(dx, dy, idx) args: [view dx, view dy, view indices]
 TF_BINDING(maxPool2dBackward) {
-  ArgReader r(info, "maxPool2d backward");
+  ArgReader r(info, "maxPool2d backward", Kernels::CpuAndCuda);
   TensorView dx = r.view(0, "grad_input"), dy = r.view(1, "grad_output"), idx = r.view(2, "indices");
   if (!check_tensor(r, dx, DType::F32, 4, "grad_input") || !check_tensor(r, dy, DType::F32, 4, "grad_output") ||
       !check_tensor(r, idx, DType::I32, 4, "indices"))
@@ -81,6 +73,12 @@ TF_BINDING(maxPool2dBackward) {
       !check_shape(r, idx, {dy.shape[0], dy.shape[1], dy.shape[2], dy.shape[3]}, "indices"))
     return info.Env().Undefined();
   if (!check_no_alias(r, {&dx}, {&dy, &idx})) return info.Env().Undefined();
+  if (r.on_cuda()) {
+    Pool2dParams p;  // the kernel needs only the plane sizes; an index outside the plane is skipped
+    p.N = dx.shape[0]; p.C = dx.shape[1]; p.H = dx.shape[2]; p.W = dx.shape[3]; p.OH = dy.shape[2]; p.OW = dy.shape[3];
+    cuda::max_pool2d_backward(dx.ptr<float>(), dy.ptr<float>(), idx.ptr<int32_t>(), p, r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, max_pool2d_backward)(
       dx.ptr<float>(), dy.ptr<float>(), idx.ptr<int32_t>(), dx.shape[0] * dx.shape[1], dx.shape[2] * dx.shape[3],
@@ -99,13 +97,14 @@ bool read_avg(ArgReader& r, Pool2dParams* p, bool* ceil_mode) {
 
 // avgPool2dForward(y, x) args: [window as read_avg, view y, view x]
 TF_BINDING(avgPool2dForward) {
-  ArgReader r(info, "avgPool2d");
+  ArgReader r(info, "avgPool2d", Kernels::CpuAndCuda);
   Pool2dParams p;
   bool ceil_mode = false;
   read_avg(r, &p, &ceil_mode);
   TensorView y = r.view(0, "out"), x = r.view(1, "input");
   if (!pool_shapes(r, &p, ceil_mode, x, y, "input", "out") || !check_no_alias(r, {&y}, {&x}))
     return info.Env().Undefined();
+  if (r.on_cuda()) return cuda::avg_pool2d_forward(y.ptr<float>(), x.ptr<float>(), p, r.stream()), info.Env().Undefined();
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, avg_pool2d_forward)(y.ptr<float>(), x.ptr<float>(), p);
   return info.Env().Undefined();
@@ -113,13 +112,15 @@ TF_BINDING(avgPool2dForward) {
 
 // avgPool2dBackward(dx, dy) args: [window as read_avg, view dx, view dy]
 TF_BINDING(avgPool2dBackward) {
-  ArgReader r(info, "avgPool2d backward");
+  ArgReader r(info, "avgPool2d backward", Kernels::CpuAndCuda);
   Pool2dParams p;
   bool ceil_mode = false;
   read_avg(r, &p, &ceil_mode);
   TensorView dx = r.view(0, "grad_input"), dy = r.view(1, "grad_output");
   if (!pool_shapes(r, &p, ceil_mode, dx, dy, "grad_input", "grad_output") || !check_no_alias(r, {&dx}, {&dy}))
     return info.Env().Undefined();
+  if (r.on_cuda())
+    return cuda::avg_pool2d_backward(dx.ptr<float>(), dy.ptr<float>(), p, r.stream()), info.Env().Undefined();
   ScopedPool pool(instance(info.Env()).pool.get());
   TF_ISA_CALL(instance(info.Env()).isa, cpu, avg_pool2d_backward)(dx.ptr<float>(), dy.ptr<float>(), p);
   return info.Env().Undefined();
@@ -138,24 +139,30 @@ bool adaptive_shapes(ArgReader& r, const TensorView& x, const TensorView& y, con
 
 // adaptiveAvgPool2dForward(y, x) args: [view y, view x]; the output size is y's.
 TF_BINDING(adaptiveAvgPool2dForward) {
-  ArgReader r(info, "adaptiveAvgPool2d");
+  ArgReader r(info, "adaptiveAvgPool2d", Kernels::CpuAndCuda);
   TensorView y = r.view(0, "out"), x = r.view(1, "input");
   if (!adaptive_shapes(r, x, y, "input", "out") || !check_no_alias(r, {&y}, {&x})) return info.Env().Undefined();
+  const int64_t NC = x.shape[0] * x.shape[1], H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
+  if (r.on_cuda())
+    return cuda::adaptive_avg_pool2d_forward(y.ptr<float>(), x.ptr<float>(), NC, H, W, OH, OW, r.stream()),
+           info.Env().Undefined();
   ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, adaptive_avg_pool2d_forward)(
-      y.ptr<float>(), x.ptr<float>(), x.shape[0] * x.shape[1], x.shape[2], x.shape[3], y.shape[2], y.shape[3]);
+  TF_ISA_CALL(instance(info.Env()).isa, cpu, adaptive_avg_pool2d_forward)(y.ptr<float>(), x.ptr<float>(), NC, H, W, OH, OW);
   return info.Env().Undefined();
 }
 
 // adaptiveAvgPool2dBackward(dx, dy) args: [view dx, view dy]
 TF_BINDING(adaptiveAvgPool2dBackward) {
-  ArgReader r(info, "adaptiveAvgPool2d backward");
+  ArgReader r(info, "adaptiveAvgPool2d backward", Kernels::CpuAndCuda);
   TensorView dx = r.view(0, "grad_input"), dy = r.view(1, "grad_output");
   if (!adaptive_shapes(r, dx, dy, "grad_input", "grad_output") || !check_no_alias(r, {&dx}, {&dy}))
     return info.Env().Undefined();
+  const int64_t NC = dx.shape[0] * dx.shape[1], H = dx.shape[2], W = dx.shape[3], OH = dy.shape[2], OW = dy.shape[3];
+  if (r.on_cuda())
+    return cuda::adaptive_avg_pool2d_backward(dx.ptr<float>(), dy.ptr<float>(), NC, H, W, OH, OW, r.stream()),
+           info.Env().Undefined();
   ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, adaptive_avg_pool2d_backward)(
-      dx.ptr<float>(), dy.ptr<float>(), dx.shape[0] * dx.shape[1], dx.shape[2], dx.shape[3], dy.shape[2], dy.shape[3]);
+  TF_ISA_CALL(instance(info.Env()).isa, cpu, adaptive_avg_pool2d_backward)(dx.ptr<float>(), dy.ptr<float>(), NC, H, W, OH, OW);
   return info.Env().Undefined();
 }
 

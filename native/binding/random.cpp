@@ -1,4 +1,5 @@
-// N-API glue for native/cpu/random: the per-environment generator state lives in Instance.
+// N-API glue for native/cpu/random and native/cuda/random.cu (bit-identical Philox streams):
+// the per-environment generator state lives in Instance.
 #include "binding/args.h"
 #include "cpu/random.h"
 #include "runtime/parallel.h"
@@ -8,7 +9,7 @@ namespace {
 
 // randomFill(y) args: [kind, p0, p1, view y]
 TF_BINDING(randomFill) {
-  ArgReader r(info, "random");
+  ArgReader r(info, "random", Kernels::CpuAndCuda);
   int32_t kind = int32_t(r.int64(0, cpu::kNumRandomKinds - 1, "kind"));
   double p0 = r.num(), p1 = r.num();
   TensorView y = r.view(0, "out");
@@ -23,8 +24,12 @@ TF_BINDING(randomFill) {
   Instance& inst = instance(info.Env());
   uint64_t offset = inst.rng_offset;
   inst.rng_offset += uint64_t(y.numel());
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, random_fill)(y, kind, p0, p1, inst.seed, offset);
+  if (r.on_cuda()) {
+    cuda::random_fill(y, kind, p0, p1, inst.seed, offset, r.stream());
+  } else {
+    ScopedPool pool(inst.pool.get());
+    TF_ISA_CALL(inst.isa, cpu, random_fill)(y, kind, p0, p1, inst.seed, offset);
+  }
   return info.Env().Undefined();
 }
 

@@ -1,4 +1,4 @@
-// N-API glue for native/cpu/reduce.
+// N-API glue for native/cpu/reduce and native/cuda/reduce.cu.
 #include "binding/args.h"
 #include "cpu/reduce.h"
 #include "runtime/parallel.h"
@@ -8,7 +8,7 @@ namespace {
 
 // reduce(y, x) args: [op, nkept, correction, view y, view x]
 TF_BINDING(reduce) {
-  ArgReader r(info, "reduce");
+  ArgReader r(info, "reduce", Kernels::CpuAndCuda);
   int32_t op = int32_t(r.int64(0, cpu::kNumReduceOps - 1, "op"));
   int nkept = int(r.int64(0, kMaxDims, "nkept"));
   double correction = r.num();
@@ -27,8 +27,12 @@ TF_BINDING(reduce) {
   if (count == 0 && (arg || op == cpu::kMax || op == cpu::kMin) && y.numel() > 0)
     return r.fail("cannot take max/min/argmax/argmin of an empty dimension");
   if (!std::isfinite(correction)) return r.fail("correction must be finite");
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, reduce)(y, x, nkept, op, correction);
+  if (r.on_cuda()) {
+    cuda::reduce(y, x, nkept, op, correction, r.stream());
+  } else {
+    ScopedPool pool(r.inst().pool.get());
+    TF_ISA_CALL(r.inst().isa, cpu, reduce)(y, x, nkept, op, correction);
+  }
   return info.Env().Undefined();
 }
 

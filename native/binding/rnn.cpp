@@ -1,4 +1,5 @@
-// N-API glue for native/cpu/rnn: one layer, one direction per call.
+// N-API glue for native/cpu/rnn and native/cuda/rnn.cu: one layer, one direction per call
+// (on CUDA `impl` is ignored: one implementation).
 // Storage arguments have fixed positions; an absent tensor (c0/cn/dc0/dcn outside LSTM,
 // the biases when hasBias is 0) is passed as null and has no view in the arg buffer.
 #include <new>
@@ -12,12 +13,6 @@ namespace tf {
 namespace {
 
 const char* kModeNames[] = {"rnnTanh", "rnnRelu", "lstm", "gru"};
-
-std::string shape_str(const TensorView& v) {
-  std::string s = "[";
-  for (int d = 0; d < v.ndim; ++d) s += (d ? ", " : "") + std::to_string(v.shape[d]);
-  return s + "]";
-}
 
 // Reads the arguments shared by forward and backward and checks every shape against the
 // sizes implied by x [T, B, I] and w_hh [G*H, H].
@@ -99,7 +94,7 @@ float* mptr(const TensorView& v) { return v.ndim < 0 ? nullptr : v.ptr<float>();
 // rnnForward(y, hn, cn, reserve, x, h0, c0, w_ih, w_hh, b_ih, b_hh)
 // args: [mode, reverse, hasBias, impl, views of the non-null tensors in that order]
 TF_BINDING(rnnForward) {
-  ArgReader r(info, "rnnForward");
+  ArgReader r(info, "rnnForward", Kernels::CpuAndCuda);
   RnnArgs a(r);
   bool lstm = a.lstm(), bias = a.has_bias;
   TensorView y = a.read(0, "y", true), hn = a.read(1, "hn", true), cn = a.read(2, "cn", lstm);
@@ -117,6 +112,11 @@ TF_BINDING(rnnForward) {
   a.no_alias({&y, &hn, &cn, &reserve});
   if (!r.ok()) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
+  if (r.on_cuda()) {
+    cuda::rnn_forward(mptr(y), mptr(hn), mptr(cn), mptr(reserve), cptr(x), cptr(h0), cptr(c0), cptr(w_ih), cptr(w_hh),
+                      cptr(b_ih), cptr(b_hh), a.T, a.B, a.I, a.H, a.mode, a.reverse, inst.matmul_precision, r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(inst.pool.get());
   try {
     auto fn = a.use_ref ? cpu::ref::rnn_forward : TF_ISA_CALL(inst.isa, cpu, rnn_forward);
@@ -132,7 +132,7 @@ TF_BINDING(rnnForward) {
 //             y, reserve)
 // args: [mode, reverse, hasBias, impl, hasDx, views of the non-null tensors in that order]
 TF_BINDING(rnnBackward) {
-  ArgReader r(info, "rnnBackward");
+  ArgReader r(info, "rnnBackward", Kernels::CpuAndCuda);
   RnnArgs a(r);
   bool lstm = a.lstm(), bias = a.has_bias, has_dx = r.int64(0, 1, "hasDx") != 0;
   TensorView dx = a.read(0, "dx", has_dx), dh0 = a.read(1, "dh0", true), dc0 = a.read(2, "dc0", lstm);
@@ -163,6 +163,12 @@ TF_BINDING(rnnBackward) {
   a.no_alias({&dx, &dh0, &dc0, &dw_ih, &dw_hh, &db_ih, &db_hh});
   if (!r.ok()) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
+  if (r.on_cuda()) {
+    cuda::rnn_backward(mptr(dx), mptr(dh0), mptr(dc0), mptr(dw_ih), mptr(dw_hh), mptr(db_ih), mptr(db_hh), cptr(dy),
+                       cptr(dhn), cptr(dcn), cptr(x), cptr(h0), cptr(c0), cptr(w_ih), cptr(w_hh), cptr(y),
+                       cptr(reserve), a.T, a.B, a.I, a.H, a.mode, a.reverse, inst.matmul_precision, r.stream());
+    return info.Env().Undefined();
+  }
   ScopedPool pool(inst.pool.get());
   try {
     auto fn = a.use_ref ? cpu::ref::rnn_backward : TF_ISA_CALL(inst.isa, cpu, rnn_backward);

@@ -1,8 +1,14 @@
-// N-API glue for native/cpu/softmax: softmax/log-softmax and fused softmax + cross-entropy.
+// N-API glue for native/cpu/softmax and native/cuda/softmax.cu: softmax/log-softmax and
+// fused softmax + cross-entropy.
 #include <string>
 
+#include <vector>
+
 #include "binding/args.h"
+#include "cuda/device.h"
+#include "cpu/elementwise.h"
 #include "cpu/index.h"
+#include "cpu/reduce.h"
 #include "cpu/softmax.h"
 #include "runtime/parallel.h"
 
@@ -20,7 +26,7 @@ void split_at(const TensorView& v, int dim, int64_t* outer, int64_t* n, int64_t*
 
 // softmax(y, x) args: [log, dim, view y, view x]; both contiguous float32 of one shape.
 TF_BINDING(softmax) {
-  ArgReader r(info, "softmax");
+  ArgReader r(info, "softmax", Kernels::CpuAndCuda);
   bool log = r.int64(0, 1, "log") == 1;
   int dim = int(r.int64(0, kMaxDims, "dim"));
   TensorView y = r.view(0, "out"), x = r.view(1, "input");
@@ -29,14 +35,18 @@ TF_BINDING(softmax) {
   if (dim >= std::max(x.ndim, 1)) return r.fail("dim out of range");
   int64_t outer, n, inner;
   split_at(x, dim, &outer, &n, &inner);
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, softmax_forward)(y.ptr<float>(), x.ptr<float>(), outer, n, inner, log);
+  if (r.on_cuda()) {
+    cuda::softmax_forward(y.ptr<float>(), x.ptr<float>(), outer, n, inner, log, r.stream());
+  } else {
+    ScopedPool pool(r.inst().pool.get());
+    TF_ISA_CALL(r.inst().isa, cpu, softmax_forward)(y.ptr<float>(), x.ptr<float>(), outer, n, inner, log);
+  }
   return info.Env().Undefined();
 }
 
 // softmaxBackward(dx, dy, y) args: [log, dim, view dx, view dy, view y]
 TF_BINDING(softmaxBackward) {
-  ArgReader r(info, "softmaxBackward");
+  ArgReader r(info, "softmaxBackward", Kernels::CpuAndCuda);
   bool log = r.int64(0, 1, "log") == 1;
   int dim = int(r.int64(0, kMaxDims, "dim"));
   TensorView dx = r.view(0, "dx"), dy = r.view(1, "dy"), y = r.view(2, "y");
@@ -46,8 +56,12 @@ TF_BINDING(softmaxBackward) {
   if (dim >= std::max(y.ndim, 1)) return r.fail("dim out of range");
   int64_t outer, n, inner;
   split_at(y, dim, &outer, &n, &inner);
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, softmax_backward)(dx.ptr<float>(), dy.ptr<float>(), y.ptr<float>(), outer, n, inner, log);
+  if (r.on_cuda()) {
+    cuda::softmax_backward(dx.ptr<float>(), dy.ptr<float>(), y.ptr<float>(), outer, n, inner, log, r.stream());
+  } else {
+    ScopedPool pool(r.inst().pool.get());
+    TF_ISA_CALL(r.inst().isa, cpu, softmax_backward)(dx.ptr<float>(), dy.ptr<float>(), y.ptr<float>(), outer, n, inner, log);
+  }
   return info.Env().Undefined();
 }
 
@@ -59,8 +73,10 @@ struct CeArgs {
 };
 
 // Checks logits [N, C, S...], target ([N, S...] int32 or logits' shape float32), weight [C].
+// Class indices are range-checked in `host_target` (target itself on the CPU, a host copy of
+// it on CUDA), or not at all when it is null.
 bool check_ce(ArgReader& r, Isa isa, CeArgs& a, const TensorView& logits, const TensorView& target,
-              const TensorView* weight) {
+              const TensorView* weight, const TensorView* host_target) {
   if (logits.ndim < 2 || !f32_contig(logits)) { r.fail("logits must be contiguous float32 [N, C, ...]"); return false; }
   a.N = logits.shape[0]; a.C = logits.shape[1]; a.S = 1;
   for (int d = 2; d < logits.ndim; ++d) a.S *= logits.shape[d];
@@ -71,9 +87,9 @@ bool check_ce(ArgReader& r, Isa isa, CeArgs& a, const TensorView& logits, const 
     bool ok = target.dtype == DType::I32 && target.ndim == logits.ndim - 1 && target.shape[0] == a.N;
     for (int d = 1; ok && d < target.ndim; ++d) ok = target.shape[d] == logits.shape[d + 1];
     if (!ok) { r.fail("class target must be int32 with the logits' shape minus the class dim"); return false; }
-    int64_t bad = TF_ISA_CALL(isa, cpu, index_find_invalid)(target, a.C, a.ignore);
+    int64_t bad = host_target ? TF_ISA_CALL(isa, cpu, index_find_invalid)(*host_target, a.C, a.ignore) : -1;
     if (bad >= 0) {
-      r.fail("target " + std::to_string(target.ptr<int32_t>()[bad]) + " at position " + std::to_string(bad) +
+      r.fail("target " + std::to_string(host_target->ptr<int32_t>()[bad]) + " at position " + std::to_string(bad) +
              " is out of range for " + std::to_string(a.C) + " classes (ignoreIndex " + std::to_string(a.ignore) + ")");
       return false;
     }
@@ -85,11 +101,82 @@ bool check_ce(ArgReader& r, Isa isa, CeArgs& a, const TensorView& logits, const 
   return true;
 }
 
+// A contiguous float32 vector view of n elements at p, or with stride 0 (every element reads
+// p[0]) when broadcast is true.
+TensorView vector_view(float* p, int64_t n, bool broadcast = false) {
+  TensorView v;
+  v.data = p;
+  v.ndim = 1;
+  v.shape[0] = n;
+  v.strides[0] = broadcast ? 0 : 1;
+  return v;
+}
+
+// CUDA has the per-row kernels of class targets over [N, C] logits only (cuda/kernels.h):
+// the options beyond them throw an Error naming the option and the device.
+bool cuda_ce_supported(ArgReader& r, const CeArgs& a) {
+  const char* missing = a.probs ? "probability targets" : a.has_weight ? "class weights"
+                        : a.smoothing != 0 ? "labelSmoothing" : a.S != 1 ? "logits with more than 2 dims" : nullptr;
+  if (!missing) return true;
+  r.fail_error(std::string("no CUDA kernel for ") + missing + " (logits on " + device_name(r.device()) + ")");
+  return false;
+}
+
+// crossEntropy on CUDA: per-row losses, then the sum (and the mean's division) on the device.
+// The mean's denominator is counted from a host copy of the targets, which also validates
+// them like the CPU does. NOTE: that copy synchronizes the stream.
+double cross_entropy_cuda(ArgReader& r, const CeArgs& a, const TensorView& out, const TensorView& lse,
+                          const TensorView& logits, const TensorView& target) {
+  const int64_t M = a.N;
+  cuda::Stream s = r.stream();  // activates the device
+  std::vector<int32_t> host(static_cast<size_t>(M));
+  cuda::device(r.device()).copy_to_host(host.data(), target.ptr<int32_t>(), size_t(M) * 4);
+  TensorView ht = target;
+  ht.data = host.data();
+  ht.offset = 0;
+  if (!check_ce(r, r.inst().isa, const_cast<CeArgs&>(a), logits, target, nullptr, &ht)) return 0;
+  double wsum = 0;
+  for (int32_t t : host) wsum += t != a.ignore;
+  if (a.reduction == cpu::kReduceNone) {
+    cuda::cross_entropy_forward(out.ptr<float>(), lse.ptr<float>(), logits.ptr<float>(), target.ptr<int32_t>(), a.N,
+                                a.C, a.ignore, s);
+    return wsum;
+  }
+  cuda::Scratch rows(cuda::device(r.device()).allocator(), size_t(M));
+  cuda::cross_entropy_forward(rows.get(), lse.ptr<float>(), logits.ptr<float>(), target.ptr<int32_t>(), a.N, a.C,
+                              a.ignore, s);
+  TensorView total = out;  // one element, as a 0-dim view for reduce
+  total.ndim = 0;
+  cuda::reduce(total, vector_view(rows.get(), M), 0, cpu::kSum, 0.0, s);
+  // 0 / 0 = NaN for an all-ignored batch, as on the CPU.
+  if (a.reduction == cpu::kReduceMean) cuda::unary(total, total, cpu::kAffine, 1.0 / wsum, 0.0, s);
+  return wsum;
+}
+
+// crossEntropyBackward on CUDA: the row kernel with dloss per row (broadcast and scaled
+// here for mean/sum). Targets were validated by the forward.
+void cross_entropy_backward_cuda(ArgReader& r, const CeArgs& a, float scale, const TensorView& dlogits,
+                                 const TensorView& dloss, const TensorView& logits, const TensorView& lse,
+                                 const TensorView& target) {
+  cuda::Stream s = r.stream();
+  const int64_t M = a.N;
+  if (a.reduction == cpu::kReduceNone) {
+    cuda::cross_entropy_backward(dlogits.ptr<float>(), dloss.ptr<float>(), logits.ptr<float>(), lse.ptr<float>(),
+                                 target.ptr<int32_t>(), a.N, a.C, a.ignore, s);
+    return;
+  }
+  cuda::Scratch rows(cuda::device(r.device()).allocator(), size_t(M));
+  const TensorView rv = vector_view(rows.get(), M);
+  cuda::unary(rv, vector_view(dloss.ptr<float>(), M, true), cpu::kAffine, scale, 0.0, s);
+  cuda::cross_entropy_backward(dlogits.ptr<float>(), rows.get(), logits.ptr<float>(), lse.ptr<float>(),
+                               target.ptr<int32_t>(), a.N, a.C, a.ignore, s);
+}
+
 // crossEntropy(out, lse, logits, target[, weight]) -> mean denominator.
 // args: [reduction, ignoreIndex, smoothing, isProbs, hasWeight, view out, view lse,
 //        view logits, view target, (view weight)]
 TF_BINDING(crossEntropy) {
-  ArgReader r(info, "crossEntropy");
+  ArgReader r(info, "crossEntropy", Kernels::CpuAndCuda);
   CeArgs a;
   a.reduction = int32_t(r.int64(0, cpu::kNumLossReductions - 1, "reduction"));
   a.ignore = int32_t(r.int64(INT32_MIN, INT32_MAX, "ignoreIndex"));
@@ -102,10 +189,16 @@ TF_BINDING(crossEntropy) {
   if (!r.ok()) return info.Env().Undefined();
   if (!(a.smoothing >= 0 && a.smoothing <= 1)) return r.fail("labelSmoothing must be in [0, 1]");
   Instance& inst = instance(info.Env());
-  if (!check_ce(r, inst.isa, a, logits, target, a.has_weight ? &weight : nullptr)) return info.Env().Undefined();
+  const bool on_cuda = r.on_cuda();
+  if (!check_ce(r, inst.isa, a, logits, target, a.has_weight ? &weight : nullptr, on_cuda ? nullptr : &target))
+    return info.Env().Undefined();
   const int64_t M = a.N * a.S;
   if (!f32_contig(lse) || lse.numel() != M) return r.fail("lse must be contiguous float32 with N * S elements");
   if (!f32_contig(out) || out.numel() != (a.reduction == cpu::kReduceNone ? M : 1)) return r.fail("out has the wrong size");
+  if (on_cuda) {
+    const double wsum = cuda_ce_supported(r, a) ? cross_entropy_cuda(r, a, out, lse, logits, target) : 0;
+    return r.ok() ? Napi::Number::New(info.Env(), wsum) : info.Env().Undefined();
+  }
   double wsum = 0;
   ScopedPool pool(inst.pool.get());
   TF_ISA_CALL(inst.isa, cpu, cross_entropy_forward)(out.ptr<float>(), lse.ptr<float>(), &wsum, logits.ptr<float>(),
@@ -118,7 +211,7 @@ TF_BINDING(crossEntropy) {
 // args: [reduction, ignoreIndex, smoothing, isProbs, hasWeight, scale, view dlogits,
 //        view dloss, view logits, view lse, view target, (view weight)]
 TF_BINDING(crossEntropyBackward) {
-  ArgReader r(info, "crossEntropyBackward");
+  ArgReader r(info, "crossEntropyBackward", Kernels::CpuAndCuda);
   CeArgs a;
   a.reduction = int32_t(r.int64(0, cpu::kNumLossReductions - 1, "reduction"));
   a.ignore = int32_t(r.int64(INT32_MIN, INT32_MAX, "ignoreIndex"));
@@ -132,12 +225,18 @@ TF_BINDING(crossEntropyBackward) {
   if (a.has_weight) weight = r.view(5, "weight");
   if (!r.ok()) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  if (!check_ce(r, inst.isa, a, logits, target, a.has_weight ? &weight : nullptr)) return info.Env().Undefined();
+  const bool on_cuda = r.on_cuda();
+  if (!check_ce(r, inst.isa, a, logits, target, a.has_weight ? &weight : nullptr, on_cuda ? nullptr : &target))
+    return info.Env().Undefined();
   const int64_t M = a.N * a.S;
   if (!same_shape(dlogits, logits) || !f32_contig(dlogits)) return r.fail("dlogits must be contiguous float32 like logits");
   if (!f32_contig(lse) || lse.numel() != M) return r.fail("lse must be contiguous float32 with N * S elements");
   const bool none = a.reduction == cpu::kReduceNone;
   if (!f32_contig(dloss) || dloss.numel() != (none ? M : 1)) return r.fail("dloss has the wrong size");
+  if (on_cuda) {
+    if (cuda_ce_supported(r, a)) cross_entropy_backward_cuda(r, a, scale, dlogits, dloss, logits, lse, target);
+    return info.Env().Undefined();
+  }
   ScopedPool pool(inst.pool.get());
   TF_ISA_CALL(inst.isa, cpu, cross_entropy_backward)(dlogits.ptr<float>(), dloss.ptr<float>(), none ? 1 : 0, scale,
       logits.ptr<float>(), lse.ptr<float>(), a.probs ? nullptr : target.ptr<int32_t>(),

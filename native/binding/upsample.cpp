@@ -1,4 +1,4 @@
-// N-API glue for native/cpu/upsample: F.interpolate on x[N, C, H, W] -> y[N, C, OH, OW]
+// N-API glue for native/cpu/upsample and native/cuda/upsample.cu: F.interpolate on x[N, C, H, W] -> y[N, C, OH, OW]
 // ('nearest' or 'bilinear'). The output size is y's (dx's input size, backward); the
 // caller's scale factors (0 = none) only enter the source-coordinate scales, which are
 // resolved here with PyTorch's rules so every kernel variant agrees.
@@ -62,7 +62,7 @@ bool upsample_shapes(ArgReader& r, const TensorView& x, const TensorView& y, con
 // Both directions: forward reads (y, x), backward (dx, dy); the input-side view is the
 // second one forward and the first one backward.
 Napi::Value run_upsample(const Napi::CallbackInfo& info, bool backward) {
-  ArgReader r(info, backward ? "interpolate backward" : "interpolate");
+  ArgReader r(info, backward ? "interpolate backward" : "interpolate", Kernels::CpuAndCuda);
   UpsampleArgs a;
   if (!read_upsample(r, &a)) return info.Env().Undefined();
   const TensorView out = r.view(0, backward ? "grad_input" : "out"), in = r.view(1, backward ? "grad_output" : "input");
@@ -73,9 +73,21 @@ Napi::Value run_upsample(const Napi::CallbackInfo& info, bool backward) {
     return info.Env().Undefined();
   const int64_t NC = x.shape[0] * x.shape[1], H = x.shape[2], W = x.shape[3], OH = y.shape[2], OW = y.shape[3];
   const float sh = source_scale(a, H, OH, a.factor_h), sw = source_scale(a, W, OW, a.factor_w);
-  const Isa isa = instance(info.Env()).isa;
   float* o = out.ptr<float>();
   const float* i = in.ptr<float>();
+  if (r.on_cuda()) {
+    const cuda::Stream s = r.stream();
+    if (a.mode == kNearest && !backward)
+      cuda::upsample_nearest2d_forward(o, i, NC, H, W, OH, OW, sh, sw, s);
+    else if (a.mode == kNearest)
+      cuda::upsample_nearest2d_backward(o, i, NC, H, W, OH, OW, sh, sw, s);
+    else if (!backward)
+      cuda::upsample_bilinear2d_forward(o, i, NC, H, W, OH, OW, sh, sw, a.align_corners, s);
+    else
+      cuda::upsample_bilinear2d_backward(o, i, NC, H, W, OH, OW, sh, sw, a.align_corners, s);
+    return info.Env().Undefined();
+  }
+  const Isa isa = instance(info.Env()).isa;
   ScopedPool pool(instance(info.Env()).pool.get());
   if (a.mode == kNearest && !backward)
     TF_ISA_CALL(isa, cpu, upsample_nearest2d_forward)(o, i, NC, H, W, OH, OW, sh, sw);

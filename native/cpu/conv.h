@@ -11,18 +11,13 @@
 #pragma once
 #include <cstdint>
 
+#include "tensorforge/params.h"
 #include "tensorforge/view.h"
 
 namespace tf {
 namespace cpu {
 
-struct Conv2dParams {
-  int64_t N = 0, C = 0, H = 0, W = 0;   // x[N, C, H, W]
-  int64_t OC = 0, OH = 0, OW = 0;       // y[N, OC, OH, OW]
-  int64_t KH = 1, KW = 1;               // w[OC, C/groups, KH, KW]
-  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dil_h = 1, dil_w = 1;
-  int64_t groups = 1;
-};
+using ::tf::Conv2dParams;  // tensorforge/params.h
 
 // NOTE: codes shared with lib/ops/conv.ts (ConvAlgo); change both together.
 enum ConvAlgo : int32_t {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 
+#include "tensorforge/params.h"
 #include "tensorforge/view.h"
 
 namespace tf {
@@ -13,14 +14,7 @@ namespace cpu {
 // (likewise columns); taps outside the input are skipped (max) or counted as padding (avg).
 // OH/OW come from the caller (floor or ceil mode); the kernels only need every window to
 // hold at least one in-bounds tap, which PyTorch's pad <= kernel/2 rule guarantees.
-struct Pool2dParams {
-  int64_t N = 0, C = 0, H = 0, W = 0;   // x[N, C, H, W]
-  int64_t OH = 0, OW = 0;               // y[N, C, OH, OW]
-  int64_t KH = 1, KW = 1;
-  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dil_h = 1, dil_w = 1;  // avg: dil 1
-  bool count_include_pad = true;        // avg: divide by the window clipped to the padded input
-  int64_t divisor_override = 0;         // avg: > 0 replaces the divisor
-};
+using ::tf::Pool2dParams;  // tensorforge/params.h
 
 TF_DECL_ALL(
 // y = max over each window; idx = its position in the input plane (ih*W + iw), the last

@@ -14,8 +14,8 @@ namespace {
 struct ConvDims {
   int64_t N, C, H, W, OC, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, G, Cg, OCg;
   explicit ConvDims(const Conv2dParams& p)
-      : N(p.N), C(p.C), H(p.H), W(p.W), OC(p.OC), KH(p.KH), KW(p.KW), OH(p.OH), OW(p.OW), sh(p.sh), sw(p.sw),
-        ph(p.ph), pw(p.pw), dh(p.dh), dw(p.dw), G(p.groups), Cg(p.C / p.groups), OCg(p.OC / p.groups) {}
+      : N(p.N), C(p.C), H(p.H), W(p.W), OC(p.OC), KH(p.KH), KW(p.KW), OH(p.OH), OW(p.OW), sh(p.stride_h), sw(p.stride_w),
+        ph(p.pad_h), pw(p.pad_w), dh(p.dil_h), dw(p.dil_w), G(p.groups), Cg(p.C / p.groups), OCg(p.OC / p.groups) {}
 };
 
 // Weight as A[g](oc, k = (c, kh, kw)).
@@ -141,11 +141,11 @@ __global__ void bias_grad_kernel(float* db, const float* dy, int64_t N, int64_t 
 
 }  // namespace
 
-void conv2d_forward(float* y, const float* x, const float* w, const float* bias, const Conv2dParams& p,
+void conv2d_forward(float* y, const float* x, const float* w, const float* bias, const Conv2dParams& p, int32_t act,
                     int32_t precision, Stream s) {
   ConvDims d(p);
   GemmShape g{d.OCg, d.N * d.OH * d.OW, d.Cg * d.KH * d.KW, d.G, 1, 0};
-  gemm_launch(variant_for(precision), WeightA{w, d}, Im2colB{x, d}, ConvOutStore{y, bias, d, p.act}, g, s);
+  gemm_launch(variant_for(precision), WeightA{w, d}, Im2colB{x, d}, ConvOutStore{y, bias, d, act}, g, s);
 }
 
 void conv2d_backward_input(float* dx, const float* dy, const float* w, const Conv2dParams& p, int32_t precision,

@@ -100,6 +100,26 @@ class Device {
   int major_ = 0, minor_ = 0;
 };
 
+// Temporary device memory for one call (an op's intermediate buffer), from the device's
+// caching allocator; float-typed since every user so far needs floats.
+// NOTE: released when the call returns while kernels using it may still be queued: safe,
+// since every op of a device runs on its one stream (see DeviceAllocator).
+class Scratch {
+ public:
+  Scratch(DeviceAllocator& alloc, size_t floats) : alloc_(alloc) {
+    p_ = static_cast<float*>(alloc_.allocate(floats * sizeof(float), &block_));
+  }
+  ~Scratch() { alloc_.release(p_, block_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  float* get() const { return p_; }
+
+ private:
+  DeviceAllocator& alloc_;
+  float* p_ = nullptr;
+  size_t block_ = 0;
+};
+
 // Name and compute capability without creating a context or stream; false on error.
 bool device_info(int index, std::string* name, int* major, int* minor);
 

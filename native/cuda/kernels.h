@@ -1,5 +1,5 @@
 // The CUDA kernel layer as plain C++ declarations (no CUDA headers), so the N-API glue in
-// native/cuda/binding/ compiles with the host compiler. Same families and semantics as
+// native/binding/ compiles with the host compiler into both addons. Same families and semantics as
 // native/cpu/ (see the headers there for the contracts); pointers are device pointers,
 // every call enqueues on `stream` and returns without synchronizing. Outputs first, then
 // inputs, then sizes/params; each argument carries its shape.
@@ -7,6 +7,8 @@
 #include <cstdint>
 
 #include "cpu/gemm/gemm.h"  // GemmEpilogue, GemmAct, GemmBias (bias is a device pointer here)
+#include "cpu/rnn.h"        // TF_RNN_FORWARD_ARGS, TF_RNN_BACKWARD_ARGS
+#include "tensorforge/params.h"
 #include "tensorforge/view.h"
 
 struct CUstream_st;
@@ -16,161 +18,141 @@ namespace cuda {
 
 using Stream = CUstream_st*;
 
+// TF_WITH_CUDA (the CUDA addon and native/cuda/*.cu): the kernels are declared here and
+// defined in the .cu files. Without it (the CPU addon) every kernel is an inline stub that
+// throws "not built with CUDA" (native/cuda/stub.cpp); the bindings never reach one, since
+// that addon cannot allocate a CUDA storage, but they compile and link unchanged.
+#ifdef TF_WITH_CUDA
+constexpr bool kBuilt = true;
+#define TF_CUDA_FN(...) __VA_ARGS__;
+#else
+constexpr bool kBuilt = false;
+[[noreturn]] void not_built();
+#define TF_CUDA_FN(...) inline __VA_ARGS__ { not_built(); }
+#endif
+
 // ---- elementwise.cu (op codes: cpu/elementwise.h) -----------------------------------------
-void binary(const TensorView& y, const TensorView& a, const TensorView& b, int32_t op, Stream s);
-void unary(const TensorView& y, const TensorView& x, int32_t op, double p0, double p1, Stream s);
-void unary_backward(const TensorView& dx, const TensorView& dy, const TensorView& x,
-                    const TensorView& y, int32_t op, double p0, double p1, Stream s);
-void where(const TensorView& y, const TensorView& cond, const TensorView& a, const TensorView& b, Stream s);
-void cast(const TensorView& y, const TensorView& x, Stream s);
-void fill(const TensorView& y, double value, Stream s);
+TF_CUDA_FN(void binary(const TensorView& y, const TensorView& a, const TensorView& b, int32_t op, Stream s))
+TF_CUDA_FN(void unary(const TensorView& y, const TensorView& x, int32_t op, double p0, double p1, Stream s))
+TF_CUDA_FN(void unary_backward(const TensorView& dx, const TensorView& dy, const TensorView& x,
+                    const TensorView& y, int32_t op, double p0, double p1, Stream s))
+TF_CUDA_FN(void where(const TensorView& y, const TensorView& cond, const TensorView& a, const TensorView& b, Stream s))
+TF_CUDA_FN(void cast(const TensorView& y, const TensorView& x, Stream s))
+TF_CUDA_FN(void fill(const TensorView& y, double value, Stream s))
 
 // ---- reduce.cu (op codes: cpu/reduce.h) ---------------------------------------------------
 // y: the first `nkept` dims of x (any strides), reduced over the rest; sums in double like
 // the CPU. kMean/kVar: y F32; kArgmax/kArgmin: y I32 (first occurrence, NaN wins); else x's
 // dtype. Empty reductions: sum 0, prod 1, mean/var NaN.
-void reduce(const TensorView& y, const TensorView& x, int nkept, int32_t op, double correction, Stream s);
+TF_CUDA_FN(void reduce(const TensorView& y, const TensorView& x, int nkept, int32_t op, double correction, Stream s))
 
 // ---- softmax.cu: over the middle dim of contiguous [outer, n, inner] (cpu/softmax.h) -------
-void softmax_forward(float* y, const float* x, int64_t outer, int64_t n, int64_t inner, bool log, Stream s);
+TF_CUDA_FN(void softmax_forward(float* y, const float* x, int64_t outer, int64_t n, int64_t inner, bool log, Stream s))
 // softmax: dx = y * (dy - sum(dy*y)); log: dx = dy - exp(y) * sum(dy).
-void softmax_backward(float* dx, const float* dy, const float* y, int64_t outer, int64_t n, int64_t inner, bool log,
-                      Stream s);
+TF_CUDA_FN(void softmax_backward(float* dx, const float* dy, const float* y, int64_t outer, int64_t n, int64_t inner, bool log,
+                      Stream s))
 // Fused cross-entropy: loss[n] = logsumexp(logits[n]) - logits[n, t[n]] (label smoothing 0).
 // Rows whose target equals ignore_index give 0; targets outside [0, C) give NaN (never read).
-void cross_entropy_forward(float* loss /*[N]*/, float* lse /*[N] saved*/, const float* logits /*[N,C]*/,
-                           const int32_t* target /*[N]*/, int64_t N, int64_t C, int32_t ignore_index, Stream s);
+TF_CUDA_FN(void cross_entropy_forward(float* loss /*[N]*/, float* lse /*[N] saved*/, const float* logits /*[N,C]*/,
+                           const int32_t* target /*[N]*/, int64_t N, int64_t C, int32_t ignore_index, Stream s))
 // dlogits[n] = dloss[n] * (softmax(logits[n]) - onehot(t[n])); 0 for ignored/invalid rows.
-void cross_entropy_backward(float* dlogits /*[N,C]*/, const float* dloss /*[N]*/, const float* logits /*[N,C]*/,
+TF_CUDA_FN(void cross_entropy_backward(float* dlogits /*[N,C]*/, const float* dloss /*[N]*/, const float* logits /*[N,C]*/,
                             const float* lse /*[N]*/, const int32_t* target /*[N]*/, int64_t N, int64_t C,
-                            int32_t ignore_index, Stream s);
+                            int32_t ignore_index, Stream s))
 
 // ---- matmul.cu: the GEMM contract of cpu/gemm/gemm.h on device pointers ----------------------
 enum MatmulPrecision : int32_t { kPrecisionHighest = 0 /* fp32 FMA */, kPrecisionHigh = 1 /* TF32 mma.sync */ };
-void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+TF_CUDA_FN(void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-           float* C, int64_t ldc, const cpu::GemmEpilogue* ep, int32_t precision, Stream s);
-void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+           float* C, int64_t ldc, const cpu::GemmEpilogue* ep, int32_t precision, Stream s))
+TF_CUDA_FN(void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                    float alpha, const float* A, int64_t lda, int64_t stride_a,
                    const float* B, int64_t ldb, int64_t stride_b, float beta,
                    float* C, int64_t ldc, int64_t stride_c, const cpu::GemmEpilogue* ep,
-                   int32_t precision, Stream s);
+                   int32_t precision, Stream s))
 // Numbered development variants (see native/cuda/dev/): 1 naive, 2 tiled SGEMM, 3 TF32 mma.sync.
-void sgemm_variant(int variant, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+TF_CUDA_FN(void sgemm_variant(int variant, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                   float* C, int64_t ldc, Stream s);
+                   float* C, int64_t ldc, Stream s))
 
 // ---- conv.cu: NCHW conv2d as implicit GEMM -------------------------------------------------
-struct Conv2dParams {
-  int64_t N, C, H, W;      // input
-  int64_t OC, KH, KW;      // weight [OC, C/groups, KH, KW]
-  int64_t OH, OW;          // output
-  int64_t sh, sw, ph, pw, dh, dw, groups;  // ph/pw: top/left padding (bottom/right only size OH/OW)
-  int32_t act = 0;                         // forward epilogue: 1 = relu after the bias
-};
-void conv2d_forward(float* y /*[N,OC,OH,OW]*/, const float* x /*[N,C,H,W]*/, const float* w,
-                    const float* bias /*[OC] or null*/, const Conv2dParams& p, int32_t precision, Stream s);
-void conv2d_backward_input(float* dx /*[N,C,H,W]*/, const float* dy /*[N,OC,OH,OW]*/, const float* w,
-                           const Conv2dParams& p, int32_t precision, Stream s);
-void conv2d_backward_weight(float* dw /*[OC,C/g,KH,KW]*/, const float* dy, const float* x,
-                            const Conv2dParams& p, int32_t precision, Stream s);
-void conv2d_backward_bias(float* db /*[OC]*/, const float* dy, const Conv2dParams& p, Stream s);
+using ::tf::Conv2dParams;  // tensorforge/params.h
+TF_CUDA_FN(void conv2d_forward(float* y /*[N,OC,OH,OW]*/, const float* x /*[N,C,H,W]*/, const float* w,
+                    const float* bias /*[OC] or null*/, const Conv2dParams& p, int32_t act /*1: relu after the bias*/,
+                    int32_t precision, Stream s))
+TF_CUDA_FN(void conv2d_backward_input(float* dx /*[N,C,H,W]*/, const float* dy /*[N,OC,OH,OW]*/, const float* w,
+                           const Conv2dParams& p, int32_t precision, Stream s))
+TF_CUDA_FN(void conv2d_backward_weight(float* dw /*[OC,C/g,KH,KW]*/, const float* dy, const float* x,
+                            const Conv2dParams& p, int32_t precision, Stream s))
+TF_CUDA_FN(void conv2d_backward_bias(float* db /*[OC]*/, const float* dy, const Conv2dParams& p, Stream s))
 
 // ---- pool.cu: NCHW pooling; out-of-image taps are skipped (max) or counted per flag (avg) --
-struct Pool2dParams {
-  int64_t N, C, H, W, OH, OW, KH, KW, sh, sw, ph, pw;
-  int64_t dh = 1, dw = 1;        // max pooling dilation
-  bool count_include_pad = true;
-  int64_t divisor_override = 0;  // avg: > 0 replaces the window size
-};
-void max_pool2d_forward(float* y /*[N,C,OH,OW]*/, int32_t* idx /*[N,C,OH,OW] h*W+w*/, const float* x, const Pool2dParams& p, Stream s);
-void max_pool2d_backward(float* dx /*[N,C,H,W]*/, const float* dy, const int32_t* idx, const Pool2dParams& p, Stream s);
-void avg_pool2d_forward(float* y, const float* x, const Pool2dParams& p, Stream s);
-void avg_pool2d_backward(float* dx, const float* dy, const Pool2dParams& p, Stream s);
+using ::tf::Pool2dParams;  // tensorforge/params.h; avg pooling ignores dilation
+TF_CUDA_FN(void max_pool2d_forward(float* y /*[N,C,OH,OW]*/, int32_t* idx /*[N,C,OH,OW] h*W+w*/, const float* x, const Pool2dParams& p, Stream s))
+TF_CUDA_FN(void max_pool2d_backward(float* dx /*[N,C,H,W]*/, const float* dy, const int32_t* idx, const Pool2dParams& p, Stream s))
+TF_CUDA_FN(void avg_pool2d_forward(float* y, const float* x, const Pool2dParams& p, Stream s))
+TF_CUDA_FN(void avg_pool2d_backward(float* dx, const float* dy, const Pool2dParams& p, Stream s))
 // Adaptive average pooling to [OH, OW] (PyTorch's start/end bins).
-void adaptive_avg_pool2d_forward(float* y, const float* x, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW, Stream s);
-void adaptive_avg_pool2d_backward(float* dx, const float* dy, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW, Stream s);
+TF_CUDA_FN(void adaptive_avg_pool2d_forward(float* y, const float* x, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW, Stream s))
+TF_CUDA_FN(void adaptive_avg_pool2d_backward(float* dx, const float* dy, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW, Stream s))
 
 // ---- norm.cu: batch norm over x [N, C, S] (S = H*W; 1 for [N, C]) --------------------------
 // Training: per-channel batch mean / biased var normalize; running stats (nullable) updated
 // with momentum and the unbiased var like PyTorch; save_mean/save_invstd for backward.
-void batch_norm_forward_train(float* y, float* save_mean /*[C]*/, float* save_invstd /*[C]*/,
+TF_CUDA_FN(void batch_norm_forward_train(float* y, float* save_mean /*[C]*/, float* save_invstd /*[C]*/,
                               float* running_mean, float* running_var, const float* x,
                               const float* gamma /*[C] or null*/, const float* beta /*[C] or null*/,
-                              int64_t N, int64_t C, int64_t S, float momentum, float eps, Stream s);
-void batch_norm_forward_eval(float* y, float* save_mean, float* save_invstd, const float* x,
+                              int64_t N, int64_t C, int64_t S, float momentum, float eps, Stream s))
+TF_CUDA_FN(void batch_norm_forward_eval(float* y, float* save_mean, float* save_invstd, const float* x,
                              const float* running_mean, const float* running_var, const float* gamma,
-                             const float* beta, int64_t N, int64_t C, int64_t S, float eps, Stream s);
+                             const float* beta, int64_t N, int64_t C, int64_t S, float eps, Stream s))
 // Eval forward also writes save_mean/save_invstd (running mean, 1/sqrt(running var + eps)).
 // Backward (cpu/norm.h): training differentiates through the batch statistics, eval treats
 // them as constants; dx/dgamma/dbeta nullable (overwritten, not accumulated).
-void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+TF_CUDA_FN(void batch_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
                          const float* save_mean, const float* save_invstd, const float* gamma,
-                         int64_t N, int64_t C, int64_t S, bool training, Stream s);
+                         int64_t N, int64_t C, int64_t S, bool training, Stream s))
 
 // Group norm over x [N, C, S] in G groups of C/G channels (cpu/norm.h's contract): statistics
 // per (n, g), biased var; mean/rstd [N, G] saved. gamma/beta [C] nullable; backward's
 // dx/dgamma/dbeta nullable (overwritten).
-void group_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma, const float* beta,
-                        int64_t N, int64_t C, int64_t S, int64_t G, float eps, Stream s);
-void group_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean,
+TF_CUDA_FN(void group_norm_forward(float* y, float* mean, float* rstd, const float* x, const float* gamma, const float* beta,
+                        int64_t N, int64_t C, int64_t S, int64_t G, float eps, Stream s))
+TF_CUDA_FN(void group_norm_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x, const float* mean,
                          const float* rstd, const float* gamma, int64_t N, int64_t C, int64_t S, int64_t G,
-                         Stream s);
+                         Stream s))
 
 // ---- upsample.cu: F.interpolate on NCHW, x [NC, H, W] -> y [NC, OH, OW] (cpu/upsample.h) ---
 // scale_h/scale_w: the source step per output step, resolved by the caller with PyTorch's
 // rules; backward overwrites dx.
-void upsample_nearest2d_forward(float* y, const float* x, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
-                                float scale_h, float scale_w, Stream s);
-void upsample_nearest2d_backward(float* dx, const float* dy, int64_t NC, int64_t H, int64_t W, int64_t OH,
-                                 int64_t OW, float scale_h, float scale_w, Stream s);
-void upsample_bilinear2d_forward(float* y, const float* x, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
-                                 float scale_h, float scale_w, bool align_corners, Stream s);
-void upsample_bilinear2d_backward(float* dx, const float* dy, int64_t NC, int64_t H, int64_t W, int64_t OH,
-                                  int64_t OW, float scale_h, float scale_w, bool align_corners, Stream s);
+TF_CUDA_FN(void upsample_nearest2d_forward(float* y, const float* x, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                                float scale_h, float scale_w, Stream s))
+TF_CUDA_FN(void upsample_nearest2d_backward(float* dx, const float* dy, int64_t NC, int64_t H, int64_t W, int64_t OH,
+                                 int64_t OW, float scale_h, float scale_w, Stream s))
+TF_CUDA_FN(void upsample_bilinear2d_forward(float* y, const float* x, int64_t NC, int64_t H, int64_t W, int64_t OH, int64_t OW,
+                                 float scale_h, float scale_w, bool align_corners, Stream s))
+TF_CUDA_FN(void upsample_bilinear2d_backward(float* dx, const float* dy, int64_t NC, int64_t H, int64_t W, int64_t OH,
+                                  int64_t OW, float scale_h, float scale_w, bool align_corners, Stream s))
 
-// ---- rnn.cu: fused gate math, PyTorch gate order (LSTM i f g o, GRU r z n) ------------------
-// gates: pre-activations x W_ih^T + h W_hh^T + b_ih + b_hh. act receives the activated gates.
-void lstm_cell_forward(float* h /*[B,H]*/, float* c /*[B,H]*/, float* act /*[B,4H]*/,
-                       const float* gates /*[B,4H]*/, const float* c_prev /*[B,H] or null=0*/,
-                       int64_t B, int64_t H, Stream s);
-void lstm_cell_backward(float* dgates /*[B,4H]*/, float* dc_prev /*[B,H]*/, const float* dh /*[B,H]*/,
-                        const float* dc /*[B,H] or null*/, const float* act /*[B,4H]*/,
-                        const float* c_prev /*[B,H] or null*/, const float* c /*[B,H]*/,
-                        int64_t B, int64_t H, Stream s);
-// gx = x W_ih^T + b_ih, gh = h W_hh^T + b_hh; n = tanh(gx_n + r * gh_n); h = (1-z) n + z h_prev.
-void gru_cell_forward(float* h /*[B,H]*/, float* act /*[B,4H]: r z n gh_n*/, const float* gx /*[B,3H]*/,
-                      const float* gh /*[B,3H]*/, const float* h_prev /*[B,H]*/, int64_t B, int64_t H, Stream s);
-void gru_cell_backward(float* dgx /*[B,3H]*/, float* dgh /*[B,3H]*/, float* dh_prev /*[B,H]*/,
-                       const float* dh /*[B,H]*/, const float* act /*[B,4H]*/, const float* h_prev /*[B,H]*/,
-                       int64_t B, int64_t H, Stream s);
-// One LSTM layer over a sequence: the input projection of all T steps as one GEMM, then per
-// step one GEMM (h W_hh^T added in) and one fused gate kernel. gates_ws: [T,B,4H] receives
-// the activated gates (for backward). h0/c0 may be null (zeros).
-void lstm_layer_forward(float* hs /*[T,B,H]*/, float* cs /*[T,B,H]*/, float* gates_ws /*[T,B,4H]*/,
-                        const float* x /*[T,B,I]*/, const float* w_ih /*[4H,I]*/, const float* w_hh /*[4H,H]*/,
-                        const float* bias /*[4H] or null*/, const float* h0, const float* c0,
-                        int64_t T, int64_t B, int64_t I, int64_t H, int32_t precision, Stream s);
+// ---- rnn.cu: one recurrent layer, one direction: the contract of cpu/rnn.h (PyTorch gate
+// order, sequence-major, the same reserve layout) on device pointers.
+TF_CUDA_FN(void rnn_forward(TF_RNN_FORWARD_ARGS, int32_t precision, Stream s))
+TF_CUDA_FN(void rnn_backward(TF_RNN_BACKWARD_ARGS, int32_t precision, Stream s))
 
 // ---- random.cu: Philox4x32-10, bit-identical counters to cpu/random.cpp -------------------
-void random_fill(const TensorView& y, int32_t kind, double p0, double p1, uint64_t seed, uint64_t offset, Stream s);
-// keep[i] = u_i >= p with u_i = philox(offset + i, seed).v[0] / 2^32; y = keep ? x / (1 - p) : 0.
-void dropout_forward(float* y /*[n]*/, uint8_t* mask /*[n]*/, const float* x /*[n]*/, int64_t n, float p,
-                     uint64_t seed, uint64_t offset, Stream s);
-void dropout_backward(float* dx /*[n]*/, const float* dy /*[n]*/, const uint8_t* mask /*[n]*/, int64_t n,
-                      float p, Stream s);
+TF_CUDA_FN(void random_fill(const TensorView& y, int32_t kind, double p0, double p1, uint64_t seed, uint64_t offset, Stream s))
 
 // ---- optim.cu: fused in-place updates (PyTorch semantics) ----------------------------------
 // Adam (decoupled=false: L2 added to the gradient) / AdamW (decoupled=true: p *= 1 - lr*wd),
 // cpu/optim.h's adam_update: step_size = lr / (1 - beta1^t), bc2_sqrt = sqrt(1 - beta2^t);
 // vmax (amsgrad) nullable; maximize flips the gradient.
-void adam_step(float* param, float* m, float* v, float* vmax, const float* grad, int64_t n, float lr, float beta1,
+TF_CUDA_FN(void adam_step(float* param, float* m, float* v, float* vmax, const float* grad, int64_t n, float lr, float beta1,
                float beta2, float eps, float weight_decay, bool decoupled, double step_size, double bc2_sqrt,
-               bool maximize, Stream s);
+               bool maximize, Stream s))
 // SGD with momentum/dampening/nesterov/weight decay; buf nullable when momentum == 0.
 // first: buf is initialised to the gradient (PyTorch's first step).
-void sgd_step(float* param, float* buf, const float* grad, int64_t n, float lr, float momentum,
-              float dampening, float weight_decay, bool nesterov, bool first, bool maximize, Stream s);
+TF_CUDA_FN(void sgd_step(float* param, float* buf, const float* grad, int64_t n, float lr, float momentum,
+              float dampening, float weight_decay, bool nesterov, bool first, bool maximize, Stream s))
 
 }  // namespace cuda
 }  // namespace tf

@@ -14,14 +14,14 @@ __global__ void max_pool_fwd(float* y, int32_t* idx, const float* x, Pool2dParam
   CUDA_KERNEL_LOOP(i, total) {
     const int64_t ow = i % p.OW, oh = (i / p.OW) % p.OH, plane = i / (p.OW * p.OH);
     const float* xp = x + plane * p.H * p.W;
-    const int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
+    const int64_t h0 = oh * p.stride_h - p.pad_h, w0 = ow * p.stride_w - p.pad_w;
     float best = -INFINITY;
     int64_t bi = -1;
     for (int64_t kh = 0; kh < p.KH; ++kh) {
-      const int64_t h = h0 + kh * p.dh;
+      const int64_t h = h0 + kh * p.dil_h;
       if (h < 0 || h >= p.H) continue;
       for (int64_t kw = 0; kw < p.KW; ++kw) {
-        const int64_t w = w0 + kw * p.dw;
+        const int64_t w = w0 + kw * p.dil_w;
         if (w < 0 || w >= p.W) continue;
         const float v = xp[h * p.W + w];
         if (bi < 0 || v > best || v != v) {  // NaN propagates (first NaN wins)
@@ -48,8 +48,8 @@ __global__ void max_pool_bwd(float* dx, const float* dy, const int32_t* idx, Poo
 // PyTorch's divisor: the window clipped to the padded image, or only its in-image part.
 __device__ __forceinline__ float avg_divisor(const Pool2dParams& p, int64_t oh, int64_t ow) {
   if (p.divisor_override > 0) return float(p.divisor_override);
-  int64_t hs = oh * p.sh - p.ph, ws = ow * p.sw - p.pw;
-  int64_t he = min(hs + p.KH, p.H + p.ph), we = min(ws + p.KW, p.W + p.pw);
+  int64_t hs = oh * p.stride_h - p.pad_h, ws = ow * p.stride_w - p.pad_w;
+  int64_t he = min(hs + p.KH, p.H + p.pad_h), we = min(ws + p.KW, p.W + p.pad_w);
   const int64_t pool = (he - hs) * (we - ws);
   if (p.count_include_pad) return float(pool);
   hs = max(hs, int64_t(0));
@@ -64,7 +64,7 @@ __global__ void avg_pool_fwd(float* y, const float* x, Pool2dParams p) {
   CUDA_KERNEL_LOOP(i, total) {
     const int64_t ow = i % p.OW, oh = (i / p.OW) % p.OH, plane = i / (p.OW * p.OH);
     const float* xp = x + plane * p.H * p.W;
-    const int64_t h0 = oh * p.sh - p.ph, w0 = ow * p.sw - p.pw;
+    const int64_t h0 = oh * p.stride_h - p.pad_h, w0 = ow * p.stride_w - p.pad_w;
     float acc = 0.0f;
     for (int64_t h = max(h0, int64_t(0)); h < min(h0 + p.KH, p.H); ++h)
       for (int64_t w = max(w0, int64_t(0)); w < min(w0 + p.KW, p.W); ++w) acc += xp[h * p.W + w];
@@ -78,10 +78,10 @@ __global__ void avg_pool_bwd(float* dx, const float* dy, Pool2dParams p) {
     const int64_t w = i % p.W, h = (i / p.W) % p.H, plane = i / (p.W * p.H);
     const float* g = dy + plane * p.OH * p.OW;
     // Outputs whose window [o*s - pad, o*s - pad + K) contains h.
-    const int64_t oh0 = h + p.ph < p.KH ? 0 : (h + p.ph - p.KH) / p.sh + 1;
-    const int64_t oh1 = min((h + p.ph) / p.sh + 1, p.OH);
-    const int64_t ow0 = w + p.pw < p.KW ? 0 : (w + p.pw - p.KW) / p.sw + 1;
-    const int64_t ow1 = min((w + p.pw) / p.sw + 1, p.OW);
+    const int64_t oh0 = h + p.pad_h < p.KH ? 0 : (h + p.pad_h - p.KH) / p.stride_h + 1;
+    const int64_t oh1 = min((h + p.pad_h) / p.stride_h + 1, p.OH);
+    const int64_t ow0 = w + p.pad_w < p.KW ? 0 : (w + p.pad_w - p.KW) / p.stride_w + 1;
+    const int64_t ow1 = min((w + p.pad_w) / p.stride_w + 1, p.OW);
     float acc = 0.0f;
     for (int64_t oh = oh0; oh < oh1; ++oh)
       for (int64_t ow = ow0; ow < ow1; ++ow) acc += g[oh * p.OW + ow] / avg_divisor(p, oh, ow);

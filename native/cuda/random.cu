@@ -1,6 +1,6 @@
 // Counter-based randomness on the device: Philox4x32-10 exactly as cpu/random.cpp, so a
-// given (seed, offset) draws the same numbers on both backends; dropout uses the same
-// counters (one per element).
+// given (seed, offset) draws the same numbers on both backends. (Dropout is composed from
+// a Bernoulli fill and a multiply in lib/nn/functional.ts.)
 #include <cmath>
 
 #include "cpu/random.h"
@@ -51,6 +51,7 @@ __global__ void random_kernel(void* y, int64_t n, int32_t kind, int32_t dtype, d
       case cpu::kBernoulli: {
         const bool one = double(r.v[0]) * (1.0 / 4294967296.0) < p0;
         if (dtype == int32_t(DType::F32)) static_cast<float*>(y)[i] = one ? 1.0f : 0.0f;
+        else if (dtype == int32_t(DType::I32)) static_cast<int32_t*>(y)[i] = one ? 1 : 0;
         else static_cast<uint8_t*>(y)[i] = one ? 1 : 0;
         break;
       }
@@ -66,21 +67,6 @@ __global__ void random_kernel(void* y, int64_t n, int32_t kind, int32_t dtype, d
   }
 }
 
-__global__ void dropout_fwd_kernel(float* y, uint8_t* mask, const float* x, int64_t n, float p, uint64_t seed,
-                                   uint64_t offset) {
-  const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
-  CUDA_KERNEL_LOOP(i, n) {
-    const bool keep = double(philox(offset + uint64_t(i), seed).v[0]) * (1.0 / 4294967296.0) >= double(p);
-    mask[i] = keep ? 1 : 0;
-    y[i] = keep ? x[i] * scale : 0.0f;
-  }
-}
-
-__global__ void dropout_bwd_kernel(float* dx, const float* dy, const uint8_t* mask, int64_t n, float p) {
-  const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
-  CUDA_KERNEL_LOOP(i, n) dx[i] = mask[i] ? dy[i] * scale : 0.0f;
-}
-
 }  // namespace
 
 void random_fill(const TensorView& y, int32_t kind, double p0, double p1, uint64_t seed, uint64_t offset, Stream s) {
@@ -88,19 +74,6 @@ void random_fill(const TensorView& y, int32_t kind, double p0, double p1, uint64
   if (n == 0) return;
   char* base = static_cast<char*>(y.data) + y.offset * int64_t(dtype_size(y.dtype));
   random_kernel<<<grid_for(n), kThreads, 0, s>>>(base, n, kind, int32_t(y.dtype), p0, p1, seed, offset);
-  CUDA_CHECK_LAUNCH();
-}
-
-void dropout_forward(float* y, uint8_t* mask, const float* x, int64_t n, float p, uint64_t seed, uint64_t offset,
-                     Stream s) {
-  if (n == 0) return;
-  dropout_fwd_kernel<<<grid_for(n), kThreads, 0, s>>>(y, mask, x, n, p, seed, offset);
-  CUDA_CHECK_LAUNCH();
-}
-
-void dropout_backward(float* dx, const float* dy, const uint8_t* mask, int64_t n, float p, Stream s) {
-  if (n == 0) return;
-  dropout_bwd_kernel<<<grid_for(n), kThreads, 0, s>>>(dx, dy, mask, n, p);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -3,7 +3,10 @@
 // so adding a kernel file needs no build-file edit.
 //   node tools/build/sources.js cpu <generic|avx2|avx512>  kernels compiled once per ISA:
 //        every native/cpu/**/*.cpp outside ref/, except files ending _<otherisa>.cpp
-//   node tools/build/sources.js addon                       runtime/, binding/ and cpu/ref/
+//   node tools/build/sources.js addon                       the CPU addon: runtime/, binding/ (not
+//        binding/cuda/), cpu/ref/ and the CUDA stub native/cuda/stub.cpp
+//   node tools/build/sources.js cuda-addon                  the CUDA addon's host sources: the same
+//        runtime/, binding/ and cpu/ref/ plus binding/cuda/ (kernels: native/cuda/*.cu)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -28,10 +31,12 @@ if (kind === 'cpu') {
   const others = isas.filter((i) => i !== isa);
   files = walk('native/cpu').filter((f) => !f.startsWith('native/cpu/ref/') &&
     !others.some((o) => f.endsWith(`_${o}.cpp`)));
-} else if (kind === 'addon') {
-  files = [...walk('native/runtime'), ...walk('native/binding'), ...walk('native/cpu/ref')];
+} else if (kind === 'addon' || kind === 'cuda-addon') {
+  const shared = [...walk('native/runtime'), ...walk('native/binding'), ...walk('native/cpu/ref')];
+  const cudaOnly = (f) => f.startsWith('native/binding/cuda/');
+  files = kind === 'addon' ? [...shared.filter((f) => !cudaOnly(f)), 'native/cuda/stub.cpp'] : shared;
 } else {
-  throw new Error('usage: sources.js cpu <isa> | addon');
+  throw new Error('usage: sources.js cpu <isa> | addon | cuda-addon');
 }
 process.stdout.write(files.join(cmakeMode() ? ';' : ' '));
 

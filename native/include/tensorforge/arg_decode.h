@@ -1,6 +1,6 @@
-// Decoding of the shared argument buffer (lib/native.ts ArgWriter), without N-API, so the
-// CPU addon (native/binding/args.cpp) and the CUDA addon (native/cuda/binding/args.cpp)
-// read and validate it with one piece of code. A view is
+// Decoding of the shared argument buffer (lib/native.ts ArgWriter), without N-API: the
+// binding layer (native/binding/args.cpp, compiled into the CPU and the CUDA addon alike)
+// reads and validates it with this one piece of code. A view is
 // [dtype, ndim, offset, ...shape, ...strides], offset/strides in elements.
 #pragma once
 #include <cmath>
