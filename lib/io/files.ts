@@ -19,12 +19,12 @@ function kindOf(st: fs.Stats): string {
  * NOTE: O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer; the
  * fstat on the open descriptor then refuses it (no gap between a check and the open).
  */
-export function openRegular(op: string, file: string): number {
+export function openRegular(op: string, file: string, verb = 'open'): number {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
-    throw new Error(`${op}: cannot open ${file}: ${(e as Error).message}`);
+    throw new Error(`${op}: cannot ${verb} ${file}: ${(e as Error).message}`);
   }
   const st = fs.fstatSync(fd);
   if (!st.isFile()) {
@@ -36,7 +36,7 @@ export function openRegular(op: string, file: string): number {
 
 /** Reads a whole regular file of at most `maxBytes` bytes. */
 export function readRegularFile(op: string, file: string, maxBytes = 2 ** 31 - 1): Buffer {
-  const fd = openRegular(op, file);
+  const fd = openRegular(op, file, 'read');
   try {
     const size = fs.fstatSync(fd).size;
     if (size > maxBytes) throw new Error(`${op}: ${file} is ${size} bytes, more than the ${maxBytes}-byte limit`);
