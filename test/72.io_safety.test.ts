@@ -160,8 +160,8 @@ describe('72 io safety', () => {
     });
   });
 
-  describe('train size arguments', () => {
-    it('batchSize and yieldEveryMs are validated', async () => {
+  describe('size arguments', () => {
+    it('size arguments are validated: batchSize, yieldEveryMs, progress bar width, fashionMnist limit', async () => {
       const m = new nn.Linear(2, 1);
       for (const bs of [0, -1, 1.5, NaN]) {
         await assert.rejects(tf.train.predict(m, tf.ones([4, 2]), { batchSize: bs }), (e: Error) => e instanceof RangeError && /^predict: batchSize must be a positive integer/.test(e.message));
@@ -169,6 +169,8 @@ describe('72 io safety', () => {
       const opt = new tf.optim.SGD(m.parameters(), { lr: 0.1 });
       await assert.rejects(tf.train.fit(m, { train: [[tf.ones([4, 2]), tf.ones([4, 1])]], loss: 'mse', optimizer: opt, epochs: 1, yieldEveryMs: -1, verbose: false }),
         (e: Error) => e instanceof RangeError && /^fit: yieldEveryMs must be a number >= 0, got -1/.test(e.message));
+      assertThrows(() => data.datasets.fashionMnist({ dir: root, limit: -1 }), RangeError, /^fashionMnist: limit must be a non-negative integer, got -1/);
+      for (const width of [0, 1e9, 2.5]) assertThrows(() => tf.train.progressBar({ width }), RangeError, /^progressBar: width must be an integer in \[1, 1000\]/);
     });
   });
 });
