@@ -11,6 +11,10 @@
  *
  * Containers put their children's `layerToJSON(child)` in their config and rebuild them with
  * `layerFromJSON`. Weights are not part of the config: they travel in the state dict.
+ *
+ * A class may also give a static `*paramShapes(config)` yielding [stateDictName, shape] for
+ * what fromConfig would allocate (containers yield their children's `layerParamShapes` under
+ * their names): loadModel then checks a config against the weights file before building it.
  */
 import type { Tensor } from '../tensor';
 import { rangeError, typeError } from '../errors';
