@@ -67,6 +67,7 @@ export function fashionMnist(dirOrOpts: string | { dir?: string; limit?: number 
   if (typeof dirOrOpts !== 'string') { checkOptions('fashionMnist', dirOrOpts, ['dir', 'limit']); opts = { limit: dirOrOpts?.limit }; }
   else checkOptions('fashionMnist', opts, ['limit']);
   const dir = typeof dirOrOpts === 'string' ? dirOrOpts : dirOrOpts?.dir ?? FASHION_MNIST_DIR;
+  if (opts.limit !== undefined && !(Number.isSafeInteger(opts.limit) && opts.limit >= 0)) throw rangeError('fashionMnist', `limit must be a non-negative integer, got ${opts.limit}`);
   const find = (base: string): string => {
     for (const f of [base, `${base}.gz`]) if (fs.existsSync(path.join(dir, f))) return path.join(dir, f);
     throw new Error(`fashionMnist: ${base}[.gz] not found in ${dir} (on Debian/Ubuntu: apt-get install dataset-fashion-mnist)`);

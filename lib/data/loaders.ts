@@ -2,7 +2,6 @@
  * File loaders: CSV (parsed by the `csv-parse` package into typed columns) and IDX, the
  * binary format of the MNIST family (raw or gzip), validated before any data is used.
  */
-import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
@@ -11,6 +10,7 @@ import { tensor } from '../ops/creation';
 import { checkTensor } from '../ops/util';
 import { writeAll, writeFileAtomic } from '../io/atomic';
 import { tensorFromTyped } from '../io/safetensors';
+import { readRegularFile } from '../io/files';
 
 // csv-parse ships its CommonJS typings under package "exports", which this project's
 // module resolution does not read; the part we use is typed here.
@@ -39,7 +39,7 @@ export type CsvColumn = Float32Array | Int32Array | (string | null)[];
 export class CsvTable {
   constructor(readonly names: string[], readonly columns: Record<string, CsvColumn>, readonly numRows: number) {}
   column(name: string): CsvColumn {
-    const c = this.columns[name];
+    const c = Object.prototype.hasOwnProperty.call(this.columns, name) ? this.columns[name] : undefined;
     if (!c) throw rangeError('CsvTable.column', `no column ${JSON.stringify(name)}; columns are ${this.names.join(', ')}`);
     return c;
   }
@@ -79,13 +79,20 @@ export function parseCsv(text: string | Buffer, opts: CsvOptions = {}): CsvTable
   const names = header ? (rows.shift() ?? []) : Array.from({ length: width }, (_, i) => `c${i}`);
   if (new Set(names).size !== names.length) throw rangeError('parseCsv', `duplicate column names in header: ${names.join(', ')}`);
   const missing = new Set(opts.missing ?? DEFAULT_MISSING);
-  for (const n of Object.keys(opts.columns ?? {})) {
-    if (!names.includes(n)) throw rangeError('parseCsv', `columns option names ${JSON.stringify(n)}, which is not in the header (${names.join(', ')})`);
+  if (opts.columns !== undefined && (opts.columns === null || typeof opts.columns !== 'object' || Array.isArray(opts.columns))) {
+    throw typeError('parseCsv', `columns must be an object of column name -> type, got ${JSON.stringify(opts.columns)}`);
   }
-  const columns: Record<string, CsvColumn> = {};
+  // NOTE: column names are data: a Map and a null-prototype record make 'constructor',
+  // 'toString' or '__proto__' ordinary columns rather than Object.prototype members.
+  const types = new Map(Object.entries(opts.columns ?? {}));
+  for (const [n, t] of types) {
+    if (!names.includes(n)) throw rangeError('parseCsv', `columns option names ${JSON.stringify(n)}, which is not in the header (${names.join(', ')})`);
+    if (!['float32', 'int32', 'string', 'auto'].includes(t)) throw typeError('parseCsv', `column ${JSON.stringify(n)} type must be 'float32', 'int32', 'string' or 'auto', got ${JSON.stringify(t)}`);
+  }
+  const columns = Object.create(null) as Record<string, CsvColumn>;
   names.forEach((name, j) => {
     const raw = rows.map((r) => r[j]);
-    const type = opts.columns?.[name] ?? 'auto';
+    const type = types.get(name) ?? 'auto';
     const isMissing = (s: string): boolean => missing.has(s);
     const num = (s: string): number => (s.trim() === '' ? NaN : Number(s));
     let t = type;
@@ -114,7 +121,7 @@ export function parseCsv(text: string | Buffer, opts: CsvOptions = {}): CsvTable
 /** Reads and parses a CSV file (see parseCsv). */
 export function readCsv(file: string, opts: CsvOptions = {}): CsvTable {
   checkOptions('readCsv', opts, CSV_KEYS);
-  return parseCsv(fs.readFileSync(file), opts);
+  return parseCsv(readRegularFile('readCsv', file), opts);
 }
 
 // IDX type codes (byte 3 of the magic number) and what they load as.
@@ -127,6 +134,56 @@ const IDX_TYPES: Record<number, { name: string; bytes: number; dtype: 'uint8' | 
   0x0e: { name: 'double', bytes: 8, dtype: 'float32' },
 };
 
+/** Deflate's largest expansion (output bytes per input byte), plus slack for headers. */
+const MAX_INFLATE_RATIO = 1032;
+
+/** The IDX header's byte count and declared total size, from the first bytes of the data. */
+function idxDeclared(head: Buffer): { headerBytes: number; total: number } | null {
+  if (head.length < 4) return null;
+  const headerBytes = 4 + 4 * head[3];
+  if (head.length < headerBytes) return null;
+  let numel = 1;
+  for (let d = 0; d < head[3]; d++) numel *= head.readUInt32BE(4 + 4 * d);
+  return { headerBytes, total: headerBytes + numel * (IDX_TYPES[head[2]]?.bytes ?? 1) };
+}
+
+/**
+ * Gunzips IDX data, stopping at the size its header declares.
+ * NOTE: the header is read by inflating growing prefixes of the input (sync flush, so a cut
+ * stream is fine) with a bounded output; the whole stream is then inflated with
+ * maxOutputLength = the declared size, so a gzip bomb stops there, and a declared size the
+ * input cannot expand to is refused before inflating at all.
+ */
+function gunzipIdx(op: string, buf: Buffer, what: string): Buffer {
+  const corrupt = (e: unknown): Error => new Error(`${op}: ${what}: corrupt gzip data (${(e as Error).message})`);
+  let declared: { headerBytes: number; total: number } | null = null;
+  let head: Buffer = Buffer.alloc(0);
+  for (let p = 256; !declared; p *= 4) {
+    try {
+      head = zlib.gunzipSync(buf.subarray(0, p), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 16 << 20 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') break;
+      throw corrupt(e);
+    }
+    declared = idxDeclared(head);
+    if (p >= buf.length || p >= 65536) break;
+  }
+  // Too short or malformed: decodeIdx names the problem on the bytes we have.
+  if (!declared || head[0] !== 0 || head[1] !== 0 || !IDX_TYPES[head[2]] || head[3] < 1 || head[3] > 8) return head;
+  const { total } = declared;
+  if (total > buf.length * MAX_INFLATE_RATIO + 4096 || total > 2 ** 31 - 1) {
+    throw new Error(`${op}: ${what}: IDX header declares ${total} bytes, more than ${buf.length} bytes of gzip data can hold`);
+  }
+  try {
+    return zlib.gunzipSync(buf, { maxOutputLength: total });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(`${op}: ${what}: gzip data decompresses to more than the ${total} bytes its IDX header declares (trailing bytes)`);
+    }
+    throw corrupt(e);
+  }
+}
+
 /**
  * Decodes an IDX buffer (gzip-compressed or raw): unsigned bytes load as uint8, signed
  * integers as int32, floats and doubles as float32. Throws on any malformed header or size.
@@ -135,11 +192,7 @@ export function decodeIdx(input: Uint8Array, what = 'buffer'): Tensor {
   const op = 'readIdx';
   let buf: Buffer = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = zlib.gunzipSync(buf);
-    } catch (e) {
-      throw new Error(`${op}: ${what}: corrupt gzip data (${(e as Error).message})`);
-    }
+    buf = gunzipIdx(op, buf, what);
   }
   if (buf.length < 4) throw new Error(`${op}: ${what}: file too short for an IDX header (${buf.length} bytes)`);
   if (buf[0] !== 0 || buf[1] !== 0) throw new Error(`${op}: ${what}: bad IDX magic ${buf.subarray(0, 4).toString('hex')} (must start with 0000)`);
@@ -178,13 +231,7 @@ export function decodeIdx(input: Uint8Array, what = 'buffer'): Tensor {
 
 /** Reads an IDX file (`.gz` or raw; detected from the content). */
 export function readIdx(file: string): Tensor {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new Error(`readIdx: cannot read ${file}: ${(e as Error).message}`);
-  }
-  return decodeIdx(bytes, file);
+  return decodeIdx(readRegularFile('readIdx', file), file);
 }
 
 /** Encodes a uint8, int32 or float32 tensor as IDX bytes (ubyte, int or float). */

@@ -10,6 +10,7 @@ import { randomBytes } from 'crypto';
 /** Writes the chunks produced by `write(fd)` to `file` atomically. */
 export function writeFileAtomic(file: string, write: (fd: number) => void): void {
   const dir = path.dirname(path.resolve(file));
+  removeStaleTemps(dir, path.basename(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = fs.openSync(tmp, 'wx', 0o644);
   let ok = false;
@@ -36,7 +37,39 @@ export function writeAll(fd: number, buf: Uint8Array): void {
   while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
 }
 
-function fsyncDir(dir: string): void {
+/** Whether process `pid` exists (EPERM: it exists but is not ours). */
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Removes `.<base>.<pid>.<hex>.tmp` files left in `dir` by writes of `base` whose process
+ * died (a kill between open and rename); a live process's temporary is left alone.
+ */
+export function removeStaleTemps(dir: string, base: string): void {
+  const re = new RegExp(`^\\.${escapeRe(base)}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = re.exec(n);
+    if (m && !pidAlive(Number(m[1]))) try { fs.unlinkSync(path.join(dir, n)); } catch { /* raced with another cleaner */ }
+  }
+}
+
+/** fsync a directory so renames and unlinks in it are durable. */
+export function fsyncDir(dir: string): void {
   let dfd: number | null = null;
   try {
     dfd = fs.openSync(dir, 'r');

@@ -5,7 +5,7 @@ export {
 } from './safetensors';
 export { saveModel, loadModel, MODEL_FORMAT, MODEL_VERSION, type ModelJSON } from './model';
 export {
-  registerLayer, registeredLayers, layerToJSON, layerFromJSON,
+  registerLayer, registeredLayers, layerToJSON, layerFromJSON, layerParamShapes, configInt, type ParamShapes,
   type SerializableLayer, type LayerClass, type LayerSpec, type LayerJSON, type LayerConfig, type JsonValue,
 } from './registry';
 export { writeFileAtomic } from './atomic';

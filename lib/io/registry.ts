@@ -11,9 +11,13 @@
  *
  * Containers put their children's `layerToJSON(child)` in their config and rebuild them with
  * `layerFromJSON`. Weights are not part of the config: they travel in the state dict.
+ *
+ * A class may also give a static `*paramShapes(config)` yielding [stateDictName, shape] for
+ * what fromConfig would allocate (containers yield their children's `layerParamShapes` under
+ * their names): loadModel then checks a config against the weights file before building it.
  */
 import type { Tensor } from '../tensor';
-import { typeError } from '../errors';
+import { rangeError, typeError } from '../errors';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 export type LayerConfig = { [k: string]: JsonValue };
@@ -29,9 +33,18 @@ export interface SerializableLayer {
   train?(mode?: boolean): unknown;
 }
 
+/**
+ * The state-dict entries a config implies, as [name, shape] (shape null: a subtree whose
+ * entries are not known without building it). Lazy, so a config claiming 10^6 layers stops
+ * at the first entry the weights file lacks, and nothing is allocated.
+ */
+export type ParamShapes = Iterable<[string, number[] | null]>;
+
 /** A class with a static fromConfig (or any constructor, when the spec gives fromConfig). */
 export interface LayerClass {
   fromConfig?(config: LayerConfig): SerializableLayer;
+  /** Optional: the state-dict shapes fromConfig(config) would allocate, without allocating. */
+  paramShapes?(config: LayerConfig): ParamShapes;
 }
 
 /**
@@ -41,6 +54,7 @@ export interface LayerClass {
 export interface LayerSpec<L = SerializableLayer> {
   getConfig?(layer: L): LayerConfig;
   fromConfig?(config: LayerConfig): L;
+  paramShapes?(config: LayerConfig): ParamShapes;
 }
 
 /** A layer's architecture as JSON: the registered class name and its config. */
@@ -85,13 +99,43 @@ export function layerToJSON(layer: SerializableLayer): LayerJSON {
   return { className: name, config: JSON.parse(JSON.stringify(config)) as LayerConfig };
 }
 
-/** Rebuilds a layer (with fresh weights) from layerToJSON's output. */
-export function layerFromJSON(json: LayerJSON): SerializableLayer {
-  if (!json || typeof json !== 'object' || typeof json.className !== 'string') throw typeError('loadModel', 'layer entry must be { className, config }');
+/** The registry entry and config of a layer entry, checked. */
+function resolve(json: LayerJSON): { entry: Entry; config: LayerConfig } {
+  if (!json || typeof json !== 'object' || Array.isArray(json) || typeof json.className !== 'string') {
+    throw typeError('loadModel', `layer entry must be { className, config }, got ${JSON.stringify(json)?.slice(0, 80)}`);
+  }
+  // NOTE: registry is a Map, so a className like "constructor" or "__proto__" is simply unknown.
   const entry = registry.get(json.className);
   if (!entry) {
     throw typeError('loadModel', `unknown layer class ${JSON.stringify(json.className)} (registered: ${registeredLayers().join(', ') || 'none'}); import the module that registers it`);
   }
   const config = json.config ?? {};
+  if (typeof config !== 'object' || Array.isArray(config)) throw typeError('loadModel', `${json.className}: config must be an object, got ${JSON.stringify(config)}`);
+  return { entry, config };
+}
+
+/** Rebuilds a layer (with fresh weights) from layerToJSON's output. */
+export function layerFromJSON(json: LayerJSON): SerializableLayer {
+  const { entry, config } = resolve(json);
   return entry.spec.fromConfig ? entry.spec.fromConfig(config) : (entry.cls.fromConfig as (c: LayerConfig) => SerializableLayer)(config);
+}
+
+/**
+ * The state-dict entries layerFromJSON(json) would create, without creating them (see
+ * ParamShapes); a class without paramShapes yields one ['', null] entry for its subtree.
+ */
+export function* layerParamShapes(json: LayerJSON): Generator<[string, number[] | null]> {
+  const { entry, config } = resolve(json);
+  const fn = entry.spec.paramShapes ?? entry.cls.paramShapes;
+  if (!fn) { yield ['', null]; return; }
+  yield* fn.call(entry.spec.paramShapes ? entry.spec : entry.cls, config);
+}
+
+/** Reads an integer field of a layer config (absent: `dflt`), checked to be >= min. */
+export function configInt(op: string, c: LayerConfig, key: string, min: number, dflt?: number): number {
+  const v = c[key] ?? dflt;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw rangeError(op, `config field ${key} must be an integer >= ${min}, got ${JSON.stringify(c[key])}`);
+  }
+  return v;
 }

@@ -10,6 +10,7 @@ import { DTYPE_BYTES, type AnyTypedArray, type DType } from '../dtype';
 import { fmtShape, typeError } from '../errors';
 import { native } from '../native';
 import { writeAll, writeFileAtomic } from './atomic';
+import { openRegular } from './files';
 
 export type StateDict = Record<string, Tensor>;
 export type Metadata = Record<string, string>;
@@ -45,6 +46,8 @@ function buildHeader(list: [string, Tensor][], metadata?: Metadata): { header: B
       // NOTE: io.save(sd, file, { metadata: {...} }) is a common slip: the map itself is the argument.
       if (k === 'metadata' && v !== null && typeof v === 'object') throw typeError('io.save', 'metadata is the string map itself: save(sd, file, { epoch: \'3\' }), not { metadata: {...} }');
       if (typeof v !== 'string') throw typeError('io.save', `metadata value for ${JSON.stringify(k)} must be a string, got ${typeof v}`);
+      // NOTE: the reader refuses this key (it would set the map's prototype), so it is refused here too.
+      if (k === '__proto__') throw typeError('io.save', 'metadata key __proto__ is not allowed (the file could not be loaded)');
     }
     obj.__metadata__ = metadata;
   }
@@ -235,13 +238,7 @@ export function readHeader(file: string): SafetensorsHeader {
   }
 }
 
-function openRead(file: string): number {
-  try {
-    return fs.openSync(file, 'r');
-  } catch (e) {
-    throw new Error(`io.load: cannot open ${file}: ${(e as Error).message}`);
-  }
-}
+function openRead(file: string): number { return openRegular('io.load', file); }
 
 function readExactly(fd: number, n: number, pos: number, what: string, part: string): Buffer {
   const buf = Buffer.alloc(n);

@@ -22,6 +22,7 @@ export function progressBar(opts: ProgressOptions = {}): Callback {
   const stream = opts.stream ?? process.stdout;
   const tty = opts.tty ?? Boolean((stream as NodeJS.WriteStream).isTTY);
   const width = opts.width ?? 24;
+  if (!Number.isInteger(width) || width < 1 || width > 1000) throw new RangeError(`progressBar: width must be an integer in [1, 1000], got ${opts.width}`);
   let t0 = 0, samples = 0, lossSum = 0, steps = 0, lastDraw = 0;
   return {
     onEpochBegin() { t0 = performance.now(); samples = 0; lossSum = 0; steps = 0; lastDraw = 0; },

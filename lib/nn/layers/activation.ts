@@ -2,7 +2,7 @@
 import type { Tensor } from '../../tensor';
 import { Module } from '../module';
 import { logSoftmax, softmax } from '../../ops/softmax';
-import { registerLayer, type LayerConfig } from '../../io/registry';
+import { registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 import { typeError } from '../../errors';
 import { describeValue, positionalOptions } from '../../options';
 
@@ -123,4 +123,4 @@ export class LogSoftmax extends Module {
   static fromConfig(c: LayerConfig): LogSoftmax { return new LogSoftmax(c.dim as number); }
 }
 
-for (const [name, cls] of Object.entries({ ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax })) registerLayer(name, cls);
+for (const [name, cls] of Object.entries({ ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax })) registerLayer(name, cls, { paramShapes: (): ParamShapes => [] });

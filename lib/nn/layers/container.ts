@@ -2,11 +2,29 @@
 import type { Tensor } from '../../tensor';
 import { rangeError, typeError } from '../../errors';
 import { Module, type AnyModule } from '../module';
-import { layerFromJSON, layerToJSON, registerLayer, type JsonValue, type LayerConfig, type LayerJSON } from '../../io/registry';
+import { layerFromJSON, layerParamShapes, layerToJSON, registerLayer, type JsonValue, type LayerConfig, type LayerJSON, type ParamShapes } from '../../io/registry';
 
 type Entry = { name: string; layer: LayerJSON };
 const entriesOf = (m: AnyModule): JsonValue => [...m.namedChildren()].map(([name, c]) => ({ name, layer: layerToJSON(c) })) as unknown as JsonValue;
-const build = (c: LayerConfig): [string, AnyModule][] => ((c.modules ?? []) as unknown as Entry[]).map((e) => [e.name, layerFromJSON(e.layer) as AnyModule]);
+/** A container config's `modules`: [{ name, layer }], checked. */
+function modulesOf(c: LayerConfig): Entry[] {
+  const mods = (c.modules ?? []) as unknown as Entry[];
+  if (!Array.isArray(mods)) throw typeError('loadModel', `container config field modules must be an array of { name, layer }, got ${JSON.stringify(mods)?.slice(0, 80)}`);
+  const names = new Set<string>();
+  for (const e of mods) {
+    if (e === null || typeof e !== 'object' || typeof e.name !== 'string' || !e.name || e.layer === null || typeof e.layer !== 'object') {
+      throw typeError('loadModel', `container config field modules must hold { name, layer } entries, got ${JSON.stringify(e)?.slice(0, 80)}`);
+    }
+    if (names.has(e.name)) throw typeError('loadModel', `container config field modules names ${JSON.stringify(e.name)} twice`);
+    names.add(e.name);
+  }
+  return mods;
+}
+const build = (c: LayerConfig): [string, AnyModule][] => modulesOf(c).map((e) => [e.name, layerFromJSON(e.layer) as AnyModule]);
+/** The children's state-dict shapes under their names (see io.layerParamShapes). */
+function* childShapes(c: LayerConfig): ParamShapes {
+  for (const e of modulesOf(c)) for (const [n, s] of layerParamShapes(e.layer)) yield [n ? `${e.name}.${n}` : e.name, s];
+}
 
 function checkIndex(op: string, i: number, n: number): number {
   if (!Number.isInteger(i)) throw typeError(op, `index must be an integer, got ${i}`);
@@ -97,6 +115,7 @@ export class Sequential extends Module<[Tensor], Tensor> {
   [Symbol.iterator](): Iterator<AnyModule> { return this.children(); }
 
   override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
+  static paramShapes(c: LayerConfig): ParamShapes { return childShapes(c); }
   static fromConfig(c: LayerConfig): Sequential {
     // NOTE: a Map, not spread arguments: a saved Sequential may hold more modules than a call takes arguments.
     return new Sequential(new Map(build(c)));
@@ -129,6 +148,7 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[],
   }
   [Symbol.iterator](): Iterator<M> { return this.children() as Iterator<M>; }
   override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
+  static paramShapes(c: LayerConfig): ParamShapes { return childShapes(c); }
   static fromConfig(c: LayerConfig): ModuleList { return new ModuleList(build(c).map(([, m]) => m)); }
 }
 
@@ -147,6 +167,7 @@ export class ModuleDict<M extends AnyModule = AnyModule> extends Module<never[],
   keys(): string[] { return [...this.namedChildren()].map(([k]) => k); }
   entries(): [string, M][] { return [...this.namedChildren()] as [string, M][]; }
   override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
+  static paramShapes(c: LayerConfig): ParamShapes { return childShapes(c); }
   static fromConfig(c: LayerConfig): ModuleDict { return new ModuleDict(new Map(build(c))); }
 }
 

@@ -6,7 +6,7 @@ import { rangeError } from '../../errors';
 import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
 import * as init from '../init';
-import { registerLayer, type JsonValue, type LayerConfig } from '../../io/registry';
+import { configInt, registerLayer, type JsonValue, type LayerConfig, type ParamShapes } from '../../io/registry';
 
 const pair = (v: IntPair): [number, number] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
 const fmt = (v: number[]): string => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
@@ -19,6 +19,17 @@ function checkChannels(op: string, inC: number, outC: number, groups: number, ke
   if (inC % groups !== 0) throw rangeError(op, `inChannels (${inC}) must be divisible by groups (${groups})`);
   if (outC % groups !== 0) throw rangeError(op, `outChannels (${outC}) must be divisible by groups (${groups})`);
   if (!kernel.every((k) => Number.isInteger(k) && k >= 1)) throw rangeError(op, `kernelSize must contain positive integers, got ${fmt(kernel)}`);
+}
+
+/** A conv config's weight and bias shapes (ConvTranspose2d's weight is [in, out/groups, ...k]). */
+function* convShapes(op: string, c: LayerConfig, nd: 1 | 2, transposed: boolean): ParamShapes {
+  const inC = configInt(op, c, 'inChannels', 1), outC = configInt(op, c, 'outChannels', 1), groups = configInt(op, c, 'groups', 1, 1);
+  const k = typeof c.kernelSize === 'number' ? Array(nd).fill(c.kernelSize) : c.kernelSize;
+  if (!Array.isArray(k) || k.length !== nd || !k.every((v) => Number.isSafeInteger(v) && (v as number) >= 1)) {
+    throw rangeError(op, `config field kernelSize must be ${nd === 1 ? 'a positive integer' : 'a positive integer or a pair of them'}, got ${JSON.stringify(c.kernelSize)}`);
+  }
+  yield ['weight', transposed ? [inC, outC / groups, ...(k as number[])] : [outC, inC / groups, ...(k as number[])]];
+  if (c.bias !== false) yield ['bias', [outC]];
 }
 
 // PyTorch's positional order after kernel_size: Conv2d(3, 16, 3, 1, 1) is stride 1, padding 1.
@@ -72,6 +83,7 @@ export class Conv2d extends Module {
       padding: (typeof this.padding === 'string' ? this.padding : [...this.padding]) as JsonValue, dilation: [...this.dilation],
       groups: this.groups, bias: this.bias !== null };
   }
+  static paramShapes(c: LayerConfig): ParamShapes { return convShapes('Conv2d', c, 2, false); }
   static fromConfig(c: LayerConfig): Conv2d {
     const { inChannels, outChannels, kernelSize, ...o } = c;
     return new Conv2d(inChannels as number, outChannels as number, kernelSize as [number, number], o as Conv2dModuleOptions);
@@ -115,6 +127,7 @@ export class Conv1d extends Module {
     return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: this.kernelSize, stride: this.stride,
       padding: this.padding, dilation: this.dilation, groups: this.groups, bias: this.bias !== null };
   }
+  static paramShapes(c: LayerConfig): ParamShapes { return convShapes('Conv1d', c, 1, false); }
   static fromConfig(c: LayerConfig): Conv1d {
     const { inChannels, outChannels, kernelSize, ...o } = c;
     return new Conv1d(inChannels as number, outChannels as number, kernelSize as number, o as Conv1dModuleOptions);
@@ -162,6 +175,7 @@ export class ConvTranspose2d extends Module {
     return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize], stride: [...this.stride],
       padding: [...this.padding], outputPadding: [...this.outputPadding], dilation: [...this.dilation], groups: this.groups, bias: this.bias !== null };
   }
+  static paramShapes(c: LayerConfig): ParamShapes { return convShapes('ConvTranspose2d', c, 2, true); }
   static fromConfig(c: LayerConfig): ConvTranspose2d {
     const { inChannels, outChannels, kernelSize, ...o } = c;
     return new ConvTranspose2d(inChannels as number, outChannels as number, kernelSize as [number, number], o as ConvTranspose2dModuleOptions);

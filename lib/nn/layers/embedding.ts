@@ -6,7 +6,7 @@ import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
 import { embedding } from '../functional';
 import * as init from '../init';
-import { registerLayer, type LayerConfig } from '../../io/registry';
+import { configInt, registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 
 /**
  * Rows of weight [numEmbeddings, embeddingDim] for int32 indices; weight ~ N(0, 1). The
@@ -49,6 +49,9 @@ export class Embedding extends Module {
 
   override getConfig(): LayerConfig {
     return { numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim, paddingIdx: this.paddingIdx };
+  }
+  static *paramShapes(c: LayerConfig): ParamShapes {
+    yield ['weight', [configInt('Embedding', c, 'numEmbeddings', 0), configInt('Embedding', c, 'embeddingDim', 0)]];
   }
   static fromConfig(c: LayerConfig): Embedding {
     return new Embedding(c.numEmbeddings as number, c.embeddingDim as number, { paddingIdx: c.paddingIdx as number | null });

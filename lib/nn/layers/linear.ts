@@ -2,12 +2,12 @@
 import { Tensor } from '../../tensor';
 import { linear } from '../../ops/matmul';
 import { flatten } from '../../ops/views';
-import { rangeError } from '../../errors';
+import { rangeError, typeError } from '../../errors';
 import { Module, Parameter } from '../module';
 import * as init from '../init';
 import { dropout } from '../functional';
 import { positionalOptions } from '../../options';
-import { registerLayer, type LayerConfig } from '../../io/registry';
+import { configInt, registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 
 function checkFeatures(op: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0) throw rangeError(op, `${name} must be a non-negative integer, got ${v}`);
@@ -27,6 +27,7 @@ export class Linear extends Module {
     const opts = positionalOptions('Linear', [optsIn, ...more], ['bias']) as { bias?: boolean };
     checkFeatures('Linear', 'inFeatures', inFeatures);
     checkFeatures('Linear', 'outFeatures', outFeatures);
+    if (opts.bias !== undefined && typeof opts.bias !== 'boolean') throw typeError('Linear', `bias must be a boolean, got ${JSON.stringify(opts.bias)}`);
     this.registerParameter('weight', Tensor.empty([outFeatures, inFeatures]));
     this.registerParameter('bias', opts.bias === false ? null : Tensor.empty([outFeatures]));
     this.resetParameters();
@@ -43,6 +44,11 @@ export class Linear extends Module {
   override forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
 
   override getConfig(): LayerConfig { return { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null }; }
+  static *paramShapes(c: LayerConfig): ParamShapes {
+    const i = configInt('Linear', c, 'inFeatures', 0), o = configInt('Linear', c, 'outFeatures', 0);
+    yield ['weight', [o, i]];
+    if (c.bias !== false) yield ['bias', [o]];
+  }
   static fromConfig(c: LayerConfig): Linear {
     return new Linear(c.inFeatures as number, c.outFeatures as number, { bias: c.bias as boolean });
   }
@@ -61,7 +67,12 @@ export class Identity extends Module {
 
 /** Flattens dims startDim..endDim (default: all but the batch dim). */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+    for (const [k, v] of [['startDim', startDim], ['endDim', endDim]] as const) {
+      if (!Number.isSafeInteger(v)) throw typeError('Flatten', `${k} must be an integer, got ${JSON.stringify(v)}`);
+    }
+  }
   override forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
   override extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
   override getConfig(): LayerConfig { return { startDim: this.startDim, endDim: this.endDim }; }
@@ -75,7 +86,7 @@ export class Flatten extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw rangeError('Dropout', `p must be in [0, 1], got ${p}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError('Dropout', `p must be in [0, 1], got ${JSON.stringify(p)}`);
   }
   override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
   override extraRepr(): string { return `p=${this.p}, inplace=False`; }
@@ -84,6 +95,4 @@ export class Dropout extends Module {
 }
 
 registerLayer('Linear', Linear);
-registerLayer('Identity', Identity);
-registerLayer('Flatten', Flatten);
-registerLayer('Dropout', Dropout);
+for (const [name, cls] of Object.entries({ Identity, Flatten, Dropout })) registerLayer(name, cls, { paramShapes: (): ParamShapes => [] });

@@ -6,7 +6,7 @@ import { Module } from '../module';
 import { positionalOptions } from '../../options';
 import * as F from '../functional';
 import type { Reduction } from '../functional';
-import { registerLayer, type LayerConfig } from '../../io/registry';
+import { registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 
 /**
  * A loss constructor's options: one object checked against `allowed`, or (for weighted
@@ -139,4 +139,4 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   }
 }
 
-for (const [name, cls] of Object.entries({ CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss })) registerLayer(name, cls);
+for (const [name, cls] of Object.entries({ CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss })) registerLayer(name, cls, { paramShapes: (): ParamShapes => [] });

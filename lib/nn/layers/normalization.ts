@@ -5,10 +5,10 @@ import { Tensor } from '../../tensor';
 import { noGrad } from '../../autograd/grad_mode';
 import { ones, zeros } from '../../ops/creation';
 import { batchNorm, groupNorm, layerNorm } from '../../ops/norm';
-import { fmtShape, rangeError } from '../../errors';
+import { fmtShape, rangeError, typeError } from '../../errors';
 import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
-import { registerLayer, type LayerConfig } from '../../io/registry';
+import { configInt, registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 
 export interface BatchNormModuleOptions {
   eps?: number;
@@ -16,6 +16,14 @@ export interface BatchNormModuleOptions {
   momentum?: number | null;
   affine?: boolean;
   trackRunningStats?: boolean;
+}
+
+/** eps must be a positive finite number; flags booleans (or absent). */
+function checkNormOptions(op: string, eps: unknown, flags: Record<string, unknown>): void {
+  if (eps !== undefined && !(typeof eps === 'number' && Number.isFinite(eps) && eps > 0)) throw rangeError(op, `eps must be a positive finite number, got ${JSON.stringify(eps)}`);
+  for (const [k, v] of Object.entries(flags)) {
+    if (v !== undefined && typeof v !== 'boolean') throw typeError(op, `${k} must be a boolean, got ${JSON.stringify(v)}`);
+  }
 }
 
 abstract class BatchNormBase extends Module {
@@ -31,6 +39,11 @@ abstract class BatchNormBase extends Module {
     // PyTorch's positional order: BatchNorm2d(16, 1e-5, 0.1, true, true).
     const opts = positionalOptions(this.constructor.name, [optsIn, ...more], ['eps', 'momentum', 'affine', 'trackRunningStats']) as BatchNormModuleOptions;
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw rangeError(this.constructor.name, `numFeatures must be a positive integer, got ${numFeatures}`);
+    checkNormOptions(this.constructor.name, opts.eps, { affine: opts.affine, trackRunningStats: opts.trackRunningStats });
+    const m = opts.momentum;
+    if (m !== undefined && m !== null && !(typeof m === 'number' && m >= 0 && m <= 1)) {
+      throw rangeError(this.constructor.name, `momentum must be a number in [0, 1] or null (cumulative average), got ${JSON.stringify(m)}`);
+    }
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     this.affine = opts.affine ?? true;
@@ -40,6 +53,12 @@ abstract class BatchNormBase extends Module {
     this.registerBuffer('running_mean', this.trackRunningStats ? zeros([numFeatures]) : null);
     this.registerBuffer('running_var', this.trackRunningStats ? ones([numFeatures]) : null);
     this.registerBuffer('num_batches_tracked', this.trackRunningStats ? zeros([], { dtype: 'int32' }) : null);
+  }
+
+  static *paramShapes(c: LayerConfig): ParamShapes {
+    const n = configInt('BatchNorm', c, 'numFeatures', 1);
+    if (c.affine !== false) { yield ['weight', [n]]; yield ['bias', [n]]; }
+    if (c.trackRunningStats !== false) { yield ['running_mean', [n]]; yield ['running_var', [n]]; yield ['num_batches_tracked', []]; }
   }
 
   get runningMean(): Tensor | null { return this.running_mean; }
@@ -112,6 +131,7 @@ export class LayerNorm extends Module {
     if (!this.normalizedShape.length || !this.normalizedShape.every((s) => Number.isInteger(s) && s >= 1)) {
       throw rangeError('LayerNorm', `normalizedShape must be positive integers, got ${JSON.stringify(normalizedShape)}`);
     }
+    checkNormOptions('LayerNorm', opts.eps, { elementwiseAffine: opts.elementwiseAffine, bias: opts.bias });
     this.eps = opts.eps ?? 1e-5;
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
     this.registerParameter('weight', this.elementwiseAffine ? ones(this.normalizedShape) : null);
@@ -122,6 +142,15 @@ export class LayerNorm extends Module {
   }
   override getConfig(): LayerConfig {
     return { normalizedShape: this.normalizedShape.slice(), eps: this.eps, elementwiseAffine: this.elementwiseAffine, bias: this.bias !== null };
+  }
+  static *paramShapes(c: LayerConfig): ParamShapes {
+    const s = typeof c.normalizedShape === 'number' ? [c.normalizedShape] : c.normalizedShape;
+    if (!Array.isArray(s) || !s.length || !s.every((v) => Number.isSafeInteger(v) && (v as number) >= 1)) {
+      throw rangeError('LayerNorm', `config field normalizedShape must be positive integers, got ${JSON.stringify(c.normalizedShape)}`);
+    }
+    if (c.elementwiseAffine === false) return;
+    yield ['weight', s as number[]];
+    if (c.bias !== false) yield ['bias', s as number[]];
   }
   static fromConfig(c: LayerConfig): LayerNorm {
     return new LayerNorm(c.normalizedShape as number[], { eps: c.eps as number, elementwiseAffine: c.elementwiseAffine as boolean, bias: c.bias as boolean });
@@ -147,6 +176,7 @@ export class GroupNorm extends Module {
     if (!Number.isInteger(numGroups) || numGroups < 1) throw rangeError('GroupNorm', `numGroups must be a positive integer, got ${numGroups}`);
     if (!Number.isInteger(numChannels) || numChannels < 1) throw rangeError('GroupNorm', `numChannels must be a positive integer, got ${numChannels}`);
     if (numChannels % numGroups !== 0) throw rangeError('GroupNorm', `numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
+    checkNormOptions('GroupNorm', opts.eps, { affine: opts.affine });
     this.eps = opts.eps ?? 1e-5;
     this.affine = opts.affine ?? true;
     this.registerParameter('weight', this.affine ? ones([numChannels]) : null);
@@ -159,6 +189,10 @@ export class GroupNorm extends Module {
     return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
   }
   override getConfig(): LayerConfig { return { numGroups: this.numGroups, numChannels: this.numChannels, eps: this.eps, affine: this.affine }; }
+  static *paramShapes(c: LayerConfig): ParamShapes {
+    const n = configInt('GroupNorm', c, 'numChannels', 1);
+    if (c.affine !== false) { yield ['weight', [n]]; yield ['bias', [n]]; }
+  }
   static fromConfig(c: LayerConfig): GroupNorm {
     return new GroupNorm(c.numGroups as number, c.numChannels as number, { eps: c.eps as number, affine: c.affine as boolean });
   }

@@ -5,7 +5,7 @@ import type { IntPair } from '../../ops/conv';
 import { Module } from '../module';
 import { positionalOptions } from '../../options';
 import { typeError } from '../../errors';
-import { registerLayer, type JsonValue, type LayerConfig } from '../../io/registry';
+import { registerLayer, type JsonValue, type LayerConfig, type ParamShapes } from '../../io/registry';
 
 const json = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v ?? null)) as JsonValue;
 
@@ -58,6 +58,4 @@ export class AdaptiveAvgPool2d extends Module {
   override extraRepr(): string { return `output_size=${show(this.outputSize as IntPair)}`; }
 }
 
-registerLayer('MaxPool2d', MaxPool2d);
-registerLayer('AvgPool2d', AvgPool2d);
-registerLayer('AdaptiveAvgPool2d', AdaptiveAvgPool2d);
+for (const [name, cls] of Object.entries({ MaxPool2d, AvgPool2d, AdaptiveAvgPool2d })) registerLayer(name, cls, { paramShapes: (): ParamShapes => [] });

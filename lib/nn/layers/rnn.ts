@@ -12,7 +12,7 @@ import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
 import { dropout } from '../functional';
 import * as init from '../init';
-import { registerLayer, type LayerConfig } from '../../io/registry';
+import { configInt, registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 
 export interface RNNOptions {
   numLayers?: number;
@@ -40,11 +40,14 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     for (const [n, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', opts.numLayers ?? 1]] as const) {
       if (!Number.isInteger(v) || v < 1) throw rangeError(name, `${n} must be a positive integer, got ${v}`);
     }
+    for (const k of ['bias', 'batchFirst', 'bidirectional'] as const) {
+      if (opts[k] !== undefined && typeof opts[k] !== 'boolean') throw typeError(name, `${k} must be a boolean, got ${JSON.stringify(opts[k])}`);
+    }
     this.numLayers = opts.numLayers ?? 1;
     this.bias = opts.bias ?? true;
     this.batchFirst = opts.batchFirst ?? false;
     this.dropout = opts.dropout ?? 0;
-    if (!(this.dropout >= 0 && this.dropout <= 1)) throw rangeError(name, `dropout must be in [0, 1], got ${this.dropout}`);
+    if (typeof this.dropout !== 'number' || !(this.dropout >= 0 && this.dropout <= 1)) throw rangeError(name, `dropout must be in [0, 1], got ${this.dropout}`);
     this.bidirectional = opts.bidirectional ?? false;
     const G = GATES[kind], H = hiddenSize, D = this.bidirectional ? 2 : 1;
     for (let l = 0; l < this.numLayers; l++) {
@@ -59,6 +62,19 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
       }
     }
     this.resetParameters();
+  }
+
+  /** The parameters' names and shapes for a config, in the constructor's order, lazily. */
+  protected static *shapesOf(kind: Kind, c: LayerConfig): ParamShapes {
+    const I = configInt(kind, c, 'inputSize', 1), H = configInt(kind, c, 'hiddenSize', 1), L = configInt(kind, c, 'numLayers', 1, 1);
+    const G = GATES[kind] * H, D = c.bidirectional === true ? 2 : 1;
+    for (let l = 0; l < L; l++) {
+      for (const sfx of D === 2 ? ['', '_reverse'] : ['']) {
+        yield [`weight_ih_l${l}${sfx}`, [G, l === 0 ? I : H * D]];
+        yield [`weight_hh_l${l}${sfx}`, [G, H]];
+        if (c.bias !== false) { yield [`bias_ih_l${l}${sfx}`, [G]]; yield [`bias_hh_l${l}${sfx}`, [G]]; }
+      }
+    }
   }
 
   resetParameters(): void {
@@ -156,6 +172,7 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
     const r = this.run(x, h0, null);
     return [r.output, r.hn];
   }
+  static paramShapes(c: LayerConfig): ParamShapes { return RNNBase.shapesOf('RNN_TANH', c); }
   static fromConfig(c: LayerConfig): RNN {
     const { inputSize, hiddenSize, ...o } = c;
     return new RNN(inputSize as number, hiddenSize as number, o as RNNOptions & { nonlinearity?: 'tanh' | 'relu' });
@@ -171,6 +188,7 @@ export class LSTM extends RNNBase<[Tensor, ([Tensor, Tensor] | null)?], [Tensor,
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | number = {}, ...more: unknown[]) {
     super('LSTM', inputSize, hiddenSize, positionalOptions('LSTM', [opts, ...more], RNN_NAMES));
   }
+  static paramShapes(c: LayerConfig): ParamShapes { return RNNBase.shapesOf('LSTM', c); }
   static fromConfig(c: LayerConfig): LSTM { const { inputSize, hiddenSize, ...o } = c; return new LSTM(inputSize as number, hiddenSize as number, o as RNNOptions); }
   override forward(x: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     if (hx !== null && (!Array.isArray(hx) || hx.length !== 2)) throw typeError('LSTM', 'hx must be [h0, c0]');
@@ -184,6 +202,7 @@ export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | number = {}, ...more: unknown[]) {
     super('GRU', inputSize, hiddenSize, positionalOptions('GRU', [opts, ...more], RNN_NAMES));
   }
+  static paramShapes(c: LayerConfig): ParamShapes { return RNNBase.shapesOf('GRU', c); }
   static fromConfig(c: LayerConfig): GRU { const { inputSize, hiddenSize, ...o } = c; return new GRU(inputSize as number, hiddenSize as number, o as RNNOptions); }
   override forward(x: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
     const r = this.run(x, h0, null);

@@ -2,7 +2,7 @@
 import type { Tensor } from '../../tensor';
 import { interpolate, type InterpolateOptions } from '../../ops/interpolate';
 import { Module } from '../module';
-import { registerLayer, type JsonValue, type LayerConfig } from '../../io/registry';
+import { registerLayer, type JsonValue, type LayerConfig, type ParamShapes } from '../../io/registry';
 
 /**
  * Resamples [N, C, H, W] inputs to a fixed size or by a scale factor (like torch.nn.Upsample;
@@ -25,4 +25,4 @@ export class Upsample extends Module {
   }
 }
 
-registerLayer('Upsample', Upsample);
+registerLayer('Upsample', Upsample, { paramShapes: (): ParamShapes => [] });
