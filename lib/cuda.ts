@@ -47,8 +47,8 @@ export interface CudaMemoryStats {
 export type MatmulPrecision = 'highest' | 'high' | 'medium';
 
 /**
- * Bindings of tensorforge_cuda.node: the core and every op of the kernel table
- * (lib/ops/kernels.ts) with the CPU addon's argument protocol — an op on a CUDA tensor goes
+ * Bindings of tensorforge_cuda.node: the core and every op of the kernel
+ * registry (lib/ops/kernels.ts) with the CPU addon's argument protocol — an op on a CUDA tensor goes
  * through `dispatch()` exactly as on the CPU — plus the device controls below.
  */
 export interface CudaAddon extends CoreBindings, KernelBindings {

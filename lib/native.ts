@@ -25,8 +25,8 @@ export interface NativeBackendInfo {
 
 /**
  * The bindings every addon has that are not ops: memory, reading and writing data, settings,
- * the generator. The op bindings (`KernelBindings`) come from the kernel table,
- * lib/ops/kernels.ts, which documents each one's argument protocol.
+ * the generator. The op bindings (`KernelBindings`) come from the kernel
+ * registry (lib/ops/kernels.ts), filled by each op family's declarations with the protocols.
  */
 export interface CoreBindings {
   setArgBuffer(buf: Float64Array): void;

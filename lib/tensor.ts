@@ -12,7 +12,7 @@ import type { Node } from './autograd/node';
 
 export type Device = 'cpu' | `cuda` | `cuda:${number}`;
 
-/** The bindings both addons provide: the core and the kernel table's ops (lib/ops/kernels.ts). */
+/** The bindings both addons provide: the core and every declared op kernel (lib/ops/kernels.ts). */
 export type Kernels = CoreBindings & KernelBindings & { alloc(nbytes: number, device?: number): NativeHandle };
 
 /** 'cuda' -> 'cuda:0'; throws a RangeError for anything but 'cpu' / 'cuda' / 'cuda:N'. */

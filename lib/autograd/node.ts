@@ -5,6 +5,8 @@ import { fmtShape } from '../errors';
 
 export type BackwardFn = (grad: Tensor) => (Tensor | null)[];
 
+const NO_VERSIONS: number[] = [];
+
 export class Node {
   private fn: BackwardFn | null;
   private readonly versions: number[];
@@ -14,7 +16,7 @@ export class Node {
    */
   constructor(readonly name: string, readonly inputs: readonly Tensor[], fn: BackwardFn, private readonly saved: readonly Tensor[] = []) {
     this.fn = fn;
-    this.versions = saved.map((t) => t.version);
+    this.versions = saved.length === 0 ? NO_VERSIONS : saved.map((t) => t.version);
   }
   apply(grad: Tensor): (Tensor | null)[] {
     if (!this.fn) {

@@ -7,6 +7,21 @@ import { where } from './elementwise';
 import { dispatch } from './kernels';
 import { defineOp, oneOf, raw } from './table';
 import { randn } from './creation';
+import { declareKernels, BOTH, CPU, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/conv.cpp): see KERNELS in ./kernels ----
+const CONV = ['algo', 'strideH', 'strideW', 'padTop', 'padBottom', 'padLeft', 'padRight', 'dilH', 'dilW', 'groups'] as const;
+const CONVT = ['algo', 'strideH', 'strideW', 'padH', 'padW', 'outPadH', 'outPadW', 'dilH', 'dilW', 'groups'] as const;
+const CONV_KERNELS = declareKernels({
+  conv2dForward: { params: [...CONV, 'act', 'hasBias'], tensors: ['y', 'x', 'w', 'bias?'], devices: BOTH, returns: 'number' },
+  conv2dBackwardInput: { params: CONV, tensors: ['dx', 'dy', 'w'], devices: BOTH, returns: 'number' },
+  conv2dBackwardWeight: { params: [...CONV, 'hasBias'], tensors: ['dw', 'dy', 'x', 'dbias?'], devices: BOTH, returns: 'number' },
+  convTranspose2dForward: { params: [...CONVT, 'hasBias'], tensors: ['y', 'x', 'w', 'bias?'], devices: CPU, returns: 'number' },
+  convTranspose2dBackwardInput: { params: CONVT, tensors: ['dx', 'dy', 'w'], devices: CPU, returns: 'number' },
+  convTranspose2dBackwardWeight: { params: [...CONVT, 'hasBias'], tensors: ['dw', 'dy', 'x', 'dbias?'], devices: CPU, returns: 'number' },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof CONV_KERNELS> {} }
+
 
 /** An int or a [height, width] pair, as PyTorch's `_pair` arguments. */
 export type IntPair = number | [number, number];

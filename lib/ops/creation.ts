@@ -7,6 +7,15 @@ import { isDType, type AnyTypedArray, type DType } from '../dtype';
 import { MAX_DIMS, checkShapeArg, fmtShape, rangeError, typeError } from '../errors';
 import { RandomKind } from './codes';
 import { checkOptions } from '../options';
+import { declareKernels, BOTH, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/random.cpp): see KERNELS in ./kernels ----
+const CREATION_KERNELS = declareKernels({
+  /** kind: RandomKind; uniform [p0, p1), normal (mean p0, std p1), bernoulli(p0), randint [p0, p1). */
+  randomFill: { params: ['kind', 'p0', 'p1'], tensors: ['y'], devices: BOTH },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof CREATION_KERNELS> {} }
+
 
 export interface CreateOptions {
   dtype?: DType;

@@ -15,6 +15,20 @@ import { castTo } from './cast';
 import { registerOp } from './table';
 import { checkOptions } from '../options';
 import { rand, randint, tensor } from './creation';
+import { declareKernels, BOTH, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/elementwise.cpp): see KERNELS in ./kernels ----
+const ELEMENTWISE_KERNELS = declareKernels({
+  binary: { params: ['op'], tensors: ['y', 'a', 'b'], devices: BOTH },
+  unary: { params: ['op', 'p0', 'p1'], tensors: ['y', 'x'], devices: BOTH },
+  unaryBackward: { params: ['op', 'p0', 'p1'], tensors: ['dx', 'dy', 'x', 'y'], devices: BOTH },
+  where: { params: [], tensors: ['y', 'cond', 'a', 'b'], devices: BOTH },
+  /** Strided copy with dtype conversion (also `contiguous()` and `copy_`). */
+  cast: { params: [], tensors: ['y', 'x'], devices: BOTH },
+  fill: { params: ['value'], tensors: ['y'], devices: BOTH },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof ELEMENTWISE_KERNELS> {} }
+
 
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 

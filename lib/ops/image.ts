@@ -8,6 +8,17 @@ import { Tensor, tidy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { checkTensor } from './util';
 import { dispatch } from './kernels';
+import { declareKernels, CPU, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/image.cpp): see KERNELS in ./kernels ----
+const IMAGE_KERNELS = declareKernels({
+  imageNormalize: { params: ['C', '...mean', '...std'], tensors: ['y', 'x'], devices: CPU },
+  imageFlip: { params: ['horizontal'], tensors: ['y', 'x', 'flip'], devices: CPU },
+  imageAffine: { params: ['fill'], tensors: ['y', 'x', 'params'], devices: CPU },
+  imageCrop: { params: ['pad', 'fill'], tensors: ['y', 'x', 'offsets'], devices: CPU },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof IMAGE_KERNELS> {} }
+
 
 /** Runs fn on a contiguous float32 NCHW view of x (3-D input becomes a batch of one). */
 export function onBatch(op: string, xIn: Tensor, fn: (x: Tensor) => Tensor): Tensor {

@@ -8,6 +8,19 @@ import { slice } from './views';
 import { dispatch } from './kernels';
 import { defineOp, raw } from './table';
 import { randint, randn } from './creation';
+import { declareKernels, CPU, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/index.cpp): see KERNELS in ./kernels ----
+const INDEX_KERNELS = declareKernels({
+  gather: { params: ['dim'], tensors: ['y', 'x', 'index'], devices: CPU },
+  scatterAdd: { params: ['dim'], tensors: ['y', 'index', 'src'], devices: CPU },
+  indexSelect: { params: ['dim'], tensors: ['y', 'x', 'index'], devices: CPU },
+  indexSelectBackward: { params: ['dim'], tensors: ['dx', 'dy', 'index'], devices: CPU },
+  /** The first index outside [0, limit) other than `allowed`, or null. */
+  indexCheck: { params: ['limit', 'allowed'], tensors: ['index'], devices: CPU, returns: 'indexHit' },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof INDEX_KERNELS> {} }
+
 
 declare module '../tensor' {
   interface Tensor {

@@ -6,6 +6,15 @@ import { intPair } from './conv';
 import { dispatch } from './kernels';
 import { defineOp, bool, oneOf, raw } from './table';
 import { randn } from './creation';
+import { declareKernels, BOTH, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/upsample.cpp): see KERNELS in ./kernels ----
+const INTERPOLATE_KERNELS = declareKernels({
+  interpolateForward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['y', 'x'], devices: BOTH },
+  interpolateBackward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['dx', 'dy'], devices: BOTH },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof INTERPOLATE_KERNELS> {} }
+
 
 export type InterpolateMode = 'nearest' | 'bilinear';
 

@@ -1,10 +1,11 @@
 /**
- * The kernel table: every native op binding, once, with its argument protocol and the
- * devices that have a kernel for it — and `dispatch()`, the one place that chooses a backend
- * and writes the argument buffer (lib/native.ts ArgWriter ↔ native/include/tensorforge/
- * arg_decode.h). The typed addon interfaces (`NativeAddon` in lib/native.ts, `CudaAddon` in
- * lib/cuda.ts) are derived from this table, so a kernel's name is written here and in its
- * binding file (native/binding/<family>.cpp), nowhere else.
+ * The kernel registry and `dispatch()`, the one place that chooses a backend and writes the
+ * argument buffer (lib/native.ts ArgWriter ↔ native/include/tensorforge/arg_decode.h).
+ * Each op family declares its native bindings next to its op-table entries
+ * (lib/ops/<family>.ts: `declareKernels`), with the argument protocol and the devices that
+ * have a kernel; the typed addon interfaces (`NativeAddon` in lib/native.ts, `CudaAddon` in
+ * lib/cuda.ts) are derived from those declarations, so a kernel's name is written in its
+ * family's op file and in its binding (native/binding/<family>.cpp), nowhere else.
  *
  * Protocol of a call: the numbers of `params` in order, then the view of every tensor that
  * is present, in `tensors` order; the binding receives the storage handles in `tensors`
@@ -32,123 +33,46 @@ export interface KernelDef {
   readonly returns?: 'number' | 'indexHit';
 }
 
-const BOTH = ['cpu', 'cuda'] as const;
-const CPU = ['cpu'] as const;
-const CONV = ['algo', 'strideH', 'strideW', 'padTop', 'padBottom', 'padLeft', 'padRight', 'dilH', 'dilW', 'groups'] as const;
-const CONVT = ['algo', 'strideH', 'strideW', 'padH', 'padW', 'outPadH', 'outPadW', 'dilH', 'dilW', 'groups'] as const;
-const AVGPOOL = ['kH', 'kW', 'strideH', 'strideW', 'padH', 'padW', 'ceilMode', 'countIncludePad', 'divisorOverride'] as const;
-const RNN = ['mode', 'reverse', 'hasBias', 'impl'] as const;
-const CE = ['reduction', 'ignoreIndex', 'smoothing', 'isProbs', 'hasWeight'] as const;
+export const BOTH = ['cpu', 'cuda'] as const;
+export const CPU = ['cpu'] as const;
 
 /**
- * Every native op binding. Shapes and semantics of each are documented at the binding
- * (native/binding/<family>.cpp) and its kernel (native/cpu/<family>.h).
+ * The kernel registry, filled by each op family next to its table entries (lib/ops/<family>.ts:
+ * `declareKernels({...})` plus an augmentation of this interface, so the names are typed).
  */
-export const KERNELS = {
-  // ---- elementwise (native/binding/elementwise.cpp); views broadcast by the caller ----
-  binary: { params: ['op'], tensors: ['y', 'a', 'b'], devices: BOTH },
-  unary: { params: ['op', 'p0', 'p1'], tensors: ['y', 'x'], devices: BOTH },
-  unaryBackward: { params: ['op', 'p0', 'p1'], tensors: ['dx', 'dy', 'x', 'y'], devices: BOTH },
-  where: { params: [], tensors: ['y', 'cond', 'a', 'b'], devices: BOTH },
-  /** Strided copy with dtype conversion (also `contiguous()` and `copy_`). */
-  cast: { params: [], tensors: ['y', 'x'], devices: BOTH },
-  fill: { params: ['value'], tensors: ['y'], devices: BOTH },
-  /** kind: RandomKind; uniform [p0, p1), normal (mean p0, std p1), bernoulli(p0), randint [p0, p1). */
-  randomFill: { params: ['kind', 'p0', 'p1'], tensors: ['y'], devices: BOTH },
-  // ---- reductions: x permuted so its last ndim - nkept dims are reduced ----
-  reduce: { params: ['op', 'nkept', 'correction'], tensors: ['y', 'x'], devices: BOTH },
-  // ---- GEMM: y[..., M, N] = act(a @ b + bias); biasKind 0 none, 1 per column, 2 per row ----
-  matmul: { params: ['act', 'biasKind'], tensors: ['y', 'a', 'b', 'bias?'], devices: BOTH },
-  // ---- convolution; each returns the ConvAlgo it ran ----
-  conv2dForward: { params: [...CONV, 'act', 'hasBias'], tensors: ['y', 'x', 'w', 'bias?'], devices: BOTH, returns: 'number' },
-  conv2dBackwardInput: { params: CONV, tensors: ['dx', 'dy', 'w'], devices: BOTH, returns: 'number' },
-  conv2dBackwardWeight: { params: [...CONV, 'hasBias'], tensors: ['dw', 'dy', 'x', 'dbias?'], devices: BOTH, returns: 'number' },
-  convTranspose2dForward: { params: [...CONVT, 'hasBias'], tensors: ['y', 'x', 'w', 'bias?'], devices: CPU, returns: 'number' },
-  convTranspose2dBackwardInput: { params: CONVT, tensors: ['dx', 'dy', 'w'], devices: CPU, returns: 'number' },
-  convTranspose2dBackwardWeight: { params: [...CONVT, 'hasBias'], tensors: ['dw', 'dy', 'x', 'dbias?'], devices: CPU, returns: 'number' },
-  // ---- pooling ----
-  maxPool2dForward: { params: ['kH', 'kW', 'strideH', 'strideW', 'padH', 'padW', 'dilH', 'dilW', 'ceilMode'], tensors: ['y', 'idx', 'x'], devices: BOTH },
-  maxPool2dBackward: { params: [], tensors: ['dx', 'dy', 'idx'], devices: BOTH },
-  avgPool2dForward: { params: AVGPOOL, tensors: ['y', 'x'], devices: BOTH },
-  avgPool2dBackward: { params: AVGPOOL, tensors: ['dx', 'dy'], devices: BOTH },
-  adaptiveAvgPool2dForward: { params: [], tensors: ['y', 'x'], devices: BOTH },
-  adaptiveAvgPool2dBackward: { params: [], tensors: ['dx', 'dy'], devices: BOTH },
-  // ---- normalization ----
-  batchNormForward: {
-    params: ['training', 'momentum', 'eps', 'hasWeight', 'hasBias', 'hasRunningStats'],
-    tensors: ['y', 'saveMean', 'saveInvstd', 'x', 'weight?', 'bias?', 'runningMean?', 'runningVar?'], devices: BOTH,
-  },
-  batchNormBackward: {
-    params: ['training', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
-    tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'saveMean', 'saveInvstd', 'weight?'], devices: BOTH,
-  },
-  layerNormForward: { params: ['D', 'eps', 'hasWeight', 'hasBias'], tensors: ['y', 'mean', 'rstd', 'x', 'weight?', 'bias?'], devices: CPU },
-  layerNormBackward: {
-    params: ['D', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
-    tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'mean', 'rstd', 'weight?'], devices: CPU,
-  },
-  groupNormForward: { params: ['G', 'eps', 'hasWeight', 'hasBias'], tensors: ['y', 'mean', 'rstd', 'x', 'weight?', 'bias?'], devices: BOTH },
-  groupNormBackward: {
-    params: ['G', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
-    tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'mean', 'rstd', 'weight?'], devices: BOTH,
-  },
-  // ---- resampling; mode 0 nearest, 1 bilinear; scale factors 0 when a size was given ----
-  interpolateForward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['y', 'x'], devices: BOTH },
-  interpolateBackward: { params: ['mode', 'alignCorners', 'scaleFactorH', 'scaleFactorW'], tensors: ['dx', 'dy'], devices: BOTH },
-  // ---- softmax and cross-entropy (contiguous float32) ----
-  softmax: { params: ['log', 'dim'], tensors: ['y', 'x'], devices: BOTH },
-  softmaxBackward: { params: ['log', 'dim'], tensors: ['dx', 'dy', 'y'], devices: BOTH },
-  /** Returns the mean's denominator (the summed weight of the counted targets). */
-  crossEntropy: { params: CE, tensors: ['out', 'lse', 'logits', 'target', 'weight?'], devices: BOTH, returns: 'number' },
-  crossEntropyBackward: { params: [...CE, 'scale'], tensors: ['dlogits', 'dloss', 'logits', 'lse', 'target', 'weight?'], devices: BOTH },
-  // ---- recurrent layers, one direction (native/cpu/rnn.h) ----
-  rnnForward: {
-    params: RNN,
-    tensors: ['y', 'hn', 'cn?', 'reserve', 'x', 'h0', 'c0?', 'weightIh', 'weightHh', 'biasIh?', 'biasHh?'], devices: BOTH,
-  },
-  rnnBackward: {
-    params: [...RNN, 'hasDx'],
-    tensors: ['dx?', 'dh0', 'dc0?', 'dweightIh', 'dweightHh', 'dbiasIh?', 'dbiasHh?', 'dy', 'dhn', 'dcn?', 'x', 'h0',
-      'c0?', 'weightIh', 'weightHh', 'y', 'reserve'],
-    devices: BOTH,
-  },
-  // ---- indexing (int32 indices, range-checked natively) ----
-  gather: { params: ['dim'], tensors: ['y', 'x', 'index'], devices: CPU },
-  scatterAdd: { params: ['dim'], tensors: ['y', 'index', 'src'], devices: CPU },
-  indexSelect: { params: ['dim'], tensors: ['y', 'x', 'index'], devices: CPU },
-  indexSelectBackward: { params: ['dim'], tensors: ['dx', 'dy', 'index'], devices: CPU },
-  /** The first index outside [0, limit) other than `allowed`, or null. */
-  indexCheck: { params: ['limit', 'allowed'], tensors: ['index'], devices: CPU, returns: 'indexHit' },
-  // ---- optimizer steps, in place on p and the state ----
-  sgdStep: { params: ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'first', 'maximize'], tensors: ['p', 'g', 'buf?'], devices: BOTH },
-  adamStep: {
-    params: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled', 'amsgrad', 'stepSize', 'bc2Sqrt', 'maximize'],
-    tensors: ['p', 'g', 'expAvg', 'expAvgSq', 'maxExpAvgSq?'], devices: BOTH,
-  },
-  rmspropStep: {
-    params: ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'],
-    tensors: ['p', 'g', 'squareAvg', 'gradAvg*', 'buf*'], devices: CPU,
-  },
-  adagradStep: { params: ['clr', 'eps', 'weightDecay', 'maximize'], tensors: ['p', 'g', 'sum'], devices: CPU },
-  // ---- image transforms on NCHW float32 batches ----
-  imageNormalize: { params: ['C', '...mean', '...std'], tensors: ['y', 'x'], devices: CPU },
-  imageFlip: { params: ['horizontal'], tensors: ['y', 'x', 'flip'], devices: CPU },
-  imageAffine: { params: ['fill'], tensors: ['y', 'x', 'params'], devices: CPU },
-  imageCrop: { params: ['pad', 'fill'], tensors: ['y', 'x', 'offsets'], devices: CPU },
-} as const satisfies Record<string, KernelDef>;
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface KernelRegistry {}
+/** The registry entries contributed by one family's declarations (for `interface KernelRegistry extends`). */
+export type KernelsOf<T> = { [K in keyof T]: T[K] };
 
-export type KernelName = keyof typeof KERNELS;
+/** Every native op binding by name, at run time. */
+export const KERNELS: Record<string, KernelDef> = Object.create(null) as Record<string, KernelDef>;
+
+/**
+ * Declares a family's native bindings (name = the binding's export; protocol and devices).
+ * A name declared twice is a programming error.
+ * @example const K = declareKernels({ fill: { params: ['value'], tensors: ['y'], devices: BOTH } } as const);
+ */
+export function declareKernels<T extends Record<string, KernelDef>>(defs: T): T {
+  for (const [name, def] of Object.entries(defs)) {
+    if (KERNELS[name]) throw new Error(`declareKernels: kernel ${name} is declared twice`);
+    KERNELS[name] = def;
+  }
+  return defs;
+}
+
+export type KernelName = keyof KernelRegistry & string;
 
 type Handle = NativeHandle | null | undefined;
-type KernelReturn<K extends KernelName> = (typeof KERNELS)[K] extends { returns: 'number' } ? number
-  : (typeof KERNELS)[K] extends { returns: 'indexHit' } ? { position: number; value: number } | null : void;
+type KernelReturn<K extends KernelName> = KernelRegistry[K] extends { returns: 'number' } ? number
+  : KernelRegistry[K] extends { returns: 'indexHit' } ? { position: number; value: number } | null : void;
 
-/** The op bindings of an addon, typed from the table (lib/native.ts, lib/cuda.ts). */
+/** The op bindings of an addon, typed from the registry (lib/native.ts, lib/cuda.ts). */
 export type KernelBindings = { [K in KernelName]: (...handles: Handle[]) => KernelReturn<K> };
 
 /** True when `device` has a kernel for `name`. */
 export function hasKernel(name: KernelName, device: Device): boolean {
-  const devices: readonly DeviceType[] = KERNELS[name].devices;
+  const devices: readonly DeviceType[] = KERNELS[name]?.devices ?? [];
   return devices.includes(device === 'cpu' ? 'cpu' : 'cuda');
 }
 

@@ -14,6 +14,14 @@ import { broadcastShapes, checkTensor, expandedView } from './util';
 import { sumTo } from './reduce';
 import { where } from './elementwise';
 import './views';
+import { declareKernels, BOTH, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/matmul.cpp): see KERNELS in ./kernels ----
+const MATMUL_KERNELS = declareKernels({
+  matmul: { params: ['act', 'biasKind'], tensors: ['y', 'a', 'b', 'bias?'], devices: BOTH },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof MATMUL_KERNELS> {} }
+
 
 declare module '../tensor' {
   interface Tensor {

@@ -6,6 +6,31 @@ import { dispatch } from './kernels';
 import { defineOp, bool, finite, raw } from './table';
 import { checkInt } from './conv';
 import { rand, randn } from './creation';
+import { declareKernels, BOTH, CPU, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/norm.cpp): see KERNELS in ./kernels ----
+const NORM_KERNELS = declareKernels({
+  batchNormForward: {
+    params: ['training', 'momentum', 'eps', 'hasWeight', 'hasBias', 'hasRunningStats'],
+    tensors: ['y', 'saveMean', 'saveInvstd', 'x', 'weight?', 'bias?', 'runningMean?', 'runningVar?'], devices: BOTH,
+  },
+  batchNormBackward: {
+    params: ['training', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
+    tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'saveMean', 'saveInvstd', 'weight?'], devices: BOTH,
+  },
+  layerNormForward: { params: ['D', 'eps', 'hasWeight', 'hasBias'], tensors: ['y', 'mean', 'rstd', 'x', 'weight?', 'bias?'], devices: CPU },
+  layerNormBackward: {
+    params: ['D', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
+    tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'mean', 'rstd', 'weight?'], devices: CPU,
+  },
+  groupNormForward: { params: ['G', 'eps', 'hasWeight', 'hasBias'], tensors: ['y', 'mean', 'rstd', 'x', 'weight?', 'bias?'], devices: BOTH },
+  groupNormBackward: {
+    params: ['G', 'hasDx', 'hasDweight', 'hasDbias', 'hasWeight'],
+    tensors: ['dx?', 'dweight?', 'dbias?', 'dy', 'x', 'mean', 'rstd', 'weight?'], devices: BOTH,
+  },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof NORM_KERNELS> {} }
+
 
 export interface BatchNormOptions {
   weight?: Tensor | null;

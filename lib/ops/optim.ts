@@ -6,6 +6,23 @@
  */
 import type { Tensor } from '../tensor';
 import { dispatch } from './kernels';
+import { declareKernels, BOTH, CPU, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/optim.cpp): see KERNELS in ./kernels ----
+const OPTIM_KERNELS = declareKernels({
+  sgdStep: { params: ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'first', 'maximize'], tensors: ['p', 'g', 'buf?'], devices: BOTH },
+  adamStep: {
+    params: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled', 'amsgrad', 'stepSize', 'bc2Sqrt', 'maximize'],
+    tensors: ['p', 'g', 'expAvg', 'expAvgSq', 'maxExpAvgSq?'], devices: BOTH,
+  },
+  rmspropStep: {
+    params: ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'],
+    tensors: ['p', 'g', 'squareAvg', 'gradAvg*', 'buf*'], devices: CPU,
+  },
+  adagradStep: { params: ['clr', 'eps', 'weightDecay', 'maximize'], tensors: ['p', 'g', 'sum'], devices: CPU },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof OPTIM_KERNELS> {} }
+
 
 const flag = (b: boolean): number => (b ? 1 : 0);
 /** The update writes these in place: their versions move on (autograd's in-place check). */
@@ -46,7 +63,7 @@ export interface RmspropStep { lr: number; alpha: number; eps: number; weightDec
 export function rmspropStep_(p: Tensor, grad: Tensor, squareAvg: Tensor, gradAvg: Tensor | null, buf: Tensor | null, h: RmspropStep): void {
   const call = dispatch('rmspropStep').num(h.lr).num(h.alpha).num(h.eps).num(h.weightDecay).num(h.momentum)
     .num(flag(h.centered)).num(flag(h.maximize)).t(p).t(grad).t(squareAvg);
-  // NOTE: the optional state is packed (only the present tensors are passed), see KERNELS.rmspropStep.
+  // NOTE: the optional state is packed (only the present tensors are passed), see rmspropStep's `*` slots above.
   if (gradAvg) call.t(gradAvg);
   if (buf) call.t(buf);
   call.run();

@@ -6,6 +6,20 @@ import { checkInt, intPair, type IntPair } from './conv';
 import { dispatch } from './kernels';
 import { defineOp, bool, raw, type OpSample } from './table';
 import { rand, tensor } from './creation';
+import { declareKernels, BOTH, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/pool.cpp): see KERNELS in ./kernels ----
+const AVGPOOL = ['kH', 'kW', 'strideH', 'strideW', 'padH', 'padW', 'ceilMode', 'countIncludePad', 'divisorOverride'] as const;
+const POOL_KERNELS = declareKernels({
+  maxPool2dForward: { params: ['kH', 'kW', 'strideH', 'strideW', 'padH', 'padW', 'dilH', 'dilW', 'ceilMode'], tensors: ['y', 'idx', 'x'], devices: BOTH },
+  maxPool2dBackward: { params: [], tensors: ['dx', 'dy', 'idx'], devices: BOTH },
+  avgPool2dForward: { params: AVGPOOL, tensors: ['y', 'x'], devices: BOTH },
+  avgPool2dBackward: { params: AVGPOOL, tensors: ['dx', 'dy'], devices: BOTH },
+  adaptiveAvgPool2dForward: { params: [], tensors: ['y', 'x'], devices: BOTH },
+  adaptiveAvgPool2dBackward: { params: [], tensors: ['dx', 'dy'], devices: BOTH },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof POOL_KERNELS> {} }
+
 
 export interface MaxPool2dOptions {
   /** Defaults to kernelSize. */

@@ -8,6 +8,14 @@ import { ReduceOp } from './codes';
 import { broadcastReduceDims, checkTensor } from './util';
 import { castTo } from './cast';
 import { checkOptions, describeValue, isPlainObject } from '../options';
+import { declareKernels, BOTH, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/reduce.cpp): see KERNELS in ./kernels ----
+const REDUCE_KERNELS = declareKernels({
+  reduce: { params: ['op', 'nkept', 'correction'], tensors: ['y', 'x'], devices: BOTH },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof REDUCE_KERNELS> {} }
+
 
 export type Dims = number | number[];
 

@@ -18,6 +18,24 @@ import { isGradEnabled } from '../autograd/grad_mode';
 import { checkTensor } from './util';
 import { contiguous, reshape, slice, transpose } from './views';
 import { zeros } from './creation';
+import { declareKernels, BOTH, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/rnn.cpp): see KERNELS in ./kernels ----
+const RNN = ['mode', 'reverse', 'hasBias', 'impl'] as const;
+const RNN_KERNELS = declareKernels({
+  rnnForward: {
+    params: RNN,
+    tensors: ['y', 'hn', 'cn?', 'reserve', 'x', 'h0', 'c0?', 'weightIh', 'weightHh', 'biasIh?', 'biasHh?'], devices: BOTH,
+  },
+  rnnBackward: {
+    params: [...RNN, 'hasDx'],
+    tensors: ['dx?', 'dh0', 'dc0?', 'dweightIh', 'dweightHh', 'dbiasIh?', 'dbiasHh?', 'dy', 'dhn', 'dcn?', 'x', 'h0',
+      'c0?', 'weightIh', 'weightHh', 'y', 'reserve'],
+    devices: BOTH,
+  },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof RNN_KERNELS> {} }
+
 
 // NOTE: codes shared with native/cpu/rnn.h (RnnMode).
 export const enum RnnMode { RnnTanh = 0, RnnRelu = 1, Lstm = 2, Gru = 3 }

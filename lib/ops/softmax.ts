@@ -6,6 +6,19 @@ import { sameShape } from './util';
 import { dispatch } from './kernels';
 import { defineOp, raw } from './table';
 import { rand, randint, randn, tensor } from './creation';
+import { declareKernels, BOTH, type KernelsOf } from './kernels';
+
+// ---- the native bindings of this family (native/binding/softmax.cpp): see KERNELS in ./kernels ----
+const CE = ['reduction', 'ignoreIndex', 'smoothing', 'isProbs', 'hasWeight'] as const;
+const SOFTMAX_KERNELS = declareKernels({
+  softmax: { params: ['log', 'dim'], tensors: ['y', 'x'], devices: BOTH },
+  softmaxBackward: { params: ['log', 'dim'], tensors: ['dx', 'dy', 'y'], devices: BOTH },
+  /** Returns the mean's denominator (the summed weight of the counted targets). */
+  crossEntropy: { params: CE, tensors: ['out', 'lse', 'logits', 'target', 'weight?'], devices: BOTH, returns: 'number' },
+  crossEntropyBackward: { params: [...CE, 'scale'], tensors: ['dlogits', 'dloss', 'logits', 'lse', 'target', 'weight?'], devices: BOTH },
+} as const);
+declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof SOFTMAX_KERNELS> {} }
+
 
 declare module '../tensor' {
   interface Tensor {
