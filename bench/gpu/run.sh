@@ -27,10 +27,11 @@ cmake --build build-cmake --target tf_gemm_check >> "$OUT_DIR/build.log" 2>&1 ||
 mkdir -p build/Release && cp build-cmake/Release/tensorforge.node build/Release/tensorforge.node
 # NOTE: type errors elsewhere in the tree do not stop the emit; only a missing test file does.
 node node_modules/typescript/bin/tsc -p . > "$OUT_DIR/tsc.log" 2>&1 || tail -5 "$OUT_DIR/tsc.log"
-[ -f dist/test/90.cuda.test.js ] || { echo "TypeScript did not emit dist/test/90.cuda.test.js"; exit 1; }
+for f in dist/test/90.cuda.test.js dist/test/25.optable.test.js; do [ -f "$f" ] || { echo "TypeScript did not emit $f"; exit 1; }; done
 
-step "CUDA tests (test/90.cuda.test.ts)"
-node node_modules/mocha/bin/mocha.js --no-config --require dist/test/hooks.js --timeout 600000 dist/test/90.cuda.test.js 2>&1 | tee "$OUT_DIR/cuda-tests.log" | tail -60
+step "CUDA tests through the public API against the CPU (test/90, and every op-table entry in test/25)"
+node node_modules/mocha/bin/mocha.js --no-config --require dist/test/hooks.js --timeout 600000 \
+  dist/test/90.cuda.test.js dist/test/25.optable.test.js 2>&1 | tee "$OUT_DIR/cuda-tests.log" | grep -v "✔" | tail -80
 
 step "GEMM variants: check vs float64 CPU reference, then time"
 timeout 120 build-cmake/Release/tf_gemm_check 2>&1 | tee "$OUT_DIR/gemm_check.log" | grep -v "^check .* ok$"
