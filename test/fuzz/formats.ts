@@ -51,9 +51,15 @@ export function refIdx(input: Buffer): TensorSummary | string {
   for (let d = 0; d < rank; d++) shape.push(buf.readUInt32BE(4 + 4 * d));
   const n = shape.reduce((a, b) => a * b, 1), at = 4 + 4 * rank;
   if (buf[2] === 0x08) return { dtype: 'uint8', shape, b64: buf.subarray(at, at + n).toString('base64') };
-  const out = buf[2] === 0x0c ? new Int32Array(n) : new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = buf[2] === 0x0c ? buf.readInt32BE(at + 4 * i) : buf.readFloatBE(at + 4 * i);
-  return { dtype: buf[2] === 0x0c ? 'int32' : 'float32', shape, b64: Buffer.from(out.buffer).toString('base64') };
+  // Element readers by IDX type code: signed integers load as int32, floats/doubles as float32.
+  const read: Record<number, (i: number) => number> = {
+    0x09: (i) => buf.readInt8(at + i), 0x0b: (i) => buf.readInt16BE(at + 2 * i), 0x0c: (i) => buf.readInt32BE(at + 4 * i),
+    0x0d: (i) => buf.readFloatBE(at + 4 * i), 0x0e: (i) => buf.readDoubleBE(at + 8 * i),
+  };
+  if (!read[buf[2]]) return `type 0x${buf[2].toString(16)}`;
+  const int = buf[2] <= 0x0c, out = int ? new Int32Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = read[buf[2]](i);
+  return { dtype: int ? 'int32' : 'float32', shape, b64: Buffer.from(out.buffer).toString('base64') };
 }
 
 function randomStateDict(r: Rng): Record<string, ReturnType<typeof makeTensor>> {
