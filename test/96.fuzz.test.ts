@@ -17,6 +17,7 @@ import { checkCreation, creationArb } from './fuzz/creation';
 import { buildCases, type FileCase } from './fuzz/formats';
 import { judge, runCases, type Outcome } from './fuzz/file_runner';
 import { replayHint, seedPlan } from './fuzz/seeds';
+import { tf } from './helpers';
 
 const plan = seedPlan();
 const runKnown = process.env.TENSORFORGE_FUZZ_KNOWN === '1';
@@ -53,6 +54,17 @@ describe('96 fuzz', function () {
   before(() => {
     const fresh = plan.fresh.length ? `; fresh seeds ${plan.fresh.join(', ')}` : '';
     console.log(`      fuzz seeds: ${plan.seeds.join(', ')}${fresh} (replay one: TENSORFORGE_FUZZ_SEED=<seed>)`);
+  });
+
+  describe('regressions the fuzzer found', () => {
+    it('slice of a 0-d tensor throws a RangeError naming slice (was a view of shape [NaN])', () => {
+      assert.throws(() => tf.tensor(5).slice(0, 0, 1), (e: Error) => e instanceof RangeError && /^slice: .*0-d/.test(e.message));
+    });
+    it('transpose(0, 0) / transpose(-1, 0) of a 0-d tensor is the tensor; transpose(1, 0) names transpose (was permute)', () => {
+      assert.strictEqual(tf.tensor(5).transpose(0, 0).item(), 5);
+      assert.strictEqual(tf.tensor(5).transpose(-1, 0).item(), 5);
+      assert.throws(() => tf.tensor(5).transpose(1, 0), (e: Error) => e instanceof RangeError && e.message.startsWith('transpose: dim0 1'));
+    });
   });
 
   describe('op chains against float64 references', () => {
