@@ -91,6 +91,8 @@ export function transpose(xIn: Tensor, dim0 = -2, dim1 = -1): Tensor {
   const x = checkTensor('transpose', xIn, 'input');
   if (x.ndim < 2 && dim0 === -2 && dim1 === -1) return track('transpose', x.view_(x.shape, x.strides, x.offset), x, (g) => g);
   const a = normDim('transpose', dim0, x.ndim, 'dim0'), b = normDim('transpose', dim1, x.ndim, 'dim1');
+  // A 0-d tensor has one nameable dim (0 or -1), so transpose(0, 0) is the tensor itself.
+  if (x.ndim === 0) return track('transpose', x.view_(x.shape, x.strides, x.offset), x, (g) => g);
   const p = x.shape.map((_, i) => i);
   p[a] = b; p[b] = a;
   return permute(x, p);
@@ -139,6 +141,8 @@ export function expand(xIn: Tensor, shapeIn: readonly number[]): Tensor {
  */
 export function slice(xIn: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
   const x = checkTensor('slice', xIn, 'input');
+  // NOTE: normDim accepts dim 0 of a 0-d tensor (as reductions do); slicing has no dim to cut.
+  if (x.ndim === 0) throw rangeError('slice', 'cannot slice a 0-d tensor (shape []); unsqueeze it first');
   const d = normDim('slice', dim, x.ndim);
   for (const [nm, v] of [['start', start], ['end', end ?? 0], ['step', step]] as const) {
     if (!Number.isInteger(v)) throw typeError('slice', `${nm} must be an integer, got ${v}`);

@@ -1,0 +1,64 @@
+/**
+ * Creation with hostile arguments: zeros/ones/full with edge and huge sizes, tensor() with
+ * nested arrays (ragged, deep). Each either builds the right tensor or throws a
+ * TypeError/RangeError naming the op.
+ */
+import * as fc from 'fast-check';
+import { tf } from '../helpers';
+import { HUGE_SIZES } from './mutate';
+
+export interface CreationCase { op: 'zeros' | 'ones' | 'full' | 'nested'; dims: number[]; depth: number; ragged: boolean }
+
+export const creationArb: fc.Arbitrary<CreationCase> = fc.record({
+  op: fc.constantFrom<CreationCase['op']>('zeros', 'ones', 'full', 'nested'),
+  dims: fc.array(fc.oneof(fc.constantFrom(0, 1, 2, 3, 7), fc.constantFrom(...HUGE_SIZES, NaN, Infinity)), { maxLength: 4 }),
+  depth: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(1000, 20000)),
+  ragged: fc.boolean(),
+});
+
+/** Bytes we let a creation case allocate for real (anything larger must be refused). */
+const MAX_BYTES = 64 * 1024 * 1024;
+
+/** Runs a case: a failure message, or null; `gap` names a known gap the case falls into. */
+export function checkCreation(c: CreationCase): { failure: string | null; gap?: string } {
+  if (c.op === 'nested') {
+    let data: unknown = c.ragged ? [1, [2]] : [1, 2];
+    for (let i = 1; i < c.depth; i++) data = [data];
+    const gap = c.depth > 500 ? 'deep nested arrays in tensor() overflow the stack' : undefined;
+    try {
+      const t = tf.tensor(data as number[]);
+      if (c.ragged) return { failure: `tensor(ragged depth ${c.depth}) returned shape [${t.shape}]`, gap };
+      t.dispose();
+      return { failure: t.shape.length === c.depth && t.numel === 2 ? null : `tensor(depth ${c.depth}) gave shape [${t.shape}]`, gap };
+    } catch (e) {
+      const ok = (e instanceof TypeError || e instanceof RangeError) && e.message.startsWith('tensor:');
+      return { failure: ok ? null : `tensor(depth ${c.depth}${c.ragged ? ', ragged' : ''}) threw ${(e as Error).constructor.name}: ${(e as Error).message}`, gap };
+    }
+  }
+  const valid = c.dims.every((d) => Number.isSafeInteger(d) && d >= 0);
+  const numel = c.dims.reduce((a, b) => a * b, 1);
+  // PyTorch sizes are int64: a dim beyond 2^53 cannot even be represented here, numel 0 or not.
+  const gap = !valid && c.dims.every((d) => Number.isInteger(d) && d >= 0) ? 'zeros([0, 1e20]): sizes beyond 2^53 pass the shape check (accepted, or fail inside alloc)' : undefined;
+  // NOTE: an honest size too big to allocate is not tried in this process: with memory
+  // overcommit the allocation can succeed and the fill then meets the OOM killer.
+  if (valid && numel * 4 > MAX_BYTES) return { failure: null };
+  const run = (): ReturnType<typeof tf.zeros> => (c.op === 'full' ? tf.full(c.dims, 2.5) : c.op === 'ones' ? tf.ones(c.dims) : tf.zeros(c.dims));
+  const what = `${c.op}([${c.dims}])`;
+  try {
+    const t = run();
+    try {
+      if (!valid) return { failure: `${what} returned shape [${t.shape}] instead of throwing`, gap };
+      const want = c.op === 'zeros' ? 0 : c.op === 'ones' ? 1 : 2.5;
+      const d = t.dataSync();
+      const ok = JSON.stringify(t.shape) === JSON.stringify(c.dims) && d.length === numel && d.every((v) => v === want);
+      return { failure: ok ? null : `${what} gave shape [${t.shape}] / wrong values`, gap };
+    } finally {
+      t.dispose();
+    }
+  } catch (e) {
+    // zeros/ones report shape errors as 'full', the op that runs (lib/ops/creation.ts NOTE).
+    const named = e instanceof Error && (e.message.startsWith(`${c.op}:`) || e.message.startsWith('full:'));
+    const ok = (e instanceof TypeError || e instanceof RangeError) && named && !valid;
+    return { failure: ok ? null : `${what} threw ${(e as Error).constructor.name}: ${(e as Error).message}`, gap };
+  }
+}
