@@ -24,15 +24,22 @@ export const MAX_ELEMENTS = 2 ** 50;
 export function checkShapeArg(op: string, shape: unknown, arg = 'shape'): number[] {
   if (!Array.isArray(shape)) throw typeError(op, `${arg} must be an array of integers, got ${typeof shape}`);
   if (shape.length > MAX_DIMS) throw rangeError(op, `${arg} has ${shape.length} dims; at most ${MAX_DIMS} are supported`);
-  let span = 1;
   for (const s of shape) {
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || !Number.isFinite(s)) {
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
       throw rangeError(op, `${arg} must contain non-negative integers, got ${JSON.stringify(shape)}`);
     }
-    // NOTE: zero dims do not excuse the others: strides of [0, 1e20] would still overflow.
-    span *= Math.max(s, 1);
-    if (span > MAX_ELEMENTS) throw rangeError(op, `${arg} ${JSON.stringify(shape)} is too large (more than 2^50 elements per dim product)`);
+    if (!Number.isSafeInteger(s)) throw rangeError(op, `${arg} ${JSON.stringify(shape)}: size ${s} is larger than 2^53 - 1`);
   }
+  // NOTE: like PyTorch, an empty tensor may have huge sizes, but its strides (products of the
+  // trailing sizes, zeros counted as ones) must still be representable, and a non-empty one
+  // is bounded by what storage can address.
+  let stride = 1, numel = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    numel *= shape[i];
+    if (i > 0) stride *= Math.max(shape[i], 1);
+    if (stride > Number.MAX_SAFE_INTEGER) throw rangeError(op, `${arg} ${JSON.stringify(shape)}: its strides overflow`);
+  }
+  if (numel > MAX_ELEMENTS) throw rangeError(op, `${arg} ${JSON.stringify(shape)} is too large (${numel} elements, at most 2^50)`);
   return shape.slice() as number[];
 }
 

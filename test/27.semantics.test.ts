@@ -38,6 +38,8 @@ describe('27 PyTorch semantics in the corners', () => {
   });
 
   it('max/min/argmax over a kept empty dim give empty results; over an empty reduced dim, an error', () => {
+    assertThrows(() => tf.zeros([0, 0]).max(0), RangeError, /max: cannot reduce over an empty dim of input \[0, 0\]/);
+    assert.deepStrictEqual(tf.zeros([3, 0]).max(0).shape, [0]);
     const e = tf.zeros([0, 3]);
     assert.deepStrictEqual(e.max(1).shape, [0]);
     assert.deepStrictEqual(e.argmax(1).shape, [0]);
@@ -48,8 +50,10 @@ describe('27 PyTorch semantics in the corners', () => {
   });
 
   it('shapes beyond what storage can address, and nesting deeper than 12 dims, are errors', () => {
-    assertThrows(() => tf.zeros([0, 1e20]), RangeError, /full: shape \[0,100000000000000000000\] is too large/);
+    assertThrows(() => tf.zeros([0, 1e20]), RangeError, /full: shape \[0,100000000000000000000\]: size 100000000000000000000 is larger than 2\^53 - 1/);
     assertThrows(() => tf.zeros(new Array(13).fill(1)), RangeError, /at most 12 are supported/);
+    assertThrows(() => tf.zeros([0, 2 ** 40, 2 ** 40]), RangeError, /its strides overflow/);
+    assert.deepStrictEqual(tf.zeros([2 ** 53 - 1, 0]).shape, [2 ** 53 - 1, 0]);  // empty: any size with representable strides
     let deep: unknown = [1];
     for (let k = 0; k < 10000; k++) deep = [deep];
     assertThrows(() => tf.tensor(deep as number[]), RangeError, /tensor: nested arrays deeper than 12 dims/);

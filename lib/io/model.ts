@@ -173,7 +173,7 @@ function readModelJSON(file: string): ModelJSON {
   } catch (e) {
     throw new Error(`loadModel: cannot read ${file}: ${(e as Error).message}`);
   }
-  const bad = (field: string, want: string, got: unknown): Error => new Error(`loadModel: ${file}: ${field} must be ${want}, got ${JSON.stringify(got)?.slice(0, 80)}`);
+  const bad = (field: string, want: string, got: unknown): Error => new Error(`loadModel: ${file}: ${field} must be ${want}, got ${preview(got)}`);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw bad('the top level', 'a JSON object', json);
   const j = json as Record<string, unknown>;
   if (j.format !== MODEL_FORMAT) throw new Error(`loadModel: ${file} is not a tensorforge model (format ${JSON.stringify(j.format)})`);
@@ -222,6 +222,32 @@ function checkAgainstHeader(arch: LayerJSON, header: SafetensorsHeader | Error, 
   }
 }
 
+/** A short printout of a config value for messages (never recursing into a hostile value). */
+function preview(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v !== null && typeof v === 'object') return `an object with keys ${Object.keys(v).slice(0, 5).join(', ')}`;
+  return String(JSON.stringify(v)).slice(0, 80);
+}
+
+/** How deep a model.json's architecture may nest (objects and arrays), far beyond real models. */
+const MAX_CONFIG_DEPTH = 600;
+
+/**
+ * Rejects an architecture nested deeper than MAX_CONFIG_DEPTH before the (recursive) layer
+ * builders see it: a hostile file must not overflow the stack. Walked with an explicit stack.
+ */
+function checkNesting(arch: unknown, file: string): void {
+  const stack: [unknown, number][] = [[arch, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_CONFIG_DEPTH) {
+      throw new RangeError(`loadModel: ${file}: the architecture nests deeper than ${MAX_CONFIG_DEPTH} levels`);
+    }
+    for (const c of Object.values(v as Record<string, unknown>)) stack.push([c, depth + 1]);
+  }
+}
+
 /**
  * Rebuilds a model saved by saveModel, loads its weights (strictly) and restores train/eval
  * mode. The config is checked against the weights file's header before any layer is built.
@@ -241,6 +267,7 @@ export function loadModel<M extends SerializableLayer = SerializableLayer>(dir: 
   }
   let model: M;
   try {
+    checkNesting(json.architecture, file);
     checkAgainstHeader(json.architecture, header, file, weightsFile);
     model = layerFromJSON(json.architecture) as M;
   } catch (e) {

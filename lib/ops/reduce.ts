@@ -120,13 +120,12 @@ export const max = (x: Tensor, dim?: Dims | ReduceOptions, keepdim?: boolean): T
 export const min = (x: Tensor, dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor => extremum('min', x, dim, keepdim);
 
 /**
- * max/min/argmax/argmin have no identity: reducing a dim of size 0 into a non-empty result
- * is an error (as in PyTorch), while an empty result (a zero-size kept dim) is just empty.
+ * max/min/argmax/argmin have no identity: reducing over a dim of size 0 is an error (as in
+ * PyTorch), while reducing a non-empty dim of an empty tensor gives an empty result.
  */
 function checkNonEmptyReduction(op: string, x: Tensor, dims: readonly number[]): void {
   if (x.numel !== 0) return;
-  const kept = x.shape.filter((_, i) => !dims.includes(i));
-  if (kept.every((s) => s > 0)) {
+  if (dims.some((d) => x.shape[d] === 0)) {
     throw rangeError(op, `cannot reduce over an empty dim of input ${fmtShape(x.shape)} (dims ${JSON.stringify(dims)}): there is no identity`);
   }
 }

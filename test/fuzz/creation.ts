@@ -35,10 +35,13 @@ export function checkCreation(c: CreationCase): { failure: string | null; gap?: 
       return { failure: ok ? null : `tensor(depth ${c.depth}${c.ragged ? ', ragged' : ''}) threw ${(e as Error).constructor.name}: ${(e as Error).message}`, gap };
     }
   }
-  const valid = c.dims.every((d) => Number.isSafeInteger(d) && d >= 0);
+  // PyTorch sizes and strides are int64; ours are JS numbers, exact to 2^53: a shape is valid
+  // when every size and every stride (product of the trailing sizes, zeros counted as ones)
+  // is a safe integer, whatever its numel.
+  const strides = c.dims.map((_, i) => c.dims.slice(i + 1).reduce((a, d) => a * Math.max(d, 1), 1));
+  const valid = c.dims.every((d) => Number.isSafeInteger(d) && d >= 0) && strides.every((s) => Number.isSafeInteger(s));
   const numel = c.dims.reduce((a, b) => a * b, 1);
-  // PyTorch sizes are int64: a dim beyond 2^53 cannot even be represented here, numel 0 or not.
-  const gap = !valid && c.dims.every((d) => Number.isInteger(d) && d >= 0) ? 'zeros([0, 1e20]): sizes beyond 2^53 pass the shape check (accepted, or fail inside alloc)' : undefined;
+  const gap = undefined;
   // NOTE: an honest size too big to allocate is not tried in this process: with memory
   // overcommit the allocation can succeed and the fill then meets the OOM killer.
   if (valid && numel * 4 > MAX_BYTES) return { failure: null };
