@@ -3,15 +3,17 @@
 #include <string>
 
 #include "binding/args.h"
+#include "cpu/scratch.h"
 #include "runtime/cpu_features.h"
 
 namespace tf {
 
 namespace {
 
-void release_storage(Instance& inst, uint32_t slot) {
+void release_storage(Napi::Env env, Instance& inst, uint32_t slot) {
   Storage& s = inst.slots[slot];
-  inst.alloc->release(s.ptr, s.block_bytes);
+  const int64_t returned = inst.alloc->release(s.ptr, s.block_bytes);  // > 0: past the cache limit
+  if (returned) Napi::MemoryManagement::AdjustExternalMemory(env, -returned);
   s.ptr = nullptr;
   s.gen = (s.gen + 1) & 0x1fffff;  // 21 bits: handle stays below 2^53
   inst.free_slots.push_back(slot);
@@ -66,7 +68,7 @@ TF_BINDING(free) {
   Storage* s = get_storage(info, 0, "dispose");
   if (!s) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  release_storage(inst, uint32_t(s - inst.slots.data()));
+  release_storage(info.Env(), inst, uint32_t(s - inst.slots.data()));
   return info.Env().Undefined();
 }
 
@@ -115,6 +117,9 @@ TF_BINDING(memoryStats) {
   o.Set("liveBytes", double(st.live_bytes));
   o.Set("cachedBytes", double(st.cached_bytes));
   o.Set("osAllocs", double(st.os_allocs));
+  o.Set("osFrees", double(st.os_frees));
+  o.Set("cacheLimit", double(st.limit_bytes));
+  o.Set("scratchBytes", double(cpu::scratch_bytes_held().load()));
   return o;
 }
 
