@@ -45,6 +45,7 @@ TF_BINDING(alloc) {
   size_t block = 0;
   int64_t os_bytes = 0;
   void* p = inst.alloc->allocate(size_t(n), &block, &os_bytes);
+  if (os_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, os_bytes);
   if (!p) TF_THROW(env, RangeError, "alloc: out of memory allocating " + std::to_string(int64_t(n)) + " bytes");
   uint32_t slot;
   if (!inst.free_slots.empty()) {
@@ -59,7 +60,6 @@ TF_BINDING(alloc) {
   s.nbytes = size_t(n);
   s.block_bytes = block;
   inst.live_storages += 1;
-  if (os_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, os_bytes);
   return Napi::Number::New(env, double((uint64_t(s.gen) << 32) | slot));
 }
 

@@ -60,13 +60,13 @@ void* CpuAllocator::allocate(size_t nbytes, size_t* block_bytes, int64_t* os_byt
   void* p = os_alloc(cls);
   if (!p) {
     // The OS refused: give the cache back and try once more.
-    empty_cache();
+    *os_bytes = -empty_cache();
     p = os_alloc(cls);
     if (!p) return nullptr;
   }
   std::lock_guard<std::mutex> lock(mu_);
   *block_bytes = cls;
-  *os_bytes = int64_t(cls);
+  *os_bytes += int64_t(cls);
   stats_.os_allocs += 1;
   stats_.live_bytes += int64_t(cls);
   stats_.live_blocks += 1;

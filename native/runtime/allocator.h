@@ -31,7 +31,8 @@ class CpuAllocator {
   ~CpuAllocator();
   // Returns a 64-byte aligned block of at least nbytes (nbytes may be 0), or nullptr when
   // the OS refuses. *block_bytes receives the block's size (pass it back to release);
-  // *os_bytes how many bytes were newly obtained from the OS.
+  // *os_bytes the change in bytes held from the OS (negative when the cache was emptied to
+  // satisfy the request, even if it then failed).
   void* allocate(size_t nbytes, size_t* block_bytes, int64_t* os_bytes);
   // Caches the block, or frees it when the cache would pass its limit; returns the bytes
   // given back to the OS (0 or block_bytes).
