@@ -51,6 +51,33 @@ describe('allocator', () => {
     assert.strictEqual(tf.memory().osAllocs, m0.osAllocs);
   });
 
+  it('a larger cached block serves a smaller large request by giving its tail back', () => {
+    tf.setCacheLimit(256 * MiB);
+    tf.emptyCache();
+    tf.zeros([64 * MiB / 4]).dispose();
+    const m0 = tf.memory();
+    assert.strictEqual(m0.nativeCachedBytes, 64 * MiB);
+    const t = tf.zeros([16 * MiB / 4]);
+    const m1 = tf.memory();
+    assert.strictEqual(m1.osAllocs, m0.osAllocs, 'served from the cached 64 MiB block');
+    assert.strictEqual(m1.nativeCachedBytes, 0);
+    assert.strictEqual(m1.osFrees, m0.osFrees + 1, 'its 48 MiB tail went back to the OS');
+    assert.strictEqual(m1.nativeLiveBytes - m0.nativeLiveBytes, 16 * MiB);
+    t.dispose();
+    assert.strictEqual(tf.memory().nativeCachedBytes, 16 * MiB);
+  });
+
+  it('a large request nothing cached can serve first gives cached large blocks back', () => {
+    tf.setCacheLimit(256 * MiB);
+    tf.emptyCache();
+    tf.tidy(() => { for (let i = 0; i < 8; i++) tf.zeros([4 * MiB / 4]); });  // 8 cached 4 MiB blocks
+    assert.strictEqual(tf.memory().nativeCachedBytes, 32 * MiB);
+    const t = tf.zeros([24 * MiB / 4]);
+    // 6 of the 4 MiB blocks make up for the new 24 MiB one; held memory does not grow.
+    assert.strictEqual(tf.memory().nativeCachedBytes, 8 * MiB);
+    t.dispose();
+  });
+
   it('past the limit a freed block goes back to the OS: cachedBytes <= limit, RSS drops', function () {
     this.timeout(60000);
     tf.setCacheLimit(64 * MiB);

@@ -41,26 +41,50 @@ CpuAllocator::~CpuAllocator() { empty_cache(); }
 void* CpuAllocator::allocate(size_t nbytes, size_t* block_bytes, int64_t* os_bytes) {
   const size_t cls = size_class(nbytes);
   *os_bytes = 0;
+  int64_t recycled = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // NOTE: best fit among cached blocks no more than 25% larger than the class: waste stays
     // bounded, and a block is not kept busy by a request far smaller than it.
     auto it = free_.lower_bound(cls);
-    if (it != free_.end() && it->first <= cls + cls / kMaxOversize) {
+    if (it != free_.end() && (it->first <= cls + cls / kMaxOversize || cls >= kMmapBytes)) {
       const size_t got = it->first;
       void* p = it->second;
       free_.erase(it);
-      *block_bytes = got;
       stats_.cached_bytes -= int64_t(got);
-      stats_.live_bytes += int64_t(got);
+      // NOTE: a larger mapped block is split: its tail goes back to the OS (munmap of whole
+      // pages), its head, already faulted in, serves the request (PyTorch's allocator splits
+      // and keeps the remainder; returning it keeps the cache from holding odd leftovers).
+      size_t keep = got;
+      if (got > cls + cls / kMaxOversize) {
+        munmap(static_cast<char*>(p) + cls, got - cls);
+        keep = cls;
+        *os_bytes = -int64_t(got - cls);
+        stats_.os_frees += 1;
+      }
+      *block_bytes = keep;
+      stats_.live_bytes += int64_t(keep);
       stats_.live_blocks += 1;
       return p;
     }
+    // NOTE: no cached block can serve a mapped request: cached mapped blocks (all smaller)
+    // go back to the OS, largest first, until they make up for the new one, so a change of
+    // working set (training -> evaluation) recycles memory instead of adding to it.
+    while (cls >= kMmapBytes && recycled < int64_t(cls) && !free_.empty()) {
+      auto last = std::prev(free_.end());
+      if (last->first < kMmapBytes) break;
+      os_free(last->second, last->first);
+      recycled += int64_t(last->first);
+      stats_.cached_bytes -= int64_t(last->first);
+      stats_.os_frees += 1;
+      free_.erase(last);
+    }
   }
+  *os_bytes = -recycled;
   void* p = os_alloc(cls);
   if (!p) {
     // The OS refused: give the cache back and try once more.
-    *os_bytes = -empty_cache();
+    *os_bytes -= empty_cache();
     p = os_alloc(cls);
     if (!p) return nullptr;
   }

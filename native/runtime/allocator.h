@@ -3,7 +3,9 @@
 // cache limit; past the limit a freed block goes back to the OS at once. A cached block up to
 // kMaxOversize larger than the request may serve it, so a cache filled at one batch size
 // serves the next. Blocks of kMmapBytes or more are mmap()ed and munmap()ed, so returning
-// them really lowers RSS (glibc keeps freed heap chunks below its moving mmap threshold).
+// them really lowers RSS (glibc keeps freed heap chunks below its moving mmap threshold); a
+// larger cached mapped block serves a smaller request by giving its tail back, and a mapped
+// request that nothing cached can serve first returns cached mapped blocks to the OS.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -31,8 +33,8 @@ class CpuAllocator {
   ~CpuAllocator();
   // Returns a 64-byte aligned block of at least nbytes (nbytes may be 0), or nullptr when
   // the OS refuses. *block_bytes receives the block's size (pass it back to release);
-  // *os_bytes the change in bytes held from the OS (negative when the cache was emptied to
-  // satisfy the request, even if it then failed).
+  // *os_bytes the change in bytes held from the OS (negative when cached blocks were split
+  // or given back to serve the request, even if it then failed).
   void* allocate(size_t nbytes, size_t* block_bytes, int64_t* os_bytes);
   // Caches the block, or frees it when the cache would pass its limit; returns the bytes
   // given back to the OS (0 or block_bytes).
