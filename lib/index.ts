@@ -14,7 +14,7 @@ import './ops/index';
 import './ops/join';
 import { native } from './native';
 
-export { Tensor, tidy, keep, memory, emptyCache, type MemoryInfo, type Device, type NestedArray } from './tensor';
+export { Tensor, tidy, keep, memory, emptyCache, setCacheLimit, type MemoryInfo, type Device, type NestedArray } from './tensor';
 export { type DType } from './dtype';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export { type BackwardOptions } from './autograd/engine';

@@ -15,6 +15,9 @@ export interface NativeMemoryStats {
   liveBytes: number;
   cachedBytes: number;
   osAllocs: number;
+  osFrees: number;
+  cacheLimit: number;
+  scratchBytes: number;
 }
 
 export interface NativeBackendInfo {
@@ -43,6 +46,7 @@ export interface NativeAddon extends CoreBindings, KernelBindings {
   alloc(nbytes: number): NativeHandle;
   memoryStats(): NativeMemoryStats;
   emptyCache(): number;
+  setCacheLimit(bytes: number): number;
   backendInfo(): NativeBackendInfo;
   setNumThreads(n: number): void;
   setIsa(name: string): void;

@@ -352,15 +352,53 @@ export interface MemoryInfo {
   /** Bytes held by the native allocator: in use, and cached for reuse. */
   nativeLiveBytes: number;
   nativeCachedBytes: number;
+  /** The cache's limit (see setCacheLimit): past it, freed blocks go back to the OS. */
+  cacheLimitBytes: number;
   /** Blocks obtained from the OS since start (flat in a steady training loop). */
   osAllocs: number;
+  /** Blocks given back to the OS since start (past the limit, emptyCache, setCacheLimit). */
+  osFrees: number;
+  /** Bytes of kernel scratch (im2col, Winograd, GEMM packing) held by all threads. */
+  scratchBytes: number;
 }
 
+/**
+ * Native memory: live tensors, the allocator's cache and its limit, kernel scratch.
+ * @example const { nativeCachedBytes, cacheLimitBytes } = memory();
+ */
 export function memory(): MemoryInfo {
   const s = native.memoryStats();
   return { numTensors: liveTensors, numBytes: liveBytes, nativeLiveBytes: s.liveBytes,
-    nativeCachedBytes: s.cachedBytes, osAllocs: s.osAllocs };
+    nativeCachedBytes: s.cachedBytes, cacheLimitBytes: s.cacheLimit, osAllocs: s.osAllocs,
+    osFrees: s.osFrees, scratchBytes: s.scratchBytes };
 }
 
 /** Releases cached native blocks back to the OS; returns the bytes released. */
 export function emptyCache(): number { return native.emptyCache(); }
+
+/**
+ * Sets how many bytes of freed blocks the CPU allocator keeps for reuse (default: 1/8 of
+ * physical memory, at most 2 GiB; env TENSORFORGE_CACHE_LIMIT). A block freed while the
+ * cache is full goes back to the OS at once; lowering the limit frees cached blocks, largest
+ * first, until the cache fits. 0 caches nothing. Returns the bytes given back to the OS.
+ * @example setCacheLimit(256 * 2 ** 20);  // keep at most 256 MiB of freed blocks
+ */
+export function setCacheLimit(bytes: number): number {
+  if (typeof bytes !== 'number') throw new TypeError(`setCacheLimit: bytes must be a number, got ${typeof bytes}`);
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`setCacheLimit: bytes must be a non-negative integer, got ${bytes}`);
+  return native.setCacheLimit(bytes);
+}
+
+/** Parses a byte count with an optional binary suffix: '1073741824', '512M', '2G', '64k'. */
+export function parseByteSize(name: string, text: string): number {
+  const m = /^\s*(\d+)\s*([kmg]i?b?)?\s*$/i.exec(text);
+  const mult = m?.[2] ? 1024 ** ('kmg'.indexOf(m[2][0].toLowerCase()) + 1) : 1;
+  const n = m ? Number(m[1]) * mult : NaN;
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${name}: expected a byte count such as 1073741824, 512M or 2G, got '${text}'`);
+  return n;
+}
+
+// NOTE: read once at load, like TENSORFORGE_NUM_THREADS; a bad value throws here rather than
+// being ignored, so a typo does not silently leave the default in place.
+const envCacheLimit = process.env.TENSORFORGE_CACHE_LIMIT;
+if (envCacheLimit !== undefined && envCacheLimit !== '') setCacheLimit(parseByteSize('TENSORFORGE_CACHE_LIMIT', envCacheLimit));

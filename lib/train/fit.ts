@@ -186,13 +186,15 @@ export async function predict(model: TrainableModel, data: Tensor | BatchSource,
   if (data instanceof Tensor) {
     const bs = opts.batchSize ?? 256, n = data.shape[0];
     for (let i = 0; i < n; i += bs) {
-      outs.push(noGrad(() => model.forward(data.slice(0, i, i + bs))));
+      // NOTE: tidy frees each batch's intermediates now rather than at the next GC: V8 sees
+      // no allocation pressure from blocks the native cache reuses, so garbage piles up.
+      outs.push(tidy(() => noGrad(() => model.forward(data.slice(0, i, i + bs)))));
       await yieldToLoop();
     }
   } else {
     for await (const raw of batches(data, 'predict')) {
       const x = raw instanceof Tensor ? raw : raw[0];
-      outs.push(noGrad(() => model.forward(x)));
+      outs.push(tidy(() => noGrad(() => model.forward(x))));
     }
   }
   if (outs.length === 0) throw new RangeError('predict: no inputs');

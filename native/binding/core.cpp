@@ -4,6 +4,7 @@
 #include <string>
 
 #include "binding/args.h"
+#include "cpu/scratch.h"
 #include "cuda/device.h"
 #include "runtime/cpu_features.h"
 
@@ -11,10 +12,12 @@ namespace tf {
 
 namespace {
 
-// Returns a block to the allocator of its device.
-void release_block(Instance& inst, const Storage& s) {
-  if (s.device == kCpuDevice) inst.alloc->release(s.ptr, s.block_bytes);
-  else cuda::device(s.device).allocator().release(s.ptr, s.block_bytes);
+// Returns a block to the allocator of its device; the bytes the CPU allocator gave back to
+// the OS (past its cache limit), for V8's external-memory count.
+int64_t release_block(Instance& inst, const Storage& s) {
+  if (s.device == kCpuDevice) return inst.alloc->release(s.ptr, s.block_bytes);
+  cuda::device(s.device).allocator().release(s.ptr, s.block_bytes);
+  return 0;
 }
 
 }  // namespace
@@ -27,9 +30,10 @@ Instance::~Instance() {
 
 namespace {
 
-void release_storage(Instance& inst, uint32_t slot) {
+void release_storage(Napi::Env env, Instance& inst, uint32_t slot) {
   Storage& s = inst.slots[slot];
-  release_block(inst, s);
+  const int64_t returned = release_block(inst, s);  // > 0: past the cache limit
+  if (returned) Napi::MemoryManagement::AdjustExternalMemory(env, -returned);
   s.ptr = nullptr;
   s.gen = (s.gen + 1) & 0x1fffff;  // 21 bits: handle stays below 2^53
   inst.free_slots.push_back(slot);
@@ -75,6 +79,7 @@ TF_BINDING(alloc) {
   int64_t os_bytes = 0;
   void* p = device == kCpuDevice ? inst.alloc->allocate(size_t(n), &block, &os_bytes)
                                  : cuda::device(device).allocator().allocate(size_t(n), &block);  // throws OOM
+  if (os_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, os_bytes);
   if (!p) TF_THROW(env, RangeError, "alloc: out of memory allocating " + std::to_string(int64_t(n)) + " bytes");
   uint32_t slot;
   if (!inst.free_slots.empty()) {
@@ -90,7 +95,6 @@ TF_BINDING(alloc) {
   s.block_bytes = block;
   s.device = device;
   inst.live_storages += 1;
-  if (os_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, os_bytes);
   const uint64_t tag = device == kCpuDevice ? 0 : kCudaSlotBit;
   return Napi::Number::New(env, double((uint64_t(s.gen) << 32) | tag | slot));
 }
@@ -100,7 +104,7 @@ TF_BINDING(free) {
   Storage* s = get_storage(info, 0, "dispose");
   if (!s) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  release_storage(inst, uint32_t(s - inst.slots.data()));
+  release_storage(info.Env(), inst, uint32_t(s - inst.slots.data()));
   return info.Env().Undefined();
 }
 
@@ -163,6 +167,9 @@ TF_BINDING(memoryStats) {
   o.Set("liveBytes", double(st.live_bytes));
   o.Set("cachedBytes", double(st.cached_bytes));
   o.Set("osAllocs", double(st.os_allocs));
+  o.Set("osFrees", double(st.os_frees));
+  o.Set("cacheLimit", double(st.limit_bytes));
+  o.Set("scratchBytes", double(cpu::scratch_bytes_held().load()));
   return o;
 }
 
