@@ -5,7 +5,7 @@ import type { Nd } from '../reference/ndarray';
 import { makeTensor, planStep, randomValues, type Base, type Step } from './op_chain';
 import { numel, type FuzzDType } from './op_reference';
 
-export interface ChainResult { failure?: string; knownGaps: string[]; steps: number }
+export interface ChainResult { failure?: string; steps: number }
 
 const toNd = (t: Tensor): Nd => ({ shape: t.shape.slice(), data: Float64Array.from(t.dataSync() as ArrayLike<number>) });
 
@@ -24,41 +24,36 @@ function mismatch(t: Tensor, e: { shape: number[]; dtype: string; data: Float64A
   return null;
 }
 
-/**
- * Runs the chain; known gaps are skipped (and listed) unless `includeKnown`, where they
- * count like any other failure.
- */
-export function runChain(base: Base, steps: Step[], includeKnown = false): ChainResult {
+/** Runs the chain; the first step that disagrees with its reference is the failure. */
+export function runChain(base: Base, steps: Step[]): ChainResult {
   return tf.tidy(() => {
     const vals = randomValues(base.dtype, numel(base.shape), base.seed);
     let x = makeTensor(base.shape, base.dtype, vals);
     let xr: Nd = { shape: base.shape.slice(), data: vals };
     let dtype: FuzzDType = base.dtype;
     const trail = [`tensor(${base.dtype} ${JSON.stringify(base.shape)}, seed ${base.seed})`];
-    const knownGaps: string[] = [];
     let done = 0;
     for (const s of steps) {
       const p = planStep(s, x, xr, dtype);
       if (!p) continue;
       trail.push(p.desc);
       const where = trail.join(' -> ');
-      if (p.knownGap && !includeKnown) { knownGaps.push(`${p.knownGap}: ${where}`); break; }
       let y: Tensor;
       try {
         y = p.run();
       } catch (e) {
         const ok = p.errorOp && (e instanceof TypeError || e instanceof RangeError) && (e as Error).message.includes(p.errorOp);
         if (ok) continue;
-        return { failure: `${where}: threw ${(e as Error).constructor.name}: ${(e as Error).message}${p.errorOp ? ` (expected a TypeError/RangeError naming ${p.errorOp})` : ''}`, knownGaps, steps: done };
+        return { failure: `${where}: threw ${(e as Error).constructor.name}: ${(e as Error).message}${p.errorOp ? ` (expected a TypeError/RangeError naming ${p.errorOp})` : ''}`, steps: done };
       }
-      if (p.errorOp) return { failure: `${where}: returned shape ${JSON.stringify(y.shape)} instead of throwing`, knownGaps, steps: done };
+      if (p.errorOp) return { failure: `${where}: returned shape ${JSON.stringify(y.shape)} instead of throwing`, steps: done };
       const m = mismatch(y, p.expect!);
-      if (m) return { failure: `${where}: ${m}`, knownGaps, steps: done };
+      if (m) return { failure: `${where}: ${m}`, steps: done };
       done++;
       // Continue from the tensor the library produced (already checked): each step is judged on its own.
       x = y; xr = toNd(y); dtype = y.dtype as FuzzDType;
       if (y.dtype === 'uint8') break;
     }
-    return { knownGaps, steps: done };
+    return { steps: done };
   });
 }
