@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as fs from 'fs';
 import { tf, assertThrows } from './helpers';
+import { OPS } from '../lib/ops/table';
 
 const arr = (t: { dataSync(): ArrayLike<number> }): number[] => Array.from(t.dataSync());
 
@@ -35,6 +36,8 @@ describe('27 PyTorch semantics in the corners', () => {
   it('clamp with min > max gives max everywhere, like PyTorch', () => {
     assert.deepStrictEqual(tf.tensor([-1, 0.5, 3]).clamp(1, 0).toArray(), [0, 0, 0]);
     assert.deepStrictEqual(tf.tensor([-1, 0.5, 3]).clamp(0, 1).toArray(), [0, 0.5, 1]);
+    // The op table's entry (any caller of the kernel) follows the same rule.
+    assert.deepStrictEqual(OPS.get('clamp')!.call([tf.tensor([-1, 0.5, 3])], { min: 1, max: 0 }).toArray(), [0, 0, 0]);
   });
 
   it('max/min/argmax over a kept empty dim give empty results; over an empty reduced dim, an error', () => {

@@ -165,6 +165,8 @@ export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
   } else if (x.dtype === 'bool' || x.dtype === 'uint8' || (x.dtype === 'int32' && !def.intOk)) {
     x = castTo(x, 'float32');  // integer math promotes to float like torch.exp(int_tensor)
   }
+  // PyTorch's clamp is min(max(x, min), max): min > max gives max everywhere, for every caller.
+  if (def.code === UnaryOp.Clamp && p0 > p1) p0 = p1;
   const out = Tensor.empty(x.shape, x.dtype, x.device);
   if (out.numel) {
     dispatch('unary').num(def.code).num(p0).num(p1).t(out).t(x).run();

@@ -61,8 +61,7 @@ P.gelu = function (this: Tensor, approximate: 'none' | 'tanh' = 'none') {
 P.softplus = function (this: Tensor, beta = 1, threshold = 20) { return unary('softplus', this, beta, threshold); };
 P.clamp = function (this: Tensor, lo = -Infinity, hi = Infinity) {
   if (Number.isNaN(lo) || Number.isNaN(hi)) throw typeError('clamp', 'min/max must not be NaN');
-  // PyTorch: min(max(x, min), max), so min > max gives max everywhere.
-  return unary('clamp', this, Math.min(lo, hi), hi);
+  return unary('clamp', this, lo, hi);
 };
 P.where = function (this: Tensor, condition: Tensor, other: TensorLike) { return where(condition, this, other); };
 P.sum = function (this: Tensor, dim?: Dims | ReduceOptions, keepdim?: boolean) { return sum(this, dim, keepdim); };
