@@ -4,16 +4,12 @@
 // leans more than 12 degrees, the cart leaves the track, or after `maxSteps` steps; every step
 // survived earns a reward of 1.
 
-/** Mulberry32: a small seeded generator for the environment and action sampling. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+import { IndexRng } from '../lib/data/random';
+
+/** A seeded uniform generator on [0, 1) for the environment and action sampling (plain numbers, not tensors). */
+export function uniform(seed: number): () => number {
+  const r = new IndexRng(seed);
+  return () => r.next() / 4294967296;
 }
 
 const GRAVITY = 9.8;          // m/s^2

@@ -8,7 +8,7 @@
 import * as path from 'path';
 import { manualSeed, noGrad, tidy, tensor, nn, optim, train } from '../lib';
 import type { ExampleArgs, ExampleResult } from './run';
-import { CartPole, mulberry32 } from './cartpole';
+import { CartPole, uniform } from './cartpole';
 
 const GAMMA = 0.99;
 
@@ -31,7 +31,7 @@ const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
 export async function main({ quick, outDir }: ExampleArgs): Promise<ExampleResult> {
   manualSeed(0);
-  const rand = mulberry32(42), env = new CartPole(rand);
+  const rand = uniform(42), env = new CartPole(rand);
   const policy = new nn.Sequential(new nn.Linear(4, 64), new nn.Tanh(), new nn.Linear(64, 2), new nn.LogSoftmax(1));
   const value = new nn.Sequential(new nn.Linear(4, 64), new nn.Tanh(), new nn.Linear(64, 1));
   const optP = new optim.Adam(policy.parameters(), { lr: 1e-2 });
