@@ -18,6 +18,7 @@ export { Tensor, tidy, keep, memory, emptyCache, setCacheLimit, type MemoryInfo,
 export { type DType } from './dtype';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export { type BackwardOptions } from './autograd/engine';
+export * as autograd from './autograd';
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
   bernoulli, manualSeed, type CreateOptions,
