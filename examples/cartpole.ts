@@ -4,14 +4,6 @@
 // leans more than 12 degrees, the cart leaves the track, or after `maxSteps` steps; every step
 // survived earns a reward of 1.
 
-import { IndexRng } from '../lib/data/random';
-
-/** A seeded uniform generator on [0, 1) for the environment and action sampling (plain numbers, not tensors). */
-export function uniform(seed: number): () => number {
-  const r = new IndexRng(seed);
-  return () => r.next() / 4294967296;
-}
-
 const GRAVITY = 9.8;          // m/s^2
 const MASS_CART = 1.0;        // kg
 const MASS_POLE = 0.1;        // kg

@@ -8,7 +8,8 @@
 import * as path from 'path';
 import { manualSeed, noGrad, tidy, tensor, nn, optim, train } from '../lib';
 import type { ExampleArgs, ExampleResult } from './run';
-import { CartPole, uniform } from './cartpole';
+import { CartPole } from './cartpole';
+import { uniform } from './helpers/random';
 
 const GAMMA = 0.99;
 
