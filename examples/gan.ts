@@ -47,6 +47,8 @@ function classifier(): nn.Sequential {
   );
 }
 
+const count = (m: nn.Module): number => m.parameters().reduce((n, p) => n + p.numel, 0);
+
 /** Generator samples for noise z, mapped to [0, 1] (eval mode: batch norm uses running stats). */
 function sample(g: Generator, z: Tensor): Tensor {
   g.eval();
@@ -89,7 +91,7 @@ export async function main({ quick, outDir }: ExampleArgs): Promise<ExampleResul
   const nEval = quick ? 256 : 1000, evalZ = randn([nEval, Z]);
   const realRef = ganData.slice(0, 0, nEval);
   const gapBefore = tidy(() => meanImageGap(sample(G, evalZ), realRef));
-  console.log(`GAN: ${ganData.shape[0]} digits, batch ${batchSize}, ${epochs} epoch(s); G ${G.parameters().length} tensors, D ${D.parameters().length} tensors`);
+  console.log(`GAN: ${ganData.shape[0]} digits, batch ${batchSize}, ${epochs} epoch(s); G ${count(G)} / D ${count(D)} parameters`);
   const lossD: number[] = [], lossG: number[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
