@@ -27,8 +27,7 @@ TF_BINDING(randomFill) {
   if (r.on_cuda()) {
     cuda::random_fill(y, kind, p0, p1, inst.seed, offset, r.stream());
   } else {
-    ScopedPool pool(inst.pool.get());
-    TF_ISA_CALL(inst.isa, cpu, random_fill)(y, kind, p0, p1, inst.seed, offset);
+    r.launch(1, [=, isa = inst.isa, seed = inst.seed] { TF_ISA_CALL(isa, cpu, random_fill)(y, kind, p0, p1, seed, offset); });
   }
   return info.Env().Undefined();
 }
