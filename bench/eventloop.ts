@@ -64,20 +64,26 @@ class LstmClassifier extends tf.nn.Module {
   }
 }
 
-interface Workload { name: string; run(): Promise<number> }
+/** prepare() makes the data and the model (not watched); the returned run() is watched. */
+interface Workload { name: string; prepare(): Promise<{ run(): Promise<number>; done(): void }> }
 
 function fitWorkload(name: string, make: () => tf.nn.Module, xShape: number[], batch: number): Workload {
   return {
     name,
-    async run() {
+    async prepare() {
       tf.manualSeed(0);
       const n = xShape[0];
       const x = tf.randn(xShape), y = tf.randint(0, 10, [n]);
       const model = make();
       const optimizer = new tf.optim.Adam(model.parameters(), { lr: 1e-3 });
-      await tf.train.fit(model, { train: loader(x, y, batch), loss: 'crossEntropy', optimizer, epochs: 1, verbose: false });
-      x.dispose(); y.dispose();
-      return n;
+      await tf.whenIdle();
+      return {
+        async run() {
+          await tf.train.fit(model, { train: loader(x, y, batch), loss: 'crossEntropy', optimizer, epochs: 1, verbose: false });
+          return n;
+        },
+        done() { x.dispose(); y.dispose(); },
+      };
     },
   };
 }
@@ -90,13 +96,15 @@ const workloads: Workload[] = [
   fitWorkload('fit LSTM 64->128 seq32 b64', () => new LstmClassifier(), [Math.round(3200 * N), 32, 64], 64),
   {
     name: 'predict CNN 10,000 28x28 b256',
-    async run() {
+    async prepare() {
       tf.manualSeed(0);
       const n = Math.round(10000 * N);
-      const x = tf.randn([n, 1, 28, 28]);
-      const out = await tf.train.predict(lenet(), x, { batchSize: 256 });
-      out.dispose(); x.dispose();
-      return n;
+      const x = tf.randn([n, 1, 28, 28]), model = lenet();
+      await tf.whenIdle();
+      return {
+        async run() { (await tf.train.predict(model, x, { batchSize: 256 })).dispose(); return n; },
+        done() { x.dispose(); },
+      };
     },
   },
 ];
@@ -108,8 +116,11 @@ async function main(): Promise<void> {
   for (const w of workloads) {
     for (const mode of ['sync', 'async'] as const) {
       tf.setExecutionMode(mode);
-      await w.run();  // warm-up (kernels, caches, JIT)
-      const r = await watch(() => w.run());
+      const job = await w.prepare();
+      await job.run();  // warm-up (kernels, caches, JIT)
+      await tf.whenIdle();
+      const r = await watch(() => job.run());
+      job.done();
       rows.push({ workload: w.name, mode, seconds: r.seconds, samplesPerS: r.samples / r.seconds, histogram: r.histogram, probe: r.probe });
     }
   }

@@ -39,6 +39,8 @@ export interface CoreBindings {
   /** Resolves once `dst` holds the bytes, without blocking the event loop (see lib/exec.ts). */
   readAsync(h: NativeHandle, byteOffset: number, dst: ArrayBufferView): Promise<void>;
   manualSeed(seed: number): void;
+  /** The value randint(low, high, [1]) would draw, without a storage (CPU addon). */
+  drawInt(low: number, high: number): number;
   rngState(): number[];
   setRngState(state: number[]): void;
 }

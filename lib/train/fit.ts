@@ -61,11 +61,29 @@ export class History {
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/**
+ * The batches of a source, one fetched ahead: the next batch is made (its gathers queued)
+ * before the current one's step, so with async execution a check that reads the labels
+ * (class-index range checks) finds them computed instead of waiting behind the step.
+ */
 async function* batches(src: BatchSource, op: string): AsyncGenerator<Batch> {
   const it = src as Partial<AsyncIterable<Batch> & Iterable<Batch>>;
-  if (typeof it[Symbol.asyncIterator] === 'function') { yield* it as AsyncIterable<Batch>; return; }
-  if (typeof it[Symbol.iterator] === 'function') { yield* it as Iterable<Batch>; return; }
-  throw typeError(op, 'data must be an iterable or async iterable of [x, y] batches (e.g. a DataLoader)');
+  let inner: AsyncIterator<Batch> | Iterator<Batch>;
+  if (typeof it[Symbol.asyncIterator] === 'function') inner = (it as AsyncIterable<Batch>)[Symbol.asyncIterator]();
+  else if (typeof it[Symbol.iterator] === 'function') inner = (it as Iterable<Batch>)[Symbol.iterator]();
+  else throw typeError(op, 'data must be an iterable or async iterable of [x, y] batches (e.g. a DataLoader)');
+  let done = false;
+  try {
+    let next = await inner.next();
+    while (!next.done) {
+      const cur = next.value;
+      next = await inner.next();
+      yield cur;
+    }
+    done = true;
+  } finally {
+    if (!done) await inner.return?.();
+  }
 }
 
 function checkBatch(op: string, b: unknown): [Tensor, Tensor] {

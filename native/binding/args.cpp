@@ -162,6 +162,14 @@ void ArgReader::mark_storages(uint64_t seq, int nout) {
   }
 }
 
+bool ArgReader::storages_idle() const {
+  if (!inst_.stream) return true;
+  const uint64_t done = inst_.stream->completed();
+  for (int i = 0; i < nstorage_; ++i)
+    if (storages_[i] && storages_[i]->last_use > done) return false;
+  return true;
+}
+
 bool ArgReader::wait_writes(std::initializer_list<int> storage_args) {
   Stream* st = inst_.stream.get();
   if (!st || !ok()) return ok();

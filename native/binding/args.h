@@ -79,6 +79,9 @@ class ArgReader {
   // has run, so host code may read them (index checks). Returns false after throwing the
   // error of a poisoned storage.
   bool wait_writes(std::initializer_list<int> storage_args);
+  // Async mode: true when no queued kernel uses any of this call's storages, so a kernel
+  // on them may run right here, before queued work it does not depend on.
+  bool storages_idle() const;
   // Async mode: blocks until the stream is idle, so this thread may run kernels itself.
   void wait_idle() { if (inst_.stream) inst_.stream->wait_all(); }
 
