@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,14 @@ struct Storage {
   uint64_t last_write = 0, last_use = 0;
 };
 
+// A promise waiting for the stream to reach `seq` (binding/stream.cpp); `error` is filled by
+// the queued copy when what it reads was not computed; `keep` holds the destination array.
+struct StreamWaiter {
+  Napi::Promise::Deferred deferred;
+  std::shared_ptr<std::string> error;
+  Napi::ObjectReference keep;
+};
+
 // A freed block still used by queued kernels: released once the stream passes `seq`.
 struct PendingFree {
   void* ptr;
@@ -60,6 +69,10 @@ struct Instance {
   std::vector<PendingFree> pending_frees;
   size_t pending_bytes = 0;
   std::string fault_op;  // tests: the next queued kernel of this name fails
+  // Promise waiters by stream position; the stream thread wakes the JS thread through
+  // `progress` (referenced only while someone waits, so it never keeps the process alive).
+  std::multimap<uint64_t, StreamWaiter> waiters;
+  Napi::ThreadSafeFunction progress;
   std::vector<Storage> slots;
   std::vector<uint32_t> free_slots;
   int64_t live_storages = 0;

@@ -14,6 +14,9 @@ namespace {
 // thread waits (backpressure). Memory held for queued work is bounded by kPendingLimit.
 constexpr size_t kStreamCapacity = 4096;
 
+void settle_waiters(Napi::Env env, Instance& inst);
+void start_stream(Napi::Env env, Instance& inst);
+
 // setAsync(on): switches the CPU addon between synchronous kernels and the stream.
 // Switching off waits for queued work first.
 TF_BINDING(setAsync) {
@@ -22,9 +25,10 @@ TF_BINDING(setAsync) {
   Instance& inst = instance(env);
   const bool on = info[0].As<Napi::Boolean>().Value();
   if (on && !inst.stream) {
-    inst.stream = std::make_shared<Stream>(inst.pool.get(), kStreamCapacity);
+    start_stream(env, inst);
   } else if (!on && inst.stream) {
     inst.stream->wait_all();
+    settle_waiters(env, inst);
     // Release what was pending, then drop the stream (its thread is idle).
     for (const PendingFree& f : inst.pending_frees) {
       inst.stream->clear_poison(f.ptr);
@@ -69,35 +73,49 @@ TF_BINDING(injectKernelFault) {
   return env.Undefined();
 }
 
-// What a queued copy reports back to the waiting promise.
-struct CopyResult {
-  std::string error;
-};
-
-// Waits (on a libuv worker thread) for the copy kernel queued by readAsync, then settles
-// the promise on the JS thread. Holds the destination array until then.
-class ReadWaiter : public Napi::AsyncWorker {
- public:
-  ReadWaiter(Napi::Env env, std::shared_ptr<Stream> st, uint64_t seq, std::shared_ptr<CopyResult> res, Napi::Object dst)
-      : Napi::AsyncWorker(env, "tensorforge.readAsync"), deferred_(Napi::Promise::Deferred::New(env)), st_(std::move(st)),
-        seq_(seq), res_(std::move(res)) {
-    dst_ = Napi::Persistent(dst);
+// Settles the waiters the stream has passed (JS thread; from the progress callback, or at
+// once when a waiter's work is already done). Leaves a notification armed for the rest.
+void settle_waiters(Napi::Env env, Instance& inst) {
+  Stream* st = inst.stream.get();
+  for (;;) {
+    if (st) st->rearm();
+    const uint64_t done = st ? st->completed() : UINT64_MAX;
+    while (!inst.waiters.empty() && inst.waiters.begin()->first <= done) {
+      auto node = inst.waiters.extract(inst.waiters.begin());
+      StreamWaiter& w = node.mapped();
+      if (w.error && !w.error->empty()) w.deferred.Reject(Napi::Error::New(env, *w.error).Value());
+      else w.deferred.Resolve(env.Undefined());
+    }
+    if (inst.waiters.empty()) {
+      inst.progress.Unref(env);
+      return;
+    }
+    if (!st->notify_at(inst.waiters.begin()->first)) return;  // a notification will come
   }
-  Napi::Promise promise() const { return deferred_.Promise(); }
-  void Execute() override {
-    st_->wait(seq_);
-    if (!res_->error.empty()) SetError(res_->error);
-  }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+}
 
- private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<Stream> st_;
-  uint64_t seq_;
-  std::shared_ptr<CopyResult> res_;
-  Napi::ObjectReference dst_;
-};
+// A promise for the stream reaching `seq`.
+Napi::Promise add_waiter(Napi::Env env, Instance& inst, uint64_t seq, std::shared_ptr<std::string> error, Napi::Object keep) {
+  if (inst.waiters.empty()) inst.progress.Ref(env);
+  auto it = inst.waiters.emplace(seq, StreamWaiter{Napi::Promise::Deferred::New(env), std::move(error), Napi::Persistent(keep)});
+  Napi::Promise p = it->second.deferred.Promise();
+  if (inst.stream->notify_at(inst.waiters.begin()->first)) settle_waiters(env, inst);
+  return p;
+}
+
+// The stream thread's notifier: a coalesced call into the JS thread.
+void start_stream(Napi::Env env, Instance& inst) {
+  if (!inst.progress) {
+    inst.progress = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                                  "tensorforge.stream", 0, 1);
+    inst.progress.Unref(env);
+  }
+  inst.stream = std::make_shared<Stream>(inst.pool.get(), kStreamCapacity);
+  Napi::ThreadSafeFunction tsfn = inst.progress;
+  inst.stream->set_notifier([tsfn]() mutable {
+    tsfn.NonBlockingCall([](Napi::Env env, Napi::Function) { settle_waiters(env, instance(env)); });
+  });
+}
 
 // readAsync(handle, byteOffset, typedArray) -> Promise<void>: copies bytes out once the
 // kernels writing the storage have run, without blocking the event loop. The copy itself
@@ -131,22 +149,19 @@ TF_BINDING(readAsync) {
     if (err.empty()) d.Resolve(env.Undefined());
     return d.Promise();
   }
-  auto res = std::make_shared<CopyResult>();
+  auto res = std::make_shared<std::string>();
   Stream::Task t;
   void* base = s->ptr;
   // NOTE: the copy checks poison itself (no storages listed, so the stream never skips it).
   t.fn = [st, base, src, dst, len, res] {
     std::string err = st->poison_of(base);
-    if (!err.empty()) res->error = "data: tensor was not computed: " + err;
+    if (!err.empty()) *res = "data: tensor was not computed: " + err;
     else if (len) std::memcpy(dst, src, len);
   };
   t.op = "data";
   const uint64_t seq = st->enqueue(std::move(t));
   s->last_use = seq;
-  auto* w = new ReadWaiter(env, inst.stream, seq, res, arr);
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return add_waiter(env, inst, seq, res, arr);
 }
 
 // whenIdle() -> Promise<void>: resolves once every kernel queued so far has run.
@@ -159,10 +174,7 @@ TF_BINDING(whenIdle) {
     d.Resolve(env.Undefined());
     return d.Promise();
   }
-  auto* w = new ReadWaiter(env, inst.stream, st->enqueued(), std::make_shared<CopyResult>(), Napi::Object::New(env));
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return add_waiter(env, inst, st->enqueued(), nullptr, Napi::Object::New(env));
 }
 
 }  // namespace

@@ -89,7 +89,10 @@ void Stream::loop() {
     }
     has_room_.notify_one();
     run_task(task);
-    completed_.fetch_add(1, std::memory_order_acq_rel);
+    const uint64_t done = completed_.fetch_add(1, std::memory_order_seq_cst) + 1;
+    if (done >= notify_at_.load(std::memory_order_seq_cst) && notifier_ &&
+        !notify_sent_.exchange(true, std::memory_order_seq_cst))
+      notifier_();
     if (waiters_.load(std::memory_order_acquire) > 0) {
       { std::lock_guard<std::mutex> lock(mu_); }
       done_.notify_all();
@@ -130,6 +133,13 @@ void Stream::poison(const Task& t, const std::shared_ptr<const std::string>& err
   for (int i = 0; i < t.nout; ++i) {
     if (poisoned_.emplace(t.storages[i], err).second) npoison_.fetch_add(1, std::memory_order_acq_rel);
   }
+}
+
+bool Stream::notify_at(uint64_t seq) {
+  notify_at_.store(seq, std::memory_order_seq_cst);
+  // NOTE: the stream thread increments completed_ and then reads notify_at_; we store
+  // notify_at_ and then read completed_ (all seq_cst): one of the two sees the other.
+  return completed_.load(std::memory_order_seq_cst) >= seq;
 }
 
 std::string Stream::poison_of(void* storage) const {

@@ -54,6 +54,14 @@ class Stream {
   uint64_t enqueued() const { return enqueued_; }
   uint64_t completed() const { return completed_.load(std::memory_order_acquire); }
   size_t queued() const { return size_t(enqueued_ - completed()); }
+  // Called on the stream thread once `completed()` reaches the sequence number last given to
+  // notify_at (coalesced: again only after rearm()). For promise waiters (binding/stream.cpp).
+  void set_notifier(std::function<void()> fn) { notifier_ = std::move(fn); }
+  // Asks for a notification when completed() >= seq; returns true if it already is (the
+  // caller handles it; no notification comes for it).
+  bool notify_at(uint64_t seq);
+  // The notifier ran: allows the next one.
+  void rearm() { notify_sent_.store(false, std::memory_order_seq_cst); }
   // Only with the stream idle (after wait_all): the pool kernels run on.
   void set_pool(ThreadPool* pool) { pool_ = pool; }
 
@@ -79,6 +87,9 @@ class Stream {
   bool stop_ = false;
   uint64_t enqueued_ = 0;  // JS thread only
   std::atomic<uint64_t> completed_{0};
+  std::function<void()> notifier_;
+  std::atomic<uint64_t> notify_at_{UINT64_MAX};
+  std::atomic<bool> notify_sent_{false};
 
   mutable std::mutex poison_mu_;
   std::unordered_map<void*, std::shared_ptr<const std::string>> poisoned_;
