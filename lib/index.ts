@@ -16,6 +16,7 @@ import { native } from './native';
 
 export { Tensor, tidy, keep, memory, emptyCache, setCacheLimit, type MemoryInfo, type Device, type NestedArray } from './tensor';
 export { type DType } from './dtype';
+export { setExecutionMode, getExecutionMode, synchronize, whenIdle, streamStats, type ExecutionMode } from './exec';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export { type BackwardOptions } from './autograd/engine';
 export * as autograd from './autograd';
