@@ -97,9 +97,13 @@ const LAYERS: Case[] = [
   { note: 'ConvTranspose2d groups, dilation', make: () => new nn.ConvTranspose2d(4, 6, 2, { groups: 2, dilation: 2, bias: false }), shape: [-1, 4, 3, 3] },
   { note: 'MaxPool2d', make: () => new nn.MaxPool2d(3, { stride: 2, padding: 1 }), shape: [-1, 3, 9, 8] },
   { note: 'MaxPool2d ceilMode, dilation', make: () => new nn.MaxPool2d(2, { ceilMode: true, dilation: [1, 2] }), shape: [-1, 2, 7, 9] },
+  { note: 'MaxPool2d ceilMode, padding (last window dropped)', make: () => new nn.MaxPool2d(2, { stride: 2, padding: 1, ceilMode: true }), shape: [-1, 2, 5, 6] },
+  { note: 'AvgPool2d ceilMode, padding (last window dropped)', make: () => new nn.AvgPool2d(2, { stride: 2, padding: 1, ceilMode: true }), shape: [-1, 2, 5, 6] },
   { note: 'AvgPool2d padding counted', make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1 }), shape: [-1, 3, 9, 8] },
   { note: 'AvgPool2d padding not counted, ceilMode', make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false, ceilMode: true }), shape: [-1, 2, 8, 7] },
   { note: 'AvgPool2d divisorOverride', make: () => new nn.AvgPool2d(2, { padding: 1, divisorOverride: 3 }), shape: [-1, 2, 5, 5] },
+  { note: 'AvgPool2d divisorOverride, ceilMode', make: () => new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 5 }), shape: [-1, 2, 6, 7] },
+  { note: 'AvgPool2d ceilMode, padding not counted', make: () => new nn.AvgPool2d(2, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), shape: [-1, 2, 5, 6] },
   { note: 'AdaptiveAvgPool2d to 1', make: () => new nn.AdaptiveAvgPool2d(1), shape: [-1, 3, 5, 7] },
   { note: 'AdaptiveAvgPool2d to [2, null]', make: () => new nn.AdaptiveAvgPool2d([2, null]), shape: [-1, 3, 4, 9] },
   { note: 'BatchNorm1d [N, C]', make: () => r(new nn.BatchNorm1d(6)), shape: [-1, 6] },
@@ -227,6 +231,31 @@ describe('75 onnx export', function () {
     assert.deepStrictEqual(Array.from({ length: 6 }, (_, i) => w.rawData.readFloatLE(4 * i)), Array.from(want));
   });
 
+  it('emits the ops each opset has: ReduceMean axes, GroupNormalization 18 (per group) and 21 (per channel), Gelu from 20', () => {
+    const model = new nn.Sequential(new nn.GroupNorm(2, 4), new nn.GELU());
+    const ops = (opset: number): { op: string; inputs: string[]; attrs: string[] }[] => {
+      const m = io.decodeOnnxModel(io.toOnnx(model, { inputs: [{ name: 'x', shape: [-1, 4, 3] }], opset }).bytes) as {
+        graph: { node: { opType: string; input: string[]; attribute?: { name: string }[] }[] };
+      };
+      return m.graph.node.map((n) => ({ op: n.opType, inputs: n.input, attrs: (n.attribute ?? []).map((a) => a.name) }));
+    };
+    const o17 = ops(17), o18 = ops(18), o20 = ops(20), o21 = ops(21);
+    assert.ok(!o17.some((n) => n.op === 'GroupNormalization' || n.op === 'Gelu'));
+    assert.ok(o17.filter((n) => n.op === 'ReduceMean').every((n) => n.inputs.length === 1 && n.attrs.includes('axes')));
+    assert.ok(o17.some((n) => n.op === 'Erf'));
+    const gn18 = o18.find((n) => n.op === 'GroupNormalization')!;
+    assert.deepStrictEqual(gn18.inputs.slice(1), ['0.ones', '0.zeros'], 'opset 18 normalises with unit per-group scale');
+    assert.ok(o18.some((n) => n.op === 'Mul' && n.inputs.includes('0.weight')), 'then applies the per-channel weight');
+    assert.ok(!o18.some((n) => n.op === 'Gelu') && o20.some((n) => n.op === 'Gelu'));
+    assert.deepStrictEqual(o21.find((n) => n.op === 'GroupNormalization')!.inputs.slice(1), ['0.weight', '0.bias']);
+    const bn = io.decodeOnnxModel(io.toOnnx(new nn.BatchNorm1d(3, { trackRunningStats: false }), { inputs: [{ name: 'x', shape: [-1, 3] }], opset: 18 }).bytes) as {
+      graph: { node: { opType: string; input: string[]; attribute?: { name: string }[] }[] };
+    };
+    const means = bn.graph.node.filter((n) => n.opType === 'ReduceMean');
+    assert.strictEqual(means.length, 2);
+    assert.ok(means.every((n) => n.input.length === 2 && !n.attribute?.some((a) => a.name === 'axes')), 'opset 18 ReduceMean takes axes as an input');
+  });
+
   it('a module type it does not know is an error naming its path and type; so is a subclass of a known layer', () => {
     class Mystery extends nn.Module { override forward(x: Tensor): Tensor { return x.mul(2); } }
     const model = new nn.Sequential(new nn.Linear(4, 4), new nn.Sequential(new nn.ReLU(), new Mystery()));
@@ -244,6 +273,8 @@ describe('75 onnx export', function () {
     assertThrows(() => io.toOnnx(new nn.LSTM(3, 4), { inputs: [{ name: 's', shape: [5, 3] }] }), RangeError, /LSTM/, /3-D/);
     assertThrows(() => io.toOnnx(new nn.Embedding(5, 2), { inputs: [{ name: 'ids', shape: [-1, 3] }] }), RangeError, /int32/);
     assertThrows(() => io.toOnnx(new nn.AdaptiveAvgPool2d(3), { inputs: [{ name: 'x', shape: [-1, 2, 5, 5] }] }), RangeError, /uneven/);
+    assertThrows(() => io.toOnnx(new nn.Softmax(2), { inputs: [{ name: 'x', shape: [-1, 5] }] }), RangeError, /Softmax/, /dim 2 is out of range/);
+    assertThrows(() => io.toOnnx(new nn.Conv1d(2, 2, 3), { inputs: [{ name: 'x', shape: [-1, 2, null] }] }), RangeError, /must have a fixed size/);
   });
 
   it('unsupported opsets and malformed options are errors', () => {

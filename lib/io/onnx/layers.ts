@@ -91,8 +91,13 @@ def(LeakyReLU, unary('LeakyRelu', (m) => ({ alpha: { float: (m as LeakyReLU).neg
 def(ELU, unary('Elu', (m) => ({ alpha: { float: (m as ELU).alpha } })));
 def(Sigmoid, unary('Sigmoid'));
 def(Tanh, unary('Tanh'));
-def(Softmax, unary('Softmax', (m) => ({ axis: (m as Softmax).dim })));
-def(LogSoftmax, unary('LogSoftmax', (m) => ({ axis: (m as LogSoftmax).dim })));
+for (const [cls, op] of [[Softmax, 'Softmax'], [LogSoftmax, 'LogSoftmax']] as const) {
+  def(cls, (g, m, inputs) => {
+    const x = one(g, inputs), r = x.shape.length;
+    if (m.dim < -Math.max(r, 1) || m.dim >= Math.max(r, 1)) throw g.error(`dim ${m.dim} is out of range for input '${x.name}' ${fmtDims(x.shape)}`);
+    return g.op(op, [x], x.shape, { axis: m.dim });
+  });
+}
 def(SiLU, (g, m, inputs) => { const x = one(g, inputs); return g.op('Mul', [x, g.op('Sigmoid', [x], x.shape)], x.shape); });
 
 def(GELU, (g, m, inputs) => {
@@ -186,28 +191,52 @@ function poolOut(i: number, k: number, s: number, p: number, d: number, ceil: bo
   return o;
 }
 
-function poolShape(g: OnnxGraph, x: OnnxValue, k: number[], s: number[], p: number[], d: number[], ceil: boolean): Dim[] {
+/**
+ * A pooling window's output shape (PyTorch's sizes) and ONNX pads [top, left, bottom, right].
+ * NOTE: ceilMode is written as floor mode with the bottom/right pads grown to give PyTorch's
+ * size: ONNX's ceil_mode keeps a last window that starts in the right padding, PyTorch drops
+ * it, and onnxruntime's kernel and the spec's shape inference disagree on that case.
+ */
+function poolWindow(g: OnnxGraph, x: OnnxValue, k: number[], s: number[], p: number[], d: number[], ceil: boolean): { shape: Dim[]; pads: number[]; HW: number[] } {
   checkRank(g, x, [4], '[N, C, H, W] (export needs the batch dim)');
-  const out = [0, 1].map((j) => poolOut(staticDim(g, x, 2 + j, 'a spatial size'), k[j], s[j], p[j], d[j], ceil));
+  const HW = [0, 1].map((j) => staticDim(g, x, 2 + j, 'a spatial size'));
+  const out = HW.map((i, j) => poolOut(i, k[j], s[j], p[j], d[j], ceil));
   if (out.some((o) => o < 1)) throw g.error(`input '${x.name}' ${fmtDims(x.shape)} is smaller than the window ${fmtDims(k)}`);
-  return [x.shape[0], x.shape[1], ...out];
+  const end = out.map((o, j) => Math.max(p[j], (o - 1) * s[j] + d[j] * (k[j] - 1) + 1 - HW[j] - p[j]));
+  return { shape: [x.shape[0], x.shape[1], ...out], pads: [...p, ...end], HW };
 }
 
 def(MaxPool2d, (g, m, inputs) => {
   const x = one(g, inputs), o = m.opts, k = pair(m.kernelSize, []);
-  const s = pair(o.stride, k), p = pair(o.padding, [0, 0]), d = pair(o.dilation, [1, 1]), ceil = o.ceilMode === true;
-  return g.op('MaxPool', [x], poolShape(g, x, k, s, p, d, ceil), { kernel_shape: k, strides: s, pads: [...p, ...p], dilations: d, ceil_mode: ceil ? 1 : 0 });
+  const s = pair(o.stride, k), p = pair(o.padding, [0, 0]), d = pair(o.dilation, [1, 1]);
+  const { shape, pads } = poolWindow(g, x, k, s, p, d, o.ceilMode === true);
+  return g.op('MaxPool', [x], shape, { kernel_shape: k, strides: s, pads, dilations: d });
 });
+
+/** Per output position along one dim: [real elements in the window, PyTorch's divisor share]. */
+function avgCounts(o: number, i: number, k: number, s: number, p: number, inclPad: boolean): [number, number] {
+  const start = o * s - p, real = Math.min(start + k, i) - Math.max(start, 0);
+  return [real, inclPad ? Math.min(start + k, i + p) - start : real];
+}
 
 def(AvgPool2d, (g, m, inputs) => {
   const x = one(g, inputs), o = m.opts, k = pair(m.kernelSize, []);
-  const s = pair(o.stride, k), p = pair(o.padding, [0, 0]), ceil = o.ceilMode === true, inclPad = o.countIncludePad !== false;
-  const shape = poolShape(g, x, k, s, p, [1, 1], ceil);
-  const div = o.divisorOverride ?? null;
-  if (div !== null && ceil) throw g.error('divisorOverride with ceilMode has no ONNX equivalent (windows past the padding change the sum)');
-  // NOTE: divisorOverride: the window sum is the mean with the padding counted times k*k.
-  const y = g.op('AveragePool', [x], shape, { kernel_shape: k, strides: s, pads: [...p, ...p], ceil_mode: ceil ? 1 : 0, count_include_pad: inclPad || div !== null ? 1 : 0 });
-  return div === null ? y : g.op('Mul', [y, g.floats(`${g.path}.divisor`, [(k[0] * k[1]) / div], [])], shape);
+  const s = pair(o.stride, k), p = pair(o.padding, [0, 0]), inclPad = o.countIncludePad !== false, div = o.divisorOverride ?? null;
+  const { shape, pads, HW } = poolWindow(g, x, k, s, p, [1, 1], o.ceilMode === true);
+  const grown = pads[2] !== p[0] || pads[3] !== p[1];
+  if (!grown && div === null) return g.op('AveragePool', [x], shape, { kernel_shape: k, strides: s, pads, count_include_pad: inclPad ? 1 : 0 });
+  // PyTorch's divisor is not ONNX's here (a divisorOverride, or windows clipped at the grown
+  // pads): average the real elements only, then rescale each position by real / divisor.
+  const y = g.op('AveragePool', [x], shape, { kernel_shape: k, strides: s, pads, count_include_pad: 0 });
+  const [OH, OW] = shape.slice(2) as number[], ratio: number[] = [];
+  for (let oh = 0; oh < OH; oh++) {
+    const [rh, dh] = avgCounts(oh, HW[0], k[0], s[0], p[0], inclPad);
+    for (let ow = 0; ow < OW; ow++) {
+      const [rw, dw] = avgCounts(ow, HW[1], k[1], s[1], p[1], inclPad);
+      ratio.push((rh * rw) / (div ?? dh * dw));
+    }
+  }
+  return g.op('Mul', [y, g.floats(`${g.path}.divisor`, ratio, [OH, OW])], shape);
 });
 
 def(AdaptiveAvgPool2d, (g, m, inputs) => {
