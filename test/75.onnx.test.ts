@@ -229,6 +229,25 @@ describe('75 onnx export', function () {
     assert.deepStrictEqual([w.dims, w.dataType], [[2, 3], 1]);
     const want = fc.weight.dataSync() as Float32Array;
     assert.deepStrictEqual(Array.from({ length: 6 }, (_, i) => w.rawData.readFloatLE(4 * i)), Array.from(want));
+    // A failed export leaves the file as it was.
+    const before = fs.readFileSync(file);
+    assert.throws(() => io.exportOnnx(new nn.Linear(5, 2), file, { inputs: [{ name: 'x', shape: [null, 3] }] }), RangeError);
+    assert.ok(fs.readFileSync(file).equals(before));
+
+  });
+
+  it('an output that is the input itself, or one value under two names, runs (through Identity)', async () => {
+    class Tee extends nn.Module<[Tensor], Tensor[]> {
+      override forward(x: Tensor): Tensor[] { const y = x.relu(); return [x, y, y]; }
+    }
+    io.registerOnnxConverter(Tee, (g, m, [x]) => { const y = g.op('Relu', [x], x.shape); return [x, y, y]; });
+    const file = path.join(dir, 'tee.onnx');
+    io.exportOnnx(new Tee(), file, { inputs: [{ name: 'x', shape: [null, 3] }], outputs: [{ name: 'same' }, { name: 'a' }, { name: 'b' }] });
+    const x = tf.randn([2, 3]), session = await ort!.InferenceSession.create(file);
+    const got = await session.run({ x: new ort!.Tensor('float32', x.dataSync() as Float32Array, [2, 3]) });
+    const want = new Tee().forward(x).map((t) => Array.from(t.dataSync()));
+    assert.deepStrictEqual(['same', 'a', 'b'].map((k) => Array.from(got[k].data as Float32Array)), want);
+    await session.release();
   });
 
   it('emits the ops each opset has: ReduceMean axes, GroupNormalization 18 (per group) and 21 (per channel), Gelu from 20', () => {

@@ -51,7 +51,7 @@ const custom = new Map<ModuleClass, OnnxConverter>();
  * `g.call(child, x)` for submodules and `g.op(...)` for ONNX nodes, and returns its output(s).
  * Matched by exact class (a subclass needs its own).
  * @example
- * class Classifier extends nn.Module { ... forward(x) { const [out] = this.lstm.forward(x); return this.fc.forward(out.select(1, -1)); } }
+ * // Classifier.forward(x): [out] = this.lstm.forward(x); return this.fc.forward(the last step of out)
  * io.registerOnnxConverter(Classifier, (g, m, [x]) => {
  *   const [out] = g.call(m.lstm, x) as io.OnnxValue[];          // [B, T, 2H]
  *   const last = g.op('Gather', [out, g.int64s('last', [-1], [])], [out.shape[0], out.shape[2]], { axis: 1 });
@@ -110,10 +110,11 @@ export function toOnnx(model: AnyModule, opts: OnnxExportOptions): { bytes: Uint
   if (names.length !== outputs.length) {
     throw rangeError('exportOnnx', `the model gives ${outputs.length} output(s), but ${names.length} output name(s) were given`);
   }
-  outputs = outputs.map((v, i) => {
-    if (inputs.includes(v)) throw rangeError('exportOnnx', `output ${i} is the input '${v.name}' itself; nothing to export`);
-    return g.rename(v, names[i]);
-  });
+  outputs = outputs.map((v, i) => g.rename(v, names[i]));
+  // NOTE: protobuf messages are limited to 2 GiB; weights beyond that need ONNX external data.
+  if (g.initializerBytes > 2 ** 31 - 2 ** 24) {
+    throw rangeError('exportOnnx', `the weights take ${g.initializerBytes} bytes; an ONNX file holds under 2 GiB (external data is not supported)`);
+  }
   const bytes = encodeModel({
     irVersion: IR_VERSION[opset], producerName: 'tensorforge', producerVersion: '0.1.0', docString: opts.docString ?? '',
     opsetImport: [{ domain: '', version: opset }],

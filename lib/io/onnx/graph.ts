@@ -61,6 +61,8 @@ export class OnnxGraph {
   private readonly inits: TensorSpec[] = [];
   private readonly infos: OnnxValue[] = [];
   private readonly used = new Set<string>();
+  /** Node outputs renamed to graph output names: old name -> new name. */
+  private readonly renamed = new Map<string, string>();
   /** The modules being converted, innermost last, with their dotted paths. */
   private readonly stack: [AnyModule, string][] = [];
 
@@ -191,12 +193,23 @@ export class OnnxGraph {
     };
   }
 
-  /** Renames a node output (used to give graph outputs the requested names). */
+  /** The bytes of all initializers (a protobuf message, so the file, is limited to 2 GiB). */
+  get initializerBytes(): number { return this.inits.reduce((n, t) => n + t.rawData.length, 0); }
+
+  /**
+   * Gives a graph output the requested name: renames the node output, or (for a graph input,
+   * a constant or a value already named as another output) adds an Identity node.
+   */
   rename(v: OnnxValue, name: string): OnnxValue {
     if (this.used.has(name)) throw typeError('exportOnnx', `output name ${JSON.stringify(name)} is already used in the graph`);
     const node = this.nodes.find((n) => n.output.includes(v.name));
-    if (!node) throw typeError('exportOnnx', `output ${v.name} is not produced by a node`);
     this.used.add(name);
+    if (!node || this.renamed.has(v.name)) {
+      const input = this.renamed.get(v.name) ?? v.name;
+      this.nodes.push({ input: [input], output: [name], name: this.unique(`node:${name}/Identity`), opType: 'Identity', attribute: [] });
+      return { ...v, name };
+    }
+    this.renamed.set(v.name, name);
     for (const n of this.nodes) n.input = n.input.map((s) => (s === v.name ? name : s));
     node.output = node.output.map((s) => (s === v.name ? name : s));
     const info = this.infos.findIndex((i) => i.name === v.name);
