@@ -236,6 +236,19 @@ describe('75 onnx export', function () {
 
   });
 
+  it('a symbolic sequence length besides the batch: one LSTM file runs at several lengths', async () => {
+    const lstm = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true }), file = path.join(dir, 'lstm_seq.onnx');
+    const info = io.exportOnnx(lstm, file, { inputs: [{ name: 'x', shape: [null, null, 3] }] });
+    assert.deepStrictEqual(info.outputs.map((o) => o.shape), [['batch', 'x_dim1', 8], [4, 'batch', 4], [4, 'batch', 4]]);
+    const session = await ort!.InferenceSession.create(file);
+    for (const T of [1, 9]) {
+      const x = tf.randn([3, T, 3]), want = flatOut(lstm.forward(x));
+      const got = await session.run({ x: new ort!.Tensor('float32', x.dataSync() as Float32Array, x.shape) });
+      info.outputs.forEach((o, i) => assertMatch(got[o.name].data as Float32Array, want[i].dataSync() as Float32Array, `T=${T} ${o.name}`));
+    }
+    await session.release();
+  });
+
   it('an output that is the input itself, or one value under two names, runs (through Identity)', async () => {
     class Tee extends nn.Module<[Tensor], Tensor[]> {
       override forward(x: Tensor): Tensor[] { const y = x.relu(); return [x, y, y]; }

@@ -118,9 +118,10 @@ def(GELU, (g, m, inputs) => {
 def(Softplus, (g, m, inputs) => {
   // PyTorch: x where beta x > threshold, else log(1 + exp(beta x)) / beta.
   const x = one(g, inputs), s = x.shape;
-  const bx = m.beta === 1 ? x : g.op('Mul', [x, g.floats(`${g.path}.beta`, [m.beta], [])], s);
+  const beta = m.beta === 1 ? null : g.floats(`${g.path}.beta`, [m.beta], []);
+  const bx = beta ? g.op('Mul', [x, beta], s) : x;
   let sp = g.op('Softplus', [bx], s);
-  if (m.beta !== 1) sp = g.op('Div', [sp, g.floats(`${g.path}.beta`, [m.beta], [])], s);
+  if (beta) sp = g.op('Div', [sp, beta], s);
   const big = g.op('Greater', [bx, g.floats(`${g.path}.threshold`, [m.threshold], [])], s, {}, 'bool');
   return g.op('Where', [big, x, sp], s, {}, 'float32');
 });
@@ -156,7 +157,7 @@ function conv(g: OnnxGraph, x: OnnxValue, m: Conv1d | Conv2d, k: number[], s: nu
   checkRank(g, x, [nd + 2], layout);
   checkDim(g, x, 1, m.inChannels, 'inChannels');
   const pads = convPads(g, padding, k, d, s);
-  const spatial = k.map((kk, i) => staticDim(g, x, 2 + i, 'a spatial size'));
+  const spatial = k.map((_, i) => staticDim(g, x, 2 + i, 'a spatial size'));
   const out = spatial.map((i, j) => windowOut(i, k[j], s[j], pads[j], pads[nd + j], d[j]));
   if (out.some((o) => o < 1)) throw g.error(`input '${x.name}' ${fmtDims(x.shape)} is smaller than the kernel ${fmtDims(k)} (with padding and dilation)`);
   return g.op('Conv', [x, param(g, 'weight', m.weight), m.bias ? param(g, 'bias', m.bias) : null], [x.shape[0], m.outChannels, ...out],
@@ -299,7 +300,8 @@ def(GroupNorm, (g, m, inputs) => {
       x.shape, { num_groups: G, epsilon: { float: m.eps } });
   } else {
     // Opset 17: [N, G, C/G * spatial], normalised over the last axis, back to x's shape.
-    const grouped = reshape(g, x, [x.shape[0], G, isStatic(dimProduct(x.shape.slice(1))) ? (dimProduct(x.shape.slice(1)) as number) / G : `${dimProduct(x.shape.slice(1))}/${G}`]);
+    const rest = dimProduct(x.shape.slice(1));
+    const grouped = reshape(g, x, [x.shape[0], G, isStatic(rest) ? rest / G : `${rest}/${G}`]);
     const normed = normalize(g, grouped, [2], m.eps);
     y = g.op('Reshape', [normed, g.op('Shape', [x], [x.shape.length], {}, 'int64')], x.shape);
   }
