@@ -295,6 +295,11 @@ describe('75 onnx export', function () {
     class MyLinear extends nn.Linear { override forward(x: Tensor): Tensor { return super.forward(x).relu(); } }
     assertThrows(() => io.toOnnx(new MyLinear(4, 2), { inputs: [{ name: 'x', shape: [-1, 4] }] }), TypeError, /'\(root\)'/, /MyLinear/);
     assertThrows(() => io.toOnnx(new nn.ModuleList([new nn.ReLU()]), { inputs: [{ name: 'x', shape: [1] }] }), RangeError, /ModuleList/, /no forward/);
+    class Loop extends nn.Module { stranger = new nn.ReLU(); }
+    const stranger = new nn.Tanh();
+    io.registerOnnxConverter(Loop, (g, m, [x]) => g.call(x.shape.length === 2 ? m : stranger, x));
+    assertThrows(() => io.toOnnx(new Loop(), { inputs: [{ name: 'x', shape: [-1, 4] }] }), RangeError, /'\(root\)' \(Loop\)/, /itself/);
+    assertThrows(() => io.toOnnx(new nn.Sequential(new Loop()), { inputs: [{ name: 'x', shape: [4] }] }), RangeError, /'0' \(Loop\)/, /Tanh that is not one of its submodules/);
   });
 
   it('wrong input ranks and sizes are errors naming the module, input and shape', () => {

@@ -114,7 +114,7 @@ export class OnnxGraph {
 
   private addInit(base: string, dims: number[], dtype: OnnxDType, rawData: Buffer): OnnxValue {
     const want = dims.reduce((a, b) => a * b, 1) * (dtype === 'int64' ? 8 : 4);
-    if (rawData.length !== want) throw this.error(`constant ${base} has ${rawData.length} bytes for shape ${fmtDims(dims)}`);
+    if (rawData.length !== want) throw this.error(`constant ${base}: ${rawData.length} bytes of ${dtype} data do not fill shape ${fmtDims(dims)}`);
     const name = this.unique(base);
     this.inits.push({ name, dims, dataType: DATA_TYPE[dtype], rawData });
     return { name, shape: dims, dtype };
@@ -156,6 +156,7 @@ export class OnnxGraph {
     const parent = this.stack[this.stack.length - 1];
     let path = '';
     if (parent) {
+      if (child === parent[0]) throw this.error('call() was given the module being converted itself');
       const found = [...parent[0].namedModules(parent[1])].find(([, m]) => m === child);
       if (!found) throw this.error(`call() was given a ${child.constructor.name} that is not one of its submodules`);
       path = found[0];
