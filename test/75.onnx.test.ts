@@ -8,7 +8,7 @@ import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
 import { tf, assertThrows, requireOrSkip } from './helpers';
 import { nn, type Tensor } from '../lib';
-import type { OnnxValue } from '../lib/io';
+import type { OnnxInputSpec, OnnxValue } from '../lib/io';
 
 const { io } = tf;
 
@@ -247,6 +247,33 @@ describe('75 onnx export', function () {
       info.outputs.forEach((o, i) => assertMatch(got[o.name].data as Float32Array, want[i].dataSync() as Float32Array, `T=${T} ${o.name}`));
     }
     await session.release();
+  });
+
+  it('initial states as graph inputs: a 2-layer bidirectional LSTM with h0 and c0, a GRU with h0', async () => {
+    const lstm = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true }), gru = new nn.GRU(3, 5, { numLayers: 2 });
+    type StateCase = [nn.Module<never[], unknown>, OnnxInputSpec[], (n: number) => Tensor[], (t: Tensor[]) => Tensor[]];
+    const cases: StateCase[] = [
+      [lstm as nn.Module<never[], unknown>, [{ name: 'x', shape: [null, 6, 3] }, { name: 'h0', shape: [4, null, 4] }, { name: 'c0', shape: [4, null, 4] }],
+        (n) => [tf.randn([n, 6, 3]), tf.randn([4, n, 4]), tf.randn([4, n, 4])], ([x, h, c]) => flatOut(lstm.forward(x, [h, c]))],
+      [gru as nn.Module<never[], unknown>, [{ name: 'x', shape: [6, null, 3] }, { name: 'h0', shape: [2, null, 5] }],
+        (n) => [tf.randn([6, n, 3]), tf.randn([2, n, 5])], ([x, h]) => flatOut(gru.forward(x, h))],
+    ];
+    for (const [model, inputs, draw, ours] of cases) {
+      const file = path.join(dir, `${model.constructor.name}_states.onnx`), names = inputs.map((i) => i.name);
+      const info = io.exportOnnx(model as nn.Module, file, { inputs });
+      const session = await ort!.InferenceSession.create(file);
+      for (const n of [1, 7]) {
+        const xs = draw(n), want = ours(xs);
+        const feeds = Object.fromEntries(names.map((k, i) => [k, new ort!.Tensor('float32', xs[i].dataSync() as Float32Array, xs[i].shape)]));
+        const got = await session.run(feeds);
+        info.outputs.forEach((o, i) => assertMatch(got[o.name].data as Float32Array, want[i].dataSync() as Float32Array, `${model.constructor.name} batch ${n} ${o.name}`));
+      }
+      await session.release();
+    }
+    assertThrows(() => io.toOnnx(gru, { inputs: [{ name: 'x', shape: [6, null, 3] }, { name: 'h0', shape: [1, null, 5] }] }), RangeError,
+      /GRU/, /expected h0 of shape \[2, batch, 5\]/, /'h0' \[1, batch, 5\]/);
+    assertThrows(() => io.toOnnx(gru, { inputs: [{ name: 'x', shape: [6, null, 3] }, { name: 'h0', shape: [2, null, 5] }, { name: 'c0', shape: [2, null, 5] }] }),
+      RangeError, /optionally h0, got 3 inputs/);
   });
 
   it('an output that is the input itself, or one value under two names, runs (through Identity)', async () => {

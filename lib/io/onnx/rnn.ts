@@ -9,13 +9,14 @@
  * Shapes: x [T, B, I] ([B, T, I] with batchFirst, transposed in and out); a node gives
  * Y [T, D, B, H] and Y_h (Y_c) [D, B, H]; Y becomes [T, B, D*H] for the next layer, and the
  * layers' Y_h are concatenated to hn [L*D, B, H].
- * Outputs: RNN/GRU -> [output, hn], LSTM -> [output, hn, cn].
+ * Inputs: x, and optionally h0 (and c0 for LSTM) [L*D, B, H] (zeros when absent), sliced
+ * per layer. Outputs: RNN/GRU -> [output, hn], LSTM -> [output, hn, cn].
  */
 import { tidy, type Tensor } from '../../tensor';
 import { noGrad } from '../../autograd/grad_mode';
 import { cat, stack } from '../../ops/join';
 import { RNN, LSTM, GRU } from '../../nn/layers/rnn';
-import { type OnnxGraph, type OnnxValue } from './graph';
+import { fmtDims, sameDim, type OnnxGraph, type OnnxValue } from './graph';
 import { checkDim, checkRank, reshape, transpose } from './ops';
 import { def, type ModuleClass } from './layers';
 
@@ -32,16 +33,33 @@ function reorder(t: Tensor, order: readonly number[], H: number): Tensor {
 }
 
 function convert(g: OnnxGraph, m: Recurrent, inputs: OnnxValue[]): OnnxValue[] {
-  if (inputs.length !== 1) throw g.error(`export takes the input sequence only (initial states are zeros), got ${inputs.length} inputs`);
-  const xIn = inputs[0], op = opOf(m), order = ORDER[op];
+  const op = opOf(m), order = ORDER[op], most = op === 'LSTM' ? 3 : 2;
+  if (inputs.length < 1 || inputs.length > most) {
+    throw g.error(`takes the input sequence${op === 'LSTM' ? ', optionally h0 and c0' : ' and optionally h0'}, got ${inputs.length} inputs`);
+  }
+  const xIn = inputs[0];
   checkRank(g, xIn, [3], m.batchFirst ? '[B, T, inputSize]' : '[T, B, inputSize]');
   checkDim(g, xIn, -1, m.inputSize, 'inputSize');
-  const H = m.hiddenSize, D = m.bidirectional ? 2 : 1;
+  const H = m.hiddenSize, D = m.bidirectional ? 2 : 1, L = m.numLayers;
   const params = m as unknown as Record<string, Tensor>;
   let x = m.batchFirst ? transpose(g, xIn, [1, 0, 2]) : xIn;  // [T, B, I]
   const [T, B] = x.shape;
+  const [h0, c0] = inputs.slice(1).map((s, i) => {
+    const want = [L * D, B, H];
+    if (s.shape.length !== 3 || !s.shape.every((d, j) => sameDim(d, want[j]))) {
+      throw g.error(`expected ${i ? 'c0' : 'h0'} of shape ${fmtDims(want)} for input '${xIn.name}' ${fmtDims(xIn.shape)}, got '${s.name}' ${fmtDims(s.shape)}`);
+    }
+    return s;
+  });
+  /** Layer l's [D, B, H] part of an initial state [L*D, B, H]. */
+  const part = (s: OnnxValue | undefined, l: number): OnnxValue | null => {
+    if (!s) return null;
+    if (L === 1) return s;
+    const at = (n: string, v: number): OnnxValue => g.int64s(`${g.path}.${n}`, [v]);
+    return g.op('Slice', [s, at('start', l * D), at('end', (l + 1) * D), at('axis0', 0)], [D, B, H]);
+  };
   const hs: OnnxValue[] = [], cs: OnnxValue[] = [];
-  for (let l = 0; l < m.numLayers; l++) {
+  for (let l = 0; l < L; l++) {
     const sfx = D === 2 ? ['', '_reverse'] : [''];
     const get = (n: string): Tensor[] => sfx.map((s) => params[`${n}_l${l}${s}`]);
     const name = (n: string): string => `${g.path ? `${g.path}.` : ''}${n}_l${l}`;
@@ -56,13 +74,14 @@ function convert(g: OnnxGraph, m: Recurrent, inputs: OnnxValue[]): OnnxValue[] {
       ...(op === 'RNN' ? { activations: Array<string>(D).fill(m.getConfig().nonlinearity === 'relu' ? 'Relu' : 'Tanh') } : {}),
     };
     const outShapes = [[T, D, B, H], [D, B, H], ...(op === 'LSTM' ? [[D, B, H]] : [])];
-    const [Y, Yh, Yc] = g.node(op, [x, W, R, Bias], outShapes, attrs);
+    // Inputs: X, W, R, B, sequence_lens (all full length here), initial_h, initial_c.
+    const [Y, Yh, Yc] = g.node(op, [x, W, R, Bias, null, part(h0, l), part(c0, l)], outShapes, attrs);
     hs.push(Yh);
     if (Yc) cs.push(Yc);
     // [T, D, B, H] -> [T, B, D*H]
     x = D === 1 ? g.op('Squeeze', [Y, g.int64s(`${g.path}.axis1`, [1])], [T, B, H]) : reshape(g, transpose(g, Y, [0, 2, 1, 3]), [T, B, D * H]);
   }
-  const join = (vs: OnnxValue[]): OnnxValue => (vs.length === 1 ? vs[0] : g.op('Concat', vs, [m.numLayers * D, B, H], { axis: 0 }));
+  const join = (vs: OnnxValue[]): OnnxValue => (vs.length === 1 ? vs[0] : g.op('Concat', vs, [L * D, B, H], { axis: 0 }));
   const output = m.batchFirst ? transpose(g, x, [1, 0, 2]) : x;
   return op === 'LSTM' ? [output, join(hs), join(cs)] : [output, join(hs)];
 }
