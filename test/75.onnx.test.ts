@@ -31,7 +31,7 @@ interface Case {
 
 const RTOL = 1e-5, ATOL = 1e-5;
 
-/** Random inputs for a shape with the batch dim (-1) set to n. */
+/** Random inputs for a shape with the batch dim (-1) set to n (unbatched shapes have none). */
 function inputFor(c: Case, n: number): Tensor {
   const shape = c.shape.map((d) => (d === -1 ? n : d));
   return c.dtype === 'int32' ? tf.randint(0, 10, shape) : tf.randn(shape);
@@ -95,6 +95,12 @@ const LAYERS: Case[] = [
   { note: 'Conv2d same, even kernel, no bias', make: () => new nn.Conv2d(3, 5, [2, 3], { padding: 'same', bias: false }), shape: [-1, 3, 6, 7] },
   { note: 'ConvTranspose2d', make: () => new nn.ConvTranspose2d(4, 3, 3, { stride: 2, padding: 1, outputPadding: 1 }), shape: [-1, 4, 5, 4] },
   { note: 'ConvTranspose2d groups, dilation', make: () => new nn.ConvTranspose2d(4, 6, 2, { groups: 2, dilation: 2, bias: false }), shape: [-1, 4, 3, 3] },
+  { note: 'Conv2d unbatched', make: () => new nn.Conv2d(3, 4, 3, { padding: 1 }), shape: [3, 6, 5] },
+  { note: 'Conv1d unbatched', make: () => new nn.Conv1d(2, 3, 3), shape: [2, 8] },
+  { note: 'ConvTranspose2d unbatched', make: () => new nn.ConvTranspose2d(2, 3, 3, { stride: 2 }), shape: [2, 4, 3] },
+  { note: 'MaxPool2d unbatched', make: () => new nn.MaxPool2d(2, { ceilMode: true }), shape: [3, 5, 5] },
+  { note: 'AvgPool2d unbatched, ceilMode, padding', make: () => new nn.AvgPool2d(2, { stride: 2, padding: 1, ceilMode: true }), shape: [3, 5, 6] },
+  { note: 'AdaptiveAvgPool2d unbatched', make: () => new nn.AdaptiveAvgPool2d([2, 1]), shape: [3, 4, 5] },
   { note: 'MaxPool2d', make: () => new nn.MaxPool2d(3, { stride: 2, padding: 1 }), shape: [-1, 3, 9, 8] },
   { note: 'MaxPool2d ceilMode, dilation', make: () => new nn.MaxPool2d(2, { ceilMode: true, dilation: [1, 2] }), shape: [-1, 2, 7, 9] },
   { note: 'MaxPool2d ceilMode, padding (last window dropped)', make: () => new nn.MaxPool2d(2, { stride: 2, padding: 1, ceilMode: true }), shape: [-1, 2, 5, 6] },
@@ -331,7 +337,7 @@ describe('75 onnx export', function () {
 
   it('wrong input ranks and sizes are errors naming the module, input and shape', () => {
     const cnn = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.Flatten(), new nn.Linear(4 * 6 * 6, 2));
-    assertThrows(() => io.toOnnx(cnn, { inputs: [{ name: 'img', shape: [-1, 3, 8] }] }), RangeError, /module '0' \(Conv2d\)/, /4-D/, /'img' \[batch, 3, 8\]/);
+    assertThrows(() => io.toOnnx(cnn, { inputs: [{ name: 'img', shape: [-1, 8] }] }), RangeError, /module '0' \(Conv2d\)/, /3 or 4-D/, /'img' \[batch, 8\]/);
     assertThrows(() => io.toOnnx(cnn, { inputs: [{ name: 'img', shape: [-1, 2, 8, 8] }] }), RangeError, /inChannels = 3/, /got 2/);
     assertThrows(() => io.toOnnx(cnn, { inputs: [{ name: 'img', shape: [-1, 3, 9, 9] }] }), RangeError, /module '2' \(Linear\)/, /inFeatures = 144/, /got 196/);
     assertThrows(() => io.toOnnx(new nn.LSTM(3, 4), { inputs: [{ name: 's', shape: [5, 3] }] }), RangeError, /LSTM/, /3-D/);

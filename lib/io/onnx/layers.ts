@@ -31,6 +31,20 @@ function one(g: OnnxGraph, inputs: OnnxValue[]): OnnxValue {
   return inputs[0];
 }
 
+/**
+ * The converter `body` on a batched input: an unbatched one (one dim fewer, which forward()
+ * also takes) gets a batch dim of 1 added before and removed after.
+ */
+function withBatch(g: OnnxGraph, inputs: OnnxValue[], rank: number, layout: string, body: (x: OnnxValue) => OnnxValue): OnnxValue {
+  const x = one(g, inputs);
+  checkRank(g, x, [rank - 1, rank], layout);
+  if (x.shape.length === rank) return body(x);
+  const axis0 = g.int64s(`${g.path}.axis0`, [0]);
+  const y = body(g.op('Unsqueeze', [x, axis0], [1, ...x.shape]));
+  return g.op('Squeeze', [y, axis0], y.shape.slice(1));
+}
+const IMAGE = '[C, H, W] or [N, C, H, W]';
+
 const pname = (g: OnnxGraph, n: string): string => (g.path ? `${g.path}.${n}` : n);
 
 /** A parameter as an initializer named by its module path, optionally reshaped (e.g. [C] -> [C, 1, 1]). */
@@ -164,20 +178,18 @@ function conv(g: OnnxGraph, x: OnnxValue, m: Conv1d | Conv2d, k: number[], s: nu
     { kernel_shape: k, strides: s, pads, dilations: d, group: m.groups });
 }
 
-def(Conv2d, (g, m, inputs) => conv(g, one(g, inputs), m, m.kernelSize, m.stride, m.padding, m.dilation));
-def(Conv1d, (g, m, inputs) =>
-  conv(g, one(g, inputs), m, [m.kernelSize], [m.stride], typeof m.padding === 'string' ? m.padding : [m.padding], [m.dilation]));
+def(Conv2d, (g, m, inputs) => withBatch(g, inputs, 4, IMAGE, (x) => conv(g, x, m, m.kernelSize, m.stride, m.padding, m.dilation)));
+def(Conv1d, (g, m, inputs) => withBatch(g, inputs, 3, '[C, L] or [N, C, L]',
+  (x) => conv(g, x, m, [m.kernelSize], [m.stride], typeof m.padding === 'string' ? m.padding : [m.padding], [m.dilation])));
 
-def(ConvTranspose2d, (g, m, inputs) => {
-  const x = one(g, inputs);
-  checkRank(g, x, [4], '[N, C, H, W]');
+def(ConvTranspose2d, (g, m, inputs) => withBatch(g, inputs, 4, IMAGE, (x) => {
   checkDim(g, x, 1, m.inChannels, 'inChannels');
   const [k, s, p, op, d] = [m.kernelSize, m.stride, m.padding, m.outputPadding, m.dilation];
   const out = [0, 1].map((j) => (staticDim(g, x, 2 + j, 'a spatial size') - 1) * s[j] - 2 * p[j] + d[j] * (k[j] - 1) + op[j] + 1);
   if (out.some((o) => o < 1)) throw g.error(`input '${x.name}' ${fmtDims(x.shape)} gives an empty output ${fmtDims(out)}`);
   return g.op('ConvTranspose', [x, param(g, 'weight', m.weight), m.bias ? param(g, 'bias', m.bias) : null], [x.shape[0], m.outChannels, ...out],
     { kernel_shape: k, strides: s, pads: [...p, ...p], output_padding: op, dilations: d, group: m.groups });
-});
+}));
 
 // ---- pooling ---------------------------------------------------------------------------------
 
@@ -199,7 +211,7 @@ function poolOut(i: number, k: number, s: number, p: number, d: number, ceil: bo
  * it, and onnxruntime's kernel and the spec's shape inference disagree on that case.
  */
 function poolWindow(g: OnnxGraph, x: OnnxValue, k: number[], s: number[], p: number[], d: number[], ceil: boolean): { shape: Dim[]; pads: number[]; HW: number[] } {
-  checkRank(g, x, [4], '[N, C, H, W] (export needs the batch dim)');
+  checkRank(g, x, [4], '[N, C, H, W]');
   const HW = [0, 1].map((j) => staticDim(g, x, 2 + j, 'a spatial size'));
   const out = HW.map((i, j) => poolOut(i, k[j], s[j], p[j], d[j], ceil));
   if (out.some((o) => o < 1)) throw g.error(`input '${x.name}' ${fmtDims(x.shape)} is smaller than the window ${fmtDims(k)}`);
@@ -207,12 +219,12 @@ function poolWindow(g: OnnxGraph, x: OnnxValue, k: number[], s: number[], p: num
   return { shape: [x.shape[0], x.shape[1], ...out], pads: [...p, ...end], HW };
 }
 
-def(MaxPool2d, (g, m, inputs) => {
-  const x = one(g, inputs), o = m.opts, k = pair(m.kernelSize, []);
+def(MaxPool2d, (g, m, inputs) => withBatch(g, inputs, 4, IMAGE, (x) => {
+  const o = m.opts, k = pair(m.kernelSize, []);
   const s = pair(o.stride, k), p = pair(o.padding, [0, 0]), d = pair(o.dilation, [1, 1]);
   const { shape, pads } = poolWindow(g, x, k, s, p, d, o.ceilMode === true);
   return g.op('MaxPool', [x], shape, { kernel_shape: k, strides: s, pads, dilations: d });
-});
+}));
 
 /** Per output position along one dim: [real elements in the window, PyTorch's divisor share]. */
 function avgCounts(o: number, i: number, k: number, s: number, p: number, inclPad: boolean): [number, number] {
@@ -220,8 +232,8 @@ function avgCounts(o: number, i: number, k: number, s: number, p: number, inclPa
   return [real, inclPad ? Math.min(start + k, i + p) - start : real];
 }
 
-def(AvgPool2d, (g, m, inputs) => {
-  const x = one(g, inputs), o = m.opts, k = pair(m.kernelSize, []);
+def(AvgPool2d, (g, m, inputs) => withBatch(g, inputs, 4, IMAGE, (x) => {
+  const o = m.opts, k = pair(m.kernelSize, []);
   const s = pair(o.stride, k), p = pair(o.padding, [0, 0]), inclPad = o.countIncludePad !== false, div = o.divisorOverride ?? null;
   const { shape, pads, HW } = poolWindow(g, x, k, s, p, [1, 1], o.ceilMode === true);
   const grown = pads[2] !== p[0] || pads[3] !== p[1];
@@ -238,11 +250,9 @@ def(AvgPool2d, (g, m, inputs) => {
     }
   }
   return g.op('Mul', [y, g.floats(`${g.path}.divisor`, ratio, [OH, OW])], shape);
-});
+}));
 
-def(AdaptiveAvgPool2d, (g, m, inputs) => {
-  const x = one(g, inputs);
-  checkRank(g, x, [4], '[N, C, H, W] (export needs the batch dim)');
+def(AdaptiveAvgPool2d, (g, m, inputs) => withBatch(g, inputs, 4, IMAGE, (x) => {
   const H = staticDim(g, x, 2, 'the height'), W = staticDim(g, x, 3, 'the width');
   const [oh, ow] = pair(m.outputSize as number | number[], []).map((v, i) => (v === null ? [H, W][i] : v));
   if (oh === 1 && ow === 1) return g.op('GlobalAveragePool', [x], [x.shape[0], x.shape[1], 1, 1]);
@@ -251,7 +261,7 @@ def(AdaptiveAvgPool2d, (g, m, inputs) => {
   }
   const k = [H / oh, W / ow];
   return g.op('AveragePool', [x], [x.shape[0], x.shape[1], oh, ow], { kernel_shape: k, strides: k });
-});
+}));
 
 // ---- normalisation ---------------------------------------------------------------------------
 
