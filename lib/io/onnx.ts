@@ -11,6 +11,8 @@ import { Module, type AnyModule } from '../nn/module';
 import { writeAll, writeFileAtomic } from './atomic';
 import { OnnxGraph, type Dim, type OnnxConverter, type OnnxValue } from './onnx/graph';
 import { BUILTIN } from './onnx/layers';
+import './onnx/spatial';
+import './onnx/norm';
 import './onnx/rnn';
 import { encodeModel } from './onnx/schema';
 
