@@ -96,7 +96,8 @@ export async function main({ quick, outDir }: ExampleArgs): Promise<ExampleResul
   };
   const weights = data.classWeights(split.train.y, names.length);
   console.log(`split (stratified): ${split.train.x.shape[0]} train / ${split.val.x.shape[0]} val / ${split.test.x.shape[0]} test; inputs ${split.train.x.shape[1]}`);
-  console.log(`class weights (balanced): ${names.map((c, i) => `${c} ${weights.dataSync()[i].toFixed(2)}`).join(', ')}\n`);
+  const w = weights.dataSync();
+  console.log(`class weights (balanced): ${names.map((c, i) => `${c} ${w[i].toFixed(2)}`).join(', ')}\n`);
 
   const epochs = quick ? 40 : 200;
   const plain = await fitClassifier('unweighted', split, null, epochs, outDir);
