@@ -194,6 +194,19 @@ describe('60 data', () => {
       assertThrows(() => new data.StandardScaler().fit(tf.tensor([[NaN, 1], [1, 1]])), RangeError, /NaN/);
     });
 
+    it('classWeights: n / (K * count) per class, bad labels and empty classes throw', () => {
+      const y = tf.tensor([0, 0, 0, 1, 2, 2], { dtype: 'int32' });
+      assertClose(data.classWeights(y), { shape: [3], data: Float64Array.from([6 / 9, 6 / 3, 6 / 6]) }, 1e-6, 1e-6);
+      // Weighted this way, every class carries the same total weight (n / K).
+      const w = data.classWeights(y).dataSync(), labels = y.dataSync();
+      const total = [0, 0, 0];
+      labels.forEach((l) => { total[l] += w[l]; });
+      total.forEach((t) => assert.ok(Math.abs(t - 2) < 1e-5, `class total ${t}`));
+      assertThrows(() => data.classWeights(y, 4), RangeError, /classWeights/, /class 3 has no samples/);
+      assertThrows(() => data.classWeights(tf.tensor([0, 1])), TypeError, /classWeights/, /float32/);
+      assertThrows(() => data.classWeights(tf.tensor([[0, 1]], { dtype: 'int32' })), TypeError, /\[1, 2\]/);
+    });
+
     it('MinMaxScaler: range, clip, inverse, JSON round trip', () => {
       const sc = new data.MinMaxScaler({ featureRange: [-1, 1] }).fit(x);
       assertClose(sc.transform(x), { shape: [3, 2], data: Float64Array.from([-1, -1, 0, -0.6, 1, 1]) }, 1e-6, 1e-6);

@@ -59,6 +59,17 @@ describe('train.fit', () => {
     assert.ok(Math.abs(tf.metrics.accuracy(pred, va.y) - ev.metrics.accuracy) < 1e-9);
   });
 
+  it('lineChartSvg: x axis label, markers only on short series', () => {
+    const long = Array.from({ length: 300 }, (_, i) => Math.sin(i / 10));
+    const svg = train.lineChartSvg('t', { a: long, b: long.map((v) => v + 1) }, 'deg', 'hour');
+    assert.match(svg, />hour<\/text>/);
+    assert.strictEqual((svg.match(/<polyline/g) ?? []).length, 2);
+    assert.doesNotMatch(svg, /<circle/);
+    const short = train.lineChartSvg('t', { a: [1, 2, 3] });
+    assert.match(short, />epoch<\/text>/);
+    assert.strictEqual((short.match(/<circle/g) ?? []).length, 3);
+  });
+
   it('earlyStopping stops on a plateau and restores the best weights; modelCheckpoint saves improvements', async () => {
     const tr = blobs(300, 4);
     const model = mlp();

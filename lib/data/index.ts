@@ -3,7 +3,7 @@ export { type Dataset, TensorDataset, Subset, randomSplit, trainValTestSplit, ty
 export { DataLoader, defaultCollate, type DataLoaderOptions } from './dataloader';
 export { gatherRows } from './gather';
 export {
-  StandardScaler, MinMaxScaler, LabelEncoder, OneHotEncoder, SimpleImputer, oneHot, isNan, countMissing, type ImputeStrategy,
+  StandardScaler, MinMaxScaler, LabelEncoder, OneHotEncoder, SimpleImputer, oneHot, classWeights, isNan, countMissing, type ImputeStrategy,
 } from './preprocessing';
 export * as transforms from './transforms';
 export {

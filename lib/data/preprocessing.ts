@@ -186,6 +186,27 @@ export function oneHot(labels: Tensor, numClasses?: number): Tensor {
   return tidy(() => labels.unsqueeze(-1).eq(arange(0, c, 1, { dtype: labels.dtype })).to('float32'));
 }
 
+/**
+ * Per-class weights for a loss on imbalanced labels, scikit-learn's "balanced" rule:
+ * n / (numClasses * count_c), so each class contributes the same total weight. float32
+ * [numClasses]; a class with no samples throws (its weight would be infinite).
+ * @example
+ * const w = classWeights(tensor([0, 0, 0, 1], { dtype: 'int32' }));  // [0.667, 2]
+ * const loss = nn.functional.crossEntropy(logits, y, { weight: w });
+ */
+export function classWeights(labels: Tensor, numClasses?: number): Tensor {
+  const op = 'classWeights';
+  checkTensor(op, labels, 'labels');
+  if (labels.dtype === 'float32' || labels.dtype === 'bool' || labels.ndim !== 1) {
+    throw typeError(op, `labels must be integer class labels of shape [N], got ${labels.dtype} ${fmtShape(labels.shape)}`);
+  }
+  const counts = tidy(() => oneHot(labels, numClasses).sum(0).dataSync());
+  const n = labels.shape[0], k = counts.length;
+  const empty = counts.findIndex((c) => c === 0);
+  if (empty >= 0) throw rangeError(op, `class ${empty} has no samples among the ${n} labels (numClasses ${k})`);
+  return tensor(Float32Array.from(counts, (c) => n / (k * c)));
+}
+
 type Category = string | number;
 
 function uniqueSorted(values: Category[]): Category[] {

@@ -23,8 +23,12 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
-/** A line chart of several series over epochs. */
-export function lineChartSvg(title: string, series: Record<string, number[]>, yLabel = ''): string {
+/**
+ * A line chart of several series over epochs (or over any step named by `xLabel`, counted
+ * from 1); points are marked while a series has at most 100 of them.
+ * @example writeTextAtomic('fit.svg', lineChartSvg('forecast', { truth, lstm }, '°F', 'hour'));
+ */
+export function lineChartSvg(title: string, series: Record<string, number[]>, yLabel = '', xLabel = 'epoch'): string {
   const W = 640, H = 400, L = 64, R = 150, T = 40, B = 48;
   const all = Object.values(series).flat().filter(Number.isFinite);
   const n = Math.max(1, ...Object.values(series).map((s) => s.length));
@@ -47,13 +51,13 @@ export function lineChartSvg(title: string, series: Record<string, number[]>, yL
   for (const e of xt) parts.push(`<text x="${x(e - 1)}" y="${H - B + 18}" text-anchor="middle">${e}</text>`);
   parts.push(`<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#333"/>`,
     `<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#333"/>`,
-    `<text x="${(W - R + L) / 2}" y="${H - 10}" text-anchor="middle">epoch</text>`,
+    `<text x="${(W - R + L) / 2}" y="${H - 10}" text-anchor="middle">${esc(xLabel)}</text>`,
     `<text x="16" y="${(H - B + T) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(H - B + T) / 2})">${esc(yLabel)}</text>`);
   Object.entries(series).forEach(([name, vals], k) => {
     const c = COLORS[k % COLORS.length];
     const pts = vals.map((v, i) => (Number.isFinite(v) ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : null)).filter(Boolean);
     parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.join(' ')}"/>`);
-    vals.forEach((v, i) => { if (Number.isFinite(v)) parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${c}"/>`); });
+    if (n <= 100) vals.forEach((v, i) => { if (Number.isFinite(v)) parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${c}"/>`); });
     parts.push(`<rect x="${W - R + 12}" y="${T + k * 20}" width="14" height="3" fill="${c}"/>`,
       `<text x="${W - R + 32}" y="${T + k * 20 + 5}">${esc(name)}</text>`);
   });
