@@ -15,6 +15,9 @@ const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 13, 7], [7, 13, 1], [13, 1, 7], [6, 8, 16], [5, 7, 15], [7, 9, 17],
   [12, 256, 32], [13, 257, 33], [11, 385, 31], [64, 64, 64], [127, 129, 128], [129, 65, 255],
   [97, 40, 145], [145, 30, 97], [193, 20, 65], [513, 13, 7], [5, 40, 513], [7, 8, 2049], [3, 5, 3100],
+  // Training shapes in small: narrow N (the 10-class output), shared packed A with column
+  // chunks taken by threads (M x K small, enough work to split).
+  [128, 40, 10], [61, 70, 17], [100, 90, 70], [50, 200, 130],
 ];
 
 /** A [rows, cols] operand stored as given, or as a transposed view of a [cols, rows] tensor. */
