@@ -17,6 +17,7 @@ import { native } from './native';
 export { Tensor, tidy, keep, memory, emptyCache, setCacheLimit, type MemoryInfo, type Device, type NestedArray } from './tensor';
 export { type DType } from './dtype';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
+export { autocast, autocastDtype, type AutocastDtype, type AutocastOptions } from './autocast';
 export { type BackwardOptions } from './autograd/engine';
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
@@ -51,6 +52,11 @@ export interface BackendInfo {
   isa: 'generic' | 'avx2' | 'avx512';
   supportedIsas: string[];
   threads: number;
+  /**
+   * How `autocast('bfloat16', ...)` GEMMs run with the current ISA: 'avx512bf16' (VDPBF16PS)
+   * or 'rounded-fp32' (operands rounded to bf16, fp32 GEMM): the same function.
+   */
+  bf16Gemm: 'avx512bf16' | 'rounded-fp32';
   /** Whether the CUDA backend is usable, and why not when it is not. */
   cuda: { available: boolean; reason: string };
 }

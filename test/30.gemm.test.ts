@@ -135,7 +135,7 @@ describe('gemm: bad inputs', () => {
     const h = (t: Tensor) => t.handle('test');
     const y = tf.zeros([4, 5]), a = tf.randn([4, 3]), b = tf.randn([3, 5]), w = tf.randn([4, 6]);
     const call = (yv: object, av: object, bv: object, yy = y, aa = a, bb = b) => () => {
-      args.reset().num(0).num(0).view(yv as Tensor).view(av as Tensor).view(bv as Tensor);
+      args.reset().num(0).num(0).num(0).view(yv as Tensor).view(av as Tensor).view(bv as Tensor);
       native.matmul(h(yy), h(aa), h(bb));
     };
     const strided = { dtypeCode: 0, shape: [4, 3], strides: [6, 2], offset: 0 };
@@ -147,7 +147,7 @@ describe('gemm: bad inputs', () => {
     assertThrows(call(y, beyond, b), RangeError, /beyond its storage/);
     assertThrows(() => {
       const bias = tf.randn([4]);
-      args.reset().num(0).num(1).view(y).view(a).view(b).view(bias);
+      args.reset().num(0).num(1).num(0).view(y).view(a).view(b).view(bias);
       native.matmul(h(y), h(a), h(b), h(bias));
     }, RangeError, /bias \[4\] must be a contiguous 1-D tensor of length 5/);
   });

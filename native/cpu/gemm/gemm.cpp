@@ -8,7 +8,7 @@
 // or row tiles, several per thread) from the pool's atomic counter, so a descheduled thread
 // holds up only the chunk it has. Small op(A) (training shapes: batch x features) is packed
 // once and shared; threads then take column panels, each streaming its B panel through L1
-// against all of A. Narrow C (N under one register tile wide) is computed transposed. Matrix-vector
+// against all of A. Matrix-vector
 // shapes (M == 1 or N == 1) skip packing: one pass over the matrix with vector loads; and
 // narrow B blocks (nc <= kDirectAMaxCols) leave A unpacked (gemm_ukernel_a).
 #include "cpu/gemm/gemm.h"
@@ -54,20 +54,11 @@ constexpr int64_t kChunksPerThread = 4;
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Per-thread packing buffers (cpu/scratch.h), one slot each.
-enum ScratchSlot { kAPack, kBPack, kVec, kBCols, kGemvOut, kAWhole, kCTrans, kNumSlots };
+enum ScratchSlot { kAPack, kBPack, kVec, kBCols, kGemvOut, kAWhole, kNumSlots };
 struct GemmScratch;
 float* scratch(ScratchSlot slot, int64_t n) { return thread_scratch<GemmScratch, kNumSlots>(slot, n); }
 
-struct Problem {
-  bool trans_a, trans_b;
-  int64_t M, N, K;
-  float alpha, beta;
-  const float* A; int64_t lda;
-  const float* B; int64_t ldb;
-  float* C; int64_t ldc;
-  const GemmEpilogue* ep;
-  const GemmPanelSource* bsrc;  // implicit op(B) (B, ldb, trans_b unused), or null
-};
+using Problem = GemmProblem;
 
 // Packs depth [pc, pc+kc) x columns [j0, j0+nc) of op(B) into panels (pack.cpp's layout),
 // from the matrix or from the implicit source.
@@ -89,13 +80,8 @@ void pack_b(const Problem& p, float* bp, int64_t pc, int64_t kc, int64_t j0, int
 int64_t kc_step_for(int64_t K) { return ceil_div(K, ceil_div(K, kKC)); }
 int64_t mc_step_for(int64_t rows) { return ceil_div(ceil_div(rows, ceil_div(rows, kMC)), kMR) * kMR; }
 
-// How the micro-kernel stores the tile at C[i, j] for depth block [pc, pc+kc): beta on the
-// first block only, the epilogue on the last only.
 TileStore tile_store(const Problem& p, int64_t pc, int64_t kc, int64_t i, int64_t j) {
-  const GemmEpilogue* ep = pc + kc == p.K ? p.ep : nullptr;
-  const bool bias = ep && ep->bias;
-  return TileStore{p.alpha, pc == 0 ? p.beta : 1.0f, bias && ep->bias_kind == kBiasPerCol ? ep->bias + j : nullptr,
-                   bias && ep->bias_kind == kBiasPerRow ? ep->bias + i : nullptr, ep && ep->act == kActRelu};
+  return gemm_tile_store(p.alpha, p.beta, p.K, p.ep, pc, kc, i, j);
 }
 
 // One micro-kernel call for the m x n tile at C[i, j]: A from the packed sliver ap or, when
@@ -320,36 +306,6 @@ void scale_only(const Problem& p) {
       c[j] = v;
     }
   }
-}
-
-void run(const Problem& p);
-
-// Fraction of a padded tile grid that is useful work for an m x n C.
-double tile_use(int64_t m, int64_t n) {
-  return double(m) * double(n) / (double(ceil_div(m, kMR) * kMR) * double(ceil_div(n, kNR) * kNR));
-}
-
-// Narrow C (N < kNR, e.g. a 10-class output layer): most of each kNR-wide tile would be zero
-// padding, so compute C^T[N, M] = op(B)^T op(A)^T (rows of C^T fill the MR side instead)
-// into scratch, then write C = alpha * C^T^T + beta * C + epilogue. False when that does
-// not use the tiles better, or B is implicit.
-bool try_transposed(const Problem& p) {
-  if (p.bsrc || p.N >= kNR || p.M <= p.N || tile_use(p.N, p.M) < 1.15 * tile_use(p.M, p.N)) return false;
-  float* ct = scratch(kCTrans, p.N * p.M);
-  run(Problem{!p.trans_b, !p.trans_a, p.N, p.M, p.K, 1.0f, 0.0f, p.B, p.ldb, p.A, p.lda, ct, p.M, nullptr, nullptr});
-  const GemmEpilogue* ep = p.ep;
-  const float* bias = ep && ep->bias_kind != kBiasNone ? ep->bias : nullptr;
-  for (int64_t i = 0; i < p.M; ++i) {
-    float* c = p.C + i * p.ldc;
-    for (int64_t j = 0; j < p.N; ++j) {
-      float v = p.alpha * ct[j * p.M + i];
-      if (p.beta != 0.0f) v += p.beta * c[j];
-      if (bias) v += bias[ep->bias_kind == kBiasPerCol ? j : i];
-      if (ep && ep->act == kActRelu) v = v > 0.0f ? v : 0.0f;
-      c[j] = v;
-    }
-  }
-  return true;
 }
 
 // The dispatch shared by sgemm and sgemm_implicit_b.

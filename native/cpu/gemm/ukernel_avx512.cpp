@@ -19,17 +19,6 @@ namespace TF_ISA {
 static_assert(gemm_cfg::kMR == 12 && gemm_cfg::kNR == 32, "ukernel_avx512 is 12x32");
 
 namespace {
-inline __m512 finish(__m512 acc, const float* c, __mmask16 mask, const TileStore& st,
-                     __m512 bias_c, float bias_r) {
-  __m512 v = _mm512_mul_ps(acc, _mm512_set1_ps(st.alpha));
-  if (st.beta != 0.0f)
-    v = _mm512_fmadd_ps(_mm512_set1_ps(st.beta), _mm512_maskz_loadu_ps(mask, c), v);
-  if (st.bias_col) v = _mm512_add_ps(v, bias_c);
-  if (st.bias_row) v = _mm512_add_ps(v, _mm512_set1_ps(bias_r));
-  if (st.relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
-  return v;
-}
-
 // R rows (R <= 12) x NV 16-float vectors of the tile. A element (r, k) at a[r*rs + k*cs]
 // (packed: rs = 1, cs = 12). B panel rows are 32 floats apart whatever NV is.
 template <int R, int NV, bool kStrided>
@@ -55,18 +44,7 @@ void kernel_rows(int64_t K, const float* a, const float* b, float* c, int64_t ld
     a += cs;
     b += 32;
   }
-  // Column masks for the two 16-wide halves (n <= 32); bias_col loads are masked too.
-  const __mmask16 m0 = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
-  const __mmask16 m1 = n >= 32 ? __mmask16(0xFFFF) : n <= 16 ? __mmask16(0) : __mmask16((1u << (n - 16)) - 1);
-  __m512 bc0 = _mm512_setzero_ps(), bc1 = _mm512_setzero_ps();
-  if (st.bias_col) bc0 = _mm512_maskz_loadu_ps(m0, st.bias_col), bc1 = _mm512_maskz_loadu_ps(m1, st.bias_col + 16);
-#pragma GCC unroll 12
-  for (int r = 0; r < R; ++r) {
-    float* cr = c + r * ldc;
-    const float br = st.bias_row ? st.bias_row[r] : 0.0f;
-    _mm512_mask_storeu_ps(cr, m0, finish(acc[r][0], cr, m0, st, bc0, br));
-    if (NV > 1) _mm512_mask_storeu_ps(cr + 16, m1, finish(acc[r][NV - 1], cr + 16, m1, st, bc1, br));
-  }
+  gemm_store_rows16<R, NV>(acc, c, ldc, n, st);
 }
 
 template <int NV, bool kStrided>
