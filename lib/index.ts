@@ -18,6 +18,7 @@ export { Tensor, tidy, keep, memory, emptyCache, setCacheLimit, type MemoryInfo,
 export { type DType } from './dtype';
 export { setExecutionMode, getExecutionMode, synchronize, whenIdle, streamStats, type ExecutionMode } from './exec';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
+export { autocast, autocastDtype, type AutocastDtype, type AutocastOptions } from './autocast';
 export { type BackwardOptions } from './autograd/engine';
 export * as autograd from './autograd';
 export {
@@ -53,6 +54,11 @@ export interface BackendInfo {
   isa: 'generic' | 'avx2' | 'avx512';
   supportedIsas: string[];
   threads: number;
+  /**
+   * How `autocast('bfloat16', ...)` GEMMs run with the current ISA: 'avx512bf16' (VDPBF16PS)
+   * or 'rounded-fp32' (operands rounded to bf16, fp32 GEMM): the same function.
+   */
+  bf16Gemm: 'avx512bf16' | 'rounded-fp32';
   /** Whether the CUDA backend is usable, and why not when it is not. */
   cuda: { available: boolean; reason: string };
 }

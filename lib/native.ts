@@ -24,6 +24,7 @@ export interface NativeBackendInfo {
   isa: 'generic' | 'avx2' | 'avx512';
   supportedIsas: string[];
   threads: number;
+  bf16Gemm: 'avx512bf16' | 'rounded-fp32';
 }
 
 /**

@@ -15,6 +15,9 @@ const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 13, 7], [7, 13, 1], [13, 1, 7], [6, 8, 16], [5, 7, 15], [7, 9, 17],
   [12, 256, 32], [13, 257, 33], [11, 385, 31], [64, 64, 64], [127, 129, 128], [129, 65, 255],
   [97, 40, 145], [145, 30, 97], [193, 20, 65], [513, 13, 7], [5, 40, 513], [7, 8, 2049], [3, 5, 3100],
+  // Training shapes in small: narrow N (the 10-class output), shared packed A with column
+  // chunks taken by threads (M x K small, enough work to split).
+  [128, 40, 10], [61, 70, 17], [100, 90, 70], [50, 200, 130],
 ];
 
 /** A [rows, cols] operand stored as given, or as a transposed view of a [cols, rows] tensor. */
@@ -132,7 +135,7 @@ describe('gemm: bad inputs', () => {
     const h = (t: Tensor) => t.handle('test');
     const y = tf.zeros([4, 5]), a = tf.randn([4, 3]), b = tf.randn([3, 5]), w = tf.randn([4, 6]);
     const call = (yv: object, av: object, bv: object, yy = y, aa = a, bb = b) => () => {
-      args.reset().num(0).num(0).view(yv as Tensor).view(av as Tensor).view(bv as Tensor);
+      args.reset().num(0).num(0).num(0).view(yv as Tensor).view(av as Tensor).view(bv as Tensor);
       native.matmul(h(yy), h(aa), h(bb));
     };
     const strided = { dtypeCode: 0, shape: [4, 3], strides: [6, 2], offset: 0 };
@@ -144,7 +147,7 @@ describe('gemm: bad inputs', () => {
     assertThrows(call(y, beyond, b), RangeError, /beyond its storage/);
     assertThrows(() => {
       const bias = tf.randn([4]);
-      args.reset().num(0).num(1).view(y).view(a).view(b).view(bias);
+      args.reset().num(0).num(1).num(0).view(y).view(a).view(b).view(bias);
       native.matmul(h(y), h(a), h(b), h(bias));
     }, RangeError, /bias \[4\] must be a contiguous 1-D tensor of length 5/);
   });

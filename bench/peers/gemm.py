@@ -1,4 +1,5 @@
-"""GEMM peers: numpy.matmul (its BLAS) and torch.matmul into preallocated outputs."""
+"""GEMM peers: numpy.matmul (its BLAS) and torch.matmul into preallocated outputs; the bf16
+workloads run torch.matmul under torch.autocast('cpu', dtype=torch.bfloat16) (numpy: n/a)."""
 import os
 from _common import CFG, emit, measure, run_family
 
@@ -15,6 +16,9 @@ def numpy_peer():
     res = []
     for w in CFG['workloads']:
         M, K, N = w['m'], w['k'], w['n']
+        if w.get('bf16'):
+            res.append({'status': 'n/a', 'why': 'numpy has no bfloat16 matmul'})
+            continue
         a = np.random.rand(M, K).astype(np.float32)
         b = np.random.rand(K, N).astype(np.float32)
         c = np.empty((M, N), np.float32)
@@ -26,6 +30,9 @@ def numpy_peer():
 def torch_gemm(torch, w):
     M, K, N = w['m'], w['k'], w['n']
     a = torch.rand(M, K); b = torch.rand(K, N); c = torch.empty(M, N)
+    if w.get('bf16'):  # autocast's result is a new bf16 tensor (no out=), as a training step makes
+        with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+            return measure(lambda: torch.matmul(a, b))
     with torch.no_grad():
         return measure(lambda: torch.matmul(a, b, out=c))
 

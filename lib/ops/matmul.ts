@@ -15,10 +15,11 @@ import { sumTo } from './reduce';
 import { where } from './elementwise';
 import './views';
 import { declareKernels, BOTH, type KernelsOf } from './kernels';
+import { autocastDtype, withAutocastDtype } from '../autocast';
 
 // ---- the native bindings of this family (native/binding/matmul.cpp): see KERNELS in ./kernels ----
 const MATMUL_KERNELS = declareKernels({
-  matmul: { params: ['act', 'biasKind'], tensors: ['y', 'a', 'b', 'bias?'], devices: BOTH },
+  matmul: { params: ['act', 'biasKind', 'precision'], tensors: ['y', 'a', 'b', 'bias?'], devices: BOTH },
 } as const);
 declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof MATMUL_KERNELS> {} }
 
@@ -45,7 +46,9 @@ function gemmOperand(t: Tensor): Tensor {
 
 /**
  * y[..., M, N] = act(a[..., M, K] @ b[..., K, N] + bias): the one native call. Batch dims
- * broadcast; bias is [N] (PerCol) or [M] (PerRow). Records the backward when needed.
+ * broadcast; bias is [N] (PerCol) or [M] (PerRow). Inside autocast('bfloat16') the GEMM
+ * rounds a and b to bf16 (fp32 accumulation), and so do the gradient matmuls of the recorded
+ * backward. Records the backward when needed.
  */
 function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: GemmBias, act: GemmAct): Tensor {
   const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1], N = b.shape[b.ndim - 1];
@@ -55,18 +58,20 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
   if (a.device !== b.device || (bias && bias.device !== a.device)) {
     throw typeError(op, `tensors are on different devices: ${a.device} and ${b.device}`);
   }
+  const cast = autocastDtype();
+  if (cast && a.device !== 'cpu') throw typeError(op, `autocast('${cast}') has no ${a.device} kernel yet (CPU only)`);
   const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const out = Tensor.empty([...batch, M, N], 'float32', a.device);
   if (out.numel) {
     const A = gemmOperand(a), B = gemmOperand(b);
     const C = bias && !bias.isContiguous() ? contiguousCopy(bias) : bias;
-    dispatch('matmul').num(act).num(biasKind).t(out)
+    dispatch('matmul').num(act).num(biasKind).num(cast === 'bfloat16' ? 1 : 0).t(out)
       .t(A, expandedView(A, [...batch, M, K])).t(B, expandedView(B, [...batch, K, N])).t(C).run();
     for (const [tmp, orig] of [[A, a], [B, b], [C, bias]]) if (tmp && tmp !== orig) tmp.dispose();
   }
   if (isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {
     const inputs = bias ? [a, b, bias] : [a, b];
-    record(op, out, inputs, (gOut) => {
+    record(op, out, inputs, (gOut) => withAutocastDtype(cast, () => {
       const g = act === GemmAct.Relu ? where(out.gt(0), gOut, 0) : gOut;
       const ga = a.requiresGrad ? sumTo(g.matmul(b.transpose(-1, -2)), a.shape) : null;
       const gb = b.requiresGrad ? sumTo(a.transpose(-1, -2).matmul(g), b.shape) : null;
@@ -74,7 +79,7 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
       const keep = biasKind === GemmBias.PerCol ? g.ndim - 1 : g.ndim - 2;
       const dims = g.shape.map((_, i) => i).filter((i) => i !== keep);
       return [ga, gb, bias.requiresGrad ? g.sum(dims) : null];
-    }, act === GemmAct.Relu ? [a, b, out] : [a, b]);
+    }), act === GemmAct.Relu ? [a, b, out] : [a, b]);
   }
   return out;
 }

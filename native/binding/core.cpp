@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "binding/args.h"
+#include "cpu/gemm/gemm.h"
 #include "cpu/scratch.h"
 #include "cuda/device.h"
 #include "runtime/cpu_features.h"
@@ -293,6 +294,8 @@ TF_BINDING(backendInfo) {
     if (isa_supported(i)) sup.Set(k++, isa_name(i));
   o.Set("supportedIsas", sup);
   o.Set("threads", inst.pool->num_threads());
+  // How autocast('bfloat16') GEMMs run with this ISA: bf16 instructions or rounded fp32.
+  o.Set("bf16Gemm", TF_ISA_CALL(inst.isa, cpu, sbgemm_native)() ? "avx512bf16" : "rounded-fp32");
   return o;
 }
 

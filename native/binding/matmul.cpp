@@ -30,13 +30,15 @@ bool as_matrix(const TensorView& v, bool* trans, int64_t* ld) {
   return false;
 }
 
-// matmul(y, a, b, bias?) args: [act, biasKind, view y, view a, view b, (view bias)]
+// matmul(y, a, b, bias?) args: [act, biasKind, precision, view y, view a, view b, (view bias)]
 //   a [..., M, K], b [..., K, N], y [..., M, N] contiguous; batch dims equal (broadcast by
 //   the caller). biasKind 1: bias [N] per column, 2: bias [M] per row. act 1: relu.
+//   precision 0: fp32; 1: bf16 operands, fp32 accumulation (autocast; CPU only).
 TF_BINDING(matmul) {
   ArgReader r(info, "matmul", Kernels::CpuAndCuda);
   const int32_t act = int32_t(r.int64(0, 1, "act"));
   const int32_t bias_kind = int32_t(r.int64(0, 2, "biasKind"));
+  const bool bf16 = r.int64(0, 1, "precision") == 1;
   TensorView y = r.view(0, "out"), a = r.view(1, "a"), b = r.view(2, "b"), bias;
   if (bias_kind != cpu::kBiasNone) bias = r.view(3, "bias");
   if (!r.ok()) return info.Env().Undefined();
@@ -85,6 +87,7 @@ TF_BINDING(matmul) {
   }
   if (outer * inner == 0 || M == 0 || N == 0) return info.Env().Undefined();
   const bool on_cuda = r.on_cuda();
+  if (on_cuda && bf16) return r.fail("bf16 precision (autocast) has no CUDA kernel yet");
   cuda::Stream stream = on_cuda ? r.stream() : nullptr;
   // NOTE: CUDA keeps its earlier K == 0 rule: zeros, without the epilogue (the CPU GEMM
   // applies bias and relu to the empty product); the device GEMM is not asked for K == 0.
@@ -112,8 +115,13 @@ TF_BINDING(matmul) {
   } else {
     r.launch(1, [=, isa = r.inst().isa] {
       auto batched = TF_ISA_CALL(isa, cpu, sgemm_batched);
+      auto bf16_gemm = TF_ISA_CALL(isa, cpu, sbgemm);
       walk([&](const float* A, const float* B, float* C) {
-        batched(inner, ta, tb, M, N, K, 1.0f, A, lda, sa, B, ldb, sb, 0.0f, C, N, M * N, &ep);
+        if (!bf16)
+          batched(inner, ta, tb, M, N, K, 1.0f, A, lda, sa, B, ldb, sb, 0.0f, C, N, M * N, &ep);
+        else  // one matrix at a time, each threaded inside
+          for (int64_t i = 0; i < inner; ++i)
+            bf16_gemm(ta, tb, M, N, K, 1.0f, A + i * sa, lda, B + i * sb, ldb, 0.0f, C + i * M * N, N, &ep);
       });
     });
   }

@@ -13,6 +13,13 @@ class ThreadPool;
 // n < grain * 2, when no pool is installed, or when called from inside a pool task.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
+// Runs fn(begin, end) over [0, n) in chunks of `chunk` (the last one shorter), handed out
+// one at a time from an atomic counter to whichever pool thread is free: with several
+// chunks per thread, a thread the OS deschedules delays only the chunk it holds, and the
+// others finish the rest. Serial (one fn(0, n) call) when there is one chunk, no pool, or
+// when called from inside a pool task.
+void parallel_for_chunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
+
 // Number of threads parallel_for would use right now (1 if no pool is installed).
 int current_num_threads();
 

@@ -131,4 +131,20 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   });
 }
 
+void parallel_for_chunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  if (chunk < 1) chunk = 1;
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  if (current_num_threads() <= 1 || chunks < 2) {
+    fn(0, n);
+    return;
+  }
+  // NOTE: ThreadPool::run hands task indices out from one atomic counter (next_task_), so
+  // the chunks are assigned dynamically in order.
+  t_pool->run(static_cast<int>(chunks), [&](int i) {
+    const int64_t b = i * chunk, e = b + chunk < n ? b + chunk : n;
+    fn(b, e);
+  });
+}
+
 }  // namespace tf

@@ -2,6 +2,8 @@
 //   tools/dev/run.sh gemm          (builds build/gemm-check, then runs `check` and `bench`)
 //   build/gemm-check check         packed sgemm vs the naive reference, every ISA the CPU has
 //   build/gemm-check bench [n...]  GFLOP/s per ISA at 1 and 2 threads (median of runs)
+//   build/gemm-check bf16 [n...]   sbgemm vs float64 of the bf16-rounded inputs on every ISA,
+//                                  then sbgemm vs sgemm GFLOP/s at 2 threads
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -131,6 +133,96 @@ int run_check() {
   return failures ? 1 : 0;
 }
 
+// sbgemm of every ISA against float64 products of bf16_round()ed operands.
+int run_bf16_check() {
+  ThreadPool pool(2);
+  ScopedPool sp(&pool);
+  using SbFn = decltype(&generic::sbgemm);
+  const SbFn fns[] = {generic::sbgemm, avx2::sbgemm, avx512::sbgemm};
+  const bool native[] = {generic::sbgemm_native(), avx2::sbgemm_native(), avx512::sbgemm_native()};
+  const auto list = isas();
+  int bad = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].ok) continue;
+    int n_cases = 0, n_bad = 0;
+    const int64_t shapes[][3] = {{1, 1, 1}, {13, 17, 9}, {12, 32, 512}, {37, 45, 1025}, {130, 10, 256}, {129, 300, 515}, {7, 70, 3}};
+    for (auto& s : shapes)
+      for (int t = 0; t < 4; ++t) {
+        const bool ta = t & 1, tb = t & 2;
+        const int64_t M = s[0], N = s[1], K = s[2];
+        std::vector<float> A(size_t(M * K)), B(size_t(K * N)), C(size_t(M * N)), bias(static_cast<size_t>(N));
+        fill(A); fill(B); fill(C); fill(bias);
+        GemmEpilogue ep;
+        ep.bias = bias.data();
+        ep.bias_kind = kBiasPerCol;
+        ep.act = t == 3 ? kActRelu : kActNone;
+        const float beta = t == 2 ? 0.5f : 0.0f;
+        std::vector<float> C0 = C;
+        fns[i](ta, tb, M, N, K, 1.5f, A.data(), ta ? M : K, B.data(), tb ? K : N, beta, C.data(), N, &ep);
+        double worst = 0;
+        for (int64_t r = 0; r < M; ++r)
+          for (int64_t c = 0; c < N; ++c) {
+            double acc = 0, mag = 0;
+            for (int64_t k = 0; k < K; ++k) {
+              const double a = bf16_round(ta ? A[size_t(k * M + r)] : A[size_t(r * K + k)]);
+              const double b = bf16_round(tb ? B[size_t(c * K + k)] : B[size_t(k * N + c)]);
+              acc += a * b;
+              mag += std::fabs(a * b);
+            }
+            double want = 1.5 * acc + beta * C0[size_t(r * N + c)] + bias[size_t(c)];
+            if (ep.act == kActRelu) want = std::max(want, 0.0);
+            const double err = std::fabs(C[size_t(r * N + c)] - want), tol = 1e-6 * (1.5 * mag + 2) * std::sqrt(double(K) + 1);
+            worst = std::max(worst, err / tol);
+          }
+        ++n_cases;
+        if (worst > 1) {
+          ++n_bad;
+          std::printf("FAIL bf16 %s ta=%d tb=%d M=%ld N=%ld K=%ld err/tol=%g\n", list[i].name, ta, tb, long(M), long(N), long(K), worst);
+        }
+      }
+    std::printf("%s bf16 (%s): %d cases, %d failed\n", list[i].name, native[i] ? "native" : "rounded + sgemm", n_cases, n_bad);
+    bad += n_bad;
+  }
+  return bad ? 1 : 0;
+}
+
+// Median seconds of fn() over reps runs (after two warm-up runs).
+template <class Fn>
+double median_s(Fn fn, int reps) {
+  std::vector<double> t;
+  for (int r = 0; r < reps + 2; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  t.erase(t.begin(), t.begin() + 2);
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// avx512 sbgemm vs sgemm GFLOP/s, calls interleaved: shapes MxNxK (or n for square).
+void run_bf16_bench(int argc, char** argv, int threads) {
+  ThreadPool pool(threads);
+  ScopedPool sp(&pool);
+  std::printf("threads=%d avx512 sbgemm native=%d\n%14s %8s %8s %6s\n", threads, int(avx512::sbgemm_native()), "MxNxK", "fp32", "bf16", "ratio");
+  for (int i = 2; i < argc; ++i) {
+    long M = 0, N = 0, K = 0;
+    if (std::sscanf(argv[i], "%ldx%ldx%ld", &M, &N, &K) != 3) M = N = K = std::atol(argv[i]);
+    std::vector<float> A(size_t(M * K)), B(size_t(K * N)), C(size_t(M * N));
+    fill(A); fill(B);
+    const double flops = 2.0 * M * N * K;
+    const int reps = std::max(9, int(1e9 / flops));
+    std::vector<double> f32, b16;
+    for (int r = 0; r < 3; ++r) {  // alternate so machine load hits both alike
+      f32.push_back(median_s([&] { avx512::sgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N, nullptr); }, reps));
+      b16.push_back(median_s([&] { avx512::sbgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N, nullptr); }, reps));
+    }
+    std::sort(f32.begin(), f32.end());
+    std::sort(b16.begin(), b16.end());
+    std::printf("%14s %8.1f %8.1f %6.2f\n", argv[i], flops / f32[1] / 1e9, flops / b16[1] / 1e9, f32[1] / b16[1]);
+  }
+}
+
 double cpu_now() {
   timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -182,6 +274,10 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "check";
   if (mode == "check") return run_check();
   if (mode == "bench") return run_bench(argc, argv);
+  if (mode == "bf16") {
+    if (argc > 2) return run_bf16_bench(argc, argv, 2), run_bf16_bench(argc, argv, 1), 0;
+    return run_bf16_check();
+  }
   if (mode == "prof" && argc >= 9) {  // prof isa threads M N K ta tb [reps]: a loop to profile
     const int isa = std::atoi(argv[2]), threads = std::atoi(argv[3]);
     const int64_t M = std::atol(argv[4]), N = std::atol(argv[5]), K = std::atol(argv[6]);
@@ -202,13 +298,14 @@ int main(int argc, char** argv) {
 }
 
 // C entry point for tools/dev/gemm-bench.py (ctypes), so ours and numpy run interleaved in
-// one process: tf_bench_sgemm(isa 0..2, threads, ta, tb, M, N, K, A, B, C).
+// one process: tf_bench_sgemm(isa 0..3, threads, ta, tb, M, N, K, A, B, C).
 extern "C" void tf_bench_sgemm(int isa, int threads, int ta, int tb, int64_t M, int64_t N,
                                int64_t K, const float* A, const float* B, float* C) {
   static ThreadPool* pools[65] = {};
   if (threads < 1 || threads > 64) threads = 1;
   if (!pools[threads]) pools[threads] = new ThreadPool(threads);
   ScopedPool sp(pools[threads]);
-  const SgemmFn fn = isa == 2 ? avx512::sgemm : isa == 1 ? avx2::sgemm : generic::sgemm;
+  // isa 3: the avx512 variant's bf16 GEMM (sbgemm).
+  const SgemmFn fn = isa == 3 ? avx512::sbgemm : isa == 2 ? avx512::sgemm : isa == 1 ? avx2::sgemm : generic::sgemm;
   fn(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N, nullptr);
 }

@@ -13,7 +13,7 @@ avx512="-mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx2 -mfma -mf16c -mbmi2 -m
 objs=""
 for isa in generic avx2 avx512; do
   eval "isaflags=\$$isa"
-  for f in gemm pack ukernel_$isa; do
+  for f in gemm gemm_bf16 pack ukernel_$isa; do
     $CXX $FLAGS $isaflags -DTF_ISA=$isa -c native/cpu/gemm/$f.cpp -o $out/${f}_$isa.o &
     objs="$objs $out/${f}_$isa.o"
   done

@@ -4,13 +4,17 @@
 //       for ic in M step MC:  pack A         B sliver KC x NR  -> L1
 //         for jr in NC step NR: for ir in MC step MR: micro-kernel (ukernel_<isa>.cpp)
 // alpha/beta and the epilogue (bias + relu) are applied by the micro-kernel while the C
-// tile is in registers, on the last KC block only. Threads split C into column (or row)
-// ranges that each run the loops above with thread-local packing buffers. Matrix-vector
+// tile is in registers, on the last KC block only. Threads take chunks of C (column panels
+// or row tiles, several per thread) from the pool's atomic counter, so a descheduled thread
+// holds up only the chunk it has. Small op(A) (training shapes: batch x features) is packed
+// once and shared; threads then take column panels, each streaming its B panel through L1
+// against all of A. Matrix-vector
 // shapes (M == 1 or N == 1) skip packing: one pass over the matrix with vector loads; and
 // narrow B blocks (nc <= kDirectAMaxCols) leave A unpacked (gemm_ukernel_a).
 #include "cpu/gemm/gemm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "cpu/gemm/kernel.h"
@@ -35,24 +39,26 @@ constexpr double kMinParallelFlops = 2.0 * 64 * 64 * 64;
 constexpr double kMinSharedBFlops = 2.0 * 192 * 192 * 192;
 // Up to this many columns per B block, A is read in place instead of packed.
 constexpr int64_t kDirectAMaxCols = 128;
+// Up to this many floats of op(A) (padded to MR rows), threads share one packed copy of all
+// of A (gemm_whole_a); it stays in L2 while every B panel passes through L1.
+// NOTE: 160K floats (640 KiB) covers the MLP/LSTM training shapes (128 x 784, 784 x 128)
+// and stays under L2 on Zen 4 (1 MiB) and Sapphire Rapids (2 MiB).
+constexpr int64_t kWholeAMaxFloats = 160 * 1024;
+// Work per dynamically assigned chunk: at least this many FLOPs (~10 us on one core), so
+// taking a chunk (one atomic op and an indirect call) stays noise.
+constexpr double kMinChunkFlops = 1.0e6;
+// Chunks per thread to aim for when splitting: enough that a thread descheduled mid-op
+// leaves the others work to take.
+constexpr int64_t kChunksPerThread = 4;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Per-thread packing buffers (cpu/scratch.h), one slot each.
-enum ScratchSlot { kAPack, kBPack, kVec, kBCols, kGemvOut, kNumSlots };
+enum ScratchSlot { kAPack, kBPack, kVec, kBCols, kGemvOut, kAWhole, kNumSlots };
 struct GemmScratch;
 float* scratch(ScratchSlot slot, int64_t n) { return thread_scratch<GemmScratch, kNumSlots>(slot, n); }
 
-struct Problem {
-  bool trans_a, trans_b;
-  int64_t M, N, K;
-  float alpha, beta;
-  const float* A; int64_t lda;
-  const float* B; int64_t ldb;
-  float* C; int64_t ldc;
-  const GemmEpilogue* ep;
-  const GemmPanelSource* bsrc;  // implicit op(B) (B, ldb, trans_b unused), or null
-};
+using Problem = GemmProblem;
 
 // Packs depth [pc, pc+kc) x columns [j0, j0+nc) of op(B) into panels (pack.cpp's layout),
 // from the matrix or from the implicit source.
@@ -74,13 +80,8 @@ void pack_b(const Problem& p, float* bp, int64_t pc, int64_t kc, int64_t j0, int
 int64_t kc_step_for(int64_t K) { return ceil_div(K, ceil_div(K, kKC)); }
 int64_t mc_step_for(int64_t rows) { return ceil_div(ceil_div(rows, ceil_div(rows, kMC)), kMR) * kMR; }
 
-// How the micro-kernel stores the tile at C[i, j] for depth block [pc, pc+kc): beta on the
-// first block only, the epilogue on the last only.
 TileStore tile_store(const Problem& p, int64_t pc, int64_t kc, int64_t i, int64_t j) {
-  const GemmEpilogue* ep = pc + kc == p.K ? p.ep : nullptr;
-  const bool bias = ep && ep->bias;
-  return TileStore{p.alpha, pc == 0 ? p.beta : 1.0f, bias && ep->bias_kind == kBiasPerCol ? ep->bias + j : nullptr,
-                   bias && ep->bias_kind == kBiasPerRow ? ep->bias + i : nullptr, ep && ep->act == kActRelu};
+  return gemm_tile_store(p.alpha, p.beta, p.K, p.ep, pc, kc, i, j);
 }
 
 // One micro-kernel call for the m x n tile at C[i, j]: A from the packed sliver ap or, when
@@ -150,23 +151,63 @@ void gemm_block(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1
   }
 }
 
+// Items per chunk when n items are split over threads: about kChunksPerThread chunks each.
+int64_t chunk_for(int64_t n, int threads) { return std::max<int64_t>(1, n / (kChunksPerThread * threads)); }
+
 // All threads share each packed B block: they pack its panels together, then split the
 // rows of C (each packing only its own A blocks). Two fork-joins per B block.
-void gemm_shared_b(const Problem& p) {
+void gemm_shared_b(const Problem& p, int threads) {
   const int64_t kc_step = kc_step_for(p.K);
   float* bp = scratch(kBPack, std::min<int64_t>(kNC, ceil_div(p.N, kNR) * kNR) * kc_step);
   for (int64_t jc = 0; jc < p.N; jc += kNC) {
     const int64_t nc = std::min(kNC, p.N - jc);
     for (int64_t pc = 0; pc < p.K; pc += kc_step) {
       const int64_t kc = std::min(kc_step, p.K - pc);
-      parallel_for(ceil_div(nc, kNR), 1, [&](int64_t b, int64_t e) {
+      const int64_t nt = ceil_div(nc, kNR), mt = ceil_div(p.M, kMR);
+      parallel_for_chunks(nt, chunk_for(nt, threads), [&](int64_t b, int64_t e) {
         pack_b(p, bp + b * kNR * kc, pc, kc, jc + b * kNR, std::min(nc, e * kNR) - b * kNR);
       });
-      parallel_for(ceil_div(p.M, kMR), 1, [&](int64_t b, int64_t e) {
+      // NOTE: row chunks of at most one A block (kMC rows); each packs its own A rows.
+      parallel_for_chunks(mt, std::min(kMC / kMR, chunk_for(mt, threads)), [&](int64_t b, int64_t e) {
         gemm_rows(p, bp, b * kMR, std::min(p.M, e * kMR), jc, nc, pc, kc);
       });
     }
   }
+}
+
+// Columns [j0, j1) of C against all of op(A), packed in ap: depth block pc holds mpad / kMR
+// panels of [kc][kMR] at ap + pc * mpad. Each B panel is packed once into an L1 buffer and
+// runs against every A sliver before the next.
+void gemm_cols_whole_a(const Problem& p, const float* ap, int64_t mpad, int64_t j0, int64_t j1) {
+  const int64_t kc_step = kc_step_for(p.K);
+  float* bp = scratch(kBPack, kNR * kc_step);
+  for (int64_t jr = j0; jr < j1; jr += kNR) {
+    const int n = int(std::min<int64_t>(kNR, j1 - jr));
+    for (int64_t pc = 0; pc < p.K; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, p.K - pc);
+      pack_b(p, bp, pc, kc, jr, n);
+      const float* a = ap + pc * mpad;
+      for (int64_t ir = 0; ir < p.M; ir += kMR)
+        tile(p, a + ir * kc, bp, pc, kc, ir, jr, int(std::min<int64_t>(kMR, p.M - ir)), n);
+    }
+  }
+}
+
+// op(A) small enough to share (kWholeAMaxFloats): the threads pack it once, in row chunks,
+// then take column chunks of C (gemm_cols_whole_a). Two fork-joins in all.
+void gemm_whole_a(const Problem& p, int threads) {
+  const int64_t kc_step = kc_step_for(p.K), mt = ceil_div(p.M, kMR), mpad = mt * kMR;
+  float* ap = scratch(kAWhole, mpad * p.K);  // the calling thread's; workers only read it
+  parallel_for_chunks(mt, chunk_for(mt, threads), [&](int64_t b, int64_t e) {
+    for (int64_t pc = 0; pc < p.K; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, p.K - pc);
+      gemm_pack_a(ap + pc * mpad + b * kMR * kc, p.A, p.lda, p.trans_a, b * kMR, std::min(p.M, e * kMR) - b * kMR, pc, kc);
+    }
+  });
+  const int64_t nt = ceil_div(p.N, kNR);
+  const double panel_flops = 2.0 * double(p.M) * double(p.K) * kNR;
+  const int64_t chunk = std::max(chunk_for(nt, threads), int64_t(std::ceil(kMinChunkFlops / panel_flops)));
+  parallel_for_chunks(nt, chunk, [&](int64_t b, int64_t e) { gemm_cols_whole_a(p, ap, mpad, b * kNR, std::min(p.N, e * kNR)); });
 }
 
 // y[j] = sum_k x[k] * X[k*ldx + j] for j < n (rows of X contiguous): one streaming pass.
@@ -274,12 +315,15 @@ void run(const Problem& p) {
   const int threads = current_num_threads();
   const double flops = 2.0 * double(p.M) * double(p.N) * double(p.K);
   if (threads <= 1 || flops < kMinParallelFlops) return gemm_block(p, 0, p.M, 0, p.N);
+  const int64_t nt = ceil_div(p.N, kNR), mt = ceil_div(p.M, kMR);
+  if (mt * kMR * p.K <= kWholeAMaxFloats && nt >= 2) return gemm_whole_a(p, threads);
   // Enough row tiles for every thread and enough work: share packed B and split rows.
   // Otherwise (short, wide C, or a small product) split columns, each thread packing its
   // own B panels.
-  const int64_t nt = ceil_div(p.N, kNR), mt = ceil_div(p.M, kMR);
-  if (mt >= 2 * threads && (flops >= kMinSharedBFlops || nt < threads)) return gemm_shared_b(p);
-  parallel_for(nt, 1, [&](int64_t b, int64_t e) { gemm_block(p, 0, p.M, b * kNR, std::min(p.N, e * kNR)); });
+  if (mt >= 2 * threads && (flops >= kMinSharedBFlops || nt < threads)) return gemm_shared_b(p, threads);
+  parallel_for_chunks(nt, chunk_for(nt, threads), [&](int64_t b, int64_t e) {
+    gemm_block(p, 0, p.M, b * kNR, std::min(p.N, e * kNR));
+  });
 }
 }  // namespace
 

@@ -54,5 +54,37 @@ void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t
                    const float* B, int64_t ldb, int64_t stride_b, float beta,
                    float* C, int64_t ldc, int64_t stride_c, const GemmEpilogue* ep))
 
+// bf16 GEMM with float32 operands and result (autocast): sgemm's contract, but each element
+// of op(A) and op(B) is first rounded to bfloat16 (bf16_bits below), the products (exact in
+// fp32) are accumulated in fp32. With AVX512-BF16 (avx512 variant on a CPU that has it) the
+// operands are packed as bf16 pairs and VDPBF16PS does two products per lane; otherwise
+// rounded fp32 copies run through sgemm: the same function up to the order of the fp32 sums.
+TF_DECL_ALL(
+void sbgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+            const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+            float* C, int64_t ldc, const GemmEpilogue* ep))
+
+// Whether this variant's sbgemm runs bf16 instructions on this CPU (else it rounds and
+// calls sgemm).
+TF_DECL_ALL(bool sbgemm_native())
+
+// x rounded to bfloat16 (the upper 16 bits of the result): round to nearest even; NaN stays
+// a (quiet) NaN; fp32 subnormals become signed zero, as AVX512-BF16 conversions do.
+inline uint32_t bf16_bits(float x) {
+  uint32_t u;
+  __builtin_memcpy(&u, &x, 4);
+  if ((u & 0x7f800000u) == 0) return (u >> 16) & 0x8000u;
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40u;
+  return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+}
+
+// bf16_bits as a float (the low 16 bits zero).
+inline float bf16_round(float x) {
+  const uint32_t u = bf16_bits(x) << 16;
+  float f;
+  __builtin_memcpy(&f, &u, 4);
+  return f;
+}
+
 }  // namespace cpu
 }  // namespace tf

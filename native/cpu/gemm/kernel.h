@@ -3,8 +3,12 @@
 // kernel-layer API; callers use sgemm from gemm.h.
 #pragma once
 #include <cstdint>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "cpu/gemm/config.h"
+#include "cpu/gemm/gemm.h"
 
 namespace tf {
 namespace cpu {
@@ -19,6 +23,60 @@ struct TileStore {
   const float* bias_row;  // [m] bias for the tile's rows, or null
   bool relu;
 };
+
+// One GEMM call as the drivers (gemm.cpp, gemm_bf16.cpp) pass it around: sgemm's arguments,
+// with op(B) either a matrix (B, ldb, trans_b) or an implicit panel source (bsrc).
+struct GemmProblem {
+  bool trans_a, trans_b;
+  int64_t M, N, K;
+  float alpha, beta;
+  const float* A; int64_t lda;
+  const float* B; int64_t ldb;
+  float* C; int64_t ldc;
+  const GemmEpilogue* ep;
+  const GemmPanelSource* bsrc;  // implicit op(B) (B, ldb, trans_b unused), or null
+};
+
+// How a micro-kernel stores the tile at C[i, j] for depth block [pc, pc+kc) of K: beta on
+// the first block only, the epilogue (bias, relu) on the last only.
+inline TileStore gemm_tile_store(float alpha, float beta, int64_t K, const GemmEpilogue* ep, int64_t pc,
+                                 int64_t kc, int64_t i, int64_t j) {
+  const GemmEpilogue* e = pc + kc == K ? ep : nullptr;
+  const bool bias = e && e->bias;
+  return TileStore{alpha, pc == 0 ? beta : 1.0f, bias && e->bias_kind == kBiasPerCol ? e->bias + j : nullptr,
+                   bias && e->bias_kind == kBiasPerRow ? e->bias + i : nullptr, e && e->act == kActRelu};
+}
+
+#if defined(__AVX512F__)
+// One 16-float vector of an accumulator row as stored: alpha * acc (+ beta * C, masked
+// load), + the column bias vector, + the row bias, then relu.
+inline __m512 gemm_finish16(__m512 acc, const float* c, __mmask16 mask, const TileStore& st, __m512 bias_c,
+                            float bias_r) {
+  __m512 v = _mm512_mul_ps(acc, _mm512_set1_ps(st.alpha));
+  if (st.beta != 0.0f) v = _mm512_fmadd_ps(_mm512_set1_ps(st.beta), _mm512_maskz_loadu_ps(mask, c), v);
+  if (st.bias_col) v = _mm512_add_ps(v, bias_c);
+  if (st.bias_row) v = _mm512_add_ps(v, _mm512_set1_ps(bias_r));
+  if (st.relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+  return v;
+}
+
+// Stores R rows x NV 16-float vectors of accumulators (a tile at most 32 wide) into C[R, n]
+// with gemm_finish16; columns past n are masked off, bias_col loads too.
+template <int R, int NV>
+inline void gemm_store_rows16(const __m512 (&acc)[R][NV], float* c, int64_t ldc, int n, const TileStore& st) {
+  const __mmask16 m0 = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
+  const __mmask16 m1 = n >= 32 ? __mmask16(0xFFFF) : n <= 16 ? __mmask16(0) : __mmask16((1u << (n - 16)) - 1);
+  __m512 bc0 = _mm512_setzero_ps(), bc1 = _mm512_setzero_ps();
+  if (st.bias_col) bc0 = _mm512_maskz_loadu_ps(m0, st.bias_col), bc1 = _mm512_maskz_loadu_ps(m1, st.bias_col + 16);
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    const float br = st.bias_row ? st.bias_row[r] : 0.0f;
+    _mm512_mask_storeu_ps(cr, m0, gemm_finish16(acc[r][0], cr, m0, st, bc0, br));
+    if (NV > 1) _mm512_mask_storeu_ps(cr + 16, m1, gemm_finish16(acc[r][NV - 1], cr + 16, m1, st, bc1, br));
+  }
+}
+#endif
 
 // Stores an accumulator tile held in memory (acc: [kMR][kNR]) into C[m,n]: the edge-tile
 // path of every micro-kernel (only the first m rows / n columns are written).

@@ -87,6 +87,26 @@ void pack_direct(float* __restrict dst, const float* src, int64_t ld, int cols, 
     for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * W, src + k * ld, W * sizeof(float));
     return;
   }
+#if defined(__AVX512F__)
+  if (W % 16 == 0) {  // masked loads: the zero tail comes for free (no per-row memcpy call)
+    for (int64_t k = 0; k < kc; ++k)
+      for (int c = 0; c < W; c += 16) {
+        const int left = cols - c;
+        const __mmask16 m = left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+        _mm512_storeu_ps(dst + k * W + c, _mm512_maskz_loadu_ps(m, src + k * ld + c));
+      }
+    return;
+  }
+#elif defined(__AVX2__)
+  if (W % 8 == 0) {
+    for (int64_t k = 0; k < kc; ++k)
+      for (int c = 0; c < W; c += 8) {
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - c), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        _mm256_storeu_ps(dst + k * W + c, _mm256_maskload_ps(src + k * ld + c, m));
+      }
+    return;
+  }
+#endif
   for (int64_t k = 0; k < kc; ++k) {
     for (int c = 0; c < cols; ++c) dst[k * W + c] = src[k * ld + c];
     for (int c = cols; c < W; ++c) dst[k * W + c] = 0.0f;

@@ -1,0 +1,43 @@
+/**
+ * Mixed precision scope, modelled on torch.autocast(device_type='cpu', dtype=torch.bfloat16):
+ * inside `autocast('bfloat16', fn)`, matmul and linear on CPU tensors round their operands to
+ * bfloat16 and accumulate in float32 (native/cpu/gemm/gemm_bf16.cpp); inputs, outputs and
+ * weights stay float32 (the fp32 master weights). The backward of an op recorded inside the
+ * scope uses the same bf16 GEMM, wherever backward() is called. Other ops are unaffected.
+ */
+import { typeError } from './errors';
+
+/** The reduced-precision dtypes autocast knows (bfloat16 only, for now). */
+export type AutocastDtype = 'bfloat16';
+
+export interface AutocastOptions {
+  /** false runs fn at full precision, also inside an outer autocast (default true). */
+  enabled?: boolean;
+}
+
+let active: AutocastDtype | null = null;
+
+/** The dtype GEMMs use right now: 'bfloat16' inside an enabled autocast scope, else null. */
+export function autocastDtype(): AutocastDtype | null { return active; }
+
+/**
+ * Runs fn with matmul/linear in bf16 precision (bf16 operands, fp32 accumulation, fp32
+ * results). Synchronous like noGrad: ops queued by a promise fn returns run after the scope.
+ * @example
+ * const loss = autocast('bfloat16', () => crossEntropy(model.forward(x), y));
+ * loss.backward();  // the recorded matmuls' gradients use the bf16 GEMM too
+ */
+export function autocast<T>(dtype: AutocastDtype, fn: () => T, opts: AutocastOptions = {}): T {
+  if (dtype !== 'bfloat16') throw typeError('autocast', `dtype must be 'bfloat16', got ${String(dtype)}`);
+  if (typeof fn !== 'function') throw typeError('autocast', `fn must be a function, got ${typeof fn}`);
+  const enabled = opts.enabled ?? true;
+  if (typeof enabled !== 'boolean') throw typeError('autocast', `opts.enabled must be a boolean, got ${typeof enabled}`);
+  return withAutocastDtype(enabled ? dtype : null, fn);
+}
+
+/** Runs fn with the autocast dtype set to dtype (null: full precision); restores it after. */
+export function withAutocastDtype<T>(dtype: AutocastDtype | null, fn: () => T): T {
+  const prev = active;
+  active = dtype;
+  try { return fn(); } finally { active = prev; }
+}
