@@ -18,6 +18,7 @@ import { checkOptions } from '../options';
 
 export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions, type Reduction } from '../ops/softmax';
 export { linear } from '../ops/matmul';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from '../ops/attention';
 export { conv1d, conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from '../ops/conv';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from '../ops/pool';
 export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from '../ops/norm';
