@@ -6,7 +6,7 @@
  */
 import * as assert from 'assert';
 import { tf, assertClose, assertThrows, toNd, requireOrSkip } from './helpers';
-import { haveTorch, runTorch, type TorchCase, type TorchResult } from './torch_parity';
+import { parityTests, type ParityCase } from './torch_parity';
 import type { Tensor } from '../lib';
 import { attention } from './reference/attention';
 
@@ -63,13 +63,13 @@ describe('52 scaledDotProductAttention', () => {
 });
 
 /** Our eval-mode outputs and the cases for PyTorch, built once. */
-interface Built { ours: Tensor[]; fresh: tf.nn.Module<never[], unknown>; case: TorchCase }
+type Built = ParityCase;
 
 function mhaCase(name: string, build: string, call: string, m: tf.nn.MultiheadAttention, fresh: tf.nn.MultiheadAttention,
   inputs: Record<string, Tensor>, run: (x: Record<string, Tensor>) => [Tensor, Tensor | null]): Built {
   m.eval();
   const [y, w] = run(inputs);
-  return { ours: w ? [y, w] : [y], fresh: fresh as unknown as Built['fresh'], case: { name, build, call, weights: m.stateDict(), inputs } };
+  return { ours: w ? [y, w] : [y], fresh, case: { name, build, call, weights: m.stateDict(), inputs } };
 }
 
 const boolT = (shape: number[], p: number, keepFirst: number): Tensor => {
@@ -104,7 +104,7 @@ function buildCases(): Built[] {
       "m(x['q'], x['kv'], x['kv'], key_padding_mask=x['kpm'], need_weights=False)", m, new nn.MultiheadAttention(8, 2), x,
       (i) => m.forward(i.q, i.kv, i.kv, { keyPaddingMask: i.kpm, needWeights: false })));
   }
-  const layer = (name: string, build: string, call: string, m: tf.nn.Module<never[], unknown>, fresh: tf.nn.Module<never[], unknown>,
+  const layer = (name: string, build: string, call: string, m: tf.nn.AnyModule, fresh: tf.nn.AnyModule,
     inputs: Record<string, Tensor>, run: (x: Record<string, Tensor>) => Tensor): void => {
     m.eval();
     out.push({ ours: [run(inputs)], fresh, case: { name, build, call, weights: m.stateDict(), inputs } });
@@ -113,7 +113,7 @@ function buildCases(): Built[] {
     const mk = (): tf.nn.TransformerEncoderLayer => new nn.TransformerEncoderLayer(16, 4, { dimFeedforward: 24 });
     const m = mk(), x = { s: tf.randn([6, 2, 16]), am: tf.nn.generateSquareSubsequentMask(6), kpm: boolT([2, 6], 0.3, 1) };
     layer('encoder_layer_post', 'nn.TransformerEncoderLayer(16, 4, dim_feedforward=24)',
-      "m(x['s'], src_mask=x['am'], src_key_padding_mask=x['kpm'])", m as never, mk() as never, x,
+      "m(x['s'], src_mask=x['am'], src_key_padding_mask=x['kpm'])", m, mk(), x,
       (i) => m.forward(i.s, { srcMask: i.am, srcKeyPaddingMask: i.kpm }));
   }
   {
@@ -121,14 +121,14 @@ function buildCases(): Built[] {
     const mk = (): tf.nn.TransformerEncoder => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, o), 2, new nn.LayerNorm(8));
     const m = mk(), x = { s: tf.randn([3, 5, 8]), kpm: boolT([3, 5], 0.4, 2) };
     layer('encoder_prenorm_gelu', "nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=20, activation='gelu', norm_first=True, batch_first=True, layer_norm_eps=1e-6), 2, norm=nn.LayerNorm(8))",
-      "m(x['s'], src_key_padding_mask=x['kpm'])", m as never, mk() as never, x,
+      "m(x['s'], src_key_padding_mask=x['kpm'])", m, mk(), x,
       (i) => m.forward(i.s, { srcKeyPaddingMask: i.kpm }));
   }
   {
     const mk = (): tf.nn.TransformerDecoderLayer => new nn.TransformerDecoderLayer(12, 3, { dimFeedforward: 16 });
     const m = mk(), x = { t: tf.randn([5, 2, 12]), mem: tf.randn([7, 2, 12]), tm: tf.nn.generateSquareSubsequentMask(5), mkpm: boolT([2, 7], 0.3, 1) };
     layer('decoder_layer_post', 'nn.TransformerDecoderLayer(12, 3, dim_feedforward=16)',
-      "m(x['t'], x['mem'], tgt_mask=x['tm'], memory_key_padding_mask=x['mkpm'])", m as never, mk() as never, x,
+      "m(x['t'], x['mem'], tgt_mask=x['tm'], memory_key_padding_mask=x['mkpm'])", m, mk(), x,
       (i) => m.forward(i.t, i.mem, { tgtMask: i.tm, memoryKeyPaddingMask: i.mkpm }));
   }
   {
@@ -136,34 +136,14 @@ function buildCases(): Built[] {
     const mk = (): tf.nn.TransformerDecoder => new nn.TransformerDecoder(new nn.TransformerDecoderLayer(8, 4, o), 2);
     const m = mk(), x = { t: tf.randn([2, 4, 8]), mem: tf.randn([2, 3, 8]), tm: boolT([4, 4], 0.3, 1), mm: tf.randn([4, 3]) };
     layer('decoder_prenorm', "nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 4, dim_feedforward=10, norm_first=True, batch_first=True, activation='gelu'), 2)",
-      "m(x['t'], x['mem'], tgt_mask=x['tm'], memory_mask=x['mm'])", m as never, mk() as never, x,
+      "m(x['t'], x['mem'], tgt_mask=x['tm'], memory_mask=x['mm'])", m, mk(), x,
       (i) => m.forward(i.t, i.mem, { tgtMask: i.tm, memoryMask: i.mm }));
   }
   return out;
 }
 
 describe('52 MultiheadAttention and Transformer layers against PyTorch', function () {
-  let built: Built[] = [];
-  let torch = new Map<string, TorchResult>();
-  before(function () {
-    if (!haveTorch()) return;
-    built = tf.noGrad(() => buildCases());
-    torch = runTorch(built.map((b) => b.case));
-  });
-
-  const NAMES = ['mha_self_masks', 'mha_kdim_float_mask', 'mha_unbatched_fused', 'encoder_layer_post', 'encoder_prenorm_gelu', 'decoder_layer_post', 'decoder_prenorm'];
-  for (const name of NAMES) {
-    it(`${name}: outputs match PyTorch's on our weights; PyTorch's state dict loads strictly`, function () {
-      requireOrSkip(this, haveTorch(), '/usr/bin/python3 with torch not found (apt-get install python3-torch)');
-      const b = built.find((x) => x.case.name === name)!;
-      const r = torch.get(name)!;
-      assert.strictEqual(r.outputs.length, b.ours.length, 'number of outputs');
-      b.ours.forEach((t, i) => assertClose(t, toNd(r.outputs[i]), 1e-4, 2e-5, `${name} output ${i}`));
-      const res = b.fresh.loadStateDict(r.torchState, { strict: true });
-      assert.deepStrictEqual([res.missingKeys, res.unexpectedKeys], [[], []]);
-      assert.deepStrictEqual(Object.keys(b.fresh.stateDict()).sort(), Object.keys(r.torchState).sort());
-    });
-  }
+  parityTests(buildCases, ['mha_self_masks', 'mha_kdim_float_mask', 'mha_unbatched_fused', 'encoder_layer_post', 'encoder_prenorm_gelu', 'decoder_layer_post', 'decoder_prenorm'], 1e-4, 2e-5);
 });
 
 describe('52 MultiheadAttention and Transformer layers', () => {
