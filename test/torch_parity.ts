@@ -110,7 +110,7 @@ export function parityTests(build: () => ParityCase[], names: readonly string[],
     torch = await runTorch(built.map((b) => b.case));
   });
   for (const name of names) {
-    it(`${name}: outputs match PyTorch's on our weights; PyTorch's state dict loads strictly`, function () {
+    it(`${name}: outputs match PyTorch's on the same weights and inputs (a module's state dict loads both ways)`, function () {
       requireOrSkip(this, haveTorch(), '/usr/bin/python3 with torch not found (apt-get install python3-torch)');
       const b = built.find((x) => x.case.name === name)!, r = torch.get(name)!;
       assert.strictEqual(r.outputs.length, b.ours.length, 'number of outputs');
