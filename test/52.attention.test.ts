@@ -5,7 +5,7 @@
  * torch's fresh state dict loads into ours with strict=true).
  */
 import * as assert from 'assert';
-import { tf, assertClose, assertThrows, toNd, requireOrSkip } from './helpers';
+import { tf, assertClose, assertThrows, forEachIsa, toNd } from './helpers';
 import { parityTests, type ParityCase } from './torch_parity';
 import type { Tensor } from '../lib';
 import { attention } from './reference/attention';
@@ -46,9 +46,11 @@ describe('52 scaledDotProductAttention', () => {
       y.mul(y).sum().backward();
       return [y.dataSync(), ...[q, k, v, m].map((t) => t.grad!.dataSync())];
     };
-    const fused = grads(() => tf.scaledDotProductAttention(q, k, v, { attnMask: m }));
     const composed = grads(() => q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(8)).add(m).softmax(-1).matmul(v));
-    fused.forEach((f, j) => assertClose({ shape: [f.length], data: Float64Array.from(f) }, { shape: [f.length], data: Float64Array.from(composed[j]) }, 1e-4, 1e-5, `output/grad ${j}`));
+    forEachIsa((isa) => {
+      const fused = grads(() => tf.scaledDotProductAttention(q, k, v, { attnMask: m }));
+      fused.forEach((f, j) => assertClose({ shape: [f.length], data: Float64Array.from(f) }, { shape: [f.length], data: Float64Array.from(composed[j]) }, 1e-4, 1e-5, `${isa}: output/grad ${j}`));
+    });
   });
 
   it('rejects bad input naming the op, the argument and the shapes', () => {

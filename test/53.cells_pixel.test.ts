@@ -4,7 +4,7 @@
  * against central differences, and the channel structure of Dropout2d.
  */
 import * as assert from 'assert';
-import { tf, assertClose, assertThrows, gradcheck, toNd, requireOrSkip } from './helpers';
+import { tf, assertClose, assertThrows, gradcheck, toNd } from './helpers';
 import { parityTests, type ParityCase } from './torch_parity';
 import type { Tensor } from '../lib';
 
