@@ -42,6 +42,16 @@ struct AttnArgs {
     p.scale = float(r.num());
     has_mask = r.int64(0, 1, "hasMask") == 1;
   }
+  // The problem with its offset tables pointing into this object (the kernel runs on a copy
+  // of AttnArgs captured by the launched task, after the binding has returned).
+  cpu::AttnProblem problem() const {
+    cpu::AttnProblem q = p;
+    q.q.offset = qo.data();
+    q.k.offset = ko.data();
+    q.v.offset = vo.data();
+    q.mask.offset = mo.empty() ? nullptr : mo.data();
+    return q;
+  }
 };
 
 // Checks q, k, v (and mask) against each other and fills the problem description.
@@ -117,8 +127,9 @@ TF_BINDING(attention) {
       !check_tensor(r, lse, DType::F32, -1, "lse") || !check_numel(r, lse, a.p.B * a.p.L, "lse"))
     return info.Env().Undefined();
   if (!check_no_alias(r, {&out, &lse}, {&q, &k, &v})) return info.Env().Undefined();
-  ScopedPool pool(r.inst().pool.get());
-  TF_ISA_CALL(r.inst().isa, cpu, attention_forward)(out.ptr<float>(), lse.ptr<float>(), a.p);
+  r.launch(2, [=, isa = r.inst().isa] {
+    TF_ISA_CALL(isa, cpu, attention_forward)(out.ptr<float>(), lse.ptr<float>(), a.problem());
+  });
   return info.Env().Undefined();
 }
 
@@ -138,7 +149,7 @@ TF_BINDING(attentionBackward) {
   TensorView mask;
   if (has_mask) mask = r.view(10, "mask");
   if (!read_problem(r, a, q, k, v, has_mask ? &mask : nullptr)) return info.Env().Undefined();
-  const cpu::AttnProblem& p = a.p;
+  const cpu::AttnProblem p = a.problem();
   if (want_dmask && !has_mask) return r.fail("wantMaskGrad needs a mask");
   if (!check_tensor(r, dq, DType::F32, -1, "dq") || !check_numel(r, dq, p.B * p.L * p.E, "dq") ||
       !check_tensor(r, dk, DType::F32, -1, "dk") || !check_numel(r, dk, p.B * p.S * p.E, "dk") ||
@@ -151,9 +162,10 @@ TF_BINDING(attentionBackward) {
                      !check_numel(r, dmask, p.B * p.L * p.S, "dmask")))
     return info.Env().Undefined();
   if (!check_no_alias(r, {&dq, &dk, &dv}, {&dout, &q, &k, &v, &out, &lse})) return info.Env().Undefined();
-  ScopedPool pool(r.inst().pool.get());
-  TF_ISA_CALL(r.inst().isa, cpu, attention_backward)(dq.ptr<float>(), dk.ptr<float>(), dv.ptr<float>(),
-      want_dmask ? dmask.ptr<float>() : nullptr, dout.ptr<float>(), out.ptr<float>(), lse.ptr<float>(), p);
+  r.launch(4, [=, isa = r.inst().isa] {
+    TF_ISA_CALL(isa, cpu, attention_backward)(dq.ptr<float>(), dk.ptr<float>(), dv.ptr<float>(),
+        want_dmask ? dmask.ptr<float>() : nullptr, dout.ptr<float>(), out.ptr<float>(), lse.ptr<float>(), a.problem());
+  });
   return info.Env().Undefined();
 }
 

@@ -148,8 +148,8 @@ Napi::Value adam_shaped(const Napi::CallbackInfo& info, const char* op, int coun
   const char* names[] = {"param", "grad", s1, s2};
   for (int i = 0; i < 4; ++i) v[i] = r.view(size_t(i), names[i]);
   if (!r.ok() || !check_views(r, v, names, 4)) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  run(instance(info.Env()).isa, v, a, maximize);
+  // NOTE: p and both state tensors are written: the default (every storage) is exact enough.
+  r.launch([=, isa = instance(info.Env()).isa]() mutable { run(isa, v, a, maximize); });
   return info.Env().Undefined();
 }
 
