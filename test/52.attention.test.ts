@@ -8,6 +8,7 @@ import * as assert from 'assert';
 import { tf, assertClose, assertThrows, forEachIsa, toNd } from './helpers';
 import { parityTests, type ParityCase } from './torch_parity';
 import type { Tensor } from '../lib';
+import { composedAttention } from '../lib/ops/attention';
 import { attention } from './reference/attention';
 
 const { nn } = tf;
@@ -51,6 +52,9 @@ describe('52 scaledDotProductAttention', () => {
       const fused = grads(() => tf.scaledDotProductAttention(q, k, v, { attnMask: m }));
       fused.forEach((f, j) => assertClose({ shape: [f.length], data: Float64Array.from(f) }, { shape: [f.length], data: Float64Array.from(composed[j]) }, 1e-4, 1e-5, `${isa}: output/grad ${j}`));
     });
+    // Causal, L != S, several query and key blocks (96 x 256 in the kernel).
+    const [cq, ck, cv] = [[1, 200, 8], [1, 300, 8], [1, 300, 4]].map((sh) => tf.randn(sh));
+    assertClose(tf.scaledDotProductAttention(cq, ck, cv, { isCausal: true }), toNd(composedAttention(cq, ck, cv, { isCausal: true })), 1e-4, 1e-5, 'causal, blocks');
   });
 
   it('rejects bad input naming the op, the argument and the shapes', () => {

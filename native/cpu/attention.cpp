@@ -24,10 +24,10 @@ using namespace ::tf::TF_ISA;  // vf, vload, vstore, vbroadcast, vexp, kVecWidth
 
 namespace {
 
-// NOTE: a kBq x kBk score tile (48 KiB) and the kBq output rows stay in L2 while the keys
+// NOTE: a kBq x kBk score tile (96 KiB) and the kBq output rows stay in L2 while the keys
 // stream past; 96 query rows (a multiple of the 12- and 6-row GEMM tiles) amortize each key block's loads over enough GEMM rows.
 constexpr int64_t kBq = 96;
-constexpr int64_t kBk = 128;
+constexpr int64_t kBk = 256;
 constexpr int64_t W = kVecWidth;
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
