@@ -4,7 +4,7 @@
  * and then in each peer, one at a time (warm-up, then the median of repeated runs), prints a
  * table of values and time ratios ours/peer (< 1: we are faster), and writes
  * DIR/latest.json and DIR/latest.md (DIR defaults to bench/results). Threads default to 2
- * (env TF_BENCH_THREADS) for every library. Families: gemm conv lstm gru mlp lenet overhead.
+ * (env TF_BENCH_THREADS) for every library. Families: gemm conv lstm gru mlp lenet overhead attention.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,8 +17,9 @@ import { lstm, gru } from './rnn';
 import { mlp } from './mlp';
 import { lenet } from './lenet';
 import { overhead } from './overhead';
+import { attention } from './attention';
 
-export const FAMILIES: Family[] = [gemm, conv, lstm, gru, mlp, lenet, overhead];
+export const FAMILIES: Family[] = [gemm, conv, lstm, gru, mlp, lenet, overhead, attention];
 export const CONVENTION = 'ratio = our time / peer time for the same work (< 1: tensorforge is faster; for GFLOP/s rows = peer GFLOP/s / our GFLOP/s)';
 const COLUMNS = ['ours', ...PEERS] as const;
 

@@ -43,6 +43,7 @@ export {
   rnnLayer, lstmLayer, gruLayer, type RnnLayerParams, type RnnLayerOptions, type RnnLayerResult, type LstmLayerResult,
 } from './ops/rnn';
 export { softmax, logSoftmax } from './ops/softmax';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './ops/attention';
 export { gather, indexSelect, scatterAdd } from './ops/index';
 export { cat, concat, stack, split, chunk } from './ops/join';
 export * as data from './data';

@@ -30,7 +30,7 @@ function refNd(t: Tensor): Nd {
     data[i] = raw[off];
     for (let d = t.ndim - 1; d >= 0; d--) { if (++idx[d] < t.shape[d]) break; idx[d] = 0; }
   }
-  return { shape: t.shape.slice(), data };
+  return t.dtype === 'bool' ? { shape: t.shape.slice(), data, bool: true } : { shape: t.shape.slice(), data };
 }
 
 /**

@@ -224,7 +224,7 @@ describe('lr schedulers vs closed forms', () => {
   it('LinearWarmup composes with a following scheduler; SequentialLR chains', () => {
     const opt = mkOpt(0.2);
     const s = new lrScheduler.LinearWarmup(opt, { warmupSteps: 4, after: new lrScheduler.CosineAnnealingLR(opt, { tMax: 6 }) });
-    close(run(s, 12), range(12).map((t) => (t < 4 ? 0.2 * t / 4 : 0.2 * (1 + Math.cos(Math.PI * (t - 4) / 6)) / 2)));
+    close(run(s, 12), range(12).map((t) => (t < 4 ? 0.2 * (t + 1) / 5 : 0.2 * (1 + Math.cos(Math.PI * (t - 4) / 6)) / 2)));
     const s2 = new lrScheduler.LinearWarmup(mkOpt(0.2), { warmupSteps: 2, startFactor: 0.5 });
     close(run(s2, 4), [0.1, 0.15, 0.2, 0.2]);
     const o3 = mkOpt(1);

@@ -18,10 +18,12 @@ import { checkOptions } from '../options';
 
 export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions, type Reduction } from '../ops/softmax';
 export { linear } from '../ops/matmul';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from '../ops/attention';
 export { conv1d, conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from '../ops/conv';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from '../ops/pool';
 export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions } from '../ops/norm';
 export { interpolate, type InterpolateOptions, type InterpolateMode } from '../ops/interpolate';
+export { pixelShuffle, pixelUnshuffle } from '../ops/pixel_shuffle';
 
 // ---- activations (thin wrappers over the elementwise kernels) ----
 
@@ -40,14 +42,30 @@ export const tanh = (x: Tensor): Tensor => checkTensor('tanh', x, 'input').tanh(
  * @example dropout(ones([4, 4]), 0.5, true)  // entries 0 or 2
  */
 export function dropout(xIn: Tensor, p = 0.5, training = true): Tensor {
-  const x = checkTensor('dropout', xIn, 'input');
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError('dropout', `p must be in [0, 1], got ${p}`);
-  if (x.dtype !== 'float32') throw typeError('dropout', `input must be float32, got ${x.dtype}`);
+  return dropoutWithMask('dropout', xIn, p, training, (x) => x.shape);
+}
+
+/**
+ * Zeroes whole channels (every element of x[n, c]) with probability p and scales the rest by
+ * 1 / (1 - p), as torch.nn.functional.dropout2d: input (N, C, H, W) or unbatched (C, H, W).
+ * @example dropout2d(ones([2, 8, 4, 4]), 0.5, true)  // each [4, 4] plane all 0 or all 2
+ */
+export function dropout2d(xIn: Tensor, p = 0.5, training = true): Tensor {
+  return dropoutWithMask('dropout2d', xIn, p, training, (x) => {
+    if (x.ndim !== 3 && x.ndim !== 4) throw rangeError('dropout2d', `input must be (N, C, H, W) or (C, H, W), got ${fmtShape(x.shape)}`);
+    return x.shape.map((s, i) => (i < x.ndim - 2 ? s : 1));
+  });
+}
+
+/** x * bernoulli(maskShape(x), 1 - p) / (1 - p) while training (the mask broadcasts). */
+function dropoutWithMask(op: string, xIn: Tensor, p: number, training: boolean, maskShape: (x: Tensor) => readonly number[]): Tensor {
+  const x = checkTensor(op, xIn, 'input');
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError(op, `p must be in [0, 1], got ${p}`);
+  if (x.dtype !== 'float32') throw typeError(op, `input must be float32, got ${x.dtype}`);
+  const shape = maskShape(x);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
-  const mask = bernoulli(x.shape, 1 - p, { device: x.device });
-  const out = x.mul(mask.mul(1 / (1 - p)));
-  return out;
+  return x.mul(bernoulli(shape, 1 - p, { device: x.device }).mul(1 / (1 - p)));
 }
 
 /** Throws a RangeError naming `op` unless every index is in [0, limit) (or equals `allowed`). */

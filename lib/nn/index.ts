@@ -14,6 +14,13 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from './layers/normalization';
 export { Upsample } from './layers/upsampling';
 export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn';
+export { RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from './layers/cells';
+export { PixelShuffle, PixelUnshuffle, Dropout2d } from './layers/pixel';
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './layers/attention';
+export {
+  TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, generateSquareSubsequentMask,
+  type TransformerLayerOptions, type TransformerActivation, type EncoderLayerForwardOptions, type DecoderLayerForwardOptions, type TransformerEncoderForwardOptions,
+} from './layers/transformer';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss } from './layers/loss';
 export * as functional from './functional';
 export * as init from './init';

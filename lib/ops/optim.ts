@@ -20,6 +20,10 @@ const OPTIM_KERNELS = declareKernels({
     tensors: ['p', 'g', 'squareAvg', 'gradAvg*', 'buf*'], devices: CPU,
   },
   adagradStep: { params: ['clr', 'eps', 'weightDecay', 'maximize'], tensors: ['p', 'g', 'sum'], devices: CPU },
+  adamFamilyStep: {
+    params: ['beta1', 'beta2', 'l2', 'shrink', 'cg', 'cm', 'k', 'eps', 'maximize'], tensors: ['p', 'g', 'expAvg', 'expAvgSq'], devices: CPU,
+  },
+  adamaxStep: { params: ['beta1', 'beta2', 'eps', 'weightDecay', 'clr', 'maximize'], tensors: ['p', 'g', 'expAvg', 'expInf'], devices: CPU },
 } as const);
 declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof OPTIM_KERNELS> {} }
 
@@ -76,4 +80,27 @@ export interface AdagradStep { clr: number; eps: number; weightDecay: number; ma
 export function adagradStep_(p: Tensor, grad: Tensor, sum: Tensor, h: AdagradStep): void {
   dispatch('adagradStep').num(h.clr).num(h.eps).num(h.weightDecay).num(flag(h.maximize)).t(p).t(grad).t(sum).run();
   bump(p, sum);
+}
+
+/**
+ * The general Adam-family update behind NAdam and RAdam (the caller folds bias corrections
+ * and schedules into cg, cm, k): p' = p·shrink, d = g + l2·p', moments updated,
+ * p = p' - (cg·d + cm·m) / (k·√v + eps).
+ */
+export interface AdamFamilyStep { beta1: number; beta2: number; l2: number; shrink: number; cg: number; cm: number; k: number; eps: number; maximize: boolean }
+
+/** One fused NAdam/RAdam-style update of p with its moments. */
+export function adamFamilyStep_(p: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, h: AdamFamilyStep): void {
+  dispatch('adamFamilyStep').num(h.beta1).num(h.beta2).num(h.l2).num(h.shrink).num(h.cg).num(h.cm).num(h.k).num(h.eps)
+    .num(flag(h.maximize)).t(p).t(grad).t(expAvg).t(expAvgSq).run();
+  bump(p, expAvg, expAvgSq);
+}
+
+export interface AdamaxStep { beta1: number; beta2: number; eps: number; weightDecay: number; clr: number; maximize: boolean }
+
+/** One Adamax update: infinity-norm second moment u = max(beta2·u, |d| + eps), p -= clr·m/u. */
+export function adamaxStep_(p: Tensor, grad: Tensor, expAvg: Tensor, expInf: Tensor, h: AdamaxStep): void {
+  dispatch('adamaxStep').num(h.beta1).num(h.beta2).num(h.eps).num(h.weightDecay).num(h.clr).num(flag(h.maximize))
+    .t(p).t(grad).t(expAvg).t(expInf).run();
+  bump(p, expAvg, expInf);
 }

@@ -6,4 +6,5 @@
  */
 export { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState, type OptimizerStateDict } from './optimizer';
 export { SGD, Adam, AdamW, RMSprop, Adagrad, type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions } from './optimizers';
-export * as lrScheduler from './lr_scheduler';
+export { NAdam, RAdam, Adamax, type NAdamOptions, type RAdamOptions, type AdamaxOptions } from './adaptive';
+export * as lrScheduler from './schedulers';

@@ -12,7 +12,8 @@ import { rangeError, typeError } from '../errors';
 import type { Optimizer } from './optimizer';
 import { checkOptions, isPlainObject } from '../options';
 
-type AnyOptimizer = Optimizer<{ lr: number }>;
+/** Any optimizer a scheduler can drive. */
+export type AnyOptimizer = Optimizer<{ lr: number }>;
 
 export interface SchedulerState { lastEpoch: number; baseLrs: number[]; [k: string]: unknown }
 
@@ -63,7 +64,7 @@ export abstract class LRScheduler {
  * PyTorch's first positional argument, stored under `first`: `new StepLR(opt, 30)` is
  * `{ stepSize: 30 }`. More positional arguments throw instead of being dropped.
  */
-function schedulerOptions<O>(op: string, opts: unknown, extra: readonly unknown[], first: string, allowed: readonly string[]): O {
+export function schedulerOptions<O>(op: string, opts: unknown, extra: readonly unknown[], first: string, allowed: readonly string[]): O {
   if (extra.length > 0) {
     throw typeError(op, `takes (optimizer, options); got ${2 + extra.length} arguments. Pass the rest by name: { ${allowed.join(', ')} }`);
   }
@@ -74,7 +75,8 @@ function schedulerOptions<O>(op: string, opts: unknown, extra: readonly unknown[
   return { [first]: opts } as O;
 }
 
-function posInt(op: string, name: string, v: unknown): number {
+/** A positive integer option, or a RangeError naming the scheduler and the option. */
+export function posInt(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw rangeError(op, `${name} must be a positive integer, got ${String(v)}`);
   return v;
 }
@@ -274,6 +276,9 @@ export class SequentialLR extends LRScheduler {
 /**
  * Linear warmup: lr = base · (startFactor + (1 - startFactor) · t / warmupSteps) for
  * t < warmupSteps, then the `after` scheduler from its epoch 0 (or base lr if none).
+ * The default startFactor is 1 / (warmupSteps + 1), so the ramp is base · (t + 1) /
+ * (warmupSteps + 1): the first epoch already trains (never at lr 0) and the ramp meets the
+ * base lr at t = warmupSteps.
  * @example new LinearWarmup(opt, { warmupSteps: 500, after: new CosineAnnealingLR(opt, { tMax: 9500 }) })
  */
 export class LinearWarmup extends LRScheduler {
@@ -283,7 +288,8 @@ export class LinearWarmup extends LRScheduler {
     const opts = schedulerOptions<{ warmupSteps: number; startFactor?: number; after?: LRScheduler }>('LinearWarmup', optsIn, extra, 'warmupSteps',
       ['warmupSteps', 'startFactor', 'after']);
     this.warmupSteps = posInt('LinearWarmup', 'warmupSteps', opts?.warmupSteps);
-    this.startFactor = opts.startFactor ?? 0;
+    // NOTE: a default of 0 (some libraries' choice) would spend the whole first epoch at lr 0.
+    this.startFactor = opts.startFactor ?? 1 / (this.warmupSteps + 1);
     if (!(this.startFactor >= 0 && this.startFactor <= 1)) throw rangeError('LinearWarmup', `startFactor must be in [0, 1], got ${this.startFactor}`);
     this.after = opts.after ?? null;
     if (this.after && this.after.optimizer !== opt) throw typeError('LinearWarmup', 'after must drive the same optimizer');

@@ -47,7 +47,8 @@ export interface AdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;
 }
 
-function checkAdam(op: string, g: ParamGroup<AdamOptions>): void {
+/** Checks eps, weightDecay and betas of an Adam-family group. */
+export function checkAdam(op: string, g: ParamGroup<Pick<AdamOptions, 'lr' | 'eps' | 'weightDecay' | 'betas'>>): void {
   nonNeg(op, 'eps', g.eps);
   nonNeg(op, 'weightDecay', g.weightDecay);
   if (!Array.isArray(g.betas) || g.betas.length !== 2) throw typeError(op, `betas must be [beta1, beta2], got ${JSON.stringify(g.betas)}`);

@@ -1,4 +1,5 @@
-// N-API glue for native/cpu/optim and native/cuda/optim.cu (SGD, Adam/AdamW): fused
+// N-API glue for native/cpu/optim and native/cuda/optim.cu (SGD, Adam/AdamW; RMSprop, Adagrad,
+// NAdam/RAdam, Adamax on the CPU): fused
 // per-parameter optimizer updates. Every view must be
 // a contiguous float32 tensor with the parameter's element count; state views must not share
 // storage with the parameter or with each other.
@@ -133,6 +134,41 @@ TF_BINDING(adagradStep) {
         f32(wd), maximize);
   });
   return info.Env().Undefined();
+}
+
+// The Adam-shaped bindings: `count` numbers, the maximize flag, then views p, g and two state
+// tensors named s1, s2 (checked); run(isa, views, numbers, maximize) calls the kernel.
+template <typename Run>
+Napi::Value adam_shaped(const Napi::CallbackInfo& info, const char* op, int count, const char* s1, const char* s2, Run run) {
+  ArgReader r(info, op);
+  double a[9];
+  for (int i = 0; i < count; ++i) a[i] = r.num();
+  const bool maximize = r.int64(0, 1, "maximize") == 1;
+  TensorView v[4];
+  const char* names[] = {"param", "grad", s1, s2};
+  for (int i = 0; i < 4; ++i) v[i] = r.view(size_t(i), names[i]);
+  if (!r.ok() || !check_views(r, v, names, 4)) return info.Env().Undefined();
+  // NOTE: p and both state tensors are written: the default (every storage) is exact enough.
+  r.launch([=, isa = instance(info.Env()).isa]() mutable { run(isa, v, a, maximize); });
+  return info.Env().Undefined();
+}
+
+// adamFamilyStep(p, g, m, v) args: [beta1, beta2, l2, shrink, cg, cm, k, eps, maximize,
+// view p, view g, view m, view v]
+TF_BINDING(adamFamilyStep) {
+  return adam_shaped(info, "adamFamilyStep", 8, "exp_avg", "exp_avg_sq", [](Isa isa, TensorView* v, double* a, bool max) {
+    TF_ISA_CALL(isa, cpu, adam_family_update)(v[0].ptr<float>(), v[2].ptr<float>(), v[3].ptr<float>(), v[1].ptr<float>(),
+        v[0].numel(), f32(a[0]), f32(a[1]), f32(a[2]), f32(a[3]), a[4], a[5], a[6], f32(a[7]), max);
+  });
+}
+
+// adamaxStep(p, g, m, u) args: [beta1, beta2, eps, weightDecay, clr, maximize, view p,
+// view g, view exp_avg, view exp_inf]
+TF_BINDING(adamaxStep) {
+  return adam_shaped(info, "adamaxStep", 5, "exp_avg", "exp_inf", [](Isa isa, TensorView* v, double* a, bool max) {
+    TF_ISA_CALL(isa, cpu, adamax_update)(v[0].ptr<float>(), v[2].ptr<float>(), v[3].ptr<float>(), v[1].ptr<float>(),
+        v[0].numel(), f32(a[0]), f32(a[1]), f32(a[2]), f32(a[3]), a[4], max);
+  });
 }
 
 }  // namespace

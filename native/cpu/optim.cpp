@@ -46,15 +46,22 @@ void sgd_chunk(float* __restrict p, float* __restrict buf, const float* __restri
   }
 }
 
+// The Adam moments of one element: p' (decayed), d = g + l2*p' (g negated when maximizing),
+// m += (1-beta1)(d-m), v = beta2*v + (1-beta2)d².
+struct Moments { float p, d, m, v; };
+inline Moments moments(float p, float g, float m, float v, float l2, float sign, float beta1c, float beta2,
+                       float beta2c) {
+  const float d = sign * g + l2 * p;
+  return {p, d, m + beta1c * (d - m), beta2 * v + beta2c * d * d};
+}
+
 template <bool kAmsgrad>
 void adam_chunk(float* __restrict p, float* __restrict m, float* __restrict v, float* __restrict vmax,
                 const float* __restrict g, int64_t n, float beta1c, float beta2, float beta2c, float eps,
                 float l2, float shrink, float ss, float inv_bc2, float sign) {
   for (int64_t i = 0; i < n; ++i) {
-    const float pi = p[i] * shrink;
-    const float d = sign * g[i] + l2 * pi;
-    const float mi = m[i] + beta1c * (d - m[i]);
-    const float vi = beta2 * v[i] + beta2c * d * d;
+    const Moments a = moments(p[i] * shrink, g[i], m[i], v[i], l2, sign, beta1c, beta2, beta2c);
+    const float pi = a.p, mi = a.m, vi = a.v;
     m[i] = mi;
     v[i] = vi;
     float vv = vi;
@@ -101,6 +108,29 @@ void adagrad_chunk(float* __restrict p, float* __restrict sum, const float* __re
   }
 }
 
+void adam_family_chunk(float* __restrict p, float* __restrict m, float* __restrict v, const float* __restrict g,
+                       int64_t n, float beta1c, float beta2, float beta2c, float l2, float shrink, float cg, float cm,
+                       float k, float eps, float sign) {
+  for (int64_t i = 0; i < n; ++i) {
+    const Moments a = moments(p[i] * shrink, g[i], m[i], v[i], l2, sign, beta1c, beta2, beta2c);
+    m[i] = a.m;
+    v[i] = a.v;
+    p[i] = a.p - (cg * a.d + cm * a.m) / (std::sqrt(a.v) * k + eps);
+  }
+}
+
+void adamax_chunk(float* __restrict p, float* __restrict m, float* __restrict u, const float* __restrict g, int64_t n,
+                  float beta1c, float beta2, float eps, float wd, float clr, float sign) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float d = sign * g[i] + wd * p[i];
+    const float mi = m[i] + beta1c * (d - m[i]);
+    const float ui = std::max(beta2 * u[i], std::fabs(d) + eps);
+    m[i] = mi;
+    u[i] = ui;
+    p[i] -= clr * mi / ui;
+  }
+}
+
 inline float* at(float* x, int64_t b) { return x ? x + b : nullptr; }
 }  // namespace
 
@@ -142,6 +172,24 @@ void adagrad_update(float* p, float* sum, const float* g, int64_t n, float clr, 
   const float sign = maximize ? -1.f : 1.f;
   parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
     adagrad_chunk(p + b, sum + b, g + b, e - b, clr, eps, weight_decay, sign);
+  });
+}
+
+void adam_family_update(float* p, float* m, float* v, const float* g, int64_t n, float beta1,
+                        float beta2, float l2, float shrink, double cg, double cm, double k,
+                        float eps, bool maximize) {
+  const float sign = maximize ? -1.f : 1.f;
+  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+    adam_family_chunk(p + b, m + b, v + b, g + b, e - b, 1.f - beta1, beta2, 1.f - beta2, l2, shrink, float(cg),
+                      float(cm), float(k), eps, sign);
+  });
+}
+
+void adamax_update(float* p, float* m, float* u, const float* g, int64_t n, float beta1,
+                   float beta2, float eps, float weight_decay, double clr, bool maximize) {
+  const float sign = maximize ? -1.f : 1.f;
+  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+    adamax_chunk(p + b, m + b, u + b, g + b, e - b, 1.f - beta1, beta2, eps, weight_decay, float(clr), sign);
   });
 }
 

@@ -40,5 +40,21 @@ TF_DECL_ALL(
 void adagrad_update(float* p, float* sum, const float* g, int64_t n, float clr, float eps,
                     float weight_decay, bool maximize))
 
+TF_DECL_ALL(
+// The Adam family with a general update (NAdam, RAdam): p' = p*shrink; d = g + l2*p'
+// (negated g when maximize); m += (1-beta1)(d-m); v = beta2*v + (1-beta2)d²;
+// p = p' - (cg*d + cm*m) / (sqrt(v)*k + eps). The caller folds the bias corrections and the
+// schedule (NAdam's mu, RAdam's rectification) into cg, cm, k in double; k = 0, eps = 1
+// gives the plain momentum step p -= cm*m.  p, m, v: [n]; g: [n].
+void adam_family_update(float* p, float* m, float* v, const float* g, int64_t n, float beta1,
+                        float beta2, float l2, float shrink, double cg, double cm, double k,
+                        float eps, bool maximize))
+
+TF_DECL_ALL(
+// Adamax. d = g + wd*p (negated g when maximize); m += (1-beta1)(d-m);
+// u = max(beta2*u, |d| + eps); p -= clr*m/u with clr = lr/(1-beta1^t).  p, m, u: [n]; g: [n].
+void adamax_update(float* p, float* m, float* u, const float* g, int64_t n, float beta1,
+                   float beta2, float eps, float weight_decay, double clr, bool maximize))
+
 }  // namespace cpu
 }  // namespace tf

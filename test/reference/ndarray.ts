@@ -1,6 +1,6 @@
 /** Float64 reference implementations: the oracle every kernel is tested against. Plain
  * loops over row-major Float64Arrays, written for clarity, never for speed. */
-export interface Nd { shape: number[]; data: Float64Array }
+export interface Nd { shape: number[]; data: Float64Array; /** Set by readers of bool tensors (0/1 data). */ bool?: boolean }
 
 export const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 export const nd = (shape: number[], data: ArrayLike<number>): Nd => ({ shape: shape.slice(), data: Float64Array.from(data) });

@@ -9,6 +9,7 @@ import * as nd from './ndarray';
 import * as conv from './conv';
 import * as nn from './nn';
 import * as rs from './resample';
+import { attention } from './attention';
 
 type Opts = Record<string, unknown>;
 export type OpReference = (inputs: (Nd | null)[], opts: Opts) => Nd;
@@ -84,6 +85,7 @@ export const OP_REFERENCES: Record<string, OpReference> = {
     return rs.interpolate(x!, { mode: (o.mode as 'nearest' | 'bilinear' | undefined) ?? 'nearest', out,
       alignCorners: (o.alignCorners as boolean | undefined) ?? false, factors: sf && !o.recomputeScaleFactor ? sf : null });
   },
+  scaledDotProductAttention: ([q, k, v, m], o) => attention(q!, k!, v!, { mask: m, causal: o.isCausal as boolean | undefined, scale: o.scale as number | null | undefined }),
   softmax: ([x], o) => nn.softmax(x!, normDim((o.dim as number | undefined) ?? -1, x!.shape.length)),
   logSoftmax: ([x], o) => nn.softmax(x!, normDim((o.dim as number | undefined) ?? -1, x!.shape.length), true),
   crossEntropy: ([x, t, w], o) => {

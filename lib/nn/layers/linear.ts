@@ -86,7 +86,7 @@ export class Flatten extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError('Dropout', `p must be in [0, 1], got ${JSON.stringify(p)}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw rangeError(this.constructor.name, `p must be in [0, 1], got ${JSON.stringify(p)}`);
   }
   override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
   override extraRepr(): string { return `p=${this.p}, inplace=False`; }
