@@ -71,7 +71,10 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): void {
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      if (!t.gradFn || t.retainsGrad) accumulateGrad(t, g, firstId, assigned);
+      if (!t.gradFn || t.retainsGrad) {
+        accumulateGrad(t, g, firstId, assigned);
+        if (t.postAccumulateGradHooks) for (const h of t.postAccumulateGradHooks) h(t);
+      }
       const node = t.gradFn;
       if (!node) continue;
       const inGrads = node.apply(g);

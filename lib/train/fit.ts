@@ -10,7 +10,7 @@ import { checkOptions } from '../options';
 import type { Callback, FitContext } from './callbacks';
 import { progressBar } from './progress';
 import { resolveLoss, resolveMetric } from './resolve';
-import type { Batch, BatchSource, EpochLogs, LossFn, OptimizerLike, SchedulerLike, StreamingMetric, TrainableModel } from './types';
+import { isDistributedModel, type Batch, type BatchSource, type EpochLogs, type LossFn, type OptimizerLike, type SchedulerLike, type StreamingMetric, type TrainableModel } from './types';
 
 export interface FitOptions {
   /** Training batches (a DataLoader or any iterable of [x, y]). */
@@ -91,7 +91,11 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
   const lossFn = resolveLoss('fit', opts.loss);
   const metrics = (opts.metrics ?? []).map((m) => resolveMetric('fit', m));
   const valMetrics = (opts.metrics ?? []).map((m) => resolveMetric('fit', typeof m === 'string' ? m : m.name));
-  const callbacks = [...(opts.verbose ?? true ? [progressBar()] : []), ...(opts.callbacks ?? [])];
+  const ddp = isDistributedModel(model) ? model : null;
+  // NOTE: under DDP, output (progress, logs, checkpoints) comes from rank 0 only; callbacks
+  // that decide (early stopping) run everywhere on the rank-averaged logs, so all ranks agree.
+  const callbacks = [...(opts.verbose ?? true ? [progressBar()] : []), ...(opts.callbacks ?? [])]
+    .filter((cb) => !(ddp && cb.rankZeroOnly && ddp.processGroup.rank !== 0));
   const history = new History();
   const ctx: FitContext = { model, epochs: opts.epochs, stepsPerEpoch: opts.train.length ?? null, stopTraining: false };
   const yieldMs = opts.yieldEveryMs ?? 20;
@@ -112,10 +116,15 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
         const pred = model.forward(x);
         const l = lossFn(pred, y);
         l.backward();
-        opts.optimizer.step();
+        if (!ddp) opts.optimizer.step();
         noGrad(() => metrics.forEach((m) => m.update(pred, y)));
         return l.item();
       });
+      if (ddp) {
+        // The bucket allreduces started during backward; the step needs all of them.
+        await ddp.finishGradientSync();
+        opts.optimizer.step();
+      }
       if (!Number.isFinite(loss)) throw new Error(`fit: loss became ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower the learning rate or check the data`);
       if (opts.schedulerStep === 'batch') opts.scheduler?.step();
       lossSum += loss * n; seen += n;
@@ -130,6 +139,11 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
       const v = await evaluateWith(model, opts.validation, lossFn, valMetrics, yieldMs);
       logs.val_loss = v.loss;
       for (const [k, val] of Object.entries(v.metrics)) logs[`val_${k}`] = val;
+    }
+    if (ddp) {
+      const keys = Object.keys(logs).filter((k) => k !== 'epoch' && k !== 'lr' && k !== 'timeMs');
+      const avg = await ddp.allReduceMean(keys.map((k) => logs[k]));
+      keys.forEach((k, i) => { logs[k] = avg[i]; });
     }
     logs.timeMs = performance.now() - t0;
     if (opts.scheduler && (opts.schedulerStep ?? 'epoch') === 'epoch') opts.scheduler.step();
