@@ -119,6 +119,11 @@ describe('dist (Gloo process groups)', function () {
       const got = JSON.parse(fs.readFileSync(out, 'utf8')) as { state: Record<string, number[]>; stats: tf.dist.DDPStats };
       assert.strictEqual(got.stats.steps, STEPS);
       assertSameState(got.state, want, 1e-5);
+      if (kind === 'cnn') {
+        // train.fit ran the logger on rank 0 only, with the loss averaged over both ranks.
+        assert.ok(fs.existsSync(`${out}.0.csv`) && !fs.existsSync(`${out}.1.csv`));
+        assert.match(fs.readFileSync(`${out}.0.csv`, 'utf8'), /^epoch,loss,/);
+      }
     });
   }
 
@@ -222,6 +227,63 @@ describe('dist (Gloo process groups)', function () {
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `pid ${pid} still runs`);
     const ok = await run(process.execPath, [LAUNCHER, '--nproc', '2', WORKER, 'train', 'mlp', path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tf-run-')), 's.json')], {});
     assert.strictEqual(ok.code, 0, ok.err);
-    assert.throws(() => require(LAUNCHER).parseArgs(['--nproc', '0', 'x.js']), /--nproc needs an integer >= 1/);
+  });
+});
+
+describe('dist pieces that need no process group', () => {
+  it('DistributedSampler: disjoint shards covering the data, padding or dropping like PyTorch, setEpoch reshuffles', () => {
+    const ds = { length: 10 };
+    const shard = (rank: number, o: tf.data.DistributedSamplerOptions = {}): number[] =>
+      [...new tf.data.DistributedSampler(ds, { numReplicas: 3, rank, ...o })];
+    // No shuffle: rank r takes r, r+3, ...; 10 over 3 ranks pads with the head (indices 0, 1).
+    assert.deepStrictEqual([0, 1, 2].map((r) => shard(r, { shuffle: false })), [[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]]);
+    assert.deepStrictEqual([0, 1, 2].map((r) => shard(r, { shuffle: false, dropLast: true })), [[0, 3, 6], [1, 4, 7], [2, 5, 8]]);
+    const all = [0, 1, 2].flatMap((r) => shard(r, { seed: 5, dropLast: true }));
+    assert.strictEqual(new Set(all).size, 9, 'shards are disjoint');
+    const s = new tf.data.DistributedSampler(ds, { numReplicas: 2, rank: 0, seed: 5 });
+    const e0 = [...s];
+    assert.deepStrictEqual([...s], e0, 'the same epoch gives the same order');
+    s.setEpoch(1);
+    assert.notDeepStrictEqual([...s], e0);
+    assert.throws(() => new tf.data.DistributedSampler(ds, { numReplicas: 2, rank: 2 }), /DistributedSampler: rank must be an integer in \[0, 2\)/);
+  });
+
+  it('DataLoader takes a sampler (and refuses it with shuffle)', () => {
+    const x = tf.arange(0, 10).reshape([10, 1]);
+    const ds = new tf.data.TensorDataset(x);
+    const sampler = new tf.data.DistributedSampler(ds, { numReplicas: 2, rank: 1, shuffle: false });
+    const loader = new tf.data.DataLoader(ds, { batchSize: 2, sampler });
+    assert.strictEqual(loader.length, 3);
+    assert.deepStrictEqual([...loader].map(([b]) => b.toArray()), [[[1], [3]], [[5], [7]], [[9]]]);
+    assert.throws(() => new tf.data.DataLoader(ds, { sampler, shuffle: true }), /DataLoader: sampler and shuffle are mutually exclusive/);
+  });
+
+  it('registerPostAccumulateGradHook runs once per backward with the summed gradient, and can be removed', () => {
+    const w = tf.tensor([1, 2, 3]).requiresGrad_();
+    const seen: number[][] = [];
+    const remove = w.registerPostAccumulateGradHook((t) => seen.push(Array.from(t.grad!.dataSync())));
+    // w is used twice: the hook sees the sum of both contributions, once.
+    w.mul(2).add(w.mul(w)).sum().backward();
+    assert.deepStrictEqual(seen, [[4, 6, 8]]);
+    remove();
+    w.sum().backward();
+    assert.strictEqual(seen.length, 1);
+    assert.throws(() => w.mul(2).registerPostAccumulateGradHook(() => undefined), /only leaf tensors/);
+  });
+
+  it('tensorforge-run parses its flags and refuses bad ones', () => {
+    const { parseArgs } = require(LAUNCHER) as typeof import('../lib/dist/run');
+    const o = parseArgs(['--nproc', '4', '--nnodes=2', '--node-rank', '1', '--store', 'redis://h:1', 'train.js', '--epochs', '3']);
+    assert.deepStrictEqual([o.nproc, o.nnodes, o.nodeRank, o.store, o.script, o.args], [4, 2, 1, 'redis://h:1', 'train.js', ['--epochs', '3']]);
+    assert.throws(() => parseArgs(['--nproc', '0', 'x.js']), /--nproc needs an integer >= 1/);
+    assert.throws(() => parseArgs(['--nproc', '2']), /no script given/);
+    assert.throws(() => parseArgs(['--nnodes', '2', '--node-rank', '2', 'x.js']), /--node-rank 2 must be below --nnodes 2/);
+    const saved = process.env.TENSORFORGE_DIST_STORE;
+    delete process.env.TENSORFORGE_DIST_STORE;
+    try {
+      assert.throws(() => parseArgs(['--nnodes', '2', 'x.js']), /several nodes need a shared store/);
+    } finally {
+      if (saved !== undefined) process.env.TENSORFORGE_DIST_STORE = saved;
+    }
   });
 });
