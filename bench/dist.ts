@@ -18,7 +18,7 @@ import * as path from 'path';
 import * as tf from '../lib';
 import { dist } from '../lib';
 import { crossEntropy } from '../lib/nn/functional';
-import { toHost, fromHost } from '../lib/dist/process_group';
+import { toHost, fromHost, releaseHost } from '../lib/dist/process_group';
 
 const LAUNCHER = path.join(__dirname, '..', 'lib', 'dist', 'run.js');
 const nowMs = (): number => performance.now();
@@ -39,7 +39,9 @@ async function bandwidth(quick: boolean): Promise<unknown> {
     // The staging every collective does: the tensor out to a typed array and back.
     t0 = nowMs();
     for (let i = 0; i < reps; i++) {
-      fromHost('bench', t, toHost(t));
+      const h = toHost(t);
+      fromHost('bench', t, h);
+      releaseHost(h);
     }
     const copyMs = (nowMs() - t0) / reps;
     const ws = dist.getWorldSize();
