@@ -100,6 +100,7 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
   const ctx: FitContext = { model, epochs: opts.epochs, stepsPerEpoch: opts.train.length ?? null, stopTraining: false };
   const yieldMs = opts.yieldEveryMs ?? 20;
   if (typeof yieldMs !== 'number' || !(yieldMs >= 0)) throw new RangeError(`fit: yieldEveryMs must be a number >= 0, got ${JSON.stringify(opts.yieldEveryMs)}`);
+  if (ddp) await ddp.ready;
   for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
   for (let epoch = 0; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);

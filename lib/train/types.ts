@@ -15,6 +15,8 @@ export interface TrainableModel {
  * `rankZeroOnly` callbacks on rank 0 only. */
 export interface DistributedModel extends TrainableModel {
   readonly processGroup: { readonly rank: number; readonly worldSize: number };
+  /** Resolves once the replicas start from the same parameters. */
+  readonly ready?: Promise<void>;
   finishGradientSync(): Promise<void>;
   /** The mean over ranks of each value. */
   allReduceMean(values: number[]): Promise<number[]>;
