@@ -179,25 +179,50 @@ describe('dist (Gloo process groups)', function () {
     }
   });
 
-  it('kill -9 of one rank mid-training: the others fail naming it, within the timeout', async function () {
-    requireOrSkip(this, have(), why());
+  /** Three ranks allreducing in a loop; resolves once each has done 20 steps. */
+  async function looping(timeoutMs: number): Promise<{ procs: ChildProcess[]; exits: Promise<Exit[]> }> {
     const store = tmpStore();
     const procs: ChildProcess[] = [];
-    const started = Array.from({ length: 3 }, () => { let ok!: () => void; const p = new Promise<void>((r) => { ok = r; }); return { p, ok }; });
+    const started = [0, 1, 2].map(() => { let ok!: () => void; const p = new Promise<void>((r) => { ok = r; }); return { p, ok }; });
     const exits = Promise.all([0, 1, 2].map((r) => run(process.execPath, [WORKER, 'loop'], {
-      RANK: String(r), WORLD_SIZE: '3', TENSORFORGE_DIST_STORE: store, TENSORFORGE_DIST_TIMEOUT_MS: '3000', TENSORFORGE_NUM_THREADS: '1',
+      RANK: String(r), WORLD_SIZE: '3', TENSORFORGE_DIST_STORE: store, TENSORFORGE_DIST_TIMEOUT_MS: String(timeoutMs), TENSORFORGE_NUM_THREADS: '1',
     }, 30000, (c) => {
       procs[r] = c;
       c.stdout?.on('data', (d: Buffer) => { if (/step 20\b/.test(d.toString())) started[r].ok(); });
     })));
     await Promise.all(started.map((s) => s.p));
-    procs[1].kill('SIGKILL');
-    const [a, b, c] = await exits;
-    assert.strictEqual(b.signal, 'SIGKILL');
-    for (const [r, e] of [[0, a], [2, c]] as [number, Exit][]) {
+    return { procs, exits };
+  }
+
+  function assertNamed(exits: Exit[], dead: number): void {
+    exits.forEach((e, r) => {
+      if (r === dead) return;
       assert.strictEqual(e.code, 3, `rank ${r}: ${e.err}`);
-      assert.match(e.err, /rank 1 is not responding/, `rank ${r}`);
-    }
+      assert.match(e.err, new RegExp(`rank ${dead} is not responding`), `rank ${r}`);
+    });
+  }
+
+  it('kill -9 of one rank mid-training: the others fail naming it, within the timeout', async function () {
+    requireOrSkip(this, have(), why());
+    const { procs, exits } = await looping(3000);
+    procs[1].kill('SIGKILL');
+    const done = await exits;
+    assert.strictEqual(done[1].signal, 'SIGKILL');
+    assertNamed(done, 1);
+  });
+
+  it('a rank that stops responding (SIGSTOP) is named once the timeout passes', async function () {
+    requireOrSkip(this, have(), why());
+    const { procs, exits } = await looping(2000);
+    procs[2].kill('SIGSTOP');
+    // The stopped rank never ends by itself: kill it once the others have given up on it.
+    const others = Promise.race([exits, new Promise<void>((r) => {
+      let n = 0;
+      for (const k of [0, 1]) procs[k].on('exit', () => { if (++n === 2) r(); });
+    })]);
+    await others;
+    procs[2].kill('SIGKILL');
+    assertNamed(await exits, 2);
   });
 
   it('a rank that never joins is named after the timeout', async function () {
