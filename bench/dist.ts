@@ -39,7 +39,7 @@ async function bandwidth(quick: boolean): Promise<unknown> {
     // The staging every collective does: the tensor out to a typed array and back.
     t0 = nowMs();
     for (let i = 0; i < reps; i++) {
-      const h = toHost(t);
+      const h = await toHost(t);
       fromHost('bench', t, h);
       releaseHost(h);
     }
