@@ -255,6 +255,31 @@ export class Tensor {
   /** Keeps .grad on this non-leaf tensor during backward(). */
   retainGrad(): this { this.retainsGrad = true; return this; }
 
+  /** @internal hooks run after backward() accumulated into .grad (see registerPostAccumulateGradHook) */
+  postAccumulateGradHooks: ((t: Tensor) => void)[] | null = null;
+
+  /**
+   * Calls `hook(this)` each time backward() has finished accumulating this leaf's .grad (once
+   * per backward pass, after every contribution is summed), while the rest of backward still
+   * runs: DistributedDataParallel starts a gradient bucket's allreduce from here. Returns a
+   * function that removes the hook. PyTorch's `register_post_accumulate_grad_hook`.
+   * @example
+   * const w = randn([3], { requiresGrad: true });
+   * const remove = w.registerPostAccumulateGradHook((t) => console.log(t.grad!.toArray()));
+   * w.mul(2).sum().backward();  // logs [2, 2, 2]
+   * remove();
+   */
+  registerPostAccumulateGradHook(hook: (t: Tensor) => void): () => void {
+    if (typeof hook !== 'function') throw typeError('registerPostAccumulateGradHook', `hook must be a function, got ${typeof hook}`);
+    if (!this.isLeaf) throw new Error('registerPostAccumulateGradHook: only leaf tensors accumulate .grad');
+    (this.postAccumulateGradHooks ??= []).push(hook);
+    return () => {
+      const hs = this.postAccumulateGradHooks;
+      const i = hs ? hs.indexOf(hook) : -1;
+      if (hs && i >= 0) hs.splice(i, 1);
+    };
+  }
+
   /** A view of the same data that is cut from the graph. */
   detach(): Tensor { return this.view_(this.shape, this.strides, this.offset); }
 }

@@ -249,7 +249,7 @@ describe('data: loaders, splits, datasets, preprocessing and transforms check th
   const ds = (): InstanceType<typeof data.TensorDataset> => new data.TensorDataset(tf.arange(0, 10).reshape([10, 1]), tf.arange(0, 10));
   it('DataLoader: snake_case keys throw; a number is the batch size', () => {
     assertThrows(() => new data.DataLoader(ds(), { batch_size: 4 } as never), TypeError,
-      /^DataLoader: unknown option 'batch_size'; did you mean 'batchSize'\? \(valid options: batchSize, shuffle, seed, dropLast, collate, transform\)$/);
+      /^DataLoader: unknown option 'batch_size'; did you mean 'batchSize'\? \(valid options: batchSize, shuffle, seed, dropLast, sampler, collate, transform\)$/);
     assertThrows(() => new data.DataLoader(ds(), { batchSize: 4, drop_last: true } as never), TypeError, /did you mean 'dropLast'/);
     assertThrows(() => new data.DataLoader(ds(), { batchSize: 4, shuffel: true } as never), TypeError, /did you mean 'shuffle'/);
     assertThrows(() => new (data.DataLoader as unknown as new (...a: unknown[]) => unknown)(ds(), 4, true), TypeError,

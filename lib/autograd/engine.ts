@@ -39,7 +39,10 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): void {
   const firstId = nextTensorId();
   const assigned = new Set<Tensor>();
   reverseWalk('backward', root, opts, (t, g) => {
-    if (!t.gradFn || t.retainsGrad) accumulateGrad(t, g, firstId, assigned);
+    if (!t.gradFn || t.retainsGrad) {
+      accumulateGrad(t, g, firstId, assigned);
+      if (t.postAccumulateGradHooks) for (const h of t.postAccumulateGradHooks) h(t);
+    }
   });
 }
 

@@ -20,6 +20,9 @@ export interface DataLoaderOptions<T, B> {
   seed?: number;
   /** Drop the last batch when it is smaller than batchSize (default false). */
   dropLast?: boolean;
+  /** Where the sample indices come from, e.g. a `dist.DistributedSampler` (each iteration is
+   * an epoch's order); excludes `shuffle`. */
+  sampler?: Iterable<number> & { readonly length: number };
   /** Builds a batch from a list of samples (default: `defaultCollate`). */
   collate?: (samples: T[]) => B;
   /** Applied to every batch, e.g. augmentation: `(b) => [aug.apply(b[0]), b[1]]`. Tensors of
@@ -27,7 +30,7 @@ export interface DataLoaderOptions<T, B> {
   transform?: (batch: B) => B;
 }
 
-const LOADER_KEYS = ['batchSize', 'shuffle', 'seed', 'dropLast', 'collate', 'transform'];
+const LOADER_KEYS = ['batchSize', 'shuffle', 'seed', 'dropLast', 'sampler', 'collate', 'transform'];
 
 /**
  * Stacks samples field by field: tensors into a tensor with a new leading dim, numbers into
@@ -86,6 +89,7 @@ export class DataLoader<T = Tensor[], B = T> implements Iterable<B>, AsyncIterab
   readonly dropLast: boolean;
   private readonly seed: number;
   private readonly collate?: (samples: T[]) => B;
+  private readonly sampler?: Iterable<number> & { readonly length: number };
   private readonly transform?: (batch: B) => B;
   /** Epochs started so far (each iteration is an epoch). */
   epoch = 0;
@@ -105,16 +109,32 @@ export class DataLoader<T = Tensor[], B = T> implements Iterable<B>, AsyncIterab
     this.seed = checkSeed('DataLoader', opts.seed);
     this.collate = opts.collate;
     this.transform = opts.transform;
+    if (opts.sampler !== undefined) {
+      const sm = opts.sampler as Partial<Iterable<number>> & { length?: unknown };
+      if (!sm || typeof sm[Symbol.iterator] !== 'function' || !Number.isInteger(sm.length)) {
+        throw typeError('DataLoader', 'sampler must be an iterable of indices with an integer length');
+      }
+      if (this.shuffle) throw typeError('DataLoader', 'sampler and shuffle are mutually exclusive (the sampler decides the order)');
+      this.sampler = opts.sampler;
+    }
   }
 
   /** Number of batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampler ? this.sampler.length : this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
   /** The sample order of the next epoch's batches (advances the epoch counter). */
   private nextOrder(): Int32Array {
+    if (this.sampler) {
+      this.epoch++;
+      const order = Int32Array.from(this.sampler);
+      for (const i of order) {
+        if (i < 0 || i >= this.dataset.length) throw rangeError('DataLoader', `sampler gave index ${i}, outside the dataset of ${this.dataset.length}`);
+      }
+      return order;
+    }
     const n = this.dataset.length;
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;

@@ -12,3 +12,4 @@ export {
 } from './transforms';
 export { parseCsv, readCsv, CsvTable, type CsvOptions, type CsvColumn, type ColumnType, readIdx, decodeIdx, encodeIdx, writeIdx } from './loaders';
 export * as datasets from './datasets';
+export { DistributedSampler, type DistributedSamplerOptions } from '../dist/sampler';

@@ -25,3 +25,4 @@ export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, BCELoss, BCEWith
 export * as functional from './functional';
 export * as init from './init';
 export * as utils from './utils';
+export * as parallel from './parallel';

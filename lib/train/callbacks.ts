@@ -20,6 +20,9 @@ export interface Callback {
   onBatchEnd?(step: number, logs: { loss: number; batchSize: number }, ctx: FitContext): void | Promise<void>;
   onEpochEnd?(epoch: number, logs: EpochLogs, ctx: FitContext): void | Promise<void>;
   onTrainEnd?(logs: EpochLogs[], ctx: FitContext): void | Promise<void>;
+  /** Under data-parallel training (a DistributedDataParallel model), run only on rank 0:
+   * output such as logs, progress and checkpoints (every rank computes the same values). */
+  rankZeroOnly?: boolean;
 }
 
 export type Mode = 'min' | 'max' | 'auto';
@@ -105,6 +108,7 @@ export function modelCheckpoint(opts: ModelCheckpointOptions): Callback & { save
   let best = mode === 'min' ? Infinity : -Infinity;
   const cb = {
     saved: [] as string[],
+    rankZeroOnly: true,
     async onEpochEnd(epoch: number, logs: EpochLogs, ctx: FitContext) {
       if (opts.saveBestOnly ?? true) {
         const v = monitored('modelCheckpoint', logs, monitor);
@@ -124,6 +128,7 @@ export function modelCheckpoint(opts: ModelCheckpointOptions): Callback & { save
 export function logger(file: string, format: 'csv' | 'jsonl' = file.endsWith('.jsonl') ? 'jsonl' : 'csv'): Callback {
   let keys: string[] | null = null;
   return {
+    rankZeroOnly: true,
     onTrainBegin() {
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       fs.writeFileSync(file, '');

@@ -11,7 +11,7 @@ import { checkOptions } from '../options';
 import type { Callback, FitContext } from './callbacks';
 import { progressBar } from './progress';
 import { resolveLoss, resolveMetric } from './resolve';
-import type { Batch, BatchSource, EpochLogs, LossFn, OptimizerLike, SchedulerLike, StreamingMetric, TrainableModel } from './types';
+import { isDistributedModel, type Batch, type BatchSource, type EpochLogs, type LossFn, type OptimizerLike, type SchedulerLike, type StreamingMetric, type TrainableModel } from './types';
 
 export interface FitOptions {
   /** Training batches (a DataLoader or any iterable of [x, y]). */
@@ -112,12 +112,17 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
   const lossFn = resolveLoss('fit', opts.loss);
   const metrics = (opts.metrics ?? []).map((m) => resolveMetric('fit', m));
   const valMetrics = (opts.metrics ?? []).map((m) => resolveMetric('fit', typeof m === 'string' ? m : m.name));
-  const callbacks = [...(opts.verbose ?? true ? [progressBar()] : []), ...(opts.callbacks ?? [])];
+  const ddp = isDistributedModel(model) ? model : null;
+  // NOTE: under DDP, output (progress, logs, checkpoints) comes from rank 0 only; callbacks
+  // that decide (early stopping) run everywhere on the rank-averaged logs, so all ranks agree.
+  const callbacks = [...(opts.verbose ?? true ? [progressBar()] : []), ...(opts.callbacks ?? [])]
+    .filter((cb) => !(ddp && cb.rankZeroOnly && ddp.processGroup.rank !== 0));
   const history = new History();
   const ctx: FitContext = { model, epochs: opts.epochs, stepsPerEpoch: opts.train.length ?? null, stopTraining: false };
   const yieldMs = opts.yieldEveryMs ?? 20;
   const signal = checkSignal('fit', opts.signal);
   if (typeof yieldMs !== 'number' || !(yieldMs >= 0)) throw new RangeError(`fit: yieldEveryMs must be a number >= 0, got ${JSON.stringify(opts.yieldEveryMs)}`);
+  if (ddp) await ddp.ready;
   for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
   for (let epoch = 0; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
@@ -135,10 +140,15 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
         const pred = model.forward(x);
         const l = lossFn(pred, y);
         l.backward();
-        opts.optimizer.step();
+        if (!ddp) opts.optimizer.step();
         noGrad(() => metrics.forEach((m) => m.update(pred, y)));
         return l.detach();
       });
+      if (ddp) {
+        // The bucket allreduces started during backward; the step needs all of them.
+        await ddp.finishGradientSync();
+        opts.optimizer.step();
+      }
       // NOTE: the one read per batch; with async execution it awaits the step without
       // blocking the event loop (the kernels run on the addon's stream meanwhile).
       let loss: number;
@@ -157,6 +167,11 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
       const v = await evaluateWith(model, opts.validation, lossFn, valMetrics, yieldMs, signal);
       logs.val_loss = v.loss;
       for (const [k, val] of Object.entries(v.metrics)) logs[`val_${k}`] = val;
+    }
+    if (ddp) {
+      const keys = Object.keys(logs).filter((k) => k !== 'epoch' && k !== 'lr' && k !== 'timeMs');
+      const avg = await ddp.allReduceMean(keys.map((k) => logs[k]));
+      keys.forEach((k, i) => { logs[k] = avg[i]; });
     }
     logs.timeMs = performance.now() - t0;
     if (opts.scheduler && (opts.schedulerStep ?? 'epoch') === 'epoch') opts.scheduler.step();

@@ -25,6 +25,7 @@ export function progressBar(opts: ProgressOptions = {}): Callback {
   if (!Number.isInteger(width) || width < 1 || width > 1000) throw new RangeError(`progressBar: width must be an integer in [1, 1000], got ${opts.width}`);
   let t0 = 0, samples = 0, lossSum = 0, steps = 0, lastDraw = 0;
   return {
+    rankZeroOnly: true,
     onEpochBegin() { t0 = performance.now(); samples = 0; lossSum = 0; steps = 0; lastDraw = 0; },
     onBatchEnd(step: number, logs: { loss: number; batchSize: number }, ctx: FitContext) {
       samples += logs.batchSize; lossSum += logs.loss; steps = step + 1;

@@ -10,6 +10,23 @@ export interface TrainableModel {
   loadStateDict(sd: Record<string, Tensor>, opts?: { strict?: boolean }): unknown;
 }
 
+/** A data-parallel model (dist.DistributedDataParallel): fit waits for the gradient
+ * allreduce before each optimizer step, averages the epoch logs over the ranks and runs
+ * `rankZeroOnly` callbacks on rank 0 only. */
+export interface DistributedModel extends TrainableModel {
+  readonly processGroup: { readonly rank: number; readonly worldSize: number };
+  /** Resolves once the replicas start from the same parameters. */
+  readonly ready?: Promise<void>;
+  finishGradientSync(): Promise<void>;
+  /** The mean over ranks of each value. */
+  allReduceMean(values: number[]): Promise<number[]>;
+}
+
+export function isDistributedModel(m: TrainableModel): m is DistributedModel {
+  const d = m as Partial<DistributedModel>;
+  return typeof d.finishGradientSync === 'function' && typeof d.allReduceMean === 'function' && d.processGroup !== undefined;
+}
+
 /** A batch: inputs and targets ([x, y]; a DataLoader over a TensorDataset yields Tensor[]). */
 export type Batch = readonly Tensor[];
 
