@@ -26,6 +26,15 @@ export function record(name: string, out: Tensor, inputs: readonly Tensor[], bac
   return out;
 }
 
+/**
+ * Options of `Tensor.backward`.
+ * @example
+ * const x = randn([3], { requiresGrad: true });
+ * const y = x.mul(2);
+ * const opts: BackwardOptions = { grad: ones([3]), retainGraph: true };
+ * y.backward(opts);
+ * y.backward(opts);        // the graph was kept: x.grad is now 4 everywhere
+ */
 export interface BackwardOptions {
   /** Gradient of the root (defaults to ones for a one-element root). */
   grad?: Tensor;

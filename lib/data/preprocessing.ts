@@ -35,7 +35,10 @@ function checkNoNan(op: string, vals: number[]): void {
 /**
  * Standardises features to zero mean and unit variance: (x - mean) / std (population std;
  * a constant feature keeps scale 1).
- * @example const sc = new StandardScaler().fit(xTrain);  const xt = sc.transform(xTest);
+ * @example
+ * const xTrain = randn([100, 3], { mean: 5, std: 2 }), xTest = randn([20, 3], { mean: 5, std: 2 });
+ * const scaler = new data.StandardScaler().fit(xTrain);
+ * const zTest = scaler.transform(xTest);   // with the training statistics
  */
 export class StandardScaler {
   mean: number[] | null = null;
@@ -92,6 +95,10 @@ export class StandardScaler {
 /**
  * Scales each feature linearly to featureRange (default [0, 1]) using the min and max seen
  * in fit(); a constant feature maps to the range's low end.
+ * @example
+ * const x = tensor([[0, 10], [5, 20], [10, 30]]);
+ * const scaler = new data.MinMaxScaler({ featureRange: [0, 1] }).fit(x);
+ * console.log(scaler.transform(x).toArray());   // [[0, 0], [0.5, 0.5], [1, 1]]
  */
 export class MinMaxScaler {
   dataMin: number[] | null = null;
@@ -174,7 +181,8 @@ function checkState(op: string, obj: unknown, type: string, arrays: string[]): R
 
 /**
  * One-hot encoding of integer class labels: float32 [...labels.shape, numClasses].
- * @example oneHot(tensor([2, 0], { dtype: 'int32' }), 3)  // [[0, 0, 1], [1, 0, 0]]
+ * @example
+ * console.log(data.oneHot(tensor([0, 2], { dtype: 'int32' }), 3).toArray());   // [[1, 0, 0], [0, 0, 1]]
  */
 export function oneHot(labels: Tensor, numClasses?: number): Tensor {
   checkTensor('oneHot', labels, 'labels');
@@ -206,7 +214,9 @@ function valuesOf(op: string, v: Tensor | ArrayLike<Category>): Category[] {
 
 /**
  * Maps labels (strings or numbers) to 0..K-1 in sorted order and back.
- * @example const le = new LabelEncoder().fit(['cat', 'dog', 'cat']);  le.transform(['dog'])  // int32 [1]
+ * @example
+ * const enc = new data.LabelEncoder().fit(['cat', 'dog', 'cat', 'bird']);
+ * console.log(enc.transform(['dog', 'bird']).toArray(), enc.classes);   // [2, 0] ['bird', 'cat', 'dog']
  */
 export class LabelEncoder {
   classes: Category[] | null = null;
@@ -253,6 +263,9 @@ export class LabelEncoder {
 /**
  * One-hot encodes one categorical column (strings or numbers) into float32 [N, K];
  * unseen categories throw, or become all-zero rows with handleUnknown: 'ignore'.
+ * @example
+ * const enc = new data.OneHotEncoder().fit(['red', 'green', 'red']);
+ * console.log(enc.transform(['green', 'red']).toArray());   // [[1, 0], [0, 1]]
  */
 export class OneHotEncoder {
   private readonly labels = new LabelEncoder();
@@ -292,24 +305,41 @@ export class OneHotEncoder {
   }
 }
 
-/** Bool mask of the NaN entries of x (missing values in tabular data). */
+/**
+ * Bool mask of the NaN entries of x (missing values in tabular data).
+ * @example
+ * console.log(data.isNan(tensor([1, NaN])).toArray());   // [false, true]
+ */
 export function isNan(x: Tensor): Tensor {
   checkTensor('isNan', x, 'x');
   return x.ne(x);
 }
 
-/** Number of NaN entries per feature (over dim 0), as a plain array. */
+/**
+ * Number of NaN entries per feature (over dim 0), as a plain array.
+ * @example
+ * console.log(data.countMissing(tensor([[1, NaN], [NaN, NaN]])));   // [1, 2]
+ */
 export function countMissing(x: Tensor): number[] {
   checkFeatures('countMissing', x);
   return tidy(() => Array.from(isNan(toFloat(x)).to('int32').sum(0).reshape([-1]).dataSync()));
 }
 
+/**
+ * How `SimpleImputer` fills missing values, per feature.
+ * @example
+ * const strategy: data.ImputeStrategy = 'median';
+ * const imp = new data.SimpleImputer({ strategy });
+ */
 export type ImputeStrategy = 'mean' | 'median' | 'mostFrequent' | 'constant';
 
 /**
  * Replaces NaN entries of each feature by the feature's mean, median, most frequent value
  * (all computed over the non-missing training values) or a constant.
- * @example const imp = new SimpleImputer({ strategy: 'median' }).fit(xTrain);  imp.transform(xTest);
+ * @example
+ * const xTrain = tensor([[1, NaN], [3, 4], [NaN, 8]]), xTest = tensor([[NaN, NaN]]);
+ * const imputer = new data.SimpleImputer({ strategy: 'mean' }).fit(xTrain);
+ * console.log(imputer.transform(xTest).toArray());   // [[2, 6]]
  */
 export class SimpleImputer {
   readonly strategy: ImputeStrategy;

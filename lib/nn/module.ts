@@ -28,18 +28,49 @@ export class Parameter extends Tensor {
   }
 }
 
-/** Parameter and buffer tensors by dotted name, as in PyTorch's state_dict. */
+/**
+ * Parameter and buffer tensors by dotted name, as in PyTorch's state_dict.
+ * @example
+ * const sd: nn.StateDict = new nn.Linear(3, 2).stateDict();
+ * console.log(sd['weight'].shape);   // [2, 3]
+ */
 export type StateDict = Record<string, Tensor>;
 
+/**
+ * What `Module.loadStateDict` returns: the keys it expected and did not get, and the keys it did not use.
+ * @example
+ * const model = new nn.Linear(3, 2);
+ * const r: nn.LoadResult = model.loadStateDict({ weight: zeros([2, 3]) }, { strict: false });
+ * console.log(r.missingKeys);   // ['bias']
+ */
 export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
 
-/** Any module, whatever its forward signature. */
+/**
+ * Any module, whatever its forward signature.
+ * @example
+ * const layers: nn.AnyModule[] = [new nn.Linear(2, 2), new nn.LSTM(2, 4)];
+ * const total = layers.reduce((n, m) => n + m.numParameters(), 0);
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModule = Module<any[], any>;
 
 const INTERNAL = new Set(['training']);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+/**
+ * The base class of layers and models (torch.nn.Module): it owns parameters, buffers and child
+ * modules under names, and gives `parameters()`, `stateDict()`/`loadStateDict()`, `train()`/
+ * `eval()`, `to(device)`, `zeroGrad()` and `numParameters()`. Subclasses override `forward`.
+ * @example
+ * class MLP extends nn.Module {
+ *   fc1 = new nn.Linear(4, 16);     // assigned modules are registered as children
+ *   fc2 = new nn.Linear(16, 3);
+ *   override forward(x: Tensor): Tensor { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ * }
+ * const model = new MLP();
+ * console.log(Object.keys(model.stateDict()));   // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+ * const logits = model.forward(randn([8, 4]));    // [8, 3]
+ */
 export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Whether the module is in training mode (Dropout, BatchNorm behave differently). */
   training = true;

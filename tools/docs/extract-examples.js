@@ -113,7 +113,7 @@ function docModule(code, topNames, lib) {
   const imports = lines.filter((l) => /^import\b/.test(l));
   const body = lines.filter((l) => !/^import\b/.test(l));
   if (imports.length === 0) {
-    const text = body.join('\n').replace(/\/\/.*$/gm, '').replace(/'[^'\n]*'|"[^"\n]*"|`[^`]*`/g, '');
+    const text = body.join('\n').replace(/\/\/.*$/gm, '').replace(/'[^'\n]*'|"[^"\n]*"/g, '');
     const used = topNames.filter((n) => new RegExp(`(^|[^.\\w$])${n.replace('$', '\\$')}\\b`).test(text));
     if (used.length) imports.push(`import { ${used.join(', ')} } from 'tensorforge';`);
   }
@@ -146,13 +146,14 @@ function writeSamples(outDir) {
   const program = ts.createProgram([path.join(root, 'lib', 'index.ts')], compilerOptions);
   const exports = collectExports(program);
   const topNames = exports.filter((e) => !e.name.includes('.')).map((e) => e.name);
-  for (const e of exports) {
+  exports.forEach((e, k) => {
     e.examples.forEach((code, i) => {
-      const file = path.join(outDir, `doc_${e.name.replace(/\W/g, '_')}_${i + 1}.ts`);
+      // NOTE: numbered, since names may differ only in case (liveMonitor / LiveMonitor).
+      const file = path.join(outDir, `doc${k}_${e.name.replace(/\W/g, '_')}_${i + 1}.ts`);
       fs.writeFileSync(file, docModule(code, topNames, lib));
       samples.push({ file, origin: `@example ${i + 1} of ${e.name} (${e.file}:${e.line})`, kind: 'doc', source: e.file, code });
     });
-  }
+  });
   return { samples, exports, program };
 }
 

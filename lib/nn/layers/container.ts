@@ -128,7 +128,14 @@ export class Sequential extends Module<[Tensor], Tensor> {
   }
 }
 
-/** A list of modules whose parameters are registered under '0', '1', ...; indexable like Sequential. */
+/**
+ * A list of modules whose parameters are registered under '0', '1', ...; indexable like Sequential.
+ * @example
+ * const blocks = new nn.ModuleList([new nn.Linear(8, 8), new nn.Linear(8, 8)]);
+ * blocks.append(new nn.Linear(8, 8));
+ * let h = randn([2, 8]);
+ * for (let i = 0; i < blocks.length; i++) h = blocks.at(i).forward(h).relu();
+ */
 export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[], never> {
   [index: number]: M;
   constructor(modules: Iterable<M> = []) {
@@ -152,7 +159,12 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[],
   static fromConfig(c: LayerConfig): ModuleList { return new ModuleList(build(c).map(([, m]) => m)); }
 }
 
-/** Modules by name (keys become stateDict prefixes). */
+/**
+ * Modules by name (keys become stateDict prefixes).
+ * @example
+ * const heads = new nn.ModuleDict({ age: new nn.Linear(16, 1), kind: new nn.Linear(16, 4) });
+ * const out = heads.get('kind')!.forward(randn([2, 16]));   // stateDict keys 'kind.weight', ...
+ */
 export class ModuleDict<M extends AnyModule = AnyModule> extends Module<never[], never> {
   constructor(modules: Record<string, M> | Map<string, M> = {}) {
     super();

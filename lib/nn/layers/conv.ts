@@ -103,7 +103,12 @@ export interface Conv1dModuleOptions {
   stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number; bias?: boolean;
 }
 
-/** 1-D convolution over [N, C, L]: weight [outChannels, inChannels/groups, k]. */
+/**
+ * 1-D convolution over [N, C, L]: weight [outChannels, inChannels/groups, k].
+ * @example
+ * const conv = new nn.Conv1d(4, 8, 3, { padding: 1 });
+ * console.log(conv.forward(randn([2, 4, 50])).shape);   // [2, 8, 50]
+ */
 export class Conv1d extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;
@@ -147,7 +152,12 @@ export interface ConvTranspose2dModuleOptions {
   stride?: IntPair; padding?: IntPair; outputPadding?: IntPair; dilation?: IntPair; groups?: number; bias?: boolean;
 }
 
-/** Transposed 2-D convolution: weight [inChannels, outChannels/groups, kH, kW]. */
+/**
+ * Transposed 2-D convolution: weight [inChannels, outChannels/groups, kH, kW].
+ * @example
+ * const up = new nn.ConvTranspose2d(16, 8, 4, { stride: 2, padding: 1 });
+ * console.log(up.forward(randn([1, 16, 7, 7])).shape);   // [1, 8, 14, 14]
+ */
 export class ConvTranspose2d extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;

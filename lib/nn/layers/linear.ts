@@ -58,14 +58,24 @@ export class Linear extends Module {
   }
 }
 
-/** Returns its input. */
+/**
+ * Returns its input.
+ * @example
+ * const skip = new nn.Identity();
+ * console.log(skip.forward(tensor([1, 2])).toArray());   // [1, 2]
+ */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor { return x; }
   override getConfig(): LayerConfig { return {}; }
   static fromConfig(): Identity { return new Identity(); }
 }
 
-/** Flattens dims startDim..endDim (default: all but the batch dim). */
+/**
+ * Flattens dims startDim..endDim (default: all but the batch dim).
+ * @example
+ * const f = new nn.Flatten();                     // keeps dim 0 (the batch)
+ * console.log(f.forward(randn([8, 3, 4, 4])).shape);   // [8, 48]
+ */
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
@@ -82,6 +92,11 @@ export class Flatten extends Module {
 /**
  * During training zeroes each element with probability p and scales the rest by 1/(1-p);
  * in eval mode returns the input unchanged.
+ * @example
+ * const drop = new nn.Dropout(0.25);
+ * const y = drop.forward(randn([4, 10]));   // training: zeroes ~25%, scales the rest by 1/0.75
+ * drop.eval();
+ * const same = drop.forward(randn([4, 10]));   // evaluation: the identity
  */
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {

@@ -43,7 +43,9 @@ abstract class WeightedLoss extends Loss {
 /**
  * Cross-entropy of logits [N, C, ...] against class indices (int32 [N, ...]) or class
  * probabilities (float32, the input's shape); fused log-softmax + NLL.
- * @example const loss = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels);
+ * @example
+ * const logits = randn([4, 3]), labels = tensor([0, 2, 1, 1], { dtype: 'int32' });
+ * const l = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels);
  */
 export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number; readonly labelSmoothing: number;
@@ -64,7 +66,12 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 }
 
-/** Negative log-likelihood of log-probabilities [N, C, ...] at int32 targets. */
+/**
+ * Negative log-likelihood of log-probabilities [N, C, ...] at int32 targets.
+ * @example
+ * const loss = new nn.NLLLoss();
+ * const l = loss.forward(randn([4, 3]).logSoftmax(1), tensor([0, 2, 1, 1], { dtype: 'int32' }));
+ */
 export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
   constructor(optsIn: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } | Tensor = {}, ...more: unknown[]) {
@@ -81,21 +88,35 @@ export class NLLLoss extends WeightedLoss {
   }
 }
 
-/** Mean squared error. */
+/**
+ * Mean squared error.
+ * @example
+ * const l = new nn.MSELoss().forward(tensor([1, 2]), tensor([1, 4]));
+ * console.log(l.item());   // 2
+ */
 export class MSELoss extends Loss {
   constructor(opts: { reduction?: Reduction } = {}, ...more: unknown[]) { super(lossOptions('MSELoss', [opts, ...more], ['reduction'])); }
   override forward(input: Tensor, target: Tensor): Tensor { return F.mseLoss(input, target, { reduction: this.reduction }); }
   static fromConfig(c: LayerConfig): MSELoss { return new MSELoss({ reduction: c.reduction as Reduction }); }
 }
 
-/** Mean absolute error. */
+/**
+ * Mean absolute error.
+ * @example
+ * const l = new nn.L1Loss({ reduction: 'sum' }).forward(tensor([1, 2]), tensor([0, 4]));
+ * console.log(l.item());   // 3
+ */
 export class L1Loss extends Loss {
   constructor(opts: { reduction?: Reduction } = {}, ...more: unknown[]) { super(lossOptions('L1Loss', [opts, ...more], ['reduction'])); }
   override forward(input: Tensor, target: Tensor): Tensor { return F.l1Loss(input, target, { reduction: this.reduction }); }
   static fromConfig(c: LayerConfig): L1Loss { return new L1Loss({ reduction: c.reduction as Reduction }); }
 }
 
-/** Huber loss: quadratic within delta, linear outside. */
+/**
+ * Huber loss: quadratic within delta, linear outside.
+ * @example
+ * const l = new nn.HuberLoss({ delta: 1 }).forward(randn([8]), randn([8]));
+ */
 export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(optsIn: { reduction?: Reduction; delta?: number } = {}, ...more: unknown[]) {
@@ -108,7 +129,12 @@ export class HuberLoss extends Loss {
   static fromConfig(c: LayerConfig): HuberLoss { return new HuberLoss({ reduction: c.reduction as Reduction, delta: c.delta as number }); }
 }
 
-/** Binary cross-entropy of probabilities. */
+/**
+ * Binary cross-entropy of probabilities.
+ * @example
+ * const probs = randn([4]).sigmoid();
+ * const l = new nn.BCELoss().forward(probs, tensor([0, 1, 1, 0]));
+ */
 export class BCELoss extends WeightedLoss {
   constructor(opts: { weight?: Tensor | null; reduction?: Reduction } | Tensor = {}, ...more: unknown[]) {
     super(lossOptions('BCELoss', [opts, ...more], ['weight', 'reduction']));
@@ -121,7 +147,11 @@ export class BCELoss extends WeightedLoss {
   }
 }
 
-/** Binary cross-entropy of logits (sigmoid fused, numerically stable), optional posWeight. */
+/**
+ * Binary cross-entropy of logits (sigmoid fused, numerically stable), optional posWeight.
+ * @example
+ * const l = new nn.BCEWithLogitsLoss({ posWeight: tensor([3]) }).forward(randn([4, 1]), tensor([[0], [1], [1], [0]]));
+ */
 export class BCEWithLogitsLoss extends WeightedLoss {
   declare pos_weight: Tensor | null;
   constructor(optsIn: { weight?: Tensor | null; reduction?: Reduction; posWeight?: Tensor | null } | Tensor = {}, ...more: unknown[]) {

@@ -101,7 +101,13 @@ abstract class BatchNormBase extends Module {
   }
 }
 
-/** Batch norm over [N, C] or [N, C, L] (statistics per channel C). */
+/**
+ * Batch norm over [N, C] or [N, C, L] (statistics per channel C).
+ * @example
+ * const bn = new nn.BatchNorm1d(16, { momentum: 0.1 });
+ * const y = bn.forward(randn([32, 16]));   // training: batch statistics, running ones updated
+ * bn.eval();                               // evaluation: running statistics
+ */
 export class BatchNorm1d extends BatchNormBase {
   static fromConfig(c: LayerConfig): BatchNorm1d { const { numFeatures, ...o } = c; return new BatchNorm1d(numFeatures as number, o as BatchNormModuleOptions); }
   protected checkInput(x: Tensor): void {
@@ -109,7 +115,12 @@ export class BatchNorm1d extends BatchNormBase {
   }
 }
 
-/** Batch norm over [N, C, H, W] (statistics per channel C). */
+/**
+ * Batch norm over [N, C, H, W] (statistics per channel C).
+ * @example
+ * const bn = new nn.BatchNorm2d(8);
+ * console.log(bn.forward(randn([4, 8, 5, 5])).shape);   // [4, 8, 5, 5]
+ */
 export class BatchNorm2d extends BatchNormBase {
   static fromConfig(c: LayerConfig): BatchNorm2d { const { numFeatures, ...o } = c; return new BatchNorm2d(numFeatures as number, o as BatchNormModuleOptions); }
   protected checkInput(x: Tensor): void {
@@ -117,7 +128,12 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
-/** Layer norm over the trailing normalizedShape dims, with elementwise affine weight/bias. */
+/**
+ * Layer norm over the trailing normalizedShape dims, with elementwise affine weight/bias.
+ * @example
+ * const ln = new nn.LayerNorm(64);
+ * const y = ln.forward(randn([2, 10, 64]));   // normalised over the last dim
+ */
 export class LayerNorm extends Module {
   declare weight: Parameter | null;
   declare bias: Parameter | null;
@@ -164,7 +180,9 @@ export class LayerNorm extends Module {
 /**
  * Group norm over [N, C, ...]: numChannels split into numGroups groups, with per-channel
  * affine weight/bias (like torch.nn.GroupNorm).
- * @example const gn = new GroupNorm(4, 32); const y = gn.forward(randn([2, 32, 8, 8]));
+ * @example
+ * const gn = new nn.GroupNorm(4, 16);
+ * console.log(gn.forward(randn([2, 16, 8, 8])).shape);   // [2, 16, 8, 8]
  */
 export class GroupNorm extends Module {
   declare weight: Parameter | null;

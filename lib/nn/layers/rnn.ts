@@ -14,6 +14,12 @@ import { dropout } from '../functional';
 import * as init from '../init';
 import { configInt, registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 
+/**
+ * Options of `nn.RNN`, `nn.LSTM` and `nn.GRU` (PyTorch's, in camelCase).
+ * @example
+ * const opts: nn.RNNOptions = { numLayers: 2, batchFirst: true, dropout: 0.1, bidirectional: true };
+ * const lstm = new nn.LSTM(8, 16, opts);
+ */
 export interface RNNOptions {
   numLayers?: number;
   bias?: boolean;
@@ -197,7 +203,12 @@ export class LSTM extends RNNBase<[Tensor, ([Tensor, Tensor] | null)?], [Tensor,
   }
 }
 
-/** GRU. forward(x, h0?) → [output, hn]. */
+/**
+ * GRU. forward(x, h0?) → [output, hn].
+ * @example
+ * const gru = new nn.GRU(10, 20, { numLayers: 2, batchFirst: true });
+ * const [out, hn] = gru.forward(randn([3, 5, 10]));   // [3, 5, 20] and [2, 3, 20]
+ */
 export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | number = {}, ...more: unknown[]) {
     super('GRU', inputSize, hiddenSize, positionalOptions('GRU', [opts, ...more], RNN_NAMES));
