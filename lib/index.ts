@@ -16,6 +16,7 @@ import { native } from './native';
 
 export { Tensor, tidy, keep, memory, emptyCache, setCacheLimit, type MemoryInfo, type Device, type NestedArray } from './tensor';
 export { type DType } from './dtype';
+export { type TensorLike } from './ops/util';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export { type BackwardOptions } from './autograd/engine';
 export {

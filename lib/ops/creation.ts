@@ -2,7 +2,7 @@
 import { native } from '../native';
 import { dispatch } from './kernels';
 import { seedCuda } from '../cuda';
-import { Tensor, normalizeDevice, type Device } from '../tensor';
+import { Tensor, normalizeDevice, type Device, type NestedArray } from '../tensor';
 import { isDType, type AnyTypedArray, type DType } from '../dtype';
 import { MAX_DIMS, checkShapeArg, fmtShape, rangeError, typeError } from '../errors';
 import { RandomKind } from './codes';
@@ -32,7 +32,6 @@ export interface CreateOptions {
 
 function deviceOf(opts: CreateOptions): Device { return opts.device === undefined ? 'cpu' : normalizeDevice(opts.device); }
 
-export type NestedNumbers = number | boolean | NestedNumbers[];
 
 const CREATE_KEYS = ['dtype', 'requiresGrad', 'device'] as const;
 
@@ -63,7 +62,7 @@ function inferDType(data: unknown): DType {
  * A tensor from nested arrays, a typed array (with `shape`), or a number.
  * @example const x = tensor([[1, 2], [3, 4]]);  const y = tensor([0, 2], { dtype: 'int32' });
  */
-export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, optsIn?: CreateOptions & { shape?: number[] }): Tensor {
+export function tensor(data: NestedArray | AnyTypedArray | ArrayLike<number>, optsIn?: CreateOptions & { shape?: number[] }): Tensor {
   const opts = createOpts('tensor', optsIn, ['shape']);
   let dtype: DType;
   let shape: number[];
@@ -82,7 +81,7 @@ export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, 
       d = d[0];
     }
     const out: number[] = [];
-    flattenChecked(data as NestedNumbers, shape, 0, out);
+    flattenChecked(data as NestedArray, shape, 0, out);
     flat = out;
     if (opts.shape) {
       const s = checkShapeArg('tensor', opts.shape);
@@ -118,7 +117,7 @@ function isBoolNested(d: unknown): boolean {
   return typeof d === 'boolean';
 }
 
-function flattenChecked(d: NestedNumbers, shape: number[], dim: number, out: number[]): void {
+function flattenChecked(d: NestedArray, shape: number[], dim: number, out: number[]): void {
   if (dim === shape.length) {
     if (typeof d === 'boolean') { out.push(d ? 1 : 0); return; }
     if (typeof d !== 'number') throw typeError('tensor', `expected a number at depth ${dim}, got ${Array.isArray(d) ? 'an array' : typeof d}`);

@@ -6,6 +6,13 @@ import { DTYPE_CODE, type DType } from '../dtype';
 import { fmtShape, typeError, rangeError } from '../errors';
 
 export type Scalar = number | boolean;
+/**
+ * A tensor or a plain number/boolean, which binary ops broadcast like a 0-d tensor.
+ * @example
+ * const x = tensor([1, 2, 3]);
+ * const y: TensorLike = 2;
+ * console.log(x.mul(y).toArray(), where(x.gt(1), x, 0).toArray());   // [2, 4, 6] [0, 2, 3]
+ */
 export type TensorLike = Tensor | Scalar;
 
 export function checkTensor(op: string, x: unknown, arg: string): Tensor {

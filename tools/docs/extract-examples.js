@@ -23,7 +23,7 @@ const root = path.join(__dirname, '..', '..');
 /** The compiler options every sample is checked with (strict, like the library itself). */
 const compilerOptions = {
   strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, noEmit: true,
-  skipLibCheck: true, esModuleInterop: true, types: ['node'],
+  skipLibCheck: true, esModuleInterop: true, types: ['node'], allowJs: true, checkJs: true,
 };
 
 /** The text of a JSDoc tag's comment (string or NodeArray of parts). */
@@ -89,10 +89,10 @@ function collectExports(program) {
   return out;
 }
 
-/** The ```ts / ```js fences of a markdown file, in order. */
+/** The ```ts / ```js fences of a markdown file, in order: { lang: 'ts' | 'js', code }. */
 function markdownFences(file) {
   const text = fs.readFileSync(file, 'utf8');
-  return [...text.matchAll(/```(ts|js|typescript|javascript)\n([\s\S]*?)```/g)].map((m) => m[2]);
+  return [...text.matchAll(/```(ts|js|typescript|javascript)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1].startsWith('j') ? 'js' : 'ts', code: m[2] }));
 }
 
 /** README.md and docs/*.md (the guides), relative to the repository root. */
@@ -128,7 +128,7 @@ function docModule(code, topNames, lib) {
 
 /**
  * Writes every sample under outDir and returns them: { file, origin, kind: 'doc'|'markdown',
- * source, code }. Markdown samples are written as they are (with 'tensorforge' pointing at
+ * source, lang, code }. Markdown samples are written as they are (with 'tensorforge' pointing at
  * lib/); doc examples as docModule makes them.
  */
 function writeSamples(outDir) {
@@ -136,11 +136,11 @@ function writeSamples(outDir) {
   const lib = libImport(outDir);
   const samples = [];
   markdownFiles().forEach((md) => {
-    markdownFences(path.join(root, md)).forEach((code, i) => {
+    markdownFences(path.join(root, md)).forEach(({ lang, code }, i) => {
       const base = `${md.replace(/[/.]/g, '_')}_${i + 1}`;
-      const file = path.join(outDir, `${base}.ts`);
-      fs.writeFileSync(file, code.replace(/from 'tensorforge'/g, `from '${lib}'`));
-      samples.push({ file, origin: `${md} sample ${i + 1}`, kind: 'markdown', source: md, code });
+      const file = path.join(outDir, `${base}.${lang}`);
+      fs.writeFileSync(file, code.replace(/from 'tensorforge'/g, `from '${lib}'`).replace(/require\('tensorforge'\)/g, `require('${lib}')`));
+      samples.push({ file, origin: `${md} sample ${i + 1}`, kind: 'markdown', source: md, lang, code });
     });
   });
   const program = ts.createProgram([path.join(root, 'lib', 'index.ts')], compilerOptions);
@@ -151,7 +151,7 @@ function writeSamples(outDir) {
       // NOTE: numbered, since names may differ only in case (liveMonitor / LiveMonitor).
       const file = path.join(outDir, `doc${k}_${e.name.replace(/\W/g, '_')}_${i + 1}.ts`);
       fs.writeFileSync(file, docModule(code, topNames, lib));
-      samples.push({ file, origin: `@example ${i + 1} of ${e.name} (${e.file}:${e.line})`, kind: 'doc', source: e.file, code });
+      samples.push({ file, origin: `@example ${i + 1} of ${e.name} (${e.file}:${e.line})`, kind: 'doc', source: e.file, lang: 'ts', code });
     });
   });
   return { samples, exports, program };

@@ -46,6 +46,12 @@ function resetConv(weight: Tensor, bias: Tensor | null): void {
   }
 }
 
+/**
+ * Options of `nn.Conv2d` (PyTorch's, camelCase).
+ * @example
+ * const opts: nn.Conv2dModuleOptions = { stride: 2, padding: 1, groups: 1, bias: true };
+ * const conv = new nn.Conv2d(3, 32, 3, opts);
+ */
 export interface Conv2dModuleOptions {
   stride?: IntPair; padding?: IntPair | 'same' | 'valid'; dilation?: IntPair; groups?: number; bias?: boolean;
 }
@@ -99,6 +105,12 @@ export class Conv2d extends Module {
   }
 }
 
+/**
+ * Options of `nn.Conv1d` (PyTorch's, camelCase).
+ * @example
+ * const opts: nn.Conv1dModuleOptions = { stride: 1, padding: 'same', dilation: 2, bias: false };
+ * const conv = new nn.Conv1d(8, 8, 3, opts);
+ */
 export interface Conv1dModuleOptions {
   stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number; bias?: boolean;
 }
@@ -148,6 +160,12 @@ export class Conv1d extends Module {
   }
 }
 
+/**
+ * Options of `nn.ConvTranspose2d` (PyTorch's, camelCase).
+ * @example
+ * const opts: nn.ConvTranspose2dModuleOptions = { stride: 2, padding: 1, outputPadding: 1 };
+ * const up = new nn.ConvTranspose2d(32, 16, 3, opts);
+ */
 export interface ConvTranspose2dModuleOptions {
   stride?: IntPair; padding?: IntPair; outputPadding?: IntPair; dilation?: IntPair; groups?: number; bias?: boolean;
 }

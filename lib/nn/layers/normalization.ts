@@ -10,6 +10,12 @@ import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
 import { configInt, registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 
+/**
+ * Options of `nn.BatchNorm1d` / `nn.BatchNorm2d` (PyTorch's, camelCase).
+ * @example
+ * const opts: nn.BatchNormModuleOptions = { eps: 1e-5, momentum: 0.1, affine: true, trackRunningStats: true };
+ * const bn = new nn.BatchNorm2d(32, opts);
+ */
 export interface BatchNormModuleOptions {
   eps?: number;
   /** Weight of the new batch statistic in the running average; null: cumulative average. */
