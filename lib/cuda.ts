@@ -232,7 +232,9 @@ function checkDevice(fn: string, device: number | undefined): number {
  * }
  */
 export const cuda = {
+  /** Whether the CUDA backend is usable (see `cudaAvailable`). */
   isAvailable: cudaAvailable,
+  /** Number of visible CUDA devices (0 without CUDA). */
   deviceCount(): number { return loaded().status.deviceCount; },
   /**
    * Caps what the caching allocator may hold per device (bytes; 0 removes the cap), instead
@@ -246,6 +248,7 @@ export const cuda = {
     }
     cudaAddon().setMemoryLimit(bytes);
   },
+  /** The cap set by setMemoryLimit (bytes; 0: none). */
   memoryLimit(): number { return cudaAddon().memoryLimit(); },
   /** Returns cached blocks to the driver; returns the bytes freed. */
   emptyCache(device?: number): number {

@@ -157,6 +157,7 @@ export class Tensor {
     return this.shape[d];
   }
 
+  /** Whether the elements are laid out row-major without gaps (views may not be). */
   isContiguous(): boolean {
     let s = 1;
     for (let i = this.ndim - 1; i >= 0; i--) {
@@ -179,6 +180,7 @@ export class Tensor {
     }
     return this.storage.handle;
   }
+  /** Throws an Error naming `op` when this tensor was disposed. */
   assertAlive(op: string): void { this.handle(op); }
 
   /** Frees this tensor's reference to its storage now (views keep the storage alive). */

@@ -155,12 +155,14 @@ export class DataLoader<T = Tensor[], B = T> implements Iterable<B>, AsyncIterab
     return out;
   }
 
+  /** Batches of one epoch, synchronously (`for (const [x, y] of loader)`). */
   *[Symbol.iterator](): Iterator<B> {
     const order = this.nextOrder();
     const nb = this.length;
     for (let b = 0; b < nb; b++) yield this.makeBatch(order.subarray(b * this.batchSize, (b + 1) * this.batchSize));
   }
 
+  /** Batches of one epoch, yielding to the event loop between batches (`for await`). */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     const order = this.nextOrder();
     const nb = this.length;

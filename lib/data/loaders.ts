@@ -60,6 +60,7 @@ export type CsvColumn = Float32Array | Int32Array | (string | null)[];
  */
 export class CsvTable {
   constructor(readonly names: string[], readonly columns: Record<string, CsvColumn>, readonly numRows: number) {}
+  /** One column by name (throws a RangeError listing the names when absent). */
   column(name: string): CsvColumn {
     const c = Object.prototype.hasOwnProperty.call(this.columns, name) ? this.columns[name] : undefined;
     if (!c) throw rangeError('CsvTable.column', `no column ${JSON.stringify(name)}; columns are ${this.names.join(', ')}`);

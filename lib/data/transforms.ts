@@ -24,6 +24,7 @@ export { affine, crop, flip, normalize };
  * const aug = new data.Compose([invert, new data.RandomHorizontalFlip()]);
  */
 export interface Transform {
+  /** Transforms a batch [N, C, H, W]. */
   apply(x: Tensor): Tensor;
 }
 

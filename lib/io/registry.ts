@@ -41,10 +41,13 @@ export type LayerConfig = { [k: string]: JsonValue };
 export interface SerializableLayer {
   /** Constructor arguments as JSON (or supplied at registration, see LayerSpec). */
   getConfig?(): LayerConfig;
+  /** Parameters and buffers by name. */
   stateDict(): Record<string, Tensor>;
+  /** Loads parameters and buffers by name. */
   loadStateDict(sd: Record<string, Tensor>, opts?: { strict?: boolean }): unknown;
   /** Optional train/eval mode, restored by loadModel. */
   training?: boolean;
+  /** Sets train/eval mode. */
   train?(mode?: boolean): unknown;
 }
 
@@ -64,6 +67,7 @@ export type ParamShapes = Iterable<[string, number[] | null]>;
  * const layer = cls.fromConfig?.({ inFeatures: 3, outFeatures: 1, bias: false });
  */
 export interface LayerClass {
+  /** Builds the layer from its config. */
   fromConfig?(config: LayerConfig): SerializableLayer;
   /** Optional: the state-dict shapes fromConfig(config) would allocate, without allocating. */
   paramShapes?(config: LayerConfig): ParamShapes;
@@ -81,8 +85,11 @@ export interface LayerClass {
  * io.registerLayer('Shift', Shift, spec);
  */
 export interface LayerSpec<L = SerializableLayer> {
+  /** The config of a layer instance (for classes without getConfig). */
   getConfig?(layer: L): LayerConfig;
+  /** Builds a layer from its config (for classes without a static fromConfig). */
   fromConfig?(config: LayerConfig): L;
+  /** The state-dict shapes fromConfig(config) would create, without allocating. */
   paramShapes?(config: LayerConfig): ParamShapes;
 }
 

@@ -33,8 +33,11 @@ import { r2FromSums } from './regression';
  */
 export interface Metric<R = number> {
   readonly name: string;
+  /** Accumulates one batch of predictions and targets. */
   update(pred: Tensor, target: Tensor): void;
+  /** The value over everything accumulated since the last reset. */
   compute(): R;
+  /** Forgets what was accumulated (fit calls it every epoch). */
   reset(): void;
 }
 
@@ -106,6 +109,7 @@ export class ConfusionMatrix implements Metric<number[][]> {
     const c = this.numClasses;
     return Array.from({ length: c }, (_, i) => Array.from(this.counts.subarray(i * c, (i + 1) * c)));
   }
+  /** Per-class precision, recall, F1 and counts of the accumulated matrix. */
   stats(zeroDivision = 0): ClassStats { return classStats(this.counts, this.numClasses, zeroDivision); }
   /** sklearn-style report of the accumulated predictions. */
   report(opts: { targetNames?: string[]; digits?: number } = {}): string { return formatReport(this.stats(), opts); }
@@ -180,6 +184,7 @@ abstract class ErrorSum implements Metric {
  */
 export class MeanSquaredError extends ErrorSum {
   readonly name = 'mse';
+  /** This metric's per-element error for a batch of differences pred - target. */
   protected batch(d: Tensor): Tensor { return d.square(); }
 }
 /**
@@ -191,6 +196,7 @@ export class MeanSquaredError extends ErrorSum {
  */
 export class MeanAbsoluteError extends ErrorSum {
   readonly name = 'mae';
+  /** This metric's per-element error for a batch of differences pred - target. */
   protected batch(d: Tensor): Tensor { return d.abs(); }
 }
 

@@ -150,6 +150,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [k, m] of this._modules) if (m) yield [k, m];
   }
 
+  /** The direct child modules. */
   *children(): Generator<AnyModule> { for (const [, m] of this.namedChildren()) yield m; }
 
   /** This module and all descendants, depth first, with dotted names ('' for this one). */
@@ -160,6 +161,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, memo);
   }
 
+  /** This module and every descendant, depth first. */
   *modules(): Generator<AnyModule> { for (const [, m] of this.namedModules()) yield m; }
 
   /** Parameters with their dotted names; each tensor once (tied weights under the first name). */
@@ -183,6 +185,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return [...this.namedParameters(opts)].map(([, p]) => p);
   }
 
+  /** [dotted name, buffer] pairs, recursively. */
   *namedBuffers(): Generator<[string, Tensor]> {
     const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
@@ -194,6 +197,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
   }
 
+  /** The buffers (running statistics and other non-trained state), recursively. */
   buffers(): Tensor[] { return [...this.namedBuffers()].map(([, b]) => b); }
 
   /** Calls fn on every submodule (children first) and then on this module. */
@@ -230,6 +234,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Makes all parameters trainable again. */
   unfreeze(): this { return this.requiresGrad_(true); }
 
+  /** Sets requiresGrad on every parameter (false freezes the module). Returns this. */
   requiresGrad_(flag = true): this {
     for (const p of this.parameters()) p.requiresGrad_(flag);
     return this;

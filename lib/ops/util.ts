@@ -13,7 +13,7 @@ export type Scalar = number | boolean;
  * const y: TensorLike = 2;
  * console.log(x.mul(y).toArray(), where(x.gt(1), x, 0).toArray());   // [2, 4, 6] [0, 2, 3]
  */
-export type TensorLike = Tensor | Scalar;
+export type TensorLike = Tensor | number | boolean;
 
 export function checkTensor(op: string, x: unknown, arg: string): Tensor {
   if (!(x instanceof Tensor)) {

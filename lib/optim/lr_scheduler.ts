@@ -58,6 +58,7 @@ export abstract class LRScheduler {
     this.apply(this.lrAt(this.lastEpoch));
   }
 
+  /** Writes the learning rates into the optimizer's param groups. */
   protected apply(lrs: number[]): void {
     this.optimizer.paramGroups.forEach((g, i) => { g.lr = lrs[i]; });
     this.lastLrs = lrs.slice();
@@ -66,8 +67,10 @@ export abstract class LRScheduler {
   /** The lr of each group set by the last step(). */
   getLastLr(): number[] { return this.lastLrs.slice(); }
 
+  /** The scheduler state (epoch counter, base learning rates, and its own fields). */
   stateDict(): SchedulerState { return { lastEpoch: this.lastEpoch, baseLrs: this.baseLrs.slice() }; }
 
+  /** Restores a state from stateDict() (to resume training). */
   loadStateDict(sd: SchedulerState): void {
     if (!sd || typeof sd.lastEpoch !== 'number') throw typeError(`${this.constructor.name}.loadStateDict`, 'expected the object from stateDict()');
     this.lastEpoch = sd.lastEpoch;
@@ -435,12 +438,15 @@ export class ReduceLROnPlateau {
     }
   }
 
+  /** The learning rate of every param group after the last step. */
   getLastLr(): number[] { return this.optimizer.paramGroups.map((g) => g.lr); }
 
+  /** The scheduler state (epoch counter, base learning rates, and its own fields). */
   stateDict(): Record<string, number> {
     return { best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
   }
 
+  /** Restores a state from stateDict() (to resume training). */
   loadStateDict(sd: Record<string, number>): void {
     for (const k of ['best', 'numBadEpochs', 'cooldownCounter', 'lastEpoch'] as const) {
       if (typeof sd?.[k] !== 'number') throw typeError('ReduceLROnPlateau.loadStateDict', `missing ${k}`);

@@ -31,10 +31,15 @@ export interface FitContext {
  * };
  */
 export interface Callback {
+  /** Before the first epoch. */
   onTrainBegin?(ctx: FitContext): void | Promise<void>;
+  /** Before each epoch (epoch counts from 0). */
   onEpochBegin?(epoch: number, ctx: FitContext): void | Promise<void>;
+  /** After each training batch, with its loss and size. */
   onBatchEnd?(step: number, logs: { loss: number; batchSize: number }, ctx: FitContext): void | Promise<void>;
+  /** After each epoch (and its validation), with the epoch's logs. */
   onEpochEnd?(epoch: number, logs: EpochLogs, ctx: FitContext): void | Promise<void>;
+  /** After the last epoch (or an early stop), with every epoch's logs. */
   onTrainEnd?(logs: EpochLogs[], ctx: FitContext): void | Promise<void>;
 }
 

@@ -8,10 +8,15 @@ import type { Tensor } from '../tensor';
  * const model: train.TrainableModel = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1));
  */
 export interface TrainableModel {
+  /** The model applied to a batch of inputs. */
   forward(x: Tensor): Tensor;
+  /** Switches to training mode (Dropout active, BatchNorm batch statistics). */
   train(mode?: boolean): unknown;
+  /** Switches to evaluation mode. */
   eval(): unknown;
+  /** Parameters and buffers by name. */
   stateDict(): Record<string, Tensor>;
+  /** Loads parameters and buffers by name. */
   loadStateDict(sd: Record<string, Tensor>, opts?: { strict?: boolean }): unknown;
 }
 
@@ -37,7 +42,9 @@ export type BatchSource = (Iterable<Batch> | AsyncIterable<Batch>) & { readonly 
  * const opt: train.OptimizerLike = new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 });
  */
 export interface OptimizerLike {
+  /** Clears the gradients of the optimized parameters. */
   zeroGrad(): void;
+  /** Updates the parameters from their gradients. */
   step(): void;
   readonly paramGroups?: { lr: number }[];
 }
@@ -68,8 +75,11 @@ export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
  */
 export interface StreamingMetric {
   readonly name: string;
+  /** Accumulates one batch of predictions and targets. */
   update(pred: Tensor, target: Tensor): void;
+  /** The value over everything accumulated since the last reset. */
   compute(): number;
+  /** Forgets what was accumulated (fit calls it every epoch). */
   reset(): void;
 }
 

@@ -33,6 +33,7 @@ export class ReLU extends Module {
   constructor(...args: unknown[]) { super(); activationArgs('ReLU', args, []); }
   override forward(x: Tensor): Tensor { return x.relu(); }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): ReLU { return new ReLU(); }
 }
 
@@ -50,6 +51,7 @@ export class LeakyReLU extends Module {
   override forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
   override extraRepr(): string { return `negative_slope=${this.negativeSlope}`; }
   override getConfig(): LayerConfig { return { negativeSlope: this.negativeSlope }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): LeakyReLU { return new LeakyReLU(c.negativeSlope as number); }
 }
 
@@ -68,6 +70,7 @@ export class ELU extends Module {
   override forward(x: Tensor): Tensor { return x.elu(this.alpha); }
   override extraRepr(): string { return `alpha=${this.alpha}`; }
   override getConfig(): LayerConfig { return { alpha: this.alpha }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): ELU { return new ELU(c.alpha as number); }
 }
 
@@ -88,6 +91,7 @@ export class GELU extends Module {
   override forward(x: Tensor): Tensor { return x.gelu(this.approximate); }
   override extraRepr(): string { return `approximate='${this.approximate}'`; }
   override getConfig(): LayerConfig { return { approximate: this.approximate }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): GELU { return new GELU(c.approximate as 'none' | 'tanh'); }
 }
 
@@ -100,6 +104,7 @@ export class SiLU extends Module {
   constructor(...args: unknown[]) { super(); activationArgs('SiLU', args, []); }
   override forward(x: Tensor): Tensor { return x.silu(); }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): SiLU { return new SiLU(); }
 }
 
@@ -111,6 +116,7 @@ export class SiLU extends Module {
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor { return x.sigmoid(); }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): Sigmoid { return new Sigmoid(); }
 }
 
@@ -122,6 +128,7 @@ export class Sigmoid extends Module {
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor { return x.tanh(); }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): Tanh { return new Tanh(); }
 }
 
@@ -141,6 +148,7 @@ export class Softplus extends Module {
   override forward(x: Tensor): Tensor { return x.softplus(this.beta, this.threshold); }
   override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
   override getConfig(): LayerConfig { return { beta: this.beta, threshold: this.threshold }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Softplus { return new Softplus(c.beta as number, c.threshold as number); }
 }
 
@@ -155,6 +163,7 @@ export class Softmax extends Module {
   override forward(x: Tensor): Tensor { return softmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
   override getConfig(): LayerConfig { return { dim: this.dim }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Softmax { return new Softmax(c.dim as number); }
 }
 
@@ -169,6 +178,7 @@ export class LogSoftmax extends Module {
   override forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
   override getConfig(): LayerConfig { return { dim: this.dim }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): LogSoftmax { return new LogSoftmax(c.dim as number); }
 }
 

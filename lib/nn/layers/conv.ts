@@ -89,7 +89,9 @@ export class Conv2d extends Module {
       padding: (typeof this.padding === 'string' ? this.padding : [...this.padding]) as JsonValue, dilation: [...this.dilation],
       groups: this.groups, bias: this.bias !== null };
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return convShapes('Conv2d', c, 2, false); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Conv2d {
     const { inChannels, outChannels, kernelSize, ...o } = c;
     return new Conv2d(inChannels as number, outChannels as number, kernelSize as [number, number], o as Conv2dModuleOptions);
@@ -144,7 +146,9 @@ export class Conv1d extends Module {
     return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: this.kernelSize, stride: this.stride,
       padding: this.padding, dilation: this.dilation, groups: this.groups, bias: this.bias !== null };
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return convShapes('Conv1d', c, 1, false); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Conv1d {
     const { inChannels, outChannels, kernelSize, ...o } = c;
     return new Conv1d(inChannels as number, outChannels as number, kernelSize as number, o as Conv1dModuleOptions);
@@ -203,7 +207,9 @@ export class ConvTranspose2d extends Module {
     return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize], stride: [...this.stride],
       padding: [...this.padding], outputPadding: [...this.outputPadding], dilation: [...this.dilation], groups: this.groups, bias: this.bias !== null };
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return convShapes('ConvTranspose2d', c, 2, true); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): ConvTranspose2d {
     const { inChannels, outChannels, kernelSize, ...o } = c;
     return new ConvTranspose2d(inChannels as number, outChannels as number, kernelSize as [number, number], o as ConvTranspose2dModuleOptions);

@@ -33,6 +33,7 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises the parameters as PyTorch's `reset_parameters` does. */
   resetParameters(): void {
     init.kaimingUniform(this.weight, { a: Math.sqrt(5) });
     if (this.bias) {
@@ -44,11 +45,13 @@ export class Linear extends Module {
   override forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
 
   override getConfig(): LayerConfig { return { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null }; }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static *paramShapes(c: LayerConfig): ParamShapes {
     const i = configInt('Linear', c, 'inFeatures', 0), o = configInt('Linear', c, 'outFeatures', 0);
     yield ['weight', [o, i]];
     if (c.bias !== false) yield ['bias', [o]];
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Linear {
     return new Linear(c.inFeatures as number, c.outFeatures as number, { bias: c.bias as boolean });
   }
@@ -67,6 +70,7 @@ export class Linear extends Module {
 export class Identity extends Module {
   override forward(x: Tensor): Tensor { return x; }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): Identity { return new Identity(); }
 }
 
@@ -86,6 +90,7 @@ export class Flatten extends Module {
   override forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
   override extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
   override getConfig(): LayerConfig { return { startDim: this.startDim, endDim: this.endDim }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Flatten { return new Flatten(c.startDim as number, c.endDim as number); }
 }
 
@@ -106,6 +111,7 @@ export class Dropout extends Module {
   override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
   override extraRepr(): string { return `p=${this.p}, inplace=False`; }
   override getConfig(): LayerConfig { return { p: this.p }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Dropout { return new Dropout(c.p as number); }
 }
 

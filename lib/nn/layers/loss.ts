@@ -23,6 +23,7 @@ abstract class Loss extends Module<[Tensor, Tensor], Tensor> {
     this.reduction = opts?.reduction ?? 'mean';
   }
   override extraRepr(): string { return this.reduction === 'mean' ? '' : `reduction='${this.reduction}'`; }
+  /** Constructor options as JSON (for io.saveModel). */
   override getConfig(): LayerConfig { return { reduction: this.reduction }; }
 }
 
@@ -37,6 +38,7 @@ abstract class WeightedLoss extends Loss {
     super(opts);
     this.registerBuffer('weight', opts.weight ?? null);
   }
+  /** Constructor options as JSON (for io.saveModel). */
   override getConfig(): LayerConfig { return { ...super.getConfig(), weightShape: this.weight ? this.weight.shape.slice() : null }; }
 }
 
@@ -59,7 +61,9 @@ export class CrossEntropyLoss extends WeightedLoss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
   }
+  /** Constructor options as JSON (for io.saveModel). */
   override getConfig(): LayerConfig { return { ...super.getConfig(), ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): CrossEntropyLoss {
     return new CrossEntropyLoss({ weight: placeholder(c.weightShape), ignoreIndex: c.ignoreIndex as number,
       reduction: c.reduction as Reduction, labelSmoothing: c.labelSmoothing as number });
@@ -82,7 +86,9 @@ export class NLLLoss extends WeightedLoss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
   }
+  /** Constructor options as JSON (for io.saveModel). */
   override getConfig(): LayerConfig { return { ...super.getConfig(), ignoreIndex: this.ignoreIndex }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): NLLLoss {
     return new NLLLoss({ weight: placeholder(c.weightShape), ignoreIndex: c.ignoreIndex as number, reduction: c.reduction as Reduction });
   }
@@ -97,6 +103,7 @@ export class NLLLoss extends WeightedLoss {
 export class MSELoss extends Loss {
   constructor(opts: { reduction?: Reduction } = {}, ...more: unknown[]) { super(lossOptions('MSELoss', [opts, ...more], ['reduction'])); }
   override forward(input: Tensor, target: Tensor): Tensor { return F.mseLoss(input, target, { reduction: this.reduction }); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): MSELoss { return new MSELoss({ reduction: c.reduction as Reduction }); }
 }
 
@@ -109,6 +116,7 @@ export class MSELoss extends Loss {
 export class L1Loss extends Loss {
   constructor(opts: { reduction?: Reduction } = {}, ...more: unknown[]) { super(lossOptions('L1Loss', [opts, ...more], ['reduction'])); }
   override forward(input: Tensor, target: Tensor): Tensor { return F.l1Loss(input, target, { reduction: this.reduction }); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): L1Loss { return new L1Loss({ reduction: c.reduction as Reduction }); }
 }
 
@@ -125,7 +133,9 @@ export class HuberLoss extends Loss {
     this.delta = opts.delta ?? 1;
   }
   override forward(input: Tensor, target: Tensor): Tensor { return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
+  /** Constructor options as JSON (for io.saveModel). */
   override getConfig(): LayerConfig { return { ...super.getConfig(), delta: this.delta }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): HuberLoss { return new HuberLoss({ reduction: c.reduction as Reduction, delta: c.delta as number }); }
 }
 
@@ -142,6 +152,7 @@ export class BCELoss extends WeightedLoss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): BCELoss {
     return new BCELoss({ weight: placeholder(c.weightShape), reduction: c.reduction as Reduction });
   }
@@ -163,7 +174,9 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.pos_weight, reduction: this.reduction });
   }
+  /** Constructor options as JSON (for io.saveModel). */
   override getConfig(): LayerConfig { return { ...super.getConfig(), posWeightShape: this.pos_weight ? this.pos_weight.shape.slice() : null }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): BCEWithLogitsLoss {
     return new BCEWithLogitsLoss({ weight: placeholder(c.weightShape), posWeight: placeholder(c.posWeightShape), reduction: c.reduction as Reduction });
   }

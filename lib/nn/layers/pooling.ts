@@ -30,6 +30,7 @@ export class MaxPool2d extends Module {
   }
   override forward(x: Tensor): Tensor { return maxPool2d(x, this.kernelSize, { ...this.opts, returnIndices: false }); }
   override getConfig(): LayerConfig { return { kernelSize: json(this.kernelSize), options: json(this.opts) }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): MaxPool2d { return new MaxPool2d(c.kernelSize as IntPair, (c.options ?? {}) as MaxPool2dOptions); }
   override extraRepr(): string {
     const o = this.opts;
@@ -53,6 +54,7 @@ export class AvgPool2d extends Module {
   }
   override forward(x: Tensor): Tensor { return avgPool2d(x, this.kernelSize, this.opts); }
   override getConfig(): LayerConfig { return { kernelSize: json(this.kernelSize), options: json(this.opts) }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): AvgPool2d { return new AvgPool2d(c.kernelSize as IntPair, (c.options ?? {}) as AvgPool2dOptions); }
   override extraRepr(): string {
     return `kernel_size=${show(this.kernelSize)}, stride=${show(this.opts.stride ?? this.kernelSize)}, padding=${show(this.opts.padding ?? 0)}`;
@@ -69,6 +71,7 @@ export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: number | [number | null, number | null]) { super(); }
   override forward(x: Tensor): Tensor { return adaptiveAvgPool2d(x, this.outputSize); }
   override getConfig(): LayerConfig { return { outputSize: json(this.outputSize) }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): AdaptiveAvgPool2d { return new AdaptiveAvgPool2d(c.outputSize as number | [number | null, number | null]); }
   override extraRepr(): string { return `output_size=${show(this.outputSize as IntPair)}`; }
 }

@@ -83,6 +83,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     }
   }
 
+  /** Re-initialises the parameters as PyTorch's `reset_parameters` does. */
   resetParameters(): void {
     const stdv = 1 / Math.sqrt(this.hiddenSize);
     for (const p of this.parameters()) init.uniform(p, -stdv, stdv);
@@ -178,7 +179,9 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
     const r = this.run(x, h0, null);
     return [r.output, r.hn];
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return RNNBase.shapesOf('RNN_TANH', c); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): RNN {
     const { inputSize, hiddenSize, ...o } = c;
     return new RNN(inputSize as number, hiddenSize as number, o as RNNOptions & { nonlinearity?: 'tanh' | 'relu' });
@@ -194,7 +197,9 @@ export class LSTM extends RNNBase<[Tensor, ([Tensor, Tensor] | null)?], [Tensor,
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | number = {}, ...more: unknown[]) {
     super('LSTM', inputSize, hiddenSize, positionalOptions('LSTM', [opts, ...more], RNN_NAMES));
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return RNNBase.shapesOf('LSTM', c); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): LSTM { const { inputSize, hiddenSize, ...o } = c; return new LSTM(inputSize as number, hiddenSize as number, o as RNNOptions); }
   override forward(x: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     if (hx !== null && (!Array.isArray(hx) || hx.length !== 2)) throw typeError('LSTM', 'hx must be [h0, c0]');
@@ -213,7 +218,9 @@ export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | number = {}, ...more: unknown[]) {
     super('GRU', inputSize, hiddenSize, positionalOptions('GRU', [opts, ...more], RNN_NAMES));
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return RNNBase.shapesOf('GRU', c); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): GRU { const { inputSize, hiddenSize, ...o } = c; return new GRU(inputSize as number, hiddenSize as number, o as RNNOptions); }
   override forward(x: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
     const r = this.run(x, h0, null);

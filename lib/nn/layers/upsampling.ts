@@ -19,6 +19,7 @@ export class Upsample extends Module {
   }
   override forward(x: Tensor): Tensor { return interpolate(x, this.opts); }
   override getConfig(): LayerConfig { return { options: JSON.parse(JSON.stringify(this.opts)) as JsonValue }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Upsample { return new Upsample((c.options ?? {}) as InterpolateOptions); }
   override extraRepr(): string {
     const o = this.opts, show = (v: unknown): string => (Array.isArray(v) ? `(${v.join(', ')})` : String(v ?? 'None'));
