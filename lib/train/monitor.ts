@@ -184,6 +184,8 @@ td, th { padding: 2px 10px; text-align: right; border-bottom: 1px solid #eee; }
 'use strict';
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
 let run = { epochs: 0, stepsPerEpoch: null, done: false, batches: [], logs: [] };
+// Metric names come from user code: escaped before they go into markup.
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 const fmt = (v) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4));
 // series: { name: [[x, y], ...] }; x in epochs (fractional for batch points).
 function chart(id, title, series) {
@@ -200,8 +202,8 @@ function chart(id, title, series) {
   s += '<text x="' + (W - R + L) / 2 + '" y="' + (H - 6) + '" text-anchor="middle" font-size="11">epoch (of ' + run.epochs + ')</text>';
   Object.entries(series).forEach(([name, data], k) => {
     const c = COLORS[k % COLORS.length], ok = data.filter((p) => Number.isFinite(p[1]));
-    s += '<polyline class="series" data-name="' + name + '" data-points="' + ok.length + '" fill="none" stroke="' + c + '" stroke-width="' + (name === 'batch loss' ? 1 : 2) + '" points="' + ok.map((p) => X(p[0]).toFixed(1) + ',' + Y(p[1]).toFixed(1)).join(' ') + '"/>';
-    s += '<rect x="' + (W - R + 10) + '" y="' + (T + k * 18) + '" width="12" height="3" fill="' + c + '"/><text x="' + (W - R + 26) + '" y="' + (T + k * 18 + 5) + '" font-size="11">' + name + '</text>';
+    s += '<polyline class="series" data-name="' + esc(name) + '" data-points="' + ok.length + '" fill="none" stroke="' + c + '" stroke-width="' + (name === 'batch loss' ? 1 : 2) + '" points="' + ok.map((p) => X(p[0]).toFixed(1) + ',' + Y(p[1]).toFixed(1)).join(' ') + '"/>';
+    s += '<rect x="' + (W - R + 10) + '" y="' + (T + k * 18) + '" width="12" height="3" fill="' + c + '"/><text x="' + (W - R + 26) + '" y="' + (T + k * 18 + 5) + '" font-size="11">' + esc(name) + '</text>';
   });
   svg.innerHTML = s;
 }
@@ -216,9 +218,9 @@ function draw() {
   chart('metrics', 'metrics', Object.fromEntries(names.map((k) => [k, at(k)])));
   chart('lr', 'learning rate', { lr: at('lr') });
   const cols = ['epoch', 'loss', ...(run.logs.some((l) => 'val_loss' in l) ? ['val_loss'] : []), ...names, 'lr', 'timeMs'];
-  document.getElementById('head').innerHTML = '<tr>' + cols.map((c) => '<th>' + c + '</th>').join('') + '</tr>';
+  document.getElementById('head').innerHTML = '<tr>' + cols.map((c) => '<th>' + esc(c) + '</th>').join('') + '</tr>';
   document.getElementById('epochs').innerHTML = run.logs.map((l) => '<tr data-epoch="' + (l.epoch + 1) + '">' + cols.map((c) =>
-    '<td class="' + c + '">' + (c === 'epoch' ? l.epoch + 1 : c === 'timeMs' ? Math.round(l[c]) : l[c] === undefined ? '' : fmt(l[c])) + '</td>').join('') + '</tr>').join('');
+    '<td class="' + esc(c) + '">' + (c === 'epoch' ? l.epoch + 1 : c === 'timeMs' ? Math.round(l[c]) : l[c] === undefined ? '' : fmt(l[c])) + '</td>').join('') + '</tr>').join('');
   document.getElementById('status').textContent = run.done ? 'finished' : 'epoch ' + Math.min(run.logs.length + 1, run.epochs) + ' of ' + run.epochs;
 }
 const es = new EventSource('/events');
