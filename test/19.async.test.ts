@@ -83,7 +83,7 @@ describe('async execution', () => {
     assert.ok(Number.isFinite(s[0]));
     assert.ok(o.every((v) => v === 1));
     keepSum.dispose(); other.dispose();
-    assert.strictEqual(tf.memory().numTensors, s0);
+    assert.ok(tf.memory().numTensors <= s0, `${tf.memory().numTensors - s0} more tensors than before`);  // (GC may free earlier garbage meanwhile)
     assert.strictEqual(tf.streamStats().pendingFrees, 0, 'memory() waited for the queue and released every block');
   }));
 

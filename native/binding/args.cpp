@@ -162,6 +162,17 @@ void ArgReader::mark_storages(uint64_t seq, int nout) {
   }
 }
 
+// NOTE: 64 KiB of operands take microseconds: running them inline costs the event loop
+// nothing measurable and saves a handoff to the stream thread per op in interactive loops.
+constexpr size_t kInlineBytes = size_t(64) << 10;
+
+bool ArgReader::small_call() const {
+  size_t bytes = 0;
+  for (int i = 0; i < nstorage_; ++i)
+    if (storages_[i]) bytes += storages_[i]->nbytes;
+  return bytes <= kInlineBytes;
+}
+
 bool ArgReader::storages_idle() const {
   if (!inst_.stream) return true;
   const uint64_t done = inst_.stream->completed();

@@ -65,11 +65,19 @@ class ArgReader {
       fn();
       return;
     }
+    const bool fault = !inst_.fault_op.empty() && inst_.fault_op == op_;
+    if (!fault && st->completed() == st->enqueued() && small_call()) {
+      // Nothing queued or running: a small kernel runs here at once, as in synchronous
+      // mode (no thread handoff for tiny ops; the pool is free while the stream is idle).
+      ScopedPool pool(inst_.pool.get());
+      fn();
+      return;
+    }
     Stream::Task t;
     t.fn = std::forward<F>(fn);
     t.op = op_;
     t.nout = fill_task_storages(t, nout);
-    if (!inst_.fault_op.empty() && inst_.fault_op == op_) { t.fault = true; inst_.fault_op.clear(); }
+    if (fault) { t.fault = true; inst_.fault_op.clear(); }
     const uint64_t seq = st->enqueue(std::move(t));
     mark_storages(seq, nout);
   }
@@ -91,6 +99,7 @@ class ArgReader {
   bool adopt_device(const Storage& s, const char* what);  // first view, or a mismatch
 
   int fill_task_storages(Stream::Task& t, int nout) const;
+  bool small_call() const;  // every storage of the call together is at most kInlineBytes
   void mark_storages(uint64_t seq, int nout);
 
   const Napi::CallbackInfo& info_;
