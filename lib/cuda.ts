@@ -33,6 +33,14 @@ export interface CudaStatus {
   addonPath: string;
 }
 
+/**
+ * What `cuda.memory()` reports for one device (bytes, and allocation counts).
+ * @example
+ * if (cudaAvailable()) {
+ *   const s: CudaMemoryStats = cuda.memory(0);
+ *   console.log(`${s.liveBytes} live, ${s.cachedBytes} cached of ${s.deviceTotalBytes}`);
+ * }
+ */
 export interface CudaMemoryStats {
   liveBytes: number;
   cachedBytes: number;
@@ -44,6 +52,12 @@ export interface CudaMemoryStats {
   mallocs: number;
 }
 
+/**
+ * How float32 matmuls may run on CUDA: 'highest' (full fp32), 'high'/'medium' (TF32 tensor cores).
+ * @example
+ * const p: MatmulPrecision = 'highest';
+ * setMatmulPrecision(p);
+ */
 export type MatmulPrecision = 'highest' | 'high' | 'medium';
 
 /**
@@ -139,7 +153,12 @@ function loaded(): LoadState {
   return state;
 }
 
-/** True when the CUDA addon is built, loads, and found a driver and at least one GPU. */
+/**
+ * True when the CUDA addon is built, loads, and found a driver and at least one GPU.
+ * @example
+ * const device = cudaAvailable() ? 'cuda' : 'cpu';
+ * const x = randn([1024, 1024]).to(device);
+ */
 export function cudaAvailable(): boolean { return loaded().status.available; }
 
 /** Why CUDA is off ('' when it is on). */
@@ -188,7 +207,12 @@ export function setMatmulPrecision(p: MatmulPrecision): void {
   if (state?.addon) state.addon.setMatmulPrecision(p);
 }
 
-/** The current matmul precision ('highest' unless set). */
+/**
+ * The current matmul precision ('highest' unless set).
+ * @example
+ * setMatmulPrecision('high');
+ * console.log(getMatmulPrecision());   // 'high'
+ */
 export function getMatmulPrecision(): 'highest' | 'high' {
   return pendingPrecision === 'highest' ? 'highest' : 'high';
 }
@@ -199,9 +223,18 @@ function checkDevice(fn: string, device: number | undefined): number {
   return d;
 }
 
-/** Device-memory controls (PyTorch's torch.cuda.*). */
+/**
+ * Device-memory controls (PyTorch's torch.cuda.*).
+ * @example
+ * if (cuda.isAvailable()) {
+ *   console.log(cuda.deviceCount(), cuda.memory().liveBytes);
+ *   cuda.emptyCache();
+ * }
+ */
 export const cuda = {
+  /** Whether the CUDA backend is usable (see `cudaAvailable`). */
   isAvailable: cudaAvailable,
+  /** Number of visible CUDA devices (0 without CUDA). */
   deviceCount(): number { return loaded().status.deviceCount; },
   /**
    * Caps what the caching allocator may hold per device (bytes; 0 removes the cap), instead
@@ -215,6 +248,7 @@ export const cuda = {
     }
     cudaAddon().setMemoryLimit(bytes);
   },
+  /** The cap set by setMemoryLimit (bytes; 0: none). */
   memoryLimit(): number { return cudaAddon().memoryLimit(); },
   /** Returns cached blocks to the driver; returns the bytes freed. */
   emptyCache(device?: number): number {

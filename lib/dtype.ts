@@ -1,4 +1,9 @@
-/** Element types. `bool` is stored as one byte (0/1). */
+/**
+ * Element types. `bool` is stored as one byte (0/1).
+ * @example
+ * const dt: DType = 'int32';
+ * const labels = tensor([0, 2, 1], { dtype: dt });
+ */
 export type DType = 'float32' | 'int32' | 'uint8' | 'bool';
 
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'uint8', 'bool'];

@@ -17,11 +17,23 @@
  */
 import { native, type NativeStreamStats } from './native';
 
+/**
+ * How CPU kernels run: queued on the addon's stream (`'async'`) or on the calling thread (`'sync'`).
+ * @example
+ * const mode: ExecutionMode = process.env.PROFILE ? 'sync' : 'async';
+ * setExecutionMode(mode);
+ */
 export type ExecutionMode = 'sync' | 'async';
 
 let mode: ExecutionMode = 'sync';
 
-/** Switches between queued (`'async'`) and immediate (`'sync'`) CPU kernels. */
+/**
+ * Switches between queued (`'async'`) and immediate (`'sync'`) CPU kernels.
+ * @example
+ * setExecutionMode('sync');     // kernels run before each op returns (easier to profile op by op)
+ * const y = randn([256, 256]).matmul(randn([256, 256]));
+ * setExecutionMode('async');    // the default: ops are queued on the CPU stream
+ */
 export function setExecutionMode(m: ExecutionMode): void {
   if (m !== 'sync' && m !== 'async') {
     throw new TypeError(`setExecutionMode: mode must be 'sync' or 'async', got ${JSON.stringify(m)}`);
@@ -30,7 +42,11 @@ export function setExecutionMode(m: ExecutionMode): void {
   mode = m;
 }
 
-/** The current CPU execution mode. */
+/**
+ * The current CPU execution mode.
+ * @example
+ * console.log(getExecutionMode());   // 'async' unless TENSORFORGE_EXEC=sync or setExecutionMode('sync')
+ */
 export function getExecutionMode(): ExecutionMode { return mode; }
 
 /**
@@ -45,7 +61,13 @@ export function synchronize(): void { native.synchronize(); }
  */
 export function whenIdle(): Promise<void> { return native.whenIdle(); }
 
-/** Queue statistics of the CPU stream (all zero in sync mode). */
+/**
+ * Queue statistics of the CPU stream (all zero in sync mode).
+ * @example
+ * const y = randn([512, 512]).matmul(randn([512, 512]));
+ * console.log(streamStats());   // queue statistics of the CPU stream
+ * await y.data();
+ */
 export function streamStats(): NativeStreamStats { return native.streamStats(); }
 
 const envMode = process.env.TENSORFORGE_EXEC;

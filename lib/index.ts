@@ -16,6 +16,7 @@ import { native } from './native';
 
 export { Tensor, tidy, keep, memory, emptyCache, setCacheLimit, type MemoryInfo, type Device, type NestedArray } from './tensor';
 export { type DType } from './dtype';
+export { type TensorLike } from './ops/util';
 export { setExecutionMode, getExecutionMode, synchronize, whenIdle, streamStats, type ExecutionMode } from './exec';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export { autocast, autocastDtype, type AutocastDtype, type AutocastOptions } from './autocast';
@@ -50,6 +51,12 @@ export * as data from './data';
 export * as metrics from './metrics';
 export * as io from './io';
 
+/**
+ * What `backendInfo()` reports.
+ * @example
+ * const info: BackendInfo = backendInfo();
+ * if (info.supportedIsas.includes('avx512')) console.log('AVX-512 kernels available');
+ */
 export interface BackendInfo {
   /** The CPU kernel variant in use: 'avx512', 'avx2' or 'generic'. */
   isa: 'generic' | 'avx2' | 'avx512';
@@ -64,20 +71,36 @@ export interface BackendInfo {
   cuda: { available: boolean; reason: string };
 }
 
-/** Which kernels and how many threads this process uses. */
+/**
+ * Which kernels and how many threads this process uses.
+ * @example
+ * const info = backendInfo();
+ * console.log(info.isa, info.threads, info.cuda.available ? 'cuda on' : info.cuda.reason);
+ */
 export function backendInfo(): BackendInfo {
   const b = native.backendInfo();
   const c = cudaStatus();
   return { ...b, cuda: { available: c.available, reason: c.reason } };
 }
 
-/** Sets the native thread pool size (also env TENSORFORGE_NUM_THREADS). */
+/**
+ * Sets the native thread pool size (also env TENSORFORGE_NUM_THREADS).
+ * @example
+ * setNumThreads(4);
+ * console.log(backendInfo().threads);  // 4
+ */
 export function setNumThreads(n: number): void {
   if (typeof n !== 'number') throw new TypeError(`setNumThreads: n must be a number, got ${typeof n}`);
   native.setNumThreads(n);
 }
 
-/** Forces a CPU kernel variant (tests use this to check every ISA); throws if unsupported. */
+/**
+ * Forces a CPU kernel variant (tests use this to check every ISA); throws if unsupported.
+ * @example
+ * const prev = backendInfo().isa;
+ * setIsa('avx2');          // e.g. to compare variants; throws where the CPU lacks AVX2
+ * setIsa(prev);
+ */
 export function setIsa(isa: 'generic' | 'avx2' | 'avx512'): void { native.setIsa(isa); }
 export * as train from './train';
 export * as dist from './dist';

@@ -10,6 +10,12 @@ import { DTYPE_BYTES, DTYPE_CODE, typedArrayFor, type AnyTypedArray, type DType 
 import { fmtShape, typeError } from './errors';
 import type { Node } from './autograd/node';
 
+/**
+ * Where a tensor's storage lives.
+ * @example
+ * const d: Device = cudaAvailable() ? 'cuda:0' : 'cpu';
+ * const x = randn([2, 2]).to(d);
+ */
 export type Device = 'cpu' | `cuda` | `cuda:${number}`;
 
 /** The bindings both addons provide: the core and every declared op kernel (lib/ops/kernels.ts). */
@@ -78,6 +84,16 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
+/**
+ * An n-dimensional array of float32, int32, uint8 or bool values in native memory, with the
+ * PyTorch tensor methods (math, reductions, views, autograd) on it. Create one with `tensor`,
+ * `zeros`, `randn`, ...; read it with `toArray()`, `dataSync()` or `item()`.
+ * @example
+ * const a = tensor([[1, 2], [3, 4]]);
+ * const b = a.matmul(a.t()).add(1).relu();    // [[6, 12], [12, 26]]
+ * console.log(b.shape, b.dtype, b.sum().item());  // [2, 2] float32 56
+ * const f = (x: Tensor): Tensor => x.mul(2);
+ */
 export class Tensor {
   readonly id = nextId++;
   /** Set by autograd: the node that produced this tensor (null for leaves). */
@@ -141,6 +157,7 @@ export class Tensor {
     return this.shape[d];
   }
 
+  /** Whether the elements are laid out row-major without gaps (views may not be). */
   isContiguous(): boolean {
     let s = 1;
     for (let i = this.ndim - 1; i >= 0; i--) {
@@ -163,6 +180,7 @@ export class Tensor {
     }
     return this.storage.handle;
   }
+  /** Throws an Error naming `op` when this tensor was disposed. */
   assertAlive(op: string): void { this.handle(op); }
 
   /** Frees this tensor's reference to its storage now (views keep the storage alive). */
@@ -284,6 +302,11 @@ export class Tensor {
   detach(): Tensor { return this.view_(this.shape, this.strides, this.offset); }
 }
 
+/**
+ * Nested JavaScript arrays of numbers or booleans, as `tensor()` takes and `toArray()` returns.
+ * @example
+ * const rows: NestedArray = tensor([[1, 2], [3, 4]]).toArray();
+ */
 export type NestedArray = number | boolean | NestedArray[];
 
 function nestFlat(flat: AnyTypedArray, shape: readonly number[], dtype: DType): NestedArray {
@@ -362,7 +385,9 @@ function numberFormatter(dtype: DType, flat: AnyTypedArray): (v: number) => stri
  * Runs fn and disposes every tensor created inside it except those it returns (in an
  * array or object, any depth) and those passed to `keep()`. When fn throws, every tensor it
  * created except those passed to `keep()` is disposed before the error propagates.
- * @example const y = tidy(() => x.mul(2).add(1));  // the temporary x.mul(2) is freed
+ * @example
+ * const x = randn([3]);
+ * const y = tidy(() => x.mul(2).add(1));  // the temporary x.mul(2) is freed
  */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Tensor>();
@@ -391,7 +416,15 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** Excludes t from the enclosing tidy() scopes so it survives them. */
+/**
+ * Excludes t from the enclosing tidy() scopes so it survives them.
+ * @example
+ * const kept: Tensor[] = [];
+ * tidy(() => {
+ *   const t = randn([3]).mul(2);
+ *   kept.push(keep(t));       // survives the scope; every other temporary is freed
+ * });
+ */
 export function keep<T extends Tensor>(t: T): T {
   for (const s of scopes) s.delete(t);
   return t;
@@ -405,6 +438,12 @@ function collectTensors(x: unknown, out: Set<Tensor>, depth = 0): void {
   for (const v of Object.values(x as Record<string, unknown>)) collectTensors(v, out, depth + 1);
 }
 
+/**
+ * What `memory()` reports.
+ * @example
+ * const m: MemoryInfo = memory();
+ * console.log(m.numTensors, m.numBytes, m.nativeCachedBytes);
+ */
 export interface MemoryInfo {
   /** Tensors alive (not disposed, not yet garbage collected). */
   numTensors: number;
@@ -434,7 +473,12 @@ export function memory(): MemoryInfo {
     osFrees: s.osFrees, scratchBytes: s.scratchBytes };
 }
 
-/** Releases cached native blocks back to the OS; returns the bytes released. */
+/**
+ * Releases cached native blocks back to the OS; returns the bytes released.
+ * @example
+ * tidy(() => randn([1024, 1024]).sum());
+ * console.log(`released ${emptyCache()} bytes`);
+ */
 export function emptyCache(): number { return native.emptyCache(); }
 
 /**

@@ -26,6 +26,15 @@ export function record(name: string, out: Tensor, inputs: readonly Tensor[], bac
   return out;
 }
 
+/**
+ * Options of `Tensor.backward`.
+ * @example
+ * const x = randn([3], { requiresGrad: true });
+ * const y = x.mul(2);
+ * const opts: BackwardOptions = { grad: ones([3]), retainGraph: true };
+ * y.backward(opts);
+ * y.backward(opts);        // the graph was kept: x.grad is now 4 everywhere
+ */
 export interface BackwardOptions {
   /** Gradient of the root (defaults to ones for a one-element root). */
   grad?: Tensor;
@@ -46,6 +55,14 @@ export function backward(root: Tensor, opts: BackwardOptions = {}): void {
   });
 }
 
+/**
+ * Options of `autograd.grad`: the output's gradient, keeping the graph, and tolerating inputs the output does not depend on.
+ * @example
+ * const x = randn([3]).requiresGrad_(), unused = randn([3]).requiresGrad_();
+ * const y = x.mul(2);
+ * const opts: autograd.GradOptions = { grad: ones([3]), retainGraph: true, allowUnused: true };
+ * const [dx, du] = autograd.grad(y, [x, unused], opts);   // dx = 2 everywhere, du = null
+ */
 export interface GradOptions extends BackwardOptions {
   /** Return null for an input the output does not depend on, instead of throwing (default false). */
   allowUnused?: boolean;

@@ -11,6 +11,12 @@ import type { Dataset } from './dataset';
 import { checkSeed, IndexRng } from './random';
 import { checkOptions } from '../options';
 
+/**
+ * Options of `data.DataLoader`.
+ * @example
+ * const opts: data.DataLoaderOptions<Tensor[], Tensor[]> = { batchSize: 64, shuffle: true, seed: 1, dropLast: true };
+ * const loader = new data.DataLoader(new data.TensorDataset(randn([256, 4])), opts);
+ */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1). */
   batchSize?: number;
@@ -35,6 +41,8 @@ const LOADER_KEYS = ['batchSize', 'shuffle', 'seed', 'dropLast', 'sampler', 'col
 /**
  * Stacks samples field by field: tensors into a tensor with a new leading dim, numbers into
  * a float32 (or int32 when all are integers) vector; arrays and objects recursively.
+ * @example
+ * const batch = data.defaultCollate([[tensor([1, 2]), tensor(0)], [tensor([3, 4]), tensor(1)]]);   // [x [2, 2], y [2]]
  */
 export function defaultCollate(samples: unknown[]): unknown {
   if (samples.length === 0) throw rangeError('defaultCollate', 'cannot collate an empty list of samples');
@@ -77,11 +85,16 @@ function stack(ts: Tensor[]): Tensor {
 }
 
 /**
+ * Batches of a dataset, in order or reshuffled every epoch (seeded), with an optional
+ * per-batch transform; iterable with `for` or (yielding to the event loop between batches)
+ * `for await`. A number as the second argument is the batch size, as in PyTorch.
  * @example
- * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, seed: 1 });
- * new DataLoader(ds, 64)  // a number is the batch size, as in PyTorch
- * for (const [xb, yb] of loader) { ... ; xb.dispose(); yb.dispose(); }
- * for await (const [xb, yb] of loader) { ... }   // yields to the event loop between batches
+ * const ds = new data.TensorDataset(randn([1000, 1, 28, 28]), randint(0, 10, [1000]));
+ * const aug = new data.RandomRotation(10);
+ * const loader = new data.DataLoader(ds, { batchSize: 64, shuffle: true, seed: 0, transform: (b) => [aug.apply(b[0]), b[1]] });
+ * for await (const [xb, yb] of loader) {
+ *   // ... a training step on xb [64, 1, 28, 28], yb [64] ...
+ * }
  */
 export class DataLoader<T = Tensor[], B = T> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
@@ -162,12 +175,14 @@ export class DataLoader<T = Tensor[], B = T> implements Iterable<B>, AsyncIterab
     return out;
   }
 
+  /** Batches of one epoch, synchronously (`for (const [x, y] of loader)`). */
   *[Symbol.iterator](): Iterator<B> {
     const order = this.nextOrder();
     const nb = this.length;
     for (let b = 0; b < nb; b++) yield this.makeBatch(order.subarray(b * this.batchSize, (b + 1) * this.batchSize));
   }
 
+  /** Batches of one epoch, yielding to the event loop between batches (`for await`). */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     const order = this.nextOrder();
     const nb = this.length;

@@ -10,6 +10,16 @@ import { gatherRows } from './gather';
 import { checkSeed, IndexRng, permutation } from './random';
 import { checkOptions } from '../options';
 
+/**
+ * What a DataLoader reads from: a length and sample access by index (plus an optional batched fast path).
+ * @example
+ * // A dataset computed on demand: sample i is ([i, i²], i mod 2).
+ * const squares: data.Dataset<Tensor[]> = {
+ *   length: 100,
+ *   get: (i) => [tensor([i, i * i]), tensor(i % 2, { dtype: 'int32' })],
+ * };
+ * const loader = new data.DataLoader(squares, { batchSize: 10 });
+ */
 export interface Dataset<T = Tensor[]> {
   /** Number of samples. */
   readonly length: number;
@@ -26,7 +36,10 @@ function checkIndex(op: string, i: number, n: number): number {
 
 /**
  * Samples are the i-th rows of the given tensors (which share their first dim).
- * @example const ds = new TensorDataset(x, y);  const [xi, yi] = ds.get(0);
+ * @example
+ * const x = randn([100, 4]), y = randint(0, 3, [100]);
+ * const ds = new data.TensorDataset(x, y);
+ * const [xi, yi] = ds.get(0);   // [4] and a scalar
  */
 export class TensorDataset implements Dataset<Tensor[]> {
   readonly tensors: Tensor[];
@@ -58,7 +71,13 @@ export class TensorDataset implements Dataset<Tensor[]> {
   }
 }
 
-/** The samples of `dataset` at `indices`, in that order. */
+/**
+ * The samples of `dataset` at `indices`, in that order.
+ * @example
+ * const ds = new data.TensorDataset(randn([10, 2]));
+ * const firstHalf = new data.Subset(ds, [0, 1, 2, 3, 4]);
+ * console.log(firstHalf.length);   // 5
+ */
 export class Subset<T> implements Dataset<T> {
   readonly indices: Int32Array;
   constructor(readonly dataset: Dataset<T>, indices: ArrayLike<number>) {
@@ -93,7 +112,9 @@ function splitLengths(op: string, n: number, sizes: readonly number[]): number[]
 
 /**
  * Splits a dataset into non-overlapping random subsets of the given lengths or fractions.
- * @example const [train, val] = randomSplit(ds, [0.8, 0.2], 42);
+ * @example
+ * const ds = new data.TensorDataset(randn([100, 4]));
+ * const [trainSet, valSet] = data.randomSplit(ds, [80, 20], 0);
  */
 export function randomSplit<T>(dataset: Dataset<T>, sizes: readonly number[], seed?: number): Subset<T>[] {
   const lens = splitLengths('randomSplit', dataset.length, sizes);
@@ -104,6 +125,12 @@ export function randomSplit<T>(dataset: Dataset<T>, sizes: readonly number[], se
   return out;
 }
 
+/**
+ * Options of `trainValTestSplit`.
+ * @example
+ * const opts: data.SplitOptions = { val: 0.15, test: 0.15, seed: 7, stratify: true };
+ * const { train } = data.trainValTestSplit(randn([100, 3]), randint(0, 2, [100]), opts);
+ */
 export interface SplitOptions {
   /** Fraction of samples for validation (default 0.1). */
   val?: number;
@@ -114,13 +141,21 @@ export interface SplitOptions {
   stratify?: boolean;
 }
 
+/**
+ * Inputs and targets of one split.
+ * @example
+ * const { val }: { val: data.XY } = data.trainValTestSplit(randn([50, 3]), randint(0, 2, [50]));
+ * console.log(val.x.shape, val.y.shape);   // [5, 3] [5]
+ */
 export interface XY { x: Tensor; y: Tensor }
 
 /**
  * Shuffles (x, y) and splits it into train / validation / test tensors, stratified by label
  * by default: each class is split in the same proportions (rounded so the split sizes are
  * exactly round(val * n) and round(test * n)).
- * @example const { train, val, test } = trainValTestSplit(x, y, { val: 0.1, test: 0.2, seed: 1 });
+ * @example
+ * const x = randn([100, 4]), y = randint(0, 3, [100]);
+ * const { train, val, test } = data.trainValTestSplit(x, y, { val: 0.1, test: 0.2, seed: 1 });
  */
 export function trainValTestSplit(x: Tensor, y: Tensor, optsIn?: SplitOptions): { train: XY; val: XY; test: XY } {
   const op = 'trainValTestSplit';

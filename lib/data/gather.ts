@@ -9,7 +9,9 @@ import { noGrad } from '../autograd/grad_mode';
 /**
  * Rows `indices` of x along dim 0, as a new contiguous tensor (any dtype, not recorded for
  * autograd): `indexSelect(x, 0, indices)` taking plain arrays too.
- * @example const batch = gatherRows(x, [3, 0, 7]);  // x[3], x[0], x[7] stacked
+ * @example
+ * const x = arange(12).reshape([4, 3]);
+ * console.log(data.gatherRows(x, [3, 0]).toArray());   // [[9, 10, 11], [0, 1, 2]]
  */
 export function gatherRows(xIn: Tensor, indices: ArrayLike<number> | Tensor): Tensor {
   const x = checkTensor('gatherRows', xIn, 'input');

@@ -1,4 +1,10 @@
-/** Data pipeline: datasets, loaders, splits, preprocessing, image transforms, file loaders. */
+/**
+ * Data pipeline: datasets, loaders, splits, preprocessing, image transforms, file loaders.
+ * @example
+ * const ds = new data.TensorDataset(randn([100, 4]), randint(0, 3, [100]));
+ * const loader = new data.DataLoader(ds, { batchSize: 32, shuffle: true, seed: 0 });
+ * for (const [xb, yb] of loader) console.log(xb.shape, yb.shape);   // [32, 4] [32] ... [4, 4] [4]
+ */
 export { type Dataset, TensorDataset, Subset, randomSplit, trainValTestSplit, type SplitOptions, type XY } from './dataset';
 export { DataLoader, defaultCollate, type DataLoaderOptions } from './dataloader';
 export { gatherRows } from './gather';

@@ -19,8 +19,20 @@ const { parse: parseCsvSync } = require('csv-parse/sync') as {
   parse: (input: string | Buffer, opts: Record<string, unknown>) => string[][];
 };
 
+/**
+ * The type a CSV column is parsed as ('auto': float32 when every value is a number, else string).
+ * @example
+ * const types: Record<string, data.ColumnType> = { id: 'int32', name: 'string', score: 'auto' };
+ * const t = data.parseCsv('id,name,score\n1,x,0.5\n', { columns: types });
+ */
 export type ColumnType = 'float32' | 'int32' | 'string' | 'auto';
 
+/**
+ * Options of `readCsv` / `parseCsv`.
+ * @example
+ * const opts: data.CsvOptions = { header: false, delimiter: ';', columns: { c1: 'int32' }, missing: ['-'] };
+ * const table = data.parseCsv('0.5;1\n-;2\n', opts);
+ */
 export interface CsvOptions {
   /** First row holds column names (default true); otherwise columns are named c0, c1, ... */
   header?: boolean;
@@ -33,11 +45,22 @@ export interface CsvOptions {
 
 const CSV_KEYS = ['header', 'delimiter', 'columns', 'missing'];
 
+/**
+ * One parsed column: numbers (NaN for missing) or strings (null for missing).
+ * @example
+ * const col: data.CsvColumn = data.parseCsv('city\nOslo\nLima\n').column('city');
+ */
 export type CsvColumn = Float32Array | Int32Array | (string | null)[];
 
-/** A parsed CSV: named, typed columns (float32 missing = NaN, string missing = null). */
+/**
+ * A parsed CSV: named, typed columns (float32 missing = NaN, string missing = null).
+ * @example
+ * const table = data.parseCsv('a,b\n1,2\n3,NA\n');
+ * console.log(table.names, table.numRows, table.column('b'));   // ['a', 'b'] 2 Float32Array [2, NaN]
+ */
 export class CsvTable {
   constructor(readonly names: string[], readonly columns: Record<string, CsvColumn>, readonly numRows: number) {}
+  /** One column by name (throws a RangeError listing the names when absent). */
   column(name: string): CsvColumn {
     const c = Object.prototype.hasOwnProperty.call(this.columns, name) ? this.columns[name] : undefined;
     if (!c) throw rangeError('CsvTable.column', `no column ${JSON.stringify(name)}; columns are ${this.names.join(', ')}`);
@@ -64,7 +87,9 @@ const DEFAULT_MISSING = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', '?'];
 
 /**
  * Parses CSV text into typed columns.
- * @example const t = parseCsv('a,b\n1,x\n2,y\n');  t.column('a')  // Float32Array [1, 2]
+ * @example
+ * const t = data.parseCsv('sepal,species\n5.1,setosa\n7.0,versicolor\n');
+ * console.log(t.toTensor(['sepal']).shape);   // [2, 1]
  */
 export function parseCsv(text: string | Buffer, opts: CsvOptions = {}): CsvTable {
   checkOptions('parseCsv', opts, CSV_KEYS);
@@ -118,7 +143,18 @@ export function parseCsv(text: string | Buffer, opts: CsvOptions = {}): CsvTable
   return new CsvTable(names, columns, rows.length);
 }
 
-/** Reads and parses a CSV file (see parseCsv). */
+/**
+ * Reads and parses a CSV file (see parseCsv).
+ * @example
+ * import * as fs from 'fs';
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { data } from 'tensorforge';
+ * const file = path.join(os.tmpdir(), 'points.csv');
+ * fs.writeFileSync(file, 'x,y,label\n1,2,a\n3,4,b\n');
+ * const table = data.readCsv(file);
+ * console.log(table.toTensor(['x', 'y']).toArray(), table.column('label'));   // [[1, 2], [3, 4]] ['a', 'b']
+ */
 export function readCsv(file: string, opts: CsvOptions = {}): CsvTable {
   checkOptions('readCsv', opts, CSV_KEYS);
   return parseCsv(readRegularFile('readCsv', file), opts);
@@ -187,6 +223,9 @@ function gunzipIdx(op: string, buf: Buffer, what: string): Buffer {
 /**
  * Decodes an IDX buffer (gzip-compressed or raw): unsigned bytes load as uint8, signed
  * integers as int32, floats and doubles as float32. Throws on any malformed header or size.
+ * @example
+ * const bytes = data.encodeIdx(tensor([[1, 2], [3, 4]], { dtype: 'uint8' }));
+ * console.log(data.decodeIdx(bytes).shape);   // [2, 2]
  */
 export function decodeIdx(input: Uint8Array, what = 'buffer'): Tensor {
   const op = 'readIdx';
@@ -229,12 +268,25 @@ export function decodeIdx(input: Uint8Array, what = 'buffer'): Tensor {
 }
 
 
-/** Reads an IDX file (`.gz` or raw; detected from the content). */
+/**
+ * Reads an IDX file (`.gz` or raw; detected from the content).
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { data, tensor } from 'tensorforge';
+ * const file = path.join(os.tmpdir(), 'labels.idx1-ubyte');
+ * data.writeIdx(file, tensor([3, 1, 4], { dtype: 'uint8' }));
+ * console.log(data.readIdx(file).toArray());   // [3, 1, 4]
+ */
 export function readIdx(file: string): Tensor {
   return decodeIdx(readRegularFile('readIdx', file), file);
 }
 
-/** Encodes a uint8, int32 or float32 tensor as IDX bytes (ubyte, int or float). */
+/**
+ * Encodes a uint8, int32 or float32 tensor as IDX bytes (ubyte, int or float).
+ * @example
+ * const buf: Buffer = data.encodeIdx(tensor([0, 9, 5], { dtype: 'uint8' }));
+ */
 export function encodeIdx(t: Tensor): Buffer {
   checkTensor('encodeIdx', t, 'tensor');
   if (t.ndim < 1 || t.ndim > 8) throw rangeError('encodeIdx', `rank must be 1..8, got shape ${fmtShape(t.shape)}`);
@@ -253,7 +305,14 @@ export function encodeIdx(t: Tensor): Buffer {
   return out;
 }
 
-/** Writes a tensor as an IDX file (gzip when `gzip` is true or the name ends in .gz), atomically. */
+/**
+ * Writes a tensor as an IDX file (gzip when `gzip` is true or the name ends in .gz), atomically.
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { data, randint } from 'tensorforge';
+ * data.writeIdx(path.join(os.tmpdir(), 'y.idx1-ubyte.gz'), randint(0, 10, [100]).to('uint8'), { gzip: true });
+ */
 export function writeIdx(file: string, t: Tensor, opts: { gzip?: boolean } = {}): void {
   checkOptions('writeIdx', opts, ['gzip']);
   let bytes = encodeIdx(t);

@@ -35,7 +35,10 @@ function checkNoNan(op: string, vals: number[]): void {
 /**
  * Standardises features to zero mean and unit variance: (x - mean) / std (population std;
  * a constant feature keeps scale 1).
- * @example const sc = new StandardScaler().fit(xTrain);  const xt = sc.transform(xTest);
+ * @example
+ * const xTrain = randn([100, 3], { mean: 5, std: 2 }), xTest = randn([20, 3], { mean: 5, std: 2 });
+ * const scaler = new data.StandardScaler().fit(xTrain);
+ * const zTest = scaler.transform(xTest);   // with the training statistics
  */
 export class StandardScaler {
   mean: number[] | null = null;
@@ -45,6 +48,7 @@ export class StandardScaler {
   private tScale: Tensor | null = null;
   constructor(readonly opts: { withMean?: boolean; withStd?: boolean } = {}) { checkOptions('StandardScaler', opts, ['withMean', 'withStd']); }
 
+  /** Learns the statistics from training data. Returns this. */
   fit(x: Tensor): this {
     checkFeatures('StandardScaler.fit', x);
     if (x.shape[0] === 0) throw rangeError('StandardScaler.fit', 'x has no samples');
@@ -62,23 +66,28 @@ export class StandardScaler {
     this.featureShape = featureShape; this.mean = mean; this.scale = scale;
     this.tMean = rowTensor(mean, featureShape); this.tScale = rowTensor(scale, featureShape);
   }
+  /** Applies the fitted transformation (throws if not fitted). */
   transform(x: Tensor): Tensor {
     if (!this.tMean || !this.tScale || !this.mean) throw notFitted('StandardScaler.transform');
     checkFeatures('StandardScaler.transform', x, this.mean.length);
     const m = this.tMean, s = this.tScale;
     return tidy(() => toFloat(x).sub(m).div(s));
   }
+  /** fit(x) then transform(x). */
   fitTransform(x: Tensor): Tensor { return this.fit(x).transform(x); }
+  /** Maps transformed values back to the original scale or categories. */
   inverseTransform(x: Tensor): Tensor {
     if (!this.tMean || !this.tScale || !this.mean) throw notFitted('StandardScaler.inverseTransform');
     checkFeatures('StandardScaler.inverseTransform', x, this.mean.length);
     const m = this.tMean, s = this.tScale;
     return tidy(() => toFloat(x).mul(s).add(m));
   }
+  /** The fitted state as JSON (save it next to the model). */
   toJSON(): { type: 'StandardScaler'; featureShape: number[]; mean: number[]; scale: number[] } {
     if (!this.mean || !this.scale) throw notFitted('StandardScaler.toJSON');
     return { type: 'StandardScaler', featureShape: this.featureShape, mean: this.mean, scale: this.scale };
   }
+  /** Restores a transformer saved with toJSON(). */
   static fromJSON(obj: unknown): StandardScaler {
     const o = checkState('StandardScaler.fromJSON', obj, 'StandardScaler', ['mean', 'scale']);
     const s = new StandardScaler();
@@ -92,6 +101,10 @@ export class StandardScaler {
 /**
  * Scales each feature linearly to featureRange (default [0, 1]) using the min and max seen
  * in fit(); a constant feature maps to the range's low end.
+ * @example
+ * const x = tensor([[0, 10], [5, 20], [10, 30]]);
+ * const scaler = new data.MinMaxScaler({ featureRange: [0, 1] }).fit(x);
+ * console.log(scaler.transform(x).toArray());   // [[0, 0], [0.5, 0.5], [1, 1]]
  */
 export class MinMaxScaler {
   dataMin: number[] | null = null;
@@ -106,6 +119,7 @@ export class MinMaxScaler {
     const [lo, hi] = this.featureRange;
     if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) throw rangeError('MinMaxScaler', `featureRange must be [low, high] with low < high, got ${JSON.stringify(opts.featureRange)}`);
   }
+  /** Learns the statistics from training data. Returns this. */
   fit(x: Tensor): this {
     checkFeatures('MinMaxScaler.fit', x);
     if (x.shape[0] === 0) throw rangeError('MinMaxScaler.fit', 'x has no samples');
@@ -129,6 +143,7 @@ export class MinMaxScaler {
     const [scale, shift] = this.scaleShift();
     this.tScale = rowTensor(scale, featureShape); this.tShift = rowTensor(shift, featureShape);
   }
+  /** Applies the fitted transformation (throws if not fitted). */
   transform(x: Tensor): Tensor {
     if (!this.tScale || !this.tShift || !this.dataMin) throw notFitted('MinMaxScaler.transform');
     checkFeatures('MinMaxScaler.transform', x, this.dataMin.length);
@@ -138,17 +153,21 @@ export class MinMaxScaler {
       return this.opts.clip ? y.clamp(lo, hi) : y;
     });
   }
+  /** fit(x) then transform(x). */
   fitTransform(x: Tensor): Tensor { return this.fit(x).transform(x); }
+  /** Maps transformed values back to the original scale or categories. */
   inverseTransform(x: Tensor): Tensor {
     if (!this.tScale || !this.tShift || !this.dataMin) throw notFitted('MinMaxScaler.inverseTransform');
     checkFeatures('MinMaxScaler.inverseTransform', x, this.dataMin.length);
     const s = this.tScale, b = this.tShift;
     return tidy(() => toFloat(x).sub(b).div(s));
   }
+  /** The fitted state as JSON (save it next to the model). */
   toJSON(): { type: 'MinMaxScaler'; featureShape: number[]; featureRange: [number, number]; dataMin: number[]; dataMax: number[]; clip: boolean } {
     if (!this.dataMin || !this.dataMax) throw notFitted('MinMaxScaler.toJSON');
     return { type: 'MinMaxScaler', featureShape: this.featureShape, featureRange: this.featureRange, dataMin: this.dataMin, dataMax: this.dataMax, clip: !!this.opts.clip };
   }
+  /** Restores a transformer saved with toJSON(). */
   static fromJSON(obj: unknown): MinMaxScaler {
     const o = checkState('MinMaxScaler.fromJSON', obj, 'MinMaxScaler', ['dataMin', 'dataMax']);
     const r = (obj as { featureRange?: [number, number]; clip?: boolean });
@@ -156,6 +175,7 @@ export class MinMaxScaler {
     s.setState(o.featureShape, o.dataMin, o.dataMax);
     return s;
   }
+  /** Frees the tensors holding the fitted statistics. */
   dispose(): void { this.tScale?.dispose(); this.tShift?.dispose(); this.tScale = this.tShift = null; }
 }
 
@@ -174,7 +194,8 @@ function checkState(op: string, obj: unknown, type: string, arrays: string[]): R
 
 /**
  * One-hot encoding of integer class labels: float32 [...labels.shape, numClasses].
- * @example oneHot(tensor([2, 0], { dtype: 'int32' }), 3)  // [[0, 0, 1], [1, 0, 0]]
+ * @example
+ * console.log(data.oneHot(tensor([0, 2], { dtype: 'int32' }), 3).toArray());   // [[1, 0, 0], [0, 0, 1]]
  */
 export function oneHot(labels: Tensor, numClasses?: number): Tensor {
   checkTensor('oneHot', labels, 'labels');
@@ -227,11 +248,14 @@ function valuesOf(op: string, v: Tensor | ArrayLike<Category>): Category[] {
 
 /**
  * Maps labels (strings or numbers) to 0..K-1 in sorted order and back.
- * @example const le = new LabelEncoder().fit(['cat', 'dog', 'cat']);  le.transform(['dog'])  // int32 [1]
+ * @example
+ * const enc = new data.LabelEncoder().fit(['cat', 'dog', 'cat', 'bird']);
+ * console.log(enc.transform(['dog', 'bird']).toArray(), enc.classes);   // [2, 0] ['bird', 'cat', 'dog']
  */
 export class LabelEncoder {
   classes: Category[] | null = null;
   private index = new Map<Category, number>();
+  /** Learns the statistics from training data. Returns this. */
   fit(values: Tensor | ArrayLike<Category>): this {
     this.setClasses(uniqueSorted(valuesOf('LabelEncoder.fit', values)));
     return this;
@@ -249,7 +273,9 @@ export class LabelEncoder {
     });
     return tensor(out, { dtype: 'int32' });
   }
+  /** fit(x) then transform(x). */
   fitTransform(values: Tensor | ArrayLike<Category>): Tensor { return this.fit(values).transform(values); }
+  /** Maps transformed values back to the original scale or categories. */
   inverseTransform(indices: Tensor | ArrayLike<number>): Category[] {
     if (!this.classes) throw notFitted('LabelEncoder.inverseTransform');
     const c = this.classes;
@@ -258,10 +284,12 @@ export class LabelEncoder {
       return c[k];
     });
   }
+  /** The fitted state as JSON (save it next to the model). */
   toJSON(): { type: 'LabelEncoder'; classes: Category[] } {
     if (!this.classes) throw notFitted('LabelEncoder.toJSON');
     return { type: 'LabelEncoder', classes: this.classes };
   }
+  /** Restores a transformer saved with toJSON(). */
   static fromJSON(obj: unknown): LabelEncoder {
     const o = obj as { type?: string; classes?: unknown };
     if (!o || o.type !== 'LabelEncoder' || !Array.isArray(o.classes)) throw typeError('LabelEncoder.fromJSON', "expected { type: 'LabelEncoder', classes: [...] }");
@@ -274,12 +302,17 @@ export class LabelEncoder {
 /**
  * One-hot encodes one categorical column (strings or numbers) into float32 [N, K];
  * unseen categories throw, or become all-zero rows with handleUnknown: 'ignore'.
+ * @example
+ * const enc = new data.OneHotEncoder().fit(['red', 'green', 'red']);
+ * console.log(enc.transform(['green', 'red']).toArray());   // [[1, 0], [0, 1]]
  */
 export class OneHotEncoder {
   private readonly labels = new LabelEncoder();
   constructor(readonly opts: { handleUnknown?: 'error' | 'ignore' } = {}) { checkOptions('OneHotEncoder', opts, ['handleUnknown']); }
   get categories(): Category[] | null { return this.labels.classes; }
+  /** Learns the statistics from training data. Returns this. */
   fit(values: Tensor | ArrayLike<Category>): this { this.labels.fit(values); return this; }
+  /** Applies the fitted transformation (throws if not fitted). */
   transform(values: Tensor | ArrayLike<Category>): Tensor {
     const cats = this.categories;
     if (!cats) throw notFitted('OneHotEncoder.transform');
@@ -293,7 +326,9 @@ export class OneHotEncoder {
     const idx = tensor(Int32Array.from(v, (x) => (known.has(x) ? cats.indexOf(x) : cats.length)), { dtype: 'int32' });
     return tidy(() => oneHot(idx, cats.length + 1).slice(1, 0, cats.length).contiguous());
   }
+  /** fit(x) then transform(x). */
   fitTransform(values: Tensor | ArrayLike<Category>): Tensor { return this.fit(values).transform(values); }
+  /** Maps transformed values back to the original scale or categories. */
   inverseTransform(x: Tensor): (Category | null)[] {
     const cats = this.categories;
     if (!cats) throw notFitted('OneHotEncoder.inverseTransform');
@@ -301,9 +336,11 @@ export class OneHotEncoder {
     const [arg, mx] = tidy(() => [x.argmax(1).dataSync(), x.max(1).dataSync()]);
     return Array.from(arg, (k, i) => (mx[i] > 0 ? cats[k] : null));
   }
+  /** The fitted state as JSON (save it next to the model). */
   toJSON(): { type: 'OneHotEncoder'; categories: Category[]; handleUnknown: string } {
     return { type: 'OneHotEncoder', categories: this.labels.toJSON().classes, handleUnknown: this.opts.handleUnknown ?? 'error' };
   }
+  /** Restores a transformer saved with toJSON(). */
   static fromJSON(obj: unknown): OneHotEncoder {
     const o = obj as { type?: string; categories?: Category[]; handleUnknown?: 'error' | 'ignore' };
     if (!o || o.type !== 'OneHotEncoder' || !Array.isArray(o.categories)) throw typeError('OneHotEncoder.fromJSON', "expected { type: 'OneHotEncoder', categories: [...] }");
@@ -313,24 +350,41 @@ export class OneHotEncoder {
   }
 }
 
-/** Bool mask of the NaN entries of x (missing values in tabular data). */
+/**
+ * Bool mask of the NaN entries of x (missing values in tabular data).
+ * @example
+ * console.log(data.isNan(tensor([1, NaN])).toArray());   // [false, true]
+ */
 export function isNan(x: Tensor): Tensor {
   checkTensor('isNan', x, 'x');
   return x.ne(x);
 }
 
-/** Number of NaN entries per feature (over dim 0), as a plain array. */
+/**
+ * Number of NaN entries per feature (over dim 0), as a plain array.
+ * @example
+ * console.log(data.countMissing(tensor([[1, NaN], [NaN, NaN]])));   // [1, 2]
+ */
 export function countMissing(x: Tensor): number[] {
   checkFeatures('countMissing', x);
   return tidy(() => Array.from(isNan(toFloat(x)).to('int32').sum(0).reshape([-1]).dataSync()));
 }
 
+/**
+ * How `SimpleImputer` fills missing values, per feature.
+ * @example
+ * const strategy: data.ImputeStrategy = 'median';
+ * const imp = new data.SimpleImputer({ strategy });
+ */
 export type ImputeStrategy = 'mean' | 'median' | 'mostFrequent' | 'constant';
 
 /**
  * Replaces NaN entries of each feature by the feature's mean, median, most frequent value
  * (all computed over the non-missing training values) or a constant.
- * @example const imp = new SimpleImputer({ strategy: 'median' }).fit(xTrain);  imp.transform(xTest);
+ * @example
+ * const xTrain = tensor([[1, NaN], [3, 4], [NaN, 8]]), xTest = tensor([[NaN, NaN]]);
+ * const imputer = new data.SimpleImputer({ strategy: 'mean' }).fit(xTrain);
+ * console.log(imputer.transform(xTest).toArray());   // [[2, 6]]
  */
 export class SimpleImputer {
   readonly strategy: ImputeStrategy;
@@ -346,6 +400,7 @@ export class SimpleImputer {
     this.fillValue = opts.fillValue ?? 0;
     if (!Number.isFinite(this.fillValue)) throw rangeError('SimpleImputer', `fillValue must be finite, got ${this.fillValue}`);
   }
+  /** Learns the statistics from training data. Returns this. */
   fit(x: Tensor): this {
     checkFeatures('SimpleImputer.fit', x);
     const n = x.shape[0], f = n ? x.numel / n : 0;
@@ -372,6 +427,7 @@ export class SimpleImputer {
     if (empty >= 0) throw rangeError('SimpleImputer.fit', `feature ${empty} has no non-missing values; use strategy 'constant'`);
     return this;
   }
+  /** Applies the fitted transformation (throws if not fitted). */
   transform(x: Tensor): Tensor {
     if (!this.statistics) throw notFitted('SimpleImputer.transform');
     checkFeatures('SimpleImputer.transform', x, this.statistics.length);
@@ -381,11 +437,14 @@ export class SimpleImputer {
       return where(isNan(xf), tensor(Float32Array.from(stats), { shape: fs.slice() }), xf);
     });
   }
+  /** fit(x) then transform(x). */
   fitTransform(x: Tensor): Tensor { return this.fit(x).transform(x); }
+  /** The fitted state as JSON (save it next to the model). */
   toJSON(): { type: 'SimpleImputer'; strategy: ImputeStrategy; featureShape: number[]; statistics: number[] } {
     if (!this.statistics) throw notFitted('SimpleImputer.toJSON');
     return { type: 'SimpleImputer', strategy: this.strategy, featureShape: this.featureShape, statistics: this.statistics };
   }
+  /** Restores a transformer saved with toJSON(). */
   static fromJSON(obj: unknown): SimpleImputer {
     const o = obj as { type?: string; strategy?: ImputeStrategy; statistics?: number[]; featureShape?: number[] };
     if (!o || o.type !== 'SimpleImputer' || !Array.isArray(o.statistics)) throw typeError('SimpleImputer.fromJSON', "expected { type: 'SimpleImputer', statistics: [...] }");

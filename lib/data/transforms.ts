@@ -4,9 +4,9 @@
  * makes them reproducible) and apply them in one kernel call per batch. A 3-D [C, H, W]
  * image is treated as a batch of one.
  * @example
- * const aug = new Compose([new RandomCrop(28, { padding: 2 }), new RandomRotation(10),
- *                          new Normalize([0.1307], [0.3081])]);
- * const xb2 = aug.apply(xb);
+ * const aug = new data.transforms.Compose([new data.transforms.RandomCrop(28, { padding: 2 }), new data.transforms.RandomRotation(10)]);
+ * const norm = new data.transforms.Normalize([0.1307], [0.3081]);
+ * const xb = norm.apply(aug.apply(rand([32, 1, 28, 28])));
  */
 import { tidy, type Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
@@ -17,7 +17,14 @@ import { bernoulli, rand, randn, tensor } from '../ops/creation';
 
 export { affine, crop, flip, normalize };
 
+/**
+ * An image-batch transform: [N, C, H, W] in, [N, C, H', W'] out.
+ * @example
+ * const invert: data.Transform = { apply: (x) => x.neg().add(1) };
+ * const aug = new data.Compose([invert, new data.RandomHorizontalFlip()]);
+ */
 export interface Transform {
+  /** Transforms a batch [N, C, H, W]. */
   apply(x: Tensor): Tensor;
 }
 
@@ -34,7 +41,12 @@ function range2(op: string, name: string, v: number | [number, number], symmetri
   return r;
 }
 
-/** Per-channel normalisation (mean and std per channel). */
+/**
+ * Per-channel normalisation (mean and std per channel).
+ * @example
+ * const norm = new data.Normalize([0.1307], [0.3081]);   // MNIST's mean and std
+ * const x = norm.apply(rand([8, 1, 28, 28]));
+ */
 export class Normalize implements Transform {
   constructor(readonly mean: number[], readonly std: number[]) {
     if (!Array.isArray(mean) || !Array.isArray(std) || mean.length !== std.length) throw typeError('Normalize', 'mean and std must be arrays of equal length');
@@ -43,7 +55,12 @@ export class Normalize implements Transform {
   apply(x: Tensor): Tensor { return normalize(x, this.mean, this.std); }
 }
 
-/** Mirrors each sample left-right with probability p. */
+/**
+ * Mirrors each sample left-right with probability p.
+ * @example
+ * const aug = new data.RandomHorizontalFlip(0.5);
+ * const x = aug.apply(rand([8, 3, 32, 32]));
+ */
 export class RandomHorizontalFlip implements Transform {
   constructor(readonly p = 0.5) { checkProb('RandomHorizontalFlip', p); }
   apply(x: Tensor): Tensor {
@@ -51,7 +68,11 @@ export class RandomHorizontalFlip implements Transform {
   }
 }
 
-/** Mirrors each sample top-bottom with probability p. */
+/**
+ * Mirrors each sample top-bottom with probability p.
+ * @example
+ * const x = new data.RandomVerticalFlip(0.5).apply(rand([8, 1, 28, 28]));
+ */
 export class RandomVerticalFlip implements Transform {
   constructor(readonly p = 0.5) { checkProb('RandomVerticalFlip', p); }
   apply(x: Tensor): Tensor {
@@ -59,6 +80,12 @@ export class RandomVerticalFlip implements Transform {
   }
 }
 
+/**
+ * Options of `RandomAffine`.
+ * @example
+ * const opts: data.AffineOptions = { degrees: 10, translate: [0.1, 0.1], scale: [0.9, 1.1], shear: 5, fill: 0 };
+ * const aug = new data.RandomAffine(opts);
+ */
 export interface AffineOptions {
   /** Rotation in degrees: d means uniform in [-d, d]; or [min, max]. Counter-clockwise positive. */
   degrees?: number | [number, number];
@@ -75,6 +102,9 @@ export interface AffineOptions {
 /**
  * Random rotation, translation, scale and shear about the centre, one draw per sample,
  * bilinear interpolation (torchvision's RandomAffine, with sub-pixel translations).
+ * @example
+ * const aug = new data.RandomAffine({ degrees: 15, translate: [0.1, 0.1], scale: [0.9, 1.1] });
+ * const x = aug.apply(rand([16, 1, 28, 28]));
  */
 export class RandomAffine implements Transform {
   private readonly lo: number[];
@@ -110,7 +140,11 @@ export class RandomAffine implements Transform {
   }
 }
 
-/** Random rotation by an angle in [-degrees, degrees] (or [min, max]), bilinear. */
+/**
+ * Random rotation by an angle in [-degrees, degrees] (or [min, max]), bilinear.
+ * @example
+ * const x = new data.RandomRotation(10).apply(rand([16, 1, 28, 28]));
+ */
 export class RandomRotation extends RandomAffine {
   constructor(degrees: number | [number, number], opts: { fill?: number } = {}) {
     checkOptions('RandomRotation', opts, ['fill']);
@@ -118,7 +152,11 @@ export class RandomRotation extends RandomAffine {
   }
 }
 
-/** Random shift by up to translate = [fx, fy] of the width and height, bilinear. */
+/**
+ * Random shift by up to translate = [fx, fy] of the width and height, bilinear.
+ * @example
+ * const x = new data.RandomTranslation([0.1, 0.1]).apply(rand([16, 1, 28, 28]));
+ */
 export class RandomTranslation extends RandomAffine {
   constructor(translate: [number, number], opts: { fill?: number } = {}) {
     checkOptions('RandomTranslation', opts, ['fill']);
@@ -126,7 +164,11 @@ export class RandomTranslation extends RandomAffine {
   }
 }
 
-/** Pads by `padding` (with fill) and crops a random size x size window per sample. */
+/**
+ * Pads by `padding` (with fill) and crops a random size x size window per sample.
+ * @example
+ * const x = new data.RandomCrop(32, { padding: 4 }).apply(rand([16, 3, 32, 32]));
+ */
 export class RandomCrop implements Transform {
   readonly size: [number, number];
   readonly padding: number;
@@ -152,7 +194,11 @@ export class RandomCrop implements Transform {
   }
 }
 
-/** Adds N(0, std^2) noise to every pixel (optionally clamped to [min, max]). */
+/**
+ * Adds N(0, std^2) noise to every pixel (optionally clamped to [min, max]).
+ * @example
+ * const x = new data.GaussianNoise(0.05, { clip: [0, 1] }).apply(rand([16, 1, 28, 28]));
+ */
 export class GaussianNoise implements Transform {
   constructor(readonly std: number, readonly opts: { clip?: [number, number] } = {}) {
     checkOptions('GaussianNoise', opts, ['clip']);
@@ -166,7 +212,12 @@ export class GaussianNoise implements Transform {
   }
 }
 
-/** Applies transforms in order. */
+/**
+ * Applies transforms in order.
+ * @example
+ * const aug = new data.Compose([new data.RandomCrop(28, { padding: 2 }), new data.RandomRotation(10), new data.Normalize([0.5], [0.5])]);
+ * const x = aug.apply(rand([16, 1, 28, 28]));
+ */
 export class Compose implements Transform {
   constructor(readonly transforms: Transform[]) {
     if (!Array.isArray(transforms) || transforms.some((t) => !t || typeof t.apply !== 'function')) {

@@ -7,7 +7,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
 
-/** Writes the chunks produced by `write(fd)` to `file` atomically. */
+/**
+ * Writes the chunks produced by `write(fd)` to `file` atomically.
+ * @example
+ * import * as fs from 'fs';
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { io } from 'tensorforge';
+ * io.writeFileAtomic(path.join(os.tmpdir(), 'note.txt'), (fd) => { fs.writeSync(fd, 'complete or absent\n'); });
+ */
 export function writeFileAtomic(file: string, write: (fd: number) => void): void {
   const dir = path.dirname(path.resolve(file));
   removeStaleTemps(dir, path.basename(file));

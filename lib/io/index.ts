@@ -1,4 +1,14 @@
-/** Saving and loading: safetensors state dicts, whole models, atomic writes. */
+/**
+ * Saving and loading: safetensors state dicts, whole models, atomic writes.
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { io, nn } from 'tensorforge';
+ * const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+ * io.save(model.stateDict(), path.join(os.tmpdir(), 'weights.safetensors'));   // weights only
+ * io.saveModel(model, path.join(os.tmpdir(), 'model-dir'));                   // architecture + weights
+ * const again = io.loadModel<nn.Sequential>(path.join(os.tmpdir(), 'model-dir'));
+ */
 export {
   save, load, loadWithMetadata, readHeader, serialize, deserialize, halfToFloat,
   type StateDict, type Metadata, type SafetensorsHeader,

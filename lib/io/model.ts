@@ -14,9 +14,34 @@ import { readRegularFile } from './files';
 import { load, readHeader, save, type SafetensorsHeader } from './safetensors';
 import { layerFromJSON, layerParamShapes, layerToJSON, type LayerJSON, type SerializableLayer } from './registry';
 
+/**
+ * The `format` field of every model.json that saveModel writes.
+ * @example
+ * import * as fs from 'fs';
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { io, nn } from 'tensorforge';
+ * const dir = path.join(os.tmpdir(), 'fmt-model');
+ * io.saveModel(new nn.Linear(2, 1), dir);
+ * const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as io.ModelJSON;
+ * console.log(json.format === io.MODEL_FORMAT, json.version === io.MODEL_VERSION);   // true true
+ */
 export const MODEL_FORMAT = 'tensorforge-model';
+/**
+ * The model.json version this library writes (and the newest it reads).
+ * @example
+ * console.log(io.MODEL_VERSION);   // 1
+ */
 export const MODEL_VERSION = 1;
 
+/**
+ * The contents of model.json: format and version, the architecture as a layer tree, the weights file name and metadata.
+ * @example
+ * const json: io.ModelJSON = {
+ *   format: io.MODEL_FORMAT, version: io.MODEL_VERSION, weights: 'model.safetensors', metadata: {},
+ *   architecture: io.layerToJSON(new nn.Linear(4, 2)),
+ * };
+ */
 export interface ModelJSON {
   format: typeof MODEL_FORMAT;
   version: number;
@@ -99,7 +124,14 @@ function removeStale(parent: string, name: string, targetExists: boolean): void 
  * `dir`; between them `dir` is missing and loadModel reads the one `.tfold` sibling (the
  * complete old model). A `.tfsave` sibling is never read. The next save removes what a
  * killed save left. Concurrent saves to one directory are not supported.
- * @example io.saveModel(model, './out/model');  const again = io.loadModel('./out/model');
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { io, nn } from 'tensorforge';
+ * const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+ * const dir = path.join(os.tmpdir(), 'my-model');
+ * io.saveModel(model, dir, { metadata: { task: 'demo' } });   // dir/model.json + dir/model.safetensors
+ * const same = io.loadModel<nn.Sequential>(dir);
  */
 export function saveModel(model: SerializableLayer, dir: string, opts: { metadata?: Record<string, string> } = {}): void {
   if (!model || typeof model.stateDict !== 'function') throw typeError('saveModel', 'model must be a module with stateDict() and getConfig()');

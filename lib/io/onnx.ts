@@ -19,11 +19,27 @@ import { encodeModel } from './onnx/schema';
 export { OnnxGraph, type OnnxConverter, type OnnxValue, type Dim, type AttrValue, type OnnxDType } from './onnx/graph';
 export { decodeModel as decodeOnnxModel } from './onnx/schema';
 
+/**
+ * The ONNX opsets the exporter can target.
+ * @example
+ * console.log(io.ONNX_OPSETS);   // [17, 18, 19, 20, 21]
+ */
 export const ONNX_OPSETS = [17, 18, 19, 20, 21] as const;
+/**
+ * The opset exportOnnx targets unless `opset` is given.
+ * @example
+ * console.log(io.ONNX_DEFAULT_OPSET);   // 17
+ */
 export const ONNX_DEFAULT_OPSET = 17;
 /** The IR version each opset was released with (what readers check the file against). */
 const IR_VERSION: Record<number, number> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
 
+/**
+ * One graph input: its name, shape (null or -1 for a symbolic size) and dtype.
+ * @example
+ * const tokens: io.OnnxInputSpec = { name: 'tokens', shape: [null, null], dtype: 'int64' };
+ * const { info } = io.toOnnx(new nn.Embedding(100, 8), { inputs: [tokens] });
+ */
 export interface OnnxInputSpec {
   name: string;
   /** Sizes; -1 or null is symbolic ('batch' for the first such dim of an input). */
@@ -32,6 +48,12 @@ export interface OnnxInputSpec {
   dtype?: 'float32' | 'int32' | 'int64';
 }
 
+/**
+ * Options of `exportOnnx` / `toOnnx`: the inputs' names and shapes, output names, opset and doc string.
+ * @example
+ * const opts: io.OnnxExportOptions = { inputs: [{ name: 'image', shape: [null, 1, 28, 28] }], outputs: [{ name: 'logits' }], opset: 18 };
+ * const { info } = io.toOnnx(new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 10)), opts);
+ */
 export interface OnnxExportOptions {
   inputs: OnnxInputSpec[];
   /** Names for the graph outputs, in the order the model returns them (default output, output_1, ...). */
@@ -42,7 +64,12 @@ export interface OnnxExportOptions {
   docString?: string;
 }
 
-/** What was exported: the graph's inputs and outputs with their (symbolic) shapes. */
+/**
+ * What was exported: the graph's inputs and outputs with their (symbolic) shapes.
+ * @example
+ * const { info }: { info: io.OnnxExportInfo } = io.toOnnx(new nn.Linear(4, 2), { inputs: [{ name: 'x', shape: [null, 4] }] });
+ * console.log(info.opset, info.inputs[0].shape, info.bytes);   // 17 ['batch', 4] ...
+ */
 export interface OnnxExportInfo { opset: number; inputs: OnnxValue[]; outputs: OnnxValue[]; bytes: number }
 
 type ModuleClass = abstract new (...a: never[]) => AnyModule;
@@ -53,9 +80,16 @@ const custom = new Map<ModuleClass, OnnxConverter>();
  * `g.call(child, x)` for submodules and `g.op(...)` for ONNX nodes, and returns its output(s).
  * Matched by exact class (a subclass needs its own).
  * @example
- * // Classifier.forward(x): [out] = this.lstm.forward(x); return this.fc.forward(the last step of out)
+ * class Classifier extends nn.Module<[Tensor], Tensor> {
+ *   lstm = new nn.LSTM(8, 16, { batchFirst: true });
+ *   fc = new nn.Linear(16, 3);
+ *   override forward(x: Tensor): Tensor {
+ *     const [out] = this.lstm.forward(x);                              // [B, T, 16]
+ *     return this.fc.forward(out.slice(1, -1).squeeze(1));            // the last step
+ *   }
+ * }
  * io.registerOnnxConverter(Classifier, (g, m, [x]) => {
- *   const [out] = g.call(m.lstm, x) as io.OnnxValue[];          // [B, T, 2H]
+ *   const [out] = g.call(m.lstm, x) as io.OnnxValue[];                 // [B, T, 16]
  *   const last = g.op('Gather', [out, g.int64s('last', [-1], [])], [out.shape[0], out.shape[2]], { axis: 1 });
  *   return g.call(m.fc, last);
  * });
@@ -95,7 +129,10 @@ function checkOptions(opts: OnnxExportOptions): number {
 
 /**
  * The ONNX ModelProto bytes of `model` for the given inputs (see exportOnnx).
- * @example const bytes = io.toOnnx(model, { inputs: [{ name: 'x', shape: [null, 784] }] });
+ * @example
+ * const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+ * const { bytes, info } = io.toOnnx(model, { inputs: [{ name: 'x', shape: [null, 784] }] });
+ * console.log(info.outputs[0].shape, bytes.length);   // ['batch', 10] and the file size
  */
 export function toOnnx(model: AnyModule, opts: OnnxExportOptions): { bytes: Uint8Array; info: OnnxExportInfo } {
   if (!(model instanceof Module)) throw typeError('exportOnnx', `model must be a Module, got ${model === null ? 'null' : typeof model}`);

@@ -12,7 +12,19 @@ import { native } from '../native';
 import { writeAll, writeFileAtomic } from './atomic';
 import { openRegular } from './files';
 
+/**
+ * Tensors by name, as saved in and loaded from a safetensors file.
+ * @example
+ * const sd: io.StateDict = { 'fc.weight': randn([2, 3]), 'fc.bias': zeros([2]) };
+ * const bytes = io.serialize(sd);
+ */
 export type StateDict = Record<string, Tensor>;
+/**
+ * The string-to-string metadata of a safetensors header.
+ * @example
+ * const meta: io.Metadata = { framework: 'tensorforge', epoch: '10' };
+ * const bytes = io.serialize({ w: zeros([1]) }, meta);
+ */
 export type Metadata = Record<string, string>;
 
 /** Largest header we accept (the Rust reference implementation uses 100 MB). */
@@ -66,7 +78,12 @@ function buildHeader(list: [string, Tensor][], metadata?: Metadata): { header: B
 
 /**
  * Writes tensors to a safetensors file, atomically (temp file + fsync + rename).
- * @example io.save(model.stateDict(), 'model.safetensors', { epoch: '3' });
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { io, nn } from 'tensorforge';
+ * const model = new nn.Linear(4, 2);
+ * io.save(model.stateDict(), path.join(os.tmpdir(), 'linear.safetensors'), { epoch: '1' });   // PyTorch's safetensors.torch.load_file reads it
  */
 export function save(stateDict: StateDict | Map<string, Tensor>, file: string, metadata?: Metadata): void {
   const list = entries('io.save', stateDict);
@@ -85,7 +102,12 @@ export function save(stateDict: StateDict | Map<string, Tensor>, file: string, m
   });
 }
 
-/** Encodes a state dict as safetensors bytes in memory. */
+/**
+ * Encodes a state dict as safetensors bytes in memory.
+ * @example
+ * const bytes: Buffer = io.serialize({ w: randn([3, 3]) }, { note: 'in memory' });
+ * const { tensors } = io.deserialize(bytes);
+ */
 export function serialize(stateDict: StateDict | Map<string, Tensor>, metadata?: Metadata): Buffer {
   const list = entries('io.serialize', stateDict);
   const { header, dataBytes } = buildHeader(list, metadata);
@@ -103,6 +125,11 @@ export function serialize(stateDict: StateDict | Map<string, Tensor>, metadata?:
 
 interface Entry { name: string; dtype: string; shape: number[]; begin: number; end: number }
 
+/**
+ * What `readHeader` returns: each tensor's name, dtype, shape and byte range, and the metadata.
+ * @example
+ * const header: io.SafetensorsHeader = { tensors: [{ name: 'w', dtype: 'F32', shape: [2], dataOffsets: [0, 8] }], metadata: {} };
+ */
 export interface SafetensorsHeader {
   tensors: { name: string; dtype: string; shape: number[]; dataOffsets: [number, number] }[];
   metadata: Metadata;
@@ -219,7 +246,11 @@ export function tensorFromTyped(data: AnyTypedArray, shape: number[], dtype: DTy
   return t;
 }
 
-/** IEEE 754 binary16 bits to a number. */
+/**
+ * IEEE 754 binary16 bits to a number.
+ * @example
+ * console.log(io.halfToFloat(0x3c00), io.halfToFloat(0xc000));   // 1 -2
+ */
 export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
@@ -227,7 +258,16 @@ export function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
-/** Reads and validates the header of a safetensors file without loading any tensor data. */
+/**
+ * Reads and validates the header of a safetensors file without loading any tensor data.
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { io, zeros } from 'tensorforge';
+ * const file = path.join(os.tmpdir(), 'h.safetensors');
+ * io.save({ bias: zeros([4]) }, file);
+ * console.log(io.readHeader(file).tensors[0]);   // { name: 'bias', dtype: 'F32', shape: [4], dataOffsets: [0, 16] }
+ */
 export function readHeader(file: string): SafetensorsHeader {
   const fd = openRead(file);
   try {
@@ -268,13 +308,30 @@ function readValidatedHeader(fd: number, what: string): { entries: Entry[]; meta
 /**
  * Reads a safetensors file into tensors (F16/BF16/F64 become float32, I64 becomes int32
  * after a range check). Malformed or truncated files throw an Error naming the problem.
- * @example const sd = io.load('model.safetensors');  model.loadStateDict(sd);
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { io, nn } from 'tensorforge';
+ * const file = path.join(os.tmpdir(), 'linear.safetensors');
+ * io.save(new nn.Linear(4, 2).stateDict(), file);
+ * const model = new nn.Linear(4, 2);
+ * model.loadStateDict(io.load(file));
  */
 export function load(file: string): StateDict {
   return loadWithMetadata(file).tensors;
 }
 
-/** Like load, and also returns the `__metadata__` map. */
+/**
+ * Like load, and also returns the `__metadata__` map.
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { io, randn } from 'tensorforge';
+ * const file = path.join(os.tmpdir(), 'w.safetensors');
+ * io.save({ w: randn([2, 2]) }, file, { epoch: '3' });
+ * const { tensors, metadata } = io.loadWithMetadata(file);
+ * console.log(Object.keys(tensors), metadata.epoch);   // ['w'] '3'
+ */
 export function loadWithMetadata(file: string): { tensors: StateDict; metadata: Metadata } {
   const fd = openRead(file);
   const out: StateDict = {};
@@ -293,7 +350,12 @@ export function loadWithMetadata(file: string): { tensors: StateDict; metadata: 
   }
 }
 
-/** Decodes safetensors bytes held in memory (same validation as load). */
+/**
+ * Decodes safetensors bytes held in memory (same validation as load).
+ * @example
+ * const { tensors, metadata } = io.deserialize(io.serialize({ x: tensor([1, 2]) }));
+ * console.log(tensors.x.toArray());   // [1, 2]
+ */
 export function deserialize(buf: Uint8Array, what = 'buffer'): { tensors: StateDict; metadata: Metadata } {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.length < 8) throw bad(what, `${b.length} bytes is too short for a safetensors header`);

@@ -12,8 +12,20 @@ import { where } from '../ops/elementwise';
 import { zeros } from '../ops/creation';
 import { oneHot } from '../data/preprocessing';
 
+/**
+ * How per-class scores combine: 'macro' (plain mean), 'micro' (global counts), 'weighted' (by support), 'none' (per class).
+ * @example
+ * const avg: metrics.Average = 'micro';
+ * const p = metrics.precision(randint(0, 3, [50]), randint(0, 3, [50]), { average: avg });
+ */
 export type Average = 'macro' | 'micro' | 'weighted' | 'none';
 
+/**
+ * The class count option of the classification metrics.
+ * @example
+ * const opts: metrics.ClassOptions = { numClasses: 10 };
+ * const cm = metrics.confusionMatrix(tensor([1, 2], { dtype: 'int32' }), tensor([1, 3], { dtype: 'int32' }), opts);   // [10, 10]
+ */
 export interface ClassOptions {
   /** Number of classes (default: 1 + the largest label seen in pred or target). */
   numClasses?: number;
@@ -43,7 +55,9 @@ function checkTarget(op: string, target: Tensor, n: number): Tensor {
 
 /**
  * Fraction of samples whose predicted class equals the target.
- * @example accuracy(logits, y)  // 0.93
+ * @example
+ * const logits = tensor([[2, 0], [0, 1], [3, 1]]), y = tensor([0, 1, 1], { dtype: 'int32' });
+ * console.log(metrics.accuracy(logits, y));   // 0.6666...
  */
 export function accuracy(pred: Tensor, target: Tensor): number {
   return tidy(() => {
@@ -72,7 +86,12 @@ export function topKCorrect(scores: Tensor, target: Tensor, k: number): number {
   });
 }
 
-/** Fraction of samples whose target class is among the k highest scores. */
+/**
+ * Fraction of samples whose target class is among the k highest scores.
+ * @example
+ * const scores = tensor([[0.1, 0.5, 0.4], [0.8, 0.15, 0.05]]);
+ * console.log(metrics.topKAccuracy(scores, tensor([2, 1], { dtype: 'int32' }), 2));   // 1
+ */
 export function topKAccuracy(scores: Tensor, target: Tensor, k = 5): number {
   const n = scores?.shape?.[0];
   const correct = topKCorrect(scores, target, k);
@@ -94,6 +113,9 @@ function inferClasses(p: Tensor, t: Tensor, numClasses?: number): number {
 /**
  * Confusion matrix as int32 [C, C]: row = true class, column = predicted class (as in
  * scikit-learn). Computed as onehot(target)^T @ onehot(pred) in chunks exact in float32.
+ * @example
+ * const pred = tensor([0, 1, 1, 2], { dtype: 'int32' }), y = tensor([0, 1, 2, 2], { dtype: 'int32' });
+ * console.log(metrics.confusionMatrix(pred, y).toArray());   // [[1, 0, 0], [0, 1, 0], [0, 1, 1]]
  */
 export function confusionMatrix(pred: Tensor, target: Tensor, optsIn: ClassOptions | number = {}): Tensor {
   // NOTE: a number is the class count: confusionMatrix(pred, y, 10).
@@ -113,7 +135,12 @@ export function confusionMatrix(pred: Tensor, target: Tensor, optsIn: ClassOptio
   });
 }
 
-/** Per-class statistics from a confusion matrix (rows true, columns predicted). */
+/**
+ * Per-class statistics from a confusion matrix (rows true, columns predicted).
+ * @example
+ * const s: metrics.ClassStats = metrics.classStats([5, 1, 2, 2]);   // a 2x2 confusion matrix, row-major
+ * console.log(s.recall, s.total);   // [0.8333..., 0.5] 10
+ */
 export interface ClassStats {
   precision: number[];
   recall: number[];
@@ -126,6 +153,13 @@ export interface ClassStats {
   total: number;
 }
 
+/**
+ * Per-class precision, recall, F1 and counts from a confusion matrix [C, C] (rows: true class).
+ * @example
+ * const cm = metrics.confusionMatrix(tensor([0, 1, 1], { dtype: 'int32' }), tensor([0, 1, 0], { dtype: 'int32' }));
+ * const s = metrics.classStats(cm);
+ * console.log(s.precision, s.support);   // [1, 0.5] [2, 1]
+ */
 export function classStats(cm: Tensor | ArrayLike<number>, numClasses?: number, zeroDivision = 0): ClassStats {
   const flat = cm instanceof Tensor ? cm.dataSync() : cm;
   const c = numClasses ?? Math.round(Math.sqrt(flat.length));
@@ -165,6 +199,12 @@ export function averageScore(s: ClassStats, which: 'precision' | 'recall' | 'f1'
   }
 }
 
+/**
+ * Options of `precision`, `recall` and `f1Score`.
+ * @example
+ * const opts: metrics.ScoreOptions = { numClasses: 3, average: 'weighted', zeroDivision: 0 };
+ * const r = metrics.recall(randint(0, 3, [20]), randint(0, 3, [20]), opts);
+ */
 export interface ScoreOptions extends ClassOptions {
   /** 'macro' (default), 'micro', 'weighted', or 'none' for one value per class. */
   average?: Average;
@@ -181,16 +221,33 @@ function score(which: 'precision' | 'recall' | 'f1', pred: Tensor, target: Tenso
   return averageScore(s, which, opts.average ?? 'macro', opts.zeroDivision ?? 0);
 }
 
-/** Precision tp / (tp + fp), per class or averaged. */
+/**
+ * Precision tp / (tp + fp), per class or averaged.
+ * @example
+ * const pred = tensor([0, 1, 1, 0], { dtype: 'int32' }), y = tensor([0, 1, 0, 0], { dtype: 'int32' });
+ * console.log(metrics.precision(pred, y, { average: 'none' }));   // [1, 0.5]
+ */
 export function precision(pred: Tensor, target: Tensor, opts: ScoreOptions = {}): number | number[] { return score('precision', pred, target, opts); }
-/** Recall tp / (tp + fn), per class or averaged. */
+/**
+ * Recall tp / (tp + fn), per class or averaged.
+ * @example
+ * const pred = tensor([0, 1, 1, 0], { dtype: 'int32' }), y = tensor([0, 1, 0, 0], { dtype: 'int32' });
+ * console.log(metrics.recall(pred, y, { average: 'macro' }));   // (2/3 + 1) / 2
+ */
 export function recall(pred: Tensor, target: Tensor, opts: ScoreOptions = {}): number | number[] { return score('recall', pred, target, opts); }
-/** F1 = 2 tp / (2 tp + fp + fn), per class or averaged. */
+/**
+ * F1 = 2 tp / (2 tp + fp + fn), per class or averaged.
+ * @example
+ * const logits = randn([100, 4]), y = randint(0, 4, [100]);
+ * const f1 = metrics.f1Score(logits, y, { average: 'weighted' });   // logits are argmax'ed
+ */
 export function f1Score(pred: Tensor, target: Tensor, opts: ScoreOptions = {}): number | number[] { return score('f1', pred, target, opts); }
 
 /**
  * The confusion matrix as an aligned text table with row/column labels.
- * @example console.log(formatConfusionMatrix(confusionMatrix(pred, y), { labels: ['cat', 'dog'] }));
+ * @example
+ * const pred = tensor([0, 1, 1], { dtype: 'int32' }), y = tensor([0, 1, 0], { dtype: 'int32' });
+ * console.log(metrics.formatConfusionMatrix(metrics.confusionMatrix(pred, y), { labels: ['cat', 'dog'] }));
  */
 export function formatConfusionMatrix(cm: Tensor | number[][], opts: { labels?: string[] } = {}): string {
   checkOptions('formatConfusionMatrix', opts, ['labels']);
@@ -211,6 +268,9 @@ export function formatConfusionMatrix(cm: Tensor | number[][], opts: { labels?: 
 /**
  * Per-class precision, recall, F1 and support with accuracy, macro and weighted averages,
  * formatted like scikit-learn's classification_report.
+ * @example
+ * const pred = tensor([0, 1, 1, 0], { dtype: 'int32' }), y = tensor([0, 1, 0, 0], { dtype: 'int32' });
+ * console.log(metrics.classificationReport(pred, y, { targetNames: ['cat', 'dog'], digits: 3 }));
  */
 export function classificationReport(pred: Tensor, target: Tensor, opts: ClassOptions & { targetNames?: string[]; digits?: number; zeroDivision?: number } = {}): string {
   checkOptions('classificationReport', opts, ['numClasses', 'targetNames', 'digits', 'zeroDivision']);
@@ -244,6 +304,8 @@ export function formatReport(s: ClassStats, opts: { targetNames?: string[]; digi
 /**
  * Area under the ROC curve for binary targets (0/1) and scores (higher = more positive),
  * by the Mann-Whitney statistic with average ranks, so tied scores count one half.
+ * @example
+ * console.log(metrics.rocAuc(tensor([0.1, 0.4, 0.35, 0.8]), tensor([0, 0, 1, 1], { dtype: 'int32' })));   // 0.75
  */
 export function rocAuc(scores: Tensor, target: Tensor): number {
   const op = 'rocAuc';

@@ -1,4 +1,12 @@
-/** Evaluation metrics: functional (one call on whole tensors) and streaming (per batch). */
+/**
+ * Evaluation metrics: functional (one call on whole tensors) and streaming (per batch).
+ * @example
+ * const logits = randn([100, 3]), y = randint(0, 3, [100]);
+ * console.log(metrics.accuracy(logits, y), metrics.f1Score(logits, y));
+ * const acc = new metrics.Accuracy();              // streaming: per batch
+ * acc.update(logits, y);
+ * console.log(acc.compute());
+ */
 export {
   accuracy, topKAccuracy, confusionMatrix, formatConfusionMatrix, classificationReport, precision, recall, f1Score, rocAuc,
   classStats, type Average, type ClassOptions, type ScoreOptions, type ClassStats,

@@ -11,12 +11,20 @@ function pair(op: string, pred: Tensor, target: Tensor): [Tensor, Tensor] {
   return [pred.to('float32'), target.to('float32')];
 }
 
-/** Mean squared error over all elements. */
+/**
+ * Mean squared error over all elements.
+ * @example
+ * console.log(metrics.mse(tensor([1, 2]), tensor([1, 4])));   // 2
+ */
 export function mse(pred: Tensor, target: Tensor): number {
   return tidy(() => { const [p, t] = pair('mse', pred, target); return p.sub(t).square().mean().item(); });
 }
 
-/** Mean absolute error over all elements. */
+/**
+ * Mean absolute error over all elements.
+ * @example
+ * console.log(metrics.mae(tensor([1, 2]), tensor([0, 4])));   // 1.5
+ */
 export function mae(pred: Tensor, target: Tensor): number {
   return tidy(() => { const [p, t] = pair('mae', pred, target); return p.sub(t).abs().mean().item(); });
 }
@@ -30,6 +38,8 @@ export function r2FromSums(ssRes: number, ssTot: number): number {
 /**
  * Coefficient of determination 1 - SS_res / SS_tot; for [N, k] the uniform average over the
  * k outputs (scikit-learn's default).
+ * @example
+ * console.log(metrics.r2Score(tensor([1, 2, 3]), tensor([1, 2, 3])));   // 1
  */
 export function r2Score(pred: Tensor, target: Tensor): number {
   return tidy(() => {

@@ -19,13 +19,38 @@ import {
 import { r2FromSums } from './regression';
 import { DeviceSum } from './accumulate';
 
+/**
+ * A streaming metric: `update` per batch, `compute` at the end, `reset` for the next epoch.
+ * train.fit accepts any object of this shape in `metrics`.
+ * @example
+ * class MaxError implements metrics.Metric {
+ *   readonly name = 'maxError';
+ *   private worst = 0;
+ *   update(pred: Tensor, target: Tensor): void { this.worst = Math.max(this.worst, pred.sub(target).abs().max().item()); }
+ *   compute(): number { return this.worst; }
+ *   reset(): void { this.worst = 0; }
+ * }
+ * const m = new MaxError();
+ * m.update(tensor([1, 2]), tensor([1, 5]));
+ * console.log(m.compute());   // 3
+ */
 export interface Metric<R = number> {
   readonly name: string;
+  /** Accumulates one batch of predictions and targets. */
   update(pred: Tensor, target: Tensor): void;
+  /** The value over everything accumulated since the last reset. */
   compute(): R;
+  /** Forgets what was accumulated (fit calls it every epoch). */
   reset(): void;
 }
 
+/**
+ * Streaming accuracy of class scores [N, C] (argmax'ed) or labels [N] against labels [N].
+ * @example
+ * const acc = new metrics.Accuracy();
+ * acc.update(tensor([[0.9, 0.1], [0.2, 0.8]]), tensor([0, 0], { dtype: 'int32' }));
+ * console.log(acc.compute());   // 0.5
+ */
 export class Accuracy implements Metric {
   readonly name = 'accuracy';
   private readonly correct = new DeviceSum(1);
@@ -43,6 +68,13 @@ export class Accuracy implements Metric {
   reset(): void { this.correct.reset(); this.total = 0; }
 }
 
+/**
+ * Streaming top-k accuracy: the target is among the k highest scores.
+ * @example
+ * const top3 = new metrics.TopKAccuracy(3);
+ * top3.update(randn([16, 10]), randint(0, 10, [16]));
+ * console.log(top3.name, top3.compute());
+ */
 export class TopKAccuracy implements Metric {
   readonly name: string;
   private correct = 0;
@@ -56,7 +88,13 @@ export class TopKAccuracy implements Metric {
   reset(): void { this.correct = 0; this.total = 0; }
 }
 
-/** Accumulates a confusion matrix; compute() returns it as rows (true) of columns (predicted). */
+/**
+ * Accumulates a confusion matrix; compute() returns it as rows (true) of columns (predicted).
+ * @example
+ * const cm = new metrics.ConfusionMatrix(2);
+ * cm.update(tensor([0, 1, 1], { dtype: 'int32' }), tensor([0, 1, 0], { dtype: 'int32' }));
+ * console.log(cm.compute());   // [[1, 1], [0, 1]]
+ */
 export class ConfusionMatrix implements Metric<number[][]> {
   readonly name: string = 'confusionMatrix';
   private readonly sums: DeviceSum;
@@ -73,6 +111,7 @@ export class ConfusionMatrix implements Metric<number[][]> {
     const c = this.numClasses;
     return Array.from({ length: c }, (_, i) => Array.from(this.counts.subarray(i * c, (i + 1) * c)));
   }
+  /** Per-class precision, recall, F1 and counts of the accumulated matrix. */
   stats(zeroDivision = 0): ClassStats { return classStats(this.counts, this.numClasses, zeroDivision); }
   /** sklearn-style report of the accumulated predictions. */
   report(opts: { targetNames?: string[]; digits?: number } = {}): string { return formatReport(this.stats(), opts); }
@@ -100,8 +139,27 @@ abstract class ClassScore implements Metric<number | number[]> {
   reset(): void { this.matrix.reset(); }
 }
 
+/**
+ * Streaming precision (accumulates a confusion matrix over batches).
+ * @example
+ * const p = new metrics.Precision(3, { average: 'macro' });
+ * p.update(randint(0, 3, [32]), randint(0, 3, [32]));
+ * console.log(p.compute());
+ */
 export class Precision extends ClassScore { readonly name = 'precision'; protected readonly which = 'precision' as const; }
+/**
+ * Streaming recall (accumulates a confusion matrix over batches).
+ * @example
+ * const r = new metrics.Recall(3, { average: 'none' });
+ * r.update(randint(0, 3, [32]), randint(0, 3, [32]));
+ */
 export class Recall extends ClassScore { readonly name = 'recall'; protected readonly which = 'recall' as const; }
+/**
+ * Streaming F1 score (accumulates a confusion matrix over batches).
+ * @example
+ * const f1 = new metrics.F1Score(3);
+ * f1.update(randn([32, 3]), randint(0, 3, [32]));
+ */
 export class F1Score extends ClassScore { readonly name = 'f1'; protected readonly which = 'f1' as const; }
 
 abstract class ErrorSum implements Metric {
@@ -119,16 +177,38 @@ abstract class ErrorSum implements Metric {
   reset(): void { this.sum.reset(); this.count = 0; }
 }
 
+/**
+ * Streaming mean squared error.
+ * @example
+ * const m = new metrics.MeanSquaredError();
+ * m.update(tensor([1, 2]), tensor([1, 4]));
+ * console.log(m.compute());   // 2
+ */
 export class MeanSquaredError extends ErrorSum {
   readonly name = 'mse';
+  /** This metric's per-element error for a batch of differences pred - target. */
   protected batch(d: Tensor): Tensor { return d.square(); }
 }
+/**
+ * Streaming mean absolute error.
+ * @example
+ * const m = new metrics.MeanAbsoluteError();
+ * m.update(tensor([1, 2]), tensor([0, 4]));
+ * console.log(m.compute());   // 1.5
+ */
 export class MeanAbsoluteError extends ErrorSum {
   readonly name = 'mae';
+  /** This metric's per-element error for a batch of differences pred - target. */
   protected batch(d: Tensor): Tensor { return d.abs(); }
 }
 
-/** R^2 over all batches (per output for [N, k], then averaged), from running sums. */
+/**
+ * R^2 over all batches (per output for [N, k], then averaged), from running sums.
+ * @example
+ * const r2 = new metrics.R2Score();
+ * r2.update(tensor([1, 2, 3]), tensor([1, 2, 4]));
+ * console.log(r2.compute());
+ */
 export class R2Score implements Metric {
   readonly name = 'r2';
   private n = 0;
@@ -154,7 +234,13 @@ export class R2Score implements Metric {
   reset(): void { this.n = 0; this.sums?.reset(); this.sums = null; }
 }
 
-/** Binary ROC-AUC over all batches (keeps the scores and labels). */
+/**
+ * Binary ROC-AUC over all batches (keeps the scores and labels).
+ * @example
+ * const auc = new metrics.RocAuc();
+ * auc.update(tensor([0.1, 0.9]), tensor([0, 1], { dtype: 'int32' }));
+ * console.log(auc.compute());   // 1
+ */
 export class RocAuc implements Metric {
   readonly name = 'rocAuc';
   private scores: number[] = [];
@@ -174,6 +260,9 @@ export class RocAuc implements Metric {
  * A scalar streaming metric by name (what train.fit's `metrics: ['accuracy']` resolves):
  * 'accuracy', 'top5Accuracy' (any k), 'mse', 'mae', 'r2', 'rocAuc'; 'precision', 'recall',
  * 'f1' need numClasses (macro average unless `average` says otherwise).
+ * @example
+ * const m = metrics.createMetric('f1', { numClasses: 3, average: 'macro' });
+ * const top5 = metrics.createMetric('top5Accuracy');
  */
 export function createMetric(name: string, opts: { numClasses?: number; average?: Exclude<Average, 'none'> } = {}): Metric<number> {
   checkOptions('createMetric', opts, ['numClasses', 'average']);

@@ -2,8 +2,9 @@
  * nn.functional: stateless activations, dropout, embedding and losses with PyTorch's
  * semantics (camelCase names, options objects). The nn modules are thin wrappers over these.
  * @example
- * import * as F from 'tensorforge/nn/functional';
- * const loss = F.crossEntropy(logits, labels, { labelSmoothing: 0.1 });
+ * const F = nn.functional;
+ * const logits = randn([4, 3]), labels = tensor([0, 2, 1, 1], { dtype: 'int32' });
+ * const loss = F.crossEntropy(F.dropout(logits, 0.1, true), labels);
  */
 import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
@@ -27,19 +28,60 @@ export { pixelShuffle, pixelUnshuffle } from '../ops/pixel_shuffle';
 
 // ---- activations (thin wrappers over the elementwise kernels) ----
 
+/**
+ * max(x, 0) elementwise.
+ * @example
+ * console.log(nn.functional.relu(tensor([-1, 3])).toArray());   // [0, 3]
+ */
 export const relu = (x: Tensor): Tensor => checkTensor('relu', x, 'input').relu();
+/**
+ * x where x > 0, negativeSlope * x elsewhere.
+ * @example
+ * console.log(nn.functional.leakyRelu(tensor([-10, 3]), 0.1).toArray());   // [-1, 3]
+ */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => checkTensor('leakyRelu', x, 'input').leakyRelu(negativeSlope);
+/**
+ * x where x > 0, alpha * (exp(x) - 1) elsewhere.
+ * @example
+ * const y = nn.functional.elu(randn([4]), 1);
+ */
 export const elu = (x: Tensor, alpha = 1): Tensor => checkTensor('elu', x, 'input').elu(alpha);
+/**
+ * Gaussian error linear unit (exact, or the tanh approximation).
+ * @example
+ * const y = nn.functional.gelu(randn([4]), 'tanh');
+ */
 export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor => checkTensor('gelu', x, 'input').gelu(approximate);
+/**
+ * x * sigmoid(x).
+ * @example
+ * const y = nn.functional.silu(randn([4]));
+ */
 export const silu = (x: Tensor): Tensor => checkTensor('silu', x, 'input').silu();
+/**
+ * log(1 + exp(beta * x)) / beta, linear above `threshold`.
+ * @example
+ * const y = nn.functional.softplus(randn([4]), 1, 20);
+ */
 export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor => checkTensor('softplus', x, 'input').softplus(beta, threshold);
+/**
+ * 1 / (1 + exp(-x)).
+ * @example
+ * console.log(nn.functional.sigmoid(tensor([0])).toArray());   // [0.5]
+ */
 export const sigmoid = (x: Tensor): Tensor => checkTensor('sigmoid', x, 'input').sigmoid();
+/**
+ * tanh(x) elementwise.
+ * @example
+ * const y = nn.functional.tanh(randn([4]));
+ */
 export const tanh = (x: Tensor): Tensor => checkTensor('tanh', x, 'input').tanh();
 
 /**
  * Zeroes each element with probability p (seeded generator, see manualSeed) and scales the
  * rest by 1 / (1 - p); the identity when not training or p = 0.
- * @example dropout(ones([4, 4]), 0.5, true)  // entries 0 or 2
+ * @example
+ * const y = nn.functional.dropout(randn([4, 8]), 0.5, true);   // training: zeroes ~half, doubles the rest
  */
 export function dropout(xIn: Tensor, p = 0.5, training = true): Tensor {
   return dropoutWithMask('dropout', xIn, p, training, (x) => x.shape);
@@ -80,7 +122,9 @@ function checkIndices(op: string, what: string, index: Tensor, limit: number, al
 /**
  * Rows of `weight` [numEmbeddings, dim] for each int32 index (torch.nn.functional.embedding).
  * Entries equal to `paddingIdx` (negative counts from the end) get no gradient.
- * @example embedding(tensor([[1, 3]], { dtype: 'int32' }), randn([5, 8]))  // [1, 2, 8]
+ * @example
+ * const table = randn([10, 4]);
+ * console.log(nn.functional.embedding(tensor([[1, 2], [3, 9]], { dtype: 'int32' }), table).shape);   // [2, 2, 4]
  */
 export function embedding(inputIn: Tensor, weightIn: Tensor, opts: { paddingIdx?: number | null } = {}): Tensor {
   const op = 'embedding';
@@ -139,12 +183,20 @@ function checkWeight(op: string, name: string, w: Tensor | null | undefined, sha
   return t;
 }
 
+/**
+ * The `{ reduction }` option of the losses: 'mean' (default), 'sum' or 'none'.
+ * @example
+ * const opts: nn.functional.ReductionOptions = { reduction: 'sum' };
+ * const l = nn.functional.l1Loss(randn([3]), zeros([3]), opts);
+ */
 export interface ReductionOptions { reduction?: Reduction }
 
 /**
  * Negative log-likelihood of log-probabilities input [N, C, d...] (or [C]) at int32 class
  * targets [N, d...]; the weighted mean divides by the sum of the targets' weights.
- * @example nllLoss(logSoftmax(logits, 1), labels)
+ * @example
+ * const logits = randn([4, 3]), labels = tensor([0, 2, 1, 1], { dtype: 'int32' });
+ * const l = nn.functional.nllLoss(logSoftmax(logits, 1), labels);
  */
 export function nllLoss(inputIn: Tensor, targetIn: Tensor, opts: ReductionOptions & { weight?: Tensor | null; ignoreIndex?: number } = {}): Tensor {
   const op = 'nllLoss';
@@ -178,7 +230,8 @@ export function nllLoss(inputIn: Tensor, targetIn: Tensor, opts: ReductionOption
 
 /**
  * Mean squared error (input - target)^2.
- * @example mseLoss(pred, y, { reduction: 'sum' })
+ * @example
+ * console.log(nn.functional.mseLoss(tensor([1, 2]), tensor([1, 4])).item());   // 2
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   const reduction = checkReduction('mseLoss', checkOpts('mseLoss', opts).reduction);
@@ -186,7 +239,11 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = 
   return reduce(x.sub(y).square(), reduction);
 }
 
-/** Mean absolute error |input - target|. */
+/**
+ * Mean absolute error |input - target|.
+ * @example
+ * console.log(nn.functional.l1Loss(tensor([1, 2]), tensor([0, 4])).item());   // 1.5
+ */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   const reduction = checkReduction('l1Loss', checkOpts('l1Loss', opts).reduction);
   const [x, y] = checkPair('l1Loss', input, target);
@@ -195,7 +252,8 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
 
 /**
  * Huber loss: 0.5 d^2 where |d| < delta, else delta * (|d| - 0.5 delta), d = input - target.
- * @example huberLoss(pred, y, { delta: 0.5 })
+ * @example
+ * const l = nn.functional.huberLoss(randn([8]), randn([8]), { delta: 1 });
  */
 export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
   const reduction = checkReduction('huberLoss', checkOpts('huberLoss', opts, ['delta']).reduction);
@@ -209,7 +267,9 @@ export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions 
 /**
  * Binary cross-entropy of probabilities input in [0, 1] against target, each log clamped at
  * -100 as in PyTorch (so input 0 or 1 gives a finite loss and gradient).
- * @example binaryCrossEntropy(sigmoid(z), y)
+ * @example
+ * const z = randn([4]), y = tensor([0, 1, 1, 0]);
+ * const l = nn.functional.binaryCrossEntropy(z.sigmoid(), y);
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: ReductionOptions & { weight?: Tensor | null } = {}): Tensor {
   const op = 'binaryCrossEntropy';
@@ -236,7 +296,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: Reductio
 /**
  * Binary cross-entropy on logits, stable for any magnitude:
  * (1 - y) x + (1 + (posWeight - 1) y) softplus(-x), times weight.
- * @example binaryCrossEntropyWithLogits(z, y, { posWeight: tensor([3]) })
+ * @example
+ * const z = randn([4]), y = tensor([0, 1, 1, 0]);
+ * const l = nn.functional.binaryCrossEntropyWithLogits(z, y);   // stabler than sigmoid + binaryCrossEntropy
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor,
   opts: ReductionOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {}): Tensor {

@@ -28,18 +28,49 @@ export class Parameter extends Tensor {
   }
 }
 
-/** Parameter and buffer tensors by dotted name, as in PyTorch's state_dict. */
+/**
+ * Parameter and buffer tensors by dotted name, as in PyTorch's state_dict.
+ * @example
+ * const sd: nn.StateDict = new nn.Linear(3, 2).stateDict();
+ * console.log(sd['weight'].shape);   // [2, 3]
+ */
 export type StateDict = Record<string, Tensor>;
 
+/**
+ * What `Module.loadStateDict` returns: the keys it expected and did not get, and the keys it did not use.
+ * @example
+ * const model = new nn.Linear(3, 2);
+ * const r: nn.LoadResult = model.loadStateDict({ weight: zeros([2, 3]) }, { strict: false });
+ * console.log(r.missingKeys);   // ['bias']
+ */
 export interface LoadResult { missingKeys: string[]; unexpectedKeys: string[] }
 
-/** Any module, whatever its forward signature. */
+/**
+ * Any module, whatever its forward signature.
+ * @example
+ * const layers: nn.AnyModule[] = [new nn.Linear(2, 2), new nn.LSTM(2, 4)];
+ * const total = layers.reduce((n, m) => n + m.numParameters(), 0);
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModule = Module<any[], any>;
 
 const INTERNAL = new Set(['training']);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+/**
+ * The base class of layers and models (torch.nn.Module): it owns parameters, buffers and child
+ * modules under names, and gives `parameters()`, `stateDict()`/`loadStateDict()`, `train()`/
+ * `eval()`, `to(device)`, `zeroGrad()` and `numParameters()`. Subclasses override `forward`.
+ * @example
+ * class MLP extends nn.Module {
+ *   fc1 = new nn.Linear(4, 16);     // assigned modules are registered as children
+ *   fc2 = new nn.Linear(16, 3);
+ *   override forward(x: Tensor): Tensor { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ * }
+ * const model = new MLP();
+ * console.log(Object.keys(model.stateDict()));   // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+ * const logits = model.forward(randn([8, 4]));    // [8, 3]
+ */
 export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Whether the module is in training mode (Dropout, BatchNorm behave differently). */
   training = true;
@@ -119,6 +150,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [k, m] of this._modules) if (m) yield [k, m];
   }
 
+  /** The direct child modules. */
   *children(): Generator<AnyModule> { for (const [, m] of this.namedChildren()) yield m; }
 
   /** This module and all descendants, depth first, with dotted names ('' for this one). */
@@ -129,6 +161,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k, memo);
   }
 
+  /** This module and every descendant, depth first. */
   *modules(): Generator<AnyModule> { for (const [, m] of this.namedModules()) yield m; }
 
   /** Parameters with their dotted names; each tensor once (tied weights under the first name). */
@@ -152,6 +185,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return [...this.namedParameters(opts)].map(([, p]) => p);
   }
 
+  /** [dotted name, buffer] pairs, recursively. */
   *namedBuffers(): Generator<[string, Tensor]> {
     const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
@@ -163,6 +197,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
   }
 
+  /** The buffers (running statistics and other non-trained state), recursively. */
   buffers(): Tensor[] { return [...this.namedBuffers()].map(([, b]) => b); }
 
   /** Calls fn on every submodule (children first) and then on this module. */
@@ -199,6 +234,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Makes all parameters trainable again. */
   unfreeze(): this { return this.requiresGrad_(true); }
 
+  /** Sets requiresGrad on every parameter (false freezes the module). Returns this. */
   requiresGrad_(flag = true): this {
     for (const p of this.parameters()) p.requiresGrad_(flag);
     return this;

@@ -1,4 +1,10 @@
-/** nn.utils: gradient clipping. */
+/**
+ * nn.utils: gradient clipping.
+ * @example
+ * const model = new nn.Linear(4, 1);
+ * model.forward(randn([8, 4])).sum().backward();
+ * const norm = nn.utils.clipGradNorm(model.parameters(), 1.0);
+ */
 import { Tensor, tidy } from '../tensor';
 import { noGrad } from '../autograd/grad_mode';
 import { rangeError, typeError } from '../errors';
@@ -13,7 +19,10 @@ function gradsOf(op: string, parameters: Iterable<Tensor> | Tensor): Tensor[] {
 /**
  * Scales gradients in place so their joint norm (all gradients as one vector) is at most
  * maxNorm; returns the norm before clipping. normType: a positive number or Infinity.
- * @example const norm = nn.utils.clipGradNorm(model.parameters(), 1.0);
+ * @example
+ * const model = new nn.Linear(4, 1);
+ * model.forward(randn([8, 4])).sum().backward();
+ * const total = nn.utils.clipGradNorm(model.parameters(), 1.0);   // the norm before clipping
  */
 export function clipGradNorm(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2,
   optsIn: { errorIfNonfinite?: boolean } | boolean = {}): number {
@@ -42,7 +51,13 @@ export function clipGradNorm(parameters: Iterable<Tensor> | Tensor, maxNorm: num
   return total;
 }
 
-/** Clamps every gradient element to [-clipValue, clipValue] in place. */
+/**
+ * Clamps every gradient element to [-clipValue, clipValue] in place.
+ * @example
+ * const model = new nn.Linear(4, 1);
+ * model.forward(randn([8, 4])).pow(2).sum().backward();
+ * nn.utils.clipGradValue(model.parameters(), 0.5);   // every gradient element now in [-0.5, 0.5]
+ */
 export function clipGradValue(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
   if (!(clipValue >= 0)) throw rangeError('clipGradValue', `clipValue must be a non-negative number, got ${clipValue}`);
   const grads = gradsOf('clipGradValue', parameters);

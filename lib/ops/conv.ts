@@ -23,19 +23,40 @@ const CONV_KERNELS = declareKernels({
 declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof CONV_KERNELS> {} }
 
 
-/** An int or a [height, width] pair, as PyTorch's `_pair` arguments. */
+/**
+ * An int or a [height, width] pair, as PyTorch's `_pair` arguments.
+ * @example
+ * const k: IntPair = [3, 5];
+ * const y = maxPool2d(randn([1, 1, 9, 10]), k);
+ */
 export type IntPair = number | [number, number];
 
-/** Kernel choices (NOTE: codes shared with native/cpu/conv.h ConvAlgo). */
+/**
+ * Kernel choices (NOTE: codes shared with native/cpu/conv.h ConvAlgo).
+ * @example
+ * const algo: ConvAlgorithm = 'im2col';
+ * const y = conv2d(randn([1, 3, 8, 8]), randn([4, 3, 3, 3]), null, { algorithm: algo });
+ */
 export type ConvAlgorithm = 'auto' | 'gemm1x1' | 'im2col' | 'depthwise' | 'reference' | 'implicit' | 'winograd';
 const ALGO_CODE: Record<ConvAlgorithm, number> = { auto: -1, gemm1x1: 0, im2col: 1, depthwise: 2, reference: 3, implicit: 4, winograd: 5 };
 const ALGO_NAME: ConvAlgorithm[] = ['gemm1x1', 'im2col', 'depthwise', 'reference', 'implicit', 'winograd'];
 
 export interface ConvAlgorithmsUsed { forward?: ConvAlgorithm; backwardInput?: ConvAlgorithm; backwardWeight?: ConvAlgorithm }
 let lastUsed: ConvAlgorithmsUsed = {};
-/** The kernels the most recent convolution forward / backward calls ran (for tests and tuning). */
+/**
+ * The kernels the most recent convolution forward / backward calls ran (for tests and tuning).
+ * @example
+ * conv2d(randn([1, 3, 32, 32]), randn([8, 3, 3, 3]), null, { padding: 1 });
+ * console.log(lastConvAlgorithms().forward);   // e.g. 'winograd'
+ */
 export function lastConvAlgorithms(): ConvAlgorithmsUsed { return { ...lastUsed }; }
 
+/**
+ * Options of `conv2d` (and `conv1d` with single numbers).
+ * @example
+ * const opts: Conv2dOptions = { stride: 2, padding: [1, 1], dilation: 1, groups: 1 };
+ * const y = conv2d(randn([1, 3, 32, 32]), randn([16, 3, 3, 3]), null, opts);   // [1, 16, 16, 16]
+ */
 export interface Conv2dOptions {
   stride?: IntPair;
   /** Zero padding per side, or 'valid' (none) or 'same' (output size = input size; stride 1). */
@@ -48,6 +69,12 @@ export interface Conv2dOptions {
   algorithm?: ConvAlgorithm;
 }
 
+/**
+ * Options of `convTranspose2d`.
+ * @example
+ * const opts: ConvTranspose2dOptions = { stride: 2, padding: 1, outputPadding: 1 };
+ * const y = convTranspose2d(randn([1, 16, 8, 8]), randn([16, 8, 3, 3]), null, opts);   // [1, 8, 16, 16]
+ */
 export interface ConvTranspose2dOptions {
   stride?: IntPair;
   padding?: IntPair;

@@ -2,7 +2,7 @@
 import { native } from '../native';
 import { dispatch } from './kernels';
 import { seedCuda } from '../cuda';
-import { Tensor, normalizeDevice, type Device } from '../tensor';
+import { Tensor, normalizeDevice, type Device, type NestedArray } from '../tensor';
 import { isDType, type AnyTypedArray, type DType } from '../dtype';
 import { MAX_DIMS, checkShapeArg, fmtShape, rangeError, typeError } from '../errors';
 import { RandomKind } from './codes';
@@ -17,6 +17,12 @@ const CREATION_KERNELS = declareKernels({
 declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof CREATION_KERNELS> {} }
 
 
+/**
+ * Options of the creation functions (`zeros`, `tensor`, `randn`, ...).
+ * @example
+ * const opts: CreateOptions = { dtype: 'float32', requiresGrad: true, device: 'cpu' };
+ * const w = zeros([3, 3], opts);
+ */
 export interface CreateOptions {
   dtype?: DType;
   requiresGrad?: boolean;
@@ -26,7 +32,6 @@ export interface CreateOptions {
 
 function deviceOf(opts: CreateOptions): Device { return opts.device === undefined ? 'cpu' : normalizeDevice(opts.device); }
 
-export type NestedNumbers = number | boolean | NestedNumbers[];
 
 const CREATE_KEYS = ['dtype', 'requiresGrad', 'device'] as const;
 
@@ -57,7 +62,7 @@ function inferDType(data: unknown): DType {
  * A tensor from nested arrays, a typed array (with `shape`), or a number.
  * @example const x = tensor([[1, 2], [3, 4]]);  const y = tensor([0, 2], { dtype: 'int32' });
  */
-export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, optsIn?: CreateOptions & { shape?: number[] }): Tensor {
+export function tensor(data: NestedArray | AnyTypedArray | ArrayLike<number>, optsIn?: CreateOptions & { shape?: number[] }): Tensor {
   const opts = createOpts('tensor', optsIn, ['shape']);
   let dtype: DType;
   let shape: number[];
@@ -76,7 +81,7 @@ export function tensor(data: NestedNumbers | AnyTypedArray | ArrayLike<number>, 
       d = d[0];
     }
     const out: number[] = [];
-    flattenChecked(data as NestedNumbers, shape, 0, out);
+    flattenChecked(data as NestedArray, shape, 0, out);
     flat = out;
     if (opts.shape) {
       const s = checkShapeArg('tensor', opts.shape);
@@ -112,7 +117,7 @@ function isBoolNested(d: unknown): boolean {
   return typeof d === 'boolean';
 }
 
-function flattenChecked(d: NestedNumbers, shape: number[], dim: number, out: number[]): void {
+function flattenChecked(d: NestedArray, shape: number[], dim: number, out: number[]): void {
   if (dim === shape.length) {
     if (typeof d === 'boolean') { out.push(d ? 1 : 0); return; }
     if (typeof d !== 'number') throw typeError('tensor', `expected a number at depth ${dim}, got ${Array.isArray(d) ? 'an array' : typeof d}`);
@@ -125,7 +130,12 @@ function flattenChecked(d: NestedNumbers, shape: number[], dim: number, out: num
   for (const v of d) flattenChecked(v, shape, dim + 1, out);
 }
 
-/** A tensor of `shape` filled with `value`. */
+/**
+ * A tensor of `shape` filled with `value`.
+ * @example
+ * const sevens = full([2, 2], 7);
+ * const mask = full([3], true);   // bool
+ */
 export function full(shape: readonly number[], value: number | boolean, optsIn?: CreateOptions): Tensor {
   const opts = createOpts('full', optsIn);
   const s = checkShapeArg('full', shape);
@@ -137,13 +147,46 @@ export function full(shape: readonly number[], value: number | boolean, optsIn?:
 }
 
 // NOTE: zeros/ones report shape errors as 'full' (the op that runs); option errors name the caller.
+/**
+ * A float32 (or `opts.dtype`) tensor of zeros.
+ * @example
+ * const z = zeros([2, 3]);
+ * const counts = zeros([10], { dtype: 'int32' });
+ */
 export const zeros = (shape: readonly number[], opts?: CreateOptions): Tensor => full(shape, 0, createOpts('zeros', opts));
+/**
+ * A tensor of ones.
+ * @example
+ * const b = ones([4], { requiresGrad: true });
+ */
 export const ones = (shape: readonly number[], opts?: CreateOptions): Tensor => full(shape, 1, createOpts('ones', opts));
+/**
+ * Zeros with t's shape, dtype and device.
+ * @example
+ * const x = randn([2, 5]);
+ * const z = zerosLike(x);
+ */
 export const zerosLike = (t: Tensor, opts?: CreateOptions): Tensor => full(t.shape, 0, { dtype: t.dtype, device: t.device, ...createOpts('zerosLike', opts) });
+/**
+ * Ones with t's shape, dtype and device.
+ * @example
+ * const o = onesLike(randn([3, 3]));
+ */
 export const onesLike = (t: Tensor, opts?: CreateOptions): Tensor => full(t.shape, 1, { dtype: t.dtype, device: t.device, ...createOpts('onesLike', opts) });
+/**
+ * A tensor filled with v, with t's shape, dtype and device.
+ * @example
+ * const x = randn([2, 2]);
+ * const nine = fullLike(x, 9);
+ */
 export const fullLike = (t: Tensor, v: number, opts?: CreateOptions): Tensor => full(t.shape, v, { dtype: t.dtype, device: t.device, ...createOpts('fullLike', opts) });
 
-/** Values start, start+step, ... below end (arange(n) = 0..n-1). */
+/**
+ * Values start, start+step, ... below end (arange(n) = 0..n-1).
+ * @example
+ * console.log(arange(5).toArray());          // [0, 1, 2, 3, 4]
+ * console.log(arange(1, 2, 0.25).toArray()); // [1, 1.25, 1.5, 1.75]
+ */
 export function arange(start: number, end?: number, step = 1, optsIn?: CreateOptions): Tensor {
   const opts = createOpts('arange', optsIn);
   if (end === undefined) { end = start; start = 0; }
@@ -157,7 +200,11 @@ export function arange(start: number, end?: number, step = 1, optsIn?: CreateOpt
   return finish(tensor(vals as unknown as ArrayLike<number>, { dtype, shape: [n], device: opts.device }), opts);
 }
 
-/** `steps` evenly spaced values from start to end inclusive. */
+/**
+ * `steps` evenly spaced values from start to end inclusive.
+ * @example
+ * console.log(linspace(0, 1, 5).toArray());  // [0, 0.25, 0.5, 0.75, 1]
+ */
 export function linspace(start: number, end: number, steps: number, optsIn?: CreateOptions): Tensor {
   const opts = createOpts('linspace', optsIn);
   if (!Number.isInteger(steps) || steps < 0) throw rangeError('linspace', `steps must be a non-negative integer, got ${steps}`);
@@ -168,7 +215,12 @@ export function linspace(start: number, end: number, steps: number, optsIn?: Cre
   return finish(tensor(vals as unknown as ArrayLike<number>, { dtype: checkDType('linspace', opts.dtype), shape: [steps], device: opts.device }), opts);
 }
 
-/** n x m identity matrix. */
+/**
+ * n x m identity matrix.
+ * @example
+ * const i3 = eye(3);
+ * const rect = eye(2, 4, { dtype: 'int32' });
+ */
 export function eye(n: number, m = n, optsIn?: CreateOptions): Tensor {
   const opts = createOpts('eye', optsIn);
   checkShapeArg('eye', [n, m], 'n, m');
@@ -187,7 +239,13 @@ function randomTensor(op: string, shape: readonly number[], kind: RandomKind, p0
   return t;
 }
 
-/** Uniform on [0, 1) (or [low, high)). */
+/**
+ * Uniform on [0, 1) (or [low, high)).
+ * @example
+ * manualSeed(0);
+ * const u = rand([2, 3]);                          // uniform in [0, 1)
+ * const v = rand([100], { low: -1, high: 1 });
+ */
 export function rand(shape: readonly number[], optsIn?: CreateOptions & { low?: number; high?: number }): Tensor {
   const opts = createOpts('rand', optsIn, ['low', 'high']);
   const lo = opts.low ?? 0, hi = opts.high ?? 1;
@@ -195,7 +253,13 @@ export function rand(shape: readonly number[], optsIn?: CreateOptions & { low?: 
   return finish(randomTensor('rand', shape, RandomKind.Uniform, lo, hi, 'float32', deviceOf(opts)), opts);
 }
 
-/** Normal with mean 0 and std 1 (or the given mean/std). */
+/**
+ * Normal with mean 0 and std 1 (or the given mean/std).
+ * @example
+ * manualSeed(0);
+ * const w = randn([784, 128], { std: 0.05 });
+ * const noise = randn([8], { mean: 1, std: 0.1 });
+ */
 export function randn(shape: readonly number[], optsIn?: CreateOptions & { mean?: number; std?: number }): Tensor {
   const opts = createOpts('randn', optsIn, ['mean', 'std']);
   const std = opts.std ?? 1;
@@ -219,14 +283,25 @@ export function randint(low: number, high: number | readonly number[], shape?: r
   return randomTensor('randint', shape as readonly number[], RandomKind.Randint, low, high as number, 'int32', deviceOf(opts));
 }
 
-/** 1 with probability p, else 0 (float32 unless dtype says otherwise). */
+/**
+ * 1 with probability p, else 0 (float32 unless dtype says otherwise).
+ * @example
+ * const mask = bernoulli([4, 4], 0.3);   // each element 1 with probability 0.3
+ */
 export function bernoulli(shape: readonly number[], p: number, optsIn?: CreateOptions): Tensor {
   const opts = createOpts('bernoulli', optsIn, []);
   if (!(p >= 0 && p <= 1)) throw rangeError('bernoulli', `p must be in [0, 1], got ${p}`);
   return randomTensor('bernoulli', shape, RandomKind.Bernoulli, p, 0, checkDType('bernoulli', opts.dtype), deviceOf(opts));
 }
 
-/** Seeds the generator of this thread's tensorforge instance; runs are then reproducible. */
+/**
+ * Seeds the generator of this thread's tensorforge instance; runs are then reproducible.
+ * @example
+ * manualSeed(42);
+ * const a = randn([3]).toArray();
+ * manualSeed(42);
+ * const b = randn([3]).toArray();       // equal to a
+ */
 export function manualSeed(seed: number): void {
   if (typeof seed !== 'number') throw typeError('manualSeed', `seed must be a number, got ${typeof seed}`);
   native.manualSeed(seed);

@@ -191,7 +191,12 @@ function unaryBackward(code: UnaryOp, g: Tensor, x: Tensor, y: Tensor, p0: numbe
   return dx;
 }
 
-/** Elementwise select: condition ? a : b, broadcasting all three. */
+/**
+ * Elementwise select: condition ? a : b, broadcasting all three.
+ * @example
+ * const x = tensor([-2, 0, 3]);
+ * console.log(where(x.gt(0), x, 0).toArray());   // [0, 0, 3]
+ */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const c = checkTensor('where', condition, 'condition');
   if (c.dtype !== 'bool') throw typeError('where', `condition must be a bool tensor, got ${c.dtype}`);

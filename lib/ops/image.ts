@@ -32,7 +32,11 @@ export function onBatch(op: string, xIn: Tensor, fn: (x: Tensor) => Tensor): Ten
   });
 }
 
-/** (x - mean[c]) / std[c] per channel. */
+/**
+ * (x - mean[c]) / std[c] per channel.
+ * @example
+ * const x = data.transforms.normalize(rand([4, 3, 32, 32]), [0.49, 0.48, 0.45], [0.25, 0.24, 0.26]);
+ */
 export function normalize(x: Tensor, mean: number[], std: number[]): Tensor {
   if (!Array.isArray(mean) || !Array.isArray(std) || mean.length !== std.length || mean.length === 0) {
     throw typeError('normalize', `mean and std must be arrays of one number per channel, got ${mean?.length} and ${std?.length}`);
@@ -48,7 +52,11 @@ export function normalize(x: Tensor, mean: number[], std: number[]): Tensor {
   });
 }
 
-/** Mirrors the samples whose flag is nonzero (flags: [N]); horizontal = left-right. */
+/**
+ * Mirrors the samples whose flag is nonzero (flags: [N]); horizontal = left-right.
+ * @example
+ * const flipped = data.transforms.flip(rand([2, 1, 8, 8]), tensor([1, 0]), true);   // only image 0, left-right
+ */
 export function flip(x: Tensor, flags: Tensor, horizontal: boolean): Tensor {
   return onBatch('flip', x, (xb) => {
     const f = flags.to('float32').contiguous();
@@ -62,6 +70,10 @@ export function flip(x: Tensor, flags: Tensor, horizontal: boolean): Tensor {
  * Affine warp with bilinear sampling. params: float32 [N, 5] per sample {angle (radians,
  * counter-clockwise), tx, ty (pixels), scale, shear (radians)}, about the image centre;
  * pixels from outside the image take `fill`.
+ * @example
+ * // Rotate a batch of 2 images by 90° (params per image: a 2x3 matrix in pixels, see RandomAffine).
+ * const params = tensor([[0, -1, 27, 1, 0, 0], [0, -1, 27, 1, 0, 0]]);
+ * const rotated = data.transforms.affine(rand([2, 1, 28, 28]), params);
  */
 export function affine(x: Tensor, params: Tensor, fill = 0): Tensor {
   if (!Number.isFinite(fill)) throw rangeError('affine', `fill must be finite, got ${fill}`);
@@ -73,7 +85,12 @@ export function affine(x: Tensor, params: Tensor, fill = 0): Tensor {
   });
 }
 
-/** Crops [N, C, size[0], size[1]] at offsets (int32 [N, 2] {top, left}) of x padded by `padding`. */
+/**
+ * Crops [N, C, size[0], size[1]] at offsets (int32 [N, 2] {top, left}) of x padded by `padding`.
+ * @example
+ * // Crop 24x24 windows at per-image offsets (y, x) from images padded by 2.
+ * const out = data.transforms.crop(rand([2, 3, 28, 28]), tensor([[0, 0], [4, 4]], { dtype: 'int32' }), [24, 24], 2);
+ */
 export function crop(x: Tensor, offsets: Tensor, size: [number, number], padding = 0, fill = 0): Tensor {
   if (!Array.isArray(size) || size.length !== 2 || !size.every((s) => Number.isInteger(s) && s >= 0)) {
     throw rangeError('crop', `size must be [h, w] non-negative integers, got ${JSON.stringify(size)}`);

@@ -16,8 +16,20 @@ const INTERPOLATE_KERNELS = declareKernels({
 declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof INTERPOLATE_KERNELS> {} }
 
 
+/**
+ * How `interpolate` samples: nearest neighbour or bilinear.
+ * @example
+ * const mode: InterpolateMode = 'nearest';
+ * const y = interpolate(randn([1, 1, 4, 4]), { size: [8, 6], mode });
+ */
 export type InterpolateMode = 'nearest' | 'bilinear';
 
+/**
+ * Options of `interpolate`.
+ * @example
+ * const opts: InterpolateOptions = { scaleFactor: 2, mode: 'bilinear', alignCorners: false };
+ * const y = interpolate(randn([1, 3, 8, 8]), opts);   // [1, 3, 16, 16]
+ */
 export interface InterpolateOptions {
   /** Output [OH, OW] (a number for both); exactly one of size and scaleFactor. */
   size?: number | [number, number];

@@ -66,7 +66,11 @@ export function cat(tensorsIn: readonly Tensor[], dim = 0): Tensor {
   return out;
 }
 
-/** Alias of cat. */
+/**
+ * Alias of cat.
+ * @example
+ * console.log(concat([tensor([1, 2]), tensor([3])]).toArray());   // [1, 2, 3]
+ */
 export const concat = cat;
 
 /**

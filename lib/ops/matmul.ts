@@ -115,6 +115,13 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   return gemm('matmul', a, b, null, GemmBias.None, GemmAct.None);
 }
 
+/**
+ * Options of `linear`.
+ * @example
+ * const x = randn([8, 16]), w = randn([32, 16]), b = zeros([32]);
+ * const opts: LinearOptions = { activation: 'relu' };
+ * const h = linear(x, w, b, opts);   // relu(x wᵀ + b) in one GEMM
+ */
 export interface LinearOptions {
   /** Fuse an activation into the GEMM epilogue (tensorforge extension). */
   activation?: 'relu';

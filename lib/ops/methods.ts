@@ -11,34 +11,153 @@ import type { TensorLike } from './util';
 
 declare module '../tensor' {
   interface Tensor {
-    add(other: TensorLike): Tensor; sub(other: TensorLike): Tensor; mul(other: TensorLike): Tensor;
-    div(other: TensorLike): Tensor; pow(exponent: TensorLike): Tensor;
-    maximum(other: TensorLike): Tensor; minimum(other: TensorLike): Tensor; atan2(other: TensorLike): Tensor;
-    eq(other: TensorLike): Tensor; ne(other: TensorLike): Tensor; lt(other: TensorLike): Tensor;
-    le(other: TensorLike): Tensor; gt(other: TensorLike): Tensor; ge(other: TensorLike): Tensor;
-    logicalAnd(other: TensorLike): Tensor; logicalOr(other: TensorLike): Tensor; logicalNot(): Tensor;
-    neg(): Tensor; abs(): Tensor; exp(): Tensor; log(): Tensor; sqrt(): Tensor; rsqrt(): Tensor;
-    relu(): Tensor; leakyRelu(negativeSlope?: number): Tensor; elu(alpha?: number): Tensor;
-    gelu(approximate?: 'none' | 'tanh'): Tensor; silu(): Tensor; sigmoid(): Tensor; tanh(): Tensor;
-    softplus(beta?: number, threshold?: number): Tensor; clamp(min?: number, max?: number): Tensor;
-    square(): Tensor; sin(): Tensor; cos(): Tensor; reciprocal(): Tensor; sign(): Tensor;
-    floor(): Tensor; ceil(): Tensor; round(): Tensor; log1p(): Tensor; expm1(): Tensor;
+    /** Elementwise sum with broadcasting: `x.add(1)`, `x.add(y)`. */
+    add(other: TensorLike): Tensor;
+    /** Elementwise difference with broadcasting. */
+    sub(other: TensorLike): Tensor;
+    /** Elementwise product with broadcasting. */
+    mul(other: TensorLike): Tensor;
+    /** Elementwise quotient with broadcasting (float result). */
+    div(other: TensorLike): Tensor;
+    /** Elementwise power: `x.pow(2)`, `x.pow(y)`. */
+    pow(exponent: TensorLike): Tensor;
+    /** Elementwise maximum of two tensors (broadcast). */
+    maximum(other: TensorLike): Tensor;
+    /** Elementwise minimum of two tensors (broadcast). */
+    minimum(other: TensorLike): Tensor;
+    /** Elementwise atan2(this, other), the angle of the point (other, this). */
+    atan2(other: TensorLike): Tensor;
+    /** Elementwise `==`; a bool tensor. */
+    eq(other: TensorLike): Tensor;
+    /** Elementwise `!=`; a bool tensor. */
+    ne(other: TensorLike): Tensor;
+    /** Elementwise `<`; a bool tensor. */
+    lt(other: TensorLike): Tensor;
+    /** Elementwise `<=`; a bool tensor. */
+    le(other: TensorLike): Tensor;
+    /** Elementwise `>`; a bool tensor. */
+    gt(other: TensorLike): Tensor;
+    /** Elementwise `>=`; a bool tensor. */
+    ge(other: TensorLike): Tensor;
+    /** Elementwise logical and (nonzero is true); a bool tensor. */
+    logicalAnd(other: TensorLike): Tensor;
+    /** Elementwise logical or (nonzero is true); a bool tensor. */
+    logicalOr(other: TensorLike): Tensor;
+    /** Elementwise logical not (nonzero is true); a bool tensor. */
+    logicalNot(): Tensor;
+    /** -x elementwise. */
+    neg(): Tensor;
+    /** |x| elementwise. */
+    abs(): Tensor;
+    /** e^x elementwise. */
+    exp(): Tensor;
+    /** Natural logarithm elementwise. */
+    log(): Tensor;
+    /** Square root elementwise. */
+    sqrt(): Tensor;
+    /** 1 / sqrt(x) elementwise. */
+    rsqrt(): Tensor;
+    /** max(x, 0) elementwise. */
+    relu(): Tensor;
+    /** x where x > 0, negativeSlope * x elsewhere (default 0.01). */
+    leakyRelu(negativeSlope?: number): Tensor;
+    /** x where x > 0, alpha * (e^x - 1) elsewhere (default alpha 1). */
+    elu(alpha?: number): Tensor;
+    /** Gaussian error linear unit: exact (erf, default) or the tanh approximation. */
+    gelu(approximate?: 'none' | 'tanh'): Tensor;
+    /** x * sigmoid(x) elementwise. */
+    silu(): Tensor;
+    /** 1 / (1 + e^-x) elementwise. */
+    sigmoid(): Tensor;
+    /** Hyperbolic tangent elementwise. */
+    tanh(): Tensor;
+    /** log(1 + e^(beta x)) / beta elementwise, x itself above `threshold` (defaults 1, 20). */
+    softplus(beta?: number, threshold?: number): Tensor;
+    /** Clips to [min, max] (either bound may be omitted). */
+    clamp(min?: number, max?: number): Tensor;
+    /** x² elementwise. */
+    square(): Tensor;
+    /** Sine elementwise. */
+    sin(): Tensor;
+    /** Cosine elementwise. */
+    cos(): Tensor;
+    /** 1 / x elementwise. */
+    reciprocal(): Tensor;
+    /** -1, 0 or 1 by the sign of each element. */
+    sign(): Tensor;
+    /** Rounds down elementwise. */
+    floor(): Tensor;
+    /** Rounds up elementwise. */
+    ceil(): Tensor;
+    /** Rounds to the nearest integer elementwise (halves to even, as PyTorch). */
+    round(): Tensor;
+    /** log(1 + x) elementwise, accurate near 0. */
+    log1p(): Tensor;
+    /** e^x - 1 elementwise, accurate near 0. */
+    expm1(): Tensor;
+    /** This tensor where `condition` is true, `other` elsewhere (broadcast). */
     where(condition: Tensor, other: TensorLike): Tensor;
-    sum(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor; mean(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
-    max(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor; min(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
-    argmax(dim?: number, keepdim?: boolean): Tensor; argmin(dim?: number, keepdim?: boolean): Tensor;
+    /** Sum over `dim` (all elements when omitted); see the `sum` function. */
+    sum(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    /** Mean over `dim` (all elements when omitted). */
+    mean(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    /** Maximum over `dim` (all elements when omitted). */
+    max(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    /** Minimum over `dim` (all elements when omitted). */
+    min(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
+    /** Index of the maximum along `dim` (of the flattened tensor when omitted), int32. */
+    argmax(dim?: number, keepdim?: boolean): Tensor;
+    /** Index of the minimum along `dim` (of the flattened tensor when omitted), int32. */
+    argmin(dim?: number, keepdim?: boolean): Tensor;
+    /** Variance over `dim` (unbiased by default); see the `variance` function. */
     var(dim?: Dims | VarOptions, unbiasedOrOpts?: boolean | VarOptions, keepdim?: boolean): Tensor;
+    /** Standard deviation over `dim` (unbiased by default). */
     std(dim?: Dims | VarOptions, unbiasedOrOpts?: boolean | VarOptions, keepdim?: boolean): Tensor;
+    /** Product over `dim` (all elements when omitted). */
     prod(dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor;
-    reshape(shape: readonly number[]): Tensor; view(shape: readonly number[]): Tensor;
-    transpose(dim0?: number, dim1?: number): Tensor; t(): Tensor; permute(dims: readonly number[]): Tensor;
-    squeeze(dim?: number | number[]): Tensor; unsqueeze(dim: number): Tensor;
-    expand(shape: readonly number[]): Tensor; slice(dim: number, start?: number, end?: number, step?: number): Tensor;
-    flatten(startDim?: number, endDim?: number): Tensor; contiguous(): Tensor; clone(): Tensor;
+    /** A tensor of a new shape (-1 inferred) with the same elements; a view when the strides allow. */
+    reshape(shape: readonly number[]): Tensor;
+    /** Like reshape, but always a view (throws when the strides make one impossible). */
+    view(shape: readonly number[]): Tensor;
+    /** Swaps two dims (the last two by default); a view. */
+    transpose(dim0?: number, dim1?: number): Tensor;
+    /** The transpose of a 2-D tensor (a view). */
+    t(): Tensor;
+    /** Reorders the dims; a view. */
+    permute(dims: readonly number[]): Tensor;
+    /** Removes size-1 dims (all, or those in `dim`); a view. */
+    squeeze(dim?: number | number[]): Tensor;
+    /** Inserts a size-1 dim at `dim`; a view. */
+    unsqueeze(dim: number): Tensor;
+    /** Repeats size-1 dims to `shape` (-1 keeps a dim) without copying. */
+    expand(shape: readonly number[]): Tensor;
+    /** Elements start, start+step, ... below end along `dim`; a view. */
+    slice(dim: number, start?: number, end?: number, step?: number): Tensor;
+    /** Merges dims startDim..endDim (all by default) into one. */
+    flatten(startDim?: number, endDim?: number): Tensor;
+    /** This tensor if contiguous, else a contiguous copy. */
+    contiguous(): Tensor;
+    /** A copy with its own storage (gradients flow through it). */
+    clone(): Tensor;
     /** Converts dtype (a copy), or moves to a device. */
-    to(target: DType | Device): Tensor; cast(dtype: DType): Tensor;
-    add_(other: TensorLike): Tensor; sub_(other: TensorLike): Tensor; mul_(other: TensorLike): Tensor;
-    div_(other: TensorLike): Tensor; fill_(value: number): Tensor; zero_(): Tensor; copy_(src: Tensor): Tensor;
+    to(target: DType | Device): Tensor;
+    /** Converts to `dtype` (a copy). */
+    cast(dtype: DType): Tensor;
+    /** In place: this += other. Returns this. */
+    add_(other: TensorLike): Tensor;
+    /** In place: this -= other. Returns this. */
+    sub_(other: TensorLike): Tensor;
+    /** In place: this *= other. Returns this. */
+    mul_(other: TensorLike): Tensor;
+    /** In place: this /= other. Returns this. */
+    div_(other: TensorLike): Tensor;
+    /** In place: every element set to `value`. Returns this. */
+    fill_(value: number): Tensor;
+    /** In place: every element set to 0. Returns this. */
+    zero_(): Tensor;
+    /** In place: copies `src` (broadcast) into this. Returns this. */
+    copy_(src: Tensor): Tensor;
+    /** Computes the gradients of this tensor (a scalar, or with `grad`) with respect to every leaf that requires grad, accumulating into their `.grad`. */
     backward(gradOrOpts?: Tensor | BackwardOptions): void;
   }
 }

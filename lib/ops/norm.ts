@@ -32,6 +32,12 @@ const NORM_KERNELS = declareKernels({
 declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof NORM_KERNELS> {} }
 
 
+/**
+ * Options of `batchNorm`.
+ * @example
+ * const opts: BatchNormOptions = { weight: ones([3]), bias: zeros([3]), training: true, momentum: 0.1, eps: 1e-5 };
+ * const y = batchNorm(randn([8, 3, 4, 4]), zeros([3]), ones([3]), opts);
+ */
 export interface BatchNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;
@@ -42,6 +48,12 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
+/**
+ * Options of `layerNorm`.
+ * @example
+ * const opts: LayerNormOptions = { weight: ones([16]), bias: zeros([16]), eps: 1e-5 };
+ * const y = layerNorm(randn([4, 16]), [16], opts);
+ */
 export interface LayerNormOptions { weight?: Tensor | null; bias?: Tensor | null; eps?: number }
 
 const contig = (t: Tensor): Tensor => (t.isContiguous() ? t : t.contiguous());
@@ -124,7 +136,10 @@ function normBackward(kernel: 'batchNormBackward' | 'layerNormBackward' | 'group
  * Batch normalization over the channel dim (1) of x [N, C, ...], like
  * torch.nn.functional.batch_norm. In training mode the running statistics (when given)
  * are updated in place; they must be contiguous float32 [C] tensors.
- * @example const y = batchNorm(x, runningMean, runningVar, { weight, bias, training: true });
+ * @example
+ * const x = randn([8, 3, 4, 4]);
+ * const runningMean = zeros([3]), runningVar = ones([3]);
+ * const y = batchNorm(x, runningMean, runningVar, { weight: ones([3]), bias: zeros([3]), training: true });
  */
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
   return batchNormOp([input, runningMean, runningVar], opts);

@@ -21,6 +21,12 @@ const POOL_KERNELS = declareKernels({
 declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof POOL_KERNELS> {} }
 
 
+/**
+ * Options of `maxPool2d`.
+ * @example
+ * const opts: MaxPool2dOptions = { stride: 2, padding: 1 };
+ * const y = maxPool2d(randn([1, 4, 8, 8]), 3, opts);   // [1, 4, 4, 4]
+ */
 export interface MaxPool2dOptions {
   /** Defaults to kernelSize. */
   stride?: IntPair | null;
@@ -29,6 +35,12 @@ export interface MaxPool2dOptions {
   ceilMode?: boolean;
 }
 
+/**
+ * Options of `avgPool2d`.
+ * @example
+ * const opts: AvgPool2dOptions = { stride: 2 };
+ * const y = avgPool2d(randn([1, 4, 8, 8]), 2, opts);   // [1, 4, 4, 4]
+ */
 export interface AvgPool2dOptions {
   stride?: IntPair | null;
   padding?: IntPair;

@@ -17,9 +17,20 @@ const REDUCE_KERNELS = declareKernels({
 declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof REDUCE_KERNELS> {} }
 
 
+/**
+ * One dimension or a list of them (negative counts from the end).
+ * @example
+ * const dims: Dims = [0, -1];
+ * const s = randn([2, 3, 4]).sum(dims);   // shape [3]
+ */
 export type Dims = number | number[];
 
-/** The `{ dim, keepdim }` form of a reduction's arguments (`x.sum({ dim: 1, keepdim: true })`). */
+/**
+ * The `{ dim, keepdim }` form of a reduction's arguments (`x.sum({ dim: 1, keepdim: true })`).
+ * @example
+ * const opts: ReduceOptions = { dim: 1, keepdim: true };
+ * const centred = randn([4, 3]).sub(randn([4, 3]).mean(opts));
+ */
 export interface ReduceOptions { dim?: Dims; keepdim?: boolean }
 
 /**
@@ -76,6 +87,12 @@ function finish(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): Tenso
   return keepdim ? out.reshape(keepShape(x.shape, dims)) : out;
 }
 
+/**
+ * Sum over `dim` (all elements when omitted), optionally keeping the reduced dims as size 1.
+ * @example
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(sum(x).item(), sum(x, 0).toArray(), sum(x, { dim: 1, keepdim: true }).shape);  // 10 [4, 6] [2, 1]
+ */
 export function sum(xIn: Tensor, dimOrOpts?: Dims | ReduceOptions, keepdimArg?: boolean): Tensor {
   const { dim, keepdim } = reduceArgs('sum', dimOrOpts, keepdimArg);
   const x = prepInput('sum', xIn, false);
@@ -87,6 +104,12 @@ export function sum(xIn: Tensor, dimOrOpts?: Dims | ReduceOptions, keepdimArg?: 
   return out;
 }
 
+/**
+ * Mean over `dim` (all elements when omitted).
+ * @example
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(mean(x, 1).toArray());   // [1.5, 3.5]
+ */
 export function mean(xIn: Tensor, dimOrOpts?: Dims | ReduceOptions, keepdimArg?: boolean): Tensor {
   const { dim, keepdim } = reduceArgs('mean', dimOrOpts, keepdimArg);
   const x = prepInput('mean', xIn, true);
@@ -116,7 +139,19 @@ function extremum(op: 'max' | 'min', xIn: Tensor, dimOrOpts?: Dims | ReduceOptio
   return out;
 }
 
+/**
+ * Maximum over `dim` (all elements when omitted).
+ * @example
+ * const x = tensor([[1, 5], [7, 2]]);
+ * console.log(max(x).item(), max(x, 1).toArray());   // 7 [5, 7]
+ */
 export const max = (x: Tensor, dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor => extremum('max', x, dim, keepdim);
+/**
+ * Minimum over `dim` (all elements when omitted).
+ * @example
+ * const x = tensor([[1, 5], [7, 2]]);
+ * console.log(min(x, 0).toArray());   // [1, 2]
+ */
 export const min = (x: Tensor, dim?: Dims | ReduceOptions, keepdim?: boolean): Tensor => extremum('min', x, dim, keepdim);
 
 /**
@@ -141,9 +176,26 @@ function argExtremum(op: 'argmax' | 'argmin', xIn: Tensor, dim?: number, keepdim
   return finish(reduceRaw(op, op === 'argmax' ? ReduceOp.Argmax : ReduceOp.Argmin, x, dims), x, dims, keepdim);
 }
 
+/**
+ * Index (int32) of the maximum along `dim` (of the flattened tensor when omitted).
+ * @example
+ * const logits = tensor([[0.1, 2.0, -1], [3, 0, 0]]);
+ * console.log(argmax(logits, 1).toArray());   // [1, 0]
+ */
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtremum('argmax', x, dim, keepdim);
+/**
+ * Index (int32) of the minimum along `dim` (of the flattened tensor when omitted).
+ * @example
+ * console.log(argmin(tensor([3, -1, 2])).item());   // 1
+ */
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtremum('argmin', x, dim, keepdim);
 
+/**
+ * Options of `variance` and `std`.
+ * @example
+ * const opts: VarOptions = { dim: 0, correction: 0 };   // population variance per column
+ * const v = variance(randn([100, 3]), opts);
+ */
 export interface VarOptions { dim?: Dims; keepdim?: boolean; /** Bessel's correction (default 1, unbiased). */ correction?: number }
 
 /**
@@ -179,7 +231,9 @@ function varArgs(op: string, a?: Dims | VarOptions | null, b?: boolean | VarOpti
 
 /**
  * Variance over `dim` (all elements when omitted) with Bessel's correction, PyTorch's forms.
- * @example x.var(1)  // along dim 1, unbiased;  x.var({ dim: 1, keepdim: true, correction: 0 })
+ * @example
+ * const x = tensor([[1, 2, 3], [4, 6, 8]]);
+ * console.log(variance(x, 1).toArray());   // [1, 4]
  */
 export function variance(xIn: Tensor, dimOrOpts?: Dims | VarOptions, unbiasedOrOpts?: boolean | VarOptions, keepdimArg?: boolean): Tensor {
   const opts = varArgs('var', dimOrOpts, unbiasedOrOpts, keepdimArg);
@@ -196,11 +250,21 @@ export function variance(xIn: Tensor, dimOrOpts?: Dims | VarOptions, unbiasedOrO
   return out;
 }
 
-/** Standard deviation: sqrt of variance(), same argument forms. @example x.std(0) */
+/**
+ * Standard deviation: sqrt of variance(), same argument forms.
+ * @example
+ * const x = tensor([[1, 2, 3], [4, 6, 8]]);
+ * console.log(std(x, { dim: 1, correction: 0 }).shape);   // [2]
+ */
 export function std(x: Tensor, dimOrOpts?: Dims | VarOptions, unbiasedOrOpts?: boolean | VarOptions, keepdim?: boolean): Tensor {
   return variance(x, varArgs('std', dimOrOpts, unbiasedOrOpts, keepdim)).sqrt();
 }
 
+/**
+ * Product over `dim` (all elements when omitted).
+ * @example
+ * console.log(prod(tensor([[1, 2], [3, 4]]), 1).toArray());   // [2, 12]
+ */
 export function prod(xIn: Tensor, dimOrOpts?: Dims | ReduceOptions, keepdimArg?: boolean): Tensor {
   const { dim, keepdim } = reduceArgs('prod', dimOrOpts, keepdimArg);
   const x = prepInput('prod', xIn, false);

@@ -42,7 +42,13 @@ export const enum RnnMode { RnnTanh = 0, RnnRelu = 1, Lstm = 2, Gru = 3 }
 const GATES = [1, 1, 4, 3];
 const RESERVE_PER_H = [0, 0, 5, 4];
 
-/** The weights of one layer and direction, named and shaped as PyTorch's. */
+/**
+ * The weights of one layer and direction, named and shaped as PyTorch's.
+ * @example
+ * const H = 4;
+ * const params: RnnLayerParams = { weightIh: randn([H, 3]), weightHh: randn([H, H]), biasIh: zeros([H]), biasHh: zeros([H]) };
+ * const { hn } = rnnLayer(randn([5, 2, 3]), null, params);
+ */
 export interface RnnLayerParams {
   /** [G*H, I] (G = 1 RNN, 4 LSTM, 3 GRU) */
   weightIh: Tensor;
@@ -53,6 +59,12 @@ export interface RnnLayerParams {
   biasHh?: Tensor | null;
 }
 
+/**
+ * Options of `rnnLayer`, `lstmLayer` and `gruLayer`.
+ * @example
+ * const opts: RnnLayerOptions = { batchFirst: true, reverse: true };
+ * const { output } = gruLayer(randn([2, 5, 3]), null, { weightIh: randn([12, 3]), weightHh: randn([12, 4]) }, opts);   // [2, 5, 4]
+ */
 export interface RnnLayerOptions {
   /** Run from the last time step to the first (the reverse half of a bidirectional layer). */
   reverse?: boolean;
@@ -62,12 +74,24 @@ export interface RnnLayerOptions {
   reference?: boolean;
 }
 
+/**
+ * What `rnnLayer` and `gruLayer` return.
+ * @example
+ * const r: RnnLayerResult = rnnLayer(randn([5, 2, 3]), null, { weightIh: randn([4, 3]), weightHh: randn([4, 4]) });
+ * console.log(r.output.shape, r.hn.shape);   // [5, 2, 4] [2, 4]
+ */
 export interface RnnLayerResult {
   /** Hidden state at every position: [T, B, H] ([B, T, H] with batchFirst). */
   output: Tensor;
   /** Final hidden state [B, H] (after position 0 when reverse). */
   hn: Tensor;
 }
+/**
+ * What `lstmLayer` returns.
+ * @example
+ * const r: LstmLayerResult = lstmLayer(randn([5, 2, 3]), null, null, { weightIh: randn([16, 3]), weightHh: randn([16, 4]) });
+ * console.log(r.cn.shape);   // [2, 4]
+ */
 export interface LstmLayerResult extends RnnLayerResult {
   /** Final cell state [B, H]. */
   cn: Tensor;

@@ -29,7 +29,12 @@ declare module '../tensor' {
   }
 }
 
-/** Reduction of a loss over its samples (PyTorch's `reduction`). */
+/**
+ * Reduction of a loss over its samples (PyTorch's `reduction`).
+ * @example
+ * const r: nn.functional.Reduction = 'none';
+ * const perSample = nn.functional.mseLoss(randn([4]), zeros([4]), { reduction: r });   // [4]
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 const REDUCTION_CODE: Record<Reduction, number> = { none: 0, mean: 1, sum: 2 };  // cpu::LossReduction
 
@@ -85,6 +90,12 @@ export function softmax(x: Tensor, dim = -1): Tensor { return softmaxOp([x], { d
  */
 export function logSoftmax(x: Tensor, dim = -1): Tensor { return logSoftmaxOp([x], { dim }); }
 
+/**
+ * Options of `nn.functional.crossEntropy` (and `nn.CrossEntropyLoss`).
+ * @example
+ * const opts: nn.functional.CrossEntropyOptions = { ignoreIndex: -100, labelSmoothing: 0.1, reduction: 'mean' };
+ * const l = nn.functional.crossEntropy(randn([4, 5]), tensor([1, 0, 4, -100], { dtype: 'int32' }), opts);
+ */
 export interface CrossEntropyOptions {
   /** Per-class weights [C] (float32). */
   weight?: Tensor | null;
@@ -185,7 +196,10 @@ const crossEntropyOp = defineOp<CeOpts, CeSaved>({
  * torch.nn.functional.cross_entropy: input [N, C] or [N, C, d...] (or [C]); target int32
  * class indices [N, d...] or float32 probabilities shaped like input (differentiable too).
  * One fused kernel for the forward and for the gradient of the logits.
- * @example crossEntropy(randn([8, 10]), randint(0, 10, [8]))  // scalar loss
+ * @example
+ * const logits = randn([4, 3], { requiresGrad: true });
+ * const l = nn.functional.crossEntropy(logits, tensor([0, 2, 1, 1], { dtype: 'int32' }));
+ * l.backward();
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   return crossEntropyOp([input, target], opts);

@@ -6,7 +6,14 @@ import { DTYPE_CODE, type DType } from '../dtype';
 import { fmtShape, typeError, rangeError } from '../errors';
 
 export type Scalar = number | boolean;
-export type TensorLike = Tensor | Scalar;
+/**
+ * A tensor or a plain number/boolean, which binary ops broadcast like a 0-d tensor.
+ * @example
+ * const x = tensor([1, 2, 3]);
+ * const y: TensorLike = 2;
+ * console.log(x.mul(y).toArray(), where(x.gt(1), x, 0).toArray());   // [2, 4, 6] [0, 2, 3]
+ */
+export type TensorLike = Tensor | number | boolean;
 
 export function checkTensor(op: string, x: unknown, arg: string): Tensor {
   if (!(x instanceof Tensor)) {

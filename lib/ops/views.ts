@@ -56,7 +56,12 @@ function inferShape(op: string, x: Tensor, shapeIn: readonly number[]): number[]
   return shape;
 }
 
-/** A view with a new shape (-1 inferred); copies only when the strides make a view impossible. */
+/**
+ * A view with a new shape (-1 inferred); copies only when the strides make a view impossible.
+ * @example
+ * const x = arange(6);
+ * console.log(reshape(x, [2, -1]).shape);   // [2, 3]
+ */
 export function reshape(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   const x = checkTensor('reshape', xIn, 'input');
   const shape = inferShape('reshape', x, shapeIn);
@@ -65,7 +70,11 @@ export function reshape(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   return track('reshape', out, x, (g) => g.reshape(x.shape));
 }
 
-/** Like reshape but never copies (throws when the strides make it impossible). */
+/**
+ * Like reshape but never copies (throws when the strides make it impossible).
+ * @example
+ * const v = view(arange(12), [3, 4]);   // shares storage with the input
+ */
 export function view(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   const x = checkTensor('view', xIn, 'input');
   const shape = inferShape('view', x, shapeIn);
@@ -74,6 +83,12 @@ export function view(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   return track('view', x.view_(shape, st, x.offset), x, (g) => g.reshape(x.shape));
 }
 
+/**
+ * Reorders the dimensions (a view, no copy).
+ * @example
+ * const nhwc = randn([2, 3, 8, 8]);
+ * console.log(permute(nhwc, [0, 2, 3, 1]).shape);   // [2, 8, 8, 3]
+ */
 export function permute(xIn: Tensor, dims: readonly number[]): Tensor {
   const x = checkTensor('permute', xIn, 'input');
   if (!Array.isArray(dims) || dims.length !== x.ndim) {
@@ -87,6 +102,12 @@ export function permute(xIn: Tensor, dims: readonly number[]): Tensor {
   return track('permute', out, x, (g) => g.permute(inv));
 }
 
+/**
+ * Swaps two dimensions (the last two by default); a view, no copy.
+ * @example
+ * const x = randn([2, 3, 4]);
+ * console.log(transpose(x).shape, transpose(x, 0, 1).shape);   // [2, 4, 3] [3, 2, 4]
+ */
 export function transpose(xIn: Tensor, dim0 = -2, dim1 = -1): Tensor {
   const x = checkTensor('transpose', xIn, 'input');
   if (x.ndim < 2 && dim0 === -2 && dim1 === -1) return track('transpose', x.view_(x.shape, x.strides, x.offset), x, (g) => g);
@@ -98,6 +119,11 @@ export function transpose(xIn: Tensor, dim0 = -2, dim1 = -1): Tensor {
   return permute(x, p);
 }
 
+/**
+ * Removes size-1 dimensions (all of them, or those in `dim`).
+ * @example
+ * console.log(squeeze(zeros([1, 3, 1])).shape, squeeze(zeros([1, 3, 1]), 0).shape);   // [3] [3, 1]
+ */
 export function squeeze(xIn: Tensor, dim?: number | number[]): Tensor {
   const x = checkTensor('squeeze', xIn, 'input');
   const dims = dim === undefined ? x.shape.map((_, i) => i) : (Array.isArray(dim) ? dim : [dim]).map((d) => normDim('squeeze', d, x.ndim));
@@ -106,6 +132,11 @@ export function squeeze(xIn: Tensor, dim?: number | number[]): Tensor {
   return track('squeeze', out, x, (g) => g.reshape(x.shape));
 }
 
+/**
+ * Inserts a size-1 dimension at `dim`.
+ * @example
+ * console.log(unsqueeze(zeros([3]), 0).shape);   // [1, 3]
+ */
 export function unsqueeze(xIn: Tensor, dim: number): Tensor {
   const x = checkTensor('unsqueeze', xIn, 'input');
   const d = normDim('unsqueeze', dim, x.ndim + 1);
@@ -115,7 +146,12 @@ export function unsqueeze(xIn: Tensor, dim: number): Tensor {
   return track('unsqueeze', x.view_(shape, strides, x.offset), x, (g) => g.reshape(x.shape));
 }
 
-/** Broadcasts to `shape` without copying (-1 keeps a dim). */
+/**
+ * Broadcasts to `shape` without copying (-1 keeps a dim).
+ * @example
+ * const row = tensor([1, 2, 3]);
+ * const grid = expand(row, [4, -1]);   // [4, 3], no copy
+ */
 export function expand(xIn: Tensor, shapeIn: readonly number[]): Tensor {
   const x = checkTensor('expand', xIn, 'input');
   const shape = checkShapeArg('expand', shapeIn.map((s, i) => {
@@ -138,6 +174,9 @@ export function expand(xIn: Tensor, shapeIn: readonly number[]): Tensor {
 /**
  * Elements start..end (exclusive, negative counts from the end, clamped like Python) with
  * a positive step along dim, as a view.
+ * @example
+ * const x = arange(10);
+ * console.log(slice(x, 0, 2, 8, 3).toArray());   // [2, 5]
  */
 export function slice(xIn: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
   const x = checkTensor('slice', xIn, 'input');
@@ -164,6 +203,12 @@ export function slice(xIn: Tensor, dim: number, start = 0, end?: number, step = 
   });
 }
 
+/**
+ * Merges dimensions startDim..endDim into one (all of them by default).
+ * @example
+ * const x = randn([8, 3, 4, 4]);
+ * console.log(flatten(x, 1).shape);   // [8, 48]
+ */
 export function flatten(xIn: Tensor, startDim = 0, endDim = -1): Tensor {
   const x = checkTensor('flatten', xIn, 'input');
   if (x.ndim === 0) return reshape(x, [1]);
@@ -173,14 +218,25 @@ export function flatten(xIn: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, shape);
 }
 
-/** This tensor if already contiguous, else a contiguous copy. */
+/**
+ * This tensor if already contiguous, else a contiguous copy.
+ * @example
+ * const t = randn([3, 4]).t();
+ * console.log(t.isContiguous(), contiguous(t).isContiguous());   // false true
+ */
 export function contiguous(xIn: Tensor): Tensor {
   const x = checkTensor('contiguous', xIn, 'input');
   if (x.isContiguous()) return x;
   return track('contiguous', contiguousCopy(x), x, (g) => g);
 }
 
-/** A contiguous copy that stays in the graph. */
+/**
+ * A contiguous copy that stays in the graph.
+ * @example
+ * const a = tensor([1, 2]);
+ * const b = clone(a);
+ * b.add_(1);        // a is unchanged
+ */
 export function clone(xIn: Tensor): Tensor {
   const x = checkTensor('clone', xIn, 'input');
   return track('clone', contiguousCopy(x), x, (g) => g);

@@ -1,8 +1,10 @@
 /**
  * tensorforge.optim: optimizers with fused native updates, and `lrScheduler`.
  * @example
- * const opt = new optim.AdamW(model.parameters(), { lr: 1e-3 });
- * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.5 });
+ * const model = new nn.Linear(10, 2);
+ * const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ * const loss = nn.functional.crossEntropy(model.forward(randn([8, 10])), randint(0, 2, [8]));
+ * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState, type OptimizerStateDict } from './optimizer';
 export { SGD, Adam, AdamW, RMSprop, Adagrad, type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions } from './optimizers';

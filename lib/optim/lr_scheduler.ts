@@ -4,9 +4,12 @@
  * batch) and sets the next lr. Rates are the closed forms, so a scheduler restored from
  * stateDict() continues exactly. LinearWarmup and SequentialLR compose schedulers.
  * @example
- * const sched = new optim.lrScheduler.LinearWarmup(opt, { warmupSteps: 100,
- *   after: new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 900 }) });
- * for (...) { ...; opt.step(); sched.step(); }
+ * const opt = new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 10 });
+ * for (let epoch = 0; epoch < 10; epoch++) {
+ *   // ... one epoch of training ...
+ *   sched.step();
+ * }
  */
 import { rangeError, typeError } from '../errors';
 import type { Optimizer } from './optimizer';
@@ -15,9 +18,24 @@ import { checkOptions, isPlainObject } from '../options';
 /** Any optimizer a scheduler can drive. */
 export type AnyOptimizer = Optimizer<{ lr: number }>;
 
+/**
+ * A scheduler's `stateDict()`: its epoch counter and base learning rates.
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 10 });
+ * const state: optim.lrScheduler.SchedulerState = sched.stateDict();
+ */
 export interface SchedulerState { lastEpoch: number; baseLrs: number[]; [k: string]: unknown }
 
-/** Base class: subclasses give the lr of every group at epoch t from its base lr. */
+/**
+ * Base class: subclasses give the lr of every group at epoch t from its base lr.
+ * @example
+ * class HalvingLR extends optim.lrScheduler.LRScheduler {
+ *   constructor(opt: optim.SGD) { super(opt); this.init(); }
+ *   protected override lrAt(t: number): number[] { return this.baseLrs.map((lr) => lr / 2 ** t); }
+ * }
+ * const sched = new HalvingLR(new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 }));
+ */
 export abstract class LRScheduler {
   lastEpoch = -1;
   readonly baseLrs: number[];
@@ -41,6 +59,7 @@ export abstract class LRScheduler {
     this.apply(this.lrAt(this.lastEpoch));
   }
 
+  /** Writes the learning rates into the optimizer's param groups. */
   protected apply(lrs: number[]): void {
     this.optimizer.paramGroups.forEach((g, i) => { g.lr = lrs[i]; });
     this.lastLrs = lrs.slice();
@@ -49,8 +68,10 @@ export abstract class LRScheduler {
   /** The lr of each group set by the last step(). */
   getLastLr(): number[] { return this.lastLrs.slice(); }
 
+  /** The scheduler state (epoch counter, base learning rates, and its own fields). */
   stateDict(): SchedulerState { return { lastEpoch: this.lastEpoch, baseLrs: this.baseLrs.slice() }; }
 
+  /** Restores a state from stateDict() (to resume training). */
   loadStateDict(sd: SchedulerState): void {
     if (!sd || typeof sd.lastEpoch !== 'number') throw typeError(`${this.constructor.name}.loadStateDict`, 'expected the object from stateDict()');
     this.lastEpoch = sd.lastEpoch;
@@ -81,7 +102,16 @@ export function posInt(op: string, name: string, v: unknown): number {
   return v;
 }
 
-/** lr = base · gamma^⌊t / stepSize⌋. */
+/**
+ * lr = base · gamma^⌊t / stepSize⌋.
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });   // 0.1, then 0.01 from epoch 30
+ * for (let epoch = 0; epoch < 3; epoch++) {
+ *   // ... train one epoch ...
+ *   sched.step();
+ * }
+ */
 export class StepLR extends LRScheduler {
   readonly stepSize: number; readonly gamma: number;
   constructor(opt: AnyOptimizer, optsIn: { stepSize: number; gamma?: number } | number, ...extra: unknown[]) {
@@ -94,7 +124,12 @@ export class StepLR extends LRScheduler {
   protected lrAt(t: number): number[] { return this.baseLrs.map((b) => b * Math.pow(this.gamma, Math.floor(t / this.stepSize))); }
 }
 
-/** lr = base · gamma^(number of milestones ≤ t). */
+/**
+ * lr = base · gamma^(number of milestones ≤ t).
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.MultiStepLR(opt, { milestones: [30, 80], gamma: 0.1 });
+ */
 export class MultiStepLR extends LRScheduler {
   readonly milestones: number[]; readonly gamma: number;
   constructor(opt: AnyOptimizer, optsIn: { milestones: number[]; gamma?: number } | number[], ...extra: unknown[]) {
@@ -111,7 +146,12 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
-/** lr = base · gamma^t. */
+/**
+ * lr = base · gamma^t.
+ * @example
+ * const opt = new optim.Adam(new nn.Linear(2, 2).parameters());
+ * const sched = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 });
+ */
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
   constructor(opt: AnyOptimizer, optsIn: { gamma: number } | number, ...extra: unknown[]) {
@@ -124,7 +164,12 @@ export class ExponentialLR extends LRScheduler {
   protected lrAt(t: number): number[] { return this.baseLrs.map((b) => b * Math.pow(this.gamma, t)); }
 }
 
-/** lr = etaMin + (base - etaMin)(1 + cos(π t / tMax)) / 2 (SGDR without restarts). */
+/**
+ * lr = etaMin + (base - etaMin)(1 + cos(π t / tMax)) / 2 (SGDR without restarts).
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 50, etaMin: 1e-4 });
+ */
 export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number; readonly etaMin: number;
   constructor(opt: AnyOptimizer, optsIn: { tMax: number; etaMin?: number } | number, ...extra: unknown[]) {
@@ -139,6 +184,12 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/**
+ * Options of `OneCycleLR` (PyTorch's, camelCase): the peak lr and either totalSteps or epochs × stepsPerEpoch.
+ * @example
+ * const opts: optim.lrScheduler.OneCycleOptions = { maxLr: 0.01, epochs: 10, stepsPerEpoch: 100, pctStart: 0.3 };
+ * const sched = new optim.lrScheduler.OneCycleLR(new optim.Adam(new nn.Linear(2, 2).parameters()), opts);
+ */
 export interface OneCycleOptions {
   maxLr: number | number[];
   totalSteps?: number; epochs?: number; stepsPerEpoch?: number;
@@ -154,6 +205,11 @@ const ONE_CYCLE_KEYS = ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctSt
  * The 1cycle policy (Smith & Topin): lr warms from maxLr/divFactor to maxLr over pctStart of
  * totalSteps, then anneals to initial/finalDivFactor; momentum moves the opposite way.
  * Step it once per batch.
+ * @example
+ * const model = new nn.Linear(4, 2);
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * const sched = new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 1000 });
+ * // step it after every batch, e.g. train.fit(..., { scheduler: sched, schedulerStep: 'batch' })
  */
 export class OneCycleLR extends LRScheduler {
   readonly totalSteps: number;
@@ -239,6 +295,11 @@ export class OneCycleLR extends LRScheduler {
 /**
  * Runs `schedulers[i]` from milestone i-1 on: each scheduler is stepped from its own epoch
  * 0 when its turn comes (PyTorch's SequentialLR).
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1 });
+ * const warm = new optim.lrScheduler.ExponentialLR(opt, { gamma: 1.5 });
+ * const decay = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 95 });
+ * const sched = new optim.lrScheduler.SequentialLR(opt, { schedulers: [warm, decay], milestones: [5] });
  */
 export class SequentialLR extends LRScheduler {
   readonly schedulers: LRScheduler[]; readonly milestones: number[];
@@ -279,7 +340,9 @@ export class SequentialLR extends LRScheduler {
  * The default startFactor is 1 / (warmupSteps + 1), so the ramp is base · (t + 1) /
  * (warmupSteps + 1): the first epoch already trains (never at lr 0) and the ramp meets the
  * base lr at t = warmupSteps.
- * @example new LinearWarmup(opt, { warmupSteps: 500, after: new CosineAnnealingLR(opt, { tMax: 9500 }) })
+ * @example
+ * const opt = new optim.AdamW(new nn.Linear(2, 2).parameters(), { lr: 1e-3 });
+ * const sched = new optim.lrScheduler.LinearWarmup(opt, { warmupSteps: 500, after: new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 9500 }) });
  */
 export class LinearWarmup extends LRScheduler {
   readonly warmupSteps: number; readonly startFactor: number; readonly after: LRScheduler | null;
@@ -314,6 +377,12 @@ export class LinearWarmup extends LRScheduler {
   }
 }
 
+/**
+ * Options of `ReduceLROnPlateau`.
+ * @example
+ * const opts: optim.lrScheduler.PlateauOptions = { mode: 'min', factor: 0.5, patience: 3, minLr: 1e-5 };
+ * const sched = new optim.lrScheduler.ReduceLROnPlateau(new optim.Adam(new nn.Linear(2, 2).parameters()), opts);
+ */
 export interface PlateauOptions {
   mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number;
   thresholdMode?: 'rel' | 'abs'; cooldown?: number; minLr?: number | number[]; eps?: number;
@@ -323,6 +392,10 @@ const PLATEAU_KEYS = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode'
 /**
  * Multiplies the lr by `factor` when the monitored metric has not improved for `patience`
  * epochs: `sched.step(valLoss)`.
+ * @example
+ * const opt = new optim.Adam(new nn.Linear(2, 2).parameters(), { lr: 1e-3 });
+ * const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { factor: 0.1, patience: 5 });
+ * sched.step(0.42);   // after each epoch, with the validation loss
  */
 export class ReduceLROnPlateau {
   readonly mode: 'min' | 'max'; readonly factor: number; readonly patience: number;
@@ -371,12 +444,15 @@ export class ReduceLROnPlateau {
     }
   }
 
+  /** The learning rate of every param group after the last step. */
   getLastLr(): number[] { return this.optimizer.paramGroups.map((g) => g.lr); }
 
+  /** The scheduler state (epoch counter, base learning rates, and its own fields). */
   stateDict(): Record<string, number> {
     return { best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
   }
 
+  /** Restores a state from stateDict() (to resume training). */
   loadStateDict(sd: Record<string, number>): void {
     for (const k of ['best', 'numBadEpochs', 'cooldownCounter', 'lastEpoch'] as const) {
       if (typeof sd?.[k] !== 'number') throw typeError('ReduceLROnPlateau.loadStateDict', `missing ${k}`);

@@ -9,15 +9,42 @@ import { zeros } from '../ops/creation';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { checkOptions, describeValue, flagOptions } from '../options';
 
-/** Per-parameter optimizer state: buffers (PyTorch's names: `exp_avg`, ...) and counters. */
+/**
+ * Per-parameter optimizer state: buffers (PyTorch's names: `exp_avg`, ...) and counters.
+ * @example
+ * const state: optim.ParamState = { step: 0, expAvg: zeros([3]) };
+ */
 export type ParamState = Record<string, Tensor | number>;
 
-/** What the constructor accepts for a group: its params plus any options to override. */
+/**
+ * What the constructor accepts for a group: its params plus any options to override.
+ * @example
+ * const model = new nn.Sequential(new nn.Linear(8, 8), new nn.Linear(8, 2));
+ * const groups: optim.ParamGroupSpec<optim.AdamOptions>[] = [
+ *   { params: model[0].parameters(), lr: 1e-4 },   // a smaller lr for the first layer
+ *   { params: model[1].parameters() },
+ * ];
+ * const opt = new optim.Adam(groups, { lr: 1e-3 });
+ */
 export type ParamGroupSpec<O> = { params: Iterable<Tensor> } & Partial<O>;
 
-/** A parameter group: params and the options that apply to them (schedulers change lr). */
+/**
+ * A parameter group: params and the options that apply to them (schedulers change lr).
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(2, 2).parameters(), { lr: 0.1, momentum: 0.9 });
+ * const g: optim.ParamGroup<optim.SGDOptions> = opt.paramGroups[0];
+ * g.lr = 0.01;   // what schedulers do
+ */
 export type ParamGroup<O> = O & { params: Tensor[]; lr: number; initialLr?: number; [extra: string]: unknown };
 
+/**
+ * What `Optimizer.stateDict()` returns (and `loadStateDict` takes), like PyTorch's.
+ * @example
+ * const model = new nn.Linear(2, 1);
+ * const opt = new optim.Adam(model.parameters());
+ * const sd: optim.OptimizerStateDict = opt.stateDict();
+ * new optim.Adam(model.parameters()).loadStateDict(sd);
+ */
 export interface OptimizerStateDict {
   /** State by parameter index (counting through the groups in order). */
   state: Record<number, ParamState>;
@@ -42,6 +69,19 @@ export function optimizerOptions<O extends { lr: number }>(op: string, opts: Par
   return { ...defaults, ...opts };
 }
 
+/**
+ * The base class of the optimizers: parameter groups with their options, per-parameter state,
+ * `zeroGrad()`, `step()` and state dicts. A new optimizer implements `update` for one parameter.
+ * @example
+ * class SignSGD extends optim.Optimizer<{ lr: number }> {
+ *   constructor(params: Iterable<Tensor>, lr = 0.01) { super(params, { lr }); }
+ *   protected override update(p: Tensor, grad: Tensor, _st: optim.ParamState, group: optim.ParamGroup<{ lr: number }>): void {
+ *     p.sub_(grad.sign().mul(group.lr));   // runs under noGrad, inside tidy
+ *   }
+ * }
+ * const model = new nn.Linear(4, 1);
+ * const opt = new SignSGD(model.parameters(), 0.001);
+ */
 export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly state = new Map<Tensor, ParamState>();

@@ -13,6 +13,12 @@ function nonNeg(op: string, name: string, v: unknown): void {
   if (typeof v !== 'number' || !(v >= 0)) throw rangeError(op, `invalid ${name} value: ${String(v)}`);
 }
 
+/**
+ * Options of `optim.SGD` (PyTorch's, camelCase); all but lr have defaults.
+ * @example
+ * const opts: Partial<optim.SGDOptions> = { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
+ * const opt = new optim.SGD(new nn.Linear(4, 2).parameters(), opts);
+ */
 export interface SGDOptions {
   lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean;
 }
@@ -22,8 +28,11 @@ export interface SGDOptions {
  * p -= lr·buf), Nesterov momentum and L2 weight decay.
  * Every optimizer takes `(params, options)`; a number in place of the options is the
  * learning rate, PyTorch's positional lr, and unknown option keys throw a TypeError.
- * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
- * new optim.SGD(model.parameters(), 0.1);  // lr 0.1, other options at their defaults
+ * @example
+ * const model = new nn.Linear(10, 2);
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * model.forward(randn([4, 10])).square().mean().backward();
+ * opt.step(); opt.zeroGrad();
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, opts?: Partial<SGDOptions> | number, ...extra: unknown[]) {
@@ -43,6 +52,12 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 }
 
+/**
+ * Options of `optim.Adam` and `optim.AdamW`.
+ * @example
+ * const opts: Partial<optim.AdamOptions> = { lr: 3e-4, betas: [0.9, 0.98], eps: 1e-8, amsgrad: false };
+ * const opt = new optim.Adam(new nn.Linear(4, 2).parameters(), opts);
+ */
 export interface AdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;
 }
@@ -76,7 +91,9 @@ function adamUpdate(p: Tensor, grad: Tensor, st: ParamState, g: ParamGroup<AdamO
 /**
  * Adam (Kingma & Ba) with bias correction, optional AMSGrad and L2 weight decay added to
  * the gradient (use AdamW for decoupled decay).
- * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ * @example
+ * const model = new nn.Linear(10, 2);
+ * const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions> | number, ...extra: unknown[]) {
@@ -91,6 +108,9 @@ export class Adam extends Optimizer<AdamOptions> {
 /**
  * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay p *= 1 - lr·weightDecay
  * (default 0.01).
+ * @example
+ * const model = new nn.Linear(16, 4);
+ * const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
  */
 export class AdamW extends Optimizer<AdamOptions> {
   constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions> | number, ...extra: unknown[]) {
@@ -102,12 +122,23 @@ export class AdamW extends Optimizer<AdamOptions> {
   }
 }
 
+/**
+ * Options of `optim.RMSprop`.
+ * @example
+ * const opts: Partial<optim.RMSpropOptions> = { lr: 1e-3, alpha: 0.9, centered: true };
+ * const opt = new optim.RMSprop(new nn.Linear(4, 2).parameters(), opts);
+ */
 export interface RMSpropOptions {
   lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean;
 }
 
-/** RMSprop (Hinton), PyTorch's form: eps added outside the square root; optional centering
- * (divide by the estimated std instead of the RMS) and momentum. */
+/**
+ * RMSprop (Hinton), PyTorch's form: eps added outside the square root; optional centering
+ * (divide by the estimated std instead of the RMS) and momentum.
+ * @example
+ * const model = new nn.Linear(16, 4);
+ * const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, alpha: 0.99, momentum: 0.9 });
+ */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, opts?: Partial<RMSpropOptions> | number, ...extra: unknown[]) {
     super(params, optimizerOptions('RMSprop', opts, extra, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }));
@@ -126,11 +157,22 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 }
 
+/**
+ * Options of `optim.Adagrad`.
+ * @example
+ * const opts: Partial<optim.AdagradOptions> = { lr: 0.05, initialAccumulatorValue: 0.1 };
+ * const opt = new optim.Adagrad(new nn.Linear(4, 2).parameters(), opts);
+ */
 export interface AdagradOptions {
   lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number; maximize: boolean;
 }
 
-/** Adagrad: per-element learning rates lr / (√(Σg²) + eps), with optional lr decay. */
+/**
+ * Adagrad: per-element learning rates lr / (√(Σg²) + eps), with optional lr decay.
+ * @example
+ * const model = new nn.Linear(16, 4);
+ * const opt = new optim.Adagrad(model.parameters(), { lr: 0.01, lrDecay: 1e-4 });
+ */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, opts?: Partial<AdagradOptions> | number, ...extra: unknown[]) {
     super(params, optimizerOptions('Adagrad', opts, extra, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }));

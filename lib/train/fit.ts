@@ -13,6 +13,19 @@ import { progressBar } from './progress';
 import { resolveLoss, resolveMetric } from './resolve';
 import { isDistributedModel, type Batch, type BatchSource, type EpochLogs, type LossFn, type OptimizerLike, type SchedulerLike, type StreamingMetric, type TrainableModel } from './types';
 
+/**
+ * Options of `train.fit`.
+ * @example
+ * const model = new nn.Linear(4, 3);
+ * const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+ * const opts: train.FitOptions = {
+ *   train: new data.DataLoader(new data.TensorDataset(randn([64, 4]), randint(0, 3, [64])), { batchSize: 16, shuffle: true }),
+ *   loss: 'crossEntropy', optimizer: opt, epochs: 5, metrics: ['accuracy'],
+ *   scheduler: new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.05, totalSteps: 20 }), schedulerStep: 'batch',
+ *   verbose: false,
+ * };
+ * await train.fit(model, opts);
+ */
 export interface FitOptions {
   /** Training batches (a DataLoader or any iterable of [x, y]). */
   train: BatchSource;
@@ -39,7 +52,17 @@ export interface FitOptions {
 const FIT_KEYS = ['train', 'validation', 'loss', 'optimizer', 'epochs', 'metrics', 'scheduler', 'schedulerStep', 'schedulerMonitor',
   'callbacks', 'verbose', 'yieldEveryMs', 'signal'];
 
-/** Per-epoch logs, and the same values as series by name. */
+/**
+ * Per-epoch logs, and the same values as series by name.
+ * @example
+ * const model = new nn.Linear(4, 3);
+ * const ds = new data.TensorDataset(randn([64, 4]), randint(0, 3, [64]));
+ * const history: train.History = await train.fit(model, {
+ *   train: new data.DataLoader(ds, { batchSize: 16 }), loss: 'crossEntropy',
+ *   optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), epochs: 3, verbose: false,
+ * });
+ * console.log(history.history.loss.length, history.best('loss')?.epoch);   // 3 and the best epoch
+ */
 export class History {
   readonly epochs: EpochLogs[] = [];
   get history(): Record<string, number[]> {
@@ -98,9 +121,15 @@ function currentLr(opt: OptimizerLike): number { return opt.paramGroups?.[0]?.lr
 /**
  * Trains `model` for `epochs` epochs and returns the History.
  * @example
- * const history = await train.fit(model, { train: loader, validation: valLoader,
- *   loss: 'crossEntropy', optimizer: opt, epochs: 10, metrics: ['accuracy'],
- *   callbacks: [train.earlyStopping({ patience: 3 })] });
+ * const model = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3));
+ * const ds = new data.TensorDataset(randn([200, 4]), randint(0, 3, [200]));
+ * const [trainSet, valSet] = data.randomSplit(ds, [160, 40], 0);
+ * const history = await train.fit(model, {
+ *   train: new data.DataLoader(trainSet, { batchSize: 32, shuffle: true }),
+ *   validation: new data.DataLoader(valSet, { batchSize: 40 }),
+ *   loss: 'crossEntropy', optimizer: new optim.Adam(model.parameters()), epochs: 10, metrics: ['accuracy'],
+ *   callbacks: [train.earlyStopping({ patience: 3 })],
+ * });
  */
 export async function fit(model: TrainableModel, opts: FitOptions): Promise<History> {
   if (!model || typeof model.forward !== 'function') throw typeError('fit', 'model must have a forward(x) method');
@@ -211,7 +240,14 @@ async function evaluateWith(model: TrainableModel, data: BatchSource, lossFn: Lo
   return { loss: seen ? lossSum / seen : NaN, metrics: out };
 }
 
-/** Loss and metrics of `model` over `data` in eval mode, without gradients. */
+/**
+ * Loss and metrics of `model` over `data` in eval mode, without gradients.
+ * @example
+ * const model = new nn.Linear(4, 3);
+ * const test = new data.DataLoader(new data.TensorDataset(randn([64, 4]), randint(0, 3, [64])), { batchSize: 32 });
+ * const { loss, metrics } = await train.evaluate(model, test, { loss: 'crossEntropy', metrics: ['accuracy'] });
+ * console.log(loss, metrics.accuracy);
+ */
 export async function evaluate(model: TrainableModel, data: BatchSource, opts: { loss?: string | LossFn; metrics?: (string | StreamingMetric)[]; signal?: AbortSignal } = {}): Promise<{ loss: number; metrics: Record<string, number> }> {
   checkOptions('evaluate', opts, ['loss', 'metrics', 'signal']);
   return evaluateWith(model, data, opts.loss ? resolveLoss('evaluate', opts.loss) : null,
@@ -224,7 +260,12 @@ function checkSignal(op: string, signal: unknown): AbortSignal | undefined {
   return signal;
 }
 
-/** Predictions for x (in batches) or for every batch of a source, concatenated along dim 0. */
+/**
+ * Predictions for x (in batches) or for every batch of a source, concatenated along dim 0.
+ * @example
+ * const model = new nn.Linear(4, 3);
+ * const logits = await train.predict(model, randn([1000, 4]), { batchSize: 256 });   // [1000, 3], in eval mode, without grad
+ */
 export async function predict(model: TrainableModel, data: Tensor | BatchSource, optsIn: { batchSize?: number; signal?: AbortSignal } | number = {}): Promise<Tensor> {
   // NOTE: a number is the batch size (Keras' predict(x, batch_size)).
   const opts = typeof optsIn === 'number' ? { batchSize: optsIn } : optsIn ?? {};

@@ -8,7 +8,14 @@ import type { EpochLogs } from './types';
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Writes a text file atomically (lib/io/atomic). */
+/**
+ * Writes a text file atomically (lib/io/atomic).
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { train } from 'tensorforge';
+ * train.writeTextAtomic(path.join(os.tmpdir(), 'report', 'summary.txt'), 'accuracy 0.97\n');
+ */
 export function writeTextAtomic(file: string, text: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   writeFileAtomic(file, (fd) => writeAll(fd, Buffer.from(text)));
@@ -26,7 +33,8 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
 /**
  * A line chart of several series over epochs (or over any step named by `xLabel`, counted
  * from 1); points are marked while a series has at most 100 of them.
- * @example writeTextAtomic('fit.svg', lineChartSvg('forecast', { truth, lstm }, '°F', 'hour'));
+ * @example
+ * const svg = train.lineChartSvg('loss', { train: [1.2, 0.8, 0.5], val: [1.3, 0.9, 0.7] }, 'cross-entropy', 'epoch');
  */
 export function lineChartSvg(title: string, series: Record<string, number[]>, yLabel = '', xLabel = 'epoch'): string {
   const W = 640, H = 400, L = 64, R = 150, T = 40, B = 48;
@@ -65,7 +73,11 @@ export function lineChartSvg(title: string, series: Record<string, number[]>, yL
   return parts.join('\n');
 }
 
-/** A confusion-matrix heatmap (rows = true class, columns = predicted), counts in cells. */
+/**
+ * A confusion-matrix heatmap (rows = true class, columns = predicted), counts in cells.
+ * @example
+ * const svg = train.confusionMatrixSvg([[50, 2], [5, 43]], ['cat', 'dog']);
+ */
 export function confusionMatrixSvg(matrix: number[][], labels: string[] = matrix.map((_, i) => String(i)), title = 'Confusion matrix'): string {
   const n = matrix.length, cell = Math.max(28, Math.min(56, Math.floor(480 / Math.max(n, 1))));
   const L = 80, T = 60, W = L + n * cell + 30, H = T + n * cell + 60;
@@ -91,7 +103,12 @@ export function confusionMatrixSvg(matrix: number[][], labels: string[] = matrix
   return parts.join('\n');
 }
 
-/** Series of the epoch logs grouped into charts: loss (+val_loss) and each metric (+val_). */
+/**
+ * Series of the epoch logs grouped into charts: loss (+val_loss) and each metric (+val_).
+ * @example
+ * const charts = train.historyCharts([{ epoch: 0, loss: 1, lr: 0.1, timeMs: 5, val_loss: 1.2 }, { epoch: 1, loss: 0.5, lr: 0.1, timeMs: 5, val_loss: 0.7 }]);
+ * console.log(Object.keys(charts));   // e.g. ['loss', 'lr']
+ */
 export function historyCharts(epochs: EpochLogs[]): Record<string, Record<string, number[]>> {
   const keys = new Set<string>();
   for (const e of epochs) Object.keys(e).forEach((k) => keys.add(k));
@@ -105,7 +122,15 @@ export function historyCharts(epochs: EpochLogs[]): Record<string, Record<string
   return charts;
 }
 
-/** Callback: writes <dir>/<name>.svg for the loss, every metric and the learning rate after each epoch. */
+/**
+ * Callback: writes <dir>/<name>.svg for the loss, every metric and the learning rate after each epoch.
+ * @example
+ * import * as os from 'os';
+ * import * as path from 'path';
+ * import { train } from 'tensorforge';
+ * const plots = train.plotWriter(path.join(os.tmpdir(), 'plots'));   // loss/metric/lr SVGs, rewritten every epoch
+ * // await train.fit(model, { ..., callbacks: [plots] }); console.log(plots.files);
+ */
 export function plotWriter(dir: string): Callback & { files: string[] } {
   const epochs: EpochLogs[] = [];
   const cb = {

@@ -4,6 +4,12 @@ import type { Callback, FitContext } from './callbacks';
 import type { EpochLogs } from './types';
 import { checkOptions } from '../options';
 
+/**
+ * Options of `progressBar`: the output stream, the bar width, and whether to draw a live bar.
+ * @example
+ * const opts: train.ProgressOptions = { stream: process.stdout, width: 40, tty: false };
+ * const bar = train.progressBar(opts);
+ */
 export interface ProgressOptions { stream?: NodeJS.WriteStream | NodeJS.WritableStream; width?: number; tty?: boolean }
 
 function fmtTime(s: number): string {
@@ -17,6 +23,12 @@ function fmtLogs(logs: Record<string, number>, skip: string[]): string {
     .map(([k, v]) => `${k} ${Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4)}`).join(' · ');
 }
 
+/**
+ * The progress display `fit` shows by default (`verbose: true`): a live bar on a terminal, one line per epoch otherwise.
+ * @example
+ * const bar = train.progressBar({ stream: process.stderr, width: 30 });
+ * // await train.fit(model, { ..., verbose: false, callbacks: [bar] });
+ */
 export function progressBar(opts: ProgressOptions = {}): Callback {
   checkOptions('progressBar', opts, ['stream', 'width', 'tty']);
   const stream = opts.stream ?? process.stdout;

@@ -1,9 +1,26 @@
 /** Hyperparameter search (grid or seeded random) over a user objective. */
 import { checkOptions } from '../options';
 
+/**
+ * One parameter of a search space: a list of choices, or a numeric range (log-uniform with `log`, integers with `int`).
+ * @example
+ * const lr: train.ParamSpec = { min: 1e-4, max: 1e-1, log: true };
+ * const layers: train.ParamSpec = { min: 1, max: 4, int: true };
+ * const act: train.ParamSpec = ['relu', 'gelu'];
+ */
 export type ParamSpec = readonly (number | string | boolean)[] | { min: number; max: number; log?: boolean; int?: boolean };
 export type ParamValue = number | string | boolean;
 
+/**
+ * Options of `train.search`: the parameter space, the strategy and the objective.
+ * @example
+ * const opts: train.SearchOptions = {
+ *   space: { lr: { min: 1e-4, max: 1e-1, log: true }, hidden: [32, 64] },
+ *   strategy: 'random', trials: 8, seed: 0, direction: 'max', verbose: false,
+ *   objective: ({ lr, hidden }) => -Math.abs(Math.log10(lr as number) + 2) + (hidden as number) / 1000,
+ * };
+ * const { best } = await train.search(opts);
+ */
 export interface SearchOptions {
   /** Choices per parameter (a list), or a range for random search. */
   space: Record<string, ParamSpec>;
@@ -18,8 +35,21 @@ export interface SearchOptions {
   verbose?: boolean;
 }
 
+/**
+ * One trial of `train.search`: its number, parameters, objective value and duration.
+ * @example
+ * const { trials } = await train.search({ space: { k: [1, 2] }, objective: ({ k }) => k as number, verbose: false });
+ * const first: train.Trial = trials[0];
+ * console.log(first.params, first.value, first.timeMs);
+ */
 export interface Trial { trial: number; params: Record<string, ParamValue>; value: number; timeMs: number }
 
+/**
+ * What `train.search` returns: every trial (best first), the best one, and the printed table.
+ * @example
+ * const result: train.SearchResult = await train.search({ space: { x: [1, 2, 3] }, objective: ({ x }) => (x as number) ** 2, verbose: false });
+ * console.log(result.best.params);   // { x: 1 }
+ */
 export interface SearchResult { trials: Trial[]; best: Trial; table: string }
 
 /** Mulberry32: a small seeded generator for sampling parameters (not tensor data). */
@@ -61,6 +91,11 @@ function fmt(v: ParamValue): string {
   return Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4 ? v.toExponential(3) : v.toPrecision(4);
 }
 
+/**
+ * A table of search trials, one row each (rank, parameters, value, time).
+ * @example
+ * console.log(train.formatTrials([{ trial: 0, params: { lr: 0.01 }, value: 0.91, timeMs: 1200 }]));
+ */
 export function formatTrials(trials: Trial[]): string {
   const keys = Object.keys(trials[0]?.params ?? {});
   const rows = [['rank', 'trial', ...keys, 'value', 'time'], ...trials.map((t, i) => [String(i + 1), String(t.trial), ...keys.map((k) => fmt(t.params[k])), fmt(t.value), `${(t.timeMs / 1000).toFixed(1)}s`])];
@@ -71,8 +106,17 @@ export function formatTrials(trials: Trial[]): string {
 /**
  * Runs the objective over a grid or random sample of the space; returns trials sorted best first.
  * @example
- * const r = await train.search({ space: { lr: [1e-3, 1e-2], hidden: [32, 64] },
- *   objective: async ({ lr, hidden }) => trainAndValidate(lr as number, hidden as number) });
+ * const result = await train.search({
+ *   space: { lr: [0.01, 0.1], hidden: [8, 32] },
+ *   objective: async ({ lr, hidden }) => {
+ *     const model = new nn.Sequential(new nn.Linear(4, hidden as number), new nn.ReLU(), new nn.Linear(hidden as number, 3));
+ *     const loader = new data.DataLoader(new data.TensorDataset(randn([64, 4]), randint(0, 3, [64])), { batchSize: 16 });
+ *     const h = await train.fit(model, { train: loader, loss: 'crossEntropy', optimizer: new optim.SGD(model.parameters(), { lr: lr as number }), epochs: 2, verbose: false });
+ *     return h.history.loss[1];
+ *   },
+ *   direction: 'min',
+ * });
+ * console.log(result.best.params);
  */
 export async function search(opts: SearchOptions): Promise<SearchResult> {
   checkOptions('search', opts, ['space', 'strategy', 'trials', 'seed', 'objective', 'direction', 'verbose']);

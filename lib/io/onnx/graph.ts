@@ -10,17 +10,39 @@ import { rangeError, typeError } from '../../errors';
 import type { AnyModule } from '../../nn/module';
 import { ATTR_TYPE, DATA_TYPE } from './schema';
 
-/** A dimension: a size, or a symbolic name (dim_param) such as 'batch'. */
+/**
+ * A dimension: a size, or a symbolic name (dim_param) such as 'batch'.
+ * @example
+ * const shape: io.Dim[] = ['batch', 3, 224, 224];
+ */
 export type Dim = number | string;
+/**
+ * An ONNX element type name.
+ * @example
+ * const t: io.OnnxDType = 'float32';
+ */
 export type OnnxDType = keyof typeof DATA_TYPE;
 
-/** A value in the graph: a graph input, an initializer or a node output. */
+/**
+ * A value in the graph: a graph input, an initializer or a node output.
+ * @example
+ * io.registerOnnxConverter(nn.Identity, (g, _m, [x]: io.OnnxValue[]) => { console.log(x.name, x.shape, x.dtype); return x; });
+ */
 export interface OnnxValue { readonly name: string; readonly shape: readonly Dim[]; readonly dtype: OnnxDType }
 
-/** An attribute: plain numbers are INT(S); `{ float }`/`{ floats }` are FLOAT(S); strings are STRING(S). */
+/**
+ * An attribute: plain numbers are INT(S); `{ float }`/`{ floats }` are FLOAT(S); strings are STRING(S).
+ * @example
+ * const attrs: Record<string, io.AttrValue> = { axis: 1, perm: [0, 2, 1], alpha: { float: 0.2 }, mode: 'constant' };
+ */
 export type AttrValue = number | number[] | string | string[] | { float: number } | { floats: number[] };
 
-/** A module converter: emits the module's inference graph for its inputs; returns its output(s). */
+/**
+ * A module converter: emits the module's inference graph for its inputs; returns its output(s).
+ * @example
+ * const identity: io.OnnxConverter = (g, _m, [x]) => g.op('Identity', [x], x.shape);
+ * io.registerOnnxConverter(nn.Identity, identity);
+ */
 export type OnnxConverter<M extends AnyModule = AnyModule> =
   (g: OnnxGraph, module: M, inputs: OnnxValue[]) => OnnxValue | OnnxValue[];
 
@@ -56,6 +78,14 @@ function leBytes(a: Float32Array | Int32Array | BigInt64Array): Buffer {
   return b;
 }
 
+/**
+ * The graph a converter writes into: `call` converts a child module, `op` adds an ONNX node, `floats`/`int64s` add constants.
+ * @example
+ * class Double extends nn.Module<[Tensor], Tensor> {
+ *   override forward(x: Tensor): Tensor { return x.mul(2); }
+ * }
+ * io.registerOnnxConverter(Double, (g: io.OnnxGraph, _m, [x]) => g.op('Mul', [x, g.floats('two', [2], [])], x.shape));
+ */
 export class OnnxGraph {
   private readonly nodes: NodeSpec[] = [];
   private readonly inits: TensorSpec[] = [];

@@ -125,7 +125,13 @@ export function encodeModel(obj: Record<string, unknown>): Uint8Array {
   return type.encode(type.fromObject(obj)).finish();
 }
 
-/** Decodes a ModelProto (tests and tools read exported files back with it). */
+/**
+ * Decodes a ModelProto (tests and tools read exported files back with it).
+ * @example
+ * const { bytes } = io.toOnnx(new nn.Linear(4, 2), { inputs: [{ name: 'x', shape: [null, 4] }] });
+ * const proto = io.decodeOnnxModel(bytes);   // the ModelProto as a plain object
+ * console.log(Object.keys(proto));           // e.g. irVersion, opsetImport, graph, ...
+ */
 export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
   const type = model();
   return type.toObject(type.decode(bytes), { longs: Number, bytes: Buffer, defaults: false }) as Record<string, unknown>;

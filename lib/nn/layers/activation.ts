@@ -24,13 +24,24 @@ function activationArgs(op: string, args: unknown[], names: readonly string[]): 
   return o as Record<string, number>;
 }
 
+/**
+ * max(x, 0) elementwise.
+ * @example
+ * console.log(new nn.ReLU().forward(tensor([-1, 2])).toArray());   // [0, 2]
+ */
 export class ReLU extends Module {
   constructor(...args: unknown[]) { super(); activationArgs('ReLU', args, []); }
   override forward(x: Tensor): Tensor { return x.relu(); }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): ReLU { return new ReLU(); }
 }
 
+/**
+ * x where x > 0, negativeSlope * x elsewhere (default slope 0.01).
+ * @example
+ * console.log(new nn.LeakyReLU(0.1).forward(tensor([-10, 2])).toArray());   // [-1, 2]
+ */
 export class LeakyReLU extends Module {
   readonly negativeSlope: number;
   constructor(negativeSlope: number | { negativeSlope?: number } = 0.01, ...more: unknown[]) {
@@ -40,9 +51,16 @@ export class LeakyReLU extends Module {
   override forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
   override extraRepr(): string { return `negative_slope=${this.negativeSlope}`; }
   override getConfig(): LayerConfig { return { negativeSlope: this.negativeSlope }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): LeakyReLU { return new LeakyReLU(c.negativeSlope as number); }
 }
 
+/**
+ * x where x > 0, alpha * (exp(x) - 1) elsewhere.
+ * @example
+ * const act = new nn.ELU({ alpha: 1 });
+ * const y = act.forward(randn([4]));
+ */
 export class ELU extends Module {
   readonly alpha: number;
   constructor(alpha: number | { alpha?: number } = 1, ...more: unknown[]) {
@@ -52,10 +70,16 @@ export class ELU extends Module {
   override forward(x: Tensor): Tensor { return x.elu(this.alpha); }
   override extraRepr(): string { return `alpha=${this.alpha}`; }
   override getConfig(): LayerConfig { return { alpha: this.alpha }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): ELU { return new ELU(c.alpha as number); }
 }
 
-/** GELU, exact (erf) by default or the tanh approximation. */
+/**
+ * GELU, exact (erf) by default or the tanh approximation.
+ * @example
+ * const act = new nn.GELU('tanh');   // the tanh approximation; default 'none' (exact erf)
+ * const y = act.forward(randn([2, 8]));
+ */
 export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
   constructor(approximate: 'none' | 'tanh' | { approximate?: 'none' | 'tanh' } = 'none', ...more: unknown[]) {
@@ -67,28 +91,52 @@ export class GELU extends Module {
   override forward(x: Tensor): Tensor { return x.gelu(this.approximate); }
   override extraRepr(): string { return `approximate='${this.approximate}'`; }
   override getConfig(): LayerConfig { return { approximate: this.approximate }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): GELU { return new GELU(c.approximate as 'none' | 'tanh'); }
 }
 
+/**
+ * x * sigmoid(x) (swish).
+ * @example
+ * const y = new nn.SiLU().forward(randn([3]));
+ */
 export class SiLU extends Module {
   constructor(...args: unknown[]) { super(); activationArgs('SiLU', args, []); }
   override forward(x: Tensor): Tensor { return x.silu(); }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): SiLU { return new SiLU(); }
 }
 
+/**
+ * 1 / (1 + exp(-x)) elementwise.
+ * @example
+ * console.log(new nn.Sigmoid().forward(tensor([0])).toArray());   // [0.5]
+ */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor { return x.sigmoid(); }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): Sigmoid { return new Sigmoid(); }
 }
 
+/**
+ * tanh(x) elementwise.
+ * @example
+ * const y = new nn.Tanh().forward(randn([3]));
+ */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor { return x.tanh(); }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): Tanh { return new Tanh(); }
 }
 
+/**
+ * log(1 + exp(beta * x)) / beta, linear above `threshold`.
+ * @example
+ * const y = new nn.Softplus({ beta: 2, threshold: 20 }).forward(randn([5]));
+ */
 export class Softplus extends Module {
   readonly beta: number; readonly threshold: number;
   constructor(beta: number | { beta?: number; threshold?: number } = 1, ...more: unknown[]) {
@@ -100,26 +148,37 @@ export class Softplus extends Module {
   override forward(x: Tensor): Tensor { return x.softplus(this.beta, this.threshold); }
   override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
   override getConfig(): LayerConfig { return { beta: this.beta, threshold: this.threshold }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Softplus { return new Softplus(c.beta as number, c.threshold as number); }
 }
 
-/** Softmax along dim (default: the last). */
+/**
+ * Softmax along dim (default: the last).
+ * @example
+ * const probs = new nn.Softmax(1).forward(randn([2, 5]));   // rows sum to 1
+ */
 export class Softmax extends Module {
   readonly dim: number;
   constructor(dim: number | { dim?: number } = -1, ...more: unknown[]) { super(); this.dim = activationArgs('Softmax', [dim, ...more], ['dim']).dim ?? -1; }
   override forward(x: Tensor): Tensor { return softmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
   override getConfig(): LayerConfig { return { dim: this.dim }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Softmax { return new Softmax(c.dim as number); }
 }
 
-/** log(softmax(x)) along dim (default: the last), computed stably. */
+/**
+ * log(softmax(x)) along dim (default: the last), computed stably.
+ * @example
+ * const logp = new nn.LogSoftmax(1).forward(randn([2, 5]));
+ */
 export class LogSoftmax extends Module {
   readonly dim: number;
   constructor(dim: number | { dim?: number } = -1, ...more: unknown[]) { super(); this.dim = activationArgs('LogSoftmax', [dim, ...more], ['dim']).dim ?? -1; }
   override forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
   override getConfig(): LayerConfig { return { dim: this.dim }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): LogSoftmax { return new LogSoftmax(c.dim as number); }
 }
 

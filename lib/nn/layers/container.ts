@@ -112,10 +112,13 @@ export class Sequential extends Module<[Tensor], Tensor> {
     return this;
   }
 
+  /** The child modules in order (`for (const layer of model)`). */
   [Symbol.iterator](): Iterator<AnyModule> { return this.children(); }
 
   override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return childShapes(c); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Sequential {
     // NOTE: a Map, not spread arguments: a saved Sequential may hold more modules than a call takes arguments.
     return new Sequential(new Map(build(c)));
@@ -128,7 +131,14 @@ export class Sequential extends Module<[Tensor], Tensor> {
   }
 }
 
-/** A list of modules whose parameters are registered under '0', '1', ...; indexable like Sequential. */
+/**
+ * A list of modules whose parameters are registered under '0', '1', ...; indexable like Sequential.
+ * @example
+ * const blocks = new nn.ModuleList([new nn.Linear(8, 8), new nn.Linear(8, 8)]);
+ * blocks.append(new nn.Linear(8, 8));
+ * let h = randn([2, 8]);
+ * for (let i = 0; i < blocks.length; i++) h = blocks.at(i).forward(h).relu();
+ */
 export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[], never> {
   [index: number]: M;
   constructor(modules: Iterable<M> = []) {
@@ -137,37 +147,53 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[],
     return indexable(this, 'ModuleList');
   }
   get length(): number { return [...this.children()].length; }
+  /** The i-th module (negative counts from the end). */
   at(i: number): M {
     const kids = [...this.children()] as M[];
     return kids[checkIndex('ModuleList.at', i, kids.length)];
   }
+  /** Adds a module at the end (registered under the next index). */
   append(m: M): this {
     if (!(m instanceof Module)) throw typeError('ModuleList.append', `expected a Module, got ${typeof m}`);
     this.registerModule(String(this.length), m);
     return this;
   }
+  /** The child modules in order (`for (const layer of model)`). */
   [Symbol.iterator](): Iterator<M> { return this.children() as Iterator<M>; }
   override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return childShapes(c); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): ModuleList { return new ModuleList(build(c).map(([, m]) => m)); }
 }
 
-/** Modules by name (keys become stateDict prefixes). */
+/**
+ * Modules by name (keys become stateDict prefixes).
+ * @example
+ * const heads = new nn.ModuleDict({ age: new nn.Linear(16, 1), kind: new nn.Linear(16, 4) });
+ * const out = heads.get('kind')!.forward(randn([2, 16]));   // stateDict keys 'kind.weight', ...
+ */
 export class ModuleDict<M extends AnyModule = AnyModule> extends Module<never[], never> {
   constructor(modules: Record<string, M> | Map<string, M> = {}) {
     super();
     const entries = modules instanceof Map ? [...modules.entries()] : Object.entries(modules);
     for (const [k, m] of entries) this.set(k, m);
   }
+  /** The module under `key`, or undefined. */
   get(key: string): M | undefined {
     for (const [k, m] of this.namedChildren()) if (k === key) return m as M;
     return undefined;
   }
+  /** Adds or replaces the module under `key`. */
   set(key: string, m: M): this { this.registerModule(key, m); return this; }
+  /** The keys, in insertion order. */
   keys(): string[] { return [...this.namedChildren()].map(([k]) => k); }
+  /** [key, module] pairs, in insertion order. */
   entries(): [string, M][] { return [...this.namedChildren()] as [string, M][]; }
   override getConfig(): LayerConfig { return { modules: entriesOf(this) }; }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return childShapes(c); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): ModuleDict { return new ModuleDict(new Map(build(c))); }
 }
 

@@ -46,6 +46,12 @@ function resetConv(weight: Tensor, bias: Tensor | null): void {
   }
 }
 
+/**
+ * Options of `nn.Conv2d` (PyTorch's, camelCase).
+ * @example
+ * const opts: nn.Conv2dModuleOptions = { stride: 2, padding: 1, groups: 1, bias: true };
+ * const conv = new nn.Conv2d(3, 32, 3, opts);
+ */
 export interface Conv2dModuleOptions {
   stride?: IntPair; padding?: IntPair | 'same' | 'valid'; dilation?: IntPair; groups?: number; bias?: boolean;
 }
@@ -83,7 +89,9 @@ export class Conv2d extends Module {
       padding: (typeof this.padding === 'string' ? this.padding : [...this.padding]) as JsonValue, dilation: [...this.dilation],
       groups: this.groups, bias: this.bias !== null };
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return convShapes('Conv2d', c, 2, false); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Conv2d {
     const { inChannels, outChannels, kernelSize, ...o } = c;
     return new Conv2d(inChannels as number, outChannels as number, kernelSize as [number, number], o as Conv2dModuleOptions);
@@ -99,11 +107,22 @@ export class Conv2d extends Module {
   }
 }
 
+/**
+ * Options of `nn.Conv1d` (PyTorch's, camelCase).
+ * @example
+ * const opts: nn.Conv1dModuleOptions = { stride: 1, padding: 'same', dilation: 2, bias: false };
+ * const conv = new nn.Conv1d(8, 8, 3, opts);
+ */
 export interface Conv1dModuleOptions {
   stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number; bias?: boolean;
 }
 
-/** 1-D convolution over [N, C, L]: weight [outChannels, inChannels/groups, k]. */
+/**
+ * 1-D convolution over [N, C, L]: weight [outChannels, inChannels/groups, k].
+ * @example
+ * const conv = new nn.Conv1d(4, 8, 3, { padding: 1 });
+ * console.log(conv.forward(randn([2, 4, 50])).shape);   // [2, 8, 50]
+ */
 export class Conv1d extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;
@@ -127,7 +146,9 @@ export class Conv1d extends Module {
     return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: this.kernelSize, stride: this.stride,
       padding: this.padding, dilation: this.dilation, groups: this.groups, bias: this.bias !== null };
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return convShapes('Conv1d', c, 1, false); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Conv1d {
     const { inChannels, outChannels, kernelSize, ...o } = c;
     return new Conv1d(inChannels as number, outChannels as number, kernelSize as number, o as Conv1dModuleOptions);
@@ -143,11 +164,22 @@ export class Conv1d extends Module {
   }
 }
 
+/**
+ * Options of `nn.ConvTranspose2d` (PyTorch's, camelCase).
+ * @example
+ * const opts: nn.ConvTranspose2dModuleOptions = { stride: 2, padding: 1, outputPadding: 1 };
+ * const up = new nn.ConvTranspose2d(32, 16, 3, opts);
+ */
 export interface ConvTranspose2dModuleOptions {
   stride?: IntPair; padding?: IntPair; outputPadding?: IntPair; dilation?: IntPair; groups?: number; bias?: boolean;
 }
 
-/** Transposed 2-D convolution: weight [inChannels, outChannels/groups, kH, kW]. */
+/**
+ * Transposed 2-D convolution: weight [inChannels, outChannels/groups, kH, kW].
+ * @example
+ * const up = new nn.ConvTranspose2d(16, 8, 4, { stride: 2, padding: 1 });
+ * console.log(up.forward(randn([1, 16, 7, 7])).shape);   // [1, 8, 14, 14]
+ */
 export class ConvTranspose2d extends Module {
   declare weight: Parameter;
   declare bias: Parameter | null;
@@ -175,7 +207,9 @@ export class ConvTranspose2d extends Module {
     return { inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize], stride: [...this.stride],
       padding: [...this.padding], outputPadding: [...this.outputPadding], dilation: [...this.dilation], groups: this.groups, bias: this.bias !== null };
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return convShapes('ConvTranspose2d', c, 2, true); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): ConvTranspose2d {
     const { inChannels, outChannels, kernelSize, ...o } = c;
     return new ConvTranspose2d(inChannels as number, outChannels as number, kernelSize as [number, number], o as ConvTranspose2dModuleOptions);

@@ -35,6 +35,7 @@ export class Embedding extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises the parameters as PyTorch's `reset_parameters` does. */
   resetParameters(): void {
     init.normal(this.weight);
     if (this.paddingIdx !== null) init.zeros(this.weight.slice(0, this.paddingIdx, this.paddingIdx + 1));
@@ -50,9 +51,11 @@ export class Embedding extends Module {
   override getConfig(): LayerConfig {
     return { numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim, paddingIdx: this.paddingIdx };
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static *paramShapes(c: LayerConfig): ParamShapes {
     yield ['weight', [configInt('Embedding', c, 'numEmbeddings', 0), configInt('Embedding', c, 'embeddingDim', 0)]];
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Embedding {
     return new Embedding(c.numEmbeddings as number, c.embeddingDim as number, { paddingIdx: c.paddingIdx as number | null });
   }

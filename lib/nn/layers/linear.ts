@@ -33,6 +33,7 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises the parameters as PyTorch's `reset_parameters` does. */
   resetParameters(): void {
     init.kaimingUniform(this.weight, { a: Math.sqrt(5) });
     if (this.bias) {
@@ -44,11 +45,13 @@ export class Linear extends Module {
   override forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
 
   override getConfig(): LayerConfig { return { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null }; }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static *paramShapes(c: LayerConfig): ParamShapes {
     const i = configInt('Linear', c, 'inFeatures', 0), o = configInt('Linear', c, 'outFeatures', 0);
     yield ['weight', [o, i]];
     if (c.bias !== false) yield ['bias', [o]];
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Linear {
     return new Linear(c.inFeatures as number, c.outFeatures as number, { bias: c.bias as boolean });
   }
@@ -58,14 +61,25 @@ export class Linear extends Module {
   }
 }
 
-/** Returns its input. */
+/**
+ * Returns its input.
+ * @example
+ * const skip = new nn.Identity();
+ * console.log(skip.forward(tensor([1, 2])).toArray());   // [1, 2]
+ */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor { return x; }
   override getConfig(): LayerConfig { return {}; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(): Identity { return new Identity(); }
 }
 
-/** Flattens dims startDim..endDim (default: all but the batch dim). */
+/**
+ * Flattens dims startDim..endDim (default: all but the batch dim).
+ * @example
+ * const f = new nn.Flatten();                     // keeps dim 0 (the batch)
+ * console.log(f.forward(randn([8, 3, 4, 4])).shape);   // [8, 48]
+ */
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
@@ -76,12 +90,18 @@ export class Flatten extends Module {
   override forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
   override extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
   override getConfig(): LayerConfig { return { startDim: this.startDim, endDim: this.endDim }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Flatten { return new Flatten(c.startDim as number, c.endDim as number); }
 }
 
 /**
  * During training zeroes each element with probability p and scales the rest by 1/(1-p);
  * in eval mode returns the input unchanged.
+ * @example
+ * const drop = new nn.Dropout(0.25);
+ * const y = drop.forward(randn([4, 10]));   // training: zeroes ~25%, scales the rest by 1/0.75
+ * drop.eval();
+ * const same = drop.forward(randn([4, 10]));   // evaluation: the identity
  */
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
@@ -91,6 +111,7 @@ export class Dropout extends Module {
   override forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
   override extraRepr(): string { return `p=${this.p}, inplace=False`; }
   override getConfig(): LayerConfig { return { p: this.p }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Dropout { return new Dropout(c.p as number); }
 }
 

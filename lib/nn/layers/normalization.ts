@@ -10,6 +10,12 @@ import { positionalOptions } from '../../options';
 import { Module, type Parameter } from '../module';
 import { configInt, registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 
+/**
+ * Options of `nn.BatchNorm1d` / `nn.BatchNorm2d` (PyTorch's, camelCase).
+ * @example
+ * const opts: nn.BatchNormModuleOptions = { eps: 1e-5, momentum: 0.1, affine: true, trackRunningStats: true };
+ * const bn = new nn.BatchNorm2d(32, opts);
+ */
 export interface BatchNormModuleOptions {
   eps?: number;
   /** Weight of the new batch statistic in the running average; null: cumulative average. */
@@ -55,6 +61,7 @@ abstract class BatchNormBase extends Module {
     this.registerBuffer('num_batches_tracked', this.trackRunningStats ? zeros([], { dtype: 'int32' }) : null);
   }
 
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static *paramShapes(c: LayerConfig): ParamShapes {
     const n = configInt('BatchNorm', c, 'numFeatures', 1);
     if (c.affine !== false) { yield ['weight', [n]]; yield ['bias', [n]]; }
@@ -101,23 +108,43 @@ abstract class BatchNormBase extends Module {
   }
 }
 
-/** Batch norm over [N, C] or [N, C, L] (statistics per channel C). */
+/**
+ * Batch norm over [N, C] or [N, C, L] (statistics per channel C).
+ * @example
+ * const bn = new nn.BatchNorm1d(16, { momentum: 0.1 });
+ * const y = bn.forward(randn([32, 16]));   // training: batch statistics, running ones updated
+ * bn.eval();                               // evaluation: running statistics
+ */
 export class BatchNorm1d extends BatchNormBase {
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): BatchNorm1d { const { numFeatures, ...o } = c; return new BatchNorm1d(numFeatures as number, o as BatchNormModuleOptions); }
+  /** Throws a RangeError naming the layer when the input does not have the rank and channels the layer expects. */
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3) throw rangeError('BatchNorm1d', `expected 2D or 3D input (got ${x.ndim}D input ${fmtShape(x.shape)})`);
   }
 }
 
-/** Batch norm over [N, C, H, W] (statistics per channel C). */
+/**
+ * Batch norm over [N, C, H, W] (statistics per channel C).
+ * @example
+ * const bn = new nn.BatchNorm2d(8);
+ * console.log(bn.forward(randn([4, 8, 5, 5])).shape);   // [4, 8, 5, 5]
+ */
 export class BatchNorm2d extends BatchNormBase {
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): BatchNorm2d { const { numFeatures, ...o } = c; return new BatchNorm2d(numFeatures as number, o as BatchNormModuleOptions); }
+  /** Throws a RangeError naming the layer when the input does not have the rank and channels the layer expects. */
   protected checkInput(x: Tensor): void {
     if (x.ndim !== 4) throw rangeError('BatchNorm2d', `expected 4D input (got ${x.ndim}D input ${fmtShape(x.shape)})`);
   }
 }
 
-/** Layer norm over the trailing normalizedShape dims, with elementwise affine weight/bias. */
+/**
+ * Layer norm over the trailing normalizedShape dims, with elementwise affine weight/bias.
+ * @example
+ * const ln = new nn.LayerNorm(64);
+ * const y = ln.forward(randn([2, 10, 64]));   // normalised over the last dim
+ */
 export class LayerNorm extends Module {
   declare weight: Parameter | null;
   declare bias: Parameter | null;
@@ -143,6 +170,7 @@ export class LayerNorm extends Module {
   override getConfig(): LayerConfig {
     return { normalizedShape: this.normalizedShape.slice(), eps: this.eps, elementwiseAffine: this.elementwiseAffine, bias: this.bias !== null };
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static *paramShapes(c: LayerConfig): ParamShapes {
     const s = typeof c.normalizedShape === 'number' ? [c.normalizedShape] : c.normalizedShape;
     if (!Array.isArray(s) || !s.length || !s.every((v) => Number.isSafeInteger(v) && (v as number) >= 1)) {
@@ -152,6 +180,7 @@ export class LayerNorm extends Module {
     yield ['weight', s as number[]];
     if (c.bias !== false) yield ['bias', s as number[]];
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): LayerNorm {
     return new LayerNorm(c.normalizedShape as number[], { eps: c.eps as number, elementwiseAffine: c.elementwiseAffine as boolean, bias: c.bias as boolean });
   }
@@ -164,7 +193,9 @@ export class LayerNorm extends Module {
 /**
  * Group norm over [N, C, ...]: numChannels split into numGroups groups, with per-channel
  * affine weight/bias (like torch.nn.GroupNorm).
- * @example const gn = new GroupNorm(4, 32); const y = gn.forward(randn([2, 32, 8, 8]));
+ * @example
+ * const gn = new nn.GroupNorm(4, 16);
+ * console.log(gn.forward(randn([2, 16, 8, 8])).shape);   // [2, 16, 8, 8]
  */
 export class GroupNorm extends Module {
   declare weight: Parameter | null;
@@ -189,10 +220,12 @@ export class GroupNorm extends Module {
     return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
   }
   override getConfig(): LayerConfig { return { numGroups: this.numGroups, numChannels: this.numChannels, eps: this.eps, affine: this.affine }; }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static *paramShapes(c: LayerConfig): ParamShapes {
     const n = configInt('GroupNorm', c, 'numChannels', 1);
     if (c.affine !== false) { yield ['weight', [n]]; yield ['bias', [n]]; }
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): GroupNorm {
     return new GroupNorm(c.numGroups as number, c.numChannels as number, { eps: c.eps as number, affine: c.affine as boolean });
   }

@@ -14,6 +14,12 @@ import { dropout } from '../functional';
 import * as init from '../init';
 import { configInt, registerLayer, type LayerConfig, type ParamShapes } from '../../io/registry';
 
+/**
+ * Options of `nn.RNN`, `nn.LSTM` and `nn.GRU` (PyTorch's, in camelCase).
+ * @example
+ * const opts: nn.RNNOptions = { numLayers: 2, batchFirst: true, dropout: 0.1, bidirectional: true };
+ * const lstm = new nn.LSTM(8, 16, opts);
+ */
 export interface RNNOptions {
   numLayers?: number;
   bias?: boolean;
@@ -77,6 +83,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     }
   }
 
+  /** Re-initialises the parameters as PyTorch's `reset_parameters` does. */
   resetParameters(): void {
     const stdv = 1 / Math.sqrt(this.hiddenSize);
     for (const p of this.parameters()) init.uniform(p, -stdv, stdv);
@@ -172,7 +179,9 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
     const r = this.run(x, h0, null);
     return [r.output, r.hn];
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return RNNBase.shapesOf('RNN_TANH', c); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): RNN {
     const { inputSize, hiddenSize, ...o } = c;
     return new RNN(inputSize as number, hiddenSize as number, o as RNNOptions & { nonlinearity?: 'tanh' | 'relu' });
@@ -188,7 +197,9 @@ export class LSTM extends RNNBase<[Tensor, ([Tensor, Tensor] | null)?], [Tensor,
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | number = {}, ...more: unknown[]) {
     super('LSTM', inputSize, hiddenSize, positionalOptions('LSTM', [opts, ...more], RNN_NAMES));
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return RNNBase.shapesOf('LSTM', c); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): LSTM { const { inputSize, hiddenSize, ...o } = c; return new LSTM(inputSize as number, hiddenSize as number, o as RNNOptions); }
   override forward(x: Tensor, hx: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     if (hx !== null && (!Array.isArray(hx) || hx.length !== 2)) throw typeError('LSTM', 'hx must be [h0, c0]');
@@ -197,12 +208,19 @@ export class LSTM extends RNNBase<[Tensor, ([Tensor, Tensor] | null)?], [Tensor,
   }
 }
 
-/** GRU. forward(x, h0?) → [output, hn]. */
+/**
+ * GRU. forward(x, h0?) → [output, hn].
+ * @example
+ * const gru = new nn.GRU(10, 20, { numLayers: 2, batchFirst: true });
+ * const [out, hn] = gru.forward(randn([3, 5, 10]));   // [3, 5, 20] and [2, 3, 20]
+ */
 export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions | number = {}, ...more: unknown[]) {
     super('GRU', inputSize, hiddenSize, positionalOptions('GRU', [opts, ...more], RNN_NAMES));
   }
+  /** The parameter shapes `fromConfig(c)` would create, without allocating them (io.loadModel checks the weights file against them first). */
   static paramShapes(c: LayerConfig): ParamShapes { return RNNBase.shapesOf('GRU', c); }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): GRU { const { inputSize, hiddenSize, ...o } = c; return new GRU(inputSize as number, hiddenSize as number, o as RNNOptions); }
   override forward(x: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
     const r = this.run(x, h0, null);

@@ -7,7 +7,9 @@ import { registerLayer, type JsonValue, type LayerConfig, type ParamShapes } fro
 /**
  * Resamples [N, C, H, W] inputs to a fixed size or by a scale factor (like torch.nn.Upsample;
  * modes 'nearest' and 'bilinear').
- * @example const up = new Upsample({ scaleFactor: 2, mode: 'bilinear' }); up.forward(randn([1, 3, 8, 8]));  // [1, 3, 16, 16]
+ * @example
+ * const up = new nn.Upsample({ scaleFactor: 2, mode: 'bilinear' });
+ * console.log(up.forward(randn([1, 3, 8, 8])).shape);   // [1, 3, 16, 16]
  */
 export class Upsample extends Module {
   readonly opts: InterpolateOptions;
@@ -17,6 +19,7 @@ export class Upsample extends Module {
   }
   override forward(x: Tensor): Tensor { return interpolate(x, this.opts); }
   override getConfig(): LayerConfig { return { options: JSON.parse(JSON.stringify(this.opts)) as JsonValue }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): Upsample { return new Upsample((c.options ?? {}) as InterpolateOptions); }
   override extraRepr(): string {
     const o = this.opts, show = (v: unknown): string => (Array.isArray(v) ? `(${v.join(', ')})` : String(v ?? 'None'));
