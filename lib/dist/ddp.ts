@@ -1,0 +1,225 @@
+/**
+ * DistributedDataParallel: wraps a module so that every rank trains the same replica on its
+ * own shard of each batch. At construction it broadcasts rank 0's parameters and buffers;
+ * during backward, gradients are all-reduced (mean) in buckets of about `bucketCapMb`
+ * (reverse parameter order, so the last layers' gradients — ready first — go first), each
+ * bucket's allreduce starting from a gradient hook while backward is still running;
+ * `await ddp.finishGradientSync()` waits for every bucket before the optimizer step (train.fit
+ * does this itself). BatchNorm running statistics are rank 0's, re-broadcast after each step,
+ * like PyTorch's `broadcast_buffers` (the batch statistics stay per shard: no SyncBatchNorm).
+ *
+ * @example
+ * await dist.initProcessGroup();
+ * const ddp = new dist.DistributedDataParallel(model);
+ * await ddp.ready;
+ * opt.zeroGrad(); lossFn(ddp.forward(x), y).backward();
+ * await ddp.finishGradientSync();
+ * opt.step();
+ */
+import { Tensor, keep } from '../tensor';
+import { Module } from '../nn/module';
+import { typeError, rangeError } from '../errors';
+import { checkOptions } from '../options';
+import { DTYPE_BYTES } from '../dtype';
+import { group, fromHost, toHost, releaseHost, type ProcessGroup, type HostBuffer } from './process_group';
+import type { OpTiming } from './addon';
+import { getExecutionMode } from '../exec';
+
+export interface DDPOptions {
+  /** Bucket size in MB (default 25, PyTorch's). */
+  bucketCapMb?: number;
+  /** Cap of the first bucket in MB (default 1, as PyTorch: it starts communicating early). */
+  firstBucketCapMb?: number;
+  /** Re-broadcast rank 0's buffers (BatchNorm running statistics) after each step (default true). */
+  broadcastBuffers?: boolean;
+  /** Default: the default process group. */
+  processGroup?: ProcessGroup;
+}
+
+/** Communication statistics since construction (or `resetStats`). */
+export interface DDPStats {
+  steps: number;
+  /** Sum over steps of the time the bucket allreduces ran (ms, on the group's worker). */
+  commMs: number;
+  /** The part of commMs that ran before backward finished (overlapped with compute). */
+  overlappedMs: number;
+  /** Time finishGradientSync waited: for communication, and in async mode for the rest of
+   * backward on the CPU stream (ms). */
+  waitMs: number;
+  buckets: number;
+}
+
+interface Bucket {
+  params: Tensor[];
+  offsets: number[];
+  buf: Float32Array;
+  ready: number;
+  work: Promise<OpTiming> | null;
+  /** When its gradients were copied out (ms, process.hrtime clock). */
+  readyMs: number;
+}
+
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+export class DistributedDataParallel<M extends Module = Module> extends Module {
+  readonly module: M;
+  /** Resolves once rank 0's parameters and buffers are everyone's. */
+  readonly ready: Promise<void>;
+  private isReady = false;
+  private readonly pg: ProcessGroup;
+  private readonly buckets: Bucket[] = [];
+  private readonly bucketOf = new Map<Tensor, number>();
+  private nextLaunch = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly broadcastBuffers: boolean;
+  private readonly removeHooks: (() => void)[] = [];
+  private st: DDPStats;
+
+  constructor(module: M, opts: DDPOptions = {}) {
+    super();
+    if (!(module instanceof Module)) throw typeError('DistributedDataParallel', `module must be an nn.Module, got ${typeof module}`);
+    checkOptions('DistributedDataParallel', opts, ['bucketCapMb', 'firstBucketCapMb', 'broadcastBuffers', 'processGroup']);
+    const cap = opts.bucketCapMb ?? 25, first = opts.firstBucketCapMb ?? 1;
+    if (!(cap > 0) || !(first > 0)) throw rangeError('DistributedDataParallel', `bucketCapMb and firstBucketCapMb must be > 0, got ${cap}, ${first}`);
+    this.module = module;
+    this.pg = group('DistributedDataParallel', opts.processGroup);
+    this.broadcastBuffers = opts.broadcastBuffers ?? true;
+    const params = module.parameters().filter((p) => p.requiresGrad);
+    for (const p of params) {
+      if (p.dtype !== 'float32') throw typeError('DistributedDataParallel', `parameters must be float32, got ${p.dtype}`);
+    }
+    // Buckets in reverse parameter order (roughly the order backward produces gradients).
+    let cur: Tensor[] = [], bytes = 0;
+    const close = (): void => {
+      if (!cur.length) return;
+      const offsets: number[] = [];
+      let n = 0;
+      for (const p of cur) { offsets.push(n); n += p.numel; }
+      for (const p of cur) this.bucketOf.set(p, this.buckets.length);
+      this.buckets.push({ params: cur, offsets, buf: new Float32Array(n), ready: 0, work: null, readyMs: 0 });
+      cur = []; bytes = 0;
+    };
+    for (let i = params.length - 1; i >= 0; i--) {
+      const p = params[i];
+      const limit = (this.buckets.length === 0 ? first : cap) * 2 ** 20;
+      if (cur.length && bytes + p.numel * 4 > limit) close();
+      cur.push(p);
+      bytes += p.numel * 4;
+    }
+    close();
+    for (const p of params) this.removeHooks.push(p.registerPostAccumulateGradHook((t) => this.onGrad(t)));
+    this.st = { steps: 0, commMs: 0, overlappedMs: 0, waitMs: 0, buckets: this.buckets.length };
+    this.ready = this.syncState(true).then(() => { this.isReady = true; });
+  }
+
+  /** Runs the wrapped module (after `await ready`). */
+  override forward(x: Tensor): Tensor {
+    if (!this.isReady) throw new Error('DistributedDataParallel: await ddp.ready before the first forward (it broadcasts rank 0\'s parameters)');
+    return (this.module as unknown as { forward(x: Tensor): Tensor }).forward(x);
+  }
+
+  /** Rank and world size of the group this replica trains in. */
+  get processGroup(): ProcessGroup { return this.pg; }
+
+  /** The mean over ranks of each value (train.fit averages its epoch logs with it). */
+  async allReduceMean(values: number[]): Promise<number[]> {
+    const buf = Float32Array.from(values);
+    await this.pg.live('allReduceMean').allReduce(buf, [buf.length], 'mean');
+    return Array.from(buf);
+  }
+
+  stats(): DDPStats { return { ...this.st }; }
+  resetStats(): void { this.st = { steps: 0, commMs: 0, overlappedMs: 0, waitMs: 0, buckets: this.buckets.length }; }
+
+  /** Parameters (when `params`) and buffers from rank 0, in place. */
+  private async syncState(params: boolean): Promise<void> {
+    const ts = [...(params ? this.module.parameters() : []), ...(this.broadcastBuffers || params ? this.module.buffers() : [])]
+      .filter((t) => t.dtype === 'float32' || t.dtype === 'int32');
+    const be = this.pg.live('DistributedDataParallel');
+    const bufs = await Promise.all(ts.map((t) => toHost(t)));
+    await Promise.all(ts.map((t, i) => be.broadcast(bufs[i], t.shape, 0)));
+    ts.forEach((t, i) => { fromHost('DistributedDataParallel', t, bufs[i]); releaseHost(bufs[i]); });
+  }
+
+  private onGrad(p: Tensor): void {
+    const b = this.bucketOf.get(p);
+    if (b === undefined) return;
+    const bucket = this.buckets[b];
+    if (bucket.work) throw new Error('DistributedDataParallel: a second backward() before finishGradientSync(); gradient accumulation across backward passes is not supported');
+    if (++bucket.ready === bucket.params.length) this.launchReady();
+  }
+
+  /** Starts the allreduce of complete buckets, in bucket order (every rank issues the same sequence). */
+  private launchReady(force = false): void {
+    while (this.nextLaunch < this.buckets.length) {
+      const bucket = this.buckets[this.nextLaunch];
+      if (!force && bucket.ready < bucket.params.length) return;
+      // NOTE: gradients are read asynchronously: with the CPU stream, backward only queued
+      // their kernels, so each bucket's copy-out (then its allreduce) starts when the stream
+      // has computed it, while the stream goes on with the earlier layers. The chain keeps
+      // the allreduces in bucket order, the same sequence on every rank.
+      // In sync mode the gradients exist already: read them now and start at once (a promise
+      // callback would only run after backward returned).
+      const now = getExecutionMode() === 'sync';
+      const reads: Promise<void>[] = [];
+      bucket.params.forEach((p, k) => {
+        const sub = bucket.buf.subarray(bucket.offsets[k], bucket.offsets[k] + p.numel);
+        const g = p.grad;
+        const h = g && !g.isDisposed && g.isContiguous() ? g.handle('DistributedDataParallel') : null;
+        // A parameter backward did not reach (unused this step) contributes zeros.
+        if (!g || g.isDisposed) sub.fill(0);
+        else if (h !== null && now) g.kernels.read(h, g.offset * DTYPE_BYTES.float32, sub);
+        else if (h !== null) reads.push(g.kernels.readAsync(h, g.offset * DTYPE_BYTES.float32, sub));
+        else sub.set(g.dataSync());
+      });
+      const be = this.pg.live('DistributedDataParallel');
+      const start = (): Promise<OpTiming> => {
+        bucket.readyMs = nowMs();
+        // Unchecked: the sizes follow from the parameters, whose shapes `ready` compared.
+        return be.allReduce(bucket.buf, [bucket.buf.length], 'mean', false);
+      };
+      const work = now ? start() : this.chain.then(() => Promise.all(reads)).then(start);
+      bucket.work = work;
+      this.chain = work.then(() => undefined, () => undefined);
+      // NOTE: finishGradientSync awaits (and rethrows) it; this keeps a failure that settles
+      // before then from counting as an unhandled rejection.
+      work.catch(() => undefined);
+      this.nextLaunch++;
+    }
+  }
+
+  /**
+   * Waits until every bucket's gradients are averaged over the ranks and written back to
+   * each parameter's .grad; call between backward() and optimizer.step().
+   */
+  async finishGradientSync(): Promise<void> {
+    const called = nowMs();
+    this.launchReady(true);
+    try {
+      const timings = await Promise.all(this.buckets.map((b) => b.work as Promise<OpTiming>));
+      // Backward ended when its last gradient was ready (on the stream, not when JS returned).
+      const backwardEnd = Math.max(...this.buckets.map((b) => b.readyMs));
+      for (const t of timings) {
+        this.st.commMs += t.endMs - t.startMs;
+        this.st.overlappedMs += Math.max(0, Math.min(t.endMs, backwardEnd) - t.startMs);
+      }
+    } finally {
+      this.st.waitMs += nowMs() - called;
+    }
+    for (const b of this.buckets) {
+      b.params.forEach((p, k) => {
+        const sub: HostBuffer = b.buf.subarray(b.offsets[k], b.offsets[k] + p.numel);
+        if (!p.grad || p.grad.isDisposed) p.grad = keep(Tensor.empty(p.shape, 'float32'));
+        fromHost('DistributedDataParallel', p.grad, sub);
+      });
+      b.ready = 0;
+      b.work = null;
+    }
+    this.nextLaunch = 0;
+    this.st.steps++;
+    if (this.broadcastBuffers && this.module.buffers().length) await this.syncState(false);
+  }
+
+  /** Removes the gradient hooks (the wrapped module is left as it is). */
+  detachHooks(): void { for (const r of this.removeHooks.splice(0)) r(); }
+}

@@ -1,0 +1,20 @@
+/**
+ * tensorforge.dist: data-parallel training across processes and machines (Gloo, TCP), shaped
+ * like torch.distributed. Start processes with `npx tensorforge-run --nproc N script.js`, which
+ * sets RANK, WORLD_SIZE, LOCAL_RANK and the store. See docs/distributed.md.
+ * @example
+ * import { dist, nn, optim, train } from 'tensorforge';
+ * await dist.initProcessGroup({ backend: 'gloo' });
+ * const model = new dist.DistributedDataParallel(net);
+ * await model.ready;
+ * await train.fit(model, { train: loader, loss: 'crossEntropy', optimizer: opt, epochs: 5 });
+ * await dist.destroyProcessGroup();
+ */
+export {
+  initProcessGroup, destroyProcessGroup, isInitialized, getRank, getWorldSize, allReduce, broadcast, allGather,
+  reduceScatter, barrier, registerBackend, ProcessGroup, type ReduceOp, type InitOptions, type Backend, type BackendInit,
+  type HostBuffer,
+} from './process_group';
+export { DistributedDataParallel, type DDPOptions, type DDPStats } from './ddp';
+export { DistributedSampler, type DistributedSamplerOptions } from './sampler';
+export { distAvailable } from './addon';
