@@ -7,9 +7,20 @@
  */
 import { typeError } from './errors';
 
-/** The reduced-precision dtypes autocast knows (bfloat16 only, for now). */
+/**
+ * The reduced-precision dtypes autocast knows (bfloat16 only, for now).
+ * @example
+ * const dtype: AutocastDtype = 'bfloat16';
+ * const y = autocast(dtype, () => matmul(randn([4, 8]), randn([8, 2])));
+ */
 export type AutocastDtype = 'bfloat16';
 
+/**
+ * Options of {@link autocast}.
+ * @example
+ * const opts: AutocastOptions = { enabled: false };  // e.g. a numerically sensitive part at full precision
+ * const y = autocast('bfloat16', () => matmul(randn([4, 8]), randn([8, 2])), opts);
+ */
 export interface AutocastOptions {
   /** false runs fn at full precision, also inside an outer autocast (default true). */
   enabled?: boolean;
@@ -17,14 +28,21 @@ export interface AutocastOptions {
 
 let active: AutocastDtype | null = null;
 
-/** The dtype GEMMs use right now: 'bfloat16' inside an enabled autocast scope, else null. */
+/**
+ * The dtype GEMMs use right now: 'bfloat16' inside an enabled autocast scope, else null.
+ * @example
+ * autocastDtype();                                // null
+ * autocast('bfloat16', () => autocastDtype());   // 'bfloat16'
+ */
 export function autocastDtype(): AutocastDtype | null { return active; }
 
 /**
  * Runs fn with matmul/linear in bf16 precision (bf16 operands, fp32 accumulation, fp32
  * results). Synchronous like noGrad: ops queued by a promise fn returns run after the scope.
  * @example
- * const loss = autocast('bfloat16', () => crossEntropy(model.forward(x), y));
+ * const model = new nn.Linear(8, 3);
+ * const x = randn([4, 8]), y = tensor([0, 2, 1, 0], { dtype: 'int32' });
+ * const loss = autocast('bfloat16', () => nn.functional.crossEntropy(model.forward(x), y));
  * loss.backward();  // the recorded matmuls' gradients use the bf16 GEMM too
  */
 export function autocast<T>(dtype: AutocastDtype, fn: () => T, opts: AutocastOptions = {}): T {

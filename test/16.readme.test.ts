@@ -23,9 +23,6 @@ const root = path.join(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const extractor = require(path.join(root, 'tools', 'docs', 'extract-examples.js')) as Extractor;
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-/** Example programs the guides link that are written on other branches. */
-const PENDING_EXAMPLES = ['tabular', 'fashion-cnn', 'forecast', 'text', 'transfer', 'gan', 'search', 'explain', 'reinforce']
-  .map((n) => path.join('examples', `${n}.ts`));
 
 describe('documentation samples', () => {
   let dir = '';
@@ -47,19 +44,13 @@ describe('documentation samples', () => {
     const cmds = [...readme.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]);
     assert.ok(cmds.length >= 1);
     for (const c of cmds) assert.ok(scripts[c], `README mentions npm run ${c}, which package.json lacks`);
-    const pending = new Set<string>();
     for (const md of extractor.markdownFiles()) {
       const text = fs.readFileSync(path.join(root, md), 'utf8');
       for (const [, target] of text.matchAll(/\]\(((?!https?:|#)[^)#\s]+)(?:#[^)]*)?\)/g)) {
         const file = path.relative(root, path.join(root, path.dirname(md), target));
-        if (fs.existsSync(path.join(root, file))) continue;
-        // NOTE: the guides link the example programs being written alongside them; until one
-        // lands it is reported here, not failed. Any other dead link fails.
-        if (PENDING_EXAMPLES.includes(file)) { pending.add(file); continue; }
-        assert.fail(`${md} links to ${target}, which does not exist`);
+        assert.ok(fs.existsSync(path.join(root, file)), `${md} links to ${target}, which does not exist`);
       }
     }
-    if (pending.size) console.log(`      (linked examples not yet in the tree: ${[...pending].join(', ')})`);
   });
 
   it('every public export has a doc comment with an @example', () => {

@@ -212,7 +212,9 @@ export function oneHot(labels: Tensor, numClasses?: number): Tensor {
  * n / (numClasses * count_c), so each class contributes the same total weight. float32
  * [numClasses]; a class with no samples throws (its weight would be infinite).
  * @example
- * const w = classWeights(tensor([0, 0, 0, 1], { dtype: 'int32' }));  // [0.667, 2]
+ * const y = tensor([0, 0, 0, 1], { dtype: 'int32' });
+ * const w = data.classWeights(y);  // [0.667, 2]
+ * const logits = randn([4, 2]);
  * const loss = nn.functional.crossEntropy(logits, y, { weight: w });
  */
 export function classWeights(labels: Tensor, numClasses?: number): Tensor {

@@ -60,7 +60,12 @@ export function distAddonCandidates(): string[] {
 
 let loaded: { addon: DistAddon | null; reason: string } | null = null;
 
-/** Whether process groups can be created here, and why not. */
+/**
+ * Whether process groups can be created here, and why not.
+ * @example
+ * const { available, reason } = dist.distAvailable();
+ * if (!available) console.log(`single process: ${reason}`);
+ */
 export function distAvailable(): { available: boolean; reason: string } {
   if (!loaded) {
     const file = distAddonCandidates().find((f) => fs.existsSync(f));

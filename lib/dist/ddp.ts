@@ -25,6 +25,13 @@ import { group, fromHost, toHost, releaseHost, type ProcessGroup, type HostBuffe
 import type { OpTiming } from './addon';
 import { getExecutionMode } from '../exec';
 
+/**
+ * Options of {@link DistributedDataParallel}.
+ * @example
+ * await dist.initProcessGroup();
+ * const opts: dist.DDPOptions = { bucketCapMb: 50, firstBucketCapMb: 1, broadcastBuffers: false };
+ * const model = new dist.DistributedDataParallel(new nn.Linear(8, 2), opts);
+ */
 export interface DDPOptions {
   /** Bucket size in MB (default 25, PyTorch's). */
   bucketCapMb?: number;
@@ -36,7 +43,15 @@ export interface DDPOptions {
   processGroup?: ProcessGroup;
 }
 
-/** Communication statistics since construction (or `resetStats`). */
+/**
+ * Communication statistics since construction (or `resetStats`).
+ * @example
+ * await dist.initProcessGroup();
+ * const model = new dist.DistributedDataParallel(new nn.Linear(8, 2));
+ * // ... train ...
+ * const s: dist.DDPStats = model.stats();
+ * console.log(`${s.buckets} buckets, ${(s.overlappedMs / s.commMs * 100).toFixed(0)}% of communication overlapped`);
+ */
 export interface DDPStats {
   steps: number;
   /** Sum over steps of the time the bucket allreduces ran (ms, on the group's worker). */
@@ -61,6 +76,21 @@ interface Bucket {
 
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
+/**
+ * Wraps a module for data-parallel training: rank 0's parameters and buffers are broadcast
+ * at construction (`ready`), and each backward averages the gradients over the ranks in
+ * buckets that overlap with the rest of backward; `finishGradientSync()` before the step.
+ * @example
+ * await dist.initProcessGroup();
+ * const ddp = new dist.DistributedDataParallel(new nn.Linear(8, 3));
+ * await ddp.ready;
+ * const opt = new optim.SGD(ddp.parameters(), { lr: 0.1 });
+ * const x = randn([16, 8]), y = randint(0, 3, [16]);
+ * opt.zeroGrad();
+ * nn.functional.crossEntropy(ddp.forward(x), y).backward();
+ * await ddp.finishGradientSync();   // gradients averaged over the ranks
+ * opt.step();
+ */
 export class DistributedDataParallel<M extends Module = Module> extends Module {
   readonly module: M;
   /** Resolves once rank 0's parameters and buffers are everyone's. */

@@ -21,13 +21,35 @@ import { fmtShape, rangeError, typeError } from '../errors';
 import { checkOptions } from '../options';
 import { distAddon, type NativeProcessGroup, type OpTiming } from './addon';
 
+/**
+ * How a collective combines the ranks' tensors.
+ * @example
+ * const op: dist.ReduceOp = 'max';
+ * const t = tensor([dist.getRank()]);
+ * await dist.allReduce(t, op);   // every rank: worldSize - 1
+ */
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
 const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, mean: 1, max: 2, min: 3 };
 
-/** Host staging buffer of a tensor: what a backend reduces in place. */
+/**
+ * Host staging buffer of a tensor: what a backend reduces in place.
+ * @example
+ * const buf: dist.HostBuffer = new Float32Array(4);
+ */
 export type HostBuffer = Float32Array | Int32Array;
 
-/** What a backend provides: in-place collectives on host buffers, run in issue order. */
+/**
+ * What a backend provides: in-place collectives on host buffers, run in issue order.
+ * @example
+ * // A single-process backend (worldSize 1): every collective leaves the data as it is.
+ * const done = async () => ({ startMs: 0, endMs: 0 });
+ * const local: dist.Backend = {
+ *   name: 'local',
+ *   allReduce: done, broadcast: done, barrier: done, destroy: done,
+ *   allGather: async (input, shape, output) => { output.set(input); return done(); },
+ *   reduceScatter: async (input, shape, op, output) => { output.set(input); return done(); },
+ * };
+ */
 export interface Backend {
   readonly name: string;
   /** `checked: false` may skip the cross-rank shape check (the caller guarantees equal sizes). */
@@ -39,6 +61,15 @@ export interface Backend {
   destroy(): Promise<OpTiming>;
 }
 
+/**
+ * What a backend factory is given: this rank, the group size, the rendezvous store, the run's
+ * name in the store and the timeout of joining and of each collective.
+ * @example
+ * dist.registerBackend('logged', async (init: dist.BackendInit) => {
+ *   console.log(`rank ${init.rank} of ${init.worldSize} joins ${init.store} (run ${init.runId}, ${init.timeoutMs} ms)`);
+ *   throw new Error('logged: no transport');
+ * });
+ */
 export interface BackendInit {
   rank: number;
   worldSize: number;
@@ -49,7 +80,21 @@ export interface BackendInit {
 
 const backends = new Map<string, (init: BackendInit) => Promise<Backend>>();
 
-/** Makes `initProcessGroup({ backend: name })` use `factory` (e.g. an NCCL backend). */
+/**
+ * Makes `initProcessGroup({ backend: name })` use `factory` (e.g. an NCCL backend).
+ * @example
+ * // A single-process backend: with worldSize 1 every collective leaves the data as it is.
+ * dist.registerBackend('local', async (init) => {
+ *   if (init.worldSize !== 1) throw new RangeError('local backend: worldSize must be 1');
+ *   const done = async () => ({ startMs: 0, endMs: 0 });
+ *   return {
+ *     name: 'local', allReduce: done, broadcast: done, barrier: done, destroy: done,
+ *     allGather: async (input, shape, output) => { output.set(input); return done(); },
+ *     reduceScatter: async (input, shape, op, output) => { output.set(input); return done(); },
+ *   };
+ * });
+ * await dist.initProcessGroup({ backend: 'local', rank: 0, worldSize: 1, store: 'file:///tmp/tf-local' });
+ */
 export function registerBackend(name: string, factory: (init: BackendInit) => Promise<Backend>): void {
   if (typeof name !== 'string' || !name) throw typeError('registerBackend', 'name must be a non-empty string');
   if (typeof factory !== 'function') throw typeError('registerBackend', 'factory must be a function');
@@ -79,6 +124,13 @@ async function glooBackend(init: BackendInit): Promise<Backend> {
 }
 registerBackend('gloo', glooBackend);
 
+/**
+ * Options of {@link initProcessGroup}; each defaults to what `tensorforge-run` puts in the
+ * environment.
+ * @example
+ * const opts: dist.InitOptions = { backend: 'gloo', rank: 1, worldSize: 4, store: 'redis://10.0.0.1:6379', runId: 'exp42', timeoutMs: 60000 };
+ * await dist.initProcessGroup(opts);
+ */
 export interface InitOptions {
   /** 'gloo' (default); others via registerBackend. */
   backend?: string;
@@ -97,7 +149,13 @@ export interface InitOptions {
   timeoutMs?: number;
 }
 
-/** A joined group: rank, size and the backend that moves the bytes. */
+/**
+ * A joined group: rank, size and the backend that moves the bytes.
+ * @example
+ * const pg: dist.ProcessGroup = await dist.initProcessGroup();
+ * console.log(`rank ${pg.rank} of ${pg.worldSize} on ${pg.backend.name}`);
+ * await dist.allReduce(tensor([1]), 'sum', pg);
+ */
 export class ProcessGroup {
   private destroyed = false;
   constructor(readonly rank: number, readonly worldSize: number, readonly backend: Backend) {}
@@ -169,7 +227,11 @@ export async function initProcessGroup(opts: InitOptions = {}): Promise<ProcessG
   return defaultGroup;
 }
 
-/** Whether initProcessGroup has run (and destroyProcessGroup has not). */
+/**
+ * Whether initProcessGroup has run (and destroyProcessGroup has not).
+ * @example
+ * if (!dist.isInitialized()) await dist.initProcessGroup();
+ */
 export function isInitialized(): boolean { return defaultGroup !== null; }
 
 /** @internal the default group or an error naming `op`. */
@@ -179,10 +241,26 @@ export function group(op: string, g?: ProcessGroup): ProcessGroup {
   return pg;
 }
 
+/**
+ * This process's rank in the default group (or in g).
+ * @example
+ * if (dist.getRank() === 0) console.log('rank 0 writes the checkpoint');
+ */
 export function getRank(g?: ProcessGroup): number { return group('getRank', g).rank; }
+/**
+ * The number of ranks in the default group (or in g).
+ * @example
+ * const lr = 1e-3 * dist.getWorldSize();   // linear scaling with the global batch
+ */
 export function getWorldSize(g?: ProcessGroup): number { return group('getWorldSize', g).worldSize; }
 
-/** Leaves the default group (after the queued collectives finish). */
+/**
+ * Leaves the default group (after the queued collectives finish).
+ * @example
+ * await dist.initProcessGroup();
+ * await dist.barrier();
+ * await dist.destroyProcessGroup();
+ */
 export async function destroyProcessGroup(): Promise<void> {
   const g = defaultGroup;
   defaultGroup = null;
@@ -254,7 +332,9 @@ function checkRank(op: string, r: unknown, pg: ProcessGroup, arg = 'src'): numbe
 /**
  * Reduces `t` over all ranks, in place: every rank ends with the sum (mean, max, min).
  * Ranks must pass tensors of the same shape and dtype (else every rank gets an error).
- * @example await dist.allReduce(grad, 'mean');
+ * @example
+ * const grad = randn([10]);
+ * await dist.allReduce(grad, 'mean');   // the mean over the ranks, in place
  */
 export async function allReduce(t: Tensor, op: ReduceOp = 'sum', g?: ProcessGroup): Promise<void> {
   checkTensor('allReduce', t);
@@ -268,7 +348,9 @@ export async function allReduce(t: Tensor, op: ReduceOp = 'sum', g?: ProcessGrou
 
 /**
  * Copies rank `src`'s `t` into `t` on every rank, in place.
- * @example await dist.broadcast(weights, 0);
+ * @example
+ * const weights = randn([4, 4]);
+ * await dist.broadcast(weights, 0);   // rank 0's values everywhere
  */
 export async function broadcast(t: Tensor, src = 0, g?: ProcessGroup): Promise<void> {
   checkTensor('broadcast', t);
@@ -305,7 +387,8 @@ export async function allGather(t: Tensor, g?: ProcessGroup): Promise<Tensor[]> 
 /**
  * Reduces `t` over all ranks and gives each rank its chunk along dim 0: rank r gets rows
  * [r * n / worldSize, (r + 1) * n / worldSize) of the reduction (PyTorch's reduce_scatter_tensor).
- * @example const mine = await dist.reduceScatter(zeros([4 * worldSize, 3]), 'sum');  // [4, 3]
+ * @example
+ * const mine = await dist.reduceScatter(ones([4 * dist.getWorldSize(), 3]), 'sum');  // [4, 3], every element worldSize
  */
 export async function reduceScatter(t: Tensor, op: ReduceOp = 'sum', g?: ProcessGroup): Promise<Tensor> {
   checkTensor('reduceScatter', t);

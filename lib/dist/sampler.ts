@@ -16,6 +16,13 @@ import { checkOptions } from '../options';
 import { IndexRng } from '../data/random';
 import { isInitialized, getRank, getWorldSize } from './process_group';
 
+/**
+ * Options of {@link DistributedSampler}.
+ * @example
+ * const ds = new data.TensorDataset(randn([10, 2]));
+ * const opts: data.DistributedSamplerOptions = { numReplicas: 2, rank: 1, shuffle: false, dropLast: true };
+ * console.log([...new data.DistributedSampler(ds, opts)]);   // [1, 3, 5, 7, 9]
+ */
 export interface DistributedSamplerOptions {
   /** Number of ranks (default: the process group's world size, else env WORLD_SIZE). */
   numReplicas?: number;
@@ -34,6 +41,19 @@ function fromEnv(name: string): number | undefined {
   return v === undefined || v === '' ? undefined : Number(v);
 }
 
+/**
+ * The indices of this rank's shard of a dataset (torch.utils.data.DistributedSampler): every
+ * rank sees numSamples indices per epoch, the shards disjoint (padded by wrapping around
+ * unless dropLast), shuffled the same way on every rank for a given seed and epoch.
+ * @example
+ * const ds = new data.TensorDataset(randn([100, 4]), randint(0, 2, [100]));
+ * const sampler = new data.DistributedSampler(ds, { numReplicas: 4, rank: 0, seed: 0 });
+ * const loader = new data.DataLoader(ds, { batchSize: 5, sampler });   // 25 samples per epoch
+ * for (let epoch = 0; epoch < 2; epoch++) {
+ *   sampler.setEpoch(epoch);
+ *   for (const [x, y] of loader) console.log(epoch, x.shape, y.shape);   // [5, 4] [5]
+ * }
+ */
 export class DistributedSampler implements Iterable<number> {
   readonly numReplicas: number;
   readonly rank: number;

@@ -90,7 +90,7 @@ export function dropout(xIn: Tensor, p = 0.5, training = true): Tensor {
 /**
  * Zeroes whole channels (every element of x[n, c]) with probability p and scales the rest by
  * 1 / (1 - p), as torch.nn.functional.dropout2d: input (N, C, H, W) or unbatched (C, H, W).
- * @example dropout2d(ones([2, 8, 4, 4]), 0.5, true)  // each [4, 4] plane all 0 or all 2
+ * @example nn.functional.dropout2d(ones([2, 8, 4, 4]), 0.5, true)  // each [4, 4] plane all 0 or all 2
  */
 export function dropout2d(xIn: Tensor, p = 0.5, training = true): Tensor {
   return dropoutWithMask('dropout2d', xIn, p, training, (x) => {

@@ -24,6 +24,13 @@ declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof A
 
 const OP = 'scaledDotProductAttention';
 
+/**
+ * Options of {@link scaledDotProductAttention}.
+ * @example
+ * const q = randn([2, 4, 8, 16]), k = randn([2, 4, 8, 16]), v = randn([2, 4, 8, 16]);
+ * const opts: ScaledDotProductAttentionOptions = { attnMask: nn.generateSquareSubsequentMask(8), scale: 0.25 };
+ * const y = scaledDotProductAttention(q, k, v, opts);  // [2, 4, 8, 16]
+ */
 export interface ScaledDotProductAttentionOptions {
   /** [..., L, S] broadcastable to the batch: bool (true = may attend, as PyTorch) or float (added to the scores). */
   attnMask?: Tensor | null;

@@ -22,7 +22,7 @@ const after = (k: number, p: number[]): number[] => [...Array.from({ length: k }
 
 /**
  * (*, C * r^2, H, W) -> (*, C, H * r, W * r): out[c, h*r + i, w*r + j] = x[c*r^2 + i*r + j, h, w].
- * @example pixelShuffle(randn([1, 8, 3, 3]), 2)  // [1, 2, 6, 6]
+ * @example nn.functional.pixelShuffle(randn([1, 8, 3, 3]), 2)  // [1, 2, 6, 6]
  */
 export function pixelShuffle(xIn: Tensor, upscaleFactor: number): Tensor {
   const op = 'pixelShuffle';
@@ -36,7 +36,7 @@ export function pixelShuffle(xIn: Tensor, upscaleFactor: number): Tensor {
 
 /**
  * The inverse of pixelShuffle: (*, C, H * r, W * r) -> (*, C * r^2, H, W).
- * @example pixelUnshuffle(randn([1, 2, 6, 6]), 2)  // [1, 8, 3, 3]
+ * @example nn.functional.pixelUnshuffle(randn([1, 2, 6, 6]), 2)  // [1, 8, 3, 3]
  */
 export function pixelUnshuffle(xIn: Tensor, downscaleFactor: number): Tensor {
   const op = 'pixelUnshuffle';

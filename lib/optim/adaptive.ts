@@ -22,6 +22,12 @@ function nextStep(st: ParamState, first: string, second: string, buffer: () => T
 const decay = (g: { lr: number; weightDecay: number }, decoupled: boolean): { l2: number; shrink: number } =>
   (decoupled ? { l2: 0, shrink: 1 - g.lr * g.weightDecay } : { l2: g.weightDecay, shrink: 1 });
 
+/**
+ * Options of {@link NAdam}.
+ * @example
+ * const opts: Partial<optim.NAdamOptions> = { lr: 2e-3, momentumDecay: 4e-3, decoupledWeightDecay: true, weightDecay: 1e-2 };
+ * const opt = new optim.NAdam(new nn.Linear(4, 2).parameters(), opts);
+ */
 export interface NAdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number;
   /** ψ of the momentum schedule μ_t = β1 (1 - 0.96^(tψ) / 2). Default 4e-3. */
@@ -36,7 +42,9 @@ export interface NAdamOptions {
  * torch.optim.NAdam (defaults lr 2e-3, betas [0.9, 0.999], eps 1e-8, momentumDecay 4e-3).
  * NOTE: PyTorch 1.13 multiplies μ_t once more into the next momentum product (fixed in 2.0);
  * this follows the corrected form, ∏_{i<=t+1} μ_i.
- * @example const opt = new optim.NAdam(model.parameters(), { lr: 2e-3 });
+ * @example
+ * const model = new nn.Linear(4, 2);
+ * const opt = new optim.NAdam(model.parameters(), { lr: 2e-3 });
  */
 export class NAdam extends Optimizer<NAdamOptions> {
   constructor(params: Params<NAdamOptions>, opts?: Partial<NAdamOptions> | number, ...extra: unknown[]) {
@@ -63,6 +71,12 @@ export class NAdam extends Optimizer<NAdamOptions> {
   }
 }
 
+/**
+ * Options of {@link RAdam}.
+ * @example
+ * const opts: Partial<optim.RAdamOptions> = { lr: 1e-3, betas: [0.9, 0.999], weightDecay: 1e-2 };
+ * const opt = new optim.RAdam(new nn.Linear(4, 2).parameters(), opts);
+ */
 export interface RAdamOptions {
   lr: number; betas: [number, number]; eps: number; weightDecay: number;
   /** Weight decay as in AdamW instead of L2 on the gradient. Default false. */
@@ -74,7 +88,9 @@ export interface RAdamOptions {
  * RAdam (Liu et al.): Adam whose adaptive step is switched on and rectified once the
  * variance estimate is tractable (ρ_t > 5); before that, bias-corrected momentum SGD. As
  * torch.optim.RAdam (defaults lr 1e-3, betas [0.9, 0.999], eps 1e-8).
- * @example const opt = new optim.RAdam(model.parameters(), { lr: 1e-3 });
+ * @example
+ * const model = new nn.Linear(4, 2);
+ * const opt = new optim.RAdam(model.parameters(), { lr: 1e-3 });
  */
 export class RAdam extends Optimizer<RAdamOptions> {
   constructor(params: Params<RAdamOptions>, opts?: Partial<RAdamOptions> | number, ...extra: unknown[]) {
@@ -97,12 +113,20 @@ export class RAdam extends Optimizer<RAdamOptions> {
   }
 }
 
+/**
+ * Options of {@link Adamax}.
+ * @example
+ * const opts: Partial<optim.AdamaxOptions> = { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8 };
+ * const opt = new optim.Adamax(new nn.Linear(4, 2).parameters(), opts);
+ */
 export interface AdamaxOptions { lr: number; betas: [number, number]; eps: number; weightDecay: number; maximize: boolean }
 
 /**
  * Adamax (Kingma & Ba): Adam with the infinity norm, u_t = max(β2·u, |g| + eps), as
  * torch.optim.Adamax (defaults lr 2e-3, betas [0.9, 0.999], eps 1e-8).
- * @example const opt = new optim.Adamax(model.parameters(), { lr: 2e-3 });
+ * @example
+ * const model = new nn.Linear(4, 2);
+ * const opt = new optim.Adamax(model.parameters(), { lr: 2e-3 });
  */
 export class Adamax extends Optimizer<AdamaxOptions> {
   constructor(params: Params<AdamaxOptions>, opts?: Partial<AdamaxOptions> | number, ...extra: unknown[]) {

@@ -6,11 +6,20 @@
 import { rangeError, typeError } from '../errors';
 import { LRScheduler, posInt, schedulerOptions, type AnyOptimizer } from './lr_scheduler';
 
+/**
+ * A LambdaLR factor of the epoch: lr = base · lrLambda(epoch).
+ * @example
+ * const warmup: optim.lrScheduler.LrLambda = (epoch) => Math.min(1, (epoch + 1) / 5);
+ * const opt = new optim.SGD(new nn.Linear(4, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.LambdaLR(opt, warmup);
+ */
 export type LrLambda = (epoch: number) => number;
 
 /**
  * lr = base · lrLambda(t), one function for every group or one per group.
- * @example new LambdaLR(opt, (epoch) => 0.95 ** epoch)
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(4, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.LambdaLR(opt, (epoch: number) => 0.95 ** epoch);
  */
 export class LambdaLR extends LRScheduler {
   readonly lrLambdas: LrLambda[];
@@ -33,6 +42,13 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
+/**
+ * Options of {@link LinearLR}.
+ * @example
+ * const opts: optim.lrScheduler.LinearLROptions = { startFactor: 0.1, endFactor: 1, totalIters: 10 };
+ * const opt = new optim.SGD(new nn.Linear(4, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.LinearLR(opt, opts);
+ */
 export interface LinearLROptions {
   /** Factor at epoch 0, in (0, 1]. Default 1/3. */
   startFactor?: number;
@@ -44,7 +60,9 @@ export interface LinearLROptions {
 
 /**
  * lr = base · (startFactor + (endFactor - startFactor) · min(t, totalIters) / totalIters).
- * @example new LinearLR(opt, { startFactor: 0.1, totalIters: 10 })  // warm up over 10 epochs
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(4, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 });  // warm up over 10 epochs
  */
 export class LinearLR extends LRScheduler {
   readonly startFactor: number; readonly endFactor: number; readonly totalIters: number;
@@ -68,7 +86,9 @@ export class LinearLR extends LRScheduler {
  * SGDR (Loshchilov & Hutter): cosine annealing from base to etaMin over T_i epochs, then a
  * restart; T_0 = t0, T_{i+1} = tMult · T_i.
  * lr = etaMin + (base - etaMin)(1 + cos(π T_cur / T_i)) / 2.
- * @example new CosineAnnealingWarmRestarts(opt, { t0: 10, tMult: 2 })  // restarts at 10, 30, 70
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(4, 2).parameters(), { lr: 0.1 });
+ * const sched = new optim.lrScheduler.CosineAnnealingWarmRestarts(opt, { t0: 10, tMult: 2 });  // restarts at 10, 30, 70
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   readonly t0: number; readonly tMult: number; readonly etaMin: number;
@@ -90,6 +110,13 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   }
 }
 
+/**
+ * Options of {@link CyclicLR}.
+ * @example
+ * const opts: optim.lrScheduler.CyclicLROptions = { baseLr: 1e-3, maxLr: 1e-2, stepSizeUp: 200, mode: 'exp_range', gamma: 0.999 };
+ * const opt = new optim.SGD(new nn.Linear(4, 2).parameters(), { lr: 1e-3, momentum: 0.9 });
+ * const sched = new optim.lrScheduler.CyclicLR(opt, opts);
+ */
 export interface CyclicLROptions {
   baseLr: number | number[];
   maxLr: number | number[];
@@ -115,7 +142,10 @@ const CYCLIC_KEYS = ['baseLr', 'maxLr', 'stepSizeUp', 'stepSizeDown', 'mode', 'g
  * stepSizeUp + stepSizeDown epochs, the amplitude scaled per mode; momentum moves the
  * opposite way. As PyTorch, construction sets every group's lr to baseLr. Step it once per
  * batch.
- * @example new CyclicLR(opt, { baseLr: 1e-3, maxLr: 1e-2, stepSizeUp: 500, mode: 'triangular2' })
+ * @example
+ * const opt = new optim.SGD(new nn.Linear(4, 2).parameters(), { lr: 1e-3, momentum: 0.9 });
+ * const sched = new optim.lrScheduler.CyclicLR(opt, { baseLr: 1e-3, maxLr: 1e-2, stepSizeUp: 500, mode: 'triangular2' });
+ * // call sched.step() after every batch
  */
 export class CyclicLR extends LRScheduler {
   readonly maxLrs: number[]; readonly totalSize: number; readonly stepRatio: number;

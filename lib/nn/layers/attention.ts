@@ -14,6 +14,13 @@ import { dropout } from '../functional';
 import { checkOptions } from '../../options';
 import { registerLayer, type LayerConfig } from '../../io/registry';
 
+/**
+ * Options of {@link MultiheadAttention}.
+ * @example
+ * const opts: nn.MultiheadAttentionOptions = { dropout: 0.1, bias: true, kdim: 32, vdim: 16, batchFirst: true };
+ * const mha = new nn.MultiheadAttention(64, 8, opts);
+ * const [y] = mha.forward(randn([2, 10, 64]), randn([2, 7, 32]), randn([2, 7, 16]));  // y [2, 10, 64]
+ */
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights while training. Default 0. */
   dropout?: number;
@@ -27,6 +34,15 @@ export interface MultiheadAttentionOptions {
   batchFirst?: boolean;
 }
 
+/**
+ * Options of MultiheadAttention.forward.
+ * @example
+ * const mha = new nn.MultiheadAttention(16, 4, { batchFirst: true });
+ * const x = randn([2, 5, 16]);
+ * const padding = tensor([[false, false, false, true, true], [false, false, false, false, false]], { dtype: 'bool' });
+ * const opts: nn.MultiheadAttentionForwardOptions = { keyPaddingMask: padding, averageAttnWeights: false };
+ * const [y, w] = mha.forward(x, x, x, opts);  // y [2, 5, 16], w [2, 4, 5, 5]
+ */
 export interface MultiheadAttentionForwardOptions {
   /** (N, S) or (S): bool true = ignore that key (PyTorch's convention), or float added to the scores. */
   keyPaddingMask?: Tensor | null;

@@ -12,6 +12,12 @@ import * as init from '../init';
 import { checkOptions } from '../../options';
 import { registerLayer, type LayerConfig } from '../../io/registry';
 
+/**
+ * Options of RNNCell, LSTMCell and GRUCell.
+ * @example
+ * const opts: nn.RNNCellOptions = { bias: false, nonlinearity: 'relu' };
+ * const cell = new nn.RNNCell(10, 20, opts);
+ */
 export interface RNNCellOptions {
   /** Biases b_ih and b_hh. Default true. */
   bias?: boolean;

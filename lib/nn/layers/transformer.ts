@@ -17,8 +17,20 @@ import { gelu, relu } from '../functional';
 import { checkOptions } from '../../options';
 import { layerFromJSON, layerToJSON, registerLayer, type JsonValue, type LayerConfig, type LayerJSON } from '../../io/registry';
 
+/**
+ * The feed-forward activation of a transformer layer: a name or a function.
+ * @example
+ * const act: nn.TransformerActivation = (x) => x.mul(nn.functional.sigmoid(x));  // SiLU
+ * const layer = new nn.TransformerEncoderLayer(32, 4, { dimFeedforward: 64, activation: act });
+ */
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
+/**
+ * Options of TransformerEncoderLayer and TransformerDecoderLayer.
+ * @example
+ * const opts: nn.TransformerLayerOptions = { dimFeedforward: 256, dropout: 0.1, activation: 'gelu', batchFirst: true, normFirst: true };
+ * const layer = new nn.TransformerEncoderLayer(64, 4, opts);
+ */
 export interface TransformerLayerOptions {
   /** Width of the feed-forward block. Default 2048. */
   dimFeedforward?: number;
@@ -113,6 +125,13 @@ abstract class TransformerLayerBase<In extends unknown[]> extends Module<In, Ten
 const optionsOf = (c: LayerConfig): TransformerLayerOptions => ({ dimFeedforward: c.dimFeedforward as number, dropout: c.dropout as number,
   activation: c.activation as 'relu' | 'gelu', layerNormEps: c.layerNormEps as number, batchFirst: c.batchFirst as boolean, normFirst: c.normFirst as boolean });
 
+/**
+ * Options of TransformerEncoderLayer.forward.
+ * @example
+ * const layer = new nn.TransformerEncoderLayer(32, 4, { dimFeedforward: 64 });
+ * const opts: nn.EncoderLayerForwardOptions = { srcMask: nn.generateSquareSubsequentMask(6) };
+ * const y = layer.forward(randn([6, 2, 32]), opts);  // causal self-attention, [6, 2, 32]
+ */
 export interface EncoderLayerForwardOptions {
   /** (L, L) or (N * nhead, L, L): bool true = may not attend, or float added. */
   srcMask?: Tensor | null;
@@ -143,6 +162,16 @@ export class TransformerEncoderLayer extends TransformerLayerBase<[Tensor, Encod
   static fromConfig(c: LayerConfig): TransformerEncoderLayer { return new TransformerEncoderLayer(c.dModel as number, c.nhead as number, optionsOf(c)); }
 }
 
+/**
+ * Options of TransformerDecoderLayer.forward (and TransformerDecoder.forward).
+ * @example
+ * const layer = new nn.TransformerDecoderLayer(32, 4, { dimFeedforward: 64 });
+ * const opts: nn.DecoderLayerForwardOptions = {
+ *   tgtMask: nn.generateSquareSubsequentMask(7),
+ *   memoryKeyPaddingMask: zeros([2, 9], { dtype: 'bool' }),
+ * };
+ * const y = layer.forward(randn([7, 2, 32]), randn([9, 2, 32]), opts);  // [7, 2, 32]
+ */
 export interface DecoderLayerForwardOptions {
   /** (T, T) or (N * nhead, T, T) mask of the target self-attention (see generateSquareSubsequentMask). */
   tgtMask?: Tensor | null;
@@ -220,6 +249,13 @@ abstract class TransformerStack<In extends unknown[], L extends AnyModule> exten
   }
 }
 
+/**
+ * Options of TransformerEncoder.forward.
+ * @example
+ * const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(32, 4, { dimFeedforward: 64 }), 2);
+ * const opts: nn.TransformerEncoderForwardOptions = { mask: nn.generateSquareSubsequentMask(10) };
+ * const y = enc.forward(randn([10, 3, 32]), opts);  // [10, 3, 32]
+ */
 export interface TransformerEncoderForwardOptions {
   /** Passed to every layer as srcMask. */
   mask?: Tensor | null;
