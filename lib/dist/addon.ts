@@ -11,7 +11,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** When the group's worker ran an op (ms on the monotonic clock of `process.hrtime`). */
+/**
+ * When the group's worker ran an op (ms on the monotonic clock of `process.hrtime`): what
+ * each Backend method resolves to.
+ * @example
+ * const t0 = Number(process.hrtime.bigint()) / 1e6;
+ * const timing: dist.OpTiming = { startMs: t0, endMs: t0 };   // a collective with nothing to move
+ */
 export interface OpTiming { startMs: number; endMs: number }
 
 /** The native group: collectives on typed arrays, in place, in the order issued. */

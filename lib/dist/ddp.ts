@@ -158,7 +158,9 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
     return Array.from(buf);
   }
 
+  /** A copy of the communication statistics. */
   stats(): DDPStats { return { ...this.st }; }
+  /** Zeroes the statistics (e.g. after warm-up steps). */
   resetStats(): void { this.st = { steps: 0, commMs: 0, overlappedMs: 0, waitMs: 0, buckets: this.buckets.length }; }
 
   /** Parameters (when `params`) and buffers from rank 0, in place. */

@@ -21,4 +21,4 @@ export {
 } from './process_group';
 export { DistributedDataParallel, type DDPOptions, type DDPStats } from './ddp';
 export { DistributedSampler, type DistributedSamplerOptions } from './sampler';
-export { distAvailable } from './addon';
+export { distAvailable, type OpTiming } from './addon';

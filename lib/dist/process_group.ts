@@ -54,10 +54,15 @@ export interface Backend {
   readonly name: string;
   /** `checked: false` may skip the cross-rank shape check (the caller guarantees equal sizes). */
   allReduce(buf: HostBuffer, shape: readonly number[], op: ReduceOp, checked?: boolean): Promise<OpTiming>;
+  /** Overwrites buf with rank root's buf. */
   broadcast(buf: HostBuffer, shape: readonly number[], root: number): Promise<OpTiming>;
+  /** Writes every rank's input, in rank order, into output (worldSize times input's length). */
   allGather(input: HostBuffer, shape: readonly number[], output: HostBuffer): Promise<OpTiming>;
+  /** Reduces input over the ranks and writes this rank's chunk of dim 0 into output. */
   reduceScatter(input: HostBuffer, shape: readonly number[], op: ReduceOp, output: HostBuffer): Promise<OpTiming>;
+  /** Resolves when every rank has reached it. */
   barrier(): Promise<OpTiming>;
+  /** Leaves the group and frees its connections. */
   destroy(): Promise<OpTiming>;
 }
 
@@ -180,6 +185,7 @@ export class ProcessGroup {
     return this.backend;
   }
 
+  /** Destroys the backend (after its queued collectives); later collectives on the group throw. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;

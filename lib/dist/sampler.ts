@@ -106,5 +106,6 @@ export class DistributedSampler implements Iterable<number> {
     return out;
   }
 
+  /** Iterates indices() of the current epoch. */
   [Symbol.iterator](): Iterator<number> { return this.indices()[Symbol.iterator](); }
 }

@@ -149,7 +149,9 @@ const CYCLIC_KEYS = ['baseLr', 'maxLr', 'stepSizeUp', 'stepSizeDown', 'mode', 'g
  */
 export class CyclicLR extends LRScheduler {
   readonly maxLrs: number[]; readonly totalSize: number; readonly stepRatio: number;
-  readonly scaleFn: (x: number) => number; readonly scaleMode: 'cycle' | 'iterations';
+  /** The amplitude scale: opts.scaleFn, or the one of the mode (1, 1/2^(cycle-1) or gamma^t). */
+  readonly scaleFn: (x: number) => number;
+  readonly scaleMode: 'cycle' | 'iterations';
   readonly cycleMomentum: boolean; readonly baseMomentums: number[]; readonly maxMomentums: number[];
 
   constructor(opt: AnyOptimizer, optsIn: CyclicLROptions, ...extra: unknown[]) {

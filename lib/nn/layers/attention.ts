@@ -224,6 +224,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     return { embedDim: this.embedDim, numHeads: this.numHeads, dropout: this.dropout, bias: this.in_proj_bias !== null,
       kdim: this.kdim, vdim: this.vdim, batchFirst: this.batchFirst };
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): MultiheadAttention {
     return new MultiheadAttention(c.embedDim as number, c.numHeads as number, { dropout: c.dropout as number,
       bias: c.bias as boolean, kdim: c.kdim as number, vdim: c.vdim as number, batchFirst: c.batchFirst as boolean });

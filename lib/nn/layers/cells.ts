@@ -49,6 +49,7 @@ abstract class CellBase<In extends unknown[], Out> extends Module<In, Out> {
     this.resetParameters();
   }
 
+  /** PyTorch's reset_parameters: every weight and bias uniform in ±1/sqrt(hiddenSize). */
   resetParameters(): void {
     const stdv = 1 / Math.sqrt(this.hiddenSize);
     for (const p of this.parameters()) init.uniform(p, -stdv, stdv);
@@ -79,8 +80,10 @@ abstract class CellBase<In extends unknown[], Out> extends Module<In, Out> {
     return batched ? s : s.unsqueeze(0);
   }
 
+  /** The state as returned: [N, H], or [H] for an unbatched input (the recurrence ran on a batch of 1). */
   protected out(h: Tensor, batched: boolean): Tensor { return batched ? h : h.squeeze(0); }
 
+  /** The constructor arguments, for io.saveModel. */
   override getConfig(): LayerConfig { return { inputSize: this.inputSize, hiddenSize: this.hiddenSize, bias: this.bias }; }
   override extraRepr(): string { return `${this.inputSize}, ${this.hiddenSize}${this.bias ? '' : ', bias=False'}`; }
 }
@@ -105,7 +108,9 @@ export class RNNCell extends CellBase<[Tensor, (Tensor | null)?], Tensor> {
     const h0 = this.state(h, 'hx', batched, seq.shape[1]);
     return this.out(rnnLayer(seq, h0, this.params, { nonlinearity: this.nonlinearity }).hn, batched);
   }
+  /** The constructor arguments, for io.saveModel. */
   override getConfig(): LayerConfig { return { ...super.getConfig(), nonlinearity: this.nonlinearity }; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): RNNCell {
     return new RNNCell(c.inputSize as number, c.hiddenSize as number, { bias: c.bias as boolean, nonlinearity: c.nonlinearity as 'tanh' | 'relu' });
   }
@@ -129,6 +134,7 @@ export class LSTMCell extends CellBase<[Tensor, ([Tensor, Tensor] | null)?], [Te
     const { hn, cn } = lstmLayer(seq, h0, c0, this.params);
     return [this.out(hn, batched), this.out(cn, batched)];
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): LSTMCell { return new LSTMCell(c.inputSize as number, c.hiddenSize as number, { bias: c.bias as boolean }); }
 }
 
@@ -146,6 +152,7 @@ export class GRUCell extends CellBase<[Tensor, (Tensor | null)?], Tensor> {
     const { seq, batched } = this.step(x);
     return this.out(gruLayer(seq, this.state(h, 'hx', batched, seq.shape[1]), this.params).hn, batched);
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): GRUCell { return new GRUCell(c.inputSize as number, c.hiddenSize as number, { bias: c.bias as boolean }); }
 }
 

@@ -25,6 +25,7 @@ abstract class Rearrange extends Module {
 export class PixelShuffle extends Rearrange {
   constructor(upscaleFactor: number) { super(upscaleFactor, 'upscaleFactor', pixelShuffle); }
   get upscaleFactor(): number { return this.factor; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): PixelShuffle { return new PixelShuffle(c.upscaleFactor as number); }
 }
 
@@ -35,6 +36,7 @@ export class PixelShuffle extends Rearrange {
 export class PixelUnshuffle extends Rearrange {
   constructor(downscaleFactor: number) { super(downscaleFactor, 'downscaleFactor', pixelUnshuffle); }
   get downscaleFactor(): number { return this.factor; }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): PixelUnshuffle { return new PixelUnshuffle(c.downscaleFactor as number); }
 }
 

@@ -71,6 +71,7 @@ abstract class TransformerLayerBase<In extends unknown[]> extends Module<In, Ten
   declare linear1: Linear;
   declare linear2: Linear;
   declare dropout: Dropout;
+  /** The options with their defaults filled in. */
   readonly cfg: LayerSettings;
 
   protected constructor(op: string, readonly dModel: number, readonly nhead: number, opts: TransformerLayerOptions) {
@@ -90,10 +91,14 @@ abstract class TransformerLayerBase<In extends unknown[]> extends Module<In, Ten
     for (let i = 1; i <= n; i++) this.registerModule(`dropout${i}`, new Dropout(s.dropout));
   }
 
+  /** The submodule registered as `name` (norm1, dropout2, ...). */
   protected sub(name: string): AnyModule { return (this as unknown as Record<string, AnyModule>)[name]; }
+  /** LayerNorm number i applied to x. */
   protected norm(i: number, x: Tensor): Tensor { return (this.sub(`norm${i}`) as LayerNorm).forward(x); }
+  /** Dropout number i applied to x. */
   protected drop(i: number, x: Tensor): Tensor { return (this.sub(`dropout${i}`) as Dropout).forward(x); }
 
+  /** The feed-forward activation (cfg.activation) applied to x. */
   protected activate(x: Tensor): Tensor {
     const a = this.cfg.activation;
     return a === 'relu' ? relu(x) : a === 'gelu' ? gelu(x) : a(x);
@@ -159,6 +164,7 @@ export class TransformerEncoderLayer extends TransformerLayerBase<[Tensor, Encod
     return this.residual(x, 2, (y) => this.feedForward(y, 2));
   }
 
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): TransformerEncoderLayer { return new TransformerEncoderLayer(c.dModel as number, c.nhead as number, optionsOf(c)); }
 }
 
@@ -208,6 +214,7 @@ export class TransformerDecoderLayer extends TransformerLayerBase<[Tensor, Tenso
     return this.residual(x, 3, (y) => this.feedForward(y, 3));
   }
 
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): TransformerDecoderLayer { return new TransformerDecoderLayer(c.dModel as number, c.nhead as number, optionsOf(c)); }
 }
 
@@ -277,6 +284,7 @@ export class TransformerEncoder extends TransformerStack<[Tensor, TransformerEnc
     checkOptions('TransformerEncoder', opts, ['mask', 'srcKeyPaddingMask']);
     return this.stack(src, (l, x) => l.forward(x, { srcMask: opts.mask, srcKeyPaddingMask: opts.srcKeyPaddingMask }));
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): TransformerEncoder { return new TransformerEncoder(...TransformerStack.args<TransformerEncoderLayer>(c)); }
 }
 
@@ -295,6 +303,7 @@ export class TransformerDecoder extends TransformerStack<[Tensor, Tensor, Decode
     checkOptions('TransformerDecoder', opts, DECODER_KEYS);
     return this.stack(tgt, (l, x) => l.forward(x, memory, opts));
   }
+  /** Rebuilds the layer from its `getConfig()` (io.loadModel calls it). */
   static fromConfig(c: LayerConfig): TransformerDecoder { return new TransformerDecoder(...TransformerStack.args<TransformerDecoderLayer>(c)); }
 }
 
