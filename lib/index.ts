@@ -71,3 +71,4 @@ export function setNumThreads(n: number): void {
 /** Forces a CPU kernel variant (tests use this to check every ISA); throws if unsupported. */
 export function setIsa(isa: 'generic' | 'avx2' | 'avx512'): void { native.setIsa(isa); }
 export * as train from './train';
+export * as serve from './serve';
