@@ -172,6 +172,12 @@ export function createServer(options: ServerOptions): InferenceServer {
     if (status >= 500 && !(err instanceof RequestError)) req.log.error(err);
     void reply.code(status).send({ error: status >= 500 && !(err instanceof RequestError) ? `internal error: ${msg}` : msg });
   });
+  // NOTE: while closing, each reply closes its connection: a keep-alive connection whose request
+  // was in flight when close began would otherwise hold the server open until it times out.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (state === 'closing') void reply.header('connection', 'close');
+    return payload;
+  });
   app.setNotFoundHandler((req, reply) => { void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` }); });
 
   /** The served model version a URL names, or a 404 naming what exists. */
@@ -210,40 +216,38 @@ export function createServer(options: ServerOptions): InferenceServer {
   };
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: InferBody }>, reply: FastifyReply): Promise<object> => {
-    const t0 = performance.now();
     const s = find(req.params);
-    const labels = { model: s.name, version: s.version };
-    let code = 200;
-    try {
-      const body = req.body;
-      checkParameters(body.parameters, 'request', 'binary_data_output');
-      const outSpecs = s.backend.outputs;
-      const wanted = (body.outputs ?? outSpecs.map((o) => ({ name: o.name, parameters: undefined }))).map((o) => {
-        const i = outSpecs.findIndex((x) => x.name === o.name);
-        if (i < 0) throw new RequestError(400, `unknown output ${JSON.stringify(o.name)} (the model gives ${outSpecs.map((x) => JSON.stringify(x.name)).join(', ')})`);
-        checkParameters(o.parameters, `output ${JSON.stringify(o.name)}`, 'binary_data');
-        return i;
-      });
-      const elements = Math.floor(bodyLimit / 2);  // a JSON number takes at least 2 bytes ("0,")
-      const { batch: rows, data } = decodeInputs(body.inputs, s.backend.inputs, elements);
-      const outputs = await s.batcher.submit(data, rows);
-      const res: Record<string, unknown> = { model_name: s.name, model_version: s.version };
-      if (body.id !== undefined) res.id = body.id;
-      res.outputs = wanted.map((i) => encodeOutput(outSpecs[i], rows, outputs[i]));
-      return await reply.send(res);
-    } catch (e) {
-      code = e instanceof RequestError ? e.status : 500;
-      throw e;
-    } finally {
-      metrics.requests.inc({ ...labels, code: String(code) });
-      metrics.latency.observe(labels, (performance.now() - t0) / 1e3);
-    }
+    const body = req.body;
+    checkParameters(body.parameters, 'request', 'binary_data_output');
+    const outSpecs = s.backend.outputs;
+    const wanted = (body.outputs ?? outSpecs.map((o) => ({ name: o.name, parameters: undefined }))).map((o) => {
+      const i = outSpecs.findIndex((x) => x.name === o.name);
+      if (i < 0) throw new RequestError(400, `unknown output ${JSON.stringify(o.name)} (the model gives ${outSpecs.map((x) => JSON.stringify(x.name)).join(', ')})`);
+      checkParameters(o.parameters, `output ${JSON.stringify(o.name)}`, 'binary_data');
+      return i;
+    });
+    const elements = Math.floor(bodyLimit / 2);  // a JSON number takes at least 2 bytes ("0,")
+    const { batch: rows, data } = decodeInputs(body.inputs, s.backend.inputs, elements);
+    const outputs = await s.batcher.submit(data, rows);
+    const res: Record<string, unknown> = { model_name: s.name, model_version: s.version };
+    if (body.id !== undefined) res.id = body.id;
+    res.outputs = wanted.map((i) => encodeOutput(outSpecs[i], rows, outputs[i]));
+    return reply.send(res);
+  };
+  /** Counts every answer of a served model's infer route, schema and JSON errors included (not unknown names). */
+  const count = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply): Promise<void> => {
+    const vs = models.get(req.params.name);
+    const version = vs && (req.params.version ?? latest(vs).version);
+    if (!vs || !vs.has(version!)) return;
+    const labels = { model: req.params.name, version: version! };
+    metrics.requests.inc({ ...labels, code: String(reply.statusCode) });
+    metrics.latency.observe(labels, reply.elapsedTime / 1e3);
   };
 
   for (const base of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     app.get(base, metaRoute);
     app.get(`${base}/ready`, readyRoute);
-    app.post(`${base}/infer`, { schema: { body: INFER_SCHEMA } }, infer);
+    app.post(`${base}/infer`, { schema: { body: INFER_SCHEMA }, onResponse: count }, infer);
   }
 
   /** Loads every model: tensorforge directories into the worker pool, .onnx files into onnxruntime. */

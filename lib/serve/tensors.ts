@@ -40,7 +40,7 @@ function element(v: unknown, dt: Datatype, where: string): number {
     default:
       if (typeof v === 'number') return v;
   }
-  throw bad(`${where} holds ${JSON.stringify(v)?.slice(0, 40)}, which is not ${/^[AEIOU]/.test(dt) ? 'an' : 'a'} ${dt} value`);
+  throw bad(`${where} holds ${JSON.stringify(v)?.slice(0, 40)}, which is not a valid ${dt} value`);
 }
 
 /**

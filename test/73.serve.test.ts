@@ -1,0 +1,245 @@
+/**
+ * The inference server through the Open Inference Protocol (KServe v2) REST API, driven by a
+ * client written from the protocol with plain fetch: health, metadata, predictions against
+ * model.forward in-process, every kind of bad request (4xx, the process stays up), load
+ * shedding, dynamic batching seen in /metrics, and a graceful SIGTERM of the CLI.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawn } from 'child_process';
+import { tf } from './helpers';
+import type { Tensor } from '../lib';
+
+const { nn, io, serve } = tf;
+type Json = Record<string, unknown>;
+interface Reply { status: number; body: Json }
+
+/** The protocol client: JSON in, { status, body } out. */
+async function call(base: string, route: string, body?: unknown, raw?: string): Promise<Reply> {
+  const init: RequestInit = body === undefined && raw === undefined ? {} :
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ?? JSON.stringify(body) };
+  const r = await fetch(`${base}${route}`, init);
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) as Json : {} };
+}
+
+const infer = (base: string, model: string, body: unknown, version?: string): Promise<Reply> =>
+  call(base, `/v2/models/${model}${version ? `/versions/${version}` : ''}/infer`, body);
+
+const fp32 = (x: Tensor): Json => ({ name: 'input', shape: x.shape, datatype: 'FP32', data: Array.from(x.dataSync()) });
+
+/** Asserts a protocol output tensor equals y (float32 values, same shape). */
+function assertOutput(out: Json, y: Tensor, what: string): void {
+  assert.deepStrictEqual(out.shape, y.shape, `${what} shape`);
+  assert.strictEqual(out.datatype, 'FP32');
+  const want = y.dataSync(), got = out.data as number[];
+  assert.strictEqual(got.length, want.length);
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-5 + 1e-5 * Math.abs(want[i]), `${what} element ${i}: ${v} vs ${want[i]}`));
+}
+
+/** A metric's summed value over label sets whose labels include `match`. */
+function metric(text: string, name: string, match = ''): number {
+  return text.split('\n').filter((l) => l.startsWith(name) && (l[name.length] === '{' || l[name.length] === ' ') && l.includes(match))
+    .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+const cnnOf = (): tf.nn.Sequential => new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+  new nn.Flatten(), new nn.Linear(4 * 6 * 6, 10));
+
+describe('73 serve (KServe v2 REST)', function () {
+  this.timeout(60000);
+  let dir: string;
+  let cnn: tf.nn.Sequential, mlp1: tf.nn.Sequential, mlp2: tf.nn.Sequential;
+  let server: tf.serve.InferenceServer, base: string;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-serve-'));
+    cnn = cnnOf().eval();
+    mlp1 = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3));
+    mlp2 = new nn.Sequential(new nn.Linear(4, 3));
+    io.saveModel(cnn, path.join(dir, 'cnn'), { inputShape: [1, 12, 12] });
+    io.saveModel(mlp1, path.join(dir, 'mlp', '1'));  // input shape from Linear(4, ...)
+    io.saveModel(mlp2, path.join(dir, 'mlp', '2'));
+    server = serve.createServer({
+      models: [{ name: 'cnn', path: path.join(dir, 'cnn') }, ...serve.discoverModels(`mlp=${path.join(dir, 'mlp')}`)],
+      maxBatch: 8, maxDelayMs: 2, bodyLimit: 64 * 1024, workers: 1,
+    });
+    base = await server.listen({ port: 0 });
+  });
+  after(async () => {
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers health, server metadata, model metadata (-1 batch dim) and readiness', async () => {
+    assert.strictEqual((await call(base, '/v2/health/live')).status, 200);
+    assert.strictEqual((await call(base, '/v2/health/ready')).status, 200);
+    const meta = await call(base, '/v2');
+    assert.strictEqual(meta.body.name, 'tensorforge');
+    assert.ok(typeof meta.body.version === 'string' && Array.isArray(meta.body.extensions));
+    const m = await call(base, '/v2/models/cnn');
+    assert.deepStrictEqual(m.body, { name: 'cnn', versions: ['1'], platform: 'tensorforge',
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 1, 12, 12] }], outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, 10] }] });
+    assert.deepStrictEqual((await call(base, '/v2/models/mlp')).body.versions, ['1', '2']);
+    const v2 = await call(base, '/v2/models/mlp/versions/2');
+    assert.deepStrictEqual(v2.body.inputs, [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }]);
+    assert.deepStrictEqual(v2.body.outputs, [{ name: 'output', datatype: 'FP32', shape: [-1, 3] }]);
+    assert.strictEqual((await call(base, '/v2/models/mlp/versions/1/ready')).status, 200);
+    assert.strictEqual((await call(base, '/v2/models/cnn/ready')).body.ready, true);
+  });
+
+  it('predicts what model.forward gives, for flat and nested data, each version, with the id echoed', async () => {
+    const x = tf.randn([3, 1, 12, 12]);
+    const r = await infer(base, 'cnn', { id: 'req-7', inputs: [{ ...fp32(x), data: x.toArray() }] });
+    assert.strictEqual(r.status, 200, JSON.stringify(r.body));
+    assert.strictEqual(r.body.id, 'req-7');
+    assert.strictEqual(r.body.model_name, 'cnn');
+    assertOutput((r.body.outputs as Json[])[0], tf.noGrad(() => cnn.forward(x)), 'cnn');
+    const v = tf.randn([2, 4]);
+    for (const [version, model] of [['1', mlp1], ['2', mlp2]] as const) {
+      const rv = await infer(base, 'mlp', { inputs: [fp32(v)] }, version);
+      assert.strictEqual(rv.body.model_version, version);
+      assertOutput((rv.body.outputs as Json[])[0], tf.noGrad(() => model.forward(v)), `mlp v${version}`);
+    }
+    // No version: the highest.
+    const latest = await infer(base, 'mlp', { inputs: [fp32(v)], outputs: [{ name: 'output' }] });
+    assert.strictEqual(latest.body.model_version, '2');
+    assert.strictEqual(latest.body.id, undefined);
+  });
+
+  it('converts INT32, UINT8, BOOL and FP64 inputs to the model\'s float32', async () => {
+    const vals = [[1, 0, 3, 255]];
+    const want = tf.noGrad(() => mlp2.forward(tf.tensor(vals)));
+    for (const datatype of ['INT32', 'UINT8', 'FP64']) {
+      const r = await infer(base, 'mlp', { inputs: [{ name: 'input', shape: [1, 4], datatype, data: vals[0] }] }, '2');
+      assertOutput((r.body.outputs as Json[])[0], want, datatype);
+    }
+    const r = await infer(base, 'mlp', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'BOOL', data: [true, false, true, true] }] }, '2');
+    assertOutput((r.body.outputs as Json[])[0], tf.noGrad(() => mlp2.forward(tf.tensor([[1, 0, 1, 1]]))), 'BOOL');
+  });
+
+  it('answers every bad request with a 4xx { error } naming the fault, and stays up', async () => {
+    const good = { name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] };
+    const cases: [string, Promise<Reply>, number, RegExp][] = [
+      ['malformed JSON', call(base, '/v2/models/mlp/infer', undefined, '{"inputs": [{'), 400, /JSON/],
+      ['not an object', call(base, '/v2/models/mlp/infer', undefined, '[1, 2]'), 400, /body must be object/],
+      ['no inputs', infer(base, 'mlp', {}), 400, /inputs/],
+      ['unknown field', infer(base, 'mlp', { inputs: [good], extra: 1 }), 400, /additional properties/],
+      ['string shape', infer(base, 'mlp', { inputs: [{ ...good, shape: ['1', 4] }] }), 400, /shape\/0 must be integer/],
+      ['wrong shape', infer(base, 'mlp', { inputs: [{ ...good, shape: [1, 5], data: [1, 2, 3, 4, 5] }] }), 400, /input "input" has shape \[1, 5\], the model expects \[-1, 4\]/],
+      ['wrong rank', infer(base, 'cnn', { inputs: [{ ...good, shape: [1, 144] }] }), 400, /\[1, 144\].*\[-1, 1, 12, 12\]/],
+      ['zero batch', infer(base, 'mlp', { inputs: [{ ...good, shape: [0, 4], data: [] }] }), 400, /batch dimension/],
+      ['too few values', infer(base, 'mlp', { inputs: [{ ...good, data: [1, 2, 3] }] }), 400, /data does not match shape \[1, 4\]/],
+      ['ragged nesting', infer(base, 'mlp', { inputs: [{ ...good, data: [[1, 2], [3, 4]] }] }), 400, /does not match shape/],
+      ['string value', infer(base, 'mlp', { inputs: [{ ...good, data: [1, 2, '3', 4] }] }), 400, /"3", which is not a valid FP32 value/],
+      ['INT32 fraction', infer(base, 'mlp', { inputs: [{ ...good, datatype: 'INT32', data: [1, 2.5, 3, 4] }] }), 400, /2\.5, which is not a valid INT32/],
+      ['UINT8 range', infer(base, 'mlp', { inputs: [{ ...good, datatype: 'UINT8', data: [1, 256, 3, 4] }] }), 400, /256, which is not a valid UINT8/],
+      ['unsupported datatype', infer(base, 'mlp', { inputs: [{ ...good, datatype: 'INT64' }] }), 400, /"INT64" is not supported/],
+      ['unknown datatype', infer(base, 'mlp', { inputs: [{ ...good, datatype: 'float' }] }), 400, /"float" is not a protocol datatype/],
+      ['unknown input', infer(base, 'mlp', { inputs: [{ ...good, name: 'x' }] }), 400, /unknown input "x"/],
+      ['input twice', infer(base, 'mlp', { inputs: [good, good] }), 400, /given twice/],
+      ['unknown output', infer(base, 'mlp', { inputs: [good], outputs: [{ name: 'probs' }] }), 400, /unknown output "probs"/],
+      ['binary output', infer(base, 'mlp', { inputs: [good], outputs: [{ name: 'output', parameters: { binary_data: true } }] }), 400, /binary_data/],
+      ['unknown model', infer(base, 'resnet', { inputs: [good] }), 404, /unknown model "resnet"/],
+      ['unknown version', infer(base, 'mlp', { inputs: [good] }, '9'), 404, /no version "9" \(versions 1, 2\)/],
+      ['unknown version metadata', call(base, '/v2/models/mlp/versions/9'), 404, /no version/],
+      ['unknown route', call(base, '/v1/models/mlp:predict'), 404, /no route/],
+      ['oversized body', infer(base, 'cnn', { inputs: [{ ...good, shape: [100, 1, 12, 12], data: new Array(14400).fill(0.123456) }] }), 413, /too large/i],
+    ];
+    for (const [what, p, status, re] of cases) {
+      const r = await p;
+      assert.strictEqual(r.status, status, `${what}: ${JSON.stringify(r.body)}`);
+      assert.deepStrictEqual(Object.keys(r.body), ['error'], what);
+      assert.match(r.body.error as string, re, what);
+    }
+    assert.strictEqual((await call(base, '/v2/health/live')).status, 200);
+    const ok = await infer(base, 'mlp', { inputs: [good] });
+    assert.strictEqual(ok.status, 200);
+    const codes = await (await fetch(`${base}/metrics`)).text();
+    const n400 = cases.filter((c) => c[2] === 400).length;
+    assert.strictEqual(metric(codes, 'tensorforge_infer_requests_total', 'code="400"'), n400, 'every 400 is counted under its model');
+    assert.strictEqual(metric(codes, 'tensorforge_infer_requests_total', 'code="413"'), 1);
+  });
+
+  it('batches concurrent requests into one forward pass (batch size > 1 in /metrics), each answered with its own rows', async () => {
+    const s = serve.createServer({ models: [{ name: 'cnn', path: path.join(dir, 'cnn') }], maxBatch: 32, maxDelayMs: 100 });
+    const url = await s.listen({ port: 0 });
+    try {
+      const xs = Array.from({ length: 12 }, (_, i) => tf.randn([1 + (i % 3), 1, 12, 12]));
+      const rs = await Promise.all(xs.map((x) => infer(url, 'cnn', { inputs: [fp32(x)] })));
+      rs.forEach((r, i) => assertOutput((r.body.outputs as Json[])[0], tf.noGrad(() => cnn.forward(xs[i])), `request ${i}`));
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const batches = metric(text, 'tensorforge_batch_size_count'), rows = metric(text, 'tensorforge_batch_size_sum');
+      assert.strictEqual(rows, 24);
+      assert.ok(batches < 12 && rows / batches > 1, `${rows} rows ran in ${batches} batches`);
+      assert.ok(metric(text, 'tensorforge_infer_request_duration_seconds_count', 'model="cnn"') === 12);
+      assert.ok(text.includes('tensorforge_queue_depth') && text.includes('tensorforge_serve_nodejs_eventloop_lag'));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('sheds load beyond the queue with 503, times out with 504, and keeps serving', async () => {
+    const s = serve.createServer({ models: [{ name: 'mlp', path: path.join(dir, 'mlp', '2') }], maxBatch: 64, maxDelayMs: 400, maxQueue: 4 });
+    const url = await s.listen({ port: 0 });
+    try {
+      const body = { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] };
+      const rs = await Promise.all(Array.from({ length: 40 }, () => infer(url, 'mlp', body)));
+      const by = (c: number): number => rs.filter((r) => r.status === c).length;
+      assert.strictEqual(by(200) + by(503), 40, JSON.stringify(rs.map((r) => r.status)));
+      assert.ok(by(503) >= 30 && by(200) >= 4, `${by(200)} answered, ${by(503)} shed`);
+      assert.match(rs.find((r) => r.status === 503)!.body.error as string, /queue is full/);
+      assert.strictEqual((await infer(url, 'mlp', body)).status, 200);
+    } finally {
+      await s.close();
+    }
+    const t = serve.createServer({ models: [{ name: 'mlp', path: path.join(dir, 'mlp', '2') }], maxBatch: 64, maxDelayMs: 300, timeoutMs: 20 });
+    const turl = await t.listen({ port: 0 });
+    try {
+      const r = await infer(turl, 'mlp', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] });
+      assert.strictEqual(r.status, 504);
+      assert.match(r.body.error as string, /within 20 ms/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses bad options and a model whose input shape is unknown, naming the fix', async () => {
+    assert.throws(() => serve.createServer({ models: [] }), /models must be a non-empty array/);
+    assert.throws(() => serve.createServer({ models: [{ name: 'a/b', path: dir }] }), /model name/);
+    assert.throws(() => serve.createServer({ models: [{ name: 'a', path: dir }], maxBatch: 0 }), RangeError);
+    assert.throws(() => serve.createServer({ models: [{ name: 'a', path: dir }], batch: 3 } as never), /batch/);
+    io.saveModel(cnnOf(), path.join(dir, 'noshape'));
+    const s = serve.createServer({ models: [{ name: 'c', path: path.join(dir, 'noshape') }] });
+    await assert.rejects(s.listen({ port: 0 }), /input shape of .*noshape is unknown \(its first layer Conv2d takes 1 channels but any height and width\): give inputShape/);
+    await s.close();
+  });
+
+  it('the CLI drains in-flight requests on SIGTERM and exits 0', async () => {
+    const cli = path.join(__dirname, '..', 'lib', 'serve', 'cli.js');
+    const child = spawn(process.execPath, [cli, 'serve', `mlp=${path.join(dir, 'mlp', '2')}`, '--port', '0', '--host', '127.0.0.1', '--max-delay-ms', '500', '--max-batch', '64'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      const tick = setInterval(() => {
+        const m = /serving mlp\/1 at (http:\/\/[0-9.:]+)/.exec(out);
+        if (m) { clearInterval(tick); resolve(m[1]); }
+      }, 20);
+      void exited.then((code) => { clearInterval(tick); reject(new Error(`the server exited (${code}): ${out}`)); });
+    });
+    const x = tf.randn([1, 4]);
+    const pending = Array.from({ length: 5 }, () => infer(url, 'mlp', { inputs: [fp32(x)] }));
+    // The requests wait up to 500 ms for a batch; stop the server while they do.
+    for (let i = 0; i < 100 && metric(await (await fetch(`${url}/metrics`)).text(), 'tensorforge_queue_depth') < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGTERM');
+    const rs = await Promise.all(pending);
+    for (const r of rs) assertOutput((r.body.outputs as Json[])[0], tf.noGrad(() => mlp2.forward(x)), 'drained');
+    assert.strictEqual(await exited, 0, out);
+    assert.match(out, /SIGTERM: draining/);
+  });
+});
