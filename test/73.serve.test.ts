@@ -6,6 +6,7 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
@@ -182,26 +183,51 @@ describe('73 serve (KServe v2 REST)', function () {
   });
 
   it('sheds load beyond the queue with 503, times out with 504, and keeps serving', async () => {
-    const s = serve.createServer({ models: [{ name: 'mlp', path: path.join(dir, 'mlp', '2') }], maxBatch: 64, maxDelayMs: 400, maxQueue: 4 });
+    // A backend that holds every batch until released, so the queue fills deterministically.
+    let release: () => void = () => undefined;
+    let running = 0;
+    const held: tf.serve.ModelBackend = {
+      platform: 'test', inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, 3] }],
+      busy: () => running > 0,
+      async run(inputs, batch) {
+        running++;
+        await new Promise<void>((r) => { release = r; });
+        running--;
+        return [tf.noGrad(() => mlp2.forward(tf.tensor(inputs[0], { shape: [batch, 4] })).dataSync() as Float32Array)];
+      },
+    };
+    const s = serve.createServer({ models: [{ name: 'mlp', backend: held }], maxBatch: 1, maxQueue: 4 });
     const url = await s.listen({ port: 0 });
     try {
       const body = { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] };
-      const rs = await Promise.all(Array.from({ length: 40 }, () => infer(url, 'mlp', body)));
-      const by = (c: number): number => rs.filter((r) => r.status === c).length;
-      assert.strictEqual(by(200) + by(503), 40, JSON.stringify(rs.map((r) => r.status)));
-      assert.ok(by(503) >= 30 && by(200) >= 4, `${by(200)} answered, ${by(503)} shed`);
-      assert.match(rs.find((r) => r.status === 503)!.body.error as string, /queue is full/);
-      assert.strictEqual((await infer(url, 'mlp', body)).status, 200);
+      const pending = Array.from({ length: 40 }, () => infer(url, 'mlp', body));
+      let settled = 0;
+      for (const p of pending) void p.then(() => { settled++; });
+      const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+      // One batch runs (held), four wait, the other 35 are refused at once.
+      for (let i = 0; i < 500 && settled < 35; i++) await sleep(10);
+      await sleep(100);
+      assert.strictEqual(settled, 35);
+      assert.strictEqual((await call(url, '/v2/health/live')).status, 200);
+      assert.strictEqual(metric(await (await fetch(`${url}/metrics`)).text(), 'tensorforge_queue_depth'), 4);
+      while (settled < 40) { release(); await sleep(5); }
+      const rs = await Promise.all(pending);
+      assert.deepStrictEqual([rs.filter((r) => r.status === 503).length, rs.filter((r) => r.status === 200).length], [35, 5]);
+      for (const r of rs.filter((x) => x.status === 503)) assert.match(r.body.error as string, /queue is full \(4 requests waiting\)/);
+      const want = tf.noGrad(() => mlp2.forward(tf.tensor([[1, 2, 3, 4]])));
+      for (const r of rs.filter((x) => x.status === 200)) assertOutput((r.body.outputs as Json[])[0], want, 'held');
     } finally {
+      release();
       await s.close();
     }
-    const t = serve.createServer({ models: [{ name: 'mlp', path: path.join(dir, 'mlp', '2') }], maxBatch: 64, maxDelayMs: 300, timeoutMs: 20 });
+    const t = serve.createServer({ models: [{ name: 'mlp', backend: held }], timeoutMs: 50 });
     const turl = await t.listen({ port: 0 });
     try {
       const r = await infer(turl, 'mlp', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] });
       assert.strictEqual(r.status, 504);
-      assert.match(r.body.error as string, /within 20 ms/);
+      assert.match(r.body.error as string, /within 50 ms/);
     } finally {
+      release();
       await t.close();
     }
   });
@@ -217,9 +243,9 @@ describe('73 serve (KServe v2 REST)', function () {
     await s.close();
   });
 
-  it('the CLI drains in-flight requests on SIGTERM and exits 0', async () => {
+  it('the CLI drains an in-flight request on SIGTERM, refuses new connections and exits 0', async () => {
     const cli = path.join(__dirname, '..', 'lib', 'serve', 'cli.js');
-    const child = spawn(process.execPath, [cli, 'serve', `mlp=${path.join(dir, 'mlp', '2')}`, '--port', '0', '--host', '127.0.0.1', '--max-delay-ms', '500', '--max-batch', '64'],
+    const child = spawn(process.execPath, [cli, 'serve', `mlp=${path.join(dir, 'mlp', '2')}`, '--port', '0', '--host', '127.0.0.1'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -232,13 +258,28 @@ describe('73 serve (KServe v2 REST)', function () {
       }, 20);
       void exited.then((code) => { clearInterval(tick); reject(new Error(`the server exited (${code}): ${out}`)); });
     });
+    // A request in flight: headers and half the body sent, the rest after SIGTERM.
     const x = tf.randn([1, 4]);
-    const pending = Array.from({ length: 5 }, () => infer(url, 'mlp', { inputs: [fp32(x)] }));
-    // The requests wait up to 500 ms for a batch; stop the server while they do.
-    for (let i = 0; i < 100 && metric(await (await fetch(`${url}/metrics`)).text(), 'tensorforge_queue_depth') < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    const body = Buffer.from(JSON.stringify({ inputs: [fp32(x)] }));
+    const req = http.request(`${url}/v2/models/mlp/infer`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } });
+    const answer = new Promise<Reply>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => { text += d.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as Json }));
+      });
+      req.on('error', reject);
+    });
+    req.write(body.subarray(0, 20));
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    await sleep(300);
     child.kill('SIGTERM');
-    const rs = await Promise.all(pending);
-    for (const r of rs) assertOutput((r.body.outputs as Json[])[0], tf.noGrad(() => mlp2.forward(x)), 'drained');
+    await sleep(300);
+    await assert.rejects(fetch(`${url}/v2/health/live`), 'a new connection is refused while draining');
+    req.end(body.subarray(20));
+    const r = await answer;
+    assert.strictEqual(r.status, 200, JSON.stringify(r.body));
+    assertOutput((r.body.outputs as Json[])[0], tf.noGrad(() => mlp2.forward(x)), 'drained');
     assert.strictEqual(await exited, 0, out);
     assert.match(out, /SIGTERM: draining/);
   });

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { TensorSpec } from './tensors';
 
-/** A model version ready to run batches. */
+/** A model version ready to run batches (createServer also takes one directly, see ModelSource.backend). */
 export interface ModelBackend {
   /** The metadata endpoint's platform string. */
   readonly platform: string;

@@ -1,7 +1,8 @@
 /**
  * Dynamic batching for one model version: requests queue here; when the backend is free and
- * either maxBatch rows are waiting or the oldest has waited maxDelayMs, up to maxBatch rows
- * of whole requests are stacked into one batch. While the backend is busy the queue keeps
+ * either maxBatch rows are waiting, or the oldest has waited maxDelayMs, or no other request
+ * for the model is on its way (received but not yet decoded), up to maxBatch rows of whole
+ * requests are stacked into one batch. While the backend is busy the queue keeps
  * filling, so a loaded server runs large batches. A full queue refuses (503); a request not
  * answered within timeoutMs fails (504) and is dropped from the queue.
  */
@@ -39,11 +40,22 @@ export class Batcher {
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running = 0;
+  private arriving = 0;
 
   constructor(private readonly backend: ModelBackend, private readonly opts: BatchOptions, private readonly observer: BatchObserver) {}
 
   /** Requests waiting plus batches running. */
   get pending(): number { return this.queue.length + this.running; }
+
+  /**
+   * Tells the batcher a request for its model has begun (+1) or has been queued or refused
+   * (-1). NOTE: a lone request does not wait maxDelayMs for company that is not coming, so
+   * one client at a time sees no added latency.
+   */
+  arrival(delta: 1 | -1): void {
+    this.arriving += delta;
+    if (delta < 0) this.pump();
+  }
 
   /** Queues a request (each input float32 [rows, ...sample]); resolves to its outputs' rows. */
   submit(inputs: Float32Array[], rows: number): Promise<Float32Array[]> {
@@ -73,7 +85,7 @@ export class Batcher {
     if (!this.queue.length || this.backend.busy()) return;
     const rows = this.queue.reduce((a, p) => a + p.rows, 0);
     const waited = performance.now() - this.queue[0].since;
-    if (rows < this.opts.maxBatch && waited < this.opts.maxDelayMs) {
+    if (rows < this.opts.maxBatch && waited < this.opts.maxDelayMs && this.arriving > 0) {
       if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.pump(); }, this.opts.maxDelayMs - waited);
       return;
     }

@@ -17,10 +17,16 @@ import { PAGE_HTML, PAGE_JS } from './page';
 import { sampleShape } from './spec';
 import { RequestError, decodeInputs, encodeOutput, type RequestTensor } from './tensors';
 
-/** One model version to serve: a directory written by io.saveModel, or an .onnx file. */
+/** One model version to serve: a directory written by io.saveModel, an .onnx file, or a backend of your own. */
 export interface ModelSource {
   name: string;
-  path: string;
+  /** A model directory or an .onnx file (unless `backend` is given). */
+  path?: string;
+  /**
+   * Runs the batches itself instead of a loaded file (another runtime, a remote service, a
+   * test double); its busy() must be false again once a run() promise settles.
+   */
+  backend?: ModelBackend;
   /** Defaults to '1'. */
   version?: string;
   /** One input sample's shape (batch excluded) where model.json or the file does not give it. */
@@ -74,8 +80,8 @@ function checkModels(models: unknown): ModelSource[] {
   if (!Array.isArray(models) || !models.length) throw new TypeError('serve.createServer: models must be a non-empty array of { name, path, version? }');
   const seen = new Set<string>();
   for (const m of models as ModelSource[]) {
-    if (!m || typeof m.path !== 'string' || !m.path) throw new TypeError(`serve.createServer: every model needs a path, got ${JSON.stringify(m)}`);
-    checkOptions('serve.createServer', m, ['name', 'path', 'version', 'inputShape']);
+    if (!m || (m.backend === undefined) === (typeof m.path !== 'string' || !m.path)) throw new TypeError(`serve.createServer: every model needs a path or a backend (one of them), got ${JSON.stringify(m)}`);
+    checkOptions('serve.createServer', m, ['name', 'path', 'version', 'inputShape', 'backend']);
     for (const [k, v] of [['name', m.name], ['version', m.version ?? '1']]) {
       if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(v)) throw new TypeError(`serve.createServer: model ${k} must be 1-128 characters of A-Z a-z 0-9 _ . -, got ${JSON.stringify(v)}`);
     }
@@ -180,6 +186,11 @@ export function createServer(options: ServerOptions): InferenceServer {
   });
   app.setNotFoundHandler((req, reply) => { void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` }); });
 
+  /** The served model version a URL names, or undefined. */
+  const served = (p: ModelParams): Served | undefined => {
+    const vs = models.get(p.name);
+    return vs && (p.version === undefined ? latest(vs) : vs.get(p.version));
+  };
   /** The served model version a URL names, or a 404 naming what exists. */
   const find = (p: ModelParams): Served => {
     const vs = models.get(p.name);
@@ -228,18 +239,31 @@ export function createServer(options: ServerOptions): InferenceServer {
     });
     const elements = Math.floor(bodyLimit / 2);  // a JSON number takes at least 2 bytes ("0,")
     const { batch: rows, data } = decodeInputs(body.inputs, s.backend.inputs, elements);
-    const outputs = await s.batcher.submit(data, rows);
+    const queued = s.batcher.submit(data, rows);
+    arrived(req);
+    const outputs = await queued;
     const res: Record<string, unknown> = { model_name: s.name, model_version: s.version };
     if (body.id !== undefined) res.id = body.id;
     res.outputs = wanted.map((i) => encodeOutput(outSpecs[i], rows, outputs[i]));
     return reply.send(res);
   };
+  // A request for a served model is "arriving" from its first byte until it is queued or answered (see Batcher.arrival).
+  const arriving = new WeakMap<FastifyRequest, Batcher>();
+  const arrive = async (req: FastifyRequest<{ Params: ModelParams }>): Promise<void> => {
+    const s = served(req.params);
+    if (s) { arriving.set(req, s.batcher); s.batcher.arrival(1); }
+  };
+  /** Ends a request's arrival (once); the handler calls it as it queues, onResponse otherwise. */
+  const arrived = (req: FastifyRequest): void => {
+    const b = arriving.get(req);
+    if (b) { arriving.delete(req); b.arrival(-1); }
+  };
   /** Counts every answer of a served model's infer route, schema and JSON errors included (not unknown names). */
   const count = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply): Promise<void> => {
-    const vs = models.get(req.params.name);
-    const version = vs && (req.params.version ?? latest(vs).version);
-    if (!vs || !vs.has(version!)) return;
-    const labels = { model: req.params.name, version: version! };
+    arrived(req);
+    const s = served(req.params);
+    if (!s) return;
+    const labels = { model: s.name, version: s.version };
     metrics.requests.inc({ ...labels, code: String(reply.statusCode) });
     metrics.latency.observe(labels, reply.elapsedTime / 1e3);
   };
@@ -247,14 +271,17 @@ export function createServer(options: ServerOptions): InferenceServer {
   for (const base of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     app.get(base, metaRoute);
     app.get(`${base}/ready`, readyRoute);
-    app.post(`${base}/infer`, { schema: { body: INFER_SCHEMA }, onResponse: count }, infer);
+    app.post(`${base}/infer`, { schema: { body: INFER_SCHEMA }, onRequest: arrive, onResponse: count }, infer);
   }
 
   /** Loads every model: tensorforge directories into the worker pool, .onnx files into onnxruntime. */
   const load = async (): Promise<void> => {
     const dirs: (PoolModel & { src: ModelSource })[] = [];
     const onnx: ModelSource[] = [];
+    const own: ModelSource[] = [];
     for (const src of sources) {
+      if (src.backend) { own.push(src); continue; }
+      if (!src.path) continue;
       if (src.path.endsWith('.onnx')) { onnx.push(src); continue; }
       if (!fs.existsSync(src.path)) throw new Error(`${fn}: model ${src.name}: ${src.path} does not exist`);
       const info = readModelInfo(src.path);
@@ -272,7 +299,8 @@ export function createServer(options: ServerOptions): InferenceServer {
       models.get(src.name)!.set(version, { name: src.name, version, backend, batcher });
     };
     for (const d of dirs) add(d.src, pool!.backend(d.key));
-    for (const src of onnx) add(src, await onnxBackend(src.path, pumpAll, { inputShape: src.inputShape, threads }));
+    for (const src of onnx) add(src, await onnxBackend(src.path!, pumpAll, { inputShape: src.inputShape, threads }));
+    for (const src of own) add(src, src.backend!);
   };
 
   let loaded: Promise<void> | null = null;
