@@ -135,6 +135,10 @@ describe('73 serve (KServe v2 REST)', function () {
       ['too few values', infer(base, 'mlp', { inputs: [{ ...good, data: [1, 2, 3] }] }), 400, /data does not match shape \[1, 4\]/],
       ['ragged nesting', infer(base, 'mlp', { inputs: [{ ...good, data: [[1, 2], [3, 4]] }] }), 400, /does not match shape/],
       ['string value', infer(base, 'mlp', { inputs: [{ ...good, data: [1, 2, '3', 4] }] }), 400, /"3", which is not a valid FP32 value/],
+      ['FP32 overflow', call(base, '/v2/models/mlp/infer', undefined, '{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,3,1e39]}]}'), 400, /1e\+39, which is not a valid FP32/],
+      ['text/plain body', fetch(`${base}/v2/models/mlp/infer`, { method: 'POST', body: '{"inputs": 1}', headers: { 'content-type': 'text/plain' } })
+        .then(async (r) => ({ status: r.status, body: await r.json() as Json })), 400, /inputs must be array/],
+      ['over-long name', call(base, `/v2/models/${'m'.repeat(300)}/ready`), 414, /m{50}/],
       ['INT32 fraction', infer(base, 'mlp', { inputs: [{ ...good, datatype: 'INT32', data: [1, 2.5, 3, 4] }] }), 400, /2\.5, which is not a valid INT32/],
       ['UINT8 range', infer(base, 'mlp', { inputs: [{ ...good, datatype: 'UINT8', data: [1, 256, 3, 4] }] }), 400, /256, which is not a valid UINT8/],
       ['unsupported datatype', infer(base, 'mlp', { inputs: [{ ...good, datatype: 'INT64' }] }), 400, /"INT64" is not supported/],

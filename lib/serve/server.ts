@@ -167,8 +167,11 @@ export function createServer(options: ServerOptions): InferenceServer {
     // NOTE: strict validation: no type coercion ("3" is not 3), no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     forceCloseConnections: 'idle',
+    // Router-level faults (an over-long URL parameter, a bad URL encoding) answer as the rest do.
+    frameworkErrors: (err, _req, reply) => { void (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message }); },
   });
   // NOTE: any content type is read as JSON, so `curl -d @request.json` works as the protocol's clients do.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; validationContext?: string }, req, reply) => {

@@ -37,10 +37,14 @@ function element(v: unknown, dt: Datatype, where: string): number {
     case 'INT32':
       if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31) return v;
       break;
+    case 'FP32':
+      // NOTE: 1e39 or 1e400 would become Infinity; JSON cannot carry it back, so it is refused.
+      if (typeof v === 'number' && Math.abs(v) <= 3.4028234663852886e38) return v;
+      break;
     default:
-      if (typeof v === 'number') return v;
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
   }
-  throw bad(`${where} holds ${JSON.stringify(v)?.slice(0, 40)}, which is not a valid ${dt} value`);
+  throw bad(`${where} holds ${typeof v === 'number' ? String(v) : JSON.stringify(v)?.slice(0, 40)}, which is not a valid ${dt} value`);
 }
 
 /**
