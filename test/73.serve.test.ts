@@ -10,7 +10,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { tf } from './helpers';
+import { tf, requireOrSkip } from './helpers';
 import type { Tensor } from '../lib';
 
 const { nn, io, serve } = tf;
@@ -286,5 +286,48 @@ describe('73 serve (KServe v2 REST)', function () {
     assertOutput((r.body.outputs as Json[])[0], tf.noGrad(() => mlp2.forward(x)), 'drained');
     assert.strictEqual(await exited, 0, out);
     assert.match(out, /SIGTERM: draining/);
+  });
+});
+
+describe('73 serve: the ONNX backend', function () {
+  this.timeout(60000);
+  type ExportOnnx = (model: unknown, file: string, opts: { inputs: { name: string; shape: (number | null)[] }[] }) => unknown;
+  // NOTE: looked up at run time, so this file compiles in a build without the exporter.
+  const exportOnnx = (io as unknown as { exportOnnx?: ExportOnnx }).exportOnnx;
+  let haveOrt = false;
+  try { require.resolve('onnxruntime-node'); haveOrt = true; } catch { /* reported by requireOrSkip */ }
+
+  it('serves a model exported by io.exportOnnx behind the same protocol, predicting what forward gives, batched', async function () {
+    requireOrSkip(this, typeof exportOnnx === 'function', 'io.exportOnnx is not in this build');
+    requireOrSkip(this, haveOrt, 'onnxruntime-node is not installed');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-serve-onnx-'));
+    const cnn = cnnOf().eval();
+    io.saveModel(cnn, path.join(dir, 'cnn'), { inputShape: [1, 12, 12] });
+    exportOnnx!(cnn, path.join(dir, 'cnn.onnx'), { inputs: [{ name: 'input', shape: [-1, 1, 12, 12] }] });
+    const s = serve.createServer({ models: [{ name: 'cnn', path: path.join(dir, 'cnn') }, { name: 'cnn', version: '2', path: path.join(dir, 'cnn.onnx') }], maxDelayMs: 50 });
+    const url = await s.listen({ port: 0 });
+    try {
+      const meta = await call(url, '/v2/models/cnn/versions/2');
+      assert.strictEqual(meta.body.platform, 'onnxruntime_onnx');
+      assert.deepStrictEqual(meta.body.inputs, [{ name: 'input', datatype: 'FP32', shape: [-1, 1, 12, 12] }]);
+      const out = (meta.body.outputs as Json[])[0];
+      assert.deepStrictEqual(out.shape, [-1, 10]);
+      const xs = Array.from({ length: 8 }, (_, i) => tf.randn([1 + (i % 2), 1, 12, 12]));
+      const rs = await Promise.all(xs.map((x) => infer(url, 'cnn', { inputs: [fp32(x)] }, '2')));
+      rs.forEach((r, i) => {
+        assert.strictEqual(r.status, 200, JSON.stringify(r.body));
+        assertOutput((r.body.outputs as Json[])[0], tf.noGrad(() => cnn.forward(xs[i])), `onnx request ${i}`);
+      });
+      const both = await Promise.all(['1', '2'].map((v) => infer(url, 'cnn', { inputs: [fp32(xs[0])] }, v)));
+      assert.deepStrictEqual(both.map((r) => (r.body.outputs as Json[])[0].shape), [[1, 10], [1, 10]]);
+      const bad = await infer(url, 'cnn', { inputs: [{ name: 'input', shape: [1, 144], datatype: 'FP32', data: new Array(144).fill(0) }] }, '2');
+      assert.strictEqual(bad.status, 400);
+      assert.match(bad.body.error as string, /\[1, 144\], the model expects \[-1, 1, 12, 12\]/);
+      const text = await (await fetch(`${url}/metrics`)).text();
+      assert.ok(metric(text, 'tensorforge_batch_size_sum', 'version="2"') > metric(text, 'tensorforge_batch_size_count', 'version="2"'), 'the ONNX backend batches too');
+    } finally {
+      await s.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
