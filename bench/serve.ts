@@ -1,10 +1,10 @@
 /**
  * Serving throughput: `npm run bench:serve [-- --duration S] [--rounds N] [--workers 2]
- * [--threads 1] [--quick] [--out DIR]`. An untrained LeNet-like CNN (conv 5x5 1->6 pad 2, ReLU,
+ * [--threads 1] [--max-batch 64] [--quick] [--out DIR]`. An untrained LeNet-like CNN (conv 5x5 1->6 pad 2, ReLU,
  * max-pool 2, conv 5x5 6->16, ReLU, max-pool 2, 400-120-84-10) answers one 28x28 image per
  * request (KServe v2 JSON, POST /v2/models/lenet/infer) from autocannon on loopback at 1, 8
  * and 64 connections, in these servers, each its own process: tensorforge serve with dynamic
- * batching (max-batch 64, max-delay 2 ms), the same with max-delay 0 (a batch is what queued
+ * batching (max-batch 64 unless given, max-delay 2 ms), the same with max-delay 0 (a batch is what queued
  * while the workers were busy), with batching off (max-batch 1), all on `workers` worker
  * threads of `threads` native threads each; a node:http baseline that runs io.loadModel +
  * forward on its event loop (the library's default threads); and the ONNX backend (the model
@@ -51,7 +51,7 @@ function baseline(dir: string): http.Server {
 }
 
 /** Child mode: run one server, report its address, answer 'delay' with the event-loop delay since the last ask. */
-async function child(kind: Kind, dir: string, workers: number, threads: number): Promise<void> {
+async function child(kind: Kind, dir: string, workers: number, threads: number, maxBatch: number): Promise<void> {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   let address: string;
   if (kind === 'node-http') {
@@ -60,7 +60,7 @@ async function child(kind: Kind, dir: string, workers: number, threads: number):
     address = `http://127.0.0.1:${(s.address() as { port: number }).port}`;
   } else {
     const model = kind === 'onnx' ? { name: 'lenet', path: path.join(dir, 'lenet.onnx') } : { name: 'lenet', path: path.join(dir, 'lenet') };
-    const s = tf.serve.createServer({ models: [model], maxBatch: kind === 'unbatched' ? 1 : 64, maxDelayMs: kind === 'batched-0ms' ? 0 : 2,
+    const s = tf.serve.createServer({ models: [model], maxBatch: kind === 'unbatched' ? 1 : maxBatch, maxDelayMs: kind === 'batched-0ms' ? 0 : 2,
       maxQueue: 4096, workers, threads });
     address = await s.listen({ port: 0 });
   }
@@ -85,7 +85,7 @@ const ask = <T>(c: ChildProcess, msg?: string): Promise<T> => new Promise((resol
 });
 
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === '--child') return child(argv[1] as Kind, argv[2], Number(argv[3]), Number(argv[4]));
+  if (argv[0] === '--child') return child(argv[1] as Kind, argv[2], Number(argv[3]), Number(argv[4]), Number(argv[5]));
   const quick = argv.includes('--quick');
   const di = argv.indexOf('--duration'), oi = argv.indexOf('--out');
   const ri = argv.indexOf('--rounds');
@@ -93,6 +93,8 @@ async function main(argv: string[]): Promise<void> {
   const rounds = ri >= 0 ? Number(argv[ri + 1]) : 3;
   const wi = argv.indexOf('--workers'), ti = argv.indexOf('--threads');
   const workers = wi >= 0 ? Number(argv[wi + 1]) : 2, threads = ti >= 0 ? Number(argv[ti + 1]) : 1;
+  const bi = argv.indexOf('--max-batch');
+  const maxBatch = bi >= 0 ? Number(argv[bi + 1]) : 64;
   const outDir = oi >= 0 ? path.resolve(argv[oi + 1]) : path.join(__dirname, '..', '..', 'bench', 'results');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-bench-serve-'));
   const { nn } = tf;
@@ -109,7 +111,7 @@ async function main(argv: string[]): Promise<void> {
 
   // NOTE: the servers run side by side and take turns, round after round, and each cell is
   // the median round: on a shared machine the load drifts, and turns spread it over all servers.
-  const children = kinds.map((kind) => ({ kind, proc: fork(__filename, ['--child', kind, dir, String(workers), String(threads)], { stdio: 'inherit' }), url: '' }));
+  const children = kinds.map((kind) => ({ kind, proc: fork(__filename, ['--child', kind, dir, String(workers), String(threads), String(maxBatch)], { stdio: 'inherit' }), url: '' }));
   const runs = new Map<string, Row[]>();
   try {
     for (const c of children) c.url = `${(await ask<{ address: string }>(c.proc)).address}${ROUTE}`;
@@ -150,8 +152,8 @@ async function main(argv: string[]): Promise<void> {
   console.log(`\n${md}`);
   fs.mkdirSync(outDir, { recursive: true });
   const machine = { cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, loadavg: os.loadavg()[0], node: process.version, isa: tf.backendInfo().isa };
-  fs.writeFileSync(path.join(outDir, 'serve.json'), `${JSON.stringify({ date: new Date().toISOString(), duration, rounds, workers, threads, machine, rows }, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, 'serve.md'), `# bench/serve (${new Date().toISOString()}, median of ${rounds} rounds of ${duration} s, ${workers} workers x ${threads} threads, loadavg ${machine.loadavg.toFixed(1)})\n\n${md}\n`);
+  fs.writeFileSync(path.join(outDir, 'serve.json'), `${JSON.stringify({ date: new Date().toISOString(), duration, rounds, workers, threads, maxBatch, machine, rows }, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, 'serve.md'), `# bench/serve (${new Date().toISOString()}, median of ${rounds} rounds of ${duration} s, ${workers} workers x ${threads} threads, max-batch ${maxBatch}, loadavg ${machine.loadavg.toFixed(1)})\n\n${md}\n`);
 }
 
 main(process.argv.slice(2)).catch((e: Error) => {

@@ -82,6 +82,7 @@ function checkModels(models: unknown): ModelSource[] {
   for (const m of models as ModelSource[]) {
     if (!m || (m.backend === undefined) === (typeof m.path !== 'string' || !m.path)) throw new TypeError(`serve.createServer: every model needs a path or a backend (one of them), got ${JSON.stringify(m)}`);
     checkOptions('serve.createServer', m, ['name', 'path', 'version', 'inputShape', 'backend']);
+    if (m.backend && m.inputShape) throw new TypeError(`serve.createServer: model ${m.name}: inputShape goes with a path; a backend states its own inputs`);
     for (const [k, v] of [['name', m.name], ['version', m.version ?? '1']]) {
       if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(v)) throw new TypeError(`serve.createServer: model ${k} must be 1-128 characters of A-Z a-z 0-9 _ . -, got ${JSON.stringify(v)}`);
     }
@@ -132,13 +133,7 @@ function checkParameters(p: Record<string, unknown> | undefined, where: string, 
   }
 }
 
-/**
- * Creates a KServe v2 inference server for the given models; listen() loads them and starts.
- * @example
- * const server = serve.createServer({ models: [{ name: 'mnist', path: './mnist-cnn' }], maxBatch: 32, maxDelayMs: 5 });
- * console.log(await server.listen({ port: 8080 }));  // POST /v2/models/mnist/infer
- * await server.close();
- */
+/** The server behind serve.createServer (lib/serve/index.ts, which loads this module on first use). */
 export function createServer(options: ServerOptions): InferenceServer {
   const fn = 'serve.createServer';
   if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be an object`);
