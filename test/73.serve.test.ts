@@ -236,6 +236,27 @@ describe('73 serve (KServe v2 REST)', function () {
     }
   });
 
+  it('a backend that fails or returns the wrong amount of output answers 500 for its batch only', async () => {
+    const spec = { platform: 'test', inputs: [{ name: 'input', datatype: 'FP32' as const, shape: [-1, 4] }], outputs: [{ name: 'output', datatype: 'FP32' as const, shape: [-1, 3] }], busy: () => false };
+    const s = serve.createServer({ models: [
+      { name: 'short', backend: { ...spec, run: async (_x: Float32Array[], batch: number) => [new Float32Array(batch * 2)] } },
+      { name: 'throws', backend: { ...spec, run: () => { throw new Error('device lost'); } } },
+    ] });
+    const url = await s.listen({ port: 0 });
+    try {
+      const body = { inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6, 7, 8] }] };
+      const short = await infer(url, 'short', body);
+      assert.strictEqual(short.status, 500);
+      assert.match(short.body.error as string, /outputs of 4 values for 2 rows; the model's outputs need 6/);
+      const thrown = await infer(url, 'throws', body);
+      assert.strictEqual(thrown.status, 500);
+      assert.match(thrown.body.error as string, /device lost/);
+      assert.strictEqual((await call(url, '/v2/health/live')).status, 200);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('refuses bad options and a model whose input shape is unknown, naming the fix', async () => {
     assert.throws(() => serve.createServer({ models: [] }), /models must be a non-empty array/);
     assert.throws(() => serve.createServer({ models: [{ name: 'a/b', path: dir }] }), /model name/);

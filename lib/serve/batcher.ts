@@ -114,15 +114,25 @@ export class Batcher {
     });
     const t0 = performance.now();
     this.running++;
-    this.backend.run(inputs, rows).then((outputs) => {
+    let run: Promise<Float32Array[]>;
+    try {
+      run = this.backend.run(inputs, rows);
+    } catch (e) {
+      run = Promise.reject(e as Error);
+    }
+    run.then((outputs) => {
       this.observer.batch(rows, (performance.now() - t0) / 1e3);
+      const want = this.backend.outputs.map((o) => rows * o.shape.slice(1).reduce((a, b) => a * b, 1));
+      if (outputs.length !== want.length || outputs.some((o, i) => o.length !== want[i])) {
+        throw new Error(`serve: the backend returned outputs of ${outputs.map((o) => o.length).join(', ')} values for ${rows} rows; the model's outputs need ${want.join(', ')}`);
+      }
       let row = 0;
       for (const p of take) {
         const mine = outputs.map((o) => { const per = o.length / rows; return o.subarray(row * per, (row + p.rows) * per); });
         row += p.rows;
         this.settle(p, () => p.resolve(mine));
       }
-    }, (e: Error) => {
+    }).catch((e: Error) => {
       for (const p of take) this.settle(p, () => p.reject(e));
     }).finally(() => {
       this.running--;
