@@ -134,9 +134,11 @@ fetch('/v2/models').then(function (r) { return r.json(); }).then(function (j) {
   document.body.dataset.ready = '1';
 }).catch(function (e) { showError('Cannot list models: ' + e); });
 $('models').addEventListener('change', select);
-$('file').addEventListener('change', function (e) {
-  var f = e.target.files[0];
+function imageChosen() {
+  var f = $('file').files[0];
   if (f) loadImage(f).then(function () { document.body.dataset.image = '1'; }, function (err) { showError('Cannot decode the image: ' + err); });
-});
+}
+$('file').addEventListener('change', imageChosen);
+$('invert').addEventListener('change', imageChosen);
 $('run').addEventListener('click', run);
 `;
