@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { synchronize } from '../lib/exec';
 
 /** A peer result that is not a number: why it is absent. Never dropped silently. */
 export interface PeerStatus { status: 'missing' | 'skipped (too slow)' | 'unsupported' | 'n/a' | 'error'; why: string }
@@ -73,6 +74,7 @@ export function measure(fn: () => void, o: { budgetS: number; minReps: number; w
   for (let i = 0; i < warmup || performance.now() < warmEnd; i++) {
     const t0 = performance.now();
     fn();
+    synchronize();  // async execution: the time includes the queued kernels
     const s = (performance.now() - t0) / 1e3;
     if (i === 0 && o.capS !== undefined && s > o.capS) {
       return { status: 'skipped (too slow)', why: `one run took ${s.toFixed(1)} s > cap ${o.capS} s` };
@@ -84,6 +86,7 @@ export function measure(fn: () => void, o: { budgetS: number; minReps: number; w
   while (times.length < o.minReps || (performance.now() < end && times.length < maxReps)) {
     const t0 = performance.now();
     fn();
+    synchronize();
     times.push((performance.now() - t0) / 1e3);
   }
   return median(times);

@@ -16,8 +16,10 @@ import { native } from './native';
 
 export { Tensor, tidy, keep, memory, emptyCache, setCacheLimit, type MemoryInfo, type Device, type NestedArray } from './tensor';
 export { type DType } from './dtype';
+export { setExecutionMode, getExecutionMode, synchronize, whenIdle, streamStats, type ExecutionMode } from './exec';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad_mode';
 export { type BackwardOptions } from './autograd/engine';
+export * as autograd from './autograd';
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, randint,
   bernoulli, manualSeed, type CreateOptions,

@@ -36,7 +36,11 @@ export interface CoreBindings {
   free(h: NativeHandle): void;
   write(h: NativeHandle, byteOffset: number, src: ArrayBufferView): void;
   read(h: NativeHandle, byteOffset: number, dst: ArrayBufferView): void;
+  /** Resolves once `dst` holds the bytes, without blocking the event loop (see lib/exec.ts). */
+  readAsync(h: NativeHandle, byteOffset: number, dst: ArrayBufferView): Promise<void>;
   manualSeed(seed: number): void;
+  /** The value randint(low, high, [1]) would draw, without a storage (CPU addon). */
+  drawInt(low: number, high: number): number;
   rngState(): number[];
   setRngState(state: number[]): void;
 }
@@ -50,6 +54,19 @@ export interface NativeAddon extends CoreBindings, KernelBindings {
   backendInfo(): NativeBackendInfo;
   setNumThreads(n: number): void;
   setIsa(name: string): void;
+  setAsync(on: boolean): void;
+  synchronize(): void;
+  whenIdle(): Promise<void>;
+  streamStats(): NativeStreamStats;
+  injectKernelFault(name: string): void;
+}
+
+export interface NativeStreamStats {
+  async: boolean;
+  queued: number;
+  enqueued: number;
+  completed: number;
+  pendingFrees: number;
 }
 
 /** Anything with storage + view metadata (a Tensor). */

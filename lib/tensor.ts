@@ -176,7 +176,10 @@ export class Tensor {
     this.gradFn = null;
   }
 
-  /** Copies the elements out, in row-major order, as a typed array. */
+  /**
+   * Copies the elements out, in row-major order, as a typed array. Blocks until the queued
+   * kernels writing this tensor have run (async execution); `await data()` does not.
+   */
   dataSync(): AnyTypedArray {
     const src = this.isContiguous() ? this : contiguousCopy(this);
     const out = typedArrayFor(this.dtype, this.numel);
@@ -185,10 +188,39 @@ export class Tensor {
     return out;
   }
 
-  /** Async read (CPU data is ready immediately; on CUDA the read waits for the stream). */
-  async data(): Promise<AnyTypedArray> { return this.dataSync(); }
+  /**
+   * The elements, in row-major order, once the kernels writing this tensor have run,
+   * without blocking the event loop. Rejects with the failing kernel's error (op name and
+   * message) when a kernel this tensor depends on failed.
+   * @example const [a, b] = await tensor([1, 2]).mul(2).data();  // 2, 4
+   */
+  async data(): Promise<AnyTypedArray> {
+    const src = this.isContiguous() ? this : contiguousCopy(this);
+    const out = typedArrayFor(this.dtype, this.numel);
+    try {
+      if (out.length) await src.kernels.readAsync(src.handle('data'), src.offset * DTYPE_BYTES[this.dtype], out);
+    } finally {
+      // NOTE: safe while the read is queued: the native side keeps the block until it ran.
+      if (src !== this) src.dispose();
+    }
+    return out;
+  }
 
-  /** The single value of a one-element tensor. */
+  /**
+   * The single value of a one-element tensor, without blocking the event loop.
+   * @example const loss = await model.forward(x).mean().itemAsync();
+   */
+  async itemAsync(): Promise<number> {
+    if (this.numel !== 1) {
+      throw new RangeError(`itemAsync: tensor must have exactly one element, got shape ${fmtShape(this.shape)}`);
+    }
+    return (await this.data())[0];
+  }
+
+  /** Nested arrays like toArray(), without blocking the event loop. */
+  async array(): Promise<NestedArray> { return nestFlat(await this.data(), this.shape, this.dtype); }
+
+  /** The single value of a one-element tensor (blocks until it is computed; see itemAsync). */
   item(): number {
     if (this.numel !== 1) {
       throw new RangeError(`item: tensor must have exactly one element, got shape ${fmtShape(this.shape)}`);
@@ -196,20 +228,11 @@ export class Tensor {
     return this.dataSync()[0];
   }
 
-  /** Nested arrays (booleans for bool tensors); a number/boolean for 0-d tensors. */
-  toArray(): NestedArray {
-    const flat = this.dataSync();
-    const conv = this.dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
-    const build = (dim: number, off: number): NestedArray => {
-      if (dim === this.ndim) return conv(flat[off]);
-      const n = this.shape[dim];
-      const step = numelOf(this.shape.slice(dim + 1));
-      const out: NestedArray[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = build(dim + 1, off + i * step);
-      return out;
-    };
-    return build(0, 0);
-  }
+  /**
+   * Nested arrays (booleans for bool tensors); a number/boolean for 0-d tensors. Blocks
+   * until the tensor is computed (see `array()`).
+   */
+  toArray(): NestedArray { return nestFlat(this.dataSync(), this.shape, this.dtype); }
 
   /** PyTorch-style printout with shape and dtype; large tensors are elided. */
   toString(): string {
@@ -237,6 +260,19 @@ export class Tensor {
 }
 
 export type NestedArray = number | boolean | NestedArray[];
+
+function nestFlat(flat: AnyTypedArray, shape: readonly number[], dtype: DType): NestedArray {
+  const conv = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+  const build = (dim: number, off: number): NestedArray => {
+    if (dim === shape.length) return conv(flat[off]);
+    const n = shape[dim];
+    const step = numelOf(shape.slice(dim + 1));
+    const out: NestedArray[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = build(dim + 1, off + i * step);
+    return out;
+  };
+  return build(0, 0);
+}
 
 /** @internal a contiguous copy via the native strided copy (no autograd). */
 export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {

@@ -167,6 +167,53 @@ describe('autograd engine', () => {
   });
 });
 
+describe('autograd.grad', () => {
+  it('returns the gradients of a model output w.r.t. its input and leaves every .grad untouched', () => {
+    const lin = new tf.nn.Linear(3, 2);
+    const x = tf.randn([4, 3], { requiresGrad: true });
+    const [dx] = tf.autograd.grad(lin.forward(x).slice(1, 0, 1).sum(), [x]);
+    // d(sum_n (x_n . w_0 + b_0)) / dx_n = w_0 for every row n.
+    const w0 = (lin.weight.toArray() as number[][])[0];
+    assert.deepStrictEqual(dx!.shape, [4, 3]);
+    for (const row of dx!.toArray() as number[][]) row.forEach((v, j) => assert.ok(Math.abs(v - w0[j]) < 1e-6));
+    assert.strictEqual(x.grad, null);
+    for (const p of lin.parameters()) assert.strictEqual(p.grad, null);
+  });
+  it('matches backward() for leaves and gives gradients of intermediate tensors', () => {
+    const a = tf.tensor([0.5, -1, 2], { requiresGrad: true }), b = tf.tensor([1, 3, -2], { requiresGrad: true });
+    const h = a.mul(b);
+    const out = h.exp().sum();
+    const [ga, gb, gh] = tf.autograd.grad(out, [a, b, h], { retainGraph: true });
+    out.backward();
+    assertClose(ga!, toNd(a.grad!), 1e-6);
+    assertClose(gb!, toNd(b.grad!), 1e-6);
+    assertClose(gh!, { shape: [3], data: Float64Array.from([0.5, -3, -4], Math.exp) }, 1e-5);
+  });
+  it('takes an explicit output gradient; the returned tensors own their storage', () => {
+    const x = tf.ones([3], { requiresGrad: true }), g = tf.tensor([1, 2, 3]);
+    const [dx] = tf.autograd.grad(x.mul(2), [x], { grad: g });
+    g.fill_(0);
+    assert.deepStrictEqual(dx!.toArray(), [2, 4, 6]);
+    const [d1, d2] = tf.autograd.grad(x.add(x).sum(), [x, x]);
+    assert.deepStrictEqual(d1!.toArray(), [2, 2, 2]);
+    assert.strictEqual(d1, d2);
+  });
+  it('rejects inputs that need no grad, unused inputs (unless allowUnused) and a second pass over a freed graph', () => {
+    const x = tf.randn([2], { requiresGrad: true }), z = tf.randn([2], { requiresGrad: true });
+    assert.throws(() => tf.autograd.grad(x.sum(), [tf.randn([2])]), (e: Error) => e instanceof RangeError && /grad: inputs\[0\].*does not require grad/.test(e.message));
+    assert.throws(() => tf.autograd.grad(x.sum(), [z]), (e: Error) => e instanceof RangeError && /does not depend on inputs\[0\].*allowUnused/.test(e.message));
+    const [gx, gz] = tf.autograd.grad(x.sum(), [x, z], { allowUnused: true });
+    assert.deepStrictEqual(gx!.toArray(), [1, 1]);
+    assert.strictEqual(gz, null);
+    assert.throws(() => tf.autograd.grad(x.sum(), []), /non-empty array/);
+    assert.throws(() => tf.autograd.grad(x.mul(2), [x]), /one-element outputs/);
+    assert.throws(() => tf.autograd.grad(x.sum(), [x], { retain: true } as never), /retain/);
+    const y = x.exp().sum();
+    tf.autograd.grad(y, [x]);
+    assert.throws(() => tf.autograd.grad(y, [x]), /second time/);
+  });
+});
+
 describe('matmul and linear', () => {
   const ref = (a: number[][], b: number[][]): number[][] => a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
   it('2-D, batched with broadcasting, 1-D operands and transposed views match the reference', () => {

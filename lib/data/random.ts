@@ -2,7 +2,7 @@
  * Seeded index permutations for shuffling and splitting. Index bookkeeping happens in JS
  * (a few ints per sample); tensor data is only ever moved by native gathers.
  */
-import { randint } from '../ops/creation';
+import { native } from '../native';
 import { rangeError } from '../errors';
 
 /** A Weyl sequence through the murmur3 finaliser: small, fast, fully determined by its seed. */
@@ -49,10 +49,8 @@ export function permutation(n: number, seed: number): Int32Array {
  * splits reproducible (it advances the generator like any random op).
  */
 export function drawSeed(): number {
-  const t = randint(0, 2 ** 31, [1]);
-  const s = t.item();
-  t.dispose();
-  return s;
+  // NOTE: drawn natively without a tensor: a tensor's read would wait for queued kernels.
+  return native.drawInt(0, 2 ** 31);
 }
 
 export function checkSeed(op: string, seed: unknown): number {

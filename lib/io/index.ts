@@ -9,3 +9,7 @@ export {
   type SerializableLayer, type LayerClass, type LayerSpec, type LayerJSON, type LayerConfig, type JsonValue,
 } from './registry';
 export { writeFileAtomic } from './atomic';
+export {
+  exportOnnx, toOnnx, registerOnnxConverter, decodeOnnxModel, OnnxGraph, ONNX_OPSETS, ONNX_DEFAULT_OPSET,
+  type OnnxExportOptions, type OnnxExportInfo, type OnnxInputSpec, type OnnxConverter, type OnnxValue, type Dim, type AttrValue, type OnnxDType,
+} from './onnx';

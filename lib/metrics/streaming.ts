@@ -1,6 +1,7 @@
 /**
  * Streaming metrics: update(pred, target) per batch, compute() at the end, reset() between
- * epochs. Batch statistics are computed natively and accumulated in float64 here.
+ * epochs. Batch statistics are computed natively, kept on the device until compute() (so an
+ * update never waits for the batch to be computed), and summed in float64.
  * @example
  * const acc = new Accuracy();
  * for (const [xb, yb] of loader) acc.update(model.forward(xb), yb);
@@ -10,11 +11,13 @@ import { Tensor, tidy } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { checkOptions } from '../options';
 import { checkTensor } from '../ops/util';
+import { cat } from '../ops/join';
 import {
   aucFromArrays, averageScore, classStats, confusionMatrix, formatConfusionMatrix, formatReport, toLabels, topKCorrect,
   type Average, type ClassStats,
 } from './classification';
 import { r2FromSums } from './regression';
+import { DeviceSum } from './accumulate';
 
 export interface Metric<R = number> {
   readonly name: string;
@@ -25,19 +28,19 @@ export interface Metric<R = number> {
 
 export class Accuracy implements Metric {
   readonly name = 'accuracy';
-  private correct = 0;
+  private readonly correct = new DeviceSum(1);
   private total = 0;
   update(pred: Tensor, target: Tensor): void {
     tidy(() => {
       const p = toLabels('Accuracy.update', pred);
       checkTensor('Accuracy.update', target, 'target');
       if (target.ndim !== 1 || target.shape[0] !== p.shape[0]) throw rangeError('Accuracy.update', `target must be [${p.shape[0]}], got ${fmtShape(target.shape)}`);
-      this.correct += p.eq(target.to('int32')).to('int32').sum().item();
+      this.correct.add(p.eq(target.to('int32')).to('int32').sum());
       this.total += p.shape[0];
     });
   }
-  compute(): number { return this.total ? this.correct / this.total : NaN; }
-  reset(): void { this.correct = 0; this.total = 0; }
+  compute(): number { return this.total ? this.correct.values()[0] / this.total : NaN; }
+  reset(): void { this.correct.reset(); this.total = 0; }
 }
 
 export class TopKAccuracy implements Metric {
@@ -56,16 +59,15 @@ export class TopKAccuracy implements Metric {
 /** Accumulates a confusion matrix; compute() returns it as rows (true) of columns (predicted). */
 export class ConfusionMatrix implements Metric<number[][]> {
   readonly name: string = 'confusionMatrix';
-  protected counts: Float64Array;
+  private readonly sums: DeviceSum;
   constructor(readonly numClasses: number) {
     if (!Number.isInteger(numClasses) || numClasses < 1) throw rangeError('ConfusionMatrix', `numClasses must be a positive integer, got ${numClasses}`);
-    this.counts = new Float64Array(numClasses * numClasses);
+    this.sums = new DeviceSum(numClasses * numClasses);
   }
+  /** The accumulated counts, row-major [true][predicted]. */
+  protected get counts(): Float64Array { return this.sums.values(); }
   update(pred: Tensor, target: Tensor): void {
-    const cm = confusionMatrix(pred, target, { numClasses: this.numClasses });
-    const d = cm.dataSync();
-    cm.dispose();
-    for (let i = 0; i < d.length; i++) this.counts[i] += d[i];
+    tidy(() => this.sums.add(confusionMatrix(pred, target, { numClasses: this.numClasses })));
   }
   compute(): number[][] {
     const c = this.numClasses;
@@ -76,7 +78,7 @@ export class ConfusionMatrix implements Metric<number[][]> {
   report(opts: { targetNames?: string[]; digits?: number } = {}): string { return formatReport(this.stats(), opts); }
   /** The accumulated matrix as an aligned text table. */
   format(labels?: string[]): string { return formatConfusionMatrix(this.compute(), { labels }); }
-  reset(): void { this.counts.fill(0); }
+  reset(): void { this.sums.reset(); }
 }
 
 abstract class ClassScore implements Metric<number | number[]> {
@@ -104,17 +106,17 @@ export class F1Score extends ClassScore { readonly name = 'f1'; protected readon
 
 abstract class ErrorSum implements Metric {
   abstract readonly name: string;
-  private sum = 0;
+  private readonly sum = new DeviceSum(1);
   private count = 0;
   protected abstract batch(diff: Tensor): Tensor;
   update(pred: Tensor, target: Tensor): void {
     checkTensor(this.name, pred, 'pred'); checkTensor(this.name, target, 'target');
     if (pred.shape.join() !== target.shape.join()) throw rangeError(this.name, `pred ${fmtShape(pred.shape)} and target ${fmtShape(target.shape)} must have the same shape`);
-    this.sum += tidy(() => this.batch(pred.to('float32').sub(target.to('float32'))).sum().item());
+    tidy(() => this.sum.add(this.batch(pred.to('float32').sub(target.to('float32'))).sum()));
     this.count += pred.numel;
   }
-  compute(): number { return this.count ? this.sum / this.count : NaN; }
-  reset(): void { this.sum = 0; this.count = 0; }
+  compute(): number { return this.count ? this.sum.values()[0] / this.count : NaN; }
+  reset(): void { this.sum.reset(); this.count = 0; }
 }
 
 export class MeanSquaredError extends ErrorSum {
@@ -130,27 +132,26 @@ export class MeanAbsoluteError extends ErrorSum {
 export class R2Score implements Metric {
   readonly name = 'r2';
   private n = 0;
-  private sy: number[] = [];
-  private syy: number[] = [];
-  private sres: number[] = [];
+  private sums: DeviceSum | null = null;  // [Σy, Σy², Σ(p - y)²] per output
   update(pred: Tensor, target: Tensor): void {
     checkTensor('R2Score', pred, 'pred'); checkTensor('R2Score', target, 'target');
     if (pred.shape.join() !== target.shape.join() || pred.ndim < 1 || pred.ndim > 2) throw rangeError('R2Score', `pred ${fmtShape(pred.shape)} and target ${fmtShape(target.shape)} must be one [N] or [N, k] shape`);
-    const [sy, syy, sres] = tidy(() => {
-      const t = target.to('float32'), p = pred.to('float32');
-      return [t.sum(0), t.square().sum(0), p.sub(t).square().sum(0)].map((x) => Array.from(x.reshape([-1]).dataSync()));
+    const k = pred.ndim === 2 ? pred.shape[1] : 1;
+    if (this.sums && this.sums.width !== 3 * k) throw rangeError('R2Score', `got ${k} outputs, earlier batches had ${this.sums.width / 3}`);
+    const sums = this.sums ??= new DeviceSum(3 * k);
+    tidy(() => {
+      const t = target.to('float32').reshape([-1, k]), p = pred.to('float32').reshape([-1, k]);
+      sums.add(cat([t.sum(0), t.square().sum(0), p.sub(t).square().sum(0)], 0));
     });
-    if (this.sy.length && this.sy.length !== sy.length) throw rangeError('R2Score', `got ${sy.length} outputs, earlier batches had ${this.sy.length}`);
-    if (!this.sy.length) { this.sy = sy.map(() => 0); this.syy = sy.map(() => 0); this.sres = sy.map(() => 0); }
-    sy.forEach((v, i) => { this.sy[i] += v; this.syy[i] += syy[i]; this.sres[i] += sres[i]; });
     this.n += pred.shape[0];
   }
   compute(): number {
-    if (this.n < 2) return NaN;
-    const r = this.sy.map((s, i) => r2FromSums(this.sres[i], Math.max(this.syy[i] - (s * s) / this.n, 0)));
+    if (this.n < 2 || !this.sums) return NaN;
+    const v = this.sums.values(), k = v.length / 3;
+    const r = Array.from({ length: k }, (_, i) => r2FromSums(v[2 * k + i], Math.max(v[k + i] - (v[i] * v[i]) / this.n, 0)));
     return r.reduce((a, b) => a + b, 0) / r.length;
   }
-  reset(): void { this.n = 0; this.sy = []; this.syy = []; this.sres = []; }
+  reset(): void { this.n = 0; this.sums?.reset(); this.sums = null; }
 }
 
 /** Binary ROC-AUC over all batches (keeps the scores and labels). */

@@ -5,6 +5,7 @@
  */
 import { Tensor, tidy } from '../tensor';
 import { noGrad } from '../autograd/grad_mode';
+import { abortError, whenComputed } from '../exec';
 import { typeError } from '../errors';
 import { checkOptions } from '../options';
 import type { Callback, FitContext } from './callbacks';
@@ -31,10 +32,12 @@ export interface FitOptions {
   verbose?: boolean;
   /** Yield to the event loop at least this often (ms); default 20; 0 yields after every batch. */
   yieldEveryMs?: number;
+  /** Cancels training between batches: fit rejects with the signal's reason (or an AbortError). */
+  signal?: AbortSignal;
 }
 
 const FIT_KEYS = ['train', 'validation', 'loss', 'optimizer', 'epochs', 'metrics', 'scheduler', 'schedulerStep', 'schedulerMonitor',
-  'callbacks', 'verbose', 'yieldEveryMs'];
+  'callbacks', 'verbose', 'yieldEveryMs', 'signal'];
 
 /** Per-epoch logs, and the same values as series by name. */
 export class History {
@@ -58,11 +61,29 @@ export class History {
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/**
+ * The batches of a source, one fetched ahead: the next batch is made (its gathers queued)
+ * before the current one's step, so with async execution a check that reads the labels
+ * (class-index range checks) finds them computed instead of waiting behind the step.
+ */
 async function* batches(src: BatchSource, op: string): AsyncGenerator<Batch> {
   const it = src as Partial<AsyncIterable<Batch> & Iterable<Batch>>;
-  if (typeof it[Symbol.asyncIterator] === 'function') { yield* it as AsyncIterable<Batch>; return; }
-  if (typeof it[Symbol.iterator] === 'function') { yield* it as Iterable<Batch>; return; }
-  throw typeError(op, 'data must be an iterable or async iterable of [x, y] batches (e.g. a DataLoader)');
+  let inner: AsyncIterator<Batch> | Iterator<Batch>;
+  if (typeof it[Symbol.asyncIterator] === 'function') inner = (it as AsyncIterable<Batch>)[Symbol.asyncIterator]();
+  else if (typeof it[Symbol.iterator] === 'function') inner = (it as Iterable<Batch>)[Symbol.iterator]();
+  else throw typeError(op, 'data must be an iterable or async iterable of [x, y] batches (e.g. a DataLoader)');
+  let done = false;
+  try {
+    let next = await inner.next();
+    while (!next.done) {
+      const cur = next.value;
+      next = await inner.next();
+      yield cur;
+    }
+    done = true;
+  } finally {
+    if (!done) await inner.return?.();
+  }
 }
 
 function checkBatch(op: string, b: unknown): [Tensor, Tensor] {
@@ -95,6 +116,7 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
   const history = new History();
   const ctx: FitContext = { model, epochs: opts.epochs, stepsPerEpoch: opts.train.length ?? null, stopTraining: false };
   const yieldMs = opts.yieldEveryMs ?? 20;
+  const signal = checkSignal('fit', opts.signal);
   if (typeof yieldMs !== 'number' || !(yieldMs >= 0)) throw new RangeError(`fit: yieldEveryMs must be a number >= 0, got ${JSON.stringify(opts.yieldEveryMs)}`);
   for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
   for (let epoch = 0; epoch < opts.epochs && !ctx.stopTraining; epoch++) {
@@ -107,15 +129,20 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
     for await (const raw of batches(opts.train, 'fit')) {
       const [x, y] = checkBatch('fit', raw);
       const n = x.shape[0] ?? 1;
-      const loss = tidy(() => {
+      if (signal?.aborted) throw abortError('fit', signal);
+      const lossT = tidy(() => {
         opts.optimizer.zeroGrad();
         const pred = model.forward(x);
         const l = lossFn(pred, y);
         l.backward();
         opts.optimizer.step();
         noGrad(() => metrics.forEach((m) => m.update(pred, y)));
-        return l.item();
+        return l.detach();
       });
+      // NOTE: the one read per batch; with async execution it awaits the step without
+      // blocking the event loop (the kernels run on the addon's stream meanwhile).
+      let loss: number;
+      try { loss = (await lossT.data())[0]; } finally { lossT.dispose(); }
       if (!Number.isFinite(loss)) throw new Error(`fit: loss became ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower the learning rate or check the data`);
       if (opts.schedulerStep === 'batch') opts.scheduler?.step();
       lossSum += loss * n; seen += n;
@@ -127,7 +154,7 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
     const logs: EpochLogs = { epoch, loss: lossSum / seen, lr, timeMs: 0 };
     metrics.forEach((m) => { logs[m.name] = m.compute(); });
     if (opts.validation) {
-      const v = await evaluateWith(model, opts.validation, lossFn, valMetrics, yieldMs);
+      const v = await evaluateWith(model, opts.validation, lossFn, valMetrics, yieldMs, signal);
       logs.val_loss = v.loss;
       for (const [k, val] of Object.entries(v.metrics)) logs[`val_${k}`] = val;
     }
@@ -146,18 +173,21 @@ export async function fit(model: TrainableModel, opts: FitOptions): Promise<Hist
   return history;
 }
 
-async function evaluateWith(model: TrainableModel, data: BatchSource, lossFn: LossFn | null, metrics: StreamingMetric[], yieldMs: number): Promise<{ loss: number; metrics: Record<string, number> }> {
+async function evaluateWith(model: TrainableModel, data: BatchSource, lossFn: LossFn | null, metrics: StreamingMetric[], yieldMs: number, signal?: AbortSignal): Promise<{ loss: number; metrics: Record<string, number> }> {
   model.eval();
   metrics.forEach((m) => m.reset());
   let lossSum = 0, seen = 0, lastYield = performance.now();
   for await (const raw of batches(data, 'evaluate')) {
+    if (signal?.aborted) throw abortError('evaluate', signal);
     const [x, y] = checkBatch('evaluate', raw);
     const n = x.shape[0] ?? 1;
-    lossSum += n * tidy(() => noGrad(() => {
+    const out = tidy(() => noGrad(() => {
       const pred = model.forward(x);
       metrics.forEach((m) => m.update(pred, y));
-      return lossFn ? lossFn(pred, y).item() : 0;
+      return lossFn ? lossFn(pred, y) : pred.sum();
     }));
+    // One awaited read per batch (the loss, or a sum standing for the forward pass).
+    try { const v = (await out.data())[0]; if (lossFn) lossSum += n * v; } finally { out.dispose(); }
     seen += n;
     if (performance.now() - lastYield >= yieldMs) { await yieldToLoop(); lastYield = performance.now(); }
   }
@@ -167,35 +197,53 @@ async function evaluateWith(model: TrainableModel, data: BatchSource, lossFn: Lo
 }
 
 /** Loss and metrics of `model` over `data` in eval mode, without gradients. */
-export async function evaluate(model: TrainableModel, data: BatchSource, opts: { loss?: string | LossFn; metrics?: (string | StreamingMetric)[] } = {}): Promise<{ loss: number; metrics: Record<string, number> }> {
-  checkOptions('evaluate', opts, ['loss', 'metrics']);
+export async function evaluate(model: TrainableModel, data: BatchSource, opts: { loss?: string | LossFn; metrics?: (string | StreamingMetric)[]; signal?: AbortSignal } = {}): Promise<{ loss: number; metrics: Record<string, number> }> {
+  checkOptions('evaluate', opts, ['loss', 'metrics', 'signal']);
   return evaluateWith(model, data, opts.loss ? resolveLoss('evaluate', opts.loss) : null,
-    (opts.metrics ?? []).map((m) => resolveMetric('evaluate', m)), 20);
+    (opts.metrics ?? []).map((m) => resolveMetric('evaluate', m)), 20, checkSignal('evaluate', opts.signal));
+}
+
+function checkSignal(op: string, signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) throw typeError(op, 'signal must be an AbortSignal');
+  return signal;
 }
 
 /** Predictions for x (in batches) or for every batch of a source, concatenated along dim 0. */
-export async function predict(model: TrainableModel, data: Tensor | BatchSource, optsIn: { batchSize?: number } | number = {}): Promise<Tensor> {
+export async function predict(model: TrainableModel, data: Tensor | BatchSource, optsIn: { batchSize?: number; signal?: AbortSignal } | number = {}): Promise<Tensor> {
   // NOTE: a number is the batch size (Keras' predict(x, batch_size)).
   const opts = typeof optsIn === 'number' ? { batchSize: optsIn } : optsIn ?? {};
-  checkOptions('predict', opts, ['batchSize']);
+  checkOptions('predict', opts, ['batchSize', 'signal']);
+  const signal = checkSignal('predict', opts.signal);
   if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)) {
     throw new RangeError(`predict: batchSize must be a positive integer, got ${opts.batchSize}`);
   }
   model.eval();
   const outs: Tensor[] = [];
-  if (data instanceof Tensor) {
-    const bs = opts.batchSize ?? 256, n = data.shape[0];
-    for (let i = 0; i < n; i += bs) {
-      // NOTE: tidy frees each batch's intermediates now rather than at the next GC: V8 sees
-      // no allocation pressure from blocks the native cache reuses, so garbage piles up.
-      outs.push(tidy(() => noGrad(() => model.forward(data.slice(0, i, i + bs)))));
-      await yieldToLoop();
+  // NOTE: each batch is awaited (not read): the queue holds one batch's work at a time, so
+  // its memory stays that of one batch, and the event loop runs meanwhile.
+  const step = async (x: Tensor): Promise<void> => {
+    if (signal?.aborted) throw abortError('predict', signal);
+    // tidy frees each batch's intermediates now rather than at the next GC: V8 sees no
+    // allocation pressure from blocks the native cache reuses, so garbage piles up.
+    const y = tidy(() => noGrad(() => model.forward(x)));
+    outs.push(y);
+    await whenComputed(y);
+  };
+  try {
+    if (data instanceof Tensor) {
+      const bs = opts.batchSize ?? 256, n = data.shape[0];
+      for (let i = 0; i < n; i += bs) {
+        const xb = data.slice(0, i, i + bs);
+        try { await step(xb); } finally { xb.dispose(); }
+        await yieldToLoop();
+      }
+    } else {
+      for await (const raw of batches(data, 'predict')) await step(raw instanceof Tensor ? raw : raw[0]);
     }
-  } else {
-    for await (const raw of batches(data, 'predict')) {
-      const x = raw instanceof Tensor ? raw : raw[0];
-      outs.push(tidy(() => noGrad(() => model.forward(x))));
-    }
+  } catch (e) {
+    outs.forEach((t) => t.dispose());
+    throw e;
   }
   if (outs.length === 0) throw new RangeError('predict: no inputs');
   if (outs.length === 1) return outs[0];

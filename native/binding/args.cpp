@@ -1,6 +1,7 @@
 #include "binding/args.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <new>
 
 #include "cuda/device.h"
@@ -133,7 +134,66 @@ TensorView ArgReader::view(size_t storage_arg, const char* what) {
   }
   // NOTE: one predictable compare per view; the first view and mismatches go out of line.
   if (__builtin_expect(s->device != device_, 0) && !adopt_device(*s, what)) return TensorView();
+  if (storage_arg < size_t(Stream::kMaxStorages)) {
+    storages_[storage_arg] = s;
+    if (int(storage_arg) >= nstorage_) nstorage_ = int(storage_arg) + 1;
+  }
   return checked(dec_.view(s->ptr, s->nbytes, what));
+}
+
+// Outputs first (the leading `nout` storage arguments; all when nout < 0), then the rest.
+int ArgReader::fill_task_storages(Stream::Task& t, int nout) const {
+  const int nw = nout < 0 ? nstorage_ : std::min(nout, nstorage_);
+  int k = 0;
+  for (int i = 0; i < nw; ++i)
+    if (storages_[i]) t.storages[k++] = storages_[i]->ptr;
+  const int written = k;
+  for (int i = nw; i < nstorage_; ++i)
+    if (storages_[i]) t.storages[k++] = storages_[i]->ptr;
+  t.nstorage = k;
+  return written;
+}
+
+void ArgReader::mark_storages(uint64_t seq, int nout) {
+  for (int i = 0; i < nstorage_; ++i) {
+    if (!storages_[i]) continue;
+    storages_[i]->last_use = seq;
+    if (nout < 0 || i < nout) storages_[i]->last_write = seq;
+  }
+}
+
+// NOTE: 64 KiB of operands take microseconds: running them inline costs the event loop
+// nothing measurable and saves a handoff to the stream thread per op in interactive loops.
+constexpr size_t kInlineBytes = size_t(64) << 10;
+
+bool ArgReader::small_call() const {
+  size_t bytes = 0;
+  for (int i = 0; i < nstorage_; ++i)
+    if (storages_[i]) bytes += storages_[i]->nbytes;
+  return bytes <= kInlineBytes;
+}
+
+bool ArgReader::storages_idle() const {
+  if (!inst_.stream) return true;
+  const uint64_t done = inst_.stream->completed();
+  for (int i = 0; i < nstorage_; ++i)
+    if (storages_[i] && storages_[i]->last_use > done) return false;
+  return true;
+}
+
+bool ArgReader::wait_writes(std::initializer_list<int> storage_args) {
+  Stream* st = inst_.stream.get();
+  if (!st || !ok()) return ok();
+  uint64_t seq = 0;
+  for (int i : storage_args)
+    if (i < nstorage_ && storages_[i] && storages_[i]->last_write > seq) seq = storages_[i]->last_write;
+  st->wait(seq);
+  for (int i : storage_args) {
+    if (i >= nstorage_ || !storages_[i]) continue;
+    const std::string err = st->poison_of(storages_[i]->ptr);
+    if (!err.empty()) { fail_error("input was not computed: " + err); return false; }
+  }
+  return true;
 }
 
 cuda::Stream ArgReader::stream() {

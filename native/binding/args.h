@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "binding/instance.h"
+#include "runtime/parallel.h"
 #include "cuda/kernels.h"
 #include "tensorforge/arg_decode.h"
 #include "tensorforge/view.h"
@@ -52,13 +53,59 @@ class ArgReader {
   // This environment's instance data (looked up once per call).
   Instance& inst() const { return inst_; }
 
+  // Runs a CPU kernel: at once on this thread in synchronous mode, or queued on the
+  // instance's stream in async mode. `fn` captures by value only (views, numbers): it may
+  // run on the stream thread after the binding has returned. `nout`: how many leading
+  // storage arguments the kernel writes (-1: all of them, the safe default).
+  template <typename F>
+  void launch(int nout, F&& fn) {
+    Stream* st = inst_.stream.get();
+    if (!st) {
+      ScopedPool pool(inst_.pool.get());
+      fn();
+      return;
+    }
+    const bool fault = !inst_.fault_op.empty() && inst_.fault_op == op_;
+    if (!fault && st->completed() == st->enqueued() && small_call()) {
+      // Nothing queued or running: a small kernel runs here at once, as in synchronous
+      // mode (no thread handoff for tiny ops; the pool is free while the stream is idle).
+      ScopedPool pool(inst_.pool.get());
+      fn();
+      return;
+    }
+    Stream::Task t;
+    t.fn = std::forward<F>(fn);
+    t.op = op_;
+    t.nout = fill_task_storages(t, nout);
+    if (fault) { t.fault = true; inst_.fault_op.clear(); }
+    const uint64_t seq = st->enqueue(std::move(t));
+    mark_storages(seq, nout);
+  }
+  template <typename F> void launch(F&& fn) { launch(-1, std::forward<F>(fn)); }
+
+  // Async mode: blocks until every queued kernel writing the storages of these arguments
+  // has run, so host code may read them (index checks). Returns false after throwing the
+  // error of a poisoned storage.
+  bool wait_writes(std::initializer_list<int> storage_args);
+  // Async mode: true when no queued kernel uses any of this call's storages, so a kernel
+  // on them may run right here, before queued work it does not depend on.
+  bool storages_idle() const;
+  // Async mode: blocks until the stream is idle, so this thread may run kernels itself.
+  void wait_idle() { if (inst_.stream) inst_.stream->wait_all(); }
+
  private:
   template <typename T> T checked(T v) { throw_if_failed(); return v; }
   void throw_if_failed();  // turns the decoder's first failure into a RangeError, once
   bool adopt_device(const Storage& s, const char* what);  // first view, or a mismatch
 
+  int fill_task_storages(Stream::Task& t, int nout) const;
+  bool small_call() const;  // every storage of the call together is at most kInlineBytes
+  void mark_storages(uint64_t seq, int nout);
+
   const Napi::CallbackInfo& info_;
   const char* op_;
+  Storage* storages_[Stream::kMaxStorages] = {};  // by storage argument index
+  int nstorage_ = 0;
   Instance& inst_;
   ArgDecoder dec_;
   bool thrown_ = false;

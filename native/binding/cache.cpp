@@ -14,6 +14,7 @@ TF_BINDING(setCacheLimit) {
   double n = info[0].As<Napi::Number>().DoubleValue();
   if (!(n >= 0) || n > double(int64_t(1) << 53) || n != std::floor(n))
     TF_THROW(env, RangeError, "setCacheLimit: bytes must be a non-negative integer, got " + fmt_num(n));
+  drain_pending(env, instance(env), true);
   int64_t freed = instance(env).alloc->set_limit(int64_t(n));
   if (freed) Napi::MemoryManagement::AdjustExternalMemory(env, -freed);
   return Napi::Number::New(env, double(freed));

@@ -137,9 +137,10 @@ TF_BINDING(conv2dForward) {
   }
   int32_t algo = pick_algo(r, p, a.algo);
   if (!r.ok()) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, conv2d_forward)(
-      y.ptr<float>(), x.ptr<float>(), w.ptr<float>(), has_bias ? b.ptr<float>() : nullptr, p, act, algo);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, conv2d_forward)(
+        y.ptr<float>(), x.ptr<float>(), w.ptr<float>(), has_bias ? b.ptr<float>() : nullptr, p, act, algo);
+  });
   return Napi::Number::New(info.Env(), algo);
 }
 
@@ -159,8 +160,9 @@ TF_BINDING(conv2dBackwardInput) {
   }
   int32_t algo = pick_algo(r, p, a.algo);
   if (!r.ok()) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, conv2d_backward_input)(dx.ptr<float>(), dy.ptr<float>(), w.ptr<float>(), p, algo);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, conv2d_backward_input)(dx.ptr<float>(), dy.ptr<float>(), w.ptr<float>(), p, algo);
+  });
   return Napi::Number::New(info.Env(), algo);
 }
 
@@ -184,9 +186,10 @@ TF_BINDING(conv2dBackwardWeight) {
   }
   int32_t algo = pick_algo(r, p, a.algo);
   if (!r.ok()) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, conv2d_backward_weight)(
-      dw.ptr<float>(), has_bias ? db.ptr<float>() : nullptr, dy.ptr<float>(), x.ptr<float>(), p, algo);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, conv2d_backward_weight)(
+        dw.ptr<float>(), has_bias ? db.ptr<float>() : nullptr, dy.ptr<float>(), x.ptr<float>(), p, algo);
+  });
   return Napi::Number::New(info.Env(), algo);
 }
 
@@ -206,9 +209,10 @@ TF_BINDING(convTranspose2dForward) {
   int32_t algo = pick_algo(r, p, a.algo);
   if (!r.ok()) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, conv2d_backward_input)(y.ptr<float>(), x.ptr<float>(), w.ptr<float>(), p, algo);
-  if (has_bias) TF_ISA_CALL(inst.isa, cpu, channel_bias_add)(y.ptr<float>(), b.ptr<float>(), p.N, p.C, p.H * p.W);
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, conv2d_backward_input)(y.ptr<float>(), x.ptr<float>(), w.ptr<float>(), p, algo);
+    if (has_bias) TF_ISA_CALL(isa, cpu, channel_bias_add)(y.ptr<float>(), b.ptr<float>(), p.N, p.C, p.H * p.W);
+  });
   return Napi::Number::New(info.Env(), algo);
 }
 
@@ -223,9 +227,10 @@ TF_BINDING(convTranspose2dBackwardInput) {
   if (!check_no_alias(r, {&dx}, {&dy, &w})) return info.Env().Undefined();
   int32_t algo = pick_algo(r, p, a.algo);
   if (!r.ok()) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, conv2d_forward)(
-      dx.ptr<float>(), dy.ptr<float>(), w.ptr<float>(), nullptr, p, cpu::kActNone, algo);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, conv2d_forward)(
+        dx.ptr<float>(), dy.ptr<float>(), w.ptr<float>(), nullptr, p, cpu::kActNone, algo);
+  });
   return Napi::Number::New(info.Env(), algo);
 }
 
@@ -244,10 +249,11 @@ TF_BINDING(convTranspose2dBackwardWeight) {
   int32_t algo = pick_algo(r, p, a.algo);
   if (!r.ok()) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  ScopedPool pool(inst.pool.get());
-  // The convolution's "x" is the transposed op's output gradient, its "dy" the input.
-  TF_ISA_CALL(inst.isa, cpu, conv2d_backward_weight)(dw.ptr<float>(), nullptr, x.ptr<float>(), dy.ptr<float>(), p, algo);
-  if (has_bias) TF_ISA_CALL(inst.isa, cpu, channel_sum)(db.ptr<float>(), dy.ptr<float>(), p.N, p.C, p.H * p.W);
+  r.launch([=, isa = inst.isa] {
+    // The convolution's "x" is the transposed op's output gradient, its "dy" the input.
+    TF_ISA_CALL(isa, cpu, conv2d_backward_weight)(dw.ptr<float>(), nullptr, x.ptr<float>(), dy.ptr<float>(), p, algo);
+    if (has_bias) TF_ISA_CALL(isa, cpu, channel_sum)(db.ptr<float>(), dy.ptr<float>(), p.N, p.C, p.H * p.W);
+  });
   return Napi::Number::New(info.Env(), algo);
 }
 

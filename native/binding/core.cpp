@@ -1,7 +1,9 @@
 // Storage, data transfer, memory accounting and backend configuration. A storage lives on
 // the CPU (the CPU addon) or a CUDA device (the CUDA addon); read/write/free serve both.
 #include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "binding/args.h"
 #include "cpu/scratch.h"
@@ -14,26 +16,78 @@ namespace {
 
 // Returns a block to the allocator of its device; the bytes the CPU allocator gave back to
 // the OS (past its cache limit), for V8's external-memory count.
-int64_t release_block(Instance& inst, const Storage& s) {
-  if (s.device == kCpuDevice) return inst.alloc->release(s.ptr, s.block_bytes);
-  cuda::device(s.device).allocator().release(s.ptr, s.block_bytes);
+int64_t release_block(Instance& inst, int32_t device, void* ptr, size_t block_bytes) {
+  if (device == kCpuDevice) {
+    if (inst.stream) inst.stream->clear_poison(ptr);
+    return inst.alloc->release(ptr, block_bytes);
+  }
+  cuda::device(device).allocator().release(ptr, block_bytes);
   return 0;
 }
 
 }  // namespace
 
+// Async mode: releases the freed blocks whose last kernel has run (all of them with `all`,
+// after waiting for the stream).
+void drain_pending(Napi::Env env, Instance& inst, bool all) {
+  if (!inst.stream || inst.pending_frees.empty()) return;
+  if (all) inst.stream->wait_all();
+  const uint64_t done = inst.stream->completed();
+  int64_t returned = 0;
+  auto& p = inst.pending_frees;
+  size_t k = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i].seq <= done) returned += release_block(inst, kCpuDevice, p[i].ptr, p[i].block_bytes);
+    else p[k++] = p[i];
+  }
+  p.resize(k);
+  inst.pending_bytes = 0;
+  for (const PendingFree& f : p) inst.pending_bytes += f.block_bytes;
+  if (returned) Napi::MemoryManagement::AdjustExternalMemory(env, -returned);
+}
+
 Instance::~Instance() {
-  pool.reset();  // join workers before memory goes away
+  if (stream) stream->shutdown();  // finish the running kernel, drop the queue, join the thread
+  pool.reset();    // join workers before memory goes away
+  for (const PendingFree& f : pending_frees) release_block(*this, kCpuDevice, f.ptr, f.block_bytes);
   for (Storage& s : slots)
-    if (s.ptr) release_block(*this, s);
+    if (s.ptr) release_block(*this, s.device, s.ptr, s.block_bytes);
 }
 
 namespace {
 
+// NOTE: a block freed while queued kernels use it may serve a new storage at once, as in a
+// CUDA caching allocator: every kernel of the new storage is queued after the old ones on
+// the same in-order stream. Only host access must wait, so the storage inherits the block's
+// last queued use (write() stages its copy behind it; read() waits for the new writers).
+void* take_pending(Instance& inst, size_t nbytes, size_t* block, uint64_t* seq) {
+  const size_t cls = CpuAllocator::size_class(nbytes);
+  auto& p = inst.pending_frees;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i].block_bytes != cls) continue;
+    void* ptr = p[i].ptr;
+    *block = cls;
+    *seq = p[i].seq;
+    p[i] = p.back();
+    p.pop_back();
+    inst.pending_bytes -= cls;
+    return ptr;
+  }
+  return nullptr;
+}
+
+
 void release_storage(Napi::Env env, Instance& inst, uint32_t slot) {
   Storage& s = inst.slots[slot];
-  const int64_t returned = release_block(inst, s);  // > 0: past the cache limit
-  if (returned) Napi::MemoryManagement::AdjustExternalMemory(env, -returned);
+  if (inst.stream && s.device == kCpuDevice && s.last_use > inst.stream->completed()) {
+    // Queued kernels still use the block: it stays allocated until they have run.
+    inst.pending_frees.push_back({s.ptr, s.block_bytes, s.last_use});
+    inst.pending_bytes += s.block_bytes;
+  } else {
+    const int64_t returned = release_block(inst, s.device, s.ptr, s.block_bytes);  // > 0: past the cache limit
+    if (returned) Napi::MemoryManagement::AdjustExternalMemory(env, -returned);
+  }
+  s.last_write = s.last_use = 0;
   s.ptr = nullptr;
   s.gen = (s.gen + 1) & 0x1fffff;  // 21 bits: handle stays below 2^53
   inst.free_slots.push_back(slot);
@@ -77,8 +131,19 @@ TF_BINDING(alloc) {
     TF_THROW(env, RangeError, "alloc: too many live storages");
   size_t block = 0;
   int64_t os_bytes = 0;
-  void* p = device == kCpuDevice ? inst.alloc->allocate(size_t(n), &block, &os_bytes)
-                                 : cuda::device(device).allocator().allocate(size_t(n), &block);  // throws OOM
+  uint64_t inherited = 0;  // async mode: the last queued use of a reused pending block
+  void* p = nullptr;
+  if (inst.stream && device == kCpuDevice) {
+    // Past kPendingLimit bytes held for queued kernels, wait for them (backpressure on memory).
+    drain_pending(env, inst, inst.pending_bytes > kPendingLimit);
+    p = take_pending(inst, size_t(n), &block, &inherited);
+  }
+  if (!p) p = device == kCpuDevice ? inst.alloc->allocate(size_t(n), &block, &os_bytes)
+                                   : cuda::device(device).allocator().allocate(size_t(n), &block);  // throws OOM
+  if (!p && inst.stream && !inst.pending_frees.empty()) {
+    drain_pending(env, inst, true);  // memory held for queued kernels: wait for them, then retry
+    p = inst.alloc->allocate(size_t(n), &block, &os_bytes);
+  }
   if (os_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, os_bytes);
   if (!p) TF_THROW(env, RangeError, "alloc: out of memory allocating " + std::to_string(int64_t(n)) + " bytes");
   uint32_t slot;
@@ -94,6 +159,7 @@ TF_BINDING(alloc) {
   s.nbytes = size_t(n);
   s.block_bytes = block;
   s.device = device;
+  s.last_write = s.last_use = inherited;
   inst.live_storages += 1;
   const uint64_t tag = device == kCpuDevice ? 0 : kCudaSlotBit;
   return Napi::Number::New(env, double((uint64_t(s.gen) << 32) | tag | slot));
@@ -107,6 +173,8 @@ TF_BINDING(free) {
   release_storage(info.Env(), inst, uint32_t(s - inst.slots.data()));
   return info.Env().Undefined();
 }
+
+Stream* inst_stream(const Napi::CallbackInfo& info) { return instance(info.Env()).stream.get(); }
 
 // (storage, byteOffset, TypedArray) of write/read, checked to lie inside the storage;
 // nullptr after throwing.
@@ -141,8 +209,22 @@ TF_BINDING(write) {
   size_t len = 0;
   Storage* s = transfer_args(info, "write", &dst, &src, &len);
   if (!s || !len) return info.Env().Undefined();
-  if (s->device == kCpuDevice) std::memcpy(dst, src, len);
-  else cuda::device(s->device).copy_to_device(dst, src, len);
+  Stream* st = inst_stream(info);
+  if (s->device == kCpuDevice && st && s->last_use > st->completed()) {
+    // Queued kernels still use the block: the copy is queued behind them from a staging
+    // buffer (the caller's array may change once this returns), so nothing waits here.
+    auto staged = std::make_shared<std::vector<uint8_t>>(src, src + len);
+    Stream::Task t;
+    t.fn = [dst, staged] { std::memcpy(dst, staged->data(), staged->size()); };
+    t.op = "write";
+    t.storages[0] = s->ptr;
+    t.nstorage = t.nout = 1;
+    s->last_write = s->last_use = st->enqueue(std::move(t));
+  } else if (s->device == kCpuDevice) {
+    std::memcpy(dst, src, len);
+  } else {
+    cuda::device(s->device).copy_to_device(dst, src, len);
+  }
   return info.Env().Undefined();
 }
 
@@ -153,14 +235,23 @@ TF_BINDING(read) {
   size_t len = 0;
   Storage* s = transfer_args(info, "read", &src, &dst, &len);
   if (!s || !len) return info.Env().Undefined();
-  if (s->device == kCpuDevice) std::memcpy(dst, src, len);
-  else cuda::device(s->device).copy_to_host(dst, src, len);
+  if (s->device == kCpuDevice) {
+    if (Stream* st = inst_stream(info)) {
+      st->wait(s->last_write);  // blocks until the kernels writing it have run
+      const std::string err = st->poison_of(s->ptr);
+      if (!err.empty()) TF_THROW(info.Env(), Error, "read: tensor was not computed: " + err);
+    }
+    std::memcpy(dst, src, len);
+  } else {
+    cuda::device(s->device).copy_to_host(dst, src, len);
+  }
   return info.Env().Undefined();
 }
 
 TF_BINDING(memoryStats) {
   Napi::Env env = info.Env();
   Instance& inst = instance(env);
+  drain_pending(env, inst, true);  // async mode: counts what disposed tensors gave back
   AllocatorStats st = inst.alloc->stats();
   Napi::Object o = Napi::Object::New(env);
   o.Set("storages", double(inst.live_storages));
@@ -184,6 +275,7 @@ TF_BINDING(emptyCache) {
       TF_THROW(env, RangeError, "emptyCache: device index must be a non-negative integer");
     return Napi::Number::New(env, double(cuda::device(int(d)).allocator().empty_cache()));
   }
+  drain_pending(env, instance(env), true);
   freed = instance(env).alloc->empty_cache();
   if (freed) Napi::MemoryManagement::AdjustExternalMemory(env, -freed);
   for (int i = 0; i < cuda::device_count(); ++i) freed += cuda::device(i).allocator().empty_cache();
@@ -211,7 +303,11 @@ TF_BINDING(setNumThreads) {
   if (!(n >= 1 && n <= 1024) || n != std::floor(n))
     TF_THROW(env, RangeError, "setNumThreads: n must be an integer in [1, 1024], got " + fmt_num(n));
   Instance& inst = instance(env);
-  if (int(n) != inst.pool->num_threads()) inst.pool = std::make_unique<ThreadPool>(int(n));
+  if (int(n) != inst.pool->num_threads()) {
+    if (inst.stream) inst.stream->wait_all();  // no kernel may be using the old pool
+    inst.pool = std::make_unique<ThreadPool>(int(n));
+    if (inst.stream) inst.stream->set_pool(inst.pool.get());
+  }
   return env.Undefined();
 }
 

@@ -25,8 +25,9 @@ TF_BINDING(binary) {
   if (r.on_cuda()) {
     cuda::binary(y, a, b, op, r.stream());
   } else {
-    ScopedPool pool(r.inst().pool.get());
-    TF_ISA_CALL(r.inst().isa, cpu, binary)(y, a, b, op);
+    r.launch(1, [=, isa = r.inst().isa] {
+      TF_ISA_CALL(isa, cpu, binary)(y, a, b, op);
+    });
   }
   return info.Env().Undefined();
 }
@@ -47,8 +48,9 @@ TF_BINDING(unary) {
   if (r.on_cuda()) {
     cuda::unary(y, x, op, p0, p1, r.stream());
   } else {
-    ScopedPool pool(r.inst().pool.get());
-    TF_ISA_CALL(r.inst().isa, cpu, unary)(y, x, op, p0, p1);
+    r.launch(1, [=, isa = r.inst().isa] {
+      TF_ISA_CALL(isa, cpu, unary)(y, x, op, p0, p1);
+    });
   }
   return info.Env().Undefined();
 }
@@ -65,8 +67,9 @@ TF_BINDING(unaryBackward) {
   if (r.on_cuda()) {
     cuda::unary_backward(dx, dy, x, y, op, p0, p1, r.stream());
   } else {
-    ScopedPool pool(r.inst().pool.get());
-    TF_ISA_CALL(r.inst().isa, cpu, unary_backward)(dx, dy, x, y, op, p0, p1);
+    r.launch(1, [=, isa = r.inst().isa] {
+      TF_ISA_CALL(isa, cpu, unary_backward)(dx, dy, x, y, op, p0, p1);
+    });
   }
   return info.Env().Undefined();
 }
@@ -82,8 +85,9 @@ TF_BINDING(where) {
   if (r.on_cuda()) {
     cuda::where(y, c, a, b, r.stream());
   } else {
-    ScopedPool pool(r.inst().pool.get());
-    TF_ISA_CALL(r.inst().isa, cpu, where)(y, c, a, b);
+    r.launch(1, [=, isa = r.inst().isa] {
+      TF_ISA_CALL(isa, cpu, where)(y, c, a, b);
+    });
   }
   return info.Env().Undefined();
 }
@@ -97,8 +101,9 @@ TF_BINDING(cast) {
   if (r.on_cuda()) {
     cuda::cast(y, x, r.stream());
   } else {
-    ScopedPool pool(r.inst().pool.get());
-    TF_ISA_CALL(r.inst().isa, cpu, cast)(y, x);
+    r.launch(1, [=, isa = r.inst().isa] {
+      TF_ISA_CALL(isa, cpu, cast)(y, x);
+    });
   }
   return info.Env().Undefined();
 }
@@ -112,8 +117,9 @@ TF_BINDING(fill) {
   if (r.on_cuda()) {
     cuda::fill(y, value, r.stream());
   } else {
-    ScopedPool pool(r.inst().pool.get());
-    TF_ISA_CALL(r.inst().isa, cpu, fill)(y, value);
+    r.launch(1, [=, isa = r.inst().isa] {
+      TF_ISA_CALL(isa, cpu, fill)(y, value);
+    });
   }
   return info.Env().Undefined();
 }

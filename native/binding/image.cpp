@@ -35,9 +35,10 @@ TF_BINDING(imageNormalize) {
       return r.fail("mean must be finite and std finite and non-zero (channel " + std::to_string(c) + ")");
   if (x.numel() == 0) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, image_normalize_forward)(y.ptr<float>(), x.ptr<float>(), mean.data(), stdv.data(),
-                                                      x.shape[0], C, x.shape[2] * x.shape[3]);
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, image_normalize_forward)(y.ptr<float>(), x.ptr<float>(), mean.data(), stdv.data(),
+                                                        x.shape[0], C, x.shape[2] * x.shape[3]);
+  });
   return info.Env().Undefined();
 }
 
@@ -52,9 +53,10 @@ TF_BINDING(imageFlip) {
   if (!is_params(f, DType::F32, x.shape[0], 0)) return r.fail("flip flags must be a contiguous float32 [N] tensor");
   if (x.numel() == 0) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, image_flip_forward)(y.ptr<float>(), x.ptr<float>(), f.ptr<float>(), x.shape[0],
-                                                 x.shape[1], x.shape[2], x.shape[3], horizontal);
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, image_flip_forward)(y.ptr<float>(), x.ptr<float>(), f.ptr<float>(), x.shape[0],
+                                                   x.shape[1], x.shape[2], x.shape[3], horizontal);
+  });
   return info.Env().Undefined();
 }
 
@@ -68,13 +70,15 @@ TF_BINDING(imageAffine) {
   if (same_storage(x, y)) return r.fail("output must not share storage with the input");
   if (!is_params(p, DType::F32, x.shape[0], 5)) return r.fail("params must be a contiguous float32 [N, 5] tensor");
   if (x.numel() == 0) return info.Env().Undefined();
+  if (!r.wait_writes({2})) return info.Env().Undefined();  // async mode: params are read here
   const float* pp = p.ptr<float>();
   for (int64_t i = 0; i < x.shape[0] * 5; ++i)
     if (!std::isfinite(pp[i])) return r.fail("params must be finite");
   Instance& inst = instance(info.Env());
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, image_affine_forward)(y.ptr<float>(), x.ptr<float>(), pp, x.shape[0], x.shape[1],
-                                                   x.shape[2], x.shape[3], float(fill));
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, image_affine_forward)(y.ptr<float>(), x.ptr<float>(), pp, x.shape[0], x.shape[1],
+                                                     x.shape[2], x.shape[3], float(fill));
+  });
   return info.Env().Undefined();
 }
 
@@ -92,14 +96,16 @@ TF_BINDING(imageCrop) {
   if (y.shape[0] != N || y.shape[1] != C) return r.fail("output must have the input's N and C");
   if (OH > H + 2 * pad || OW > W + 2 * pad) return r.fail("crop size is larger than the padded input");
   if (!is_params(o, DType::I32, N, 2)) return r.fail("offsets must be a contiguous int32 [N, 2] tensor");
+  if (!r.wait_writes({2})) return info.Env().Undefined();  // async mode: offsets are read here
   const int32_t* op = o.ptr<int32_t>();
   for (int64_t n = 0; n < N; ++n)
     if (op[2 * n] < 0 || op[2 * n] > H + 2 * pad - OH || op[2 * n + 1] < 0 || op[2 * n + 1] > W + 2 * pad - OW)
       return r.fail("offsets of sample " + std::to_string(n) + " are outside the padded input");
   if (y.numel() == 0) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, image_crop_forward)(y.ptr<float>(), x.ptr<float>(), op, N, C, H, W, OH, OW, pad, float(fill));
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, image_crop_forward)(y.ptr<float>(), x.ptr<float>(), op, N, C, H, W, OH, OW, pad, float(fill));
+  });
   return info.Env().Undefined();
 }
 

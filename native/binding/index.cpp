@@ -12,8 +12,10 @@ namespace {
 constexpr int64_t kNoExtra = int64_t(INT32_MIN) - 1;
 
 // RangeError naming the bad value unless every index is in [0, limit).
-bool check_range(ArgReader& r, Isa isa, const TensorView& idx, int64_t limit, const std::string& what) {
+// `idx_arg`: the index's storage argument (async mode: queued writes to it land first).
+bool check_range(ArgReader& r, Isa isa, const TensorView& idx, int idx_arg, int64_t limit, const std::string& what) {
   if (idx.dtype != DType::I32) { r.fail("index must be int32"); return false; }
+  if (!r.wait_writes({idx_arg})) return false;
   int64_t bad = TF_ISA_CALL(isa, cpu, index_find_invalid)(idx, limit, kNoExtra);
   if (bad < 0) return true;
   int64_t off = idx.offset, rem = bad;
@@ -41,9 +43,10 @@ TF_BINDING(gather) {
   for (int d = 0; d < x.ndim; ++d)
     if (d != dim && idx.shape[d] > x.shape[d]) return r.fail("index is larger than input outside dim " + std::to_string(dim));
   Instance& inst = instance(info.Env());
-  if (!check_range(r, inst.isa, idx, x.ndim ? x.shape[dim] : 1, "dim " + std::to_string(dim))) return info.Env().Undefined();
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, gather_forward)(y, x, idx, dim);
+  if (!check_range(r, inst.isa, idx, 2, x.ndim ? x.shape[dim] : 1, "dim " + std::to_string(dim))) return info.Env().Undefined();
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, gather_forward)(y, x, idx, dim);
+  });
   return info.Env().Undefined();
 }
 
@@ -63,9 +66,10 @@ TF_BINDING(scatterAdd) {
     if (d != dim && idx.shape[d] > y.shape[d]) return r.fail("index is larger than input outside dim " + std::to_string(dim));
   }
   Instance& inst = instance(info.Env());
-  if (!check_range(r, inst.isa, idx, y.ndim ? y.shape[dim] : 1, "dim " + std::to_string(dim))) return info.Env().Undefined();
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, scatter_add_forward)(y, idx, src, dim);
+  if (!check_range(r, inst.isa, idx, 1, y.ndim ? y.shape[dim] : 1, "dim " + std::to_string(dim))) return info.Env().Undefined();
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, scatter_add_forward)(y, idx, src, dim);
+  });
   return info.Env().Undefined();
 }
 
@@ -95,10 +99,11 @@ TF_BINDING(indexSelect) {
   int64_t outer, n, inner;
   if (!slices(r, y, x, idx, dim, &outer, &n, &inner)) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  if (!check_range(r, inst.isa, idx, n, "dim " + std::to_string(dim))) return info.Env().Undefined();
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, index_select_forward)(y.ptr<char>(), x.ptr<char>(), idx.ptr<int32_t>(), outer, n,
-                                                   idx.shape[0], inner, int64_t(dtype_size(x.dtype)));
+  if (!check_range(r, inst.isa, idx, 2, n, "dim " + std::to_string(dim))) return info.Env().Undefined();
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, index_select_forward)(y.ptr<char>(), x.ptr<char>(), idx.ptr<int32_t>(), outer, n,
+                                                     idx.shape[0], inner, int64_t(dtype_size(x.dtype)));
+  });
   return info.Env().Undefined();
 }
 
@@ -115,10 +120,11 @@ TF_BINDING(indexSelectBackward) {
   int64_t outer, n, inner;
   if (!slices(r, dy, dx, idx, dim, &outer, &n, &inner)) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
-  if (!check_range(r, inst.isa, idx, n, "dim " + std::to_string(dim))) return info.Env().Undefined();
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, index_select_backward)(dx.ptr<float>(), dy.ptr<float>(), idx.ptr<int32_t>(), outer, n,
-                                                    idx.shape[0], inner);
+  if (!check_range(r, inst.isa, idx, 2, n, "dim " + std::to_string(dim))) return info.Env().Undefined();
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, index_select_backward)(dx.ptr<float>(), dy.ptr<float>(), idx.ptr<int32_t>(), outer, n,
+                                                      idx.shape[0], inner);
+  });
   return info.Env().Undefined();
 }
 
@@ -131,6 +137,7 @@ TF_BINDING(indexCheck) {
   TensorView idx = r.view(0, "index");
   if (!r.ok()) return info.Env().Undefined();
   if (idx.dtype != DType::I32) return r.fail("index must be int32");
+  if (!r.wait_writes({0})) return info.Env().Undefined();
   int64_t bad = TF_ISA_CALL(instance(info.Env()).isa, cpu, index_find_invalid)(idx, limit, allowed);
   if (bad < 0) return info.Env().Null();
   int64_t off = idx.offset, rem = bad;

@@ -5,10 +5,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "runtime/allocator.h"
+#include "runtime/stream.h"
 #include "runtime/threadpool.h"
 #include "tensorforge/view.h"
 
@@ -27,6 +30,24 @@ struct Storage {
   size_t block_bytes = 0;  // bytes of the allocator block
   uint32_t gen = 0;
   int32_t device = kCpuDevice;
+  // Stream positions (async mode): the last queued kernel that wrote / used this storage.
+  // Reading from JS waits for last_write, writing from JS or releasing waits for last_use.
+  uint64_t last_write = 0, last_use = 0;
+};
+
+// A promise waiting for the stream to reach `seq` (binding/stream.cpp); `error` is filled by
+// the queued copy when what it reads was not computed; `keep` holds the destination array.
+struct StreamWaiter {
+  Napi::Promise::Deferred deferred;
+  std::shared_ptr<std::string> error;
+  Napi::ObjectReference keep;
+};
+
+// A freed block still used by queued kernels: released once the stream passes `seq`.
+struct PendingFree {
+  void* ptr;
+  size_t block_bytes;
+  uint64_t seq;
 };
 
 // NOTE: storages are slots in a per-environment table rather than N-API Externals: an
@@ -43,12 +64,29 @@ struct Instance {
   uint64_t seed = 0x5eed;       // Philox key
   uint64_t rng_offset = 0;      // Philox counter position, advanced by every random op
   int32_t matmul_precision = 0; // CUDA: cuda::MatmulPrecision (setMatmulPrecision)
+  // The CPU execution stream; null in synchronous mode (kernels run on the calling thread).
+  std::shared_ptr<Stream> stream;  // shared with pending promise waiters
+  std::vector<PendingFree> pending_frees;
+  size_t pending_bytes = 0;
+  std::string fault_op;  // tests: the next queued kernel of this name fails
+  // Promise waiters by stream position; the stream thread wakes the JS thread through
+  // `progress` (referenced only while someone waits, so it never keeps the process alive).
+  std::multimap<uint64_t, StreamWaiter> waiters;
+  Napi::ThreadSafeFunction progress;
   std::vector<Storage> slots;
   std::vector<uint32_t> free_slots;
   int64_t live_storages = 0;
 
   ~Instance();  // core.cpp: joins the pool, releases every live storage to its allocator
 };
+
+// NOTE: 256 MiB of freed blocks waiting for queued kernels: a loop that never reads runs
+// at most this far ahead in memory (the stream's task capacity bounds it in ops).
+constexpr size_t kPendingLimit = size_t(256) << 20;
+
+// Async mode: releases the freed blocks whose queued kernels have run (all of them, after
+// waiting for the stream, with `all`). binding/core.cpp.
+void drain_pending(Napi::Env env, Instance& inst, bool all);
 
 inline Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
 

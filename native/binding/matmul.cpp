@@ -89,23 +89,33 @@ TF_BINDING(matmul) {
   // NOTE: CUDA keeps its earlier K == 0 rule: zeros, without the epilogue (the CPU GEMM
   // applies bias and relu to the empty product); the device GEMM is not asked for K == 0.
   if (on_cuda && K == 0) return cuda::fill(y, 0.0, stream), info.Env().Undefined();
-  ScopedPool pool(r.inst().pool.get());
-  auto batched = TF_ISA_CALL(r.inst().isa, cpu, sgemm_batched);
-  for (int64_t o = 0; o < outer; ++o) {
-    int64_t oa = a.offset, ob = b.offset, rem = o;
-    for (int d = nd - 4; d >= 0; --d) {
-      const int64_t i = rem % y.shape[d];
-      rem /= y.shape[d];
-      oa += i * a.strides[d];
-      ob += i * b.strides[d];
+  // Walks the outer batch dims; gemm(inner, A, B, C) multiplies one run of `inner` matrices.
+  auto walk = [=](auto&& gemm) {
+    for (int64_t o = 0; o < outer; ++o) {
+      int64_t oa = a.offset, ob = b.offset, rem = o;
+      for (int d = nd - 4; d >= 0; --d) {
+        const int64_t i = rem % y.shape[d];
+        rem /= y.shape[d];
+        oa += i * a.strides[d];
+        ob += i * b.strides[d];
+      }
+      gemm(static_cast<const float*>(a.data) + oa, static_cast<const float*>(b.data) + ob,
+           y.ptr<float>() + o * inner * M * N);
     }
-    const float *A = static_cast<const float*>(a.data) + oa, *B = static_cast<const float*>(b.data) + ob;
-    float* C = y.ptr<float>() + o * inner * M * N;
-    if (on_cuda)
+  };
+  if (on_cuda) {
+    const int32_t precision = r.inst().matmul_precision;
+    walk([&](const float* A, const float* B, float* C) {
       cuda::sgemm_batched(inner, ta, tb, M, N, K, 1.0f, A, lda, sa, B, ldb, sb, 0.0f, C, N, M * N,
-                          bias_kind || act ? &ep : nullptr, r.inst().matmul_precision, stream);
-    else
-      batched(inner, ta, tb, M, N, K, 1.0f, A, lda, sa, B, ldb, sb, 0.0f, C, N, M * N, &ep);
+                          bias_kind || act ? &ep : nullptr, precision, stream);
+    });
+  } else {
+    r.launch(1, [=, isa = r.inst().isa] {
+      auto batched = TF_ISA_CALL(isa, cpu, sgemm_batched);
+      walk([&](const float* A, const float* B, float* C) {
+        batched(inner, ta, tb, M, N, K, 1.0f, A, lda, sa, B, ldb, sb, 0.0f, C, N, M * N, &ep);
+      });
+    });
   }
   return info.Env().Undefined();
 }

@@ -71,10 +71,11 @@ TF_BINDING(batchNormForward) {
       cuda::batch_norm_forward_eval(yp, smp, sip, x.ptr<float>(), rmp, rvp, gp, bp, N, C, HW, float(eps), r.stream());
     return info.Env().Undefined();
   }
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, batch_norm_forward)(
-      y.ptr<float>(), sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(rm), ptr_or_null<float>(rv),
-      x.ptr<float>(), ptr_or_null<float>(g), ptr_or_null<float>(b), N, C, HW, training, float(momentum), float(eps));
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, batch_norm_forward)(
+        y.ptr<float>(), sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(rm), ptr_or_null<float>(rv),
+        x.ptr<float>(), ptr_or_null<float>(g), ptr_or_null<float>(b), N, C, HW, training, float(momentum), float(eps));
+  });
   return info.Env().Undefined();
 }
 
@@ -108,10 +109,11 @@ TF_BINDING(batchNormBackward) {
                               training, r.stream());
     return info.Env().Undefined();
   }
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, batch_norm_backward)(
-      ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
-      sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(g), N, C, HW, training);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, batch_norm_backward)(
+        ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
+        sm.ptr<float>(), si.ptr<float>(), ptr_or_null<float>(g), N, C, HW, training);
+  });
   return info.Env().Undefined();
 }
 
@@ -143,10 +145,11 @@ TF_BINDING(layerNormForward) {
       !check_vec(r, b, D, "bias"))
     return info.Env().Undefined();
   if (!check_no_alias(r, {&y, &mean, &rstd}, {&x, &g, &b})) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, layer_norm_forward)(
-      y.ptr<float>(), mean.ptr<float>(), rstd.ptr<float>(), x.ptr<float>(), ptr_or_null<float>(g),
-      ptr_or_null<float>(b), M, D, float(eps));
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, layer_norm_forward)(
+        y.ptr<float>(), mean.ptr<float>(), rstd.ptr<float>(), x.ptr<float>(), ptr_or_null<float>(g),
+        ptr_or_null<float>(b), M, D, float(eps));
+  });
   return info.Env().Undefined();
 }
 
@@ -173,10 +176,11 @@ TF_BINDING(layerNormBackward) {
       !check_vec(r, dg, D, "grad_weight") || !check_vec(r, db, D, "grad_bias"))
     return info.Env().Undefined();
   if (!check_no_alias(r, {&dx, &dg, &db}, {&dy, &x, &mean, &rstd, &g})) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, layer_norm_backward)(
-      ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
-      mean.ptr<float>(), rstd.ptr<float>(), ptr_or_null<float>(g), M, D);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, layer_norm_backward)(
+        ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
+        mean.ptr<float>(), rstd.ptr<float>(), ptr_or_null<float>(g), M, D);
+  });
   return info.Env().Undefined();
 }
 
@@ -231,10 +235,11 @@ TF_BINDING(groupNormForward) {
                              ptr_or_null<float>(b), N, C, HW, G, float(eps), r.stream());
     return info.Env().Undefined();
   }
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, group_norm_forward)(
-      y.ptr<float>(), mean.ptr<float>(), rstd.ptr<float>(), x.ptr<float>(), ptr_or_null<float>(g),
-      ptr_or_null<float>(b), N, C, HW, G, float(eps));
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, group_norm_forward)(
+        y.ptr<float>(), mean.ptr<float>(), rstd.ptr<float>(), x.ptr<float>(), ptr_or_null<float>(g),
+        ptr_or_null<float>(b), N, C, HW, G, float(eps));
+  });
   return info.Env().Undefined();
 }
 
@@ -262,10 +267,11 @@ TF_BINDING(groupNormBackward) {
                               r.stream());
     return info.Env().Undefined();
   }
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, group_norm_backward)(
-      ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
-      mean.ptr<float>(), rstd.ptr<float>(), ptr_or_null<float>(g), N, C, HW, G);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, group_norm_backward)(
+        ptr_or_null<float>(dx), ptr_or_null<float>(dg), ptr_or_null<float>(db), dy.ptr<float>(), x.ptr<float>(),
+        mean.ptr<float>(), rstd.ptr<float>(), ptr_or_null<float>(g), N, C, HW, G);
+  });
   return info.Env().Undefined();
 }
 

@@ -55,10 +55,11 @@ TF_BINDING(sgdStep) {
                    f32(wd), nesterov, first, maximize, r.stream());
     return info.Env().Undefined();
   }
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, sgd_update)(
-      v[0].ptr<float>(), buf, v[1].ptr<float>(), v[0].numel(),
-      f32(lr), f32(momentum), f32(dampening), f32(wd), nesterov, first, maximize);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, sgd_update)(
+        v[0].ptr<float>(), buf, v[1].ptr<float>(), v[0].numel(),
+        f32(lr), f32(momentum), f32(dampening), f32(wd), nesterov, first, maximize);
+  });
   return info.Env().Undefined();
 }
 
@@ -83,11 +84,12 @@ TF_BINDING(adamStep) {
                     r.stream());
     return info.Env().Undefined();
   }
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, adam_update)(
-      v[0].ptr<float>(), v[2].ptr<float>(), v[3].ptr<float>(), vmax,
-      v[1].ptr<float>(), v[0].numel(), f32(lr), f32(beta1), f32(beta2), f32(eps), f32(wd), decoupled,
-      step_size, bc2_sqrt, maximize);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, adam_update)(
+        v[0].ptr<float>(), v[2].ptr<float>(), v[3].ptr<float>(), vmax,
+        v[1].ptr<float>(), v[0].numel(), f32(lr), f32(beta1), f32(beta2), f32(eps), f32(wd), decoupled,
+        step_size, bc2_sqrt, maximize);
+  });
   return info.Env().Undefined();
 }
 
@@ -106,11 +108,12 @@ TF_BINDING(rmspropStep) {
   if (momentum > 0) { buf_at = count; names[count] = "momentum_buffer"; v[count] = r.view(size_t(count), "momentum_buffer"); ++count; }
   if (!r.ok()) return info.Env().Undefined();
   if (!check_views(r, v, names, count)) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, rmsprop_update)(
-      v[0].ptr<float>(), v[2].ptr<float>(), ga_at >= 0 ? v[ga_at].ptr<float>() : nullptr,
-      buf_at >= 0 ? v[buf_at].ptr<float>() : nullptr, v[1].ptr<float>(), v[0].numel(), f32(lr),
-      f32(alpha), f32(eps), f32(wd), f32(momentum), maximize);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, rmsprop_update)(
+        v[0].ptr<float>(), v[2].ptr<float>(), ga_at >= 0 ? v[ga_at].ptr<float>() : nullptr,
+        buf_at >= 0 ? v[buf_at].ptr<float>() : nullptr, v[1].ptr<float>(), v[0].numel(), f32(lr),
+        f32(alpha), f32(eps), f32(wd), f32(momentum), maximize);
+  });
   return info.Env().Undefined();
 }
 
@@ -124,10 +127,11 @@ TF_BINDING(adagradStep) {
   for (int i = 0; i < 3; ++i) v[i] = r.view(size_t(i), names[i]);
   if (!r.ok()) return info.Env().Undefined();
   if (!check_views(r, v, names, 3)) return info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, adagrad_update)(
-      v[0].ptr<float>(), v[2].ptr<float>(), v[1].ptr<float>(), v[0].numel(), f32(clr), f32(eps),
-      f32(wd), maximize);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, adagrad_update)(
+        v[0].ptr<float>(), v[2].ptr<float>(), v[1].ptr<float>(), v[0].numel(), f32(clr), f32(eps),
+        f32(wd), maximize);
+  });
   return info.Env().Undefined();
 }
 

@@ -57,8 +57,9 @@ TF_BINDING(maxPool2dForward) {
   if (!check_no_alias(r, {&y, &idx}, {&x})) return info.Env().Undefined();
   if (r.on_cuda()) return cuda::max_pool2d_forward(y.ptr<float>(), idx.ptr<int32_t>(), x.ptr<float>(), p, r.stream()),
                          info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, max_pool2d_forward)(y.ptr<float>(), idx.ptr<int32_t>(), x.ptr<float>(), p);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, max_pool2d_forward)(y.ptr<float>(), idx.ptr<int32_t>(), x.ptr<float>(), p);
+  });
   return info.Env().Undefined();
 }
 
@@ -79,10 +80,11 @@ TF_BINDING(maxPool2dBackward) {
     cuda::max_pool2d_backward(dx.ptr<float>(), dy.ptr<float>(), idx.ptr<int32_t>(), p, r.stream());
     return info.Env().Undefined();
   }
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, max_pool2d_backward)(
-      dx.ptr<float>(), dy.ptr<float>(), idx.ptr<int32_t>(), dx.shape[0] * dx.shape[1], dx.shape[2] * dx.shape[3],
-      dy.shape[2] * dy.shape[3]);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, max_pool2d_backward)(
+        dx.ptr<float>(), dy.ptr<float>(), idx.ptr<int32_t>(), dx.shape[0] * dx.shape[1], dx.shape[2] * dx.shape[3],
+        dy.shape[2] * dy.shape[3]);
+  });
   return info.Env().Undefined();
 }
 
@@ -105,8 +107,9 @@ TF_BINDING(avgPool2dForward) {
   if (!pool_shapes(r, &p, ceil_mode, x, y, "input", "out") || !check_no_alias(r, {&y}, {&x}))
     return info.Env().Undefined();
   if (r.on_cuda()) return cuda::avg_pool2d_forward(y.ptr<float>(), x.ptr<float>(), p, r.stream()), info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, avg_pool2d_forward)(y.ptr<float>(), x.ptr<float>(), p);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, avg_pool2d_forward)(y.ptr<float>(), x.ptr<float>(), p);
+  });
   return info.Env().Undefined();
 }
 
@@ -121,8 +124,9 @@ TF_BINDING(avgPool2dBackward) {
     return info.Env().Undefined();
   if (r.on_cuda())
     return cuda::avg_pool2d_backward(dx.ptr<float>(), dy.ptr<float>(), p, r.stream()), info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, avg_pool2d_backward)(dx.ptr<float>(), dy.ptr<float>(), p);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, avg_pool2d_backward)(dx.ptr<float>(), dy.ptr<float>(), p);
+  });
   return info.Env().Undefined();
 }
 
@@ -146,8 +150,9 @@ TF_BINDING(adaptiveAvgPool2dForward) {
   if (r.on_cuda())
     return cuda::adaptive_avg_pool2d_forward(y.ptr<float>(), x.ptr<float>(), NC, H, W, OH, OW, r.stream()),
            info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, adaptive_avg_pool2d_forward)(y.ptr<float>(), x.ptr<float>(), NC, H, W, OH, OW);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, adaptive_avg_pool2d_forward)(y.ptr<float>(), x.ptr<float>(), NC, H, W, OH, OW);
+  });
   return info.Env().Undefined();
 }
 
@@ -161,8 +166,9 @@ TF_BINDING(adaptiveAvgPool2dBackward) {
   if (r.on_cuda())
     return cuda::adaptive_avg_pool2d_backward(dx.ptr<float>(), dy.ptr<float>(), NC, H, W, OH, OW, r.stream()),
            info.Env().Undefined();
-  ScopedPool pool(instance(info.Env()).pool.get());
-  TF_ISA_CALL(instance(info.Env()).isa, cpu, adaptive_avg_pool2d_backward)(dx.ptr<float>(), dy.ptr<float>(), NC, H, W, OH, OW);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    TF_ISA_CALL(isa, cpu, adaptive_avg_pool2d_backward)(dx.ptr<float>(), dy.ptr<float>(), NC, H, W, OH, OW);
+  });
   return info.Env().Undefined();
 }
 

@@ -7,6 +7,8 @@
 namespace tf {
 namespace {
 
+constexpr int64_t kInlineDraw = 16384;
+
 // randomFill(y) args: [kind, p0, p1, view y]
 TF_BINDING(randomFill) {
   ArgReader r(info, "random", Kernels::CpuAndCuda);
@@ -27,10 +29,37 @@ TF_BINDING(randomFill) {
   if (r.on_cuda()) {
     cuda::random_fill(y, kind, p0, p1, inst.seed, offset, r.stream());
   } else {
-    ScopedPool pool(inst.pool.get());
-    TF_ISA_CALL(inst.isa, cpu, random_fill)(y, kind, p0, p1, inst.seed, offset);
+    auto fill = [=, isa = inst.isa, seed = inst.seed] { TF_ISA_CALL(isa, cpu, random_fill)(y, kind, p0, p1, seed, offset); };
+    // NOTE: a draw is a function of (seed, offset) alone: a small one into a storage no
+    // queued kernel uses runs here at once (single-threaded), so reading it back (a
+    // DataLoader's seed, a dropout mask's item()) does not wait for unrelated queued work.
+    if (inst.stream && y.numel() <= kInlineDraw && r.storages_idle()) fill();
+    else r.launch(1, fill);
   }
   return info.Env().Undefined();
+}
+
+// drawInt(low, high) -> an integer in [low, high): the value randint(low, high, [1]) would
+// draw, advancing the generator the same way, computed here without a storage, so a seed
+// drawn for a shuffle never waits for queued kernels (async mode).
+TF_BINDING(drawInt) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) TF_THROW(env, TypeError, "drawInt: expected (low, high)");
+  const double lo = info[0].As<Napi::Number>().DoubleValue(), hi = info[1].As<Napi::Number>().DoubleValue();
+  if (!(hi > lo && hi - lo <= 4294967296.0) || lo != std::floor(lo) || hi != std::floor(hi) || lo < INT32_MIN || hi > 2147483648.0)
+    TF_THROW(env, RangeError, "drawInt: needs integers low < high with high - low <= 2^32 in int32 range");
+  Instance& inst = instance(env);
+  int32_t value = 0;
+  TensorView v;
+  v.data = &value;
+  v.dtype = DType::I32;
+  v.ndim = 1;
+  v.shape[0] = 1;
+  v.strides[0] = 1;
+  const uint64_t offset = inst.rng_offset;
+  inst.rng_offset += 1;
+  TF_ISA_CALL(inst.isa, cpu, random_fill)(v, cpu::kRandint, lo, hi, inst.seed, offset);
+  return Napi::Number::New(env, value);
 }
 
 // manualSeed(seed): seed is a non-negative integer below 2^53.

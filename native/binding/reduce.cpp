@@ -30,8 +30,9 @@ TF_BINDING(reduce) {
   if (r.on_cuda()) {
     cuda::reduce(y, x, nkept, op, correction, r.stream());
   } else {
-    ScopedPool pool(r.inst().pool.get());
-    TF_ISA_CALL(r.inst().isa, cpu, reduce)(y, x, nkept, op, correction);
+    r.launch([=, isa = r.inst().isa] {
+      TF_ISA_CALL(isa, cpu, reduce)(y, x, nkept, op, correction);
+    });
   }
   return info.Env().Undefined();
 }

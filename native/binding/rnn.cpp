@@ -117,14 +117,16 @@ TF_BINDING(rnnForward) {
                       cptr(b_ih), cptr(b_hh), a.T, a.B, a.I, a.H, a.mode, a.reverse, inst.matmul_precision, r.stream());
     return info.Env().Undefined();
   }
-  ScopedPool pool(inst.pool.get());
-  try {
-    auto fn = a.use_ref ? cpu::ref::rnn_forward : TF_ISA_CALL(inst.isa, cpu, rnn_forward);
+  // NOTE: the scratch of the recurrence may fail to allocate: "out of memory" (a RangeError
+  // here in synchronous mode, the rejected read of y in async mode).
+  auto fn = a.use_ref ? cpu::ref::rnn_forward : TF_ISA_CALL(inst.isa, cpu, rnn_forward);
+  const int64_t T = a.T, B = a.B, I = a.I, H = a.H;
+  const int32_t mode = a.mode;
+  const bool reverse = a.reverse;
+  r.launch(4, [=] {
     fn(mptr(y), mptr(hn), mptr(cn), mptr(reserve), cptr(x), cptr(h0), cptr(c0), cptr(w_ih),
-       cptr(w_hh), cptr(b_ih), cptr(b_hh), a.T, a.B, a.I, a.H, a.mode, a.reverse);
-  } catch (const std::bad_alloc&) {
-    return r.fail("out of memory");
-  }
+       cptr(w_hh), cptr(b_ih), cptr(b_hh), T, B, I, H, mode, reverse);
+  });
   return info.Env().Undefined();
 }
 
@@ -169,15 +171,15 @@ TF_BINDING(rnnBackward) {
                        cptr(reserve), a.T, a.B, a.I, a.H, a.mode, a.reverse, inst.matmul_precision, r.stream());
     return info.Env().Undefined();
   }
-  ScopedPool pool(inst.pool.get());
-  try {
-    auto fn = a.use_ref ? cpu::ref::rnn_backward : TF_ISA_CALL(inst.isa, cpu, rnn_backward);
+  auto fn = a.use_ref ? cpu::ref::rnn_backward : TF_ISA_CALL(inst.isa, cpu, rnn_backward);
+  const int64_t T = a.T, B = a.B, I = a.I, H = a.H;
+  const int32_t mode = a.mode;
+  const bool reverse = a.reverse;
+  r.launch([=] {  // outputs are packed (absent ones skipped): all count as written
     fn(mptr(dx), mptr(dh0), mptr(dc0), mptr(dw_ih), mptr(dw_hh), mptr(db_ih), mptr(db_hh),
        cptr(dy), cptr(dhn), cptr(dcn), cptr(x), cptr(h0), cptr(c0), cptr(w_ih), cptr(w_hh),
-       cptr(y), cptr(reserve), a.T, a.B, a.I, a.H, a.mode, a.reverse);
-  } catch (const std::bad_alloc&) {
-    return r.fail("out of memory");
-  }
+       cptr(y), cptr(reserve), T, B, I, H, mode, reverse);
+  });
   return info.Env().Undefined();
 }
 

@@ -38,8 +38,9 @@ TF_BINDING(softmax) {
   if (r.on_cuda()) {
     cuda::softmax_forward(y.ptr<float>(), x.ptr<float>(), outer, n, inner, log, r.stream());
   } else {
-    ScopedPool pool(r.inst().pool.get());
-    TF_ISA_CALL(r.inst().isa, cpu, softmax_forward)(y.ptr<float>(), x.ptr<float>(), outer, n, inner, log);
+    r.launch(1, [=, isa = r.inst().isa] {
+      TF_ISA_CALL(isa, cpu, softmax_forward)(y.ptr<float>(), x.ptr<float>(), outer, n, inner, log);
+    });
   }
   return info.Env().Undefined();
 }
@@ -59,8 +60,9 @@ TF_BINDING(softmaxBackward) {
   if (r.on_cuda()) {
     cuda::softmax_backward(dx.ptr<float>(), dy.ptr<float>(), y.ptr<float>(), outer, n, inner, log, r.stream());
   } else {
-    ScopedPool pool(r.inst().pool.get());
-    TF_ISA_CALL(r.inst().isa, cpu, softmax_backward)(dx.ptr<float>(), dy.ptr<float>(), y.ptr<float>(), outer, n, inner, log);
+    r.launch(1, [=, isa = r.inst().isa] {
+      TF_ISA_CALL(isa, cpu, softmax_backward)(dx.ptr<float>(), dy.ptr<float>(), y.ptr<float>(), outer, n, inner, log);
+    });
   }
   return info.Env().Undefined();
 }
@@ -76,7 +78,7 @@ struct CeArgs {
 // Class indices are range-checked in `host_target` (target itself on the CPU, a host copy of
 // it on CUDA), or not at all when it is null.
 bool check_ce(ArgReader& r, Isa isa, CeArgs& a, const TensorView& logits, const TensorView& target,
-              const TensorView* weight, const TensorView* host_target) {
+              const TensorView* weight, const TensorView* host_target, int target_arg = -1) {
   if (logits.ndim < 2 || !f32_contig(logits)) { r.fail("logits must be contiguous float32 [N, C, ...]"); return false; }
   a.N = logits.shape[0]; a.C = logits.shape[1]; a.S = 1;
   for (int d = 2; d < logits.ndim; ++d) a.S *= logits.shape[d];
@@ -87,6 +89,8 @@ bool check_ce(ArgReader& r, Isa isa, CeArgs& a, const TensorView& logits, const 
     bool ok = target.dtype == DType::I32 && target.ndim == logits.ndim - 1 && target.shape[0] == a.N;
     for (int d = 1; ok && d < target.ndim; ++d) ok = target.shape[d] == logits.shape[d + 1];
     if (!ok) { r.fail("class target must be int32 with the logits' shape minus the class dim"); return false; }
+    // Async mode: queued writes to the target land before it is read here.
+    if (host_target && target_arg >= 0 && !r.wait_writes({target_arg})) return false;
     int64_t bad = host_target ? TF_ISA_CALL(isa, cpu, index_find_invalid)(*host_target, a.C, a.ignore) : -1;
     if (bad >= 0) {
       r.fail("target " + std::to_string(host_target->ptr<int32_t>()[bad]) + " at position " + std::to_string(bad) +
@@ -172,6 +176,18 @@ void cross_entropy_backward_cuda(ArgReader& r, const CeArgs& a, float scale, con
                                target.ptr<int32_t>(), a.N, a.C, a.ignore, s);
 }
 
+// Σ of the sample weights (weight[target], 0 for ignored samples; 1 per sample for soft
+// targets): the denominator of the mean, summed in sample order like the CPU kernel.
+double ce_weight_sum(const CeArgs& a, const TensorView& target, const TensorView* weight) {
+  const int64_t M = a.N * a.S;
+  if (a.probs) return double(M);
+  const int32_t* t = target.ptr<int32_t>();
+  const float* w = weight ? weight->ptr<float>() : nullptr;
+  double sum = 0;
+  for (int64_t i = 0; i < M; ++i) sum += t[i] == a.ignore ? 0.0 : (w ? double(w[t[i]]) : 1.0);
+  return sum;
+}
+
 // crossEntropy(out, lse, logits, target[, weight]) -> mean denominator.
 // args: [reduction, ignoreIndex, smoothing, isProbs, hasWeight, view out, view lse,
 //        view logits, view target, (view weight)]
@@ -190,7 +206,7 @@ TF_BINDING(crossEntropy) {
   if (!(a.smoothing >= 0 && a.smoothing <= 1)) return r.fail("labelSmoothing must be in [0, 1]");
   Instance& inst = instance(info.Env());
   const bool on_cuda = r.on_cuda();
-  if (!check_ce(r, inst.isa, a, logits, target, a.has_weight ? &weight : nullptr, on_cuda ? nullptr : &target))
+  if (!check_ce(r, inst.isa, a, logits, target, a.has_weight ? &weight : nullptr, on_cuda ? nullptr : &target, 3))
     return info.Env().Undefined();
   const int64_t M = a.N * a.S;
   if (!f32_contig(lse) || lse.numel() != M) return r.fail("lse must be contiguous float32 with N * S elements");
@@ -199,11 +215,16 @@ TF_BINDING(crossEntropy) {
     const double wsum = cuda_ce_supported(r, a) ? cross_entropy_cuda(r, a, out, lse, logits, target) : 0;
     return r.ok() ? Napi::Number::New(info.Env(), wsum) : info.Env().Undefined();
   }
-  double wsum = 0;
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, cross_entropy_forward)(out.ptr<float>(), lse.ptr<float>(), &wsum, logits.ptr<float>(),
-      a.probs ? nullptr : target.ptr<int32_t>(), a.probs ? target.ptr<float>() : nullptr,
-      a.has_weight ? weight.ptr<float>() : nullptr, a.N, a.C, a.S, a.reduction, a.ignore, a.smoothing);
+  // The mean's denominator comes from the targets and weights alone, so it is summed here
+  // (in the kernel's order, the same double) and the kernel may run later on the stream.
+  if (a.has_weight && !r.wait_writes({4})) return info.Env().Undefined();
+  const double wsum = ce_weight_sum(a, target, a.has_weight ? &weight : nullptr);
+  r.launch(2, [=, isa = inst.isa] {
+    double unused = 0;
+    TF_ISA_CALL(isa, cpu, cross_entropy_forward)(out.ptr<float>(), lse.ptr<float>(), &unused, logits.ptr<float>(),
+        a.probs ? nullptr : target.ptr<int32_t>(), a.probs ? target.ptr<float>() : nullptr,
+        a.has_weight ? weight.ptr<float>() : nullptr, a.N, a.C, a.S, a.reduction, a.ignore, a.smoothing);
+  });
   return Napi::Number::New(info.Env(), wsum);
 }
 
@@ -226,7 +247,7 @@ TF_BINDING(crossEntropyBackward) {
   if (!r.ok()) return info.Env().Undefined();
   Instance& inst = instance(info.Env());
   const bool on_cuda = r.on_cuda();
-  if (!check_ce(r, inst.isa, a, logits, target, a.has_weight ? &weight : nullptr, on_cuda ? nullptr : &target))
+  if (!check_ce(r, inst.isa, a, logits, target, a.has_weight ? &weight : nullptr, on_cuda ? nullptr : &target, 4))
     return info.Env().Undefined();
   const int64_t M = a.N * a.S;
   if (!same_shape(dlogits, logits) || !f32_contig(dlogits)) return r.fail("dlogits must be contiguous float32 like logits");
@@ -237,11 +258,12 @@ TF_BINDING(crossEntropyBackward) {
     if (cuda_ce_supported(r, a)) cross_entropy_backward_cuda(r, a, scale, dlogits, dloss, logits, lse, target);
     return info.Env().Undefined();
   }
-  ScopedPool pool(inst.pool.get());
-  TF_ISA_CALL(inst.isa, cpu, cross_entropy_backward)(dlogits.ptr<float>(), dloss.ptr<float>(), none ? 1 : 0, scale,
-      logits.ptr<float>(), lse.ptr<float>(), a.probs ? nullptr : target.ptr<int32_t>(),
-      a.probs ? target.ptr<float>() : nullptr, a.has_weight ? weight.ptr<float>() : nullptr,
-      a.N, a.C, a.S, a.ignore, a.smoothing);
+  r.launch([=, isa = inst.isa] {
+    TF_ISA_CALL(isa, cpu, cross_entropy_backward)(dlogits.ptr<float>(), dloss.ptr<float>(), none ? 1 : 0, scale,
+        logits.ptr<float>(), lse.ptr<float>(), a.probs ? nullptr : target.ptr<int32_t>(),
+        a.probs ? target.ptr<float>() : nullptr, a.has_weight ? weight.ptr<float>() : nullptr,
+        a.N, a.C, a.S, a.ignore, a.smoothing);
+  });
   return info.Env().Undefined();
 }
 

@@ -87,16 +87,16 @@ Napi::Value run_upsample(const Napi::CallbackInfo& info, bool backward) {
       cuda::upsample_bilinear2d_backward(o, i, NC, H, W, OH, OW, sh, sw, a.align_corners, s);
     return info.Env().Undefined();
   }
-  const Isa isa = instance(info.Env()).isa;
-  ScopedPool pool(instance(info.Env()).pool.get());
-  if (a.mode == kNearest && !backward)
-    TF_ISA_CALL(isa, cpu, upsample_nearest2d_forward)(o, i, NC, H, W, OH, OW, sh, sw);
-  else if (a.mode == kNearest)
-    TF_ISA_CALL(isa, cpu, upsample_nearest2d_backward)(o, i, NC, H, W, OH, OW, sh, sw);
-  else if (!backward)
-    TF_ISA_CALL(isa, cpu, upsample_bilinear2d_forward)(o, i, NC, H, W, OH, OW, sh, sw, a.align_corners);
-  else
-    TF_ISA_CALL(isa, cpu, upsample_bilinear2d_backward)(o, i, NC, H, W, OH, OW, sh, sw, a.align_corners);
+  r.launch([=, isa = instance(info.Env()).isa] {
+    if (a.mode == kNearest && !backward)
+      TF_ISA_CALL(isa, cpu, upsample_nearest2d_forward)(o, i, NC, H, W, OH, OW, sh, sw);
+    else if (a.mode == kNearest)
+      TF_ISA_CALL(isa, cpu, upsample_nearest2d_backward)(o, i, NC, H, W, OH, OW, sh, sw);
+    else if (!backward)
+      TF_ISA_CALL(isa, cpu, upsample_bilinear2d_forward)(o, i, NC, H, W, OH, OW, sh, sw, a.align_corners);
+    else
+      TF_ISA_CALL(isa, cpu, upsample_bilinear2d_backward)(o, i, NC, H, W, OH, OW, sh, sw, a.align_corners);
+  });
   return info.Env().Undefined();
 }
 
