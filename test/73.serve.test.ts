@@ -312,19 +312,15 @@ describe('73 serve (KServe v2 REST)', function () {
 
 describe('73 serve: the ONNX backend', function () {
   this.timeout(60000);
-  type ExportOnnx = (model: unknown, file: string, opts: { inputs: { name: string; shape: (number | null)[] }[] }) => unknown;
-  // NOTE: looked up at run time, so this file compiles in a build without the exporter.
-  const exportOnnx = (io as unknown as { exportOnnx?: ExportOnnx }).exportOnnx;
   let haveOrt = false;
   try { require.resolve('onnxruntime-node'); haveOrt = true; } catch { /* reported by requireOrSkip */ }
 
   it('serves a model exported by io.exportOnnx behind the same protocol, predicting what forward gives, batched', async function () {
-    requireOrSkip(this, typeof exportOnnx === 'function', 'io.exportOnnx is not in this build');
     requireOrSkip(this, haveOrt, 'onnxruntime-node is not installed');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-serve-onnx-'));
     const cnn = cnnOf().eval();
     io.saveModel(cnn, path.join(dir, 'cnn'), { inputShape: [1, 12, 12] });
-    exportOnnx!(cnn, path.join(dir, 'cnn.onnx'), { inputs: [{ name: 'input', shape: [-1, 1, 12, 12] }] });
+    io.exportOnnx(cnn, path.join(dir, 'cnn.onnx'), { inputs: [{ name: 'input', shape: [-1, 1, 12, 12] }] });
     const s = serve.createServer({ models: [{ name: 'cnn', path: path.join(dir, 'cnn') }, { name: 'cnn', version: '2', path: path.join(dir, 'cnn.onnx') }], maxDelayMs: 50 });
     const url = await s.listen({ port: 0 });
     try {
