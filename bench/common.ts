@@ -6,6 +6,7 @@
  * conv call, one epoch, 100 steps, one op); the runner turns it into the display unit.
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { synchronize } from '../lib/exec';
 
@@ -26,6 +27,8 @@ export interface Workload {
   params: Record<string, unknown>;
   /** Whether tfjs-cpu (pure JS) is tried at all; otherwise 'skipped (too slow)'. */
   tfjsCpu?: boolean;
+  /** A training (forward+backward) workload: the peak RSS of the process during it is reported too. */
+  training?: boolean;
 }
 
 export interface Options {
@@ -92,6 +95,27 @@ export function measure(fn: () => void, o: { budgetS: number; minReps: number; w
   return median(times);
 }
 
+/**
+ * Peak resident memory (MiB) of this process while fn runs, measured as bench/peers/_common.py
+ * does: the high-water mark is reset by writing "5" to /proc/self/clear_refs (it then equals
+ * the current RSS), and VmHWM is read from /proc/self/status afterwards. Where either file is
+ * missing or not writable (not Linux, a restricted container) the peak is a PeerStatus saying so.
+ * @example
+ * const { result, peakRssMiB } = withPeakRss(() => measure(step, o)); // peakRssMiB: 412.3
+ */
+export function withPeakRss<T>(fn: () => T): { result: T; peakRssMiB: Cell } {
+  let why: string | undefined;
+  try { fs.writeFileSync('/proc/self/clear_refs', '5'); } catch (e) { why = `cannot reset the RSS high-water mark: ${(e as Error).message}`; }
+  const result = fn();
+  if (why) return { result, peakRssMiB: { status: 'n/a', why } };
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return { result, peakRssMiB: Number(m[1]) / 1024 };
+    why = 'no VmHWM line in /proc/self/status';
+  } catch (e) { why = (e as Error).message; }
+  return { result, peakRssMiB: { status: 'n/a', why } };
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -143,7 +167,9 @@ export function ompWaitPolicy(threads: number): { policy: string; note: string }
   return calibrated;
 }
 
-export interface PythonPeer { version?: string; setting?: string; results?: Cell[]; missing?: string }
+export interface PythonPeer { version?: string; setting?: string; results?: Cell[]; missing?: string;
+  /** Peak RSS (MiB) of the peer process per workload, as withPeakRss; null for non-training rows. */
+  peak_rss_mib?: (Cell | null)[] }
 
 /**
  * Runs bench/peers/<script>.py in /usr/bin/python3 (or TF_BENCH_PYTHON) with the workloads'
@@ -154,7 +180,7 @@ export function runPython(script: string, workloads: Workload[], o: Options): Re
   const { env, setting } = pythonEnv(o.threads, ompWaitPolicy(o.threads).policy);
   const cfg = JSON.stringify({
     threads: o.threads, quick: o.quick, budget: o.budgetS, min_reps: o.minReps,
-    workloads: workloads.map((w) => ({ name: w.name, ...w.params })),
+    workloads: workloads.map((w) => ({ name: w.name, training: w.training ?? false, ...w.params })),
   });
   const r = spawnSync(py, [file, cfg], { env, encoding: 'utf8', timeout: 1_800_000, maxBuffer: 1 << 24 });
   if (r.status !== 0 || r.error) {

@@ -18,7 +18,7 @@ export const conv: Family = {
     const n = o.quick ? 8 : 64;
     return SHAPES.flatMap(([c, h, w, k]) => [false, true].map((backward) => ({
       name: `conv3x3 b${n} ${h}x${w}x${c}->${k} ${backward ? 'fwd+bwd' : 'fwd'}`, unit: 'ms' as const,
-      params: { n, c, h, w, k, backward }, tfjsCpu: !backward && c * k <= 3 * 32,
+      params: { n, c, h, w, k, backward }, tfjsCpu: !backward && c * k <= 3 * 32, training: backward,
     })));
   },
   ours(wl, o) {

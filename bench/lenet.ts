@@ -21,7 +21,7 @@ export const lenet: Family = {
   workloads(o: Options): Workload[] {
     const steps = o.quick ? 5 : 100;
     return [{ name: `LeNet-5 28x28 b64 Adam, ${steps} steps`, unit: 's/100 steps',
-      params: { batch: 64, steps, tfjsSteps: o.quick ? 2 : 10 }, tfjsCpu: o.quick }];
+      params: { batch: 64, steps, tfjsSteps: o.quick ? 2 : 10 }, tfjsCpu: o.quick, training: true }];
   },
   ours(wl, o) {
     const p = wl.params as P;

@@ -17,7 +17,7 @@ export const mlp: Family = {
   workloads(o: Options): Workload[] {
     const samples = o.quick ? 1280 : 60000, batch = 128;
     return [{ name: `MLP 784-512-256-10 Adam b${batch} epoch (${samples} samples)`, unit: 's/epoch',
-      params: { samples, batch, steps: Math.ceil(samples / batch), tfjsSteps: o.quick ? 3 : 20 }, tfjsCpu: o.quick }];
+      params: { samples, batch, steps: Math.ceil(samples / batch), tfjsSteps: o.quick ? 3 : 20 }, tfjsCpu: o.quick, training: true }];
   },
   ours(wl, o) {
     const p = wl.params as P;

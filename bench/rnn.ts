@@ -20,7 +20,7 @@ function family(mode: 'lstm' | 'gru'): Family {
       const t = o.quick ? 5 : 50, b = o.quick ? 8 : 64, i = 64, h = o.quick ? 32 : 256;
       return [false, true].map((backward) => ({
         name: `${mode.toUpperCase()} T${t} B${b} I${i} H${h} ${backward ? 'fwd+bwd' : 'fwd'}`, unit: 'ms' as const,
-        params: { mode, t, b, i, h, backward }, tfjsCpu: o.quick,
+        params: { mode, t, b, i, h, backward }, tfjsCpu: o.quick, training: backward,
       }));
     },
     ours(wl, o) {

@@ -3,14 +3,16 @@
  * [--peers pytorch,numpy,tfjs-wasm,tfjs-cpu] [--out DIR]`. Runs each workload in tensorforge
  * and then in each peer, one at a time (warm-up, then the median of repeated runs), prints a
  * table of values and time ratios ours/peer (< 1: we are faster), and writes
- * DIR/latest.json and DIR/latest.md (DIR defaults to bench/results). Threads default to 2
- * (env TF_BENCH_THREADS) for every library. Families: gemm conv lstm gru mlp lenet overhead attention.
+ * DIR/latest.json and DIR/latest.md (DIR defaults to bench/results). Training workloads also
+ * report the peak RSS of the process during the workload (withPeakRss), ours and each peer's.
+ * Threads default to 2 (env TF_BENCH_THREADS) for every library. Families: gemm conv lstm gru
+ * mlp lenet overhead attention.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '../lib';
-import { guard, isNum, loadTfjs, PEERS, ompWaitPolicy, runPython, type Cell, type Family, type Options, type PeerStatus, type Workload } from './common';
+import { guard, isNum, loadTfjs, PEERS, ompWaitPolicy, runPython, withPeakRss, type Cell, type Family, type Options, type PeerStatus, type Workload } from './common';
 import { gemm } from './gemm';
 import { conv } from './conv';
 import { lstm, gru } from './rnn';
@@ -21,6 +23,7 @@ import { attention } from './attention';
 
 export const FAMILIES: Family[] = [gemm, conv, lstm, gru, mlp, lenet, overhead, attention];
 export const CONVENTION = 'ratio = our time / peer time for the same work (< 1: tensorforge is faster; for GFLOP/s rows = peer GFLOP/s / our GFLOP/s)';
+export const MEMORY_CONVENTION = 'peak RSS (MiB) of the whole process during the workload (data, model, library; /proc/self/clear_refs reset, VmHWM read after), ratio = ours / peer (< 1: tensorforge uses less)';
 const COLUMNS = ['ours', ...PEERS] as const;
 
 export interface Row {
@@ -33,11 +36,16 @@ export interface Row {
   seconds: Record<string, Cell>;
   /** ours/peer time ratio; null when either side is absent. */
   ratios: Record<string, number | null>;
+  /** Training rows only: peak RSS (MiB) of the process during the workload, or why absent. */
+  peakRssMiB?: Record<string, Cell>;
+  /** Training rows only: ours/peer peak-RSS ratio; null when either side is absent. */
+  memoryRatios?: Record<string, number | null>;
 }
 
 export interface Report {
   date: string;
   convention: string;
+  memoryConvention: string;
   threads: number;
   quick: boolean;
   machine: { cpu: string; cores: number; loadavgStart: number; loadavgEnd: number; node: string; isa: string };
@@ -94,9 +102,19 @@ export async function runBench(a: RunArgs): Promise<Report> {
   const rows: Row[] = [];
   for (const fam of FAMILIES.filter((f) => a.families.includes(f.name))) {
     const ws = fam.workloads(a);
-    const cells: Record<string, Cell[]> = {};
+    const cells: Record<string, Cell[]> = {}, peaks: Record<string, Cell[]> = {};
+    const peakOf = (col: string, i: number, w: Workload, fn: () => Cell): Cell => {
+      if (!w.training) return fn();
+      const { result, peakRssMiB } = withPeakRss(fn);
+      (peaks[col] ??= [])[i] = peakRssMiB;
+      return result;
+    };
     log(`[${fam.name}] ours`);
-    cells.ours = ws.map((w) => { const c = guard(() => fam.ours(w, a)); log(`  ${w.name}: ${fmt(toValue(w, c))} ${w.unit}`); return c; });
+    cells.ours = ws.map((w, i) => {
+      const c = peakOf('ours', i, w, () => guard(() => fam.ours(w, a)));
+      log(`  ${w.name}: ${fmt(toValue(w, c))} ${w.unit}${w.training ? `, peak RSS ${fmt(peaks.ours[i])} MiB` : ''}`);
+      return c;
+    });
     for (const peer of PEERS) {
       if (!a.peers.includes(peer)) { cells[peer] = ws.map(() => ({ status: 'n/a', why: 'peer disabled by flag' })); continue; }
       if (peer === 'pytorch' || peer === 'numpy') {
@@ -108,7 +126,10 @@ export async function runBench(a: RunArgs): Promise<Report> {
           const r = out[p];
           if (!r) cells[p] = ws.map(() => ({ status: 'n/a', why: `no ${p} peer for this family` }));
           else if (r.missing || !r.results) { cells[p] = ws.map(() => notRun(r.missing ?? 'no results')); settings[p] ??= `MISSING: ${r.missing}`; }
-          else { cells[p] = r.results; if (r.setting) settings[p] = r.setting; }
+          else {
+            cells[p] = r.results; if (r.setting) settings[p] = r.setting;
+            ws.forEach((w, i) => { if (w.training) (peaks[p] ??= [])[i] = r.peak_rss_mib?.[i] ?? { status: 'n/a', why: `${p} peer reported no peak RSS` }; });
+          }
         }
         continue;
       }
@@ -118,9 +139,9 @@ export async function runBench(a: RunArgs): Promise<Report> {
       if ('status' in t) { cells[peer] = ws.map(() => t); settings[peer] = `MISSING: ${t.why}`; continue; }
       settings[peer] = t.setting;
       log(`[${fam.name}] ${peer}`);
-      cells[peer] = ws.map((w) => {
+      cells[peer] = ws.map((w, i) => {
         if (backend === 'cpu' && !w.tfjsCpu) return { status: 'skipped (too slow)', why: 'pure-JS backend: only small workloads are run (seconds to minutes per run otherwise)' };
-        const c = guard(() => fam.tfjs!(t.tf, backend, w, a));
+        const c = peakOf(peer, i, w, () => guard(() => fam.tfjs!(t.tf, backend, w, a)));
         log(`  ${w.name}: ${fmt(toValue(w, c))}`);
         return c;
       });
@@ -129,13 +150,21 @@ export async function runBench(a: RunArgs): Promise<Report> {
       const values: Row['values'] = {}, seconds: Row['seconds'] = {}, ratios: Row['ratios'] = {};
       for (const col of COLUMNS) { seconds[col] = cells[col][i]; values[col] = toValue(w, cells[col][i]); }
       for (const p of PEERS) { const o = cells.ours[i], q = cells[p][i]; ratios[p] = isNum(o) && isNum(q) ? o / q : null; }
-      rows.push({ family: fam.name, workload: w.name, unit: w.unit, values, seconds, ratios });
+      const row: Row = { family: fam.name, workload: w.name, unit: w.unit, values, seconds, ratios };
+      if (w.training) {
+        // A peer that did not run the workload has no peak either: its time cell says why.
+        const peakRssMiB: Record<string, Cell> = {}, memoryRatios: Record<string, number | null> = {};
+        for (const col of COLUMNS) peakRssMiB[col] = isNum(cells[col][i]) ? peaks[col]?.[i] ?? { status: 'n/a', why: 'not measured' } : cells[col][i];
+        for (const p of PEERS) { const o = peakRssMiB.ours, q = peakRssMiB[p]; memoryRatios[p] = isNum(o) && isNum(q) ? o / q : null; }
+        Object.assign(row, { peakRssMiB, memoryRatios });
+      }
+      rows.push(row);
     });
   }
   for (const p of PEERS) settings[p] ??= a.peers.includes(p) ? 'not run by the selected workloads' : 'disabled (--no-peers / --peers)';
   if (a.peers.includes('pytorch') || a.peers.includes('numpy')) { const w = ompWaitPolicy(a.threads); settings.ompWaitPolicy = `${w.policy} (${w.note})`; }
   const report: Report = {
-    date: new Date().toISOString(), convention: CONVENTION, threads: a.threads, quick: a.quick,
+    date: new Date().toISOString(), convention: CONVENTION, memoryConvention: MEMORY_CONVENTION, threads: a.threads, quick: a.quick,
     machine: { cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, loadavgStart, loadavgEnd: os.loadavg()[0], node: process.version, isa: info.isa },
     settings, families: a.families, rows,
   };
@@ -158,23 +187,36 @@ function tableLines(r: Report): string[][] {
   return [header, ...lines];
 }
 
+/** The training rows' peak RSS (MiB) and ours/peer memory ratios; [] when no row trains. */
+function memoryLines(r: Report): string[][] {
+  const rows = r.rows.filter((row) => row.peakRssMiB);
+  if (!rows.length) return [];
+  const header = ['peak RSS (training)', 'unit', ...COLUMNS, ...PEERS.map((p) => `ours/${p}`)];
+  return [header, ...rows.map((row) => [row.workload, 'MiB', ...COLUMNS.map((c) => fmt(row.peakRssMiB![c], 0)), ...PEERS.map((p) => fmt(row.memoryRatios![p], 2))])];
+}
+
 function headerText(r: Report): string[] {
   return [
     `tensorforge bench ${r.date}${r.quick ? ' (quick)' : ''}: ${r.machine.cpu} x${r.machine.cores}, threads=${r.threads} for every library, ` +
       `isa=${r.machine.isa}, node ${r.machine.node}, load average ${r.machine.loadavgStart.toFixed(2)} -> ${r.machine.loadavgEnd.toFixed(2)}`,
-    `Each cell: median of repeated runs after warm-up. ${r.convention}.`,
+    `Each cell: median of repeated runs after warm-up. ${r.convention}. Memory: ${r.memoryConvention}.`,
     ...Object.entries(r.settings).map(([k, v]) => `  ${k}: ${v}`),
   ];
 }
 
 export function textTable(r: Report): string {
-  const t = tableLines(r);
-  const widths = t[0].map((_, c) => Math.max(...t.map((l) => l[c].length)));
-  return [...headerText(r), '', ...t.map((l) => l.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  '))].join('\n');
+  const align = (t: string[][]): string[] => {
+    const widths = t[0].map((_, c) => Math.max(...t.map((l) => l[c].length)));
+    return t.map((l) => l.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  '));
+  };
+  const mem = memoryLines(r);
+  return [...headerText(r), '', ...align(tableLines(r)), ...(mem.length ? ['', ...align(mem)] : [])].join('\n');
 }
 
 export function markdown(r: Report): string {
-  const [h, ...lines] = tableLines(r);
+  const mdTable = ([h, ...lines]: string[][]): string[] => [
+    `| ${h.join(' | ')} |`, `|${h.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...lines.map((l) => `| ${l.join(' | ')} |`), ''];
+  const mem = memoryLines(r);
   const notes: string[] = [];
   for (const row of r.rows) for (const c of COLUMNS) {
     const v = row.values[c];
@@ -183,8 +225,8 @@ export function markdown(r: Report): string {
   return [
     '# tensorforge benchmark', '',
     ...headerText(r).map((l) => (l.startsWith('  ') ? `- ${l.trim()}` : l)), '',
-    `| ${h.join(' | ')} |`, `|${h.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
-    ...lines.map((l) => `| ${l.join(' | ')} |`), '',
+    ...mdTable(tableLines(r)),
+    ...(mem.length ? mdTable(mem) : []),
     ...(notes.length ? ['Absent values:', '', ...notes, ''] : []),
   ].join('\n');
 }

@@ -104,3 +104,4 @@ export function setNumThreads(n: number): void {
 export function setIsa(isa: 'generic' | 'avx2' | 'avx512'): void { native.setIsa(isa); }
 export * as train from './train';
 export * as dist from './dist';
+export * as serve from './serve';

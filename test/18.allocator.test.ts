@@ -146,17 +146,22 @@ describe('allocator', () => {
 
   it('kernel scratch stays bounded: an outsized im2col buffer is unmapped by the next small conv', () => {
     // NOTE: ones, not randn: the values do not matter here, and later test files draw their
-    // inputs from the global generator.
+    // inputs from the global generator. Synchronous mode: scratch is per thread, and in async
+    // mode a small call may run inline on this thread while a large one ran on the stream's.
     const conv = (c: number): void => tf.tidy(() => {
       tf.conv2d(tf.ones([1, c, 8, 8]), tf.ones([16, c, 7, 7]), null, { padding: 1 }).sum().item();
     });
-    conv(16);
-    const base = tf.memory().scratchBytes;
-    conv(4096);  // a column tile of 4096*49 rows x 16 columns: 12.8 MB, past the 8 MiB slot cap
-    const big = tf.memory().scratchBytes;
-    assert.ok(big - base > 8 * MiB, `scratch grew by ${big - base} bytes`);
-    conv(16);
-    const after = tf.memory().scratchBytes;
-    assert.ok(after - base < MiB, `scratch still ${after} bytes after a small conv (before the big one: ${base})`);
+    const mode = tf.getExecutionMode();
+    tf.setExecutionMode('sync');
+    try {
+      conv(16);
+      const base = tf.memory().scratchBytes;
+      conv(4096);  // a column tile of 4096*49 rows x 16 columns: 12.8 MB, past the 8 MiB slot cap
+      const big = tf.memory().scratchBytes;
+      assert.ok(big - base > 8 * MiB, `scratch grew by ${big - base} bytes`);
+      conv(16);
+      const after = tf.memory().scratchBytes;
+      assert.ok(after - base < MiB, `scratch still ${after} bytes after a small conv (before the big one: ${base})`);
+    } finally { tf.setExecutionMode(mode); }
   });
 });

@@ -11,6 +11,31 @@ import { OPS } from '../lib/ops/table';
 const arr = (t: { dataSync(): ArrayLike<number> }): number[] => Array.from(t.dataSync());
 
 describe('27 PyTorch semantics in the corners', () => {
+  it('bool (op) bool gives PyTorch 1.13\'s dtypes and values, and its error for sub', () => {
+    // Expected: torch.<op>(tensor([T, F, T, F]), tensor([T, T, F, F])) printed by PyTorch 1.13.
+    const a = tf.tensor([true, false, true, false]), b = tf.tensor([true, true, false, false]);
+    const want: [string, (x: typeof a, y: typeof a) => typeof a, string, unknown[]][] = [
+      ['add', (x, y) => x.add(y), 'bool', [true, true, true, false]],
+      ['mul', (x, y) => x.mul(y), 'bool', [true, false, false, false]],
+      ['maximum', (x, y) => x.maximum(y), 'bool', [true, true, true, false]],
+      ['minimum', (x, y) => x.minimum(y), 'bool', [true, false, false, false]],
+      ['div', (x, y) => x.div(y), 'float32', [1, 0, Infinity, NaN]],
+      ['eq', (x, y) => x.eq(y), 'bool', [true, false, false, true]],
+      ['lt', (x, y) => x.lt(y), 'bool', [false, true, false, false]],
+    ];
+    for (const [name, f, dtype, values] of want) {
+      const r = f(a, b);
+      assert.strictEqual(r.dtype, dtype, name);
+      assert.deepStrictEqual(r.toArray(), values, name);
+    }
+    // Broadcasting and a boolean scalar keep bool; a number scalar promotes to int32 (PyTorch).
+    assert.deepStrictEqual(a.reshape([2, 2]).add(tf.tensor([false, true])).toArray(), [[true, true], [true, true]]);
+    assert.deepStrictEqual(a.mul(true).toArray(), [true, false, true, false]);
+    assert.strictEqual(a.add(1).dtype, 'int32');
+    assert.deepStrictEqual(tf.tensor([], { dtype: 'bool' }).add(tf.tensor([], { dtype: 'bool' })).toArray(), []);
+    assertThrows(() => a.sub(b), TypeError, /^sub: subtraction of two bool tensors is not supported/);
+  });
+
   it('NaN and Inf scalars follow IEEE in every binary op (float and int tensors)', () => {
     const x = tf.tensor([0, 1, -2]), i = tf.tensor([0, 1, -2], { dtype: 'int32' });
     for (const t of [x, i]) {

@@ -244,6 +244,20 @@ describe('70 io', () => {
       assert.deepStrictEqual(Object.keys(io.load(path.join(out, 'model.safetensors'))), ['0.weight', '0.bias', '1.weight', '1.bias']);
     });
 
+    it('records an optional inputShape that readModelInfo returns; a bad one is refused on save and on load', () => {
+      const out = path.join(dir, 'shaped');
+      io.saveModel(new tf.nn.Linear(4, 2), out, { inputShape: [4] });
+      assert.deepStrictEqual(io.readModelInfo(out).inputShape, [4]);
+      io.saveModel(new tf.nn.Linear(4, 2), out);
+      assert.strictEqual(io.readModelInfo(out).inputShape, undefined);
+      assertThrows(() => io.saveModel(new tf.nn.Linear(4, 2), out, { inputShape: [4, 0] }), TypeError, /saveModel/, /inputShape/);
+      assertThrows(() => io.saveModel(new tf.nn.Linear(4, 2), out, { inputShape: '4' as unknown as number[] }), TypeError, /saveModel/, /inputShape/);
+      const file = path.join(out, 'model.json');
+      fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), inputShape: [-1, 4] }));
+      assert.throws(() => io.loadModel(out), /loadModel: .*inputShape must be an array of positive integers/);
+      assert.throws(() => io.readModelInfo(out), /inputShape/);
+    });
+
     it('round-trips built-in nn models (Sequential, named children, ModuleList, activations), eval mode included', () => {
       const { nn } = tf;
       const inner = new nn.Sequential(new Map<string, tf.nn.AnyModule>([['fc', new nn.Linear(8, 3, { bias: false })], ['act', new nn.GELU('tanh')]]));

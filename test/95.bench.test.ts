@@ -49,6 +49,29 @@ describe('95 bench runner', function () {
     for (const l of table) assert.equal(l.split('|').length, table[0].split('|').length);
   });
 
+  it('reports the peak RSS of training rows (forward+backward) beside their time, and only there', () => {
+    const out = path.join(dir, 'lstm');
+    const r = spawnSync(process.execPath, [RUN, 'lstm', '--quick', '--no-peers', '--threads', '1', '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const rep = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
+    assert.match(rep.memoryConvention, /VmHWM/);
+    assert.deepEqual(rep.rows.map((row: { workload: string }) => /fwd\+bwd$/.test(row.workload)), [false, true]);
+    const [fwd, train] = rep.rows;
+    assert.equal(fwd.peakRssMiB, undefined);
+    assert.equal(fwd.memoryRatios, undefined);
+    // The process holds at least the addon and node itself; far below the machine's memory.
+    assert.ok(train.peakRssMiB.ours > 20 && train.peakRssMiB.ours < os.totalmem() / 2 ** 20, `peak ${train.peakRssMiB.ours} MiB`);
+    for (const p of PEERS) {
+      assert.equal(train.peakRssMiB[p].status, 'n/a');
+      assert.equal(train.memoryRatios[p], null);
+    }
+    const md = fs.readFileSync(path.join(out, 'latest.md'), 'utf8');
+    const mem = md.split('\n').filter((l) => l.startsWith('| peak RSS') || l.startsWith('| LSTM') && l.includes('| MiB |'));
+    assert.equal(mem.length, 2, md);
+    assert.match(mem[1], new RegExp(`\\| ${Math.round(train.peakRssMiB.ours)} \\|`));
+    assert.match(r.stdout, /peak RSS \(training\)/);
+  });
+
   it('rejects an unknown family or flag with a message naming it', () => {
     for (const [arg, msg] of [['nosuch', /unknown workload family nosuch/], ['--bogus', /unknown flag --bogus/]] as const) {
       const r = spawnSync(process.execPath, [RUN, arg, '--no-peers', '--out', dir], { encoding: 'utf8' });

@@ -1,6 +1,7 @@
 """Shared helpers for the Python peers: config from argv[1], timing (warm-up, then the median
 of repeated runs, like bench/common.ts), PyTorch at its best settings, JSON on stdout."""
 import json
+import re
 import sys
 import time
 
@@ -53,20 +54,38 @@ def torch_setting(torch):
         torch.backends.mkldnn.is_available())
 
 
+def with_peak_rss(fn):
+    """(fn(), peak RSS in MiB while it ran) as bench/common.ts withPeakRss: reset the high-water
+    mark through /proc/self/clear_refs, read VmHWM after; a status dict when not possible."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+    except OSError as e:
+        return fn(), {'status': 'n/a', 'why': 'cannot reset the RSS high-water mark: %s' % e}
+    r = fn()
+    with open('/proc/self/status') as f:
+        m = re.search(r'^VmHWM:\s+(\d+) kB', f.read(), re.M)
+    return r, (int(m.group(1)) / 1024 if m else {'status': 'n/a', 'why': 'no VmHWM line in /proc/self/status'})
+
+
 def run_family(fn):
-    """fn(torch, workload) -> seconds per unit (float) or a status dict; prints the JSON."""
+    """fn(torch, workload) -> seconds per unit (float) or a status dict; prints the JSON. For
+    workloads marked training, the peak RSS during fn goes to peak_rss_mib (else None)."""
     torch, why = torch_or_none()
     out = {}
     if torch is None:
         out['pytorch'] = {'missing': why}
     else:
-        res = []
+        res, peaks = [], []
         for w in CFG['workloads']:
             try:
-                res.append(fn(torch, w))
+                r, peak = with_peak_rss(lambda: fn(torch, w))
             except Exception as e:  # noqa: BLE001 - reported per workload
-                res.append({'status': 'error', 'why': repr(e)[:200]})
-        out['pytorch'] = {'version': torch.__version__, 'setting': torch_setting(torch), 'results': res}
+                r, peak = {'status': 'error', 'why': repr(e)[:200]}, None
+            res.append(r)
+            peaks.append(peak if w.get('training') else None)
+        out['pytorch'] = {'version': torch.__version__, 'setting': torch_setting(torch), 'results': res,
+                          'peak_rss_mib': peaks}
     return out
 
 

@@ -13,7 +13,7 @@ export {
   save, load, loadWithMetadata, readHeader, serialize, deserialize, halfToFloat,
   type StateDict, type Metadata, type SafetensorsHeader,
 } from './safetensors';
-export { saveModel, loadModel, MODEL_FORMAT, MODEL_VERSION, type ModelJSON } from './model';
+export { saveModel, loadModel, readModelInfo, MODEL_FORMAT, MODEL_VERSION, type ModelJSON } from './model';
 export {
   registerLayer, registeredLayers, layerToJSON, layerFromJSON, layerParamShapes, configInt, type ParamShapes,
   type SerializableLayer, type LayerClass, type LayerSpec, type LayerJSON, type LayerConfig, type JsonValue,

@@ -49,6 +49,8 @@ export interface ModelJSON {
   weights: string;
   /** The module's train/eval mode when saved (restored by loadModel). */
   training?: boolean;
+  /** The shape of one input sample, batch dimension excluded (saveModel's inputShape; servers read it). */
+  inputShape?: number[];
   metadata: Record<string, string>;
 }
 
@@ -73,6 +75,15 @@ function pausePoint(step: string): void {
   fs.writeSync(2, `saveModel:pause:${step}\n`);
   const ms = Number(process.env.TENSORFORGE_TEST_SAVE_PAUSE_MS ?? 200);
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** A per-sample input shape: a list of positive integers (the batch dimension excluded). */
+function checkInputShape(fn: string, shape: unknown, where = 'inputShape'): number[] | undefined {
+  if (shape === undefined) return undefined;
+  if (!Array.isArray(shape) || shape.length > 16 || !shape.every((d) => Number.isSafeInteger(d) && d > 0)) {
+    throw typeError(fn, `${where} must be an array of at most 16 positive integers (one sample's shape, batch excluded), got ${preview(shape)}`);
+  }
+  return shape.slice() as number[];
 }
 
 function checkMetadata(meta: unknown): Record<string, string> {
@@ -133,14 +144,16 @@ function removeStale(parent: string, name: string, targetExists: boolean): void 
  * io.saveModel(model, dir, { metadata: { task: 'demo' } });   // dir/model.json + dir/model.safetensors
  * const same = io.loadModel<nn.Sequential>(dir);
  */
-export function saveModel(model: SerializableLayer, dir: string, opts: { metadata?: Record<string, string> } = {}): void {
+export function saveModel(model: SerializableLayer, dir: string, opts: { metadata?: Record<string, string>; inputShape?: number[] } = {}): void {
   if (!model || typeof model.stateDict !== 'function') throw typeError('saveModel', 'model must be a module with stateDict() and getConfig()');
-  checkOptions('saveModel', opts, ['metadata']);
+  checkOptions('saveModel', opts, ['metadata', 'inputShape']);
+  const inputShape = checkInputShape('saveModel', opts.inputShape);
   if (typeof dir !== 'string' || !dir) throw typeError('saveModel', `dir must be a non-empty path, got ${JSON.stringify(dir)}`);
   const meta = checkMetadata(opts.metadata);
   const architecture = layerToJSON(model);
   const json: ModelJSON = { format: MODEL_FORMAT, version: MODEL_VERSION, architecture, weights: 'model.safetensors', metadata: meta };
   if (typeof model.training === 'boolean') json.training = model.training;
+  if (inputShape) json.inputShape = inputShape;
   const text = Buffer.from(`${JSON.stringify(json, null, 2)}\n`, 'utf8');
 
   const target = existingTarget(path.resolve(dir)) ?? path.resolve(dir);
@@ -219,6 +232,9 @@ function readModelJSON(file: string): ModelJSON {
   const a = j.architecture as Record<string, unknown> | null;
   if (a === null || typeof a !== 'object' || Array.isArray(a) || typeof a.className !== 'string') throw bad('architecture', 'a { className, config } object', a);
   if (j.training !== undefined && typeof j.training !== 'boolean') throw bad('training', 'a boolean', j.training);
+  if (j.inputShape !== undefined) {
+    try { checkInputShape('loadModel', j.inputShape); } catch { throw bad('inputShape', 'an array of positive integers', j.inputShape); }
+  }
   if (j.metadata !== undefined) {
     const m = j.metadata;
     if (m === null || typeof m !== 'object' || Array.isArray(m) || !Object.values(m).every((v) => typeof v === 'string')) throw bad('metadata', 'an object of strings', m);
@@ -278,6 +294,16 @@ function checkNesting(arch: unknown, file: string): void {
     }
     for (const c of Object.values(v as Record<string, unknown>)) stack.push([c, depth + 1]);
   }
+}
+
+/**
+ * Reads and checks a saved model's model.json without building the model or reading weights
+ * (a server uses it for the input shape and metadata).
+ * @example const { inputShape, metadata } = io.readModelInfo('./out/model');
+ */
+export function readModelInfo(dir: string): ModelJSON {
+  if (typeof dir !== 'string' || !dir) throw typeError('readModelInfo', `dir must be a non-empty path, got ${JSON.stringify(dir)}`);
+  return readModelJSON(path.join(modelDir(dir), 'model.json'));
 }
 
 /**

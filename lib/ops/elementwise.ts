@@ -56,6 +56,19 @@ const BINARY: Record<string, BinaryDef> = {
   logicalAnd: { code: BinaryOp.LogicalAnd, compare: true }, logicalOr: { code: BinaryOp.LogicalOr, compare: true },
 };
 
+/** Arithmetic on two bool operands, as PyTorch: add and maximum are logical or, mul and minimum
+ * logical and (results bool); sub throws as PyTorch does. div/pow/atan2 compute in float32. */
+const BOOL_ARITHMETIC: Record<string, BinaryOp> = {
+  add: BinaryOp.LogicalOr, maximum: BinaryOp.LogicalOr, mul: BinaryOp.LogicalAnd, minimum: BinaryOp.LogicalAnd,
+};
+function boolArithmetic(name: string): BinaryOp {
+  const code = BOOL_ARITHMETIC[name];
+  if (code !== undefined) return code;
+  throw typeError(name, name === 'sub'
+    ? 'subtraction of two bool tensors is not supported (as in PyTorch); use ne (exclusive or) or logicalNot'
+    : `not defined for two bool operands; cast with .to('int32')`);
+}
+
 // Ties send half the gradient to each side, as PyTorch does.
 function minMaxGrad(g: Tensor, a: Tensor, b: Tensor, cmp: 'gt' | 'lt'): [Tensor, Tensor] {
   const aWins = a[cmp](b).to('float32'), tie = a.eq(b).to('float32').mul(0.5);
@@ -89,9 +102,8 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
     dtype = scalarDType(s) === 'float32' ? 'float32' : (td === 'bool' && typeof s === 'number' ? 'int32' : td);
   }
   if (def.floatOnly) dtype = 'float32';
-  if (!def.compare && dtype === 'bool') {
-    throw typeError(name, `arithmetic on bool tensors is not supported; use logicalAnd/logicalOr or cast with .to('int32')`);
-  }
+  let code = def.code;
+  if (!def.compare && dtype === 'bool') code = boolArithmetic(name);
   // NOTE: the common case (two tensors of the op's dtype, same shape) allocates nothing
   // here: no temporaries list, no broadcast shape (per-op overhead, bench/overhead.ts).
   const device = (ta instanceof Tensor ? ta : tb as Tensor).device;
@@ -105,7 +117,7 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
   const shape = sameShape(A.shape, B.shape) ? A.shape : broadcastShapes(name, A.shape, B.shape);
   const out = Tensor.empty(shape, def.compare ? 'bool' : dtype, A.device);
   if (out.numel) {
-    dispatch('binary').num(def.code).t(out).t(A, expandedView(A, shape)).t(B, expandedView(B, shape)).run();
+    dispatch('binary').num(code).t(out).t(A, expandedView(A, shape)).t(B, expandedView(B, shape)).run();
   }
   const grad = def.grad;
   if (grad && isGradEnabled() && (A.requiresGrad || B.requiresGrad)) recordBinary(name, grad, out, A, B);

@@ -146,7 +146,7 @@ void unary_f32(const TensorView& y, const TensorView& x, int32_t op, float p0, f
     case kRelu: return unary_loop<float>(y, x, G, [](float v) { return v > 0.0f ? v : (v != v ? v : 0.0f); });
     case kLeakyRelu: return unary_loop<float>(y, x, G, [p0](float v) { return v > 0.0f ? v : v * p0; });
     case kElu: return unary_vloop(y, x, M, [p0](vf v) { return v > 0.0f ? v : p0 * vexpm1(v); });
-    case kGelu: return unary_vloop(y, x, M, [](vf v) { return v * vnormcdf(v); });  // x Phi(x)
+    case kGelu: return unary_vloop(y, x, M, [](vf v) { return vgelu(v); });  // x Phi(x)
     case kGeluTanh: return unary_vloop(y, x, M, [](vf v) { return gelu_tanh_v(v); });
     case kSilu: return unary_vloop(y, x, M, [](vf v) { return v * vsigmoid(v); });
     case kSigmoid: return unary_vloop(y, x, M, [](vf v) { return vsigmoid(v); });
@@ -271,10 +271,7 @@ void unary_backward(const TensorView& dx, const TensorView& dy, const TensorView
     case kLeakyRelu: return grad_loop(dx, dy, x, y, [p0](float g, float u, float) { return u > 0 ? g : g * p0; });
     case kElu: return grad_loop(dx, dy, x, y, [p0](float g, float u, float w) { return u > 0 ? g : g * (w + p0); });
     case kGelu:  // Phi(u) + u phi(u)
-      return grad_vloop(dx, dy, x, y, [](vf g, vf u, vf) {
-        vf pdf = 0.398942280401432678f * vexp(-0.5f * u * u);
-        return g * (vnormcdf(u) + u * pdf);
-      });
+      return grad_vloop(dx, dy, x, y, [](vf g, vf u, vf) { return g * vgelu_grad(u); });
     case kGeluTanh:  // d/du [u sigmoid(2k(u + c u^3))] with s = sigmoid(.): s + 2 u s (1 - s) k (1 + 3 c u^2)
       return grad_vloop(dx, dy, x, y, [](vf g, vf u, vf) {
         const float k = 0.7978845608028654f, c = 0.044715f;

@@ -76,15 +76,6 @@ inline vf vexp(vf x0) {
   return vnan_to(x0, vexp_scaled(r, n));
 }
 
-// exp(hi + lo) without rounding hi + lo to float: for a head hi such that hi - n*0.693359375
-// is exact (e.g. hi = -h^2/2 with h of 12 significant bits, |hi| <= 105) and a small tail lo.
-// hi + lo must lie in [-104, 89] (the caller clamps).
-inline vf vexp_hilo(vf hi, vf lo) {
-  vf n = ((hi + lo) * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  vf r = (hi - n * 0.693359375f) + (lo + n * 2.12194440e-4f);
-  return vexp_scaled(r, n);
-}
-
 // expm1 = 2^n (1 + expm1(r)) - 1, with expm1(r) a Taylor polynomial to r^8 (|r| <= 0.347,
 // truncation < 0.2 ulp); accurate relative to x for tiny x. Computed at half scale so n = 128
 // (x up to 88.72) stays representable; overflows to +Inf; -1 below x = -17.
@@ -172,45 +163,96 @@ inline vf vsigmoid(vf x) {
   return (x >= 0.0f ? vbroadcast(1.0f) : e) / (1.0f + e);
 }
 
-// Standard normal CDF Phi(x) = erfc(-x/sqrt2)/2, accurate relative to the result in both
-// tails. For z = |x|/sqrt2: erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), P a degree-10
-// least-squares fit (error < 1e-8) in t - 4/7 over z in [0, 12]; -z^2 + P reaches the exp
-// as an exact head and a small tail (vexp_hilo). Phi(x >= 0) = 1 - Phi(-x). Worst error
-// ~5 ulp (tools/dev/vmath-check.cpp), mostly P's float evaluation.
-inline vf vnormcdf(vf x) {
-  vf a = vabs(x);
-  vf t = 1.0f / (1.0f + 0.353553390593273762f * a);  // z / 2 = |x| / (2 sqrt 2)
-  vf v = t - 0.571428597f;
-  vf p = vbroadcast(-1.211634022e-01f);
-  p = p * v + 1.583560767e-01f;
-  p = p * v + 1.167755360e-01f;
-  p = p * v - 2.566177937e-01f;
-  p = p * v - 3.037867524e-02f;
-  p = p * v + 2.980947507e-01f;
-  p = p * v - 5.243928959e-02f;
-  p = p * v - 4.053205060e-01f;
-  p = p * v + 1.052086641e-01f;
-  p = p * v + 1.366404722e+00f;
-  p = p * v - 5.748762730e-01f;
-  // Phi(-|x|) = t/2 exp(-x^2/2 + P) with x^2/2 = ah^2/2 + (a - ah)(a + ah)/2: ah keeps 12
-  // bits of a, so -ah^2/2 is exact (and a valid head for vexp_hilo up to |x| = 14.5).
-  vf c = a > 14.5f ? vbroadcast(14.5f) : a;  // Phi(-14.5) < 2^-149 already
-  vf ah = (vf)((vi)c & int32_t(0xfffff000u));
-  vf q = 0.5f * t * vexp_hilo(-0.5f * ah * ah, 0.5f * (ah - c) * (ah + c) + p);
-  q = a > 14.5f ? vbroadcast(0.0f) : q;  // also keeps +-Inf from NaN
-  vf r = x < 0.0f ? q : 1.0f - q;
+// ---- Double-precision helpers for results that must round once. vd holds half of vf's lanes
+// as doubles (one native register); vmap_d widens each half of a vf, applies f, rounds back.
+// NOTE: not a vector of kVecWidth doubles: GCC lowers compares and selects on vectors wider
+// than the ISA's lane by lane, which made gelu 50x slower.
+typedef double vd __attribute__((vector_size(kVecWidth * 4)));
+typedef int64_t vl __attribute__((vector_size(kVecWidth * 4)));
+typedef float vfh __attribute__((vector_size(kVecWidth * 2)));
+
+template <class F>
+inline vf vmap_d(vf x, F f) {
+  vfh h[2];
+  std::memcpy(h, &x, sizeof x);
+  for (vfh& v : h) v = __builtin_convertvector(f(__builtin_convertvector(v, vd)), vfh);
+  vf r;
+  std::memcpy(&r, h, sizeof r);
+  return r;
+}
+
+// e^x in double for x in [-1000, 0] (e^-708 below -708): n = round(x / ln2), |r| <= ln2/2,
+// Taylor to r^10 (truncation < 1e-12, far below a float ulp), 2^n assembled in the exponent
+// field. NOTE: n is read from the bits of x/ln2 + 1.5*2^52 rather than converted: packed
+// double -> int64 conversion needs AVX512DQ.
+inline vd vexp_d(vd x) {
+  x = x < -708.0 ? vd{} - 708.0 : x;
+  vd k = x * 1.4426950408889634 + 6755399441055744.0;  // 1.5*2^52: n in the low mantissa bits
+  vd n = k - 6755399441055744.0;
+  vd r = (x - n * 0.693147180369123816) - n * 1.90821492927058770e-10;  // ln2 split (Cephes)
+  vd p = vd{} + 1.0 / 3628800;
+  p = p * r + 1.0 / 362880;
+  p = p * r + 1.0 / 40320;
+  p = p * r + 1.0 / 5040;
+  p = p * r + 1.0 / 720;
+  p = p * r + 1.0 / 120;
+  p = p * r + 1.0 / 24;
+  p = p * r + 1.0 / 6;
+  p = p * r + 0.5;
+  p = p * (r * r) + r + 1.0;
+  vl ni = (vl)k - 0x4338000000000000LL;  // n as an integer, n >= -1022
+  return p * (vd)((ni + 1023) << 52);
+}
+
+// Standard normal CDF in double for float-valued x: Phi(x) = erfc(-x/sqrt2)/2. For z = |x|/sqrt2:
+// erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), P a degree-10 least-squares fit (error < 1e-8
+// relative, ~0.2 float ulp) in t - 4/7 over z in [0, 12]; Phi(x >= 0) = 1 - Phi(-x). Evaluated
+// in double (x^2/2 is exact there), so a float result rounds once: vnormcdf and gelu stay
+// within ~1 ulp over the whole range, including the tail where Phi(x) is a float subnormal
+// but x Phi(x) is not (x ~ -13). NaN propagates; Phi(-Inf) = 0, Phi(Inf) = 1.
+inline vd vnormcdf_d(vd x) {
+  vd a = x < 0.0 ? -x : x;
+  vd t = 1.0 / (1.0 + 0.353553390593273762 * a);  // z / 2 = |x| / (2 sqrt 2)
+  vd v = t - 0.571428597;
+  vd p = vd{} - 1.211634022e-01;
+  p = p * v + 1.583560767e-01;
+  p = p * v + 1.167755360e-01;
+  p = p * v - 2.566177937e-01;
+  p = p * v - 3.037867524e-02;
+  p = p * v + 2.980947507e-01;
+  p = p * v - 5.243928959e-02;
+  p = p * v - 4.053205060e-01;
+  p = p * v + 1.052086641e-01;
+  p = p * v + 1.366404722e+00;
+  p = p * v - 5.748762730e-01;
+  vd c = a > 16.0 ? vd{} + 16.0 : a;  // Phi(-16) ~ 6e-58: x Phi(x) is 0 in float already
+  vd q = 0.5 * t * vexp_d(p - 0.5 * c * c);
+  q = a > 16.0 ? vd{} : q;  // also keeps +-Inf from NaN
+  vd r = x < 0.0 ? q : 1.0 - q;
   // |x| < 1/2: 1/2 + erf(x/sqrt2)/2 from erf's Taylor series to z^11 (error < 2e-10), where
   // P's cancelling terms would cost a few ulp around 1/2.
-  vf z2 = 0.5f * x * x;
-  vf e = vbroadcast(-1.0f / 1320.0f);
-  e = e * z2 + 1.0f / 216.0f;
-  e = e * z2 - 1.0f / 42.0f;
-  e = e * z2 + 1.0f / 10.0f;
-  e = e * z2 - 1.0f / 3.0f;
-  e = e * z2 + 1.0f;
-  vf small = 0.5f + (0.398942280401432678f * x) * e;  // erf(z)/2 = z e / sqrt(pi), z = x/sqrt2
-  r = a < 0.5f ? small : r;
-  return vnan_to(x, r);
+  vd z2 = 0.5 * x * x;
+  vd e = vd{} - 1.0 / 1320.0;
+  e = e * z2 + 1.0 / 216.0;
+  e = e * z2 - 1.0 / 42.0;
+  e = e * z2 + 1.0 / 10.0;
+  e = e * z2 - 1.0 / 3.0;
+  e = e * z2 + 1.0;
+  vd small = 0.5 + (0.398942280401432678 * x) * e;  // erf(z)/2 = z e / sqrt(pi), z = x/sqrt2
+  r = a < 0.5 ? small : r;
+  return x != x ? x : r;
+}
+
+inline vf vnormcdf(vf x) { return vmap_d(x, [](vd u) { return vnormcdf_d(u); }); }
+
+// GELU x Phi(x), rounded once from double.
+inline vf vgelu(vf x) { return vmap_d(x, [](vd u) { return u * vnormcdf_d(u); }); }
+
+// GELU's derivative Phi(u) + u phi(u), rounded once from double (u^2/2 is exact there). Near
+// its zero at u = -0.7518 the two terms cancel: the error is relative to the terms, not the
+// sum. NaN at +-Inf (Inf * 0), as PyTorch.
+inline vf vgelu_grad(vf x) {
+  return vmap_d(x, [](vd u) { return vnormcdf_d(u) + u * (0.398942280401432678 * vexp_d(-0.5 * u * u)); });
 }
 
 inline float sexp(float x) { return vexp(vbroadcast(x))[0]; }

@@ -179,7 +179,7 @@ function planBinary(s: Step, x: Tensor, xr: Nd, dtype: FuzzDType): Planned | nul
     const sd: FuzzDType = Number.isInteger(k) ? (dtype === 'bool' ? 'int32' : dtype) : 'float32';
     const cd: FuzzDType = op === 'div' ? 'float32' : compare ? promote(sd, dtype === 'bool' && Number.isInteger(k) ? 'int32' : sd) : sd;
     const desc = `${op}(${k})`;
-    if (!compare && cd === 'bool') return err(desc, op, () => call(k));
+    if (cd === 'bool' && op === 'sub') return err(desc, op, () => call(k));
     const f = binaryFn(op, cd);
     const raw = xr.data.map((v) => f(cd === 'float32' ? Math.fround(v) : v, cd === 'float32' ? Math.fround(k) : k));
     const outD: FuzzDType = compare ? 'bool' : cd;
@@ -203,7 +203,7 @@ function planBinary(s: Step, x: Tensor, xr: Nd, dtype: FuzzDType): Planned | nul
   }
   const cd: FuzzDType = op === 'div' ? 'float32' : promote(dtype, od);
   const desc = `${op}(${od} ${JSON.stringify(oshape)})`;
-  if (!compare && cd === 'bool') return err(desc, op, () => call(other));
+  if (cd === 'bool' && op === 'sub') return err(desc, op, () => call(other));  // as PyTorch
   const f = binaryFn(op, cd);
   const cast = (v: number): number => (cd === 'float32' ? Math.fround(v) : v);
   const y = broadcastPair(xr, { shape: oshape, data: ov }, (p, q) => f(cast(p), cast(q)));

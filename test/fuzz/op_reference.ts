@@ -44,7 +44,8 @@ export function promote(a: FuzzDType, b: FuzzDType): FuzzDType {
 export function binaryFn(op: string, dtype: FuzzDType): (x: number, y: number) => number {
   const int = dtype !== 'float32';
   switch (op) {
-    case 'add': return int ? (x, y) => (x + y) | 0 : (x, y) => x + y;
+    // bool + bool is logical or (PyTorch); mul, maximum and minimum of 0/1 are already and/or.
+    case 'add': return dtype === 'bool' ? (x, y) => +(x !== 0 || y !== 0) : int ? (x, y) => (x + y) | 0 : (x, y) => x + y;
     case 'sub': return int ? (x, y) => (x - y) | 0 : (x, y) => x - y;
     case 'mul': return int ? (x, y) => Math.imul(x, y) : (x, y) => x * y;
     case 'div': return (x, y) => x / y;

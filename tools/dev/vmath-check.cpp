@@ -34,6 +34,7 @@ int main() {
       {"tanh", vtanh, [](double x) { return std::tanh(x); }, -20, 20},
       {"sigmoid", vsigmoid, [](double x) { return 1.0 / (1.0 + std::exp(-x)); }, -110, 110},
       {"normcdf", vnormcdf, [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }, -30, 30},
+      {"gelu", vgelu, [](double x) { return x * 0.5 * std::erfc(-x / std::sqrt(2.0)); }, -30, 30},
   };
   int bad = 0;
   for (const Fn& f : fns) {

@@ -1,0 +1,136 @@
+/**
+ * Where a batch runs. The batcher sees a model only through ModelBackend (busy / run), so the
+ * execution can change (worker threads today, the library's async stream later, onnxruntime)
+ * without touching the protocol or the batching.
+ */
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import type { TensorSpec } from './tensors';
+
+/** A model version ready to run batches (createServer also takes one directly, see ModelSource.backend). */
+export interface ModelBackend {
+  /** The metadata endpoint's platform string. */
+  readonly platform: string;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  /** Whether a batch given now would wait (the batcher keeps gathering requests meanwhile). */
+  busy(): boolean;
+  /** Runs one batch: each input float32 [batch, ...sample] in spec order; resolves to each output [batch, ...]. */
+  run(inputs: Float32Array[], batch: number): Promise<Float32Array[]>;
+}
+
+/** A tensorforge model directory to load in every worker. */
+export interface PoolModel { key: string; path: string; inputShape: number[] }
+
+/** worker.ts's messages. */
+export type WorkerReply =
+  | { type: 'ready'; outputs: Record<string, number[]> }
+  | { type: 'failed'; message: string }
+  | { type: 'done'; id: number; outputs: Float32Array[] }
+  | { type: 'error'; id: number; message: string };
+export interface WorkerJob { id: number; key: string; batch: number; inputs: Float32Array[] }
+
+interface Job extends WorkerJob { resolve: (o: Float32Array[]) => void; reject: (e: Error) => void }
+interface Slot { worker: Worker; job: Job | null; ready: boolean }
+
+/**
+ * A pool of worker_threads, each holding every model; one batch per worker at a time, input
+ * and output buffers transferred, not copied. A worker that dies fails its batch and is
+ * replaced. `onIdle` runs whenever a worker becomes free, so batchers can hand it work.
+ */
+export class WorkerPool {
+  private slots: Slot[] = [];
+  private nextId = 1;
+  private closing = false;
+  /** Output sample shapes per model key, from the first worker's trial forward. */
+  outputShapes: Record<string, number[]> = {};
+
+  private constructor(private readonly models: PoolModel[], private readonly threads: number | undefined, private readonly onIdle: () => void) {}
+
+  /** Starts `size` workers and waits until each has loaded every model (rejects with the load error). */
+  static async start(models: PoolModel[], size: number, threads: number | undefined, onIdle: () => void): Promise<WorkerPool> {
+    const pool = new WorkerPool(models, threads, onIdle);
+    try {
+      await Promise.all(Array.from({ length: size }, () => pool.spawn()));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  private spawn(): Promise<void> {
+    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { models: this.models, threads: this.threads } });
+    const slot: Slot = { worker, job: null, ready: false };
+    this.slots.push(slot);
+    return new Promise((resolve, reject) => {
+      worker.on('message', (m: WorkerReply) => {
+        if (m.type === 'ready') {
+          slot.ready = true;
+          this.outputShapes = m.outputs;
+          resolve();
+          this.onIdle();
+        } else if (m.type === 'failed') {
+          reject(new Error(m.message));
+        } else {
+          const job = slot.job;
+          slot.job = null;
+          if (job && job.id === m.id) {
+            if (m.type === 'done') job.resolve(m.outputs);
+            else job.reject(new Error(m.message));
+          }
+          this.onIdle();
+        }
+      });
+      const died = (why: string): void => {
+        this.slots = this.slots.filter((s) => s !== slot);
+        slot.job?.reject(new Error(`serve: an inference worker ${why}`));
+        slot.job = null;
+        reject(new Error(`serve: an inference worker ${why} while loading`));
+        // NOTE: a worker that dies after loading is replaced; one that fails to load is not
+        // (start() reports the error), so a bad model cannot respawn forever.
+        if (slot.ready && !this.closing) this.spawn().catch(() => undefined);
+      };
+      worker.on('error', (e) => died(`failed: ${e.message}`));
+      worker.on('exit', (code) => { if (this.slots.includes(slot)) died(`exited with code ${code}`); });
+    });
+  }
+
+  /** Whether every worker is busy (or still loading). */
+  busy(): boolean { return !this.slots.some((s) => s.ready && !s.job); }
+
+  /** Runs a batch on a free worker (the caller checked busy()). */
+  run(key: string, inputs: Float32Array[], batch: number): Promise<Float32Array[]> {
+    const slot = this.slots.find((s) => s.ready && !s.job);
+    if (!slot) return Promise.reject(new Error('serve: no free inference worker'));
+    return new Promise((resolve, reject) => {
+      const job: Job = { id: this.nextId++, key, batch, inputs, resolve, reject };
+      slot.job = job;
+      const msg: WorkerJob = { id: job.id, key, batch, inputs };
+      slot.worker.postMessage(msg, inputs.map((a) => a.buffer as ArrayBuffer));
+    });
+  }
+
+  /** The backend for one model key; inputs/outputs as the metadata endpoint shows them. */
+  backend(key: string, inputName = 'input', outputName = 'output'): ModelBackend {
+    const m = this.models.find((x) => x.key === key);
+    if (!m) throw new RangeError(`serve: the worker pool has no model ${key}`);
+    const out = this.outputShapes[key];
+    return {
+      platform: 'tensorforge',
+      inputs: [{ name: inputName, datatype: 'FP32', shape: [-1, ...m.inputShape] }],
+      outputs: [{ name: outputName, datatype: 'FP32', shape: [-1, ...out] }],
+      busy: () => this.busy(),
+      run: (inputs, batch) => this.run(key, inputs, batch),
+    };
+  }
+
+  /** Stops every worker (in-flight batches fail). */
+  async close(): Promise<void> {
+    this.closing = true;
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+    for (const s of slots) s.job?.reject(new Error('serve: the worker pool closed'));
+  }
+}
