@@ -7,7 +7,23 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { TensorSpec } from './tensors';
 
-/** A model version ready to run batches (createServer also takes one directly, see ModelSource.backend). */
+/**
+ * A model version ready to run batches (createServer also takes one directly, see ModelSource.backend).
+ * @example
+ * // Doubles its input: [batch, 3] -> [batch, 3], one batch at a time.
+ * let running = false;
+ * const double: serve.ModelBackend = {
+ *   platform: 'custom',
+ *   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3] }],
+ *   outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 3] }],
+ *   busy: () => running,
+ *   async run([x], batch) {
+ *     running = true;
+ *     try { return [x.map((v) => 2 * v)]; } finally { running = false; }
+ *   },
+ * };
+ * const server = serve.createServer({ models: [{ name: 'double', backend: double }] });
+ */
 export interface ModelBackend {
   /** The metadata endpoint's platform string. */
   readonly platform: string;

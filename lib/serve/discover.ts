@@ -10,7 +10,7 @@ import type { ModelSource } from './server';
 
 /**
  * The model versions one argument names.
- * @example discoverModels('mnist=./models/mnist')  // [{ name: 'mnist', version: '1', path: './models/mnist/1' }, ...]
+ * @example serve.discoverModels('mnist=./models/mnist')  // [{ name: 'mnist', version: '1', path: './models/mnist/1' }, ...]
  */
 export function discoverModels(arg: string, inputShape?: number[]): ModelSource[] {
   const m = /^([^=/\\]+)=(.+)$/.exec(arg);

@@ -11,6 +11,7 @@ export { type InferenceServer, type ModelSource, type ServerOptions } from './se
 export { discoverModels } from './discover';
 export { type ModelBackend } from './backend';
 export { type TensorSpec, type Datatype, DATATYPES } from './tensors';
+export { type ServeMetrics } from './metrics';
 
 /**
  * Creates a KServe v2 inference server for the given models; listen() loads them and starts.

@@ -17,7 +17,15 @@ import { PAGE_HTML, PAGE_JS } from './page';
 import { sampleShape } from './spec';
 import { RequestError, decodeInputs, encodeOutput, type RequestTensor } from './tensors';
 
-/** One model version to serve: a directory written by io.saveModel, an .onnx file, or a backend of your own. */
+/**
+ * One model version to serve: a directory written by io.saveModel, an .onnx file, or a backend of your own.
+ * @example
+ * const models: serve.ModelSource[] = [
+ *   { name: 'mnist', path: './models/mnist/1' },
+ *   { name: 'mnist', version: '2', path: './models/mnist.onnx', inputShape: [1, 28, 28] },
+ * ];
+ * const server = serve.createServer({ models });
+ */
 export interface ModelSource {
   name: string;
   /** A model directory or an .onnx file (unless `backend` is given). */
@@ -33,6 +41,15 @@ export interface ModelSource {
   inputShape?: number[];
 }
 
+/**
+ * Options of {@link createServer}.
+ * @example
+ * const opts: serve.ServerOptions = {
+ *   models: [{ name: 'mnist', path: './models/mnist/1' }],
+ *   maxBatch: 64, maxDelayMs: 2, maxQueue: 256, timeoutMs: 10000, workers: 2, threads: 1, logger: { level: 'warn' },
+ * };
+ * const server = serve.createServer(opts);
+ */
 export interface ServerOptions {
   models: ModelSource[];
   /** Most rows per forward pass (default 32; 1 turns dynamic batching off). */
@@ -53,6 +70,15 @@ export interface ServerOptions {
   logger?: boolean | { level: string };
 }
 
+/**
+ * A server made by {@link createServer}: listen() loads the models and starts, close() drains.
+ * @example
+ * const server: serve.InferenceServer = serve.createServer({ models: [{ name: 'mnist', path: './models/mnist/1' }] });
+ * await server.listen({ port: 0 });   // any free port
+ * const res = await server.app.inject({ method: 'GET', url: '/v2/models/mnist/ready' });
+ * console.log(res.statusCode);        // 200
+ * await server.close();
+ */
 export interface InferenceServer {
   /** The fastify instance (for inject() in tests or extra routes). */
   readonly app: FastifyInstance;

@@ -6,13 +6,26 @@
  */
 import { fmtShape } from '../errors';
 
-/** The protocol's datatypes this server converts to and from the model's float32. */
+/**
+ * The protocol's datatypes this server converts to and from the model's float32.
+ * @example
+ * console.log(serve.DATATYPES.includes('FP32'));   // true
+ */
 export const DATATYPES = ['FP32', 'FP64', 'INT32', 'UINT8', 'BOOL'] as const;
+/**
+ * One of {@link DATATYPES}.
+ * @example
+ * const dt: serve.Datatype = 'UINT8';   // e.g. image pixels, converted to float32 for the model
+ */
 export type Datatype = typeof DATATYPES[number];
 /** Every datatype the protocol names (others are refused as unsupported, not as unknown). */
 export const PROTOCOL_DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'];
 
-/** A model input or output as the metadata endpoint describes it; shape[0] is -1 (any batch). */
+/**
+ * A model input or output as the metadata endpoint describes it; shape[0] is -1 (any batch).
+ * @example
+ * const spec: serve.TensorSpec = { name: 'input', datatype: 'FP32', shape: [-1, 1, 28, 28] };
+ */
 export interface TensorSpec { name: string; datatype: Datatype; shape: number[] }
 
 /** A request tensor as sent (after the JSON-schema check of its fields' JSON types). */
