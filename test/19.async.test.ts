@@ -163,6 +163,22 @@ describe('async execution', () => {
     assert.strictEqual(code, 1);
   });
 
+  it('switching modes back and forth keeps every tensor readable (stream positions only grow)', () => inMode('async', async () => {
+    const a = tf.randn([300, 300]);
+    let y = a;
+    for (let i = 0; i < 30; i++) y = y.matmul(a).mul(1 / 300);  // many queued kernels
+    const expected = await y.data();
+    tf.setExecutionMode('sync');
+    const b = tf.randn([300, 300]).add(1);  // runs now
+    tf.setExecutionMode('async');
+    const z = y.add(b).sub(b);              // queued on the stream again
+    assert.deepStrictEqual(Array.from(y.dataSync()).slice(0, 5), Array.from(expected).slice(0, 5));
+    const zd = await z.data();
+    assert.ok(Math.abs(zd[3] - expected[3]) <= 1e-5 * Math.max(1, Math.abs(expected[3])));
+    assert.strictEqual(tf.streamStats().pendingFrees >= 0, true);
+    for (const t of [a, y, b, z]) t.dispose();
+  }));
+
   it('setExecutionMode rejects unknown modes; sync mode runs kernels before returning', () => {
     assert.throws(() => tf.setExecutionMode('later' as tf.ExecutionMode), /mode must be 'sync' or 'async'/);
     tf.setExecutionMode('sync');

@@ -59,7 +59,7 @@ class ArgReader {
   // storage arguments the kernel writes (-1: all of them, the safe default).
   template <typename F>
   void launch(int nout, F&& fn) {
-    Stream* st = inst_.stream.get();
+    Stream* st = inst_.async_on ? inst_.stream.get() : nullptr;
     if (!st) {
       ScopedPool pool(inst_.pool.get());
       fn();

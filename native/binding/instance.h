@@ -65,7 +65,10 @@ struct Instance {
   uint64_t rng_offset = 0;      // Philox counter position, advanced by every random op
   int32_t matmul_precision = 0; // CUDA: cuda::MatmulPrecision (setMatmulPrecision)
   // The CPU execution stream; null in synchronous mode (kernels run on the calling thread).
+  // NOTE: kept once made, idle in sync mode, so its sequence numbers (which storages
+  // record) only ever grow across mode switches.
   std::shared_ptr<Stream> stream;  // shared with pending promise waiters
+  bool async_on = false;           // kernels are queued on `stream` (else run in the call)
   std::vector<PendingFree> pending_frees;
   size_t pending_bytes = 0;
   std::string fault_op;  // tests: the next queued kernel of this name fails

@@ -33,7 +33,7 @@ TF_BINDING(randomFill) {
     // NOTE: a draw is a function of (seed, offset) alone: a small one into a storage no
     // queued kernel uses runs here at once (single-threaded), so reading it back (a
     // DataLoader's seed, a dropout mask's item()) does not wait for unrelated queued work.
-    if (inst.stream && y.numel() <= kInlineDraw && r.storages_idle()) fill();
+    if (inst.async_on && y.numel() <= kInlineDraw && r.storages_idle()) fill();
     else r.launch(1, fill);
   }
   return info.Env().Undefined();

@@ -24,21 +24,14 @@ TF_BINDING(setAsync) {
   if (info.Length() < 1 || !info[0].IsBoolean()) TF_THROW(env, TypeError, "setAsync: expected a boolean");
   Instance& inst = instance(env);
   const bool on = info[0].As<Napi::Boolean>().Value();
-  if (on && !inst.stream) {
-    start_stream(env, inst);
-  } else if (!on && inst.stream) {
+  if (on) {
+    if (!inst.stream) start_stream(env, inst);
+    inst.async_on = true;
+  } else if (inst.async_on) {
     inst.stream->wait_all();
     settle_waiters(env, inst);
-    // Release what was pending, then drop the stream (its thread is idle).
-    for (const PendingFree& f : inst.pending_frees) {
-      inst.stream->clear_poison(f.ptr);
-      const int64_t back = inst.alloc->release(f.ptr, f.block_bytes);
-      if (back) Napi::MemoryManagement::AdjustExternalMemory(env, -back);
-    }
-    inst.pending_frees.clear();
-    inst.pending_bytes = 0;
-    inst.stream->shutdown();
-    inst.stream.reset();
+    drain_pending(env, inst, true);  // every block queued work held goes back now
+    inst.async_on = false;
   }
   return env.Undefined();
 }
@@ -56,7 +49,7 @@ TF_BINDING(streamStats) {
   Instance& inst = instance(env);
   Napi::Object o = Napi::Object::New(env);
   Stream* st = inst.stream.get();
-  o.Set("async", st != nullptr);
+  o.Set("async", inst.async_on);
   o.Set("queued", double(st ? st->queued() : 0));
   o.Set("enqueued", double(st ? st->enqueued() : 0));
   o.Set("completed", double(st ? st->completed() : 0));
