@@ -74,6 +74,7 @@ describe('85 examples (a)', function () {
     requireOrSkip(this, fs.existsSync(path.join(MAN_DIR, 'de')), `translated man pages not in ${MAN_DIR}/de (dpkg-dev, dpkg, man-db ship them)`);
     const { metrics: m } = await load('text')({ quick: true, outDir: outDir() });
     assert.ok(m.lstm_accuracy > 0.5, `accuracy ${m.lstm_accuracy}`);
+    assert.ok(m.transformer_accuracy > 0.4, `Transformer accuracy ${m.transformer_accuracy} (chance 1/6)`);
     assert.ok(m.lstm_macro_f1 > 0.5, `macro-F1 ${m.lstm_macro_f1}`);
   });
 
