@@ -16,6 +16,7 @@
  * const values = await y.data();                          // the loop stays free meanwhile
  */
 import { native, type NativeStreamStats } from './native';
+import type { Tensor } from './tensor';
 
 /**
  * How CPU kernels run: queued on the addon's stream (`'async'`) or on the calling thread (`'sync'`).
@@ -82,8 +83,8 @@ const EMPTY = new Uint8Array(0);
  * @internal Resolves once the kernels writing `t` have run (copying nothing), without
  * blocking the event loop; rejects with the error of a failed kernel `t` depends on.
  */
-export function whenComputed(t: { kernels: { readAsync(h: never, off: number, dst: ArrayBufferView): Promise<void> }; handle(op: string): unknown }): Promise<void> {
-  return t.kernels.readAsync(t.handle('whenComputed') as never, 0, EMPTY);
+export function whenComputed(t: Tensor): Promise<void> {
+  return t.kernels.readAsync(t.handle('whenComputed'), 0, EMPTY);
 }
 
 /** The error a cancelled `fit`/`evaluate`/`predict` throws: the signal's reason, else an AbortError. */

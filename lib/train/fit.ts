@@ -228,10 +228,13 @@ async function evaluateWith(model: TrainableModel, data: BatchSource, lossFn: Lo
     const out = tidy(() => noGrad(() => {
       const pred = model.forward(x);
       metrics.forEach((m) => m.update(pred, y));
-      return lossFn ? lossFn(pred, y) : pred.sum();
+      return lossFn ? lossFn(pred, y) : pred;
     }));
-    // One awaited read per batch (the loss, or a sum standing for the forward pass).
-    try { const v = (await out.data())[0]; if (lossFn) lossSum += n * v; } finally { out.dispose(); }
+    // One await per batch: the loss's value, or (without a loss) the forward pass finishing.
+    try {
+      if (lossFn) lossSum += n * (await out.data())[0];
+      else await whenComputed(out);
+    } finally { out.dispose(); }
     seen += n;
     if (performance.now() - lastYield >= yieldMs) { await yieldToLoop(); lastYield = performance.now(); }
   }

@@ -90,8 +90,6 @@ class ArgReader {
   // Async mode: true when no queued kernel uses any of this call's storages, so a kernel
   // on them may run right here, before queued work it does not depend on.
   bool storages_idle() const;
-  // Async mode: blocks until the stream is idle, so this thread may run kernels itself.
-  void wait_idle() { if (inst_.stream) inst_.stream->wait_all(); }
 
  private:
   template <typename T> T checked(T v) { throw_if_failed(); return v; }
