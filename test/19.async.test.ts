@@ -97,7 +97,8 @@ describe('async execution', () => {
     }
     const grew = (process.memoryUsage().rss - rss0) / 2 ** 20;
     await tf.whenIdle();
-    assert.ok(maxQueued > 0 && maxQueued <= 4096, `queued ${maxQueued}`);
+    // 4096 waiting in the queue plus the one running (streamStats counts work not yet completed).
+    assert.ok(maxQueued > 0 && maxQueued <= 4097, `queued ${maxQueued}`);
     assert.ok(grew < 300, `RSS grew ${grew.toFixed(0)} MiB`);
     assert.strictEqual(tf.streamStats().queued, 0);
     x.dispose();
