@@ -29,7 +29,8 @@ export function procStatusMiB(field: 'VmRSS' | 'VmHWM'): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function cnn(): tf.nn.Sequential {
+/** The Fashion-MNIST CNN of this bench and of bench/tta.ts. */
+export function cnn(): tf.nn.Sequential {
   const { nn } = tf;
   return new nn.Sequential(
     new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),

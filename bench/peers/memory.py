@@ -30,6 +30,15 @@ def load(images, labels, limit):
     return torch.from_numpy(x.astype(np.float32) / 255), torch.from_numpy(y.astype(np.int64))
 
 
+def cnn():
+    """The Fashion-MNIST CNN of this bench and of tta.py."""
+    nn = torch.nn
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
 def main():
     args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
     limit, threads = int(args['--limit']), int(args['--threads'])
@@ -38,10 +47,7 @@ def main():
     nn = torch.nn
     xs, ys = load('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', limit)
     xt, yt = load('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 10 ** 9)
-    model = nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+    model = cnn()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     n = xs.shape[0]
     t = time.perf_counter()
