@@ -58,6 +58,7 @@ struct Instance {
   std::unique_ptr<CpuAllocator> alloc = std::make_unique<CpuAllocator>();
   std::unique_ptr<ThreadPool> pool;
   Isa isa = Isa::Generic;
+  bool amx = true;  // the bf16 GEMM may use AMX tiles where usable (setAmx, TENSORFORGE_AMX=0)
   Napi::Reference<Napi::Float64Array> arg_ref;  // shared metadata buffer (see lib/native.ts)
   double* args = nullptr;
   size_t args_len = 0;

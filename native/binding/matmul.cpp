@@ -7,6 +7,7 @@
 
 #include "binding/args.h"
 #include "cpu/gemm/gemm.h"
+#include "runtime/cpu_features.h"
 #include "runtime/parallel.h"
 
 namespace tf {
@@ -113,9 +114,11 @@ TF_BINDING(matmul) {
                           bias_kind || act ? &ep : nullptr, precision, stream);
     });
   } else {
+    // AMX only on top of the avx512 variant, so forcing avx2/generic turns it off too.
+    const bool amx = r.inst().isa == Isa::Avx512 && r.inst().amx && amx_bf16_usable();
     r.launch(1, [=, isa = r.inst().isa] {
       auto batched = TF_ISA_CALL(isa, cpu, sgemm_batched);
-      auto bf16_gemm = TF_ISA_CALL(isa, cpu, sbgemm);
+      auto bf16_gemm = amx ? cpu::avx512::sbgemm_amx : TF_ISA_CALL(isa, cpu, sbgemm);
       walk([&](const float* A, const float* B, float* C) {
         if (!bf16)
           batched(inner, ta, tb, M, N, K, 1.0f, A, lda, sa, B, ldb, sb, 0.0f, C, N, M * N, &ep);
