@@ -132,24 +132,12 @@ void sbgemm_packed(const Problem& p) {
   const int64_t kp = (p.K + 1) / 2, mt = ceil_div(p.M, MR), nt = ceil_div(p.N, NR);
   uint32_t* ap = reinterpret_cast<uint32_t*>(scratch(kPackA, mt * MR * kp));
   uint32_t* bp = reinterpret_cast<uint32_t*>(scratch(kPackB, nt * NR * kp));
-  const auto chunk = [&](int64_t items) { return serial ? items : std::max<int64_t>(1, items / (4 * threads)); };
   // op(A) element (i, k): A[i*lda + k] (k contiguous) or, transposed, A[k*lda + i];
   // op(B) element (k, j): B[k*ldb + j] or, transposed, B[j*ldb + k] (k contiguous).
-  parallel_for_chunks(mt + nt, chunk(mt + nt), [&](int64_t b, int64_t e) {
-    for (int64_t u = b; u < e; ++u) {
-      if (u < mt) {
-        const int64_t i = u * MR;
-        bf16_pack_pairs(ap + u * MR * kp, MR, p.trans_a ? p.A + i : p.A + i * p.lda, p.lda, !p.trans_a,
-                        int(std::min<int64_t>(MR, p.M - i)), p.K, 2 * kp);
-      } else {
-        const int64_t j = (u - mt) * NR;
-        bf16_pack_pairs(bp + (u - mt) * NR * kp, NR, p.trans_b ? p.B + j * p.ldb : p.B + j, p.ldb, p.trans_b,
-                        int(std::min<int64_t>(NR, p.N - j)), p.K, 2 * kp);
-      }
-    }
-  });
+  bf16_pack_both(Bf16Operand{false, MR, p.A, p.lda, !p.trans_a, p.M, p.K, 2 * kp, ap},
+                 Bf16Operand{false, NR, p.B, p.ldb, p.trans_b, p.N, p.K, 2 * kp, bp}, serial);
   const int64_t block = gemm_cfg::kMC / MR, units = ceil_div(mt, block) * nt;
-  parallel_for_chunks(units, chunk(units), [&](int64_t b, int64_t e) {
+  parallel_for_chunks(units, serial ? units : std::max<int64_t>(1, units / (4 * threads)), [&](int64_t b, int64_t e) {
     for (int64_t u = b; u < e; ++u) {
       const int64_t t0 = (u / nt) * block;
       tiles_bf16(p, ap, bp, kp, t0, std::min(mt, t0 + block), u % nt);

@@ -158,27 +158,15 @@ void sbgemm_amx(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, flo
   const GemmProblem p{trans_a, trans_b, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, nullptr};
   const int64_t steps = ceil_div(K, 32), kpad = steps * 32, ma = ceil_div(M, 16), nb = ceil_div(N, 16);
   // NOTE: scratch() counts floats; a panel is 16 x kpad bf16 = 8 * kpad floats.
-  uint16_t* ap = reinterpret_cast<uint16_t*>(scratch(kPackA, ma * 8 * kpad));
+  uint32_t* ap = reinterpret_cast<uint32_t*>(scratch(kPackA, ma * 8 * kpad));
   uint32_t* bp = reinterpret_cast<uint32_t*>(scratch(kPackB, nb * 8 * kpad));
   const int threads = current_num_threads();
   const bool serial = threads <= 1 || 2.0 * double(M) * double(N) * double(K) < kMinParallelFlops;
   // op(A) element (i, k): A[i*lda + k] (k contiguous) or, transposed, A[k*lda + i];
   // op(B) element (k, j): B[k*ldb + j] or, transposed, B[j*ldb + k] (k contiguous).
-  const int64_t items = ma + nb;
-  parallel_for_chunks(items, serial ? items : std::max<int64_t>(1, items / (4 * threads)), [&](int64_t b, int64_t e) {
-    for (int64_t u = b; u < e; ++u) {
-      if (u < ma) {
-        const int64_t i = 16 * u;
-        const int m = int(std::min<int64_t>(16, M - i));
-        bf16_pack_rows(ap + u * 16 * kpad, trans_a ? A + i : A + i * lda, lda, !trans_a, m, K, kpad);
-      } else {
-        const int64_t j = 16 * (u - ma);
-        const int n = int(std::min<int64_t>(16, N - j));
-        bf16_pack_pairs(bp + (u - ma) * 8 * kpad, 16, trans_b ? B + j * ldb : B + j, ldb, trans_b, n, K, kpad);
-      }
-    }
-  });
-  const Packed pk{ap, bp, steps};
+  bf16_pack_both(Bf16Operand{true, 16, A, lda, !trans_a, M, K, kpad, ap},
+                 Bf16Operand{false, 16, B, ldb, trans_b, N, K, kpad, bp}, serial);
+  const Packed pk{reinterpret_cast<const uint16_t*>(ap), bp, steps};
   const int64_t row_blocks = ceil_div(M, kBlockRows), col_units = ceil_div(N, 32), units = row_blocks * col_units;
   parallel_for_chunks(units, serial ? units : std::max<int64_t>(1, units / (4 * threads)), [&](int64_t b, int64_t e) {
     TileScope tiles_on;

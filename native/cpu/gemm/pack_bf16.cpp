@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "runtime/parallel.h"
+
 #if defined(__AVX512F__)
 // NOTE: GCC 12 warns inside its own _mm512_undefined_* (masked loads, lane shuffles); a known
 // false positive (GCC PR105593), as in ukernel_avx512.cpp.
@@ -90,27 +92,54 @@ void load_block(__m512i (&r)[16], bool want_pairs, const float* src, int64_t ld,
 }
 }  // namespace
 
-void bf16_pack_pairs(uint32_t* dst, int W, const float* src, int64_t ld, bool k_contig, int n, int64_t kc,
-                     int64_t kpad) {
+namespace {
+// Panel columns [0, n) of pairs for depth [k0, k1) (k0 a multiple of 32, k1 even), at the
+// panel's base dst.
+void pack_pairs(uint32_t* dst, int W, const float* src, int64_t ld, bool k_contig, int n, int64_t kc, int64_t k0,
+                int64_t k1) {
   __m512i r[16];
   for (int c0 = 0; c0 < W; c0 += 16) {  // 16 columns at a time (W = 12: one masked half)
     const int nc = std::max(0, std::min(16, n - c0));
     const float* s = src + (k_contig ? c0 * ld : c0);
     const __mmask16 store = first(W - c0);
-    for (int64_t k0 = 0; k0 < kpad; k0 += 32) {
-      load_block(r, true, s, ld, k_contig, nc, k0, kc);
-      const int64_t pairs = std::min<int64_t>(16, (kpad - k0) / 2);
-      for (int64_t p = 0; p < pairs; ++p) _mm512_mask_storeu_epi32(dst + (k0 / 2 + p) * W + c0, store, r[p]);
+    for (int64_t k = k0; k < k1; k += 32) {
+      load_block(r, true, s, ld, k_contig, nc, k, kc);
+      const int64_t pairs = std::min<int64_t>(16, (k1 - k) / 2);
+      for (int64_t p = 0; p < pairs; ++p) _mm512_mask_storeu_epi32(dst + (k / 2 + p) * W + c0, store, r[p]);
     }
   }
 }
 
-void bf16_pack_rows(uint16_t* dst, const float* src, int64_t ld, bool k_contig, int n, int64_t kc, int64_t kpad) {
+// The rows layout for depth [k0, k1) (multiples of 32), at the panel's base dst.
+void pack_rows(uint16_t* dst, const float* src, int64_t ld, bool k_contig, int n, int64_t kc, int64_t k0, int64_t k1) {
   __m512i r[16];
-  for (int64_t k0 = 0; k0 < kpad; k0 += 32, dst += 16 * 32) {
-    load_block(r, false, src, ld, k_contig, n, k0, kc);
-    for (int c = 0; c < 16; ++c) _mm512_storeu_si512(dst + c * 32, r[c]);
+  for (int64_t k = k0; k < k1; k += 32) {
+    load_block(r, false, src, ld, k_contig, n, k, kc);
+    for (int c = 0; c < 16; ++c) _mm512_storeu_si512(dst + k * 16 + c * 32, r[c]);
   }
+}
+}  // namespace
+
+int64_t Bf16Operand::items() const { return k_contig ? panels() : (kpad + 31) / 32; }
+
+void Bf16Operand::pack(int64_t item) const {
+  const int64_t first_panel = k_contig ? item : 0, end_panel = k_contig ? item + 1 : panels();
+  const int64_t k0 = k_contig ? 0 : 32 * item, k1 = k_contig ? kpad : std::min(kpad, k0 + 32);
+  for (int64_t q = first_panel; q < end_panel; ++q) {
+    const int64_t c = q * W;
+    const float* s = src + (k_contig ? c * ld : c);
+    const int nc = int(std::min<int64_t>(W, n - c));
+    if (rows) pack_rows(reinterpret_cast<uint16_t*>(dst + q * panel_size()), s, ld, k_contig, nc, kc, k0, k1);
+    else pack_pairs(dst + q * panel_size(), W, s, ld, k_contig, nc, kc, k0, k1);
+  }
+}
+
+void bf16_pack_both(const Bf16Operand& a, const Bf16Operand& b, bool serial) {
+  const int64_t na = a.items(), n = na + b.items();
+  const int64_t chunk = serial ? n : std::max<int64_t>(1, n / (4 * current_num_threads()));
+  parallel_for_chunks(n, chunk, [&](int64_t begin, int64_t end) {
+    for (int64_t u = begin; u < end; ++u) u < na ? a.pack(u) : b.pack(u - na);
+  });
 }
 
 }  // namespace TF_ISA

@@ -23,12 +23,29 @@ namespace cpu {
 namespace TF_ISA {
 
 #if defined(__AVX512F__)
-// The pairs layout for pairs p < kpad/2 (kpad >= kc, even), W in {12, 16, 32}, n <= W.
-void bf16_pack_pairs(uint32_t* dst, int W, const float* src, int64_t ld, bool k_contig, int n, int64_t kc,
-                     int64_t kpad);
+// One operand packed whole, as ceil(n / W) panels of W columns, each panel_size() uint32 at
+// dst + q * panel_size(); depth padded to kpad (even; for the rows layout a multiple of 32).
+// The work splits into items() pieces that threads may pack at once: one panel each when
+// k_contig (a panel reads its own source rows), else one 32-deep step of every panel (the
+// source rows are read whole, in order, instead of 64 bytes at a time per panel).
+struct Bf16Operand {
+  bool rows;  // rows layout (W must be 16), else pairs (W in {12, 16, 32})
+  int W;
+  const float* src;
+  int64_t ld;
+  bool k_contig;
+  int64_t n, kc, kpad;
+  uint32_t* dst;
 
-// The rows layout for steps s < kpad/32 (kpad >= kc, a multiple of 32), n <= 16.
-void bf16_pack_rows(uint16_t* dst, const float* src, int64_t ld, bool k_contig, int n, int64_t kc, int64_t kpad);
+  int64_t panels() const { return (n + W - 1) / W; }
+  int64_t panel_size() const { return kpad / 2 * W; }
+  int64_t items() const;
+  void pack(int64_t item) const;
+};
+
+// Packs a and b whole, their items split over the thread pool (one fork-join), or on the
+// calling thread when serial.
+void bf16_pack_both(const Bf16Operand& a, const Bf16Operand& b, bool serial);
 #endif
 
 }  // namespace TF_ISA
