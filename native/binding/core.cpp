@@ -296,8 +296,7 @@ TF_BINDING(backendInfo) {
   o.Set("threads", inst.pool->num_threads());
   // How autocast('bfloat16') GEMMs run with this ISA (matmul.cpp chooses the same way): AMX
   // tiles, VDPBF16PS, or rounded fp32.
-  const bool amx = inst.isa == Isa::Avx512 && inst.amx && amx_bf16_usable();
-  o.Set("bf16Gemm", amx ? "amx" : TF_ISA_CALL(inst.isa, cpu, sbgemm_native)() ? "avx512bf16" : "rounded-fp32");
+  o.Set("bf16Gemm", bf16_uses_amx(inst) ? "amx" : TF_ISA_CALL(inst.isa, cpu, sbgemm_native)() ? "avx512bf16" : "rounded-fp32");
   Napi::Object amx_info = Napi::Object::New(env);
   amx_info.Set("available", amx_bf16_usable());
   amx_info.Set("enabled", inst.amx);

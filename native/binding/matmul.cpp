@@ -7,7 +7,6 @@
 
 #include "binding/args.h"
 #include "cpu/gemm/gemm.h"
-#include "runtime/cpu_features.h"
 #include "runtime/parallel.h"
 
 namespace tf {
@@ -114,8 +113,7 @@ TF_BINDING(matmul) {
                           bias_kind || act ? &ep : nullptr, precision, stream);
     });
   } else {
-    // AMX only on top of the avx512 variant, so forcing avx2/generic turns it off too.
-    const bool amx = r.inst().isa == Isa::Avx512 && r.inst().amx && amx_bf16_usable();
+    const bool amx = bf16 && bf16_uses_amx(r.inst());
     r.launch(1, [=, isa = r.inst().isa] {
       auto batched = TF_ISA_CALL(isa, cpu, sgemm_batched);
       auto bf16_gemm = amx ? cpu::avx512::sbgemm_amx : TF_ISA_CALL(isa, cpu, sbgemm);
