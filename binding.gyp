@@ -32,9 +32,19 @@
                     "-mavx2", "-mfma", "-mf16c", "-mbmi2", "-mprefer-vector-width=512"]
     },
     {
+      "target_name": "tf_cpu_avx512_amx",
+      "type": "static_library",
+      "sources": ["<!@(node tools/build/sources.js cpu amx)"],
+      "defines": ["TF_ISA=avx512"],
+      "dependencies": ["tf_cpu_avx512"],
+      "cflags_cc": ["<@(tf_cflags)", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq",
+                    "-mavx2", "-mfma", "-mf16c", "-mbmi2", "-mprefer-vector-width=512",
+                    "-mavx512bf16", "-mamx-tile", "-mamx-bf16"]
+    },
+    {
       "target_name": "tensorforge",
       "sources": ["<!@(node tools/build/sources.js addon)"],
-      "dependencies": ["tf_cpu_generic", "tf_cpu_avx2", "tf_cpu_avx512",
+      "dependencies": ["tf_cpu_generic", "tf_cpu_avx2", "tf_cpu_avx512_amx", "tf_cpu_avx512",
                        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "cflags_cc": ["<@(tf_cflags)"],
       "ldflags": ["-pthread"]

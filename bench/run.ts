@@ -95,7 +95,7 @@ export async function runBench(a: RunArgs): Promise<Report> {
   tf.setNumThreads(a.threads);
   const info = tf.backendInfo();
   const settings: Record<string, string> = {
-    ours: `tensorforge ${info.isa}, threads=${info.threads}`,
+    ours: `tensorforge ${info.isa}, threads=${info.threads}, bf16 GEMM: ${info.bf16Gemm}`,
   };
   const loadavgStart = os.loadavg()[0];
   const log = (s: string): void => { process.stderr.write(s + '\n'); };

@@ -1,8 +1,9 @@
 /**
  * Mixed precision scope, modelled on torch.autocast(device_type='cpu', dtype=torch.bfloat16):
  * inside `autocast('bfloat16', fn)`, matmul and linear on CPU tensors round their operands to
- * bfloat16 and accumulate in float32 (native/cpu/gemm/gemm_bf16.cpp); inputs, outputs and
- * weights stay float32 (the fp32 master weights). The backward of an op recorded inside the
+ * bfloat16 and accumulate in float32 (native/cpu/gemm/: AMX tiles in gemm_bf16_amx.cpp where
+ * the CPU has them, else gemm_bf16.cpp; see backendInfo().bf16Gemm); inputs, outputs and
+ * weights stay float32 (the fp32 master weights). Convolutions stay fp32. The backward of an op recorded inside the
  * scope uses the same bf16 GEMM, wherever backward() is called. Other ops are unaffected.
  */
 import { typeError } from './errors';

@@ -63,10 +63,16 @@ export interface BackendInfo {
   supportedIsas: string[];
   threads: number;
   /**
-   * How `autocast('bfloat16', ...)` GEMMs run with the current ISA: 'avx512bf16' (VDPBF16PS)
-   * or 'rounded-fp32' (operands rounded to bf16, fp32 GEMM): the same function.
+   * How `autocast('bfloat16', ...)` GEMMs run with the current ISA: 'amx' (AMX-BF16 tiles,
+   * avx512 variant), 'avx512bf16' (VDPBF16PS) or 'rounded-fp32' (operands rounded to bf16,
+   * fp32 GEMM): the same function, up to the order of the fp32 sums.
    */
-  bf16Gemm: 'avx512bf16' | 'rounded-fp32';
+  bf16Gemm: 'amx' | 'avx512bf16' | 'rounded-fp32';
+  /**
+   * AMX for the bf16 GEMM: available (the CPU has AMX-BF16 and the OS granted this process
+   * the tile state) and enabled (see {@link setAmx}); it runs when both hold and isa is avx512.
+   */
+  amx: { available: boolean; enabled: boolean };
   /** Whether the CUDA backend is usable, and why not when it is not. */
   cuda: { available: boolean; reason: string };
 }
@@ -102,6 +108,21 @@ export function setNumThreads(n: number): void {
  * setIsa(prev);
  */
 export function setIsa(isa: 'generic' | 'avx2' | 'avx512'): void { native.setIsa(isa); }
+
+/**
+ * Allows (the default) or forbids AMX tiles in the bf16 GEMM behind `autocast('bfloat16')`
+ * (env `TENSORFORGE_AMX=0` forbids them from the start). Forbidden, or where the CPU or OS has
+ * no AMX, the avx512 variant uses VDPBF16PS when the CPU has AVX512-BF16; results agree up to
+ * the order of the fp32 sums. Tests use it to check both paths.
+ * @example
+ * setAmx(false);
+ * console.log(backendInfo().bf16Gemm);  // 'avx512bf16' on a CPU with AVX512-BF16
+ * setAmx(true);
+ */
+export function setAmx(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new TypeError(`setAmx: enabled must be a boolean, got ${typeof enabled}`);
+  native.setAmx(enabled);
+}
 export * as train from './train';
 export * as dist from './dist';
 export * as serve from './serve';

@@ -24,7 +24,8 @@ export interface NativeBackendInfo {
   isa: 'generic' | 'avx2' | 'avx512';
   supportedIsas: string[];
   threads: number;
-  bf16Gemm: 'avx512bf16' | 'rounded-fp32';
+  bf16Gemm: 'amx' | 'avx512bf16' | 'rounded-fp32';
+  amx: { available: boolean; enabled: boolean };
 }
 
 /**
@@ -55,6 +56,7 @@ export interface NativeAddon extends CoreBindings, KernelBindings {
   backendInfo(): NativeBackendInfo;
   setNumThreads(n: number): void;
   setIsa(name: string): void;
+  setAmx(enabled: boolean): void;
   setAsync(on: boolean): void;
   synchronize(): void;
   whenIdle(): Promise<void>;

@@ -1,10 +1,14 @@
-/** The bf16 GEMM behind autocast('bfloat16'): on every ISA against float64 products of the
- * bf16-rounded operands (tight tolerance: only the fp32 summation differs), rounding edge
- * cases, which implementation backendInfo reports, agreement across ISAs, the autocast scope,
- * and gradients (the recorded backward uses the bf16 GEMM too). */
+/** The bf16 GEMM behind autocast('bfloat16'): on every path this machine has (each ISA, and
+ * the avx512 variant with and without AMX tiles) against float64 products of the bf16-rounded
+ * operands (tight tolerance: only the fp32 summation differs) on shapes at and around the tile
+ * and block edges, random shapes, transposed views and batches; rounding edge cases, which
+ * implementation backendInfo reports, agreement across paths, the autocast scope, and
+ * gradients (the recorded backward uses the bf16 GEMM too). */
 import * as assert from 'assert';
+import * as childProcess from 'child_process';
 import * as fs from 'fs';
-import { tf, assertClose, assertThrows, forEachIsa, toNd, withIsa } from './helpers';
+import * as path from 'path';
+import { tf, assertClose, assertThrows, toNd } from './helpers';
 import * as ref from './reference/matmul';
 import type { Nd } from './reference/ndarray';
 import type { Tensor } from '../lib';
@@ -25,14 +29,37 @@ const operand = (rows: number, cols: number, transposed: boolean): Tensor =>
   transposed ? tf.randn([cols, rows]).t() : tf.randn([rows, cols]);
 const bf16Matmul = (a: Tensor, b: Tensor): Tensor => tf.autocast('bfloat16', () => a.matmul(b));
 
-// [M, K, N]: tiny, odd, K across the 512-deep bf16 block and odd (a padded pair), the
-// 10-wide output layer, more columns than one 32-wide panel.
-const SHAPES: [number, number, number][] = [[1, 1, 1], [13, 17, 9], [37, 300, 45], [130, 256, 10], [25, 515, 70]];
+// [M, K, N]: tiny, odd, K across the 512-deep VDPBF16PS block and odd (a padded pair), the
+// 10-wide output layer, more columns than one 32-wide panel; for AMX: 16/32 rows and
+// columns and one past (one or two tiles), K at, below and past a 32-deep step and past the
+// 256-deep block (the sums wait in scratch between blocks), more rows than a 256-row unit.
+const SHAPES: [number, number, number][] = [[1, 1, 1], [13, 17, 9], [37, 300, 45], [130, 256, 10], [25, 515, 70],
+  [16, 32, 16], [17, 31, 33], [32, 33, 32], [33, 64, 47], [300, 520, 40]];
+
+interface Bf16Path { name: string; isa: 'generic' | 'avx2' | 'avx512'; amx: boolean }
+const info = tf.backendInfo();
+/** Every bf16 GEMM implementation this machine can run: each ISA; avx512 with AMX too. */
+const PATHS: Bf16Path[] = (info.supportedIsas as Bf16Path['isa'][]).flatMap((isa): Bf16Path[] =>
+  isa === 'avx512' && info.amx.available ? [{ name: 'avx512+amx', isa, amx: true }, { name: isa, isa, amx: false }]
+    : [{ name: isa, isa, amx: false }]);
+/** Runs fn on one path, restoring the ISA and the AMX setting after. */
+function withPath(p: Bf16Path, fn: () => void): void {
+  const prev = tf.backendInfo();
+  tf.setIsa(p.isa);
+  tf.setAmx(p.amx);
+  try { fn(); } finally { tf.setIsa(prev.isa); tf.setAmx(prev.amx.enabled); }
+}
+/** A small deterministic generator for shapes (tensor values come from the seeded tf.randn). */
+function shapeRng(seed: number): (lo: number, hi: number) => number {
+  let s = seed >>> 0;
+  return (lo, hi) => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return lo + (s % (hi - lo + 1)); };
+}
 
 describe('bf16 GEMM: autocast matmul/linear vs float64 of bf16-rounded operands', () => {
-  forEachIsa((isa) => {
-    describe(`isa=${isa}`, () => {
-      it('matmul, all four transpose combinations', () => withIsa(isa, () => {
+  for (const p of PATHS) {
+    const isa = p.name;
+    describe(`path=${isa}`, () => {
+      it('matmul, all four transpose combinations', () => withPath(p, () => {
         for (const [M, K, N] of SHAPES) {
           for (let t = 0; t < 4; t++) {
             const a = operand(M, K, (t & 1) !== 0), b = operand(K, N, (t & 2) !== 0);
@@ -40,13 +67,35 @@ describe('bf16 GEMM: autocast matmul/linear vs float64 of bf16-rounded operands'
           }
         }
       }));
-      it('linear with bias and fused relu (bias added in fp32)', () => withIsa(isa, () => {
+      it('random shapes (0 and 1 included), transposed views, batches', () => withPath(p, () => {
+        const next = shapeRng(31);
+        for (let trial = 0; trial < 12; trial++) {
+          const [M, K, N] = [next(0, 70), next(0, 90), next(0, 70)].map((v, i) => (trial % 4 === i ? v % 2 : v));
+          const a = operand(M, K, next(0, 1) === 1), b = operand(K, N, next(0, 1) === 1);
+          assertClose(bf16Matmul(a, b), ref.matmul(rounded(a), rounded(b)), ...tol(K), `${M}x${K}x${N}`);
+        }
+        // A batch of 3 against one B (broadcast), and two batch dims with a transposed B view.
+        const a3 = tf.randn([3, 19, 45]), b1 = tf.randn([45, 21]);
+        const y3 = bf16Matmul(a3, b1), b3 = rounded(b1);
+        for (let i = 0; i < 3; i++) {
+          const ai = a3.slice(0, i, i + 1).reshape([19, 45]);
+          assertClose(y3.slice(0, i, i + 1).reshape([19, 21]), ref.matmul(rounded(ai), b3), ...tol(45), `batch ${i}`);
+        }
+        const a4 = tf.randn([2, 2, 9, 40]), b4 = tf.randn([2, 2, 17, 40]).transpose(2, 3);
+        const y4 = bf16Matmul(a4, b4);
+        for (let i = 0; i < 4; i++) {
+          const [u, v] = [i >> 1, i & 1];
+          const pick = (t: Tensor, r: number, c: number): Tensor => t.slice(0, u, u + 1).slice(1, v, v + 1).reshape([r, c]);
+          assertClose(pick(y4, 9, 17), ref.matmul(rounded(pick(a4, 9, 40)), rounded(pick(b4, 40, 17))), ...tol(40), `batch ${u},${v}`);
+        }
+      }));
+      it('linear with bias and fused relu (bias added in fp32)', () => withPath(p, () => {
         const x = tf.randn([33, 70]), w = tf.randn([20, 70]), b = tf.randn([20]);
         const y = tf.autocast('bfloat16', () => tf.linear(x, w, b, { activation: 'relu' }));
         const want = ref.linear(rounded(x), rounded(w), toNd(b), true);
         assertClose(y, want, ...tol(70), 'linear relu');
       }));
-      it('rounds to nearest even, flushes subnormals to zero, keeps Inf and NaN', () => withIsa(isa, () => {
+      it('rounds to nearest even, flushes subnormals to zero, keeps Inf and NaN', () => withPath(p, () => {
         const vals = [1 + 2 ** -8, 1 + 3 * 2 ** -8, -(1 + 2 ** -8), 1 + 2 ** -8 + 2 ** -16, 1e-40, -1e-40,
           3.4028234663852886e38, Infinity, NaN, 0.1];
         const want = [1, 1 + 2 ** -6, -1, 1 + 2 ** -7, 0, -0, Infinity, Infinity, NaN, bf16(0.1)];
@@ -58,21 +107,37 @@ describe('bf16 GEMM: autocast matmul/linear vs float64 of bf16-rounded operands'
         }
       }));
     });
+  }
+
+  it('backendInfo names the path: amx, else avx512bf16 where the CPU has them (avx512 variant), rounded fp32 elsewhere', () => {
+    const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+    const cpuHasBf16 = /\bavx512_bf16\b/.test(cpuinfo);
+    // NOTE: the OS may refuse the tile state, so cpuinfo's amx_bf16 bounds availability from above.
+    if (!/\bamx_bf16\b/.test(cpuinfo)) assert.strictEqual(info.amx.available, false);
+    assert.strictEqual(info.amx.enabled, process.env.TENSORFORGE_AMX !== '0');
+    for (const p of PATHS) {
+      withPath(p, () => {
+        const want = p.amx ? 'amx' : p.isa === 'avx512' && cpuHasBf16 ? 'avx512bf16' : 'rounded-fp32';
+        assert.strictEqual(tf.backendInfo().bf16Gemm, want, p.name);
+      });
+    }
+    assertThrows(() => tf.setAmx(1 as unknown as boolean), TypeError, /setAmx: enabled must be a boolean, got number/);
   });
 
-  it('backendInfo names the path: avx512bf16 where the CPU has it (avx512 variant), rounded fp32 elsewhere', () => {
-    const cpuHasBf16 = fs.existsSync('/proc/cpuinfo') && /\bavx512_bf16\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    forEachIsa((isa) => {
-      const want = isa === 'avx512' && cpuHasBf16 ? 'avx512bf16' : 'rounded-fp32';
-      assert.strictEqual(tf.backendInfo().bf16Gemm, want, isa);
-    });
+  it('TENSORFORGE_AMX=0 starts with AMX off', () => {
+    const lib = path.join(__dirname, '..', 'lib');
+    const out = childProcess.execFileSync(process.execPath, ['-e', `const i = require(${JSON.stringify(lib)}).backendInfo(); console.log(JSON.stringify([i.amx.enabled, i.bf16Gemm]))`],
+      { env: { ...process.env, TENSORFORGE_AMX: '0' }, encoding: 'utf8' });
+    const [enabled, gemm] = JSON.parse(out.trim().split('\n').pop()!) as [boolean, string];
+    assert.strictEqual(enabled, false);
+    assert.notStrictEqual(gemm, 'amx');
   });
 
-  it('every ISA computes the same function (agreement to fp32 summation order)', () => {
+  it('every path computes the same function (agreement to fp32 summation order)', () => {
     const a = tf.randn([70, 300]), b = tf.randn([300, 40]);
     const ys: [string, Tensor][] = [];
-    forEachIsa((isa) => { ys.push([isa, bf16Matmul(a, b)]); });
-    for (const [isa, y] of ys.slice(1)) assertClose(y, toNd(ys[0][1]), ...tol(300), `${isa} vs ${ys[0][0]}`);
+    for (const p of PATHS) withPath(p, () => { ys.push([p.name, bf16Matmul(a, b)]); });
+    for (const [name, y] of ys.slice(1)) assertClose(y, toNd(ys[0][1]), ...tol(300), `${name} vs ${ys[0][0]}`);
   });
 
   it('differs from the fp32 GEMM by bf16-sized errors (the operands really are rounded)', () => {
@@ -83,7 +148,7 @@ describe('bf16 GEMM: autocast matmul/linear vs float64 of bf16-rounded operands'
 });
 
 describe('autocast scope and gradients', () => {
-  it('backward of ops recorded inside the scope uses the bf16 GEMM, and is close to fp32', () => {
+  for (const p of PATHS) it(`backward of ops recorded inside the scope uses the bf16 GEMM, and is close to fp32 (${p.name})`, () => withPath(p, () => {
     const x = tf.randn([24, 50]).requiresGrad_(true), w = tf.randn([12, 50]).requiresGrad_(true);
     const bias = tf.randn([12]).requiresGrad_(true), r = tf.randn([24, 12]);
     const out = tf.autocast('bfloat16', () => tf.linear(x, w, bias, { activation: 'relu' }));
@@ -98,7 +163,7 @@ describe('autocast scope and gradients', () => {
     tf.linear(x2, w2, b2, { activation: 'relu' }).mul(r).sum().backward();
     assertClose(x.grad!, toNd(x2.grad!), 3e-2, 0.1, 'dx vs fp32');
     assertClose(w.grad!, toNd(w2.grad!), 3e-2, 0.1, 'dw vs fp32');
-  });
+  }));
 
   it('matmul gradients on batched operands use bf16 too', () => {
     const a = tf.randn([3, 9, 20]).requiresGrad_(true), b = tf.randn([20, 7]).requiresGrad_(true);

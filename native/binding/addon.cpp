@@ -15,6 +15,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     for (Isa i : {Isa::Generic, Isa::Avx2, Isa::Avx512})
       if (f == isa_name(i) && isa_supported(i)) inst->isa = i;
   }
+  if (const char* amx = std::getenv("TENSORFORGE_AMX")) inst->amx = std::string(amx) != "0";
   inst->pool = std::make_unique<ThreadPool>(default_num_threads());
   // NOTE: the finalizer runs when this environment (main thread or a worker) is torn
   // down: the pool's threads are joined and the allocator's cache is released; storages

@@ -294,8 +294,13 @@ TF_BINDING(backendInfo) {
     if (isa_supported(i)) sup.Set(k++, isa_name(i));
   o.Set("supportedIsas", sup);
   o.Set("threads", inst.pool->num_threads());
-  // How autocast('bfloat16') GEMMs run with this ISA: bf16 instructions or rounded fp32.
-  o.Set("bf16Gemm", TF_ISA_CALL(inst.isa, cpu, sbgemm_native)() ? "avx512bf16" : "rounded-fp32");
+  // How autocast('bfloat16') GEMMs run with this ISA (matmul.cpp chooses the same way): AMX
+  // tiles, VDPBF16PS, or rounded fp32.
+  o.Set("bf16Gemm", bf16_uses_amx(inst) ? "amx" : TF_ISA_CALL(inst.isa, cpu, sbgemm_native)() ? "avx512bf16" : "rounded-fp32");
+  Napi::Object amx_info = Napi::Object::New(env);
+  amx_info.Set("available", amx_bf16_usable());
+  amx_info.Set("enabled", inst.amx);
+  o.Set("amx", amx_info);
   return o;
 }
 
@@ -311,6 +316,13 @@ TF_BINDING(setNumThreads) {
     inst.pool = std::make_unique<ThreadPool>(int(n));
     if (inst.stream) inst.stream->set_pool(inst.pool.get());
   }
+  return env.Undefined();
+}
+
+TF_BINDING(setAmx) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) TF_THROW(env, TypeError, "setAmx: enabled must be a boolean");
+  instance(env).amx = info[0].As<Napi::Boolean>().Value();
   return env.Undefined();
 }
 

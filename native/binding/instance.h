@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/allocator.h"
+#include "runtime/cpu_features.h"
 #include "runtime/stream.h"
 #include "runtime/threadpool.h"
 #include "tensorforge/view.h"
@@ -58,6 +59,7 @@ struct Instance {
   std::unique_ptr<CpuAllocator> alloc = std::make_unique<CpuAllocator>();
   std::unique_ptr<ThreadPool> pool;
   Isa isa = Isa::Generic;
+  bool amx = true;  // the bf16 GEMM may use AMX tiles where usable (setAmx, TENSORFORGE_AMX=0)
   Napi::Reference<Napi::Float64Array> arg_ref;  // shared metadata buffer (see lib/native.ts)
   double* args = nullptr;
   size_t args_len = 0;
@@ -92,5 +94,9 @@ constexpr size_t kPendingLimit = size_t(256) << 20;
 void drain_pending(Napi::Env env, Instance& inst, bool all);
 
 inline Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
+
+// Whether inst's bf16 GEMM (autocast) runs on AMX tiles: allowed (setAmx), usable here, and
+// only on top of the avx512 variant, so forcing avx2/generic turns it off too.
+inline bool bf16_uses_amx(const Instance& inst) { return inst.isa == Isa::Avx512 && inst.amx && amx_bf16_usable(); }
 
 }  // namespace tf

@@ -113,9 +113,10 @@ TF_BINDING(matmul) {
                           bias_kind || act ? &ep : nullptr, precision, stream);
     });
   } else {
+    const bool amx = bf16 && bf16_uses_amx(r.inst());
     r.launch(1, [=, isa = r.inst().isa] {
       auto batched = TF_ISA_CALL(isa, cpu, sgemm_batched);
-      auto bf16_gemm = TF_ISA_CALL(isa, cpu, sbgemm);
+      auto bf16_gemm = amx ? cpu::avx512::sbgemm_amx : TF_ISA_CALL(isa, cpu, sbgemm);
       walk([&](const float* A, const float* B, float* C) {
         if (!bf16)
           batched(inner, ta, tb, M, N, K, 1.0f, A, lda, sa, B, ldb, sb, 0.0f, C, N, M * N, &ep);

@@ -2,7 +2,9 @@
 // Lists native sources for binding.gyp (`<!@(node tools/build/sources.js ...)`) and CMakeLists.txt,
 // so adding a kernel file needs no build-file edit.
 //   node tools/build/sources.js cpu <generic|avx2|avx512>  kernels compiled once per ISA:
-//        every native/cpu/**/*.cpp outside ref/, except files ending _<otherisa>.cpp
+//        every native/cpu/**/*.cpp outside ref/, except files ending _<otherisa>.cpp and _amx.cpp
+//   node tools/build/sources.js cpu amx                     the AMX files (*_amx.cpp): part of the
+//        avx512 variant (TF_ISA=avx512), compiled with the AMX flags on top of avx512's
 //   node tools/build/sources.js addon                       the CPU addon: runtime/, binding/ (not
 //        binding/cuda/), cpu/ref/ and the CUDA stub native/cuda/stub.cpp
 //   node tools/build/sources.js cuda-addon                  the CUDA addon's host sources: the same
@@ -13,6 +15,8 @@ const path = require('path');
 
 const root = path.join(__dirname, '..', '..');
 const isas = ['generic', 'avx2', 'avx512'];
+// Extensions of an ISA whose files build apart, with their own flags (not run-time ISAs).
+const extensions = ['amx'];
 
 function walk(dir) {
   const abs = path.join(root, dir);
@@ -27,10 +31,10 @@ function walk(dir) {
 const [kind, isa] = process.argv.slice(2);
 let files;
 if (kind === 'cpu') {
-  if (!isas.includes(isa)) throw new Error(`sources.js: unknown ISA ${isa}`);
-  const others = isas.filter((i) => i !== isa);
+  if (!isas.includes(isa) && !extensions.includes(isa)) throw new Error(`sources.js: unknown ISA ${isa}`);
+  const others = [...isas, ...extensions].filter((i) => i !== isa);
   files = walk('native/cpu').filter((f) => !f.startsWith('native/cpu/ref/') &&
-    !others.some((o) => f.endsWith(`_${o}.cpp`)));
+    (extensions.includes(isa) ? f.endsWith(`_${isa}.cpp`) : !others.some((o) => f.endsWith(`_${o}.cpp`))));
 } else if (kind === 'addon' || kind === 'cuda-addon') {
   const shared = [...walk('native/runtime'), ...walk('native/binding'), ...walk('native/cpu/ref')];
   const cudaOnly = (f) => f.startsWith('native/binding/cuda/');

@@ -2,8 +2,9 @@
 //   tools/dev/run.sh gemm          (builds build/gemm-check, then runs `check` and `bench`)
 //   build/gemm-check check         packed sgemm vs the naive reference, every ISA the CPU has
 //   build/gemm-check bench [n...]  GFLOP/s per ISA at 1 and 2 threads (median of runs)
-//   build/gemm-check bf16 [n...]   sbgemm vs float64 of the bf16-rounded inputs on every ISA,
-//                                  then sbgemm vs sgemm GFLOP/s at 2 threads
+//   build/gemm-check bf16 [n...]   sbgemm vs float64 of the bf16-rounded inputs on every ISA
+//                                  (and sbgemm_amx where usable), then sbgemm (and
+//                                  sbgemm_amx) vs sgemm GFLOP/s at 2 threads
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -17,6 +18,7 @@
 
 #include "cpu/gemm/gemm.h"
 #include "cpu/ref/gemm_ref.h"
+#include "runtime/cpu_features.h"
 #include "runtime/parallel.h"
 #include "runtime/threadpool.h"
 
@@ -141,9 +143,13 @@ int run_bf16_check() {
   const SbFn fns[] = {generic::sbgemm, avx2::sbgemm, avx512::sbgemm};
   const bool native[] = {generic::sbgemm_native(), avx2::sbgemm_native(), avx512::sbgemm_native()};
   const auto list = isas();
+  struct SbEntry { const char* name; SbFn fn; const char* how; };
+  std::vector<SbEntry> entries;
+  for (size_t i = 0; i < list.size(); ++i)
+    if (list[i].ok) entries.push_back({list[i].name, fns[i], native[i] ? "native" : "rounded + sgemm"});
+  if (list[2].ok && amx_bf16_usable()) entries.push_back({"avx512", avx512::sbgemm_amx, "amx"});
   int bad = 0;
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (!list[i].ok) continue;
+  for (const SbEntry& e : entries) {
     int n_cases = 0, n_bad = 0;
     const int64_t shapes[][3] = {{1, 1, 1}, {13, 17, 9}, {12, 32, 512}, {37, 45, 1025}, {130, 10, 256}, {129, 300, 515}, {7, 70, 3}};
     for (auto& s : shapes)
@@ -158,7 +164,7 @@ int run_bf16_check() {
         ep.act = t == 3 ? kActRelu : kActNone;
         const float beta = t == 2 ? 0.5f : 0.0f;
         std::vector<float> C0 = C;
-        fns[i](ta, tb, M, N, K, 1.5f, A.data(), ta ? M : K, B.data(), tb ? K : N, beta, C.data(), N, &ep);
+        e.fn(ta, tb, M, N, K, 1.5f, A.data(), ta ? M : K, B.data(), tb ? K : N, beta, C.data(), N, &ep);
         double worst = 0;
         for (int64_t r = 0; r < M; ++r)
           for (int64_t c = 0; c < N; ++c) {
@@ -177,10 +183,10 @@ int run_bf16_check() {
         ++n_cases;
         if (worst > 1) {
           ++n_bad;
-          std::printf("FAIL bf16 %s ta=%d tb=%d M=%ld N=%ld K=%ld err/tol=%g\n", list[i].name, ta, tb, long(M), long(N), long(K), worst);
+          std::printf("FAIL bf16 %s (%s) ta=%d tb=%d M=%ld N=%ld K=%ld err/tol=%g\n", e.name, e.how, ta, tb, long(M), long(N), long(K), worst);
         }
       }
-    std::printf("%s bf16 (%s): %d cases, %d failed\n", list[i].name, native[i] ? "native" : "rounded + sgemm", n_cases, n_bad);
+    std::printf("%s bf16 (%s): %d cases, %d failed\n", e.name, e.how, n_cases, n_bad);
     bad += n_bad;
   }
   return bad ? 1 : 0;
@@ -204,7 +210,9 @@ double median_s(Fn fn, int reps) {
 void run_bf16_bench(int argc, char** argv, int threads) {
   ThreadPool pool(threads);
   ScopedPool sp(&pool);
-  std::printf("threads=%d avx512 sbgemm native=%d\n%14s %8s %8s %6s\n", threads, int(avx512::sbgemm_native()), "MxNxK", "fp32", "bf16", "ratio");
+  const bool amx = amx_bf16_usable();
+  std::printf("threads=%d avx512 sbgemm native=%d\n%14s %8s %8s %6s %8s %6s\n", threads, int(avx512::sbgemm_native()), "MxNxK", "fp32",
+              "bf16", "ratio", "amx", "ratio");
   for (int i = 2; i < argc; ++i) {
     long M = 0, N = 0, K = 0;
     if (std::sscanf(argv[i], "%ldx%ldx%ld", &M, &N, &K) != 3) M = N = K = std::atol(argv[i]);
@@ -212,14 +220,18 @@ void run_bf16_bench(int argc, char** argv, int threads) {
     fill(A); fill(B);
     const double flops = 2.0 * M * N * K;
     const int reps = std::max(9, int(1e9 / flops));
-    std::vector<double> f32, b16;
+    std::vector<double> f32, b16, tiles;
     for (int r = 0; r < 3; ++r) {  // alternate so machine load hits both alike
       f32.push_back(median_s([&] { avx512::sgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N, nullptr); }, reps));
       b16.push_back(median_s([&] { avx512::sbgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N, nullptr); }, reps));
+      if (amx) tiles.push_back(median_s([&] { avx512::sbgemm_amx(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N, nullptr); }, reps));
     }
     std::sort(f32.begin(), f32.end());
     std::sort(b16.begin(), b16.end());
-    std::printf("%14s %8.1f %8.1f %6.2f\n", argv[i], flops / f32[1] / 1e9, flops / b16[1] / 1e9, f32[1] / b16[1]);
+    std::sort(tiles.begin(), tiles.end());
+    std::printf("%14s %8.1f %8.1f %6.2f", argv[i], flops / f32[1] / 1e9, flops / b16[1] / 1e9, f32[1] / b16[1]);
+    if (amx) std::printf(" %8.1f %6.2f", flops / tiles[1] / 1e9, f32[1] / tiles[1]);
+    std::printf("\n");
   }
 }
 

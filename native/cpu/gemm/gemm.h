@@ -64,6 +64,15 @@ void sbgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float a
             const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
             float* C, int64_t ldc, const GemmEpilogue* ep))
 
+// sbgemm on AMX-BF16 tiles (gemm_bf16_amx.cpp, built into the avx512 variant only): the same
+// function, up to the order of the fp32 sums. Call it only where amx_bf16_usable()
+// (runtime/cpu_features.h) said yes: the CPU has AMX-BF16 and the OS granted the tile state.
+namespace avx512 {
+void sbgemm_amx(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                float* C, int64_t ldc, const GemmEpilogue* ep);
+}  // namespace avx512
+
 // Whether this variant's sbgemm runs bf16 instructions on this CPU (else it rounds and
 // calls sgemm).
 TF_DECL_ALL(bool sbgemm_native())

@@ -1,11 +1,12 @@
 // bf16 GEMM with fp32 operands and result (gemm.h sbgemm, the kernel behind autocast). Two
 // implementations of one function (elements rounded to bf16, exact products, fp32 sums):
-//  - AVX512-BF16 (the avx512 variant on a CPU that has it): gemm.cpp's shared-B structure
-//    with bf16 panels. Packing rounds op(A) and op(B) into pairs along K, a pair being two
-//    bf16 in 32 bits with the lower k in the low half:
-//      A panel [kc/2][kMR] pairs, B panel [kc/2][kNR] pairs (an odd kc pads a zero)
+//  - AVX512-BF16 (the avx512 variant on a CPU that has it): op(A) and op(B) packed whole,
+//    once per call, into pairs along K (pack_bf16.h; the rounding happens there, once per
+//    element), a pair being two bf16 in 32 bits with the lower k in the low half:
+//      A panels [K/2][kMR] pairs, B panels [K/2][kNR] pairs (an odd K pads a zero)
 //    and a 12x32 micro-kernel runs 24 VDPBF16PS per k pair (two products per lane each).
 //  - elsewhere: op(A) and op(B) rounded into fp32 scratch copies, then sgemm.
+// Where the CPU has AMX, the binding calls sbgemm_amx (gemm_bf16_amx.cpp) instead.
 #include <algorithm>
 #include <cstdint>
 
@@ -15,6 +16,7 @@
 
 #include "cpu/gemm/gemm.h"
 #include "cpu/gemm/kernel.h"
+#include "cpu/gemm/pack_bf16.h"
 #include "cpu/scratch.h"
 #include "runtime/parallel.h"
 
@@ -56,56 +58,10 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 constexpr int MR = gemm_cfg::kMR, NR = gemm_cfg::kNR;
 static_assert(MR == 12 && NR == 32, "the bf16 micro-kernel is 12x32");
-// Depth of a packed block (even: whole pairs) and columns of a packed B block.
+// Depth of a block of K (even: whole pairs).
 // NOTE: a B panel of 512 x 32 bf16 is 32 KiB, as the fp32 kernel's 256 x 32 floats.
-constexpr int64_t kKCb = 512, kNCb = 2048;
+constexpr int64_t kKCb = 512;
 constexpr double kMinParallelFlops = 2.0 * 64 * 64 * 64;
-
-// Pairs across two rows: element (k, c) at src[k*ld + c] for c < n; dst[p*W + c] holds
-// (k = 2p, 2p+1) of column c; zero for c >= n and past kc.
-template <int W>
-void pack_pairs_rows(uint32_t* __restrict dst, const float* src, int64_t ld, int n, int64_t kc) {
-  if (W % 16 == 0) {  // VCVTNE2PS2BF16 rounds as bf16_bits; a word permute interleaves the rows
-    alignas(64) static const uint16_t kInterleave[32] = {0,  16, 1,  17, 2,  18, 3,  19, 4,  20, 5,  21, 6,  22, 7,  23,
-                                                         8,  24, 9,  25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
-    const __m512i inter = _mm512_load_si512(kInterleave);
-    for (int64_t k = 0; k < kc; k += 2, dst += W) {
-      const float* r0 = src + k * ld;
-      for (int c = 0; c < W; c += 16) {
-        const int left = n - c;
-        const __mmask16 m = left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
-        const __m512 lo = _mm512_maskz_loadu_ps(m, r0 + c);
-        const __m512 hi = k + 1 < kc ? _mm512_maskz_loadu_ps(m, r0 + ld + c) : _mm512_setzero_ps();
-        const __m512i v = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
-        _mm512_storeu_si512(dst + c, _mm512_permutexvar_epi16(inter, v));
-      }
-    }
-    return;
-  }
-  for (int64_t k = 0; k < kc; k += 2, dst += W) {
-    const float* r0 = src + k * ld;
-    if (k + 1 < kc) {
-      const float* r1 = r0 + ld;
-      for (int c = 0; c < n; ++c) dst[c] = bf16_bits(r0[c]) | bf16_bits(r1[c]) << 16;
-    } else {
-      for (int c = 0; c < n; ++c) dst[c] = bf16_bits(r0[c]);
-    }
-    for (int c = n; c < W; ++c) dst[c] = 0;
-  }
-}
-
-// Pairs within a row: element (k, c) at src[c*ld + k] for c < n; the same dst layout.
-template <int W>
-void pack_pairs_cols(uint32_t* __restrict dst, const float* src, int64_t ld, int n, int64_t kc) {
-  const int64_t kp = (kc + 1) / 2, even = kc / 2;
-  for (int c = 0; c < n; ++c) {
-    const float* s = src + c * ld;
-    for (int64_t p = 0; p < even; ++p) dst[p * W + c] = bf16_bits(s[2 * p]) | bf16_bits(s[2 * p + 1]) << 16;
-    if (kp > even) dst[even * W + c] = bf16_bits(s[2 * even]);
-  }
-  for (int64_t p = 0; p < kp; ++p)
-    for (int c = n; c < W; ++c) dst[p * W + c] = 0;
-}
 
 // R rows x NV 16-column vectors of C += the pair panels a ([kp][12]) and b ([kp][32]).
 template <int R, int NV>
@@ -146,64 +102,47 @@ void kernel_m(int64_t kp, const uint32_t* a, const uint32_t* b, float* c, int64_
 
 using Problem = GemmProblem;  // bsrc is always null here
 
-// Depth [pc, pc+kc) x columns [j0, j0+n) of op(B) as one pair panel.
-void pack_b_panel(const Problem& p, uint32_t* dst, int64_t pc, int64_t kc, int64_t j0, int n) {
-  if (p.trans_b) return pack_pairs_cols<NR>(dst, p.B + j0 * p.ldb + pc, p.ldb, n, kc);  // B [N, K]
-  pack_pairs_rows<NR>(dst, p.B + pc * p.ldb + j0, p.ldb, n, kc);
-}
-
-// Rows [i0, i0+m) x depth [pc, pc+kc) of op(A) as one pair panel.
-void pack_a_panel(const Problem& p, uint32_t* dst, int64_t pc, int64_t kc, int64_t i0, int m) {
-  if (p.trans_a) return pack_pairs_rows<MR>(dst, p.A + pc * p.lda + i0, p.lda, m, kc);  // A [K, M]
-  pack_pairs_cols<MR>(dst, p.A + i0 * p.lda + pc, p.lda, m, kc);
-}
-
-// Row tiles [t0, t1) against the packed B block bp (nt panels of columns from jc, depth
-// [pc, pc+kc)): A packed one block (at most kMC rows) at a time, then tile by tile.
-void rows_bf16(const Problem& p, const uint32_t* bp, int64_t nt, int64_t jc, int64_t nc, int64_t pc, int64_t kc,
-               int64_t t0, int64_t t1) {
-  const int64_t kp = (kc + 1) / 2, block = gemm_cfg::kMC / MR;
-  uint32_t* ap = reinterpret_cast<uint32_t*>(scratch(kPackA, std::min(block, t1 - t0) * MR * kp));
-  for (int64_t b0 = t0; b0 < t1; b0 += block) {
-    const int64_t b1 = std::min(t1, b0 + block);
-    for (int64_t t = b0; t < b1; ++t)
-      pack_a_panel(p, ap + (t - b0) * MR * kp, pc, kc, t * MR, int(std::min<int64_t>(MR, p.M - t * MR)));
-    for (int64_t jr = 0; jr < nt; ++jr) {
-      const int n = int(std::min<int64_t>(NR, nc - jr * NR));
-      for (int64_t t = b0; t < b1; ++t) {
-        const int64_t i = t * MR, j = jc + jr * NR;
-        const TileStore st = gemm_tile_store(p.alpha, p.beta, p.K, p.ep, pc, kc, i, j);
-        const int m = int(std::min<int64_t>(MR, p.M - i));
-        const uint32_t *a = ap + (t - b0) * MR * kp, *b = bp + jr * NR * kp;
-        float* c = p.C + i * p.ldc + j;
-        if (n <= 16) kernel_m<1>(kp, a, b, c, p.ldc, m, n, st);
-        else kernel_m<2>(kp, a, b, c, p.ldc, m, n, st);
-      }
+// Row tiles [t0, t1) x the 32-column panel jr of C over all of K, in depth blocks of kKCb:
+// each block's B slice (kKCb x 32 bf16, 32 KiB) stays in L1 while the row tiles pass.
+void tiles_bf16(const Problem& p, const uint32_t* ap, const uint32_t* bp, int64_t kp, int64_t t0, int64_t t1,
+                int64_t jr) {
+  const int64_t j = jr * NR;
+  const int n = int(std::min<int64_t>(NR, p.N - j));
+  for (int64_t q0 = 0; q0 < kp; q0 += kKCb / 2) {
+    const int64_t q1 = std::min(kp, q0 + kKCb / 2);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t i = t * MR;
+      const int m = int(std::min<int64_t>(MR, p.M - i));
+      const TileStore st = gemm_tile_store(p.alpha, p.beta, p.K, p.ep, 2 * q0, std::min(p.K, 2 * q1) - 2 * q0, i, j);
+      const uint32_t *a = ap + t * MR * kp + q0 * MR, *b = bp + jr * NR * kp + q0 * NR;
+      float* c = p.C + i * p.ldc + j;
+      if (n <= 16) kernel_m<1>(q1 - q0, a, b, c, p.ldc, m, n, st);
+      else kernel_m<2>(q1 - q0, a, b, c, p.ldc, m, n, st);
     }
   }
 }
 
-// The packed bf16 GEMM: per B block (all threads pack its panels), threads take chunks of
-// row tiles; chunks are handed out dynamically (parallel_for_chunks).
+// The packed bf16 GEMM: op(A) and op(B) packed whole, once per call (pack_bf16.h pairs:
+// ceil(M/12) panels of [kp][12], ceil(N/32) panels of [kp][32], kp = ceil(K/2)), in one
+// fork-join; then threads take units of (kMC rows) x (one 32-column panel), row block major,
+// so a thread's consecutive units share their A block in L2.
 void sbgemm_packed(const Problem& p) {
   const int threads = current_num_threads();
   const bool serial = 2.0 * double(p.M) * double(p.N) * double(p.K) < kMinParallelFlops || threads <= 1;
-  int64_t kc_step = ceil_div(p.K, ceil_div(p.K, kKCb));
-  kc_step += kc_step & 1;
-  const int64_t mt = ceil_div(p.M, MR);
-  uint32_t* bp = reinterpret_cast<uint32_t*>(scratch(kPackB, std::min<int64_t>(kNCb, ceil_div(p.N, NR) * NR) * (kc_step / 2)));
-  for (int64_t jc = 0; jc < p.N; jc += kNCb) {
-    const int64_t nc = std::min(kNCb, p.N - jc), nt = ceil_div(nc, NR);
-    for (int64_t pc = 0; pc < p.K; pc += kc_step) {
-      const int64_t kc = std::min(kc_step, p.K - pc), kp = (kc + 1) / 2;
-      parallel_for_chunks(nt, serial ? nt : std::max<int64_t>(1, nt / (4 * threads)), [&](int64_t b, int64_t e) {
-        for (int64_t j = b; j < e; ++j)
-          pack_b_panel(p, bp + j * NR * kp, pc, kc, jc + j * NR, int(std::min<int64_t>(NR, nc - j * NR)));
-      });
-      parallel_for_chunks(mt, serial ? mt : std::max<int64_t>(1, mt / (4 * threads)),
-                          [&](int64_t t0, int64_t t1) { rows_bf16(p, bp, nt, jc, nc, pc, kc, t0, t1); });
+  const int64_t kp = (p.K + 1) / 2, mt = ceil_div(p.M, MR), nt = ceil_div(p.N, NR);
+  uint32_t* ap = reinterpret_cast<uint32_t*>(scratch(kPackA, mt * MR * kp));
+  uint32_t* bp = reinterpret_cast<uint32_t*>(scratch(kPackB, nt * NR * kp));
+  // op(A) element (i, k): A[i*lda + k] (k contiguous) or, transposed, A[k*lda + i];
+  // op(B) element (k, j): B[k*ldb + j] or, transposed, B[j*ldb + k] (k contiguous).
+  bf16_pack_both(Bf16Operand{false, MR, p.A, p.lda, !p.trans_a, p.M, p.K, 2 * kp, ap},
+                 Bf16Operand{false, NR, p.B, p.ldb, p.trans_b, p.N, p.K, 2 * kp, bp}, serial);
+  const int64_t block = gemm_cfg::kMC / MR, units = ceil_div(mt, block) * nt;
+  parallel_for_chunks(units, serial ? units : std::max<int64_t>(1, units / (4 * threads)), [&](int64_t b, int64_t e) {
+    for (int64_t u = b; u < e; ++u) {
+      const int64_t t0 = (u / nt) * block;
+      tiles_bf16(p, ap, bp, kp, t0, std::min(mt, t0 + block), u % nt);
     }
-  }
+  });
 }
 #pragma GCC pop_options
 #endif
