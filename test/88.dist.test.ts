@@ -96,13 +96,22 @@ describe('dist (Gloo process groups)', function () {
   });
 
   // NOTE: 10^7 elements at 2 processes only; 3 processes take 100003 as the large size, which
-  // exercises the same chunked ring paths in a third of the test time.
-  for (const [n, sizes] of [[2, [0, 1, 7, 10_000_000]], [3, [0, 1, 7, 100_003]]] as [number, number[]][]) {
-    it(`every collective at ${n} processes equals the local result (float32/int32; ${sizes.join(', ')} elements); a shape mismatch fails every rank`, async function () {
+  // exercises the same chunked paths in a third of the test time. Ranks on one machine reduce
+  // through shared memory (10^7 floats: ten 4 MB chunks, each half of a segment reused five
+  // times); with TENSORFORGE_DIST_SHM=0 over TCP: the direct exchange at 2 processes (2.5 x 10^6
+  // floats: three chunks, the last one short) and for the small sizes at 3, Gloo's ring for
+  // 100003 elements at 3.
+  const cases: [number, number[], string][] = [
+    [2, [0, 1, 7, 10_000_000], 'shared memory'], [3, [0, 1, 7, 100_003], 'shared memory'],
+    [2, [0, 1, 7, 2_500_000], 'tcp'], [3, [0, 1, 7, 100_003], 'tcp']];
+  for (const [n, sizes, transport] of cases) {
+    it(`every collective at ${n} processes (${transport}) equals the local result (float32/int32; ${sizes.join(', ')} elements); a shape mismatch fails every rank`, async function () {
       requireOrSkip(this, have(), why());
-      const exits = await ranks(n, ['collectives', ...sizes.map(String)], { TENSORFORGE_DIST_TIMEOUT_MS: '60000' }, 110000);
+      const env = { TENSORFORGE_DIST_TIMEOUT_MS: '60000', ...(transport === 'tcp' ? { TENSORFORGE_DIST_SHM: '0' } : {}) };
+      const exits = await ranks(n, ['collectives', ...sizes.map(String)], env, 110000);
       assertAllOk(exits);
       for (const e of exits) {
+        assert.match(e.out, new RegExp(`transport=${transport}\n`));
         assert.match(e.out, new RegExp(`ok int32 n=${sizes[sizes.length - 1]} `));
         assert.match(e.out, /mismatch error: .*\[2,3\].*\[3,2\]|mismatch error: .*\[3,2\].*\[2,3\]/);
       }
@@ -174,7 +183,10 @@ describe('dist (Gloo process groups)', function () {
       });
       const pending = Promise.all([0, 1].map((r) => run('ip', ['netns', 'exec', ns[r], process.execPath, WORKER, 'train', 'mlp', out], env(r))));
       const want = reference('mlp');
-      assertAllOk(await pending);
+      const exits = await pending;
+      assertAllOk(exits);
+      // Separate network (and mount) namespaces count as separate machines: TCP, not /dev/shm.
+      for (const e of exits) assert.match(e.out, /transport=tcp\n/);
       assertSameState((JSON.parse(fs.readFileSync(out, 'utf8')) as { state: Record<string, number[]> }).state, want, 1e-5);
     } finally {
       redis?.kill('SIGKILL');

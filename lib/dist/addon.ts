@@ -29,6 +29,8 @@ export interface NativeProcessGroup {
   reduceScatter(input: Float32Array | Int32Array, shape: readonly number[], reduce: number, output: Float32Array | Int32Array): Promise<OpTiming>;
   barrier(): Promise<OpTiming>;
   destroy(): Promise<OpTiming>;
+  /** How allreduce moves the bytes (after connect): 'shared memory' (every rank on this machine) or 'tcp'. */
+  transport(): string;
 }
 
 export interface NativeGroupOptions {

@@ -64,6 +64,9 @@ export interface Backend {
   barrier(): Promise<OpTiming>;
   /** Leaves the group and frees its connections. */
   destroy(): Promise<OpTiming>;
+  /** How the bytes travel, for logs and benchmarks (Gloo: 'shared memory' when every rank runs
+   * on this machine, else 'tcp'). */
+  readonly transport?: string;
 }
 
 /**
@@ -119,6 +122,7 @@ async function glooBackend(init: BackendInit): Promise<Backend> {
   await pg.connect();
   return {
     name: 'gloo',
+    transport: pg.transport(),
     allReduce: (b, s, op, checked) => pg.allReduce(b, s, REDUCE_CODE[op], checked ?? true),
     broadcast: (b, s, root) => pg.broadcast(b, s, root),
     allGather: (i, s, o) => pg.allGather(i, s, o),

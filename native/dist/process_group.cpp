@@ -15,6 +15,8 @@
 // store for one short window and report the ranks that did not show up.
 #include <napi.h>
 
+#include "shared_memory.h"
+
 #include <gloo/allgather.h>
 #include <gloo/allreduce.h>
 #include <gloo/barrier.h>
@@ -35,6 +37,7 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -106,6 +109,7 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
       InstanceMethod("reduceScatter", &ProcessGroup::ReduceScatter),
       InstanceMethod("barrier", &ProcessGroup::Barrier),
       InstanceMethod("destroy", &ProcessGroup::Destroy),
+      InstanceMethod("transport", &ProcessGroup::Transport),
     });
   }
 
@@ -140,6 +144,8 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
   // The exchange's receive buffers (worker thread only), kept across calls: DDP repeats sizes.
   std::unique_ptr<uint8_t[]> scratch_;
   size_t scratchBytes_ = 0;
+  // Set when every rank runs on this machine: allreduce goes through shared memory.
+  std::unique_ptr<tfdist::SharedMemory> shm_;
   std::string aborted_;  // the first failure; later jobs fail with it (worker thread only)
 
   std::thread worker_;
@@ -311,6 +317,48 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
     gloo::rendezvous::PrefixStore mesh("mesh", *store_p_);
     ctx->connectFullMesh(mesh, dev);
     ctx_ = ctx;
+    SetupSharedMemory();
+  }
+
+  // Every rank's verdict, the same on all: true when all are true.
+  bool AllAgree(bool mine) {
+    int64_t v = mine ? 1 : 0;
+    std::vector<int64_t> all(size_);
+    gloo::AllgatherOptions o(ctx_);
+    o.setInput(&v, 1);
+    o.setOutput(all.data(), all.size());
+    o.setTag(tag_++);
+    gloo::allgather(o);
+    return std::all_of(all.begin(), all.end(), [](int64_t x) { return x == 1; });
+  }
+
+  // When every rank runs on this machine (and TENSORFORGE_DIST_SHM is not 0), allreduce goes
+  // through shared memory (shared_memory.h); otherwise, or when any rank cannot map the
+  // segments, every rank stays on TCP.
+  void SetupSharedMemory() {
+    const char* env = std::getenv("TENSORFORGE_DIST_SHM");
+    const std::string id = env && std::string(env) == "0" ? "" : tfdist::SharedMemory::MachineIdentity();
+    const std::string mine = id + "\n" + std::to_string(getpid());
+    store_p_->set(Key("machine", rank_), std::vector<char>(mine.begin(), mine.end()));
+    if (!Missing("machine", std::chrono::steady_clock::now() + timeout_).empty()) throw std::runtime_error("initProcessGroup: a rank left during setup");
+    std::vector<int> pids(size_);
+    bool same = !id.empty();
+    for (int r = 0; r < size_; r++) {
+      const std::vector<char> v = store_p_->get(Key("machine", r));
+      const std::string s(v.begin(), v.end());
+      const size_t nl = s.rfind('\n');
+      same = same && nl != std::string::npos && s.substr(0, nl) == id;
+      pids[r] = nl == std::string::npos ? 0 : std::atoi(s.c_str() + nl + 1);
+    }
+    std::string run;
+    for (char c : prefix_) if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') run += c;
+    run = run.substr(0, 64);
+    auto nameOf = [&](int r) { return "/tensorforge-" + run + "-" + std::to_string(r) + "-" + std::to_string(pids[r]); };
+    auto shm = std::make_unique<tfdist::SharedMemory>(rank_, size_, pids);
+    bool ok = AllAgree(same && shm->Create(nameOf(rank_)));
+    if (ok) ok = AllAgree(shm->Open(nameOf));
+    shm->Unlink();  // every rank has mapped every segment (or given up): the names can go
+    if (ok) shm_ = std::move(shm);
   }
 
   // After the first failure: survivors post abort/<rank> and wait one window for each other;
@@ -441,6 +489,16 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
 
   template <typename T>
   void AllReduceT(T* data, size_t n, int reduce) {
+    if (shm_) {
+      const bool mean = reduce == kMean;
+      using Src = std::vector<const T*>;
+      std::function<void(T*, const Src&, size_t)> fn =
+          reduce == kMax ? [](T* d, const Src& s, size_t m) { ReduceRanks<T, MaxOp>(d, s, m, false); }
+        : reduce == kMin ? [](T* d, const Src& s, size_t m) { ReduceRanks<T, MinOp>(d, s, m, false); }
+        : std::function<void(T*, const Src&, size_t)>([mean](T* d, const Src& s, size_t m) { ReduceRanks<T, SumOp>(d, s, m, mean); });
+      shm_->AllReduce<T>(data, n, timeout_, fn);
+      return;
+    }
     if (ExchangePays(n * sizeof(T))) {
       const bool mean = reduce == kMean;
       if (reduce == kMax) ExchangeAllReduce<T, MaxOp>(data, n, false);
@@ -616,12 +674,19 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
     return Enqueue(info.Env(), j);
   }
 
+  // transport(): how allreduce moves the bytes once connected: 'shared memory' or 'tcp'.
+  // NOTE: read on the JS thread after connect() resolved (the worker set shm_ before that).
+  Napi::Value Transport(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), shm_ ? "shared memory" : "tcp");
+  }
+
   // destroy(): finishes queued work, then closes the connections.
   Napi::Value Destroy(const Napi::CallbackInfo& info) {
     Job* j = NewJob(info, {});
     j->always = true;
     j->run = [this] {
       if (ctx_) ctx_->closeConnections();
+      shm_.reset();
       ctx_.reset();
       aborted_ = "process group was destroyed";
     };
