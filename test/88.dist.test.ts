@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { tf, requireOrSkip } from './helpers';
+import { native } from '../lib/native';
 import { setup, rows, snapshot, STEPS, BATCH, type ModelKind } from './fixtures/dist_common';
 
 const WORKER = path.join(__dirname, 'fixtures', 'dist_worker.js');
@@ -296,6 +297,30 @@ describe('dist pieces that need no process group', () => {
     assert.strictEqual(loader.length, 3);
     assert.deepStrictEqual([...loader].map(([b]) => b.toArray()), [[[1], [3]], [[5], [7]], [[9]]]);
     assert.throws(() => new tf.data.DataLoader(ds, { sampler, shuffle: true }), /DataLoader: sampler and shuffle are mutually exclusive/);
+  });
+
+  it('readAsync sets its signal after the copy (1, or 2 when the tensor failed), and refuses a signal over another buffer', async () => {
+    const prev = tf.getExecutionMode();
+    tf.setExecutionMode('async');
+    try {
+      const a = tf.randn([64, 64]), b = tf.randn([64, 64]);
+      const ab = new ArrayBuffer(64 * 64 * 4 + 64);
+      const dst = new Float32Array(ab, 0, 64 * 64), signal = new Int32Array(ab, 64 * 64 * 4, 1);
+      const good = a.matmul(b);
+      const read = good.kernels.readAsync(good.handle('test'), 0, dst, signal);
+      await read;
+      assert.strictEqual(signal[0], 1);
+      assert.deepStrictEqual(dst.slice(0, 8), good.dataSync().slice(0, 8));
+      native.injectKernelFault('binary');
+      const bad = a.add(b);
+      signal[0] = 0;
+      await assert.rejects(bad.kernels.readAsync(bad.handle('test'), 0, dst, signal), /injected kernel fault/);
+      assert.strictEqual(signal[0], 2);
+      assert.throws(() => good.kernels.readAsync(good.handle('test'), 0, dst, new Int32Array(1)), /signal must be an Int32Array over the destination's ArrayBuffer/);
+      for (const t of [a, b, good, bad]) t.dispose();
+    } finally {
+      tf.setExecutionMode(prev);
+    }
   });
 
   it('registerPostAccumulateGradHook runs once per backward with the summed gradient, and can be removed', () => {

@@ -28,6 +28,7 @@
 #include <gloo/rendezvous/redis_store.h>
 #include <gloo/transport/tcp/device.h>
 
+#include <linux/futex.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -567,16 +568,49 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
     return Enqueue(info.Env(), j);
   }
 
-  // allReduce(buf, shape, reduce, checked = true): in place. NOTE: checked = false skips the
-  // header round trip, for callers whose sizes were agreed on already (DDP's buckets, built
-  // from parameters whose shapes its first broadcast checked).
+  // Waits until *flag != 0 (set by the CPU stream once buf's contents were copied in); 2 means
+  // that copy failed. Bounded by the group's timeout.
+  void WaitFlag(const int32_t* flag) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    for (;;) {
+      const int32_t v = __atomic_load_n(flag, __ATOMIC_ACQUIRE);
+      if (v == 2) throw std::runtime_error("tensorforge: allReduce: its input was not computed (a kernel failed on this rank)");
+      if (v != 0) return;
+      if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("allReduce: the input was not ready within the timeout");
+#if defined(__linux__)
+      const timespec nap{0, 50 * 1000 * 1000};
+      syscall(SYS_futex, flag, FUTEX_WAIT_PRIVATE, 0, &nap, nullptr, 0);
+#else
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+#endif
+    }
+  }
+
+  // allReduce(buf, shape, reduce, checked = true, signal?): in place. NOTE: checked = false
+  // skips the header round trip, for callers whose sizes were agreed on already (DDP's buckets,
+  // built from parameters whose shapes its first broadcast checked). With `signal` (an
+  // Int32Array over buf's ArrayBuffer) the worker first waits for signal[0] != 0, which the CPU
+  // stream sets when it has copied buf in (readAsync's signal): the job is queued during
+  // backward and starts without a trip through the event loop; startMs is when it could start.
   Napi::Value AllReduce(const Napi::CallbackInfo& info) {
     View v = ViewOf(info[0], "allReduce");
     int reduce = info[2].As<Napi::Number>().Int32Value();
     bool checked = info.Length() < 4 || info[3].IsUndefined() || info[3].ToBoolean().Value();
+    const int32_t* flag = nullptr;
+    if (info.Length() > 4 && !info[4].IsUndefined()) {
+      const bool ok = info[4].IsTypedArray() && info[4].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
+                      info[4].As<Napi::TypedArray>().ArrayBuffer().Data() == info[0].As<Napi::TypedArray>().ArrayBuffer().Data() &&
+                      info[4].As<Napi::TypedArray>().ElementLength() >= 1;
+      if (!ok) throw Napi::TypeError::New(info.Env(), "allReduce: signal must be an Int32Array over the buffer's ArrayBuffer");
+      flag = info[4].As<Napi::Int32Array>().Data();
+    }
     Header h = MakeHeader(kAllReduce, v, reduce, info[1]);
     Job* j = NewJob(info, {0});
-    j->run = [this, v, h, reduce, checked] {
+    j->run = [this, v, h, reduce, checked, flag, j] {
+      if (flag) {
+        WaitFlag(flag);
+        j->startMs = NowMs();
+      }
       if (checked) CheckHeader(h);
       if (v.n == 0 || size_ == 1) return;  // one rank: every reduction is the identity
       if (v.dtype == kFloat32) AllReduceT(static_cast<float*>(v.data), v.n, reduce);
