@@ -303,9 +303,11 @@ describe('dist pieces that need no process group', () => {
     const prev = tf.getExecutionMode();
     tf.setExecutionMode('async');
     try {
-      const a = tf.randn([64, 64]), b = tf.randn([64, 64]);
-      const ab = new ArrayBuffer(64 * 64 * 4 + 64);
-      const dst = new Float32Array(ab, 0, 64 * 64), signal = new Int32Array(ab, 64 * 64 * 4, 1);
+      // NOTE: 128 x 128: operands above 64 KiB are always queued on the stream (smaller ones on
+      // computed inputs run inline, where the injected fault would not apply).
+      const a = tf.randn([128, 128]), b = tf.randn([128, 128]);
+      const ab = new ArrayBuffer(128 * 128 * 4 + 64);
+      const dst = new Float32Array(ab, 0, 128 * 128), signal = new Int32Array(ab, 128 * 128 * 4, 1);
       const good = a.matmul(b);
       const read = good.kernels.readAsync(good.handle('test'), 0, dst, signal);
       await read;
