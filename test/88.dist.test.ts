@@ -32,6 +32,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, limitMs = 6000
   });
 }
 
+function shmWritable(): boolean {
+  try { fs.accessSync('/dev/shm', fs.constants.W_OK); return true; } catch { return false; }
+}
+
 function tmpStore(): string { return `file://${fs.mkdtempSync(path.join(os.tmpdir(), 'tf-dist-test-'))}`; }
 
 /** `n` ranks of the worker, each with RANK/WORLD_SIZE and one shared fresh store. */
@@ -108,6 +112,7 @@ describe('dist (Gloo process groups)', function () {
   for (const [n, sizes, transport] of cases) {
     it(`every collective at ${n} processes (${transport}) equals the local result (float32/int32; ${sizes.join(', ')} elements); a shape mismatch fails every rank`, async function () {
       requireOrSkip(this, have(), why());
+      if (transport === 'shared memory') requireOrSkip(this, shmWritable(), 'no writable /dev/shm (the shared-memory transport needs one)');
       const env = { TENSORFORGE_DIST_TIMEOUT_MS: '60000', ...(transport === 'tcp' ? { TENSORFORGE_DIST_SHM: '0' } : {}) };
       const exits = await ranks(n, ['collectives', ...sizes.map(String)], env, 110000);
       assertAllOk(exits);
