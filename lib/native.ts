@@ -39,7 +39,9 @@ export interface CoreBindings {
   write(h: NativeHandle, byteOffset: number, src: ArrayBufferView): void;
   read(h: NativeHandle, byteOffset: number, dst: ArrayBufferView): void;
   /** Resolves once `dst` holds the bytes, without blocking the event loop (see lib/exec.ts). */
-  readAsync(h: NativeHandle, byteOffset: number, dst: ArrayBufferView): Promise<void>;
+  /** `signal` (an Int32Array over dst's ArrayBuffer): signal[0] = 1 (2 on failure) right after
+   * the copy, on the stream thread, with a futex wake (the process group's worker waits on it). */
+  readAsync(h: NativeHandle, byteOffset: number, dst: ArrayBufferView, signal?: Int32Array): Promise<void>;
   manualSeed(seed: number): void;
   /** The value randint(low, high, [1]) would draw, without a storage (CPU addon). */
   drawInt(low: number, high: number): number;

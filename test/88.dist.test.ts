@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { tf, requireOrSkip } from './helpers';
+import { native } from '../lib/native';
 import { setup, rows, snapshot, STEPS, BATCH, type ModelKind } from './fixtures/dist_common';
 
 const WORKER = path.join(__dirname, 'fixtures', 'dist_worker.js');
@@ -29,6 +30,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, limitMs = 6000
     c.on('exit', (code, signal) => { clearTimeout(timer); res.code = code; res.signal = signal; resolve(res); });
     onStart?.(c);
   });
+}
+
+function shmWritable(): boolean {
+  try { fs.accessSync('/dev/shm', fs.constants.W_OK); return true; } catch { return false; }
 }
 
 function tmpStore(): string { return `file://${fs.mkdtempSync(path.join(os.tmpdir(), 'tf-dist-test-'))}`; }
@@ -96,13 +101,23 @@ describe('dist (Gloo process groups)', function () {
   });
 
   // NOTE: 10^7 elements at 2 processes only; 3 processes take 100003 as the large size, which
-  // exercises the same chunked ring paths in a third of the test time.
-  for (const [n, sizes] of [[2, [0, 1, 7, 10_000_000]], [3, [0, 1, 7, 100_003]]] as [number, number[]][]) {
-    it(`every collective at ${n} processes equals the local result (float32/int32; ${sizes.join(', ')} elements); a shape mismatch fails every rank`, async function () {
+  // exercises the same chunked paths in a third of the test time. Ranks on one machine reduce
+  // through shared memory (10^7 floats: ten 4 MB chunks, each half of a segment reused five
+  // times); with TENSORFORGE_DIST_SHM=0 over TCP: the direct exchange at 2 processes (2.5 x 10^6
+  // floats: three chunks, the last one short) and for the small sizes at 3, Gloo's ring for
+  // 100003 elements at 3.
+  const cases: [number, number[], string][] = [
+    [2, [0, 1, 7, 10_000_000], 'shared memory'], [3, [0, 1, 7, 100_003], 'shared memory'],
+    [2, [0, 1, 7, 2_500_000], 'tcp'], [3, [0, 1, 7, 100_003], 'tcp']];
+  for (const [n, sizes, transport] of cases) {
+    it(`every collective at ${n} processes (${transport}) equals the local result (float32/int32; ${sizes.join(', ')} elements); a shape mismatch fails every rank`, async function () {
       requireOrSkip(this, have(), why());
-      const exits = await ranks(n, ['collectives', ...sizes.map(String)], { TENSORFORGE_DIST_TIMEOUT_MS: '60000' }, 110000);
+      if (transport === 'shared memory') requireOrSkip(this, shmWritable(), 'no writable /dev/shm (the shared-memory transport needs one)');
+      const env = { TENSORFORGE_DIST_TIMEOUT_MS: '60000', ...(transport === 'tcp' ? { TENSORFORGE_DIST_SHM: '0' } : {}) };
+      const exits = await ranks(n, ['collectives', ...sizes.map(String)], env, 110000);
       assertAllOk(exits);
       for (const e of exits) {
+        assert.match(e.out, new RegExp(`transport=${transport}\n`));
         assert.match(e.out, new RegExp(`ok int32 n=${sizes[sizes.length - 1]} `));
         assert.match(e.out, /mismatch error: .*\[2,3\].*\[3,2\]|mismatch error: .*\[3,2\].*\[2,3\]/);
       }
@@ -174,7 +189,10 @@ describe('dist (Gloo process groups)', function () {
       });
       const pending = Promise.all([0, 1].map((r) => run('ip', ['netns', 'exec', ns[r], process.execPath, WORKER, 'train', 'mlp', out], env(r))));
       const want = reference('mlp');
-      assertAllOk(await pending);
+      const exits = await pending;
+      assertAllOk(exits);
+      // Separate network (and mount) namespaces count as separate machines: TCP, not /dev/shm.
+      for (const e of exits) assert.match(e.out, /transport=tcp\n/);
       assertSameState((JSON.parse(fs.readFileSync(out, 'utf8')) as { state: Record<string, number[]> }).state, want, 1e-5);
     } finally {
       redis?.kill('SIGKILL');
@@ -284,6 +302,32 @@ describe('dist pieces that need no process group', () => {
     assert.strictEqual(loader.length, 3);
     assert.deepStrictEqual([...loader].map(([b]) => b.toArray()), [[[1], [3]], [[5], [7]], [[9]]]);
     assert.throws(() => new tf.data.DataLoader(ds, { sampler, shuffle: true }), /DataLoader: sampler and shuffle are mutually exclusive/);
+  });
+
+  it('readAsync sets its signal after the copy (1, or 2 when the tensor failed), and refuses a signal over another buffer', async () => {
+    const prev = tf.getExecutionMode();
+    tf.setExecutionMode('async');
+    try {
+      // NOTE: 128 x 128: operands above 64 KiB are always queued on the stream (smaller ones on
+      // computed inputs run inline, where the injected fault would not apply).
+      const a = tf.randn([128, 128]), b = tf.randn([128, 128]);
+      const ab = new ArrayBuffer(128 * 128 * 4 + 64);
+      const dst = new Float32Array(ab, 0, 128 * 128), signal = new Int32Array(ab, 128 * 128 * 4, 1);
+      const good = a.matmul(b);
+      const read = good.kernels.readAsync(good.handle('test'), 0, dst, signal);
+      await read;
+      assert.strictEqual(signal[0], 1);
+      assert.deepStrictEqual(dst.slice(0, 8), good.dataSync().slice(0, 8));
+      native.injectKernelFault('binary');
+      const bad = a.add(b);
+      signal[0] = 0;
+      await assert.rejects(bad.kernels.readAsync(bad.handle('test'), 0, dst, signal), /injected kernel fault/);
+      assert.strictEqual(signal[0], 2);
+      assert.throws(() => good.kernels.readAsync(good.handle('test'), 0, dst, new Int32Array(1)), /signal must be an Int32Array over the destination's ArrayBuffer/);
+      for (const t of [a, b, good, bad]) t.dispose();
+    } finally {
+      tf.setExecutionMode(prev);
+    }
   });
 
   it('registerPostAccumulateGradHook runs once per backward with the summed gradient, and can be removed', () => {

@@ -23,12 +23,15 @@ export interface OpTiming { startMs: number; endMs: number }
 /** The native group: collectives on typed arrays, in place, in the order issued. */
 export interface NativeProcessGroup {
   connect(): Promise<OpTiming>;
-  allReduce(buf: Float32Array | Int32Array, shape: readonly number[], reduce: number, checked?: boolean): Promise<OpTiming>;
+  /** With `signal` (an Int32Array over buf's ArrayBuffer) it starts once signal[0] != 0. */
+  allReduce(buf: Float32Array | Int32Array, shape: readonly number[], reduce: number, checked?: boolean, signal?: Int32Array): Promise<OpTiming>;
   broadcast(buf: Float32Array | Int32Array, shape: readonly number[], root: number): Promise<OpTiming>;
   allGather(input: Float32Array | Int32Array, shape: readonly number[], output: Float32Array | Int32Array): Promise<OpTiming>;
   reduceScatter(input: Float32Array | Int32Array, shape: readonly number[], reduce: number, output: Float32Array | Int32Array): Promise<OpTiming>;
   barrier(): Promise<OpTiming>;
   destroy(): Promise<OpTiming>;
+  /** How allreduce moves the bytes (after connect): 'shared memory' (every rank on this machine) or 'tcp'. */
+  transport(): string;
 }
 
 export interface NativeGroupOptions {

@@ -68,9 +68,12 @@ interface Bucket {
   params: Tensor[];
   offsets: number[];
   buf: Float32Array;
+  /** signal[0]: set by the CPU stream when the bucket's last gradient is copied into buf (it
+   * shares buf's ArrayBuffer, so the backend's worker can wait on it; see allReduceAfter). */
+  signal: Int32Array;
   ready: number;
   work: Promise<OpTiming> | null;
-  /** When its gradients were copied out (ms, process.hrtime clock). */
+  /** When its gradients were copied out (ms, process.hrtime clock); -1: the allreduce's startMs. */
   readyMs: number;
 }
 
@@ -126,7 +129,9 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       let n = 0;
       for (const p of cur) { offsets.push(n); n += p.numel; }
       for (const p of cur) this.bucketOf.set(p, this.buckets.length);
-      this.buckets.push({ params: cur, offsets, buf: new Float32Array(n), ready: 0, work: null, readyMs: 0 });
+      const ab = new ArrayBuffer(n * 4 + 64);  // the gradients, then the signal on its own cache line
+      const signal = new Int32Array(ab, Math.ceil((n * 4) / 64) * 64, 1);
+      this.buckets.push({ params: cur, offsets, buf: new Float32Array(ab, 0, n), signal, ready: 0, work: null, readyMs: 0 });
       cur = []; bytes = 0;
     };
     for (let i = params.length - 1; i >= 0; i--) {
@@ -193,26 +198,55 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
       // In sync mode the gradients exist already: read them now and start at once (a promise
       // callback would only run after backward returned).
       const now = getExecutionMode() === 'sync';
+      const be = this.pg.live('DistributedDataParallel');
+      // NOTE: where the backend can wait for the stream itself (allReduceAfter), the allreduce
+      // is queued right now, during backward, and the bucket's last copy-out sets its signal on
+      // the stream thread: the group's worker starts without a trip through the event loop
+      // (on a busy machine each such hand-off waited ms for a core). The stream copies in
+      // order, so the last copy-out done means all are.
+      const direct = !now && be.allReduceAfter !== undefined;
+      const how = bucket.params.map((p) => {
+        const g = p.grad;
+        // A parameter backward did not reach (unused this step) contributes zeros.
+        if (!g || g.isDisposed) return 'zeros';
+        if (!g.isContiguous()) return 'dataSync';
+        return now ? 'read' : 'readAsync';
+      });
+      const last = how.lastIndexOf('readAsync');
+      bucket.signal[0] = last < 0 ? 1 : 0;
       const reads: Promise<void>[] = [];
       bucket.params.forEach((p, k) => {
         const sub = bucket.buf.subarray(bucket.offsets[k], bucket.offsets[k] + p.numel);
-        const g = p.grad;
-        const h = g && !g.isDisposed && g.isContiguous() ? g.handle('DistributedDataParallel') : null;
-        // A parameter backward did not reach (unused this step) contributes zeros.
-        if (!g || g.isDisposed) sub.fill(0);
-        else if (h !== null && now) g.kernels.read(h, g.offset * DTYPE_BYTES.float32, sub);
-        else if (h !== null) reads.push(g.kernels.readAsync(h, g.offset * DTYPE_BYTES.float32, sub));
-        else sub.set(g.dataSync());
+        const g = p.grad as Tensor;
+        if (how[k] === 'zeros') { sub.fill(0); return; }
+        const off = g.offset * DTYPE_BYTES.float32;
+        if (how[k] === 'dataSync') sub.set(g.dataSync());
+        else if (how[k] === 'read') g.kernels.read(g.handle('DistributedDataParallel'), off, sub);
+        else reads.push(g.kernels.readAsync(g.handle('DistributedDataParallel'), off, sub, direct && k === last ? bucket.signal : undefined));
       });
-      const be = this.pg.live('DistributedDataParallel');
-      const start = (): Promise<OpTiming> => {
-        bucket.readyMs = nowMs();
-        // Unchecked: the sizes follow from the parameters, whose shapes `ready` compared.
-        return be.allReduce(bucket.buf, [bucket.buf.length], 'mean', false);
-      };
-      const work = now ? start() : this.chain.then(() => Promise.all(reads)).then(start);
+      // Unchecked: the sizes follow from the parameters, whose shapes `ready` compared.
+      const shape = [bucket.buf.length];
+      let work: Promise<OpTiming>;
+      if (direct && be.allReduceAfter) {
+        bucket.readyMs = -1;
+        // NOTE: a failed copy-out (a kernel failed upstream) rejects here; the last one also
+        // fails the allreduce itself (signal 2).
+        const done = be.allReduceAfter(bucket.buf, shape, 'mean', bucket.signal);
+        work = Promise.all([done, ...reads]).then(([t]) => t);
+      } else {
+        const start = (): Promise<OpTiming> => {
+          bucket.readyMs = nowMs();
+          return be.allReduce(bucket.buf, shape, 'mean', false);
+        };
+        // NOTE: the chain orders the hand-offs to the backend, not the completions: the backend
+        // runs its queue in order anyway, and waiting for the previous bucket's result to reach
+        // the event loop first cost one more thread hand-off per bucket.
+        const handed = now ? Promise.resolve({ done: start() })
+          : this.chain.then(() => Promise.all(reads)).then(() => ({ done: start() }));
+        work = handed.then((h) => h.done);
+        this.chain = handed.then(() => undefined, () => undefined);
+      }
       bucket.work = work;
-      this.chain = work.then(() => undefined, () => undefined);
       // NOTE: finishGradientSync awaits (and rethrows) it; this keeps a failure that settles
       // before then from counting as an unhandled rejection.
       work.catch(() => undefined);
@@ -227,27 +261,28 @@ export class DistributedDataParallel<M extends Module = Module> extends Module {
   async finishGradientSync(): Promise<void> {
     const called = nowMs();
     this.launchReady(true);
+    const timings: OpTiming[] = [];
     try {
-      const timings = await Promise.all(this.buckets.map((b) => b.work as Promise<OpTiming>));
-      // Backward ended when its last gradient was ready (on the stream, not when JS returned).
-      const backwardEnd = Math.max(...this.buckets.map((b) => b.readyMs));
-      for (const t of timings) {
-        this.st.commMs += t.endMs - t.startMs;
-        this.st.overlappedMs += Math.max(0, Math.min(t.endMs, backwardEnd) - t.startMs);
+      // Each bucket is written back as soon as it is reduced, while later ones still travel.
+      for (const b of this.buckets) {
+        timings.push(await (b.work as Promise<OpTiming>));
+        b.params.forEach((p, k) => {
+          const sub: HostBuffer = b.buf.subarray(b.offsets[k], b.offsets[k] + p.numel);
+          if (!p.grad || p.grad.isDisposed) p.grad = keep(Tensor.empty(p.shape, 'float32'));
+          fromHost('DistributedDataParallel', p.grad, sub);
+        });
       }
     } finally {
       this.st.waitMs += nowMs() - called;
+      for (const b of this.buckets) { b.ready = 0; b.work = null; }
+      this.nextLaunch = 0;
     }
-    for (const b of this.buckets) {
-      b.params.forEach((p, k) => {
-        const sub: HostBuffer = b.buf.subarray(b.offsets[k], b.offsets[k] + p.numel);
-        if (!p.grad || p.grad.isDisposed) p.grad = keep(Tensor.empty(p.shape, 'float32'));
-        fromHost('DistributedDataParallel', p.grad, sub);
-      });
-      b.ready = 0;
-      b.work = null;
+    // Backward ended when its last gradient was ready (on the stream, not when JS returned).
+    const backwardEnd = Math.max(...this.buckets.map((b, i) => (b.readyMs < 0 ? timings[i].startMs : b.readyMs)));
+    for (const t of timings) {
+      this.st.commMs += t.endMs - t.startMs;
+      this.st.overlappedMs += Math.max(0, Math.min(t.endMs, backwardEnd) - t.startMs);
     }
-    this.nextLaunch = 0;
     this.st.steps++;
     if (this.broadcastBuffers && this.module.buffers().length) await this.syncState(false);
   }

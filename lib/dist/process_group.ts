@@ -54,6 +54,11 @@ export interface Backend {
   readonly name: string;
   /** `checked: false` may skip the cross-rank shape check (the caller guarantees equal sizes). */
   allReduce(buf: HostBuffer, shape: readonly number[], op: ReduceOp, checked?: boolean): Promise<OpTiming>;
+  /** Optional: an unchecked allReduce queued now that starts once `signal[0] != 0` (an Int32Array
+   * over buf's ArrayBuffer, set by the CPU stream when it has copied the data in, see
+   * `readAsync`'s signal), without waiting for the event loop; 2 in signal[0] fails it. DDP
+   * uses it where present. The timing's startMs is when it could start. */
+  allReduceAfter?(buf: HostBuffer, shape: readonly number[], op: ReduceOp, signal: Int32Array): Promise<OpTiming>;
   /** Overwrites buf with rank root's buf. */
   broadcast(buf: HostBuffer, shape: readonly number[], root: number): Promise<OpTiming>;
   /** Writes every rank's input, in rank order, into output (worldSize times input's length). */
@@ -64,6 +69,9 @@ export interface Backend {
   barrier(): Promise<OpTiming>;
   /** Leaves the group and frees its connections. */
   destroy(): Promise<OpTiming>;
+  /** How the bytes travel, for logs and benchmarks (Gloo: 'shared memory' when every rank runs
+   * on this machine, else 'tcp'). */
+  readonly transport?: string;
 }
 
 /**
@@ -119,7 +127,9 @@ async function glooBackend(init: BackendInit): Promise<Backend> {
   await pg.connect();
   return {
     name: 'gloo',
+    transport: pg.transport(),
     allReduce: (b, s, op, checked) => pg.allReduce(b, s, REDUCE_CODE[op], checked ?? true),
+    allReduceAfter: (b, s, op, signal) => pg.allReduce(b, s, REDUCE_CODE[op], false, signal),
     broadcast: (b, s, root) => pg.broadcast(b, s, root),
     allGather: (i, s, o) => pg.allGather(i, s, o),
     reduceScatter: (i, s, op, o) => pg.reduceScatter(i, s, REDUCE_CODE[op], o),

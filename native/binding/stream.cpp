@@ -1,5 +1,12 @@
 // The execution mode and the CPU stream's JS surface: async mode on/off, synchronize,
 // promise-returning reads (resolved off the event loop), and fault injection for tests.
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include <climits>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -110,16 +117,37 @@ void start_stream(Napi::Env env, Instance& inst) {
   });
 }
 
-// readAsync(handle, byteOffset, typedArray) -> Promise<void>: copies bytes out once the
+// Sets a copy-done flag for a thread of another addon (the process group's worker waits on it
+// instead of on the event loop): 1 copied, 2 failed; then a futex wake of its waiters.
+void signal_copy(int32_t* flag, bool ok) {
+  if (!flag) return;
+  __atomic_store_n(flag, ok ? 1 : 2, __ATOMIC_RELEASE);
+#if defined(__linux__)
+  syscall(SYS_futex, flag, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+#endif  // elsewhere the waiter polls
+}
+
+// readAsync(handle, byteOffset, typedArray, signal?) -> Promise<void>: copies bytes out once the
 // kernels writing the storage have run, without blocking the event loop. The copy itself
 // is queued on the stream, so the storage cannot be released (even if disposed meanwhile)
 // before it has been read. Synchronous mode and CUDA storages: copies now and resolves.
+// `signal` (an Int32Array over the same ArrayBuffer as typedArray, so it lives as long):
+// signal[0] becomes 1 (2 on failure) right after the copy, on the stream thread.
 TF_BINDING(readAsync) {
   Napi::Env env = info.Env();
   Storage* s = get_storage(info, 0, "data");
   if (!s) return env.Undefined();
   if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsTypedArray())
     TF_THROW(env, TypeError, "data: expected (storage, byteOffset, TypedArray)");
+  int32_t* flag = nullptr;
+  if (info.Length() > 3 && !info[3].IsUndefined()) {
+    const bool typed = info[3].IsTypedArray() && info[3].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+    if (!typed || info[3].As<Napi::TypedArray>().ArrayBuffer().Data() != info[2].As<Napi::TypedArray>().ArrayBuffer().Data())
+      TF_THROW(env, TypeError, "data: signal must be an Int32Array over the destination's ArrayBuffer");
+    auto sig = info[3].As<Napi::Int32Array>();
+    if (sig.ElementLength() < 1) TF_THROW(env, RangeError, "data: signal must hold at least one element");
+    flag = sig.Data();
+  }
   const double off = info[1].As<Napi::Number>().DoubleValue();
   auto arr = info[2].As<Napi::TypedArray>();
   const size_t len = arr.ByteLength();
@@ -140,16 +168,18 @@ TF_BINDING(readAsync) {
       else cuda::device(s->device).copy_to_host(dst, src, len);
     }
     if (err.empty()) d.Resolve(env.Undefined());
+    signal_copy(flag, err.empty());
     return d.Promise();
   }
   auto res = std::make_shared<std::string>();
   Stream::Task t;
   void* base = s->ptr;
   // NOTE: the copy checks poison itself (no storages listed, so the stream never skips it).
-  t.fn = [st, base, src, dst, len, res] {
+  t.fn = [st, base, src, dst, len, res, flag] {
     std::string err = st->poison_of(base);
     if (!err.empty()) *res = "data: tensor was not computed: " + err;
     else if (len) std::memcpy(dst, src, len);
+    signal_copy(flag, err.empty());
   };
   t.op = "data";
   const uint64_t seq = st->enqueue(std::move(t));
