@@ -54,7 +54,9 @@ describe('async execution', () => {
   }));
 
   it('a failed kernel rejects reads of what depends on it, and nothing else', () => inMode('async', async () => {
-    const a = tf.randn([64, 64]), b = tf.randn([64, 64]);
+    // 256 KiB operands: above the size an idle stream runs inline, so the add is queued even
+    // when the randn draws have finished by the time it is called.
+    const a = tf.randn([256, 256]), b = tf.randn([256, 256]);
     native.injectKernelFault('binary');
     const bad = a.add(b);             // fails on the stream
     const dependent = bad.mul(2).sum();
