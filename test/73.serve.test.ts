@@ -104,6 +104,18 @@ describe('73 serve (KServe v2 REST)', function () {
       assert.strictEqual(rv.body.model_version, version);
       assertOutput((rv.body.outputs as Json[])[0], tf.noGrad(() => model.forward(v)), `mlp v${version}`);
     }
+    // A byte-order mark and escapes in strings parse as JSON.parse reads them.
+    const raw = `\ufeff{"id":"caf\\u00e9 \\"7\\"","inputs":[${JSON.stringify(fp32(v))}]}`;
+    const escaped = await call(base, '/v2/models/mlp/versions/1/infer', undefined, raw);
+    assert.strictEqual(escaped.status, 200, JSON.stringify(escaped.body));
+    assert.strictEqual(escaped.body.id, 'caf\u00e9 "7"');
+    assertOutput((escaped.body.outputs as Json[])[0], tf.noGrad(() => mlp1.forward(v)), 'escaped body');
+    // More rows than a worker's first shared buffers hold (1024 values), then fewer again.
+    for (const rows of [20, 1]) {
+      const xr = tf.randn([rows, 1, 12, 12]);
+      const rr = await infer(base, 'cnn', { inputs: [fp32(xr)] });
+      assertOutput((rr.body.outputs as Json[])[0], tf.noGrad(() => cnn.forward(xr)), `cnn ${rows} rows`);
+    }
     // No version: the highest.
     const latest = await infer(base, 'mlp', { inputs: [fp32(v)], outputs: [{ name: 'output' }] });
     assert.strictEqual(latest.body.model_version, '2');
@@ -125,6 +137,8 @@ describe('73 serve (KServe v2 REST)', function () {
     const good = { name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] };
     const cases: [string, Promise<Reply>, number, RegExp][] = [
       ['malformed JSON', call(base, '/v2/models/mlp/infer', undefined, '{"inputs": [{'), 400, /JSON/],
+      ['prototype key', call(base, '/v2/models/mlp/infer', undefined, `{"inputs":[${JSON.stringify(good)}],"__proto__":{"id":"x"}}`), 400, /JSON/],
+      ['escaped prototype key', call(base, '/v2/models/mlp/infer', undefined, `{"inputs":[${JSON.stringify(good)}],"\\u005f_proto__":{"id":"x"}}`), 400, /JSON/],
       ['not an object', call(base, '/v2/models/mlp/infer', undefined, '[1, 2]'), 400, /body must be object/],
       ['no inputs', infer(base, 'mlp', {}), 400, /inputs/],
       ['unknown field', infer(base, 'mlp', { inputs: [good], extra: 1 }), 400, /additional properties/],

@@ -38,6 +38,8 @@ interface Pending {
 
 export class Batcher {
   private queue: Pending[] = [];
+  /** Rows of the requests in the queue. */
+  private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
   private running = 0;
   private arriving = 0;
@@ -66,6 +68,7 @@ export class Batcher {
       const p: Pending = { inputs, rows, since: performance.now(), resolve, reject, done: false,
         timer: setTimeout(() => this.expire(p), this.opts.timeoutMs) };
       this.queue.push(p);
+      this.queuedRows += rows;
       this.observer.queue(this.queue.length);
       this.pump();
     });
@@ -75,7 +78,7 @@ export class Batcher {
     if (p.done) return;
     p.done = true;
     const i = this.queue.indexOf(p);
-    if (i >= 0) this.queue.splice(i, 1);
+    if (i >= 0) { this.queue.splice(i, 1); this.queuedRows -= p.rows; }
     this.observer.queue(this.queue.length);
     p.reject(new RequestError(504, `inference did not finish within ${this.opts.timeoutMs} ms`));
   }
@@ -83,7 +86,7 @@ export class Batcher {
   /** Dispatches a batch if the backend is free and one is due; otherwise arms the delay timer. Idempotent. */
   pump(): void {
     if (!this.queue.length || this.backend.busy()) return;
-    const rows = this.queue.reduce((a, p) => a + p.rows, 0);
+    const rows = this.queuedRows;
     const waited = performance.now() - this.queue[0].since;
     if (rows < this.opts.maxBatch && waited < this.opts.maxDelayMs && this.arriving > 0) {
       if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.pump(); }, this.opts.maxDelayMs - waited);
@@ -102,6 +105,7 @@ export class Batcher {
       take.push(p);
       rows += p.rows;
     }
+    this.queuedRows -= rows;
     this.observer.queue(this.queue.length);
     // Stack each input: [rows, ...sample] from the requests' [p.rows, ...sample] blocks.
     const inputs = take[0].inputs.map((first, k) => {

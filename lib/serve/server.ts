@@ -6,11 +6,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBodyParser, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readModelInfo } from '../io';
 import { checkOptions } from '../options';
 import { WorkerPool, type ModelBackend, type PoolModel } from './backend';
 import { Batcher } from './batcher';
+import type { Counter, Histogram } from 'prom-client';
 import { ServeMetrics } from './metrics';
 import { onnxBackend } from './onnx';
 import { PAGE_HTML, PAGE_JS } from './page';
@@ -89,7 +90,14 @@ export interface InferenceServer {
   close(): Promise<void>;
 }
 
-interface Served { name: string; version: string; backend: ModelBackend; batcher: Batcher }
+/**
+ * A served model version. NOTE: its metric children are bound once (prom-client hashes a
+ * label object on every inc/observe otherwise); `answered` holds one per HTTP status seen.
+ */
+interface Served {
+  name: string; version: string; backend: ModelBackend; batcher: Batcher;
+  latency: Histogram.Internal<'model' | 'version'>; answered: Map<number, Counter.Internal>;
+}
 
 const NAME = 'tensorforge';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -151,6 +159,28 @@ const INFER_SCHEMA = {
 interface InferBody { id?: string; parameters?: Record<string, unknown>; inputs: RequestTensor[]; outputs?: { name: string; parameters?: Record<string, unknown> }[] }
 type ModelParams = { name: string; version?: string };
 
+/**
+ * fastify's JSON body parser (secure-json-parse: JSON.parse, then a scan of the text for
+ * prototype-poisoning keys) with the scan skipped where it cannot find anything: a body without
+ * `__proto__`, `constructor`, a `\u` escape or a byte-order mark is what JSON.parse makes of
+ * it. NOTE: the two regular-expression scans cost about a tenth of the parse of an image sent
+ * as float text; a body that fails JSON.parse goes to fastify's parser for its usual 400.
+ */
+function jsonParser(secure: FastifyBodyParser<string>): FastifyBodyParser<string> {
+  return (req, body, done) => {
+    if (!body.length || body.charCodeAt(0) === 0xfeff || body.includes('__proto__') || body.includes('constructor') || body.includes('\\u')) {
+      return secure(req, body, done);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return secure(req, body, done);
+    }
+    done(null, value);
+  };
+}
+
 /** Refuses parameters the protocol (or an extension this server does not offer) defines, except a false binary flag. */
 function checkParameters(p: Record<string, unknown> | undefined, where: string, binaryKey: string): void {
   for (const [k, v] of Object.entries(p ?? {})) {
@@ -175,6 +205,8 @@ export function createServer(options: ServerOptions): InferenceServer {
   const logger = options.logger ?? false;
   const metrics = new ServeMetrics();
   const models = new Map<string, Map<string, Served>>();
+  /** Each model's default version (latest() of its versions, kept as they are added). */
+  const defaults = new Map<string, Served>();
   let pool: WorkerPool | null = null;
   let state: 'new' | 'loading' | 'ready' | 'closing' = 'new';
   // Every backend's idle signal pumps every batcher (a pool worker may serve any model).
@@ -192,8 +224,8 @@ export function createServer(options: ServerOptions): InferenceServer {
     frameworkErrors: (err, _req, reply) => { void (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message }); },
   });
   // NOTE: any content type is read as JSON, so `curl -d @request.json` works as the protocol's clients do.
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(['application/json', '*'], { parseAs: 'string' }, jsonParser(app.getDefaultJsonParser('error', 'error')));
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; validationContext?: string }, req, reply) => {
     let status = err instanceof RequestError ? err.status : err.validation ? 400 : err.statusCode ?? 500;
@@ -204,22 +236,21 @@ export function createServer(options: ServerOptions): InferenceServer {
   });
   // NOTE: while closing, each reply closes its connection: a keep-alive connection whose request
   // was in flight when close began would otherwise hold the server open until it times out.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (state === 'closing') void reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   app.setNotFoundHandler((req, reply) => { void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0].slice(0, 200)}` }); });
 
   /** The served model version a URL names, or undefined. */
   const served = (p: ModelParams): Served | undefined => {
-    const vs = models.get(p.name);
-    return vs && (p.version === undefined ? latest(vs) : vs.get(p.version));
+    return p.version === undefined ? defaults.get(p.name) : models.get(p.name)?.get(p.version);
   };
   /** The served model version a URL names, or a 404 naming what exists. */
   const find = (p: ModelParams): Served => {
     const vs = models.get(p.name);
     if (!vs) throw new RequestError(404, `unknown model ${JSON.stringify(p.name)} (serving ${[...models.keys()].map((n) => JSON.stringify(n)).join(', ')})`);
-    if (p.version === undefined) return latest(vs);
+    if (p.version === undefined) return defaults.get(p.name)!;
     const s = vs.get(p.version);
     if (!s) throw new RequestError(404, `model ${JSON.stringify(p.name)} has no version ${JSON.stringify(p.version)} (versions ${[...vs.keys()].join(', ')})`);
     return s;
@@ -273,9 +304,10 @@ export function createServer(options: ServerOptions): InferenceServer {
   };
   // A request for a served model is "arriving" from its first byte until it is queued or answered (see Batcher.arrival).
   const arriving = new WeakMap<FastifyRequest, Batcher>();
-  const arrive = async (req: FastifyRequest<{ Params: ModelParams }>): Promise<void> => {
+  const arrive = (req: FastifyRequest<{ Params: ModelParams }>, _reply: FastifyReply, done: () => void): void => {
     const s = served(req.params);
     if (s) { arriving.set(req, s.batcher); s.batcher.arrival(1); }
+    done();
   };
   /** Ends a request's arrival (once); the handler calls it as it queues, onResponse otherwise. */
   const arrived = (req: FastifyRequest): void => {
@@ -283,13 +315,17 @@ export function createServer(options: ServerOptions): InferenceServer {
     if (b) { arriving.delete(req); b.arrival(-1); }
   };
   /** Counts every answer of a served model's infer route, schema and JSON errors included (not unknown names). */
-  const count = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply): Promise<void> => {
+  const count = (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply, done: () => void): void => {
     arrived(req);
     const s = served(req.params);
-    if (!s) return;
-    const labels = { model: s.name, version: s.version };
-    metrics.requests.inc({ ...labels, code: String(reply.statusCode) });
-    metrics.latency.observe(labels, reply.elapsedTime / 1e3);
+    if (s) {
+      const code = reply.statusCode;
+      let c = s.answered.get(code);
+      if (!c) s.answered.set(code, c = metrics.requests.labels(s.name, s.version, String(code)));
+      c.inc();
+      s.latency.observe(reply.elapsedTime / 1e3);
+    }
+    done();
   };
 
   for (const base of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
@@ -320,7 +356,9 @@ export function createServer(options: ServerOptions): InferenceServer {
         queue: (d) => metrics.queueDepth.set(labels, d),
       });
       if (!models.has(src.name)) models.set(src.name, new Map());
-      models.get(src.name)!.set(version, { name: src.name, version, backend, batcher });
+      models.get(src.name)!.set(version, { name: src.name, version, backend, batcher,
+        latency: metrics.latency.labels(src.name, version), answered: new Map() });
+      defaults.set(src.name, latest(models.get(src.name)!));
     };
     for (const d of dirs) add(d.src, pool!.backend(d.key));
     for (const src of onnx) add(src, await onnxBackend(src.path!, pumpAll, { inputShape: src.inputShape, threads }));
