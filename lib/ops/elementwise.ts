@@ -5,7 +5,7 @@
 import { dispatch } from './kernels';
 import { Tensor, type Device } from '../tensor';
 import { promoteTypes, type DType } from '../dtype';
-import { fmtShape, typeError } from '../errors';
+import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { BinaryOp, UnaryOp } from './codes';
@@ -101,7 +101,10 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
     const td = (da ?? db) as DType, s = (ta instanceof Tensor ? tb : ta) as Scalar;
     dtype = scalarDType(s) === 'float32' ? 'float32' : (td === 'bool' && typeof s === 'number' ? 'int32' : td);
   }
-  if (def.floatOnly) dtype = 'float32';
+  // NOTE: pow keeps int32 (exact, wrapping modulo 2^32) as PyTorch does; div, atan2 and pow
+  // of other dtypes compute in float32.
+  if (def.floatOnly && !(name === 'pow' && dtype === 'int32')) dtype = 'float32';
+  else if (name === 'pow' && dtype === 'int32') checkIntExponent(ta, tb);
   let code = def.code;
   if (!def.compare && dtype === 'bool') code = boolArithmetic(name);
   // NOTE: the common case (two tensors of the op's dtype, same shape) allocates nothing
@@ -123,6 +126,18 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
   if (grad && isGradEnabled() && (A.requiresGrad || B.requiresGrad)) recordBinary(name, grad, out, A, B);
   else if (temps) for (const t of temps) t.dispose();
   return out;
+}
+
+/** An int32 pow's scalar exponent: PyTorch refuses a negative one (a tensor of exponents
+ * follows its integer pow instead: 1 and -1 keep their magnitude, anything else gives 0). */
+function checkIntExponent(base: Tensor | Scalar, exponent: Tensor | Scalar): void {
+  if (typeof exponent !== 'number') return;
+  const what = base instanceof Tensor ? `int32 input of shape ${fmtShape(base.shape)}` : `base ${String(base)}`;
+  if (exponent < 0) {
+    throw rangeError('pow', `Integers to negative integer powers are not allowed (${what} ** ${exponent}); ` +
+      `cast the input with .to('float32') for a fractional result`);
+  }
+  if (exponent > 2147483647) throw rangeError('pow', `exponent ${exponent} does not fit in int32 (${what})`);
 }
 
 // NOTE: out of binary() so that binary itself creates no closure (V8 would allocate the
@@ -163,6 +178,14 @@ const UNARY: Record<string, UnaryDef> = {
   logicalNot: { code: UnaryOp.LogicalNot, boolOnly: true, noGrad: true },
 };
 
+/** Whether an int32 input keeps its dtype under these parameters: integral clamp bounds
+ * (infinite ones too) and affine factors. */
+function intParams(code: UnaryOp, p0: number, p1: number): boolean {
+  if (code !== UnaryOp.Clamp && code !== UnaryOp.Affine) return true;
+  const whole = (v: number): boolean => Number.isInteger(v) || (code === UnaryOp.Clamp && Math.abs(v) === Infinity);
+  return whole(p0) && whole(p1);
+}
+
 /** The public names of table entries that share a kernel code (for messages). */
 const USER_NAME: Record<string, string> = { powScalar: 'pow', geluTanh: 'gelu', affine: 'mul' };
 
@@ -174,8 +197,10 @@ export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
   }
   if (def.boolOnly) {
     if (x.dtype !== 'bool') x = x.ne(0);
-  } else if (x.dtype === 'bool' || x.dtype === 'uint8' || (x.dtype === 'int32' && !def.intOk)) {
-    x = castTo(x, 'float32');  // integer math promotes to float like torch.exp(int_tensor)
+  } else if (x.dtype === 'bool' || x.dtype === 'uint8' || (x.dtype === 'int32' && (!def.intOk || !intParams(def.code, p0, p1)))) {
+    // Integer math promotes to float like torch.exp(int_tensor), and so do fractional clamp
+    // bounds and affine factors (torch.tensor([1, 2]).clamp(0.5) is float).
+    x = castTo(x, 'float32');
   }
   // PyTorch's clamp is min(max(x, min), max): min > max gives max everywhere, for every caller.
   if (def.code === UnaryOp.Clamp && p0 > p1) p0 = p1;
