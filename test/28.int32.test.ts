@@ -172,6 +172,51 @@ describe('28 int32 semantics', () => {
     });
   });
 
+  describe('floorDivide and remainder (Python // and %, as PyTorch)', () => {
+    /** BigInt floor division and remainder with the divisor's sign, wrapped to int32. */
+    const floorDivRem = (a: number, b: number): [number, number] => {
+      const x = BigInt(a), y = BigInt(b);
+      let q = x / y, r = x % y;  // truncating
+      if (r !== 0n && (r < 0n) !== (y < 0n)) { q -= 1n; r += y; }
+      return [wrap(q), wrap(r)];
+    };
+    it('int32 results equal the BigInt reference on every ISA; INT_MIN // -1 wraps to INT_MIN', () => {
+      const n = 1200, a = I(int32s(n, 71), [n]);
+      const small = int32s(n, 72, 15), big = int32s(n, 73);  // divisors -7..7 and full range, zeros replaced
+      const bv = Int32Array.from(big, (v, i) => (i % 3 ? v : small[i]) || -1);
+      bv[0] = -1;
+      bv[1] = -2147483648;
+      const b = I(bv, [n]), av = a.dataSync();
+      const want = Array.from(av, (v, i) => floorDivRem(v, bv[i]));
+      forEachIsa((isa) => {
+        assertInt(a.floorDivide(b), { shape: [n], data: Int32Array.from(want, (p) => p[0]) }, `floorDivide (${isa})`);
+        assertInt(a.remainder(b), { shape: [n], data: Int32Array.from(want, (p) => p[1]) }, `remainder (${isa})`);
+      });
+      assert.deepStrictEqual(I([-2147483648, -7, 7, -7], [4]).floorDivide(I([-1, 2, -2, -2], [4])).toArray(), [-2147483648, -4, -4, 3]);
+      assert.deepStrictEqual(I([-2147483648, -7, 7, -7], [4]).remainder(I([-1, 2, -2, -2], [4])).toArray(), [0, 1, -1, -1]);
+      assert.deepStrictEqual(I([-7, 7], [2]).floorDivide(2).toArray(), [-4, 3]);
+      assert.deepStrictEqual(tf.tensor([200, 7], { dtype: 'uint8' }).remainder(tf.tensor([7, 200], { dtype: 'uint8' })).toArray(), [4, 7]);
+    });
+    it('an integer zero divisor throws ZeroDivisionError naming the op; float32 divides by zero as IEEE', () => {
+      const a = I([5, 6, 7], [3]);
+      assertThrows(() => a.floorDivide(I([1, 0, 2], [3])), RangeError, /^floorDivide: ZeroDivisionError/, /int32 divisor of shape \[3\] has a zero/);
+      assertThrows(() => a.remainder(I([0], [1])), RangeError, /^remainder: ZeroDivisionError/);
+      assertThrows(() => a.floorDivide(0), RangeError, /^floorDivide: ZeroDivisionError.*the divisor is 0/);
+      assertThrows(() => tf.tensor([1, 2], { dtype: 'uint8' }).remainder(tf.tensor([0, 1], { dtype: 'uint8' })), RangeError, /^remainder: ZeroDivisionError/);
+      // torch: tensor([1., -1, 0]) // 0 = [inf, -inf, nan]; remainder(tensor([1.]), 0) = [nan]
+      assert.deepStrictEqual(tf.tensor([1, -1, 0]).floorDivide(0).toArray(), [Infinity, -Infinity, NaN]);
+      assert.deepStrictEqual(tf.tensor([1]).remainder(0).toArray(), [NaN]);
+      assert.strictEqual(a.floorDivide(0.5).dtype, 'float32');
+    });
+    it('float32 values as PyTorch: the floor of the exact quotient, remainder with the divisor\'s sign', () => {
+      // torch: tensor([3., -3, 1, 0]) // 0.1 = [29, -30, 9, 0]; remainder(tensor([5.5, -5.5]), 2) = [1.5, 0.5]
+      forEachIsa((isa) => {
+        assert.deepStrictEqual(tf.tensor([3, -3, 1, 0]).floorDivide(0.1).toArray(), [29, -30, 9, 0], isa);
+        assert.deepStrictEqual(tf.tensor([5.5, -5.5, 5.5]).remainder(tf.tensor([2, 2, -2])).toArray(), [1.5, 0.5, -0.5], isa);
+      });
+    });
+  });
+
   describe('int32 arithmetic wraps modulo 2^32 (no signed overflow)', () => {
     it('add, sub, mul (tensor and scalar, in place) equal the BigInt reference on every ISA', () => {
       const n = 1000, a = I(int32s(n, 51), [n]), b = I(int32s(n, 52), [n]);

@@ -58,6 +58,15 @@ void binary_typed(const TensorView& y, const TensorView& a, const TensorView& b,
       case kSub: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_sub(u, v); });
       case kMul: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_mul(u, v); });
       case kPow: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_pow(u, v); });
+      case kFloorDivide: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_floordiv(u, v); });
+      case kRemainder: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_remainder(u, v); });
+      default: break;
+    }
+  }
+  if constexpr (std::is_same<T, uint8_t>::value) {
+    switch (op) {
+      case kFloorDivide: return binary_loop<T>(y, a, b, [](uint8_t u, uint8_t v) { return uint8_t(v ? u / v : 0); });
+      case kRemainder: return binary_loop<T>(y, a, b, [](uint8_t u, uint8_t v) { return uint8_t(v ? u % v : 0); });
       default: break;
     }
   }
@@ -87,6 +96,8 @@ void binary_typed(const TensorView& y, const TensorView& a, const TensorView& b,
       case kPow: return binary_loop<T>(y, a, b, [](float u, float v) { return std::pow(u, v); });
       case kAtan2:
         return binary_loop<T>(y, a, b, [](float u, float v) { return std::atan2(u, v); });
+      case kFloorDivide: return binary_loop<T>(y, a, b, [](float u, float v) { return f32_floordiv(u, v); });
+      case kRemainder: return binary_loop<T>(y, a, b, [](float u, float v) { return f32_remainder(u, v); });
       default: break;
     }
   }

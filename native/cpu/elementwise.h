@@ -10,7 +10,7 @@ namespace cpu {
 // NOTE: codes are shared with lib/ops/codes.ts; change both together.
 enum BinaryOp : int32_t {
   kAdd = 0, kSub, kMul, kDiv, kPow, kMaximum, kMinimum,
-  kEq, kNe, kLt, kLe, kGt, kGe, kLogicalAnd, kLogicalOr, kAtan2,
+  kEq, kNe, kLt, kLe, kGt, kGe, kLogicalAnd, kLogicalOr, kAtan2, kFloorDivide, kRemainder,
   kNumBinaryOps
 };
 enum UnaryOp : int32_t {
@@ -24,7 +24,8 @@ inline bool binary_is_comparison(int32_t op) { return op >= kEq && op <= kLogica
 
 TF_DECL_ALL(
 // y[...] = a op b. Arithmetic: a, b, y share a dtype (F32, I32 or U8; kDiv/kAtan2 F32 only,
-// kPow F32 or I32); I32 wraps modulo 2^32 (tensorforge/int_math.h). Comparisons/logical:
+// kPow F32 or I32); I32 wraps modulo 2^32 (tensorforge/int_math.h); integer kFloorDivide and
+// kRemainder give 0 for a zero divisor (callers refuse one first). Comparisons/logical:
 // a, b share a dtype, y is Bool.
 void binary(const TensorView& y, const TensorView& a, const TensorView& b, int32_t op))
 

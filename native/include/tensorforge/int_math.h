@@ -1,6 +1,7 @@
 // int32 arithmetic with PyTorch's semantics and no undefined behaviour, shared by the CPU
 // kernels (every ISA) and the CUDA kernels: sums, differences and products wrap modulo 2^32
-// (computed in uint32, where overflow is defined); pow is exact repeated squaring.
+// (computed in uint32, where overflow is defined); pow is exact repeated squaring; floor
+// division and remainder (with their float32 forms, so both backends round alike).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -40,6 +41,39 @@ TF_HOST_DEVICE inline int32_t i32_pow(int32_t base, int32_t exp) {
     e >>= 1;
   }
   return i32_from_bits(result);
+}
+
+// Floor division and remainder with the sign of the divisor (Python's // and %), as PyTorch's
+// floor_divide and remainder. int32: INT_MIN // -1 wraps to INT_MIN (remainder 0) instead of
+// trapping; a zero divisor gives 0 here, but the public ops refuse one before any kernel runs
+// (PyTorch raises ZeroDivisionError), so that value is never seen.
+TF_HOST_DEVICE inline int32_t i32_floordiv(int32_t a, int32_t b) {
+  if (b == 0) return 0;
+  if (b == -1) return i32_neg(a);
+  const int32_t q = a / b, r = a % b;  // |b| >= 2 or b == 1: no overflow
+  return (r != 0 && (r < 0) != (b < 0)) ? q - 1 : q;
+}
+TF_HOST_DEVICE inline int32_t i32_remainder(int32_t a, int32_t b) {
+  if (b == 0 || b == -1) return 0;
+  const int32_t r = a % b;
+  return (r != 0 && (r < 0) != (b < 0)) ? r + b : r;  // r and b of opposite signs: no overflow
+}
+// float32 versions, PyTorch's algorithm: the quotient comes from the exact fmod, so a // b is
+// the floor of the exact quotient (floorf(a / b) would round 3 / 0.1f up to 30), and a zero
+// divisor gives IEEE a / b (floor division) or NaN (remainder).
+TF_HOST_DEVICE inline float f32_floordiv(float a, float b) {
+  if (b == 0.0f) return a / b;
+  const float mod = fmodf(a, b);
+  float div = (a - mod) / b;
+  if (mod != 0.0f && (b < 0.0f) != (mod < 0.0f)) div -= 1.0f;
+  if (div == 0.0f) return copysignf(0.0f, a / b);
+  float q = floorf(div);
+  return div - q > 0.5f ? q + 1.0f : q;
+}
+TF_HOST_DEVICE inline float f32_remainder(float a, float b) {
+  float mod = fmodf(a, b);
+  if (mod != 0.0f && (b < 0.0f) != (mod < 0.0f)) mod += b;
+  return mod;
 }
 
 // A double parameter as a uint32 modulo 2^32 (truncated toward zero first; NaN and infinities
