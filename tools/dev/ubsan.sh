@@ -9,8 +9,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${TF_UBSAN_DIR:-${TMPDIR:-/tmp}/tf_ubsan}
 mkdir -p "$dir"
 cd "$root"
-# Tracked and new (unignored) files, so uncommitted work is what gets checked.
-git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$dir"
+# Tracked and new (unignored) files, so uncommitted work is what gets checked. Only files that
+# differ are copied: the others keep their times, so a second run rebuilds incrementally.
+git ls-files --cached --others --exclude-standard | while IFS= read -r f; do
+  if [ -f "$f" ] && ! cmp -s "$f" "$dir/$f"; then cp --parents "$f" "$dir"; fi
+done
 [ -e "$dir/node_modules" ] || ln -s "$root/node_modules" "$dir/node_modules"
 cd "$dir"
 node -e '
