@@ -80,7 +80,7 @@ describe('bad input is a clear error, never a crash', () => {
     args.reset().num(0).view({ dtypeCode: 0, shape: [4], strides: [1], offset: 3 }).view(t).view(t);
     assertThrows(() => native.binary(h, h, h), RangeError, /beyond its storage/);
     args.reset().num(99);
-    assertThrows(() => native.binary(h, h, h), RangeError, /binary: op must be an integer in \[0, 15\], got 99/);
+    assertThrows(() => native.binary(h, h, h), RangeError, /binary: op must be an integer in \[0, \d+\], got 99/);
     args.reset().num(0).view({ dtypeCode: 7, shape: [4], strides: [1], offset: 0 });
     assertThrows(() => native.binary(h, h, h), RangeError, /dtype must be an integer in \[0, 3\]/);
     args.reset().num(0).view({ dtypeCode: 0, shape: [-4], strides: [1], offset: 0 });

@@ -123,7 +123,8 @@ describe('gemm: bad inputs', () => {
     assertThrows(() => tf.randn([3]).matmul(tf.randn([4])), RangeError, /matmul: shapes \[3\] and \[4\] cannot be multiplied \(3 != 4\)/);
     assertThrows(() => tf.randn([2, 3]).matmul(tf.randn([4])), RangeError, /matmul: shapes \[2, 3\] and \[4\] cannot be multiplied \(3 != 4\)/);
     assertThrows(() => tf.tensor(2).matmul(tf.randn([2])), RangeError, /matmul: both arguments need at least 1 dim/);
-    assertThrows(() => tf.ones([2, 2], { dtype: 'int32' }).matmul(tf.randn([2, 2])), TypeError, /matmul: input must be float32, got int32/);
+    assertThrows(() => tf.ones([2, 2], { dtype: 'int32' }).matmul(tf.randn([2, 2])), TypeError, /matmul: expected both operands to have the same dtype, got input int32 .* and other float32/);
+    assertThrows(() => tf.ones([2, 2], { dtype: 'uint8' }).matmul(tf.ones([2, 2], { dtype: 'uint8' })), TypeError, /matmul: input must be float32 or int32, got uint8/);
     assertThrows(() => tf.matmul(tf.randn([2, 2]), [[1, 2]] as unknown as Tensor), TypeError, /matmul: other must be a Tensor/);
   });
   it('linear rejects mismatched weight, bias and activation', () => {

@@ -1,6 +1,7 @@
 /** Native op codes; each enum mirrors one in native/cpu/<family>.h. */
 export const enum BinaryOp {
   Add = 0, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, Atan2,
+  FloorDivide, Remainder,
 }
 export const enum UnaryOp {
   Neg = 0, Abs, Exp, Log, Sqrt, Relu, LeakyRelu, Elu, Gelu, Sigmoid, Tanh, Softplus, Clamp, PowScalar,

@@ -5,7 +5,7 @@
 import { dispatch } from './kernels';
 import { Tensor, type Device } from '../tensor';
 import { promoteTypes, type DType } from '../dtype';
-import { fmtShape, typeError } from '../errors';
+import { fmtShape, rangeError, typeError } from '../errors';
 import { record } from '../autograd/engine';
 import { isGradEnabled } from '../autograd/grad_mode';
 import { BinaryOp, UnaryOp } from './codes';
@@ -32,7 +32,8 @@ declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof E
 
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
-interface BinaryDef { code: BinaryOp; compare?: boolean; floatOnly?: boolean; grad?: BinaryGrad }
+/** intDivision: an integer result refuses a zero divisor (PyTorch's ZeroDivisionError). */
+interface BinaryDef { code: BinaryOp; compare?: boolean; floatOnly?: boolean; intDivision?: boolean; grad?: BinaryGrad }
 
 /** The binary op table: native code + gradient (inputs as broadcast; reduced by sumTo). */
 const BINARY: Record<string, BinaryDef> = {
@@ -50,6 +51,9 @@ const BINARY: Record<string, BinaryDef> = {
     code: BinaryOp.Atan2, floatOnly: true,
     grad: (g, a, b) => { const d = a.square().add(b.square()); return [g.mul(b).div(d), g.mul(a).div(d).neg()]; },
   },
+  // Python's // and % (the remainder takes the divisor's sign); integer or float like add.
+  floorDivide: { code: BinaryOp.FloorDivide, intDivision: true },
+  remainder: { code: BinaryOp.Remainder, intDivision: true, grad: (g, a, b) => [g, g.mul(a.floorDivide(b)).neg()] },
   eq: { code: BinaryOp.Eq, compare: true }, ne: { code: BinaryOp.Ne, compare: true },
   lt: { code: BinaryOp.Lt, compare: true }, le: { code: BinaryOp.Le, compare: true },
   gt: { code: BinaryOp.Gt, compare: true }, ge: { code: BinaryOp.Ge, compare: true },
@@ -101,7 +105,10 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
     const td = (da ?? db) as DType, s = (ta instanceof Tensor ? tb : ta) as Scalar;
     dtype = scalarDType(s) === 'float32' ? 'float32' : (td === 'bool' && typeof s === 'number' ? 'int32' : td);
   }
-  if (def.floatOnly) dtype = 'float32';
+  // NOTE: pow keeps int32 (exact, wrapping modulo 2^32) as PyTorch does; div, atan2 and pow
+  // of other dtypes compute in float32.
+  if (def.floatOnly && !(name === 'pow' && dtype === 'int32')) dtype = 'float32';
+  else if (name === 'pow' && dtype === 'int32') checkIntExponent(ta, tb);
   let code = def.code;
   if (!def.compare && dtype === 'bool') code = boolArithmetic(name);
   // NOTE: the common case (two tensors of the op's dtype, same shape) allocates nothing
@@ -114,6 +121,11 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
     if (temps) for (const t of temps) t.dispose();
     throw typeError(name, `tensors are on different devices: ${A.device} and ${B.device}`);
   }
+  if (def.intDivision && dtype !== 'float32' && hasZero(tb, B)) {
+    if (temps) for (const t of temps) t.dispose();
+    const what = tb instanceof Tensor ? `the ${dtype} divisor of shape ${fmtShape(tb.shape)} has a zero element` : `the divisor is ${String(tb)}`;
+    throw rangeError(name, `ZeroDivisionError: integer division by zero (${what}); cast to float32 for IEEE results`);
+  }
   const shape = sameShape(A.shape, B.shape) ? A.shape : broadcastShapes(name, A.shape, B.shape);
   const out = Tensor.empty(shape, def.compare ? 'bool' : dtype, A.device);
   if (out.numel) {
@@ -123,6 +135,29 @@ export function binary(name: string, a: TensorLike, b: TensorLike): Tensor {
   if (grad && isGradEnabled() && (A.requiresGrad || B.requiresGrad)) recordBinary(name, grad, out, A, B);
   else if (temps) for (const t of temps) t.dispose();
   return out;
+}
+
+/** Whether an integer divisor (the scalar as given, or its tensor) has a zero element. Reads
+ * the tensor back (a sync in async mode), so only integer floorDivide/remainder pay for it. */
+function hasZero(given: Tensor | Scalar, divisor: Tensor): boolean {
+  if (!(given instanceof Tensor)) return Number(given) === 0;
+  if (!divisor.numel) return false;
+  const zero = divisor.eq(0), asInt = zero.to('int32'), any = asInt.max();
+  const found = any.item() !== 0;
+  for (const t of [zero, asInt, any]) t.dispose();
+  return found;
+}
+
+/** An int32 pow's scalar exponent: PyTorch refuses a negative one (a tensor of exponents
+ * follows its integer pow instead: 1 and -1 keep their magnitude, anything else gives 0). */
+function checkIntExponent(base: Tensor | Scalar, exponent: Tensor | Scalar): void {
+  if (typeof exponent !== 'number') return;
+  const what = base instanceof Tensor ? `int32 input of shape ${fmtShape(base.shape)}` : `base ${String(base)}`;
+  if (exponent < 0) {
+    throw rangeError('pow', `Integers to negative integer powers are not allowed (${what} ** ${exponent}); ` +
+      `cast the input with .to('float32') for a fractional result`);
+  }
+  if (exponent > 2147483647) throw rangeError('pow', `exponent ${exponent} does not fit in int32 (${what})`);
 }
 
 // NOTE: out of binary() so that binary itself creates no closure (V8 would allocate the
@@ -163,6 +198,14 @@ const UNARY: Record<string, UnaryDef> = {
   logicalNot: { code: UnaryOp.LogicalNot, boolOnly: true, noGrad: true },
 };
 
+/** Whether an int32 input keeps its dtype under these parameters: integral clamp bounds
+ * (infinite ones too) and affine factors. */
+function intParams(code: UnaryOp, p0: number, p1: number): boolean {
+  if (code !== UnaryOp.Clamp && code !== UnaryOp.Affine) return true;
+  const whole = (v: number): boolean => Number.isInteger(v) || (code === UnaryOp.Clamp && Math.abs(v) === Infinity);
+  return whole(p0) && whole(p1);
+}
+
 /** The public names of table entries that share a kernel code (for messages). */
 const USER_NAME: Record<string, string> = { powScalar: 'pow', geluTanh: 'gelu', affine: 'mul' };
 
@@ -174,8 +217,10 @@ export function unary(name: string, xIn: Tensor, p0 = 0, p1 = 0): Tensor {
   }
   if (def.boolOnly) {
     if (x.dtype !== 'bool') x = x.ne(0);
-  } else if (x.dtype === 'bool' || x.dtype === 'uint8' || (x.dtype === 'int32' && !def.intOk)) {
-    x = castTo(x, 'float32');  // integer math promotes to float like torch.exp(int_tensor)
+  } else if (x.dtype === 'bool' || x.dtype === 'uint8' || (x.dtype === 'int32' && (!def.intOk || !intParams(def.code, p0, p1)))) {
+    // Integer math promotes to float like torch.exp(int_tensor), and so do fractional clamp
+    // bounds and affine factors (torch.tensor([1, 2]).clamp(0.5) is float).
+    x = castTo(x, 'float32');
   }
   // PyTorch's clamp is min(max(x, min), max): min > max gives max everywhere, for every caller.
   if (def.code === UnaryOp.Clamp && p0 > p1) p0 = p1;
@@ -313,10 +358,12 @@ const ALL: readonly DType[] = ['float32', 'int32', 'uint8', 'bool'];
 const PAIRS: [number[], number[]][] = [[[7], [7]], [[3, 5], [5]], [[3, 1], [1, 4]], [[0, 3], [1, 3]], [[], [2, 3]], [[17, 33], [17, 33]]];
 /** Operand ranges that keep each op smooth and away from its poles. */
 const RANGE: Record<string, [number, number, number, number]> = {
-  div: [-2, 2, 0.5, 2], pow: [0.5, 2, -1.5, 1.5], atan2: [-2, 2, 0.5, 2],
+  div: [-2, 2, 0.5, 2], pow: [0.5, 2, -1.5, 1.5], atan2: [-2, 2, 0.5, 2], floorDivide: [-3, 3, 0.5, 2], remainder: [-3, 3, 0.5, 2],
 };
 const uniform = (shape: number[], lo: number, hi: number): Tensor => rand(shape, { low: lo, high: hi });
-const TIES = new Set(['maximum', 'minimum']);
+/** Ops with points where the gradient jumps (ties; remainder's steps at multiples of the divisor):
+ * only a sample with operands away from those points is gradchecked. */
+const TIES = new Set(['maximum', 'minimum', 'remainder']);
 
 for (const [name, def] of Object.entries(BINARY)) {
   const [alo, ahi, blo, bhi] = RANGE[name] ?? [-2, 2, -2, 2];

@@ -1,7 +1,8 @@
 /**
  * Matrix products on the packed native GEMM (native/cpu/gemm): matmul with PyTorch's rules
- * (1-D, 2-D, batched with broadcast batch dims) and linear with the bias (and optionally
- * relu) fused into the GEMM epilogue. Transposed views reach the kernel as transpose flags,
+ * (1-D, 2-D, batched with broadcast batch dims; float32, or int32 wrapping modulo 2^32 as
+ * PyTorch's integer matmul) and linear with the bias (and optionally relu) fused into the GEMM
+ * epilogue. Transposed views reach the kernel as transpose flags,
  * without copies; gradients are matmuls on transposed views.
  */
 import { dispatch } from './kernels';
@@ -14,12 +15,14 @@ import { broadcastShapes, checkTensor, expandedView } from './util';
 import { sumTo } from './reduce';
 import { where } from './elementwise';
 import './views';
-import { declareKernels, BOTH, type KernelsOf } from './kernels';
+import { declareKernels, BOTH, CPU, type KernelsOf } from './kernels';
 import { autocastDtype, withAutocastDtype } from '../autocast';
 
 // ---- the native bindings of this family (native/binding/matmul.cpp): see KERNELS in ./kernels ----
 const MATMUL_KERNELS = declareKernels({
   matmul: { params: ['act', 'biasKind', 'precision'], tensors: ['y', 'a', 'b', 'bias?'], devices: BOTH },
+  /** int32 GEMM (native/cpu/gemm/gemm_i32.cpp): products and sums wrap modulo 2^32. */
+  matmulInt32: { params: [], tensors: ['y', 'a', 'b'], devices: CPU },
 } as const);
 declare module './kernels' { interface KernelRegistry extends KernelsOf<typeof MATMUL_KERNELS> {} }
 
@@ -37,6 +40,24 @@ function checkFloat(op: string, x: unknown, arg: string): Tensor {
   return t;
 }
 
+/**
+ * The operands of matmul: both float32 or both int32 (PyTorch requires one dtype; an int32
+ * product wraps modulo 2^32). Anything else is a TypeError naming both dtypes.
+ */
+function checkMatmulOperands(op: string, aIn: unknown, bIn: unknown): [Tensor, Tensor] {
+  const a = checkTensor(op, aIn, 'input'), b = checkTensor(op, bIn, 'other');
+  for (const [t, arg] of [[a, 'input'], [b, 'other']] as const) {
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') {
+      throw typeError(op, `${arg} must be float32 or int32, got ${t.dtype} (shape ${fmtShape(t.shape)})`);
+    }
+  }
+  if (a.dtype !== b.dtype) {
+    throw typeError(op, `expected both operands to have the same dtype, got input ${a.dtype} (shape ${fmtShape(a.shape)}) ` +
+      `and other ${b.dtype} (shape ${fmtShape(b.shape)}); cast one with .to('${a.dtype}') or .to('${b.dtype}')`);
+  }
+  return [a, b];
+}
+
 // A GEMM operand needs unit stride in one of its last two dims; anything else is copied.
 function gemmOperand(t: Tensor): Tensor {
   const n = t.ndim, rows = t.shape[n - 2], cols = t.shape[n - 1];
@@ -48,7 +69,8 @@ function gemmOperand(t: Tensor): Tensor {
  * y[..., M, N] = act(a[..., M, K] @ b[..., K, N] + bias): the one native call. Batch dims
  * broadcast; bias is [N] (PerCol) or [M] (PerRow). Inside autocast('bfloat16') the GEMM
  * rounds a and b to bf16 (fp32 accumulation), and so do the gradient matmuls of the recorded
- * backward. Records the backward when needed.
+ * backward. Records the backward when needed. int32 operands (no bias, no activation) take
+ * the int32 GEMM: exact modulo 2^32, CPU only, never autocast, no gradient.
  */
 function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: GemmBias, act: GemmAct): Tensor {
   const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1], N = b.shape[b.ndim - 1];
@@ -58,18 +80,21 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
   if (a.device !== b.device || (bias && bias.device !== a.device)) {
     throw typeError(op, `tensors are on different devices: ${a.device} and ${b.device}`);
   }
-  const cast = autocastDtype();
+  const int = a.dtype === 'int32';
+  if (int && a.device !== 'cpu') throw typeError(op, `int32 operands have no ${a.device} kernel yet (CPU only)`);
+  const cast = int ? null : autocastDtype();
   if (cast && a.device !== 'cpu') throw typeError(op, `autocast('${cast}') has no ${a.device} kernel yet (CPU only)`);
   const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = Tensor.empty([...batch, M, N], 'float32', a.device);
+  const out = Tensor.empty([...batch, M, N], a.dtype, a.device);
   if (out.numel) {
     const A = gemmOperand(a), B = gemmOperand(b);
     const C = bias && !bias.isContiguous() ? contiguousCopy(bias) : bias;
-    dispatch('matmul').num(act).num(biasKind).num(cast === 'bfloat16' ? 1 : 0).t(out)
-      .t(A, expandedView(A, [...batch, M, K])).t(B, expandedView(B, [...batch, K, N])).t(C).run();
+    const viewA = expandedView(A, [...batch, M, K]), viewB = expandedView(B, [...batch, K, N]);
+    if (int) dispatch('matmulInt32').t(out).t(A, viewA).t(B, viewB).run();
+    else dispatch('matmul').num(act).num(biasKind).num(cast === 'bfloat16' ? 1 : 0).t(out).t(A, viewA).t(B, viewB).t(C).run();
     for (const [tmp, orig] of [[A, a], [B, b], [C, bias]]) if (tmp && tmp !== orig) tmp.dispose();
   }
-  if (isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {
+  if (!int && isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {
     const inputs = bias ? [a, b, bias] : [a, b];
     record(op, out, inputs, (gOut) => withAutocastDtype(cast, () => {
       const g = act === GemmAct.Relu ? where(out.gt(0), gOut, 0) : gOut;
@@ -96,12 +121,14 @@ export function gemmRaw(op: string, a: Tensor, b: Tensor, bias: Tensor | null = 
  * Matrix product with PyTorch's rules: 1-D x 1-D is a dot product (0-d result); a 1-D
  * first argument is a row vector and a 1-D second argument a column vector (the added dim
  * is removed again); otherwise the last two dims multiply and the batch dims broadcast.
- * float32 only.
+ * Both operands float32, or both int32: the int32 product wraps modulo 2^32 like PyTorch's
+ * (CPU, no gradient); mixed dtypes are a TypeError, as in PyTorch.
  * @example
  * const y = randn([8, 3, 4]).matmul(randn([4, 5]));  // [8, 3, 5]
+ * const n = tensor([[1, 2]], { dtype: 'int32' }).matmul(tensor([[3], [4]], { dtype: 'int32' }));  // [[11]] int32
  */
 export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
-  const a = checkFloat('matmul', aIn, 'input'), b = checkFloat('matmul', bIn, 'other');
+  const [a, b] = checkMatmulOperands('matmul', aIn, bIn);
   if (a.ndim === 0 || b.ndim === 0) {
     throw rangeError('matmul', `both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }

@@ -21,6 +21,10 @@ declare module '../tensor' {
     div(other: TensorLike): Tensor;
     /** Elementwise power: `x.pow(2)`, `x.pow(y)`. */
     pow(exponent: TensorLike): Tensor;
+    /** Elementwise floor division (Python's //, torch.floor_divide): `x.floorDivide(2)`; an integer zero divisor throws. */
+    floorDivide(other: TensorLike): Tensor;
+    /** Elementwise remainder with the divisor's sign (Python's %, torch.remainder); an integer zero divisor throws. */
+    remainder(other: TensorLike): Tensor;
     /** Elementwise maximum of two tensors (broadcast). */
     maximum(other: TensorLike): Tensor;
     /** Elementwise minimum of two tensors (broadcast). */
@@ -163,7 +167,7 @@ declare module '../tensor' {
 }
 
 const P = Tensor.prototype;
-for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'atan2', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'] as const) {
+for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'floorDivide', 'remainder', 'maximum', 'minimum', 'atan2', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'] as const) {
   P[name] = function (this: Tensor, other: TensorLike) {
     if (name === 'pow' && typeof other === 'number' && this.dtype === 'float32') return unary('powScalar', this, other);
     return binary(name, this, other);

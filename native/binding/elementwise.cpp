@@ -19,8 +19,8 @@ TF_BINDING(binary) {
   if (a.dtype != b.dtype) return r.fail("operand dtypes differ");
   bool cmp = cpu::binary_is_comparison(op);
   if (cmp ? y.dtype != DType::Bool : y.dtype != a.dtype) return r.fail("output dtype mismatch");
-  if ((op == cpu::kDiv || op == cpu::kPow || op == cpu::kAtan2) && !is_float(a))
-    return r.fail("div/pow/atan2 need float32 operands");
+  if ((op == cpu::kDiv || op == cpu::kAtan2) && !is_float(a)) return r.fail("div/atan2 need float32 operands");
+  if (op == cpu::kPow && !is_float(a) && a.dtype != DType::I32) return r.fail("pow needs float32 or int32 operands");
   if (!cmp && a.dtype == DType::Bool) return r.fail("arithmetic on bool tensors is not supported");
   if (r.on_cuda()) {
     cuda::binary(y, a, b, op, r.stream());

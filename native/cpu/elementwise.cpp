@@ -9,6 +9,7 @@
 
 #include "cpu/simd.h"
 #include "cpu/strided.h"
+#include "tensorforge/int_math.h"
 
 namespace tf {
 namespace cpu {
@@ -49,6 +50,26 @@ void binary_loop(const TensorView& y, const TensorView& a, const TensorView& b, 
 
 template <typename T>
 void binary_typed(const TensorView& y, const TensorView& a, const TensorView& b, int32_t op) {
+  // NOTE: int32 arithmetic wraps modulo 2^32 like PyTorch (tensorforge/int_math.h computes it
+  // in uint32: signed overflow would be undefined). uint8 promotes to int and narrows back.
+  if constexpr (std::is_same<T, int32_t>::value) {
+    switch (op) {
+      case kAdd: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_add(u, v); });
+      case kSub: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_sub(u, v); });
+      case kMul: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_mul(u, v); });
+      case kPow: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_pow(u, v); });
+      case kFloorDivide: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_floordiv(u, v); });
+      case kRemainder: return binary_loop<T>(y, a, b, [](int32_t u, int32_t v) { return i32_remainder(u, v); });
+      default: break;
+    }
+  }
+  if constexpr (std::is_same<T, uint8_t>::value) {
+    switch (op) {
+      case kFloorDivide: return binary_loop<T>(y, a, b, [](uint8_t u, uint8_t v) { return uint8_t(v ? u / v : 0); });
+      case kRemainder: return binary_loop<T>(y, a, b, [](uint8_t u, uint8_t v) { return uint8_t(v ? u % v : 0); });
+      default: break;
+    }
+  }
   switch (op) {
     case kAdd: return binary_loop<T>(y, a, b, [](T u, T v) { return T(u + v); });
     case kSub: return binary_loop<T>(y, a, b, [](T u, T v) { return T(u - v); });
@@ -75,6 +96,8 @@ void binary_typed(const TensorView& y, const TensorView& a, const TensorView& b,
       case kPow: return binary_loop<T>(y, a, b, [](float u, float v) { return std::pow(u, v); });
       case kAtan2:
         return binary_loop<T>(y, a, b, [](float u, float v) { return std::atan2(u, v); });
+      case kFloorDivide: return binary_loop<T>(y, a, b, [](float u, float v) { return f32_floordiv(u, v); });
+      case kRemainder: return binary_loop<T>(y, a, b, [](float u, float v) { return f32_remainder(u, v); });
       default: break;
     }
   }
@@ -172,19 +195,19 @@ void unary_f32(const TensorView& y, const TensorView& x, int32_t op, float p0, f
 
 void unary_i32(const TensorView& y, const TensorView& x, int32_t op, double p0, double p1) {
   const int64_t G = kGrainCheap;
-  // NOTE: int32 negation/abs of INT32_MIN wraps like PyTorch; done in uint32 to avoid UB.
+  // NOTE: int32 negation/abs of INT32_MIN wraps to INT32_MIN like PyTorch (in uint32, no UB).
   switch (op) {
-    case kNeg: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return int32_t(0u - uint32_t(v)); });
-    case kAbs: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return v < 0 ? int32_t(0u - uint32_t(v)) : v; });
-    case kSquare: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return int32_t(uint32_t(v) * uint32_t(v)); });
+    case kNeg: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return i32_neg(v); });
+    case kAbs: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return v < 0 ? i32_neg(v) : v; });
+    case kSquare: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return i32_mul(v, v); });
     case kSign: return unary_loop<int32_t>(y, x, G, [](int32_t v) { return int32_t((v > 0) - (v < 0)); });
     case kClamp: {
-      int64_t lo = int64_t(std::fmax(p0, -2147483648.0)), hi = int64_t(std::fmin(p1, 2147483647.0));
-      return unary_loop<int32_t>(y, x, G, [lo, hi](int32_t v) { return int32_t(v < lo ? lo : (v > hi ? hi : v)); });
+      const int32_t lo = i32_saturate(p0), hi = i32_saturate(p1);
+      return unary_loop<int32_t>(y, x, G, [lo, hi](int32_t v) { return v < lo ? lo : (v > hi ? hi : v); });
     }
-    case kAffine: {
-      int64_t m = int64_t(p0), c = int64_t(p1);
-      return unary_loop<int32_t>(y, x, G, [m, c](int32_t v) { return int32_t(uint32_t(int64_t(v) * m + c)); });
+    case kAffine: {  // x * p0 + p1 modulo 2^32
+      const uint32_t m = u32_wrap(p0), c = u32_wrap(p1);
+      return unary_loop<int32_t>(y, x, G, [m, c](int32_t v) { return i32_from_bits(uint32_t(v) * m + c); });
     }
     default: return;
   }

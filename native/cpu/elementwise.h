@@ -10,7 +10,7 @@ namespace cpu {
 // NOTE: codes are shared with lib/ops/codes.ts; change both together.
 enum BinaryOp : int32_t {
   kAdd = 0, kSub, kMul, kDiv, kPow, kMaximum, kMinimum,
-  kEq, kNe, kLt, kLe, kGt, kGe, kLogicalAnd, kLogicalOr, kAtan2,
+  kEq, kNe, kLt, kLe, kGt, kGe, kLogicalAnd, kLogicalOr, kAtan2, kFloorDivide, kRemainder,
   kNumBinaryOps
 };
 enum UnaryOp : int32_t {
@@ -23,14 +23,17 @@ enum UnaryOp : int32_t {
 inline bool binary_is_comparison(int32_t op) { return op >= kEq && op <= kLogicalOr; }
 
 TF_DECL_ALL(
-// y[...] = a op b. Arithmetic: a, b, y share a dtype (F32, I32 or U8; kDiv/kPow/kAtan2 F32
-// only). Comparisons/logical: a, b share a dtype, y is Bool.
+// y[...] = a op b. Arithmetic: a, b, y share a dtype (F32, I32 or U8; kDiv/kAtan2 F32 only,
+// kPow F32 or I32); I32 wraps modulo 2^32 (tensorforge/int_math.h); integer kFloorDivide and
+// kRemainder give 0 for a zero divisor (callers refuse one first). Comparisons/logical:
+// a, b share a dtype, y is Bool.
 void binary(const TensorView& y, const TensorView& a, const TensorView& b, int32_t op))
 
 TF_DECL_ALL(
 // y = f(x; p0, p1). F32 for all ops; I32 for kNeg kAbs kSquare kSign kClamp kAffine;
 // Bool for kLogicalNot. p0/p1: kLeakyRelu slope, kElu alpha, kSoftplus beta/threshold,
-// kClamp min/max, kPowScalar exponent, kAffine y = x*p0 + p1.
+// kClamp min/max, kPowScalar exponent, kAffine y = x*p0 + p1 (I32: bounds saturate to int32,
+// p0/p1 truncate and the result wraps modulo 2^32).
 void unary(const TensorView& y, const TensorView& x, int32_t op, double p0, double p1))
 
 TF_DECL_ALL(

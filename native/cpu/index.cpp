@@ -94,7 +94,7 @@ void gather_forward(const TensorView& y, const TensorView& x, const TensorView& 
 void scatter_add_forward(const TensorView& y, const TensorView& idx, const TensorView& src, int dim) {
   if (idx.numel() == 0) return;
   if (y.dtype == DType::F32) scatter_add_typed<float>(y, idx, src, dim);
-  else scatter_add_typed<int32_t>(y, idx, src, dim);
+  else scatter_add_typed<uint32_t>(y, idx, src, dim);  // int32 sums wrap modulo 2^32 (no UB)
 }
 
 void index_select_forward(void* y, const void* x, const int32_t* idx, int64_t outer, int64_t n,

@@ -5,6 +5,7 @@
 
 #include "cpu/simd.h"
 #include "runtime/parallel.h"
+#include "tensorforge/int_math.h"
 
 namespace tf {
 namespace cpu {
@@ -53,6 +54,11 @@ struct ReducedDims {
   }
 };
 
+// The accumulator of sum/prod stored as T: float from double; int32 from the uint32 sum or
+// product, which wraps modulo 2^32 like PyTorch's int32 arithmetic (signed overflow is UB).
+inline float from_acc(float*, double acc) { return float(acc); }
+inline int32_t from_acc(int32_t*, uint32_t acc) { return i32_from_bits(acc); }
+
 template <typename T, typename Acc>
 void reduce_typed(const TensorView& y, const TensorView& x, int nkept, int32_t op, double correction) {
   ReducedDims rd(x, nkept);
@@ -84,7 +90,7 @@ void reduce_typed(const TensorView& y, const TensorView& x, int nkept, int32_t o
           }
         });
         if (op == kMean) y.ptr<float>()[yoff] = float(double(acc) / double(rd.count));
-        else y.ptr<T>()[yoff] = T(acc);
+        else y.ptr<T>()[yoff] = from_acc(static_cast<T*>(nullptr), acc);
       } else if (op == kVar) {
         double sum = 0;
         rd.for_runs(base, [&](const T* p, int64_t n, int64_t s) {
@@ -122,7 +128,7 @@ void reduce_typed(const TensorView& y, const TensorView& x, int nkept, int32_t o
 
 void reduce(const TensorView& y, const TensorView& x, int nkept, int32_t op, double correction) {
   if (x.dtype == DType::F32) reduce_typed<float, double>(y, x, nkept, op, correction);
-  else reduce_typed<int32_t, int64_t>(y, x, nkept, op, correction);
+  else reduce_typed<int32_t, uint32_t>(y, x, nkept, op, correction);  // sum/prod modulo 2^32
 }
 
 }  // namespace TF_ISA

@@ -5,6 +5,7 @@
 
 #include "cpu/elementwise.h"
 #include "cuda/common.cuh"
+#include "tensorforge/int_math.h"
 
 namespace tf {
 namespace cuda {
@@ -42,6 +43,25 @@ void binary_loop(const TensorView& y, const TensorView& a, const TensorView& b, 
 
 template <typename T>
 void binary_typed(const TensorView& y, const TensorView& a, const TensorView& b, int32_t op, Stream s) {
+  // NOTE: int32 arithmetic wraps modulo 2^32 as on the CPU (tensorforge/int_math.h).
+  if constexpr (std::is_same<T, int32_t>::value) {
+    switch (op) {
+      case kAdd: return binary_loop<T>(y, a, b, s, [] __device__(int32_t u, int32_t v) { return i32_add(u, v); });
+      case kSub: return binary_loop<T>(y, a, b, s, [] __device__(int32_t u, int32_t v) { return i32_sub(u, v); });
+      case kMul: return binary_loop<T>(y, a, b, s, [] __device__(int32_t u, int32_t v) { return i32_mul(u, v); });
+      case kPow: return binary_loop<T>(y, a, b, s, [] __device__(int32_t u, int32_t v) { return i32_pow(u, v); });
+      case kFloorDivide: return binary_loop<T>(y, a, b, s, [] __device__(int32_t u, int32_t v) { return i32_floordiv(u, v); });
+      case kRemainder: return binary_loop<T>(y, a, b, s, [] __device__(int32_t u, int32_t v) { return i32_remainder(u, v); });
+      default: break;
+    }
+  }
+  if constexpr (std::is_same<T, uint8_t>::value) {
+    switch (op) {
+      case kFloorDivide: return binary_loop<T>(y, a, b, s, [] __device__(uint8_t u, uint8_t v) { return uint8_t(v ? u / v : 0); });
+      case kRemainder: return binary_loop<T>(y, a, b, s, [] __device__(uint8_t u, uint8_t v) { return uint8_t(v ? u % v : 0); });
+      default: break;
+    }
+  }
   switch (op) {
     case kAdd: return binary_loop<T>(y, a, b, s, [] __device__(T u, T v) { return T(u + v); });
     case kSub: return binary_loop<T>(y, a, b, s, [] __device__(T u, T v) { return T(u - v); });
@@ -65,6 +85,8 @@ void binary_typed(const TensorView& y, const TensorView& a, const TensorView& b,
       case kDiv: return binary_loop<T>(y, a, b, s, [] __device__(float u, float v) { return u / v; });
       case kPow: return binary_loop<T>(y, a, b, s, [] __device__(float u, float v) { return powf(u, v); });
       case kAtan2: return binary_loop<T>(y, a, b, s, [] __device__(float u, float v) { return atan2f(u, v); });
+      case kFloorDivide: return binary_loop<T>(y, a, b, s, [] __device__(float u, float v) { return f32_floordiv(u, v); });
+      case kRemainder: return binary_loop<T>(y, a, b, s, [] __device__(float u, float v) { return f32_remainder(u, v); });
       default: break;
     }
   }
@@ -126,17 +148,17 @@ void unary_f32(const TensorView& y, const TensorView& x, int32_t op, float p0, f
 
 void unary_i32(const TensorView& y, const TensorView& x, int32_t op, double p0, double p1, Stream s) {
   switch (op) {
-    case kNeg: return unary_loop<int32_t>(y, x, s, [] __device__(int32_t v) { return int32_t(0u - uint32_t(v)); });
-    case kAbs: return unary_loop<int32_t>(y, x, s, [] __device__(int32_t v) { return v < 0 ? int32_t(0u - uint32_t(v)) : v; });
-    case kSquare: return unary_loop<int32_t>(y, x, s, [] __device__(int32_t v) { return int32_t(uint32_t(v) * uint32_t(v)); });
+    case kNeg: return unary_loop<int32_t>(y, x, s, [] __device__(int32_t v) { return i32_neg(v); });
+    case kAbs: return unary_loop<int32_t>(y, x, s, [] __device__(int32_t v) { return v < 0 ? i32_neg(v) : v; });
+    case kSquare: return unary_loop<int32_t>(y, x, s, [] __device__(int32_t v) { return i32_mul(v, v); });
     case kSign: return unary_loop<int32_t>(y, x, s, [] __device__(int32_t v) { return int32_t((v > 0) - (v < 0)); });
     case kClamp: {
-      int64_t lo = int64_t(std::fmax(p0, -2147483648.0)), hi = int64_t(std::fmin(p1, 2147483647.0));
-      return unary_loop<int32_t>(y, x, s, [lo, hi] __device__(int32_t v) { return int32_t(v < lo ? lo : (v > hi ? hi : v)); });
+      const int32_t lo = i32_saturate(p0), hi = i32_saturate(p1);
+      return unary_loop<int32_t>(y, x, s, [lo, hi] __device__(int32_t v) { return v < lo ? lo : (v > hi ? hi : v); });
     }
-    case kAffine: {
-      int64_t m = int64_t(p0), c = int64_t(p1);
-      return unary_loop<int32_t>(y, x, s, [m, c] __device__(int32_t v) { return int32_t(uint32_t(int64_t(v) * m + c)); });
+    case kAffine: {  // x * p0 + p1 modulo 2^32
+      const uint32_t m = u32_wrap(p0), c = u32_wrap(p1);
+      return unary_loop<int32_t>(y, x, s, [m, c] __device__(int32_t v) { return i32_from_bits(uint32_t(v) * m + c); });
     }
     default: return;
   }

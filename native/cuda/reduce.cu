@@ -5,6 +5,7 @@
 
 #include "cpu/reduce.h"
 #include "cuda/common.cuh"
+#include "tensorforge/int_math.h"
 
 namespace tf {
 namespace cuda {
@@ -57,8 +58,12 @@ template <typename Acc>
 __device__ __forceinline__ Pair<Acc> combine(int32_t op, Pair<Acc> a, Pair<Acc> b) {
   switch (op) {
     case kSum:
-    case kMean: return {a.v + b.v, 0};
-    case kProd: return {a.v * b.v, 0};
+    case kMean:
+      if constexpr (std::is_integral<Acc>::value) return {i32_add(a.v, b.v), 0};  // wraps like the CPU
+      else return {a.v + b.v, 0};
+    case kProd:
+      if constexpr (std::is_integral<Acc>::value) return {i32_mul(a.v, b.v), 0};
+      else return {a.v * b.v, 0};
     case kMax:
     case kMin: {
       if (is_nan(a.v)) return a;
@@ -193,7 +198,7 @@ void reduce(const TensorView& y, const TensorView& x, int nkept, int32_t op, dou
   if (d.outer == 0) return;
   unsigned grid = unsigned(d.outer < 65535 * 16 ? d.outer : 65535 * 16);
   if (x.dtype == DType::I32)
-    reduce_kernel<int32_t, long long><<<grid, kReduceThreads, 0, s>>>(d, static_cast<const int32_t*>(x.data), y.data, op, correction);
+    reduce_kernel<int32_t, int32_t><<<grid, kReduceThreads, 0, s>>>(d, static_cast<const int32_t*>(x.data), y.data, op, correction);
   else
     reduce_kernel<float, double><<<grid, kReduceThreads, 0, s>>>(d, static_cast<const float*>(x.data), y.data, op, correction);
   CUDA_CHECK_LAUNCH();

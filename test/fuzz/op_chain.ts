@@ -164,7 +164,10 @@ function planUnary(s: Step, x: Tensor, xr: Nd, dtype: FuzzDType): Planned | null
   return { desc: `${name}()`, run, expect: { shape: x.shape.slice(), dtype: outDtype, data, tol } };
 }
 
-const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'eq', 'lt', 'gt'];
+const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'floorDivide', 'remainder', 'maximum', 'minimum', 'eq', 'lt', 'gt'];
+/** Integer floor division and remainder refuse a zero divisor (PyTorch's ZeroDivisionError); bool // bool is undefined. */
+const refusesDivisor = (op: string, cd: FuzzDType, divisor: ArrayLike<number>): boolean =>
+  (op === 'floorDivide' || op === 'remainder') && (cd === 'bool' || (cd === 'int32' && Array.prototype.some.call(divisor, (v: number) => v === 0)));
 const SCALARS = [2, -1, 0, 3, 0.5, -2.5, 1e-3];
 
 function planBinary(s: Step, x: Tensor, xr: Nd, dtype: FuzzDType): Planned | null {
@@ -179,7 +182,7 @@ function planBinary(s: Step, x: Tensor, xr: Nd, dtype: FuzzDType): Planned | nul
     const sd: FuzzDType = Number.isInteger(k) ? (dtype === 'bool' ? 'int32' : dtype) : 'float32';
     const cd: FuzzDType = op === 'div' ? 'float32' : compare ? promote(sd, dtype === 'bool' && Number.isInteger(k) ? 'int32' : sd) : sd;
     const desc = `${op}(${k})`;
-    if (cd === 'bool' && op === 'sub') return err(desc, op, () => call(k));
+    if ((cd === 'bool' && op === 'sub') || refusesDivisor(op, cd, [k])) return err(desc, op, () => call(k));
     const f = binaryFn(op, cd);
     const raw = xr.data.map((v) => f(cd === 'float32' ? Math.fround(v) : v, cd === 'float32' ? Math.fround(k) : k));
     const outD: FuzzDType = compare ? 'bool' : cd;
@@ -203,7 +206,7 @@ function planBinary(s: Step, x: Tensor, xr: Nd, dtype: FuzzDType): Planned | nul
   }
   const cd: FuzzDType = op === 'div' ? 'float32' : promote(dtype, od);
   const desc = `${op}(${od} ${JSON.stringify(oshape)})`;
-  if (cd === 'bool' && op === 'sub') return err(desc, op, () => call(other));  // as PyTorch
+  if ((cd === 'bool' && op === 'sub') || refusesDivisor(op, cd, ov)) return err(desc, op, () => call(other));  // as PyTorch
   const f = binaryFn(op, cd);
   const cast = (v: number): number => (cd === 'float32' ? Math.fround(v) : v);
   const y = broadcastPair(xr, { shape: oshape, data: ov }, (p, q) => f(cast(p), cast(q)));
@@ -266,12 +269,15 @@ function planMatmul(s: Step, x: Tensor, xr: Nd, dtype: FuzzDType): Planned | nul
   else if (form === 1 || nd < 3) oshape = [K, N];
   else oshape = [...shape.slice(0, -2).map((v) => (pick(r, 2) ? 1 : v)), K, N];
   if (s.bad && nd >= 1) oshape[oshape.length - (form === 0 ? 1 : 2)] = K + 1;
-  const od: FuzzDType = s.c % 8 === 0 ? 'int32' : 'float32';
+  // int32 @ int32 is exact (PyTorch wraps modulo 2^32; these values stay far below that);
+  // mixed dtypes and bool operands are refused.
+  const od: FuzzDType = dtype === 'int32' ? (s.c % 4 === 0 ? 'float32' : 'int32') : s.c % 8 === 0 ? 'int32' : 'float32';
   const ov = randomValues(od, numel(oshape), s.d);
   const other = makeTensor(oshape, od, ov);
   const desc = `matmul(${od} ${JSON.stringify(oshape)})`;
-  if (s.bad || nd === 0 || dtype !== 'float32' || od !== 'float32') return err(desc, 'matmul', () => x.matmul(other));
+  if (s.bad || nd === 0 || dtype === 'bool' || dtype !== od) return err(desc, 'matmul', () => x.matmul(other));
   const { v, tol } = matmulRef(xr, { shape: oshape, data: ov });
   if (numel(v.shape) > MAX_NUMEL || K * numel(v.shape) > 200000) return null;
-  return { desc, run: () => x.matmul(other), expect: { shape: v.shape, dtype: 'float32', data: storeAs('float32', v.data), tol } };
+  const data = storeAs(od, v.data);
+  return { desc, run: () => x.matmul(other), expect: { shape: v.shape, dtype: od, data, tol: od === 'int32' ? zerosTol(data.length) : tol } };
 }

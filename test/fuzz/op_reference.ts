@@ -49,6 +49,10 @@ export function binaryFn(op: string, dtype: FuzzDType): (x: number, y: number) =
     case 'sub': return int ? (x, y) => (x - y) | 0 : (x, y) => x - y;
     case 'mul': return int ? (x, y) => Math.imul(x, y) : (x, y) => x * y;
     case 'div': return (x, y) => x / y;
+    // Python's // and % (PyTorch's floor_divide and remainder); JS % is the exact fmod. Integer
+    // quotients of int32 values are exact in float64; INT_MIN // -1 wraps.
+    case 'floorDivide': return int ? (x, y) => Math.floor(x / y) | 0 : floorDivide;
+    case 'remainder': return (x, y) => { const m = x % y; return m !== 0 && (y < 0) !== (m < 0) ? m + y : m; };
     // NaN propagates through maximum/minimum (torch.maximum).
     case 'maximum': return (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y));
     case 'minimum': return (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y));
@@ -57,6 +61,14 @@ export function binaryFn(op: string, dtype: FuzzDType): (x: number, y: number) =
     case 'gt': return (x, y) => +(x > y);
     default: throw new Error(`no reference for binary ${op}`);
   }
+}
+
+/** float floor division as PyTorch computes it: the exact fmod gives the quotient; a zero
+ * divisor gives IEEE x / y. */
+export function floorDivide(x: number, y: number): number {
+  if (y === 0) return x / y;
+  const m = x % y, q = (x - m) / y - (m !== 0 && (y < 0) !== (m < 0) ? 1 : 0);
+  return q === 0 ? (x / y < 0 || Object.is(x / y, -0) ? -0 : 0) : Math.floor(q);
 }
 
 /** Unary references and whether they are "transcendental" (looser bound). */

@@ -111,6 +111,9 @@ const BINARY_F: Record<string, (a: number, b: number) => number> = {
   eq: (a, b) => Number(a === b), ne: (a, b) => Number(a !== b), lt: (a, b) => Number(a < b), le: (a, b) => Number(a <= b),
   gt: (a, b) => Number(a > b), ge: (a, b) => Number(a >= b),
   logicalAnd: (a, b) => Number(a !== 0 && b !== 0), logicalOr: (a, b) => Number(a !== 0 || b !== 0),
+  // Python's // and % on the exact values (JS % is the exact fmod).
+  floorDivide: (a, b) => (b === 0 ? a / b : Math.floor((a - (a % b)) / b) - (a % b !== 0 && (b < 0) !== (a % b < 0) ? 1 : 0)),
+  remainder: (a, b) => { const m = a % b; return m !== 0 && (b < 0) !== (m < 0) ? m + b : m; },
 };
 /** Integer results of integer inputs wrap like int32 C arithmetic would not: the samples keep them small. */
 for (const [name, f] of Object.entries(BINARY_F)) {

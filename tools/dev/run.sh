@@ -11,6 +11,8 @@
 #   tools/dev/run.sh winograd [reps] [shape...]   Winograd vs the other conv algorithms end to end (bench_winograd.js)
 #   tools/dev/run.sh cuda-gemm [M N K]            CUDA GEMM variants vs float64, timed (native/cuda/dev/gemm_check.cu;
 #                                                 needs `npm run build:cuda` and a machine with a GPU)
+#   tools/dev/run.sh ubsan [dist/test/NN...js]    the addon built with -fsanitize=undefined in a scratch copy,
+#                                                 running mocha files (default test/28, the int32 tests; ubsan.sh)
 set -e
 cd "$(dirname "$0")/../.."
 out=${TMPDIR:-/tmp}/tf_dev
@@ -39,8 +41,9 @@ case "$what" in
     "$out/fma-peak" "$@" ;;
   unary) node tools/dev/bench-unary.js "$@" ;;
   winograd) node tools/dev/bench_winograd.js "$@" ;;
+  ubsan) sh tools/dev/ubsan.sh "$@" ;;
   cuda-gemm)
     cmake --build build-cmake --target tf_gemm_check
     build-cmake/Release/tf_gemm_check "$@" ;;
-  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

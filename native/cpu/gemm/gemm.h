@@ -54,6 +54,14 @@ void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t
                    const float* B, int64_t ldb, int64_t stride_b, float beta,
                    float* C, int64_t ldc, int64_t stride_c, const GemmEpilogue* ep))
 
+// int32 GEMM (gemm_i32.cpp), batched like sgemm_batched: C[M,N] = op(A)[M,K] * op(B)[K,N]
+// for each of `batch` matrices, every product and sum wrapping modulo 2^32 as PyTorch's
+// integer matmul does (exact, so every ISA gives the same result). C is write-only.
+TF_DECL_ALL(
+void igemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                   const int32_t* A, int64_t lda, int64_t stride_a, const int32_t* B, int64_t ldb,
+                   int64_t stride_b, int32_t* C, int64_t ldc, int64_t stride_c))
+
 // bf16 GEMM with float32 operands and result (autocast): sgemm's contract, but each element
 // of op(A) and op(B) is first rounded to bfloat16 (bf16_bits below), the products (exact in
 // fp32) are accumulated in fp32. With AVX512-BF16 (avx512 variant on a CPU that has it) the
