@@ -1,10 +1,14 @@
 /**
  * Mixed precision scope, modelled on torch.autocast(device_type='cpu', dtype=torch.bfloat16):
- * inside `autocast('bfloat16', fn)`, matmul and linear on CPU tensors round their operands to
- * bfloat16 and accumulate in float32 (native/cpu/gemm/: AMX tiles in gemm_bf16_amx.cpp where
- * the CPU has them, else gemm_bf16.cpp; see backendInfo().bf16Gemm); inputs, outputs and
- * weights stay float32 (the fp32 master weights). Convolutions stay fp32. The backward of an op recorded inside the
- * scope uses the same bf16 GEMM, wherever backward() is called. Other ops are unaffected.
+ * inside `autocast('bfloat16', fn)`, matmul, linear and the convolutions (conv1d, conv2d,
+ * convTranspose2d) on CPU tensors round their GEMM operands to bfloat16 and accumulate in
+ * float32 (native/cpu/gemm/: AMX tiles in gemm_bf16_amx.cpp where the CPU has them, else
+ * gemm_bf16.cpp; see backendInfo().bf16Gemm); inputs, outputs and weights stay float32 (the
+ * fp32 master weights). Convolutions then run their GEMM kernels (gemm1x1 or im2col, whatever
+ * the geometry: stride, padding, dilation and groups included) instead of Winograd, implicit
+ * GEMM or the depthwise loops; forcing one of those inside the scope is a RangeError. The
+ * backward of an op recorded inside the scope uses the same bf16 GEMM (for a convolution: the
+ * input and the weight gradient), wherever backward() is called. Other ops are unaffected.
  */
 import { typeError } from './errors';
 
@@ -38,8 +42,8 @@ let active: AutocastDtype | null = null;
 export function autocastDtype(): AutocastDtype | null { return active; }
 
 /**
- * Runs fn with matmul/linear in bf16 precision (bf16 operands, fp32 accumulation, fp32
- * results). Synchronous like noGrad: ops queued by a promise fn returns run after the scope.
+ * Runs fn with matmul/linear and convolutions in bf16 precision (bf16 operands, fp32
+ * accumulation, fp32 results). Synchronous like noGrad: ops queued by a promise fn returns run after the scope.
  * @example
  * const model = new nn.Linear(8, 3);
  * const x = randn([4, 8]), y = tensor([0, 2, 1, 0], { dtype: 'int32' });

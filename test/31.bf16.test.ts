@@ -3,13 +3,16 @@
  * operands (tight tolerance: only the fp32 summation differs) on shapes at and around the tile
  * and block edges, random shapes, transposed views and batches; rounding edge cases, which
  * implementation backendInfo reports, agreement across paths, the autocast scope, and
- * gradients (the recorded backward uses the bf16 GEMM too). */
+ * gradients (the recorded backward uses the bf16 GEMM too). Convolutions under autocast:
+ * forward, input and weight gradients against float64 convolutions of the rounded operands
+ * on every path, the kernels they run, and the fp32 function's gradcheck. */
 import * as assert from 'assert';
 import * as childProcess from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { tf, assertClose, assertThrows, toNd } from './helpers';
+import { tf, assertClose, assertThrows, gradcheck, toNd } from './helpers';
 import * as ref from './reference/matmul';
+import * as convRef from './reference/conv';
 import type { Nd } from './reference/ndarray';
 import type { Tensor } from '../lib';
 
@@ -188,5 +191,111 @@ describe('autocast scope and gradients', () => {
     assertThrows(() => tf.autocast('float16' as 'bfloat16', () => 0), TypeError, /autocast: dtype must be 'bfloat16', got float16/);
     assertThrows(() => tf.autocast('bfloat16', 3 as unknown as () => number), TypeError, /autocast: fn must be a function/);
     assertThrows(() => tf.autocast('bfloat16', () => 0, { enabled: 1 as unknown as boolean }), TypeError, /autocast: opts.enabled must be a boolean/);
+  });
+});
+
+// [x shape, w shape, options]: odd sizes through each GEMM kernel the bf16 convolution runs:
+// im2col with several images per GEMM (small images), one image per GEMM (>= 256 output
+// pixels), gemm1x1, and the geometries only im2col takes: stride, dilation, asymmetric
+// padding, groups, one channel per group (fp32 would run the depthwise loops), a 3x3 with 16
+// channels (fp32: Winograd).
+type ConvCase = [number[], number[], { stride?: [number, number]; padding?: [number, number]; dilation?: [number, number]; groups?: number }];
+const CONV_CASES: ConvCase[] = [
+  [[3, 5, 7, 9], [6, 5, 3, 3], { padding: [1, 1] }],
+  [[2, 3, 17, 19], [5, 3, 3, 3], { padding: [1, 0] }],
+  [[2, 7, 5, 6], [9, 7, 1, 1], {}],
+  [[2, 4, 11, 10], [6, 2, 3, 2], { stride: [2, 1], padding: [1, 2], dilation: [2, 1], groups: 2 }],
+  [[2, 4, 6, 7], [4, 1, 3, 3], { padding: [1, 1], groups: 4 }],
+  [[1, 16, 6, 6], [16, 16, 3, 3], { padding: [1, 1] }],
+];
+const geom = (o: ConvCase[2]): convRef.ConvGeom => ({
+  stride: o.stride ?? [1, 1], dilation: o.dilation ?? [1, 1], groups: o.groups ?? 1,
+  pad: [o.padding?.[0] ?? 0, o.padding?.[0] ?? 0, o.padding?.[1] ?? 0, o.padding?.[1] ?? 0],
+});
+/** conv2d with bias under autocast, its gradients for the projection r, and the kernels it ran. */
+function bf16Conv(x: Tensor, w: Tensor, b: Tensor, o: ConvCase[2], r: Tensor | null): { y: Tensor; algos: ReturnType<typeof tf.lastConvAlgorithms> } {
+  const y = tf.autocast('bfloat16', () => tf.conv2d(x, w, b, o));
+  if (r) y.mul(r).sum().backward();  // outside the scope: the recorded precision is used
+  return { y, algos: tf.lastConvAlgorithms() };
+}
+
+describe('bf16 convolution: autocast conv vs float64 of bf16-rounded operands', () => {
+  for (const p of PATHS) it(`conv2d forward, grad input, grad weight, grad bias (${p.name})`, () => withPath(p, () => {
+    for (const [xs, ws, o] of CONV_CASES) {
+      const tag = `${p.name} x ${JSON.stringify(xs)} w ${JSON.stringify(ws)} ${JSON.stringify(o)}`;
+      const [x, w, b] = [tf.randn(xs), tf.randn(ws), tf.randn([ws[0]])].map((t) => t.requiresGrad_(true));
+      const g = geom(o), yRef = convRef.conv2d(rounded(x), rounded(w), toNd(b), g);
+      const r = tf.randn(yRef.shape);
+      const { y, algos } = bf16Conv(x, w, b, o, r);
+      const want = ws[2] * ws[3] === 1 && !o.stride ? 'gemm1x1' : 'im2col';
+      assert.deepStrictEqual(algos, { forward: want, backwardInput: want, backwardWeight: want }, tag);
+      // K of each GEMM: forward C/groups*KH*KW, grad input OC/groups (per tap), grad weight N*OH*OW.
+      const gr = convRef.conv2dBackward(rounded(x), rounded(w), rounded(r), g);
+      assertClose(y, yRef, ...tol(ws[1] * ws[2] * ws[3]), `${tag} forward`);
+      assertClose(x.grad!, gr.dx, ...tol(ws[0] * ws[2] * ws[3]), `${tag} grad input`);
+      assertClose(w.grad!, gr.dw, ...tol(yRef.data.length / ws[0]), `${tag} grad weight`);
+      assertClose(b.grad!, toNd(r.sum([0, 2, 3])), 1e-5, 1e-5, `${tag} grad bias (fp32)`);
+    }
+  }));
+
+  it('conv1d and convTranspose2d run the bf16 GEMM too; the fused relu and unbatched inputs keep working', () => {
+    const x1 = tf.randn([2, 3, 13]), w1 = tf.randn([4, 3, 5]);
+    const y1 = tf.autocast('bfloat16', () => tf.conv1d(x1, w1, null, { padding: 2 }));
+    const g1: convRef.ConvGeom = { stride: [1, 1], pad: [0, 0, 2, 2], dilation: [1, 1], groups: 1 };
+    const want1 = convRef.conv2d(rounded(x1.unsqueeze(2)), rounded(w1.unsqueeze(2)), null, g1);
+    assertClose(y1, { shape: [2, 4, 13], data: want1.data }, ...tol(15), 'conv1d');
+    const xt = tf.randn([2, 4, 5, 6]).requiresGrad_(true), wt = tf.randn([4, 3, 3, 3]).requiresGrad_(true);
+    const tg: convRef.TransposeGeom = { stride: [2, 2], pad: [1, 1], outPad: [1, 0], dilation: [1, 1], groups: 1 };
+    const yt = tf.autocast('bfloat16', () => tf.convTranspose2d(xt, wt, null, { stride: 2, padding: 1, outputPadding: [1, 0] }));
+    const ytRef = convRef.convTranspose2d(rounded(xt), rounded(wt), null, tg);
+    assertClose(yt, ytRef, ...tol(36), 'convTranspose2d');
+    const rt = tf.randn(ytRef.shape);
+    yt.mul(rt).sum().backward();
+    const grt = convRef.convTranspose2dBackward(rounded(xt), rounded(wt), rounded(rt), tg);
+    assertClose(xt.grad!, grt.dx, ...tol(27), 'convTranspose2d grad input');
+    assertClose(wt.grad!, grt.dw, ...tol(60), 'convTranspose2d grad weight');
+    const x3 = tf.randn([5, 7, 9]), w3 = tf.randn([6, 5, 3, 3]);
+    const y3 = tf.autocast('bfloat16', () => tf.conv2d(x3, w3, null, { padding: 1, activation: 'relu' }));
+    const y3Ref = convRef.conv2d(rounded(x3.unsqueeze(0)), rounded(w3), null, geom({ padding: [1, 1] }));
+    assertClose(y3, { shape: [6, 7, 9], data: y3Ref.data.map((v) => Math.max(v, 0)) }, ...tol(45), 'unbatched relu');
+  });
+
+  it('every path computes the same function; it differs from fp32 by bf16-sized errors', () => {
+    const x = tf.randn([2, 16, 12, 12]), w = tf.randn([24, 16, 3, 3]), b = tf.randn([24]);
+    const ys: [string, Tensor][] = [];
+    for (const p of PATHS) withPath(p, () => { ys.push([p.name, bf16Conv(x, w, b, { padding: [1, 1] }, null).y]); });
+    for (const [name, y] of ys.slice(1)) assertClose(y, toNd(ys[0][1]), ...tol(144), `${name} vs ${ys[0][0]}`);
+    const d = ys[0][1].sub(tf.conv2d(x, w, b, { padding: 1 })).abs().max().item();
+    assert.ok(d > 1e-3 && d < 0.5, `max |bf16 - fp32| = ${d}`);
+  });
+
+  it('gradients are close to the fp32 function, whose gradcheck passes; autocast off is fp32', () => {
+    const o: ConvCase[2] = { stride: [2, 1], padding: [1, 1], dilation: [1, 2], groups: 2 };
+    const [x, w, b] = [tf.randn([2, 4, 7, 8]), tf.randn([6, 2, 3, 3]), tf.randn([6])].map((t) => t.requiresGrad_(true));
+    const r = tf.randn(bf16Conv(x.detach(), w.detach(), b.detach(), o, null).y.shape);
+    bf16Conv(x, w, b, o, r);
+    const [x2, w2, b2] = [x, w, b].map((t) => t.detach().clone().requiresGrad_(true));
+    const y32 = tf.conv2d(x2, w2, b2, o);
+    y32.mul(r).sum().backward();
+    assertClose(x.grad!, toNd(x2.grad!), 3e-2, 0.1, 'dx vs fp32');
+    assertClose(w.grad!, toNd(w2.grad!), 3e-2, 0.1, 'dw vs fp32');
+    assertClose(b.grad!, toNd(b2.grad!), 1e-5, 1e-5, 'db vs fp32');
+    gradcheck((xx, ww, bb) => tf.conv2d(xx, ww, bb, o), [x.detach(), w.detach(), b.detach()]);
+    const off = tf.autocast('bfloat16', () => tf.conv2d(x2, w2, b2, o), { enabled: false });
+    assertClose(off, toNd(y32), 0, 0, 'disabled = fp32');
+  });
+
+  it('outside autocast the fp32 kernels run; inside, a forced non-GEMM algorithm is an error', () => {
+    const x = tf.randn([1, 16, 6, 6]), w = tf.randn([16, 16, 3, 3]);
+    tf.conv2d(x, w, null, { padding: 1 });
+    assert.strictEqual(tf.lastConvAlgorithms().forward, 'winograd');
+    tf.conv2d(tf.randn([2, 4, 6, 7]), tf.randn([4, 1, 3, 3]), null, { groups: 4 });
+    assert.strictEqual(tf.lastConvAlgorithms().forward, 'depthwise');
+    tf.autocast('bfloat16', () => tf.conv2d(x, w, null, { padding: 1, algorithm: 'im2col' }));
+    assert.strictEqual(tf.lastConvAlgorithms().forward, 'im2col');
+    for (const algorithm of ['winograd', 'implicit', 'depthwise', 'reference'] as const) {
+      assertThrows(() => tf.autocast('bfloat16', () => tf.conv2d(x, w, null, { padding: 1, algorithm })), RangeError,
+        new RegExp(`conv2d: algorithm '${algorithm}' has no bfloat16 kernel: inside autocast\\('bfloat16'\\) use 'auto', 'gemm1x1' or 'im2col'`));
+    }
   });
 });

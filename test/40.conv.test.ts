@@ -189,7 +189,7 @@ describe('conv2d vs float64 reference', () => {
       const yRef = ref.conv2d(xn, wn, bn, g);
       const [dy, dyn] = randPair(yRef.shape);
       const gr = ref.conv2dBackward(xn, wn, dyn, g);
-      const geometry = (): typeof args => args.reset().num(5).num(1).num(1).num(pad[0]).num(pad[1]).num(pad[2]).num(pad[3]).num(1).num(1).num(groups);
+      const geometry = (): typeof args => args.reset().num(5).num(1).num(1).num(pad[0]).num(pad[1]).num(pad[2]).num(pad[3]).num(1).num(1).num(groups).num(0);  // ..., groups, precision
       const tag = `isa=${isa} ${JSON.stringify(xs)} ${JSON.stringify(ws)} padding ${JSON.stringify(pad)}`;
       const y = tf.zeros(yRef.shape), dx = tf.zeros(xs), dw = tf.zeros(ws), db = tf.zeros([ws[0]]);
       geometry().num(0).num(1).view(y).view(x).view(w).view(b);
@@ -303,7 +303,7 @@ describe('conv bad inputs', () => {
   it('the native binding validates shapes, aliasing and algorithm on its own', () => {
     const y = tf.zeros([2, 4, 6, 6]);
     const call = (yy: Tensor, xx: Tensor, ww: Tensor, algo = -1): number => {
-      args.reset().num(algo).num(1).num(1).num(0).num(0).num(0).num(0).num(1).num(1).num(1).num(0).num(0).view(yy).view(xx).view(ww);
+      args.reset().num(algo).num(1).num(1).num(0).num(0).num(0).num(0).num(1).num(1).num(1).num(0).num(0).num(0).view(yy).view(xx).view(ww);
       return native.conv2dForward(yy.handle('t'), xx.handle('t'), ww.handle('t'));
     };
     assert.strictEqual(call(y, x, w), 1);

@@ -42,8 +42,8 @@ function run(c: Case): number {
     const OH = Math.floor((H + 2 * c.pad - KH) / c.stride) + 1, OW = Math.floor((W + 2 * c.pad - KW) / c.stride) + 1;
     const x = gpu(c.x), w = gpu(c.w), y = Tensor.empty([N, OC, OH, OW], 'float32', 'cuda');
     const dx = Tensor.empty(c.x, 'float32', 'cuda'), dw = Tensor.empty(c.w, 'float32', 'cuda');
-    // [algo, sH, sW, padTop, padBottom, padLeft, padRight, dilH, dilW, groups] (lib/native.ts)
-    const p = [-1, c.stride, c.stride, c.pad, c.pad, c.pad, c.pad, 1, 1, 1];
+    // [algo, sH, sW, padTop, padBottom, padLeft, padRight, dilH, dilW, groups, precision] (lib/ops/conv.ts)
+    const p = [-1, c.stride, c.stride, c.pad, c.pad, c.pad, c.pad, 1, 1, 1, 0];
     const put = (extra: number[], ...ts: Tensor[]): void => {
       args.reset();
       [...p, ...extra].forEach((v) => args.num(v));

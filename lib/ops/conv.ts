@@ -1,5 +1,8 @@
 /** Convolutions on the native kernels (native/cpu/conv): conv1d, conv2d, convTranspose2d,
- * with PyTorch's argument names and semantics, as op-table entries; each backward is two native calls. */
+ * with PyTorch's argument names and semantics, as op-table entries; each backward is two native calls.
+ * Inside autocast('bfloat16') (CPU) they run the GEMM kernels (gemm1x1, im2col) on the bf16
+ * GEMM: bf16 operands, fp32 accumulation, fp32 tensors; the backward of a convolution recorded
+ * there uses the bf16 GEMM too (the precision travels in the saved geometry). */
 import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
 import { checkTensor } from './util';
@@ -8,10 +11,11 @@ import { dispatch } from './kernels';
 import { defineOp, oneOf, raw } from './table';
 import { randn } from './creation';
 import { declareKernels, BOTH, CPU, type KernelsOf } from './kernels';
+import { autocastDtype } from '../autocast';
 
 // ---- the native bindings of this family (native/binding/conv.cpp): see KERNELS in ./kernels ----
-const CONV = ['algo', 'strideH', 'strideW', 'padTop', 'padBottom', 'padLeft', 'padRight', 'dilH', 'dilW', 'groups'] as const;
-const CONVT = ['algo', 'strideH', 'strideW', 'padH', 'padW', 'outPadH', 'outPadW', 'dilH', 'dilW', 'groups'] as const;
+const CONV = ['algo', 'strideH', 'strideW', 'padTop', 'padBottom', 'padLeft', 'padRight', 'dilH', 'dilW', 'groups', 'precision'] as const;
+const CONVT = ['algo', 'strideH', 'strideW', 'padH', 'padW', 'outPadH', 'outPadW', 'dilH', 'dilW', 'groups', 'precision'] as const;
 const CONV_KERNELS = declareKernels({
   conv2dForward: { params: [...CONV, 'act', 'hasBias'], tensors: ['y', 'x', 'w', 'bias?'], devices: BOTH, returns: 'number' },
   conv2dBackwardInput: { params: CONV, tensors: ['dx', 'dy', 'w'], devices: BOTH, returns: 'number' },
@@ -117,6 +121,20 @@ function algoOf(op: string, a: unknown): number {
   return code;
 }
 
+/**
+ * The precision code the conv bindings read (0 fp32, 1 bf16 under autocast), checked against
+ * the device and the forced algorithm: only the GEMM kernels have a bf16 variant.
+ */
+function precisionOf(op: string, x: Tensor, algo: number): number {
+  const cast = autocastDtype();
+  if (!cast) return 0;
+  if (x.device !== 'cpu') throw typeError(op, `autocast('${cast}') has no ${x.device} kernel yet (CPU only)`);
+  if (algo !== ALGO_CODE.auto && algo !== ALGO_CODE.gemm1x1 && algo !== ALGO_CODE.im2col) {
+    throw rangeError(op, `algorithm '${ALGO_NAME[algo]}' has no bfloat16 kernel: inside autocast('${cast}') use 'auto', 'gemm1x1' or 'im2col'`);
+  }
+  return 1;
+}
+
 function checkBias(op: string, b: Tensor | null, n: number): Tensor | null {
   if (b === null) return null;
   if (b.shape[0] !== n) throw rangeError(op, `bias must have shape [${n}], got ${fmtShape(b.shape)}`);
@@ -178,7 +196,8 @@ function conv2dCore(op: string, ctx: { saved: ConvSaved }, xIn: Tensor, wIn: Ten
     throw rangeError(op, `input ${fmtShape(x.shape)} (padded by ${fmtShape(g.pad)}) is smaller than the kernel ` +
       `${fmtShape([KH, KW])} with dilation ${fmtShape(g.dilation)}`);
   }
-  const params = [g.algo, g.stride[0], g.stride[1], g.pad[0], g.pad[1], g.pad[2], g.pad[3], g.dilation[0], g.dilation[1], g.groups];
+  const params = [g.algo, g.stride[0], g.stride[1], g.pad[0], g.pad[1], g.pad[2], g.pad[3], g.dilation[0], g.dilation[1], g.groups,
+    precisionOf(op, x, g.algo)];
   const out = convForward(false, x, w, bias, [N, OC, OH, OW], params, relu);
   ctx.saved = { x, w, out: relu ? out : null, outShape: out.shape.slice(), params, transposed: false };
   return out;
@@ -322,7 +341,8 @@ const convTranspose2dOp = defineOp<ConvTOpts, ConvSaved>({
     if (OH < 1 || OW < 1 || H < 1 || W < 1) throw rangeError(op, `output size ${fmtShape([OH, OW])} for input ${fmtShape(x0!.shape)} is too small`);
     const Cout = wOut * groups;
     const b = checkBias(op, b0, Cout);
-    const params = [algoOf(op, opts.algorithm), stride[0], stride[1], pad[0], pad[1], outPad[0], outPad[1], dil[0], dil[1], groups];
+    const algo = algoOf(op, opts.algorithm);
+    const params = [algo, stride[0], stride[1], pad[0], pad[1], outPad[0], outPad[1], dil[0], dil[1], groups, precisionOf(op, x, algo)];
     const out = convForward(true, x, w, b, [N, Cout, OH, OW], params, false);
     ctx.saved = { x, w, out: null, outShape: out.shape.slice(), params, transposed: true };
     return x0!.ndim === 4 ? out : out.squeeze(0);

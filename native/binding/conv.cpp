@@ -15,11 +15,13 @@ namespace {
 constexpr int64_t kMaxParam = kMaxConvParam;
 
 // Hyper-parameters as the arg buffer holds them. Convolution: stride, padding
-// (top, bottom, left, right), dilation, groups. Transposed: padding symmetric plus
-// output_padding.
+// (top, bottom, left, right), dilation, groups, precision. Transposed: padding symmetric plus
+// output_padding. precision 0: fp32; 1: bf16 operands, fp32 accumulation (autocast; CPU
+// only, the GEMM paths only: cpu/conv.h ConvPrecision).
 struct ConvArgs {
   int32_t algo = cpu::kConvAuto;
   int64_t sh = 1, sw = 1, pt = 0, pb = 0, pl = 0, pr = 0, oph = 0, opw = 0, dh = 1, dw = 1, groups = 1;
+  bool bf16 = false;
 };
 
 ConvArgs read_conv_args(ArgReader& r, bool transposed) {
@@ -41,6 +43,7 @@ ConvArgs read_conv_args(ArgReader& r, bool transposed) {
   a.dh = r.int64(1, kMaxParam, "dilation");
   a.dw = r.int64(1, kMaxParam, "dilation");
   a.groups = r.int64(1, kMaxParam, "groups");
+  a.bf16 = r.int64(0, 1, "precision") == 1;
   return a;
 }
 
@@ -96,6 +99,8 @@ bool conv_geometry(ArgReader& r, const ConvArgs& a, bool transposed, const Tenso
   p->OC = OC; p->OH = OH; p->OW = OW; p->KH = w.shape[2]; p->KW = w.shape[3];
   p->stride_h = a.sh; p->stride_w = a.sw; p->pad_h = a.pt; p->pad_w = a.pl;
   p->dil_h = a.dh; p->dil_w = a.dw; p->groups = a.groups;
+  if (a.bf16 && r.on_cuda()) return r.fail("bf16 precision (autocast) has no CUDA kernel yet"), false;
+  p->precision = !a.bf16 ? cpu::kConvF32 : bf16_uses_amx(r.inst()) ? cpu::kConvBf16Amx : cpu::kConvBf16;
   return true;
 }
 
@@ -103,7 +108,8 @@ bool conv_geometry(ArgReader& r, const ConvArgs& a, bool transposed, const Tenso
 int32_t pick_algo(ArgReader& r, const Conv2dParams& p, int32_t algo) {
   if (algo == cpu::kConvAuto) return cpu::conv2d_choose(p);
   if (!cpu::conv2d_algo_supports(p, algo)) {
-    r.fail("algorithm " + std::to_string(algo) + " does not support this convolution");
+    r.fail("algorithm " + std::to_string(algo) + " does not support this convolution" +
+           (p.precision != cpu::kConvF32 ? " in bf16 (autocast runs gemm1x1 or im2col only)" : ""));
     return -1;
   }
   return algo;
@@ -118,7 +124,7 @@ bool check_bias(ArgReader& r, const TensorView& b, int64_t n) {
 constexpr int32_t kCudaConvAlgo = cpu::kConvImplicit;
 
 // conv2dForward(y, x, w, bias?) args: [algo, stride_h, stride_w, pad_top, pad_bottom,
-// pad_left, pad_right, dil_h, dil_w, groups, act, hasBias, view y, view x, view w, (view bias)]
+// pad_left, pad_right, dil_h, dil_w, groups, precision, act, hasBias, view y, view x, view w, (view bias)]
 TF_BINDING(conv2dForward) {
   ArgReader r(info, "conv2d", Kernels::CpuAndCuda);
   ConvArgs a = read_conv_args(r, false);
@@ -145,7 +151,7 @@ TF_BINDING(conv2dForward) {
 }
 
 // conv2dBackwardInput(dx, dy, w) args: [algo, stride.., padding x4, dilation.., groups,
-// view dx, view dy, view w]
+// precision, view dx, view dy, view w]
 TF_BINDING(conv2dBackwardInput) {
   ArgReader r(info, "conv2d backward", Kernels::CpuAndCuda);
   ConvArgs a = read_conv_args(r, false);
@@ -167,7 +173,7 @@ TF_BINDING(conv2dBackwardInput) {
 }
 
 // conv2dBackwardWeight(dw, dy, x, dbias?) args: [algo, stride.., padding x4, dilation..,
-// groups, hasBias, view dw, view dy, view x, (view dbias)]
+// groups, precision, hasBias, view dw, view dy, view x, (view dbias)]
 TF_BINDING(conv2dBackwardWeight) {
   ArgReader r(info, "conv2d backward", Kernels::CpuAndCuda);
   ConvArgs a = read_conv_args(r, false);
@@ -194,7 +200,7 @@ TF_BINDING(conv2dBackwardWeight) {
 }
 
 // convTranspose2dForward(y, x, w, bias?) args: [algo, stride_h, stride_w, pad_h, pad_w,
-// output_padding_h, output_padding_w, dil_h, dil_w, groups, hasBias, view y, view x,
+// output_padding_h, output_padding_w, dil_h, dil_w, groups, precision, hasBias, view y, view x,
 // view w, (view bias)]; w: [Cin, Cout/groups, KH, KW].
 TF_BINDING(convTranspose2dForward) {
   ArgReader r(info, "convTranspose2d");
@@ -217,7 +223,7 @@ TF_BINDING(convTranspose2dForward) {
 }
 
 // convTranspose2dBackwardInput(dx, dy, w) args: [algo, stride.., padding.., output_padding..,
-// dilation.., groups, view dx, view dy, view w]; dx has the transposed op's input shape.
+// dilation.., groups, precision, view dx, view dy, view w]; dx has the transposed op's input shape.
 TF_BINDING(convTranspose2dBackwardInput) {
   ArgReader r(info, "convTranspose2d backward");
   ConvArgs a = read_conv_args(r, true);
@@ -235,7 +241,7 @@ TF_BINDING(convTranspose2dBackwardInput) {
 }
 
 // convTranspose2dBackwardWeight(dw, dy, x, dbias?) args: [algo, stride.., padding..,
-// output_padding.., dilation.., groups, hasBias, view dw, view dy, view x, (view dbias)]
+// output_padding.., dilation.., groups, precision, hasBias, view dw, view dy, view x, (view dbias)]
 TF_BINDING(convTranspose2dBackwardWeight) {
   ArgReader r(info, "convTranspose2d backward");
   ConvArgs a = read_conv_args(r, true);

@@ -1,6 +1,7 @@
 // Convolution forward, input-gradient and weight-gradient on the GEMM: 1x1-as-GEMM, tiled
-// im2col + GEMM, and implicit GEMM (panels packed from the image); the dispatch over all algorithms (chooser: conv2d_choose in conv.h;
-// depthwise loops in conv_direct.cpp, Winograd in conv_winograd.cpp).
+// im2col + GEMM (these two also in bf16 under autocast: Conv2dParams::precision), and
+// implicit GEMM (panels packed from the image); the dispatch over all algorithms (chooser:
+// conv2d_choose in conv.h; depthwise loops in conv_direct.cpp, Winograd in conv_winograd.cpp).
 #include "cpu/conv.h"
 
 #include <algorithm>
@@ -175,6 +176,15 @@ void col2im_tile(float* dx, float* col, int64_t ldc, int64_t Cg, const Conv2dPar
 // GEMM sees nb*OH*OW columns instead of a skinny product per image; dy is gathered and the
 // output scattered per image (cheap next to the GEMM).
 
+// The GEMM of the GEMM paths: sgemm, or under autocast (p.precision) the bf16 GEMM with
+// fp32 accumulation, on AMX tiles where the binding chose them. Same contract as sgemm.
+void gemm(const Conv2dParams& p, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+          const GemmEpilogue* ep) {
+  auto fn = p.precision == kConvBf16Amx ? ::tf::cpu::avx512::sbgemm_amx : p.precision == kConvBf16 ? sbgemm : sgemm;
+  fn(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+}
+
 int64_t images_per_block(const Conv2dParams& p) {
   const int64_t Kg = (p.C / p.groups) * p.KH * p.KW, OHW = p.OH * p.OW;
   if (p.N <= 1 || OHW >= kConvBatchBelow) return 1;
@@ -201,7 +211,7 @@ void gemm_forward_one(float* y, const float* x, const float* w, const float* bia
   for (int64_t j0 = 0; j0 < OHW; j0 += T) {
     const int64_t t = std::min(T, OHW - j0);
     if (!direct) im2col_tile(col, t, x, Cg, p, j0, t);
-    sgemm(false, false, OCg, t, Kg, 1.0f, w, Kg, direct ? x + j0 : col, direct ? OHW : t, 0.0f,
+    gemm(p, false, false, OCg, t, Kg, 1.0f, w, Kg, direct ? x + j0 : col, direct ? OHW : t, 0.0f,
           y + j0, OHW, &ep);
   }
 }
@@ -216,7 +226,7 @@ void gemm_forward_block(float* y, const float* x, const float* w, const float* b
   for (int64_t k = 0; k < nb; ++k)
     im2col_tile(col + k * OHW, cols, x + ((n0 + k) * p.C + g * Cg) * p.H * p.W, Cg, p, 0, OHW);
   const GemmEpilogue ep = make_epilogue(bias ? bias + g * OCg : nullptr, act);
-  sgemm(false, false, OCg, cols, Kg, 1.0f, w + g * OCg * Kg, Kg, col, cols, 0.0f, out, cols, &ep);
+  gemm(p, false, false, OCg, cols, Kg, 1.0f, w + g * OCg * Kg, Kg, col, cols, 0.0f, out, cols, &ep);
   for (int64_t k = 0; k < nb; ++k)
     for (int64_t oc = 0; oc < OCg; ++oc)
       std::memcpy(y + ((n0 + k) * p.OC + g * OCg + oc) * OHW, out + oc * cols + k * OHW, size_t(OHW) * sizeof(float));
@@ -225,7 +235,7 @@ void gemm_forward_block(float* y, const float* x, const float* w, const float* b
 void gemm_backward_input_one(float* dx, const float* dy, const float* w, const Conv2dParams& p, bool direct) {
   const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, Kg = Cg * p.KH * p.KW, OHW = p.OH * p.OW;
   if (direct) {
-    sgemm(true, false, Cg, OHW, OCg, 1.0f, w, Kg, dy, OHW, 0.0f, dx, OHW, nullptr);
+    gemm(p, true, false, Cg, OHW, OCg, 1.0f, w, Kg, dy, OHW, 0.0f, dx, OHW, nullptr);
     return;
   }
   const int64_t T = col_tile(Kg, OHW);
@@ -233,7 +243,7 @@ void gemm_backward_input_one(float* dx, const float* dy, const float* w, const C
   std::fill(dx, dx + Cg * p.H * p.W, 0.0f);
   for (int64_t j0 = 0; j0 < OHW; j0 += T) {
     const int64_t t = std::min(T, OHW - j0);
-    sgemm(true, false, Kg, t, OCg, 1.0f, w, Kg, dy + j0, OHW, 0.0f, col, t, nullptr);
+    gemm(p, true, false, Kg, t, OCg, 1.0f, w, Kg, dy + j0, OHW, 0.0f, col, t, nullptr);
     col2im_tile(dx, col, t, Cg, p, j0, t);
   }
 }
@@ -254,7 +264,7 @@ void gemm_backward_input_block(float* dx, const float* dy, const float* w, const
   const int64_t cols = nb * OHW, HW = p.H * p.W;
   const float* dyb = gather_dy(dy, p, n0, nb, g);
   float* col = thread_buffer(0, Kg * cols);
-  sgemm(true, false, Kg, cols, OCg, 1.0f, w + g * OCg * Kg, Kg, dyb, cols, 0.0f, col, cols, nullptr);
+  gemm(p, true, false, Kg, cols, OCg, 1.0f, w + g * OCg * Kg, Kg, dyb, cols, 0.0f, col, cols, nullptr);
   for (int64_t k = 0; k < nb; ++k) {
     float* dxi = dx + ((n0 + k) * p.C + g * Cg) * HW;
     std::fill(dxi, dxi + Cg * HW, 0.0f);
@@ -274,7 +284,7 @@ void gemm_backward_weight_block(float* dw, const float* dy, const float* x, cons
       float* col = thread_buffer(0, Kg * cols);
       for (int64_t k = 0; k < nb; ++k)
         im2col_tile(col + k * OHW, cols, x + ((n0 + k) * p.C + g * Cg) * HW, Cg, p, 0, OHW);
-      sgemm(false, true, OCg, Kg, cols, 1.0f, dyb, cols, col, cols, 1.0f, dw + g * OCg * Kg, Kg, nullptr);
+      gemm(p, false, true, OCg, Kg, cols, 1.0f, dyb, cols, col, cols, 1.0f, dw + g * OCg * Kg, Kg, nullptr);
     }
     return;
   }
@@ -286,7 +296,7 @@ void gemm_backward_weight_block(float* dw, const float* dy, const float* x, cons
     for (int64_t j0 = 0; j0 < OHW; j0 += T) {
       const int64_t t = std::min(T, OHW - j0);
       if (!direct) im2col_tile(col, t, xg, Cg, p, j0, t);
-      sgemm(false, true, OCg, Kg, t, 1.0f, dyg + j0, OHW, direct ? xg + j0 : col, direct ? OHW : t,
+      gemm(p, false, true, OCg, Kg, t, 1.0f, dyg + j0, OHW, direct ? xg + j0 : col, direct ? OHW : t,
             1.0f, dw + g * OCg * Kg, Kg, nullptr);
     }
   }

@@ -33,12 +33,23 @@ enum ConvAlgo : int32_t {
   kNumConvAlgos
 };
 
+// NOTE: codes of Conv2dParams::precision; the binding sets them (lib/ops/conv.ts passes 0 or 1
+// and the binding picks AMX where bf16_uses_amx says so).
+enum ConvPrecision : int32_t {
+  kConvF32 = 0,
+  kConvBf16 = 1,     // bf16 operands, fp32 accumulation: the ISA's sbgemm (gemm.h)
+  kConvBf16Amx = 2,  // the same function on AMX tiles: avx512::sbgemm_amx
+};
+
 // Below this many output pixels per image the im2col path puts several images side by side
 // in one GEMM (a single image's GEMM would be too skinny); at or above, one image per GEMM.
 constexpr int64_t kConvBatchBelow = 256;
 
 // True if `algo` can compute convolutions of this geometry.
 inline bool conv2d_algo_supports(const Conv2dParams& p, int32_t algo) {
+  // NOTE: bf16 (autocast) runs the GEMM paths only: their GEMM calls take the bf16 GEMM
+  // instead of sgemm. Depthwise, Winograd, implicit GEMM and the reference stay fp32-only.
+  if (p.precision != kConvF32 && algo != kConvGemm1x1 && algo != kConvIm2col) return false;
   switch (algo) {
     case kConvGemm1x1:
       return p.KH == 1 && p.KW == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&

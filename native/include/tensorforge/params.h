@@ -17,6 +17,9 @@ struct Conv2dParams {
   // pad_h/pad_w: top/left padding (bottom/right padding only sizes OH/OW).
   int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dil_h = 1, dil_w = 1;
   int64_t groups = 1;
+  // CPU GEMM paths: ConvPrecision (cpu/conv.h): fp32, or bf16 operands with fp32 accumulation
+  // (autocast), on the ISA's sbgemm or on AMX tiles. Only gemm1x1 and im2col run bf16.
+  int32_t precision = 0;
 };
 
 struct Pool2dParams {
