@@ -18,7 +18,7 @@ import { spawnSync } from 'child_process';
 import * as tf from '../lib';
 import { crossEntropy } from '../lib/nn/functional';
 import { cnn, procStatusMiB } from './memory';
-import { ompWaitPolicy, pythonBin, pythonEnv } from './common';
+import { median, ompWaitPolicy, pythonBin, pythonEnv } from './common';
 
 type Precision = 'fp32' | 'bf16';
 interface Config { seed: number; precision: Precision; epochs: number; target: number; evalsPerEpoch: number; limit: number; threads: number }
@@ -116,7 +116,6 @@ function parseArgs(argv: string[]): { cfg: Omit<Config, 'seed' | 'precision'>; s
 }
 
 const fmt = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 
 async function main(argv: string[]): Promise<void> {
   const { cfg, seeds, precisions, peers, child, out } = parseArgs(argv);

@@ -5,18 +5,12 @@ forward and loss under torch.autocast('cpu', dtype=torch.bfloat16). JSON on stdo
 Usage: tta.py '{"seed":0,"precision":"fp32","epochs":6,"target":0.9,"evalsPerEpoch":4,"limit":60000,"threads":2}'"""
 import contextlib
 import json
-import re
 import sys
 import time
 
 import torch
 
-from memory import cnn, load
-
-
-def peak_rss_mib():
-    with open('/proc/self/status') as f:
-        return int(re.search(r'^VmHWM:\s+(\d+) kB', f.read(), re.M).group(1)) / 1024
+from memory import cnn, load, status_mib
 
 
 def main():
@@ -68,7 +62,7 @@ def main():
                 t = time.perf_counter()
         epoch_s.append(ep)
     print(json.dumps({'timeToTargetS': tt, 'epochsToTarget': et, 'epochS': epoch_s, 'curve': curve,
-                      'finalAccuracy': curve[-1]['accuracy'], 'peakRssMiB': peak_rss_mib(),
+                      'finalAccuracy': curve[-1]['accuracy'], 'peakRssMiB': status_mib('VmHWM'),
                       'library': 'pytorch %s' % torch.__version__}))
 
 
