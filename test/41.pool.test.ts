@@ -50,6 +50,26 @@ describe('maxPool2d vs float64 reference', () => {
     const perm = ref.maxPool2d(permute(xn, [0, 3, 1, 2]), { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], ceil: false });
     assertClose(tf.maxPool2d(view, 2), perm.y, 0, 0, 'strided');
   });
+  it('2x2 stride-2 windows (the vectorized path): ties, NaN and +-inf at every tap, odd heights, every ISA', () => forEachIsa((isa) => {
+    // Values from a set of six, so most windows hold ties, NaNs or infinities in every tap
+    // position: the argmax must be PyTorch's (first of the greatest in (kh, kw) order, the last
+    // NaN). Widths around the vector widths (4, 8, 16 outputs per vector), heights odd and even.
+    const pool = [-Infinity, -1, 0, 1, NaN, Infinity];
+    for (const xs of [[2, 3, 8, 8], [3, 5, 7, 6], [2, 4, 28, 28], [4, 3, 14, 14], [1, 2, 2, 34], [2, 2, 9, 2], [1, 1, 3, 4], [2, 1, 3, 30]]) {
+      const draws = tf.randint(0, pool.length, xs).dataSync();
+      const x = tf.tensor(Array.from(draws, (d) => pool[d]), { shape: xs });
+      const xn = { shape: xs, data: Float64Array.from(x.dataSync()) };
+      const want = ref.maxPool2d(xn, { k: [2, 2], s: [2, 2], p: [0, 0], d: [1, 1], ceil: false });
+      const tag = `isa=${isa} [${xs}]`;
+      const xg = x.detach().clone().requiresGrad_(true);
+      const [y, idx] = tf.maxPool2d(xg, 2, { returnIndices: true });
+      assertClose(y, want.y, 0, 0, `${tag} forward`);
+      assert.deepStrictEqual(Array.from(idx.dataSync()), want.idx, `${tag} indices`);
+      const [dy, dyn] = randPair(want.y.shape);
+      y.backward(dy);
+      assertClose(xg.grad!, ref.maxPool2dBackward(xs, dyn, want.idx), 1e-6, 1e-6, `${tag} grad`);
+    }
+  }));
   it('matches finite differences', () => {
     // Distinct values 0.05 apart (> 2 * the finite-difference step): no argmax flips.
     // Scrambled by a fixed permutation (i -> 37 i mod 100) so the test is the same every run.

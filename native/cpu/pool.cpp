@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
+#include "cpu/simd.h"
 #include "runtime/parallel.h"
 
 namespace tf {
@@ -61,11 +63,98 @@ void kw_ranges(const Pool2dParams& p, std::vector<int64_t>& lo, std::vector<int6
 
 }  // namespace
 
+namespace {
+
+using namespace ::tf::TF_ISA;  // vf, vi, vload, vstore, kVecWidth (simd.h)
+
+// The default MaxPool2d(2) on an even width: 2x2 windows, stride 2, no padding, dilation 1, so
+// every window lies inside the plane and a row's pairs never straddle two rows.
+bool is_pool_2x2(const Pool2dParams& p) {
+  return p.KH == 2 && p.KW == 2 && p.stride_h == 2 && p.stride_w == 2 && p.pad_h == 0 && p.pad_w == 0 &&
+         p.dil_h == 1 && p.dil_w == 1 && p.W % 2 == 0 && p.OW == p.W / 2 && p.OH == p.H / 2;
+}
+
+typedef int32_t vi_u __attribute__((vector_size(kVecWidth * 4), aligned(4), may_alias));
+
+#if defined(__AVX512F__)
+const vi kEven = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+const vi kOdd = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
+#elif defined(__AVX2__)
+const vi kEven = {0, 2, 4, 6, 8, 10, 12, 14}, kOdd = {1, 3, 5, 7, 9, 11, 13, 15};
+#else
+const vi kEven = {0, 2, 4, 6}, kOdd = {1, 3, 5, 7};
+#endif
+
+// One plane of is_pool_2x2. PyTorch's rule visits the taps in (kh, kw) order and a later tap
+// wins if greater or NaN; reducing each row's pair first (the right tap wins if greater or NaN)
+// and then the two rows (the lower wins if greater or NaN) picks the same tap, ties and NaNs
+// included. The pair pass runs over the plane's first 2*OH rows as one contiguous run of
+// 2*OH*OW pairs (full vectors whatever the width). hv/hi/ys/is: a Pool2x2Scratch.
+void max_pool_2x2_plane(float* __restrict y, int32_t* __restrict idx, const float* __restrict x, int64_t OH, int64_t OW,
+                        float* __restrict hv, int32_t* __restrict hi, float* __restrict ys, int32_t* __restrict is) {
+  const int64_t pairs = 2 * OH * OW;
+  vi lane;
+  for (int l = 0; l < kVecWidth; ++l) lane[l] = 2 * l;
+  int64_t j = 0;
+  for (; j + kVecWidth <= pairs; j += kVecWidth) {
+    const vf a = vload(x + 2 * j), b = vload(x + 2 * j + kVecWidth);
+    const vf e = __builtin_shuffle(a, b, kEven), o = __builtin_shuffle(a, b, kOdd);
+    const vi t = (o > e) | (o != o);
+    vstore(hv + j, t ? o : e);
+    *reinterpret_cast<vi_u*>(hi + j) = (lane + int32_t(2 * j)) + (t & 1);
+  }
+  for (; j < pairs; ++j) {
+    const float e = x[2 * j], o = x[2 * j + 1];
+    const bool t = (o > e) | (o != o);
+    hv[j] = t ? o : e;
+    hi[j] = int32_t(2 * j) + int32_t(t);
+  }
+  // The row pass in whole vectors: lanes past OW read the next row's pairs (or the padding
+  // after the last) and land in the padded rows of ys/is, from which OW per row are copied out.
+  const int64_t OWp = (OW + kVecWidth - 1) / kVecWidth * kVecWidth;
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    for (int64_t ow = 0; ow < OW; ow += kVecWidth) {
+      const int64_t ka = 2 * oh * OW + ow, kb = ka + OW;
+      const vf a = vload(hv + ka), b = vload(hv + kb);
+      const vi t = (b > a) | (b != b);
+      vstore(ys + oh * OWp + ow, t ? b : a);
+      const vi ia = *reinterpret_cast<const vi_u*>(hi + ka), ib = *reinterpret_cast<const vi_u*>(hi + kb);
+      *reinterpret_cast<vi_u*>(is + oh * OWp + ow) = t ? ib : ia;
+    }
+    std::memcpy(y + oh * OW, ys + oh * OWp, size_t(OW) * 4);
+    std::memcpy(idx + oh * OW, is + oh * OWp, size_t(OW) * 4);
+  }
+}
+
+// Scratch of max_pool_2x2_plane for one plane of OH x OW outputs: the 2*OH*OW pair results
+// with a vector of padding, and the padded output rows.
+struct Pool2x2Scratch {
+  std::vector<float> hv, ys;
+  std::vector<int32_t> hi, is;
+  Pool2x2Scratch(int64_t OH, int64_t OW) {
+    const size_t pairs = size_t(2 * OH * OW + kVecWidth), out = size_t(OH * ((OW + kVecWidth - 1) / kVecWidth * kVecWidth));
+    hv.assign(pairs, 0.0f);
+    hi.assign(pairs, 0);
+    ys.resize(out);
+    is.resize(out);
+  }
+};
+
+}  // namespace
+
 // NOTE: both forward kernels walk one output row at a time, tap by tap, over whole rows of
 // outputs (row buffers in L1) instead of window by window: no per-output bounds arithmetic,
 // and the inner loops vectorize.
 void max_pool2d_forward(float* y, int32_t* idx, const float* x, const Pool2dParams& p) {
   const int64_t HW = p.H * p.W, OHW = p.OH * p.OW;
+  if (is_pool_2x2(p)) {
+    parallel_for(p.N * p.C, grain_for(4 * OHW), [&](int64_t b, int64_t e) {
+      Pool2x2Scratch sc(p.OH, p.OW);
+      for (int64_t i = b; i < e; ++i)
+        max_pool_2x2_plane(y + i * OHW, idx + i * OHW, x + i * HW, p.OH, p.OW, sc.hv.data(), sc.hi.data(), sc.ys.data(), sc.is.data());
+    });
+    return;
+  }
   std::vector<int64_t> lo, hi;
   kw_ranges(p, lo, hi);
   parallel_for(p.N * p.C, grain_for(OHW * p.KH * p.KW), [&](int64_t b, int64_t e) {
