@@ -54,6 +54,10 @@ const CASES: [string, number[], number[], Conv2dOptions, ConvAlgorithm][] = [
   ["padding 'same', dilation 2", [1, 2, 7, 7], [3, 2, 3, 3], { padding: 'same', dilation: 2 }, 'im2col'],
   ['one input channel', [3, 1, 8, 8], [4, 1, 3, 3], { padding: 1 }, 'im2col'],
   ['one input channel, large image', [2, 1, 28, 28], [6, 1, 5, 5], { padding: 2 }, 'im2col'],
+  // Fewer weight columns (C*KH*KW) than output channels and than the micro-kernel's width:
+  // the weight gradient is computed transposed.
+  ['one input channel, 32 output channels (a first layer)', [3, 1, 10, 9], [32, 1, 3, 3], { padding: 1 }, 'im2col'],
+  ['one input channel, 2x2 kernel, 12 output channels', [2, 1, 9, 10], [12, 1, 2, 2], { stride: 2 }, 'im2col'],
   ['small image, many channels', [4, 32, 7, 7], [16, 32, 3, 3], { padding: 1 }, 'winograd'],
   ['small image, 8 output channels', [4, 32, 7, 7], [8, 32, 3, 3], { padding: 1 }, 'im2col'],
   ['winograd, small image', [4, 64, 7, 7], [16, 64, 3, 3], { padding: 1 }, 'winograd'],

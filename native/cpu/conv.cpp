@@ -272,6 +272,23 @@ void gemm_backward_input_block(float* dx, const float* dy, const float* w, const
   }
 }
 
+// dw[OCg, Kg] += dy[OCg, K] . col[Kg, K]^T (leading dimensions lddy, ldcol). A narrow
+// gradient (a first layer: Kg = C*KH*KW below the micro-kernel's NR columns, 9 for a 3x3 on
+// one channel) is computed transposed, dw^T = col . dy^T, so the NR-wide packed panels hold
+// output channels instead of padding: conv 1->32 3x3 on 128x28x28 spent 3/4 of its weight
+// gradient packing and multiplying zeros.
+void gemm_dw(const Conv2dParams& p, int64_t OCg, int64_t Kg, int64_t K, const float* dy, int64_t lddy,
+             const float* col, int64_t ldcol, float* dw) {
+  if (Kg < gemm_cfg::kNR && Kg < OCg) {
+    std::vector<float> t(size_t(Kg * OCg));
+    gemm(p, false, true, Kg, OCg, K, 1.0f, col, ldcol, dy, lddy, 0.0f, t.data(), OCg, nullptr);
+    for (int64_t o = 0; o < OCg; ++o)
+      for (int64_t k = 0; k < Kg; ++k) dw[o * Kg + k] += t[size_t(k * OCg + o)];
+    return;
+  }
+  gemm(p, false, true, OCg, Kg, K, 1.0f, dy, lddy, col, ldcol, 1.0f, dw, Kg, nullptr);
+}
+
 // dw[OC, Kg] += weight gradient of images [n0, n0 + nb), all groups.
 void gemm_backward_weight_block(float* dw, const float* dy, const float* x, const Conv2dParams& p,
                                 bool direct, int64_t n0, int64_t nb) {
@@ -284,7 +301,7 @@ void gemm_backward_weight_block(float* dw, const float* dy, const float* x, cons
       float* col = thread_buffer(0, Kg * cols);
       for (int64_t k = 0; k < nb; ++k)
         im2col_tile(col + k * OHW, cols, x + ((n0 + k) * p.C + g * Cg) * HW, Cg, p, 0, OHW);
-      gemm(p, false, true, OCg, Kg, cols, 1.0f, dyb, cols, col, cols, 1.0f, dw + g * OCg * Kg, Kg, nullptr);
+      gemm_dw(p, OCg, Kg, cols, dyb, cols, col, cols, dw + g * OCg * Kg);
     }
     return;
   }
@@ -296,8 +313,7 @@ void gemm_backward_weight_block(float* dw, const float* dy, const float* x, cons
     for (int64_t j0 = 0; j0 < OHW; j0 += T) {
       const int64_t t = std::min(T, OHW - j0);
       if (!direct) im2col_tile(col, t, xg, Cg, p, j0, t);
-      gemm(p, false, true, OCg, Kg, t, 1.0f, dyg + j0, OHW, direct ? xg + j0 : col, direct ? OHW : t,
-            1.0f, dw + g * OCg * Kg, Kg, nullptr);
+      gemm_dw(p, OCg, Kg, t, dyg + j0, OHW, direct ? xg + j0 : col, direct ? OHW : t, dw + g * OCg * Kg);
     }
   }
 }
