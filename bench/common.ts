@@ -136,18 +136,73 @@ export const per = (c: Cell, n: number): Cell => (isNum(c) ? c / n : c);
  */
 export function pythonEnv(threads: number, waitPolicy = 'ACTIVE'): { env: NodeJS.ProcessEnv; setting: string } {
   const t = String(threads);
+  const blas = peerBlas();
   const vars: Record<string, string> = {
     OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t, MKL_NUM_THREADS: t, OMP_WAIT_POLICY: waitPolicy,
     MALLOC_TRIM_THRESHOLD_: '17179869184', MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TOP_PAD_: '536870912',
+    ...blas.vars,
   };
-  const setting = `torch.set_num_threads(${threads}), ` + Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ');
+  const setting = `torch.set_num_threads(${threads}), ` + Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ') + `; BLAS: ${blas.note}`;
   return { env: { ...process.env, ...vars }, setting };
+}
+
+/** OpenBLAS core types by the widest ISA /proc/cpuinfo lists (OpenBLAS's own names). */
+const OPENBLAS_CORE_FOR = [['avx512_bf16', 'Cooperlake'], ['avx512f', 'SkylakeX'], ['avx2', 'Haswell']];
+/** Cores OpenBLAS falls back to when it does not know the CPU model: SSE3-era kernels. */
+const OPENBLAS_FALLBACK_CORES = new Set(['Prescott', 'Core2', 'Nehalem', 'Penryn', 'Dunnington', 'Barcelona', 'Katmai', 'Coppermine', 'Northwood', 'Banias']);
+
+let blasCache: { vars: Record<string, string>; note: string } | undefined;
+/**
+ * The BLAS the Python peers' libblas.so.3 resolves to, and what its best setting needs. Debian's
+ * numpy and PyTorch call whatever the libblas.so.3 alternative names: the reference (netlib) BLAS
+ * unless OpenBLAS is installed (bench/setup-peers.sh), ~70x slower, which would turn every fp32
+ * peer figure into a strawman. OpenBLAS 0.3.21 picks its kernels from the CPU model and treats
+ * models newer than it knows (Intel Emerald Rapids, for one) as Prescott, SSE3 kernels at ~1/6
+ * of its AVX-512 speed; then OPENBLAS_CORETYPE names the core matching the ISA cpuinfo lists. An
+ * OPENBLAS_CORETYPE already in the environment is kept. The note says which case held.
+ */
+export function peerBlas(): { vars: Record<string, string>; note: string } {
+  if (blasCache) return blasCache;
+  const probe = [
+    'import ctypes, json',
+    "l = ctypes.CDLL('libblas.so.3')",
+    "f = getattr(l, 'openblas_get_corename', None)",
+    "if f is None: print(json.dumps({'config': ''}))",
+    'else:',
+    '  f.restype = ctypes.c_char_p; l.openblas_get_config.restype = ctypes.c_char_p',
+    "  print(json.dumps({'core': f().decode(), 'config': l.openblas_get_config().decode()}))",
+  ].join('\n');
+  const run = (env: NodeJS.ProcessEnv): { core?: string; config: string } | string => {
+    const r = spawnSync(pythonBin(), ['-c', probe], { env, encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0 || r.error) return `BLAS probe failed: ${r.error?.message ?? (r.stderr || '').trim().split('\n').pop()}`;
+    return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+  };
+  const found = run(process.env);
+  if (typeof found === 'string') blasCache = { vars: {}, note: found };
+  else if (!found.core) blasCache = { vars: {}, note: 'libblas.so.3 is not OpenBLAS (the reference BLAS unless another is installed): fp32 peer figures are not at their best; run bench/setup-peers.sh' };
+  else if (process.env.OPENBLAS_CORETYPE) blasCache = { vars: {}, note: `${found.config.split(' ').slice(0, 2).join(' ')}, core ${found.core} (OPENBLAS_CORETYPE set by the caller)` };
+  else if (!OPENBLAS_FALLBACK_CORES.has(found.core)) blasCache = { vars: {}, note: `${found.config.split(' ').slice(0, 2).join(' ')}, core ${found.core} (detected)` };
+  else {
+    let flags = '';
+    try { flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? ''; } catch { /* not Linux */ }
+    const has = new Set(flags.trim().split(/\s+/));
+    const pick = OPENBLAS_CORE_FOR.find(([flag]) => has.has(flag))?.[1];
+    if (!pick) blasCache = { vars: {}, note: `${found.config.split(' ').slice(0, 2).join(' ')}, core ${found.core} (detected; no wider core fits this CPU)` };
+    else {
+      const forced = run({ ...process.env, OPENBLAS_CORETYPE: pick });
+      const core = typeof forced === 'string' ? '?' : forced.core;
+      blasCache = { vars: { OPENBLAS_CORETYPE: pick }, note: `${found.config.split(' ').slice(0, 2).join(' ')}, core ${core} (OPENBLAS_CORETYPE=${pick}: it detected ${found.core}, its fallback for a CPU model it does not know, while cpuinfo lists ${OPENBLAS_CORE_FOR.find(([, c]) => c === pick)![0]})` };
+    }
+  }
+  return blasCache;
 }
 
 export const pythonBin = (): string => process.env.TF_BENCH_PYTHON ?? '/usr/bin/python3';
 const peerFile = (script: string): string => path.join(__dirname, '..', '..', 'bench', 'peers', `${script}.py`);
 
 let calibrated: { threads: number; policy: string; note: string } | undefined;
+/** Forgets the calibrated OMP_WAIT_POLICY, so the next run under other load calibrates anew. */
+export function resetOmpCalibration(): void { calibrated = undefined; }
 /** OMP_WAIT_POLICY for this run (see pythonEnv) and how it was chosen. */
 export function ompWaitPolicy(threads: number): { policy: string; note: string } {
   const forced = process.env.TF_BENCH_OMP_WAIT_POLICY;

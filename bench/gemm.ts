@@ -7,12 +7,16 @@
  * (bench/peers/gemm.py); tfjs reads the result back (dataSync) so its lazy backends finish.
  * Run through the runner: `npm run bench -- gemm`.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '../lib';
-import { guard, measure, type Family, type Options, type Workload } from './common';
+import { guard, measure, type Family, type Options, type PeerStatus, type Workload } from './common';
 
 /** [name, M, K, N]: square sizes, then the MLP training shapes at batch 128. */
 export const GEMM_SHAPES: [string, number, number, number][] = [
-  ['n=128', 128, 128, 128], ['n=256', 256, 256, 256], ['n=512', 512, 512, 512],
+  ['n=64', 64, 64, 64], ['n=128', 128, 128, 128], ['n=256', 256, 256, 256], ['n=512', 512, 512, 512],
   ['n=1024', 1024, 1024, 1024], ['n=2048', 2048, 2048, 2048],
   ['128x784 . 784x512 (fc1 fwd)', 128, 784, 512], ['128x512 . 512x784 (fc1 dX)', 128, 512, 784],
   ['512x128 . 128x784 (fc1 dW)', 512, 128, 784], ['128x512 . 512x256 (fc2 fwd)', 128, 512, 256],
@@ -58,3 +62,24 @@ export const gemm: Family = {
     } finally { a.dispose(); b.dispose(); }
   },
 };
+
+/** The fp32 FMA peak measured in this run: GFLOP/s over `threads` threads with the ISA's widest FMA. */
+export interface FmaPeak { gflops: number; isa: string; threads: number; source: string }
+
+/**
+ * Builds tools/fma-peak.c with the system C compiler and runs it with the ISA and thread count
+ * the GEMMs use, so "% of FMA peak" compares figures taken minutes apart under the same host
+ * conditions. A PeerStatus says why not (no compiler, generic ISA).
+ */
+export function fmaPeak(threads: number, isa: string): FmaPeak | PeerStatus {
+  if (isa !== 'avx2' && isa !== 'avx512') return { status: 'n/a', why: `no FMA peak probe for isa ${isa}` };
+  const src = path.join(__dirname, '..', '..', 'tools', 'fma-peak.c');
+  const bin = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tf-fma-')), 'fma-peak');
+  const cc = spawnSync(process.env.CC ?? 'cc', ['-O2', '-pthread', src, '-o', bin], { encoding: 'utf8' });
+  if (cc.status !== 0 || cc.error) return { status: 'missing', why: `cannot build tools/fma-peak.c: ${cc.error?.message ?? cc.stderr.trim().split('\n').pop()}` };
+  const r = spawnSync(bin, [String(threads), isa], { encoding: 'utf8', timeout: 120_000 });
+  fs.rmSync(path.dirname(bin), { recursive: true, force: true });
+  const m = /^total: ([\d.]+) GFLOP\/s/m.exec(r.stdout ?? '');
+  if (!m) return { status: 'error', why: `tools/fma-peak.c printed no total: ${(r.stderr || r.error?.message || '').trim()}` };
+  return { gflops: Number(m[1]), isa, threads, source: 'tools/fma-peak.c' };
+}

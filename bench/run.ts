@@ -1,19 +1,23 @@
 /**
  * The benchmark runner: `npm run bench [-- FAMILY...] [--threads N] [--quick] [--no-peers]
- * [--peers pytorch,numpy,tfjs-wasm,tfjs-cpu] [--out DIR]`. Runs each workload in tensorforge
+ * [--peers pytorch,numpy,tfjs-wasm,tfjs-cpu] [--out DIR] [--busy]`. Runs each workload in tensorforge
  * and then in each peer, one at a time (warm-up, then the median of repeated runs), prints a
  * table of values and time ratios ours/peer (< 1: we are faster), and writes
  * DIR/latest.json and DIR/latest.md (DIR defaults to bench/results). Training workloads also
  * report the peak RSS of the process during the workload (withPeakRss), ours and each peer's.
  * Threads default to 2 (env TF_BENCH_THREADS) for every library. Families: gemm conv lstm gru
- * mlp lenet overhead attention.
+ * mlp lenet overhead attention. `--busy` then runs the same selection again while another
+ * process keeps one core busy (a spinning loop, as a shared server's other work would) and
+ * writes DIR/busy.json + busy.md and the comparison DIR/busy-vs-quiet.md: each ratio ours/peer
+ * quiet and busy, and busy/quiet (> 1: the load hurt us more than the peer).
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '../lib';
-import { guard, isNum, loadTfjs, PEERS, ompWaitPolicy, runPython, withPeakRss, type Cell, type Family, type Options, type PeerStatus, type Workload } from './common';
-import { gemm } from './gemm';
+import { guard, isNum, loadTfjs, PEERS, ompWaitPolicy, resetOmpCalibration, runPython, withPeakRss, type Cell, type Family, type Options, type PeerStatus, type Workload } from './common';
+import { gemm, fmaPeak, type FmaPeak } from './gemm';
 import { conv } from './conv';
 import { lstm, gru } from './rnn';
 import { mlp } from './mlp';
@@ -52,17 +56,26 @@ export interface Report {
   settings: Record<string, string>;
   families: string[];
   rows: Row[];
+  /** With the gemm family: the fp32 FMA peak measured just before its rows (tools/fma-peak.c). */
+  fmaPeak?: FmaPeak | PeerStatus;
 }
 
-export interface RunArgs extends Options { families: string[]; outDir: string }
+export interface RunArgs extends Options {
+  families: string[]; outDir: string;
+  /** Run again with one core busy and compare (--busy). */
+  busy: boolean;
+  /** Output files DIR/<outName>.json and .md. */
+  outName: string;
+}
 
 export function parseArgs(argv: string[]): RunArgs {
   const families: string[] = [];
   let threads = Number(process.env.TF_BENCH_THREADS ?? 2), quick = false, outDir = path.join(__dirname, '..', '..', 'bench', 'results');
-  let peers: string[] = [...PEERS];
+  let peers: string[] = [...PEERS], busy = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--threads') threads = Number(argv[++i]);
+    else if (a === '--busy') busy = true;
     else if (a === '--quick') quick = true;
     else if (a === '--no-peers') peers = [];
     else if (a === '--peers') peers = (argv[++i] ?? '').split(',').filter(Boolean);
@@ -74,7 +87,7 @@ export function parseArgs(argv: string[]): RunArgs {
   for (const p of peers) if (!(PEERS as readonly string[]).includes(p)) throw new RangeError(`bench: unknown peer ${p} (known: ${PEERS.join(', ')})`);
   for (const f of families) if (!FAMILIES.some((x) => x.name === f)) throw new RangeError(`bench: unknown workload family ${f} (known: ${FAMILIES.map((x) => x.name).join(' ')})`);
   return {
-    families: families.length ? families : FAMILIES.map((f) => f.name), threads, quick, peers, outDir,
+    families: families.length ? families : FAMILIES.map((f) => f.name), threads, quick, peers, outDir, busy, outName: 'latest',
     budgetS: quick ? 0.1 : 1.0, minReps: quick ? 3 : 5, tfjsCpuCapS: quick ? 1 : 3, tfjsWasmCapS: quick ? 3 : 20,
   };
 }
@@ -100,8 +113,13 @@ export async function runBench(a: RunArgs): Promise<Report> {
   const loadavgStart = os.loadavg()[0];
   const log = (s: string): void => { process.stderr.write(s + '\n'); };
   const rows: Row[] = [];
+  let peak: FmaPeak | PeerStatus | undefined;
   for (const fam of FAMILIES.filter((f) => a.families.includes(f.name))) {
     const ws = fam.workloads(a);
+    if (fam.name === 'gemm') {
+      peak = fmaPeak(a.threads, info.isa);
+      log(`[gemm] fp32 FMA peak: ${'gflops' in peak ? `${peak.gflops} GFLOP/s (${peak.isa}, ${peak.threads} threads)` : `${peak.status}: ${peak.why}`}`);
+    }
     const cells: Record<string, Cell[]> = {}, peaks: Record<string, Cell[]> = {};
     const peakOf = (col: string, i: number, w: Workload, fn: () => Cell): Cell => {
       if (!w.training) return fn();
@@ -166,11 +184,11 @@ export async function runBench(a: RunArgs): Promise<Report> {
   const report: Report = {
     date: new Date().toISOString(), convention: CONVENTION, memoryConvention: MEMORY_CONVENTION, threads: a.threads, quick: a.quick,
     machine: { cpu: os.cpus()[0]?.model ?? 'cpu', cores: os.cpus().length, loadavgStart, loadavgEnd: os.loadavg()[0], node: process.version, isa: info.isa },
-    settings, families: a.families, rows,
+    settings, families: a.families, rows, ...(peak ? { fmaPeak: peak } : {}),
   };
   fs.mkdirSync(a.outDir, { recursive: true });
-  fs.writeFileSync(path.join(a.outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
-  fs.writeFileSync(path.join(a.outDir, 'latest.md'), markdown(report));
+  fs.writeFileSync(path.join(a.outDir, `${a.outName}.json`), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(path.join(a.outDir, `${a.outName}.md`), markdown(report));
   return report;
 }
 
@@ -185,6 +203,16 @@ function tableLines(r: Report): string[][] {
   const header = ['workload', 'unit', ...COLUMNS, ...PEERS.map((p) => `ours/${p}`)];
   const lines = r.rows.map((row) => [row.workload, row.unit, ...COLUMNS.map((c) => fmt(row.values[c])), ...PEERS.map((p) => fmt(row.ratios[p], 2))]);
   return [header, ...lines];
+}
+
+/** The sgemm rows as shares of the FMA peak measured in the same run; [] without one. */
+function peakLines(r: Report): string[][] {
+  const pk = r.fmaPeak;
+  if (!pk || !('gflops' in pk)) return [];
+  const cols = ['ours', 'pytorch', 'numpy'] as const;
+  const rows = r.rows.filter((row) => row.family === 'gemm' && row.workload.startsWith('sgemm'));
+  return [[`sgemm / fp32 FMA peak (${fmt(pk.gflops)} GFLOP/s, ${pk.isa}, ${pk.threads} threads, ${pk.source})`, ...cols],
+    ...rows.map((row) => [row.workload, ...cols.map((c) => { const v = row.values[c]; return typeof v === 'number' ? fmt(v / pk.gflops, 2) : '-'; })])];
 }
 
 /** The training rows' peak RSS (MiB) and ours/peer memory ratios; [] when no row trains. */
@@ -209,8 +237,8 @@ export function textTable(r: Report): string {
     const widths = t[0].map((_, c) => Math.max(...t.map((l) => l[c].length)));
     return t.map((l) => l.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  '));
   };
-  const mem = memoryLines(r);
-  return [...headerText(r), '', ...align(tableLines(r)), ...(mem.length ? ['', ...align(mem)] : [])].join('\n');
+  const mem = memoryLines(r), pk = peakLines(r);
+  return [...headerText(r), '', ...align(tableLines(r)), ...(pk.length ? ['', ...align(pk)] : []), ...(mem.length ? ['', ...align(mem)] : [])].join('\n');
 }
 
 export function markdown(r: Report): string {
@@ -226,9 +254,31 @@ export function markdown(r: Report): string {
     '# tensorforge benchmark', '',
     ...headerText(r).map((l) => (l.startsWith('  ') ? `- ${l.trim()}` : l)), '',
     ...mdTable(tableLines(r)),
+    ...(peakLines(r).length ? mdTable(peakLines(r)) : []),
     ...(mem.length ? mdTable(mem) : []),
     ...(notes.length ? ['Absent values:', '', ...notes, ''] : []),
   ].join('\n');
+}
+
+/** Runs fn while a competing process spins on one core; the busy note names it. */
+export async function withBusyCore<T>(fn: () => Promise<T>): Promise<T> {
+  const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  try { return await fn(); } finally { hog.kill('SIGKILL'); }
+}
+
+/** Ratio ours/peer quiet and busy per row and peer, and busy/quiet (> 1.10 fails the 10% bar). */
+export function busyLines(quiet: Report, busy: Report): string[][] {
+  const lines: string[][] = [['workload', 'peer', 'ours/peer quiet', 'ours/peer busy', 'busy / quiet']];
+  for (const q of quiet.rows) {
+    const b = busy.rows.find((x) => x.workload === q.workload);
+    if (!b) continue;
+    for (const p of PEERS) {
+      const rq = q.ratios[p], rb = b.ratios[p];
+      if (rq == null || rb == null) continue;
+      lines.push([q.workload, p, fmt(rq, 3), fmt(rb, 3), `${fmt(rb / rq, 3)}${rb / rq > 1.1 ? ' (over 1.10)' : ''}`]);
+    }
+  }
+  return lines;
 }
 
 if (require.main === module) {
@@ -237,5 +287,18 @@ if (require.main === module) {
     const r = await runBench(a);
     console.log(textTable(r));
     console.log(`\nwrote ${path.join(a.outDir, 'latest.json')} and latest.md`);
+    if (!a.busy) return;
+    resetOmpCalibration();  // the peers' best wait policy under load may differ
+    const b = await withBusyCore(() => runBench({ ...a, outName: 'busy' }));
+    b.settings.busy = 'another process spinning on one core for the whole run (node -e "for (;;) {}")';
+    fs.writeFileSync(path.join(a.outDir, 'busy.json'), JSON.stringify(b, null, 2) + '\n');
+    fs.writeFileSync(path.join(a.outDir, 'busy.md'), markdown(b));
+    const cmp = busyLines(r, b);
+    const md = ['# tensorforge benchmark: one core busy vs quiet', '',
+      `Quiet run ${r.date} (load ${r.machine.loadavgStart.toFixed(2)} -> ${r.machine.loadavgEnd.toFixed(2)}), then the same selection with ${b.settings.busy} ${b.date} (load ${b.machine.loadavgStart.toFixed(2)} -> ${b.machine.loadavgEnd.toFixed(2)}).`,
+      'ours/peer: our time / the peer\'s (< 1: we are faster). busy / quiet > 1: the busy core hurt us more than the peer.', '',
+      `| ${cmp[0].join(' | ')} |`, `|---|---|---:|---:|---:|`, ...cmp.slice(1).map((l) => `| ${l.join(' | ')} |`), ''].join('\n');
+    fs.writeFileSync(path.join(a.outDir, 'busy-vs-quiet.md'), md);
+    console.log('\n' + md);
   })().catch((e) => { console.error(e); process.exitCode = 1; });
 }

@@ -6,7 +6,7 @@
 #   tools/dev/run.sh conv bench [threads]         conv kernel timings (bench_conv.cpp)
 #   tools/dev/run.sh conv algos C H OC [threads]  one 3x3 shape per forced algorithm (bench_conv_algos.cpp)
 #   tools/dev/run.sh vmath [generic|avx2|avx512]  worst ulp of simd.h's vector math vs libm (vmath-check.cpp)
-#   tools/dev/run.sh fma-peak [threads]           the fp32 FMA peak the host grants now (fma-peak.c)
+#   tools/dev/run.sh fma-peak [threads] [isa]     the fp32 FMA peak the host grants now (tools/fma-peak.c)
 #   tools/dev/run.sh unary [dist/lib]             per-op time of the unary kernels (bench-unary.js)
 #   tools/dev/run.sh winograd [reps] [shape...]   Winograd vs the other conv algorithms end to end (bench_winograd.js)
 #   tools/dev/run.sh cuda-gemm [M N K]            CUDA GEMM variants vs float64, timed (native/cuda/dev/gemm_check.cu;
@@ -37,7 +37,7 @@ case "$what" in
       tools/dev/vmath-check.cpp -o "$out/vmath-check-$isa"
     "$out/vmath-check-$isa" ;;
   fma-peak)
-    gcc -O2 -mavx2 -mfma -pthread tools/dev/fma-peak.c -o "$out/fma-peak"
+    gcc -O2 -pthread tools/fma-peak.c -o "$out/fma-peak"
     "$out/fma-peak" "$@" ;;
   unary) node tools/dev/bench-unary.js "$@" ;;
   winograd) node tools/dev/bench_winograd.js "$@" ;;
