@@ -110,29 +110,35 @@ void max_pool_2x2_plane(float* __restrict y, int32_t* __restrict idx, const floa
     hi[j] = int32_t(2 * j) + int32_t(t);
   }
   // The row pass in whole vectors: lanes past OW read the next row's pairs (or the padding
-  // after the last) and land in the padded rows of ys/is, from which OW per row are copied out.
+  // after the last) and are stored past the row's end, into rows this loop writes later. A row
+  // whose vectors would end past the plane goes through ys/is and only its OW are copied out.
   const int64_t OWp = (OW + kVecWidth - 1) / kVecWidth * kVecWidth;
   for (int64_t oh = 0; oh < OH; ++oh) {
+    const bool inside = (oh * OW + OWp) <= OH * OW;
+    float* yo = inside ? y + oh * OW : ys;
+    int32_t* io = inside ? idx + oh * OW : is;
     for (int64_t ow = 0; ow < OW; ow += kVecWidth) {
       const int64_t ka = 2 * oh * OW + ow, kb = ka + OW;
       const vf a = vload(hv + ka), b = vload(hv + kb);
       const vi t = (b > a) | (b != b);
-      vstore(ys + oh * OWp + ow, t ? b : a);
+      vstore(yo + ow, t ? b : a);
       const vi ia = *reinterpret_cast<const vi_u*>(hi + ka), ib = *reinterpret_cast<const vi_u*>(hi + kb);
-      *reinterpret_cast<vi_u*>(is + oh * OWp + ow) = t ? ib : ia;
+      *reinterpret_cast<vi_u*>(io + ow) = t ? ib : ia;
     }
-    std::memcpy(y + oh * OW, ys + oh * OWp, size_t(OW) * 4);
-    std::memcpy(idx + oh * OW, is + oh * OWp, size_t(OW) * 4);
+    if (!inside) {
+      std::memcpy(y + oh * OW, ys, size_t(OW) * 4);
+      std::memcpy(idx + oh * OW, is, size_t(OW) * 4);
+    }
   }
 }
 
 // Scratch of max_pool_2x2_plane for one plane of OH x OW outputs: the 2*OH*OW pair results
-// with a vector of padding, and the padded output rows.
+// with a vector of padding, and one padded output row.
 struct Pool2x2Scratch {
   std::vector<float> hv, ys;
   std::vector<int32_t> hi, is;
   Pool2x2Scratch(int64_t OH, int64_t OW) {
-    const size_t pairs = size_t(2 * OH * OW + kVecWidth), out = size_t(OH * ((OW + kVecWidth - 1) / kVecWidth * kVecWidth));
+    const size_t pairs = size_t(2 * OH * OW + kVecWidth), out = size_t((OW + kVecWidth - 1) / kVecWidth * kVecWidth);
     hv.assign(pairs, 0.0f);
     hi.assign(pairs, 0);
     ys.resize(out);
