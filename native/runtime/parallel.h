@@ -9,8 +9,9 @@ namespace tf {
 
 class ThreadPool;
 
-// Runs fn(begin, end) over [0, n) split into contiguous chunks. Runs serially when
-// n < grain * 2, when no pool is installed, or when called from inside a pool task.
+// Runs fn(begin, end) over [0, n) split into contiguous chunks of at least `grain` (up to
+// four per thread, taken dynamically). Runs serially when n < grain * 2, when no pool is
+// installed, or when called from inside a pool task.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
 // Runs fn(begin, end) over [0, n) in chunks of `chunk` (the last one shorter), handed out

@@ -1,6 +1,7 @@
 #include "threadpool.h"
 
 #include <cstdlib>
+#include <thread>
 
 #include "parallel.h"
 
@@ -14,6 +15,7 @@ thread_local bool t_in_task = false;
 // is ~65 cycles on Zen, so 2,000 spins are ~40 us; 20,000 (~0.4 ms) burnt 17% of an MLP
 // profile on a loaded 2-core machine (bench helper's perf record).
 constexpr int kSpinIters = 2000;
+constexpr int kChunksPerThread = 4;
 }  // namespace
 
 int default_num_threads() {
@@ -60,10 +62,17 @@ void ThreadPool::run(int num_tasks, const std::function<void(int)>& task) {
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
   t_in_task = false;
-  while (pending_.load(std::memory_order_acquire) != 0) {
+  // NOTE: spin briefly for the workers' last tasks, then yield: when another process holds
+  // a core, the worker that took a task may be waiting for this very core, and spinning
+  // would keep it off for a whole time slice.
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < kSpinIters) {
 #if defined(__x86_64__)
-    __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
+    } else {
+      std::this_thread::yield();
+    }
   }
   {
     // NOTE: clear the task under the lock, then wait for workers that already took it
@@ -123,7 +132,12 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     fn(0, n);
     return;
   }
-  int chunks = static_cast<int>(max_chunks < threads ? max_chunks : threads);
+  // NOTE: up to kChunksPerThread chunks per thread, handed out dynamically (ThreadPool::run's
+  // atomic counter): a thread the OS deschedules (another process on its core) then delays
+  // one small chunk while the others take the rest, instead of half the op. Boundaries depend
+  // only on n, grain and the thread count, so results do not vary from run to run.
+  const int64_t want = int64_t(threads) * kChunksPerThread;
+  int chunks = static_cast<int>(max_chunks < want ? max_chunks : want);
   int64_t per = (n + chunks - 1) / chunks;
   t_pool->run(chunks, [&](int i) {
     int64_t b = i * per, e = b + per < n ? b + per : n;
