@@ -67,8 +67,8 @@ class ArgReader {
   // judges by operand bytes, small_call()):
   //   kSmall:  tens of microseconds at most; runs inline when the stream is idle
   //   kMedium: queued
-  //   kLong:   a millisecond or more on every pool thread; queued, and readers waiting for
-  //            it sleep at once (Stream::Task::long_running)
+  //   kLong:   a hundred microseconds or more on every pool thread; queued, and readers
+  //            waiting for it sleep at once (Stream::Task::long_running)
   enum class KernelSize { kSmall, kMedium, kLong };
   template <typename F>
   void launch_sized(int nout, KernelSize size, F&& fn) {

@@ -35,7 +35,7 @@ class Stream {
     void* storages[kMaxStorages];
     int nstorage = 0, nout = 0;
     bool fault = false;  // fault injection (tests): throw instead of running fn
-    // A kernel of a millisecond or more on every pool thread: while one is queued, wait()
+    // A kernel of 0.1 ms or more on every pool thread: while one is queued, wait()
     // sleeps at once instead of spinning first (a spinning waiter takes a core from it).
     bool long_running = false;
   };
