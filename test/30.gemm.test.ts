@@ -97,7 +97,7 @@ describe('gemm: matmul forward vs float64 reference', () => {
 // cubed (kMinParallelFlops), one fork-join with A read in place below n = 256 cubed
 // (gemm_small: column chunks, or row blocks when C has fewer column panels than threads),
 // the shared packed paths above; and the binding's launch by FLOPs: inline when the stream is
-// idle up to n = 256 cubed, queued above, queued as long from n = 384 cubed (readers sleep).
+// idle up to n = 256 cubed (and 1 MiB of output), else queued as long (readers sleep at once).
 // Each threshold at -1, 0 and +1 in K, with 2 threads, in both execution modes.
 const SPLIT_SHAPES: [number, number, number][] = [
   [80, 79, 80], [80, 80, 80], [80, 81, 80],          // kMinParallelFlops
