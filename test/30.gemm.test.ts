@@ -93,6 +93,46 @@ describe('gemm: matmul forward vs float64 reference', () => {
   });
 });
 
+// The thread split of native/cpu/gemm/gemm.cpp by FLOPs (2*M*N*K): one thread below n = 80
+// cubed (kMinParallelFlops), one fork-join with A read in place below n = 256 cubed
+// (gemm_small: column chunks, or row blocks when C has fewer column panels than threads),
+// the shared packed paths above; and the binding's launch by FLOPs: inline when the stream is
+// idle up to n = 256 cubed (and 1 MiB of output), else queued as long (readers sleep at once).
+// Each threshold at -1, 0 and +1 in K, with 2 threads, in both execution modes.
+const SPLIT_SHAPES: [number, number, number][] = [
+  [80, 79, 80], [80, 80, 80], [80, 81, 80],          // kMinParallelFlops
+  [256, 255, 256], [256, 256, 256], [256, 257, 256], // kSmallFlops and the inline launch
+  [96, 96, 96], [130, 70, 129],                      // gemm_small: column chunks
+  [600, 300, 7], [1024, 256, 10], [333, 150, 33],    // gemm_small: row blocks (N < NR * threads)
+];
+
+describe('gemm: thread split and launch thresholds vs float64 reference', () => {
+  forEachIsa((isa) => {
+    for (const mode of ['sync', 'async'] as const) {
+      it(`isa=${isa} ${mode}: each threshold at -1, 0, +1; narrow N; transposed operands`, () => withIsa(isa, () => {
+        withThreadsAndMode(2, mode, () => {
+          for (const [M, K, N] of SPLIT_SHAPES) {
+            const t = (M + K + N) % 4;  // a different transpose combination per shape
+            const a = operand(M, K, (t & 1) !== 0), b = operand(K, N, (t & 2) !== 0);
+            assertClose(a.matmul(b), ref.matmul(toNd(a), toNd(b)), ...tol(K), `${M}x${K}x${N} t=${t}`);
+          }
+        });
+      }));
+    }
+    it(`isa=${isa} async: a long GEMM (n = 384) read at once; batched across the thresholds`, () => withIsa(isa, () => {
+      withThreadsAndMode(2, 'async', () => {
+        const a = tf.randn([384, 384]), b = tf.randn([384, 384]).t();
+        assertClose(a.matmul(b), ref.matmul(toNd(a), toNd(b)), ...tol(384), '384^3');
+        // per matrix below kMinParallelFlops (threads take matrices), in total above the inline launch
+        const x = tf.randn([100, 60, 50]), w = tf.randn([50, 70]);
+        assertClose(x.matmul(w), ref.matmul(toNd(x), toNd(w)), ...tol(50), 'batched 100 x 60x50x70');
+        const y = tf.randn([3, 90, 100]), v = tf.randn([3, 90, 100]).transpose(-1, -2);
+        assertClose(y.matmul(v), ref.matmul(toNd(y), toNd(v)), ...tol(100), 'batched 3 x 90x100x90');
+      });
+    }));
+  });
+});
+
 describe('gemm: gradients', () => {
   const r = (s: number[]): Tensor => tf.rand(s, { low: -1, high: 1 });
   it('matmul 2-D and transposed views', () => gradcheck((a, b) => a.matmul(b.t()), [r([3, 4]), r([5, 4])]));
@@ -153,6 +193,13 @@ describe('gemm: bad inputs', () => {
     }, RangeError, /bias \[4\] must be a contiguous 1-D tensor of length 5/);
   });
 });
+
+function withThreadsAndMode(threads: number, mode: 'sync' | 'async', fn: () => void): void {
+  const prevThreads = tf.backendInfo().threads, prevMode = tf.getExecutionMode();
+  tf.setNumThreads(threads);
+  tf.setExecutionMode(mode);
+  try { fn(); } finally { tf.setExecutionMode(prevMode); tf.setNumThreads(prevThreads); }
+}
 
 function withIsa(isa: string, fn: () => void): void {
   const prev = tf.backendInfo().isa;

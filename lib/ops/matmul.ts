@@ -40,22 +40,24 @@ function checkFloat(op: string, x: unknown, arg: string): Tensor {
   return t;
 }
 
+/** One operand of matmul: a float32 or int32 tensor, else a TypeError naming `arg`. */
+function checkMatmulOperand(op: string, x: unknown, arg: string): Tensor {
+  const t = checkTensor(op, x, arg);
+  if (t.dtype !== 'float32' && t.dtype !== 'int32') {
+    throw typeError(op, `${arg} must be float32 or int32, got ${t.dtype} (shape ${fmtShape(t.shape)})`);
+  }
+  return t;
+}
+
 /**
  * The operands of matmul: both float32 or both int32 (PyTorch requires one dtype; an int32
  * product wraps modulo 2^32). Anything else is a TypeError naming both dtypes.
  */
-function checkMatmulOperands(op: string, aIn: unknown, bIn: unknown): [Tensor, Tensor] {
-  const a = checkTensor(op, aIn, 'input'), b = checkTensor(op, bIn, 'other');
-  for (const [t, arg] of [[a, 'input'], [b, 'other']] as const) {
-    if (t.dtype !== 'float32' && t.dtype !== 'int32') {
-      throw typeError(op, `${arg} must be float32 or int32, got ${t.dtype} (shape ${fmtShape(t.shape)})`);
-    }
-  }
+function checkSameDtype(op: string, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
     throw typeError(op, `expected both operands to have the same dtype, got input ${a.dtype} (shape ${fmtShape(a.shape)}) ` +
       `and other ${b.dtype} (shape ${fmtShape(b.shape)}); cast one with .to('${a.dtype}') or .to('${b.dtype}')`);
   }
-  return [a, b];
 }
 
 // A GEMM operand needs unit stride in one of its last two dims; anything else is copied.
@@ -84,15 +86,20 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
   if (int && a.device !== 'cpu') throw typeError(op, `int32 operands have no ${a.device} kernel yet (CPU only)`);
   const cast = int ? null : autocastDtype();
   if (cast && a.device !== 'cpu') throw typeError(op, `autocast('${cast}') has no ${a.device} kernel yet (CPU only)`);
-  const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = Tensor.empty([...batch, M, N], a.dtype, a.device);
+  // NOTE: 2-D operands (the common case) skip the batch shapes and views: no arrays built per
+  // call (per-op overhead is a third of tf.matmul n=64).
+  const flat = a.ndim === 2 && b.ndim === 2;
+  const batch = flat ? [] : broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = Tensor.empty(flat ? [M, N] : [...batch, M, N], a.dtype, a.device);
   if (out.numel) {
     const A = gemmOperand(a), B = gemmOperand(b);
     const C = bias && !bias.isContiguous() ? contiguousCopy(bias) : bias;
-    const viewA = expandedView(A, [...batch, M, K]), viewB = expandedView(B, [...batch, K, N]);
+    const viewA = flat ? A : expandedView(A, [...batch, M, K]), viewB = flat ? B : expandedView(B, [...batch, K, N]);
     if (int) dispatch('matmulInt32').t(out).t(A, viewA).t(B, viewB).run();
     else dispatch('matmul').num(act).num(biasKind).num(cast === 'bfloat16' ? 1 : 0).t(out).t(A, viewA).t(B, viewB).t(C).run();
-    for (const [tmp, orig] of [[A, a], [B, b], [C, bias]]) if (tmp && tmp !== orig) tmp.dispose();
+    if (A !== a) A.dispose();
+    if (B !== b) B.dispose();
+    if (C && C !== bias) C.dispose();
   }
   if (!int && isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {
     const inputs = bias ? [a, b, bias] : [a, b];
@@ -128,7 +135,8 @@ export function gemmRaw(op: string, a: Tensor, b: Tensor, bias: Tensor | null = 
  * const n = tensor([[1, 2]], { dtype: 'int32' }).matmul(tensor([[3], [4]], { dtype: 'int32' }));  // [[11]] int32
  */
 export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
-  const [a, b] = checkMatmulOperands('matmul', aIn, bIn);
+  const a = checkMatmulOperand('matmul', aIn, 'input'), b = checkMatmulOperand('matmul', bIn, 'other');
+  checkSameDtype('matmul', a, b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw rangeError('matmul', `both arguments need at least 1 dim, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }

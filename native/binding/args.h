@@ -59,6 +59,19 @@ class ArgReader {
   // storage arguments the kernel writes (-1: all of them, the safe default).
   template <typename F>
   void launch(int nout, F&& fn) {
+    launch_sized(nout, small_call() ? KernelSize::kSmall : KernelSize::kMedium, std::forward<F>(fn));
+  }
+  template <typename F> void launch(F&& fn) { launch(-1, std::forward<F>(fn)); }
+
+  // How long a kernel runs, as its binding judges it (a GEMM by its FLOP count; launch()
+  // judges by operand bytes, small_call()):
+  //   kSmall:  tens of microseconds at most; runs inline when the stream is idle
+  //   kMedium: queued
+  //   kLong:   a hundred microseconds or more on every pool thread; queued, and readers
+  //            waiting for it sleep at once (Stream::Task::long_running)
+  enum class KernelSize { kSmall, kMedium, kLong };
+  template <typename F>
+  void launch_sized(int nout, KernelSize size, F&& fn) {
     Stream* st = inst_.async_on ? inst_.stream.get() : nullptr;
     if (!st) {
       ScopedPool pool(inst_.pool.get());
@@ -66,7 +79,7 @@ class ArgReader {
       return;
     }
     const bool fault = !inst_.fault_op.empty() && inst_.fault_op == op_;
-    if (!fault && st->completed() == st->enqueued() && small_call()) {
+    if (!fault && st->completed() == st->enqueued() && size == KernelSize::kSmall) {
       // Nothing queued or running: a small kernel runs here at once, as in synchronous
       // mode (no thread handoff for tiny ops; the pool is free while the stream is idle).
       ScopedPool pool(inst_.pool.get());
@@ -76,12 +89,12 @@ class ArgReader {
     Stream::Task t;
     t.fn = std::forward<F>(fn);
     t.op = op_;
+    t.long_running = size == KernelSize::kLong;
     t.nout = fill_task_storages(t, nout);
     if (fault) { t.fault = true; inst_.fault_op.clear(); }
     const uint64_t seq = st->enqueue(std::move(t));
     mark_storages(seq, nout);
   }
-  template <typename F> void launch(F&& fn) { launch(-1, std::forward<F>(fn)); }
 
   // Async mode: blocks until every queued kernel writing the storages of these arguments
   // has run, so host code may read them (index checks). Returns false after throwing the

@@ -89,6 +89,15 @@ struct Batches {
   }
 };
 
+// How long a GEMM runs, by its FLOPs (ArgReader::KernelSize). NOTE: in async mode a GEMM of
+// up to n = 256 cubed (~150 us on 2 threads) that writes at most 1 MiB runs inline when the
+// stream is idle: queued, it paid the handoff to the stream thread and a reader spinning on a
+// core while the pool ran on all of them (tf.matmul, 2 threads on 2 cores: 128x256 . 256x10
+// 3.5 -> 50 GFLOP/s, n=128 19 -> 100, n=256 77 -> 130). Larger ones are queued as long: a
+// reader sleeps at once, a futex wake costing less than the core its spin would take. (The
+// output bound: a long, thin product, K = 1, is memory bound; its FLOPs understate its time.)
+constexpr double kInlineFlops = 2.0 * 256 * 256 * 256, kInlineOutBytes = 1 << 20;
+
 // matmul(y, a, b, bias?) args: [act, biasKind, precision, view y, view a, view b, (view bias)]
 //   a [..., M, K], b [..., K, N], y [..., M, N] contiguous; batch dims equal (broadcast by
 //   the caller). biasKind 1: bias [N] per column, 2: bias [M] per row. act 1: relu.
@@ -147,7 +156,10 @@ TF_BINDING(matmul) {
     });
   } else {
     const bool amx = bf16 && bf16_uses_amx(r.inst());
-    r.launch(1, [=, isa = r.inst().isa] {
+    const double outs = double(outer * inner) * double(M) * double(N), flops = 2.0 * outs * double(K);
+    const bool small = flops <= kInlineFlops && 4.0 * outs <= kInlineOutBytes;
+    const auto size = small ? ArgReader::KernelSize::kSmall : ArgReader::KernelSize::kLong;
+    r.launch_sized(1, size, [=, isa = r.inst().isa] {
       auto batched = TF_ISA_CALL(isa, cpu, sgemm_batched);
       auto bf16_gemm = amx ? cpu::avx512::sbgemm_amx : TF_ISA_CALL(isa, cpu, sbgemm);
       walk([&](const float* A, const float* B, float* C) {

@@ -35,6 +35,9 @@ class Stream {
     void* storages[kMaxStorages];
     int nstorage = 0, nout = 0;
     bool fault = false;  // fault injection (tests): throw instead of running fn
+    // A kernel of 0.1 ms or more on every pool thread: while one is queued, wait()
+    // sleeps at once instead of spinning first (a spinning waiter takes a core from it).
+    bool long_running = false;
   };
 
   // `capacity`: queued tasks beyond which enqueue blocks the caller (backpressure).
@@ -78,6 +81,7 @@ class Stream {
 
   ThreadPool* pool_;
   const size_t capacity_;
+  std::atomic<int> long_queued_{0};  // queued or running tasks with long_running set
   std::deque<Task> queue_;
   mutable std::mutex mu_;
   std::condition_variable has_work_, has_room_, done_;

@@ -8,7 +8,8 @@
 // or row tiles, several per thread) from the pool's atomic counter, so a descheduled thread
 // holds up only the chunk it has. Small op(A) (training shapes: batch x features) is packed
 // once and shared; threads then take column panels, each streaming its B panel through L1
-// against all of A. Matrix-vector
+// against all of A. Small products (below n = 256 cubed) take one fork-join with A read in
+// place (gemm_small), and below n = 80 cubed one thread. Matrix-vector
 // shapes (M == 1 or N == 1) skip packing: one pass over the matrix with vector loads; and
 // narrow B blocks (nc <= kDirectAMaxCols) leave A unpacked (gemm_ukernel_a).
 #include "cpu/gemm/gemm.h"
@@ -31,12 +32,15 @@ using namespace ::tf::TF_ISA;  // simd.h: vf, vload, vstore, vbroadcast, kVecWid
 namespace {
 using namespace gemm_cfg;
 
-// NOTE: below this many FLOPs (~3 us of work) a fork-join costs more than it saves.
-constexpr double kMinParallelFlops = 2.0 * 64 * 64 * 64;
-// NOTE: below this (n = 192 cubed, about 100 us on 2 threads) splitting C by columns (one
-// fork-join, each thread packing its own B panels) beats sharing packed B (two fork-joins
-// per block): tf.matmul n=96..192, 2 threads, 3% to 12% faster.
-constexpr double kMinSharedBFlops = 2.0 * 192 * 192 * 192;
+// NOTE: below this many FLOPs (n = 80 cubed, ~8 us on one core) one thread is as fast as
+// two: OpenBLAS runs n = 64 on one thread too (tf.matmul n=64: 41 GFLOP/s on one thread, 22
+// on two; native, interleaved: 130 on one, 95-125 on two).
+constexpr double kMinParallelFlops = 2.0 * 80 * 80 * 80;
+// NOTE: below this (n = 256 cubed, ~150 us on 2 threads) one fork-join splits C and each
+// thread reads A in place and packs only its own B panels (gemm_small): sharing packed A or B
+// costs a second fork-join and the packing pass (native, 2 threads, p10 of interleaved runs:
+// n=128 116 -> 175 GFLOP/s, n=160 129 -> 194).
+constexpr double kSmallFlops = 2.0 * 256 * 256 * 256;
 // Up to this many columns per B block, A is read in place instead of packed.
 constexpr int64_t kDirectAMaxCols = 128;
 // Up to this many floats of op(A) (padded to MR rows), threads share one packed copy of all
@@ -153,6 +157,25 @@ void gemm_block(const Problem& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1
 
 // Items per chunk when n items are split over threads: about kChunksPerThread chunks each.
 int64_t chunk_for(int64_t n, int threads) { return std::max<int64_t>(1, n / (kChunksPerThread * threads)); }
+
+// Column chunks of C, each thread packing its own B panels (A packed per block, or read in
+// place for narrow blocks: gemm_block). One fork-join.
+void gemm_split_cols(const Problem& p, int threads, int64_t nt) {
+  parallel_for_chunks(nt, chunk_for(nt, threads), [&](int64_t b, int64_t e) {
+    gemm_block(p, 0, p.M, b * kNR, std::min(p.N, e * kNR));
+  });
+}
+
+// A small product (kSmallFlops) in one fork-join: column panels of C in chunks, or, when C
+// has fewer panels than threads (2 threads: N <= 32 on AVX-512), one row block per thread
+// (each packs the few B panels itself). A is read in place where a chunk is at most
+// kDirectAMaxCols wide (gemm_few_rows): always for the row blocks and up to n = 256.
+void gemm_small(const Problem& p, int threads, int64_t nt, int64_t mt) {
+  if (nt >= threads) return gemm_split_cols(p, threads, nt);
+  parallel_for_chunks(mt, ceil_div(mt, threads), [&](int64_t b, int64_t e) {
+    gemm_block(p, b * kMR, std::min(p.M, e * kMR), 0, p.N);
+  });
+}
 
 // All threads share each packed B block: they pack its panels together, then split the
 // rows of C (each packing only its own A blocks). Two fork-joins per B block.
@@ -316,14 +339,12 @@ void run(const Problem& p) {
   const double flops = 2.0 * double(p.M) * double(p.N) * double(p.K);
   if (threads <= 1 || flops < kMinParallelFlops) return gemm_block(p, 0, p.M, 0, p.N);
   const int64_t nt = ceil_div(p.N, kNR), mt = ceil_div(p.M, kMR);
+  if (flops < kSmallFlops) return gemm_small(p, threads, nt, mt);
   if (mt * kMR * p.K <= kWholeAMaxFloats && nt >= 2) return gemm_whole_a(p, threads);
-  // Enough row tiles for every thread and enough work: share packed B and split rows.
-  // Otherwise (short, wide C, or a small product) split columns, each thread packing its
-  // own B panels.
-  if (mt >= 2 * threads && (flops >= kMinSharedBFlops || nt < threads)) return gemm_shared_b(p, threads);
-  parallel_for_chunks(nt, chunk_for(nt, threads), [&](int64_t b, int64_t e) {
-    gemm_block(p, 0, p.M, b * kNR, std::min(p.N, e * kNR));
-  });
+  // Enough row tiles for every thread: share packed B and split rows. Otherwise (short,
+  // wide C) split columns.
+  if (mt >= 2 * threads) return gemm_shared_b(p, threads);
+  gemm_split_cols(p, threads, nt);
 }
 }  // namespace
 

@@ -31,17 +31,24 @@ void kernel_rows(int64_t K, const float* a, const float* b, float* c, int64_t ld
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+  // Strided A: row r at rows[r / 3] + (r % 3) * rs, four pointers and two index registers
+  // (rs, 2 rs) instead of twelve row pointers, which spilled to the stack.
+  const float* rows[4] = {a, a + 3 * rs, a + 6 * rs, a + 9 * rs};
 #pragma GCC unroll 2
   for (int64_t k = 0; k < K; ++k) {
     if (!kStrided) _mm_prefetch(reinterpret_cast<const char*>(a + 96), _MM_HINT_T0);
     const __m512 b0 = _mm512_load_ps(b), b1 = NV > 1 ? _mm512_load_ps(b + 16) : b0;
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
-      const __m512 x = _mm512_set1_ps(a[r * rs]);
+      const __m512 x = _mm512_set1_ps(kStrided ? rows[r / 3][(r % 3) * rs] : a[r]);
       acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
       if (NV > 1) acc[r][NV - 1] = _mm512_fmadd_ps(x, b1, acc[r][NV - 1]);
     }
-    a += cs;
+    if (kStrided)
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) rows[i] += cs;
+    else
+      a += 12;
     b += 32;
   }
   gemm_store_rows16<R, NV>(acc, c, ldc, n, st);
