@@ -308,8 +308,10 @@ describe('dist pieces that need no process group', () => {
     const prev = tf.getExecutionMode();
     tf.setExecutionMode('async');
     try {
-      // NOTE: 128 x 128: operands above 64 KiB are always queued on the stream (smaller ones on
-      // computed inputs run inline, where the injected fault would not apply).
+      // NOTE: 128 x 128: the add's operands are above 64 KiB, so it is always queued on the
+      // stream (smaller ones on computed inputs run inline, where the injected fault would not
+      // apply); the matmul may run inline (small GEMMs on an idle stream do), which the read
+      // of its result does not care about.
       const a = tf.randn([128, 128]), b = tf.randn([128, 128]);
       const ab = new ArrayBuffer(128 * 128 * 4 + 64);
       const dst = new Float32Array(ab, 0, 128 * 128), signal = new Int32Array(ab, 128 * 128 * 4, 1);
