@@ -268,14 +268,16 @@ export async function withBusyCore<T>(fn: () => Promise<T>): Promise<T> {
 
 /** Ratio ours/peer quiet and busy per row and peer, and busy/quiet (> 1.10 fails the 10% bar). */
 export function busyLines(quiet: Report, busy: Report): string[][] {
-  const lines: string[][] = [['workload', 'peer', 'ours/peer quiet', 'ours/peer busy', 'busy / quiet']];
+  const lines: string[][] = [['workload', 'peer', 'ours/peer quiet', 'ours/peer busy', 'busy / quiet', 'our time busy / quiet', 'peer time busy / quiet']];
   for (const q of quiet.rows) {
     const b = busy.rows.find((x) => x.workload === q.workload);
     if (!b) continue;
     for (const p of PEERS) {
       const rq = q.ratios[p], rb = b.ratios[p];
       if (rq == null || rb == null) continue;
-      lines.push([q.workload, p, fmt(rq, 3), fmt(rb, 3), `${fmt(rb / rq, 3)}${rb / rq > 1.1 ? ' (over 1.10)' : ''}`]);
+      const slow = (row: Row, col: string): number => (row.seconds[col] as number);
+      lines.push([q.workload, p, fmt(rq, 3), fmt(rb, 3), `${fmt(rb / rq, 3)}${rb / rq > 1.1 ? ' (over 1.10)' : ''}`,
+        fmt(slow(b, 'ours') / slow(q, 'ours'), 2), fmt(slow(b, p) / slow(q, p), 2)]);
     }
   }
   return lines;
@@ -296,8 +298,8 @@ if (require.main === module) {
     const cmp = busyLines(r, b);
     const md = ['# tensorforge benchmark: one core busy vs quiet', '',
       `Quiet run ${r.date} (load ${r.machine.loadavgStart.toFixed(2)} -> ${r.machine.loadavgEnd.toFixed(2)}), then the same selection with ${b.settings.busy} ${b.date} (load ${b.machine.loadavgStart.toFixed(2)} -> ${b.machine.loadavgEnd.toFixed(2)}).`,
-      'ours/peer: our time / the peer\'s (< 1: we are faster). busy / quiet > 1: the busy core hurt us more than the peer.', '',
-      `| ${cmp[0].join(' | ')} |`, `|---|---|---:|---:|---:|`, ...cmp.slice(1).map((l) => `| ${l.join(' | ')} |`), ''].join('\n');
+      'ours/peer: our time / the peer\'s (< 1: we are faster). busy / quiet > 1: the busy core hurt us more than the peer. The last two columns: how much each side slowed down.', '',
+      `| ${cmp[0].join(' | ')} |`, `|---|---|---:|---:|---:|---:|---:|`, ...cmp.slice(1).map((l) => `| ${l.join(' | ')} |`), ''].join('\n');
     fs.writeFileSync(path.join(a.outDir, 'busy-vs-quiet.md'), md);
     console.log('\n' + md);
   })().catch((e) => { console.error(e); process.exitCode = 1; });
