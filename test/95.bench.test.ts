@@ -9,6 +9,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { busyLines, type Report, type Row } from '../bench/run';
+
 const RUN = path.join(__dirname, '..', 'bench', 'run.js');
 const PEERS = ['pytorch', 'numpy', 'tfjs-wasm', 'tfjs-cpu'];
 
@@ -47,6 +49,52 @@ describe('95 bench runner', function () {
     assert.equal(table.length, 2 + rep.rows.length);
     assert.match(table[0], /^\| workload \| unit \| ours \| pytorch \| numpy \| tfjs-wasm \| tfjs-cpu \| ours\/pytorch/);
     for (const l of table) assert.equal(l.split('|').length, table[0].split('|').length);
+  });
+
+  it('measures the fp32 FMA peak in the gemm run and reports each sgemm row as a share of it', () => {
+    const out = path.join(dir, 'gemm');
+    const r = spawnSync(process.execPath, [RUN, 'gemm', '--quick', '--no-peers', '--threads', '1', '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const rep = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
+    const sgemm = rep.rows.filter((row: { workload: string }) => row.workload.startsWith('sgemm'));
+    assert.ok(sgemm.some((row: { workload: string }) => row.workload === 'sgemm n=64'));
+    const md = fs.readFileSync(path.join(out, 'latest.md'), 'utf8');
+    if (rep.machine.isa === 'generic') {
+      assert.equal(rep.fmaPeak.status, 'n/a');
+      assert.doesNotMatch(md, /fp32 FMA peak/);
+      return;
+    }
+    assert.equal(rep.fmaPeak.isa, rep.machine.isa);
+    assert.equal(rep.fmaPeak.threads, 1);
+    assert.ok(rep.fmaPeak.gflops > 0, JSON.stringify(rep.fmaPeak));
+    const lines = md.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('| sgemm / fp32 FMA peak'));
+    assert.ok(head > 0, md);
+    for (const [i, row] of sgemm.entries()) {
+      const cells = lines[head + 2 + i].split('|').map((c) => c.trim());
+      assert.equal(cells[1], row.workload);
+      assert.equal(Number(cells[2]), Number((row.values.ours / rep.fmaPeak.gflops).toFixed(2)));
+      assert.equal(cells[3], '-');  // peers disabled
+    }
+  });
+
+  it('busy-vs-quiet compares each ratio and flags the rows that got more than 10% worse', () => {
+    const row = (workload: string, ours: number, pytorch: number): Row => ({
+      family: 'conv', workload, unit: 'ms', values: {}, ratios: { pytorch: ours / pytorch, numpy: null },
+      seconds: { ours, pytorch, numpy: { status: 'n/a', why: 'none' } },
+    } as unknown as Row);
+    const rep = (rows: Row[]): Report => ({ rows } as Report);
+    const quiet = rep([row('a', 1, 2), row('b', 1, 2), row('only quiet', 1, 1)]);
+    const busy = rep([row('a', 2, 3), row('b', 3, 4)]);
+    const lines = busyLines(quiet, busy);
+    assert.deepEqual(lines[0], ['workload', 'peer', 'ours/peer quiet', 'ours/peer busy', 'busy / quiet', 'our time busy / quiet', 'peer time busy / quiet']);
+    // a: 0.5 -> 0.667 (x1.333, over), ours x2, peer x1.5; b: 0.5 -> 0.75 (x1.5), ours x3, peer x2
+    assert.deepEqual(lines.slice(1), [
+      ['a', 'pytorch', '0.500', '0.667', '1.333 (over 1.10)', '2.00', '1.50'],
+      ['b', 'pytorch', '0.500', '0.750', '1.500 (over 1.10)', '3.00', '2.00'],
+    ]);
+    const held = busyLines(quiet, rep([row('a', 1.05, 2), row('b', 1, 2.5)]));
+    assert.deepEqual(held.slice(1).map((l) => l[4]), ['1.050', '0.800']);
   });
 
   it('reports the peak RSS of training rows (forward+backward) beside their time, and only there', () => {
