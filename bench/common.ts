@@ -147,7 +147,7 @@ export function pythonEnv(threads: number, waitPolicy = 'ACTIVE'): { env: NodeJS
 }
 
 /** OpenBLAS core types by the widest ISA /proc/cpuinfo lists (OpenBLAS's own names). */
-const OPENBLAS_CORE_FOR = [['avx512_bf16', 'Cooperlake'], ['avx512f', 'SkylakeX'], ['avx2', 'Haswell']];
+const OPENBLAS_CORE_FOR: [string, string][] = [['avx512_bf16', 'Cooperlake'], ['avx512f', 'SkylakeX'], ['avx2', 'Haswell']];
 /** Cores OpenBLAS falls back to when it does not know the CPU model: SSE3-era kernels. */
 const OPENBLAS_FALLBACK_CORES = new Set(['Prescott', 'Core2', 'Nehalem', 'Penryn', 'Dunnington', 'Barcelona', 'Katmai', 'Coppermine', 'Northwood', 'Banias']);
 
@@ -178,23 +178,21 @@ export function peerBlas(): { vars: Record<string, string>; note: string } {
     return JSON.parse(r.stdout.trim().split('\n').pop() as string);
   };
   const found = run(process.env);
-  if (typeof found === 'string') blasCache = { vars: {}, note: found };
-  else if (!found.core) blasCache = { vars: {}, note: 'libblas.so.3 is not OpenBLAS (the reference BLAS unless another is installed): fp32 peer figures are not at their best; run bench/setup-peers.sh' };
-  else if (process.env.OPENBLAS_CORETYPE) blasCache = { vars: {}, note: `${found.config.split(' ').slice(0, 2).join(' ')}, core ${found.core} (OPENBLAS_CORETYPE set by the caller)` };
-  else if (!OPENBLAS_FALLBACK_CORES.has(found.core)) blasCache = { vars: {}, note: `${found.config.split(' ').slice(0, 2).join(' ')}, core ${found.core} (detected)` };
-  else {
-    let flags = '';
-    try { flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? ''; } catch { /* not Linux */ }
-    const has = new Set(flags.trim().split(/\s+/));
-    const pick = OPENBLAS_CORE_FOR.find(([flag]) => has.has(flag))?.[1];
-    if (!pick) blasCache = { vars: {}, note: `${found.config.split(' ').slice(0, 2).join(' ')}, core ${found.core} (detected; no wider core fits this CPU)` };
-    else {
-      const forced = run({ ...process.env, OPENBLAS_CORETYPE: pick });
-      const core = typeof forced === 'string' ? '?' : forced.core;
-      blasCache = { vars: { OPENBLAS_CORETYPE: pick }, note: `${found.config.split(' ').slice(0, 2).join(' ')}, core ${core} (OPENBLAS_CORETYPE=${pick}: it detected ${found.core}, its fallback for a CPU model it does not know, while cpuinfo lists ${OPENBLAS_CORE_FOR.find(([, c]) => c === pick)![0]})` };
-    }
-  }
-  return blasCache;
+  if (typeof found === 'string') return (blasCache = { vars: {}, note: found });
+  if (!found.core) return (blasCache = { vars: {}, note: 'libblas.so.3 is not OpenBLAS (the reference BLAS unless another is installed): fp32 peer figures are not at their best; run bench/setup-peers.sh' });
+  const name = found.config.split(' ').slice(0, 2).join(' ');  // "OpenBLAS 0.3.21"
+  if (process.env.OPENBLAS_CORETYPE) return (blasCache = { vars: {}, note: `${name}, core ${found.core} (OPENBLAS_CORETYPE set by the caller)` });
+  if (!OPENBLAS_FALLBACK_CORES.has(found.core)) return (blasCache = { vars: {}, note: `${name}, core ${found.core} (detected)` });
+  let flags = '';
+  try { flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? ''; } catch { /* not Linux */ }
+  const has = new Set(flags.trim().split(/\s+/));
+  const fit = OPENBLAS_CORE_FOR.find(([flag]) => has.has(flag));
+  if (!fit) return (blasCache = { vars: {}, note: `${name}, core ${found.core} (detected; no wider core fits this CPU)` });
+  const [flag, pick] = fit;
+  const forced = run({ ...process.env, OPENBLAS_CORETYPE: pick });
+  const core = typeof forced === 'string' ? '?' : forced.core;
+  return (blasCache = { vars: { OPENBLAS_CORETYPE: pick },
+    note: `${name}, core ${core} (OPENBLAS_CORETYPE=${pick}: it detected ${found.core}, its fallback for a CPU model it does not know, while cpuinfo lists ${flag})` });
 }
 
 export const pythonBin = (): string => process.env.TF_BENCH_PYTHON ?? '/usr/bin/python3';
@@ -208,14 +206,13 @@ export function ompWaitPolicy(threads: number): { policy: string; note: string }
   const forced = process.env.TF_BENCH_OMP_WAIT_POLICY;
   if (forced) return { policy: forced, note: 'set by TF_BENCH_OMP_WAIT_POLICY' };
   if (calibrated?.threads === threads) return calibrated;
-  // NOTE: 50 steps, each policy twice (interleaved), the better of the two: with 10 steps
-  // the two read within 3% of each other, while over a whole MLP epoch ACTIVE ran 3x slower
-  // than PASSIVE (OpenBLAS's own spinning threads and OpenMP's on 2 cores).
+  // NOTE: 50 steps, each policy twice (interleaved), and ACTIVE kept only when it is 20% faster
+  // in both rounds. A 10-step probe read the two within 3% while ACTIVE then made a whole MLP
+  // epoch 3x slower (OpenBLAS's own spinning threads besides OpenMP's on 2 cores), and with a
+  // busy core a 20% probe lead for ACTIVE became a 100x slower LSTM: PASSIVE costs a few
+  // percent where ACTIVE wins, ACTIVE costs 10-500x where it loses.
   const cfg = JSON.stringify({ threads, quick: true, budget: 0, min_reps: 3,
     workloads: [{ name: 'probe', samples: 6400, batch: 128 }] });
-  // ACTIVE is kept only when it wins clearly in both rounds: PASSIVE costs a few percent where
-  // ACTIVE wins, ACTIVE costs 10-500x where it loses (a busy core: a run picked ACTIVE on a
-  // 20% lead in the probe, then PyTorch's LSTM ran 100x slower).
   const times: Record<string, number[]> = { ACTIVE: [], PASSIVE: [] };
   for (let round = 0; round < 2; round++) {
     for (const policy of ['ACTIVE', 'PASSIVE']) {
