@@ -9,8 +9,12 @@ namespace tf {
 
 class ThreadPool;
 
+// Chunks per pool thread when work is split for dynamic assignment (parallel_for here, the
+// GEMM's column and row chunks): a descheduled thread then holds up one small chunk.
+constexpr int kChunksPerThread = 4;
+
 // Runs fn(begin, end) over [0, n) split into contiguous chunks of at least `grain` (up to
-// four per thread, taken dynamically). Runs serially when n < grain * 2, when no pool is
+// kChunksPerThread per thread, taken dynamically). Runs serially when n < grain * 2, when no pool is
 // installed, or when called from inside a pool task.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 

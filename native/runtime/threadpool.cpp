@@ -15,7 +15,6 @@ thread_local bool t_in_task = false;
 // is ~65 cycles on Zen, so 2,000 spins are ~40 us; 20,000 (~0.4 ms) burnt 17% of an MLP
 // profile on a loaded 2-core machine (bench helper's perf record).
 constexpr int kSpinIters = 2000;
-constexpr int kChunksPerThread = 4;
 }  // namespace
 
 int default_num_threads() {

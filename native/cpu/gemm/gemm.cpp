@@ -51,9 +51,6 @@ constexpr int64_t kWholeAMaxFloats = 160 * 1024;
 // Work per dynamically assigned chunk: at least this many FLOPs (~10 us on one core), so
 // taking a chunk (one atomic op and an indirect call) stays noise.
 constexpr double kMinChunkFlops = 1.0e6;
-// Chunks per thread to aim for when splitting: enough that a thread descheduled mid-op
-// leaves the others work to take.
-constexpr int64_t kChunksPerThread = 4;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
