@@ -30,9 +30,10 @@ namespace {
 // 3x3: more, narrower GEMMs), and kConvImplicit avoids the buffer where it applies.
 constexpr int64_t kColTileFloats = 256 * 1024;
 
-// Per-thread scratch, slot 0 for column tiles and slot 1 for a gathered dy / GEMM output.
+// Per-thread scratch, slot 0 for column tiles, slot 1 for a gathered dy / GEMM output, slot 2
+// for a transposed weight gradient (gemm_dw).
 struct ConvScratch;
-float* thread_buffer(int slot, int64_t n) { return thread_scratch<ConvScratch, 2>(slot, n); }
+float* thread_buffer(int slot, int64_t n) { return thread_scratch<ConvScratch, 3>(slot, n); }
 
 // Output columns per im2col tile for a column height of `rows`.
 int64_t col_tile(int64_t rows, int64_t cols) {
@@ -280,10 +281,10 @@ void gemm_backward_input_block(float* dx, const float* dy, const float* w, const
 void gemm_dw(const Conv2dParams& p, int64_t OCg, int64_t Kg, int64_t K, const float* dy, int64_t lddy,
              const float* col, int64_t ldcol, float* dw) {
   if (Kg < gemm_cfg::kNR && Kg < OCg) {
-    std::vector<float> t(size_t(Kg * OCg));
-    gemm(p, false, true, Kg, OCg, K, 1.0f, col, ldcol, dy, lddy, 0.0f, t.data(), OCg, nullptr);
+    float* t = thread_buffer(2, Kg * OCg);
+    gemm(p, false, true, Kg, OCg, K, 1.0f, col, ldcol, dy, lddy, 0.0f, t, OCg, nullptr);
     for (int64_t o = 0; o < OCg; ++o)
-      for (int64_t k = 0; k < Kg; ++k) dw[o * Kg + k] += t[size_t(k * OCg + o)];
+      for (int64_t k = 0; k < Kg; ++k) dw[o * Kg + k] += t[k * OCg + o];
     return;
   }
   gemm(p, false, true, OCg, Kg, K, 1.0f, dy, lddy, col, ldcol, 1.0f, dw, Kg, nullptr);
