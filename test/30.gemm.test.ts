@@ -3,7 +3,7 @@
  * transpose combinations via transposed views, batched broadcasting, the bias/relu
  * epilogue, gradients, and bad inputs at both the TS and the native layer. */
 import * as assert from 'assert';
-import { tf, assertClose, assertThrows, forEachIsa, gradcheck, toNd } from './helpers';
+import { tf, assertClose, assertThrows, forEachIsa, gradcheck, toNd, withIsa } from './helpers';
 import * as ref from './reference/matmul';
 import { expand, permute, slice } from './reference/ndarray';
 import { native, args } from '../lib/native';
@@ -201,8 +201,3 @@ function withThreadsAndMode(threads: number, mode: 'sync' | 'async', fn: () => v
   try { fn(); } finally { tf.setExecutionMode(prevMode); tf.setNumThreads(prevThreads); }
 }
 
-function withIsa(isa: string, fn: () => void): void {
-  const prev = tf.backendInfo().isa;
-  tf.setIsa(isa as 'generic' | 'avx2' | 'avx512');
-  try { fn(); } finally { tf.setIsa(prev); }
-}

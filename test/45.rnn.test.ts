@@ -1,7 +1,7 @@
 /** Recurrent layer ops (rnnLayer tanh/relu, lstmLayer, gruLayer): forward vs the float64
  * reference on every ISA, gradients vs finite differences, and argument validation. */
 import * as assert from 'assert';
-import { tf, assertClose, forEachIsa, toNd, gradcheck, assertThrows } from './helpers';
+import { tf, assertClose, forEachIsa, toNd, gradcheck, assertThrows, withIsa } from './helpers';
 import { rnnLayerRef, gatesOf, type RnnRefMode, type RnnRefResult } from './reference/rnn';
 import * as ref from './reference/ndarray';
 import { native, args } from '../lib/native';
@@ -24,11 +24,6 @@ function setup(mode: RnnRefMode, [T, B, I, H]: number[], bias = true, requiresGr
   };
 }
 
-function withIsa(isa: string, fn: () => void): void {
-  const prev = tf.backendInfo().isa;
-  tf.setIsa(isa as 'generic');
-  try { fn(); } finally { tf.setIsa(prev); }
-}
 
 interface Out { output: Tensor; hn: Tensor; cn: Tensor | null }
 
