@@ -3,6 +3,7 @@ import * as assert from 'assert';
 import { tf, assertClose, assertThrows, forEachIsa, toNd } from './helpers';
 import { nn, type Tensor } from '../lib';
 import type { Nd } from './reference/ndarray';
+import { native } from '../lib/native';
 
 
 class Net extends nn.Module {
@@ -252,6 +253,45 @@ describe('nn layers', () => {
     assert.deepStrictEqual(new nn.Linear(3, 2).forward(tf.randn([4, 5, 3])).shape, [4, 5, 2]);
     assertThrows(() => new nn.Linear(3, 2).forward(tf.randn([4, 5])), RangeError, /^linear: /, /\[4, 5\]/, /\[2, 3\]/);
     assertThrows(() => new nn.Linear(-1, 2), RangeError, /Linear: inFeatures must be a non-negative integer/);
+  });
+
+  it('Sequential runs ReLU then MaxPool2d as pool then ReLU: the same values and input gradients, ties, zeros, NaN and infinities included', () => {
+    const pool = [-Infinity, -1, -0.5, 0, 0.5, 1, NaN, Infinity];
+    const configs: [number | [number, number], tf.MaxPool2dOptions][] = [[2, {}], [3, { stride: 2, padding: 1 }], [3, { stride: 2, ceilMode: true }], [[2, 3], { dilation: 2 }], [2, { stride: 1 }]];
+    for (const [k, opts] of configs) {
+      for (const xs of [[2, 3, 8, 8], [1, 2, 7, 9]]) {
+        const draws = tf.randint(0, pool.length, xs).dataSync();
+        const data = Array.from(draws, (d) => pool[d]);
+        const seq = new nn.Sequential(new nn.ReLU(), new nn.MaxPool2d(k, opts));
+        const a = tf.tensor(data, { shape: xs, requiresGrad: true }), b = tf.tensor(data, { shape: xs, requiresGrad: true });
+        const ya = seq.forward(a), yb = tf.maxPool2d(b.relu(), k, opts);
+        const tag = `${JSON.stringify(k)} ${JSON.stringify(opts)} [${xs}]`;
+        assert.strictEqual(ya.gradFn?.name, 'relu', `${tag}: the ReLU runs last, on the pooled tensor`);
+        assert.deepStrictEqual(Array.from(ya.dataSync()), Array.from(yb.dataSync()), `${tag} values`);
+        const g = tf.randn(ya.shape);
+        ya.backward(g);
+        yb.backward(g);
+        assert.deepStrictEqual(Array.from(a.grad!.dataSync()), Array.from(b.grad!.dataSync()), `${tag} input gradient`);
+      }
+    }
+    // A subclass may do anything in forward: it keeps its place (it sees the unpooled input).
+    const seen: number[][] = [];
+    class Spy extends nn.ReLU { override forward(x: Tensor): Tensor { seen.push([...x.shape]); return super.forward(x); } }
+    new nn.Sequential(new Spy(), new nn.MaxPool2d(2)).forward(tf.randn([1, 1, 4, 4]));
+    assert.deepStrictEqual(seen, [[1, 1, 4, 4]]);
+  });
+
+  it('Linear and Conv2d weight gradients become .grad without a copy', () => {
+    // The engine copies a gradient that is a view (a transposed matmul result, a reshape) before
+    // it becomes a leaf's .grad; these layers produce theirs contiguous and unshared.
+    const model = new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.Flatten(), new nn.Linear(4 * 5 * 5, 3));
+    const loss = model.forward(tf.randn([2, 2, 5, 5])).square().sum();
+    const calls: string[] = [];
+    const saved = native.cast;
+    native.cast = ((...a: Parameters<typeof saved>) => { calls.push('cast'); return saved(...a); }) as typeof saved;
+    try { loss.backward(); } finally { native.cast = saved; }
+    assert.deepStrictEqual(calls, [], 'copies made while the gradients became .grad');
+    for (const [name, p] of model.namedParameters()) assert.ok(p.grad && p.grad.isContiguous(), name);
   });
 
   it('activation modules and Flatten apply their ops', () => {

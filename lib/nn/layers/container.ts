@@ -2,6 +2,8 @@
 import type { Tensor } from '../../tensor';
 import { rangeError, typeError } from '../../errors';
 import { Module, type AnyModule } from '../module';
+import { ReLU } from './activation';
+import { MaxPool2d } from './pooling';
 import { layerFromJSON, layerParamShapes, layerToJSON, registerLayer, type JsonValue, type LayerConfig, type LayerJSON, type ParamShapes } from '../../io/registry';
 
 type Entry = { name: string; layer: LayerJSON };
@@ -125,8 +127,22 @@ export class Sequential extends Module<[Tensor], Tensor> {
   }
 
   override forward(x: Tensor): Tensor {
+    const kids = [...this.children()];
     let y = x;
-    for (const m of this.children()) y = m.forward(y);
+    for (let i = 0; i < kids.length; i++) {
+      const m = kids[i], next = kids[i + 1];
+      // NOTE: ReLU then MaxPool2d runs as pool then ReLU: the same values and the same input
+      // gradient (the max of max(x, 0) over a window is max(window max, 0); a positive maximum
+      // has the same first-of-equals position in both orders, a window whose maximum is <= 0
+      // or NaN passes no gradient either way), and the ReLU and its backward touch a quarter
+      // of the data. Only the exact classes: a subclass may override forward.
+      if (next && Object.getPrototypeOf(m) === ReLU.prototype && Object.getPrototypeOf(next) === MaxPool2d.prototype) {
+        y = m.forward(next.forward(y));
+        i++;
+      } else {
+        y = m.forward(y);
+      }
+    }
     return y;
   }
 }
