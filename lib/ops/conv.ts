@@ -5,7 +5,7 @@
  * there uses the bf16 GEMM too (the precision travels in the saved geometry). */
 import { Tensor } from '../tensor';
 import { fmtShape, rangeError, typeError } from '../errors';
-import { checkTensor } from './util';
+import { checkTensor, sameShape } from './util';
 import { where } from './elementwise';
 import { dispatch } from './kernels';
 import { defineOp, oneOf, raw } from './table';
@@ -183,7 +183,10 @@ function convBackward(s: ConvSaved, gradIn: Tensor, needDx: boolean, needDw: boo
 /** The conv ops' backward: the 4-D gradients reshaped to the caller's (unbatched, 1-D) shapes. */
 function convGrads(ctx: { saved: ConvSaved }, g: Tensor, [input, weight, bias]: (Tensor | null)[]): (Tensor | null)[] {
   const [dx, dw, db] = convBackward(ctx.saved, g, input!.requiresGrad, weight!.requiresGrad, !!bias && bias.requiresGrad);
-  return [dx && dx.reshape(input!.shape), dw && dw.reshape(weight!.shape), db];
+  // NOTE: the batched 4-D case returns dw itself, not a view of it: a view would share the
+  // storage, and the engine then copies it before making it the weight's .grad.
+  const as = (t: Tensor | null, shape: readonly number[]) => (t && !sameShape(t.shape, shape) ? t.reshape(shape) : t);
+  return [as(dx, input!.shape), as(dw, weight!.shape), db];
 }
 
 /** Forward of conv1d/conv2d on a batched 4-D input with checked geometry. */

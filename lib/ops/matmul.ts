@@ -74,7 +74,7 @@ function gemmOperand(t: Tensor): Tensor {
  * backward. Records the backward when needed. int32 operands (no bias, no activation) take
  * the int32 GEMM: exact modulo 2^32, CPU only, never autocast, no gradient.
  */
-function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: GemmBias, act: GemmAct): Tensor {
+function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: GemmBias, act: GemmAct, bT: Tensor | null = null): Tensor {
   const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1], N = b.shape[b.ndim - 1];
   if (b.shape[b.ndim - 2] !== K) {
     throw rangeError(op, `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${K} != ${b.shape[b.ndim - 2]})`);
@@ -101,12 +101,16 @@ function gemm(op: string, a: Tensor, b: Tensor, bias: Tensor | null, biasKind: G
     if (B !== b) B.dispose();
     if (C && C !== bias) C.dispose();
   }
-  if (!int && isGradEnabled() && (a.requiresGrad || b.requiresGrad || (bias?.requiresGrad ?? false))) {
-    const inputs = bias ? [a, b, bias] : [a, b];
+  // NOTE: bT (linear's weight, b = bT transposed) takes b's gradient directly, computed as
+  // gᵀ·a: contiguous [N, K], so it becomes the weight's .grad without a copy.
+  const bIn = bT ?? b;
+  if (!int && isGradEnabled() && (a.requiresGrad || bIn.requiresGrad || (bias?.requiresGrad ?? false))) {
+    const inputs = bias ? [a, bIn, bias] : [a, bIn];
     record(op, out, inputs, (gOut) => withAutocastDtype(cast, () => {
       const g = act === GemmAct.Relu ? where(out.gt(0), gOut, 0) : gOut;
       const ga = a.requiresGrad ? sumTo(g.matmul(b.transpose(-1, -2)), a.shape) : null;
-      const gb = b.requiresGrad ? sumTo(a.transpose(-1, -2).matmul(g), b.shape) : null;
+      const gb = !bIn.requiresGrad ? null
+        : bT ? sumTo(g.transpose(-1, -2).matmul(a), bT.shape) : sumTo(a.transpose(-1, -2).matmul(g), b.shape);
       if (!bias) return [ga, gb];
       const keep = biasKind === GemmBias.PerCol ? g.ndim - 1 : g.ndim - 2;
       const dims = g.shape.map((_, i) => i).filter((i) => i !== keep);
@@ -186,7 +190,7 @@ export function linear(xIn: Tensor, weightIn: Tensor, biasIn?: Tensor | null, op
   const inF = w.shape[1], outF = w.shape[0];
   const lead = x.shape.slice(0, -1);
   const x2 = x.ndim === 2 ? x : x.reshape([-1, inF]);
-  const y = gemm('linear', x2, w.transpose(0, 1), bias, bias ? GemmBias.PerCol : GemmBias.None, act);
+  const y = gemm('linear', x2, w.transpose(0, 1), bias, bias ? GemmBias.PerCol : GemmBias.None, act, w);
   return x.ndim === 2 ? y : y.reshape([...lead, outF]);
 }
 
