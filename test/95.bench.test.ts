@@ -123,6 +123,29 @@ describe('95 bench runner', function () {
     assert.match(r.stdout, /peak RSS \(training\)/);
   });
 
+  it('time to accuracy, paired: our run from the shared start file equals our own draw, and the file is removed', () => {
+    // The paired start is exactly what our run draws for the seed (weights under manualSeed, the
+    // DataLoader's shuffles), so loading it must not change our curve; PyTorch then follows it.
+    const TTA = path.join(__dirname, '..', 'bench', 'tta.js');
+    const curves: number[][] = [];
+    const shared = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('tensorforge-tta-'));
+    const before = shared();
+    for (const mode of [[], ['--unpaired']]) {
+      const out = path.join(dir, `tta${mode.length}`);
+      const r = spawnSync(process.execPath, [TTA, '--no-peers', '--seeds', '3', '--precisions', 'fp32', '--limit', '384', '--epochs', '2',
+        '--evals-per-epoch', '2', '--threads', '1', '--out', out, ...mode], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const md = fs.readFileSync(path.join(out, 'tta.md'), 'utf8');
+      assert.match(md, mode.length ? /unpaired: each library draws its own/ : /paired: both libraries start from the same initial weights/);
+      const rep = JSON.parse(fs.readFileSync(path.join(out, 'tta.json'), 'utf8'));
+      assert.equal(rep.rows.length, 1);
+      curves.push(rep.rows[0].r.curve.map((c: { accuracy: number }) => c.accuracy));
+    }
+    assert.equal(curves[0].length, 4);
+    assert.deepEqual(curves[0], curves[1]);
+    assert.deepEqual(shared(), before, 'the shared start file is removed after the run');
+  });
+
   it('rejects an unknown family or flag with a message naming it', () => {
     for (const [arg, msg] of [['nosuch', /unknown workload family nosuch/], ['--bogus', /unknown flag --bogus/]] as const) {
       const r = spawnSync(process.execPath, [RUN, arg, '--no-peers', '--out', dir], { encoding: 'utf8' });
