@@ -108,6 +108,23 @@ describe('bf16 GEMM: autocast matmul/linear vs float64 of bf16-rounded operands'
         for (const [name, y] of [['A', asA], ['B', asB]] as const) {
           want.forEach((w, i) => assert.ok(Object.is(y[i], w) || (w === 0 && y[i] === 0), `${name}: ${vals[i]} -> ${y[i]}, want ${w}`));
         }
+        // The narrow-column convolution rounds its columns itself (whole vectors, then the
+        // tail): a padded 1x1 conv by 1 over the values four times in a row gives them back rounded.
+        const row = [...vals, ...vals, ...vals, ...vals];
+        const y = tf.autocast('bfloat16', () => tf.conv2d(tf.tensor(row, { shape: [1, 1, 1, row.length] }), tf.ones([1, 1, 1, 1]), null, { padding: [0, 1] }));
+        assert.deepStrictEqual(tf.lastConvAlgorithms().forward, 'im2col');
+        const got = y.dataSync();
+        assert.strictEqual(got[0], 0);
+        row.forEach((_, i) => {
+          const w = want[i % vals.length], v = got[i + 1];
+          assert.ok(Object.is(v, w) || (w === 0 && v === 0), `conv: ${row[i]} -> ${v}, want ${w}`);
+        });
+        // NaNs whose rounding would carry into the sign or exponent (payloads set through a
+        // Float32Array: JS numbers would canonicalise them) stay NaN.
+        const nans = new Float32Array(37), bits = new Uint32Array(nans.buffer);
+        bits.forEach((_, i) => { bits[i] = [0x7fffffff, 0x7f800001, 0xffffffff, 0xff800001][i % 4]; });
+        const yn = tf.autocast('bfloat16', () => tf.conv2d(tf.tensor(nans, { shape: [1, 1, 1, 37] }), tf.ones([1, 1, 1, 1]), null, { padding: [0, 1] }));
+        assert.ok(Array.from(yn.dataSync().slice(1, 38)).every(Number.isNaN), 'NaN payloads stay NaN');
       }));
     });
   }

@@ -319,6 +319,191 @@ void gemm_backward_weight_block(float* dw, const float* dy, const float* x, cons
   }
 }
 
+// ---- narrow columns (first layers: Kg = C*KH*KW of a group up to kNarrowKg) ----
+// A GEMM with K = 9 (a 3x3 on one channel) spends its time packing and storing tiles, not
+// multiplying: conv 1->32 3x3 on 128x28x28 ran at 55 GFLOP/s forward and 30 for the weight
+// gradient. Here a column tile of one image (Kg x T floats, T sized for L1) is built once and
+// every output, and every weight-gradient sum, is a dot product over it, vectorized across
+// output pixels; the bias gradient is summed in the same pass over dy. Under autocast the
+// forward rounds the columns and weights to bf16 first: the bf16 GEMM's function (products
+// exact in fp32, fp32 sums), summed in another order; the weight gradient stays on the bf16
+// GEMM there.
+
+constexpr int64_t kNarrowKg = 32;
+// NOTE: the forward only up to 16 columns: at 25 and 27 (a 5x5 on one channel, a 3x3 on RGB)
+// the GEMM was as fast in fp32 and faster in bf16 (AMX).
+constexpr int64_t kNarrowForwardKg = 16;
+
+bool narrow_columns(const Conv2dParams& p, int32_t algo, int64_t max_kg) {
+  return algo == kConvIm2col && (p.C / p.groups) * p.KH * p.KW <= max_kg;
+}
+
+// Columns per narrow tile: Kg * T floats within 32 KiB, a whole number of vectors.
+int64_t narrow_tile(int64_t Kg, int64_t OHW) {
+  const int64_t t = std::max<int64_t>(kVecWidth, 8192 / std::max<int64_t>(Kg, 1) / kVecWidth * kVecWidth);
+  return std::min(t, OHW);
+}
+
+// v rounded to bf16 as bf16_round does (nearest even, NaN kept quiet, subnormals to zero).
+inline vf bf16_round_v(vf v) {
+  vi u;
+  __builtin_memcpy(&u, &v, sizeof(u));
+  const vi expo = u & 0x7f800000, mag = u & 0x7fffffff;
+  const vi near = (u + 0x7fff + ((u >> 16) & 1)) & int32_t(0xffff0000u);
+  const vi nan = (u & int32_t(0xffff0000u)) | 0x00400000;
+  const vi sub = u & int32_t(0x80000000u);
+  const vi r = expo == 0 ? sub : (mag > 0x7f800000 ? nan : near);
+  vf out;
+  __builtin_memcpy(&out, &r, sizeof(out));
+  return out;
+}
+
+void bf16_round_inplace(float* a, int64_t n) {
+  int64_t i = 0;
+  for (; i + kVecWidth <= n; i += kVecWidth) vstore(a + i, bf16_round_v(vload(a + i)));
+  for (; i < n; ++i) a[i] = bf16_round(a[i]);
+}
+
+// y[OCg, OHW] = act(w[OCg, Kg] . im2col(x) + bias) for one image and group. Two output
+// channels and four vectors of pixels at a time: eight independent FMA chains (one chain per
+// output vector would wait on the FMA latency at every tap).
+void narrow_forward_one(float* y, const float* x, const float* w, const float* bias, const Conv2dParams& p,
+                        int32_t act) {
+  const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, Kg = Cg * p.KH * p.KW, OHW = p.OH * p.OW;
+  const int64_t T = narrow_tile(Kg, OHW);
+  const bool bf16 = p.precision != kConvF32, relu = act == kActRelu;
+  float* col = thread_buffer(0, Kg * T);
+  float w0[kNarrowKg], w1[kNarrowKg];
+  const vf zero = {};
+  auto out = [&](vf v) { return relu ? (v > 0.0f ? v : zero) : v; };
+  for (int64_t j0 = 0; j0 < OHW; j0 += T) {
+    const int64_t t = std::min(T, OHW - j0);
+    im2col_tile(col, t, x, Cg, p, j0, t);
+    if (bf16) bf16_round_inplace(col, Kg * t);
+    for (int64_t oc = 0; oc < OCg; oc += 2) {
+      const bool two = oc + 1 < OCg;  // an odd last channel runs with zero weights in the second slot
+      for (int64_t r = 0; r < Kg; ++r) {
+        w0[r] = bf16 ? bf16_round(w[oc * Kg + r]) : w[oc * Kg + r];
+        w1[r] = !two ? 0.0f : bf16 ? bf16_round(w[(oc + 1) * Kg + r]) : w[(oc + 1) * Kg + r];
+      }
+      const float b0 = bias ? bias[oc] : 0.0f, b1 = bias && two ? bias[oc + 1] : 0.0f;
+      float* y0 = y + oc * OHW + j0;
+      float* y1 = two ? y0 + OHW : nullptr;
+      int64_t j = 0;
+      for (; j + 4 * kVecWidth <= t; j += 4 * kVecWidth) {
+        vf a[4], c[4];
+        for (int i = 0; i < 4; ++i) a[i] = zero + b0, c[i] = zero + b1;
+        for (int64_t r = 0; r < Kg; ++r) {
+          const float* cr = col + r * t + j;
+#pragma GCC unroll 4
+          for (int i = 0; i < 4; ++i) {
+            const vf v = vload(cr + i * kVecWidth);
+            a[i] += w0[r] * v;
+            c[i] += w1[r] * v;
+          }
+        }
+        for (int i = 0; i < 4; ++i) {
+          vstore(y0 + j + i * kVecWidth, out(a[i]));
+          if (two) vstore(y1 + j + i * kVecWidth, out(c[i]));
+        }
+      }
+      for (; j + kVecWidth <= t; j += kVecWidth) {
+        vf a = zero + b0, c = zero + b1;
+        for (int64_t r = 0; r < Kg; ++r) {
+          const vf v = vload(col + r * t + j);
+          a += w0[r] * v;
+          c += w1[r] * v;
+        }
+        vstore(y0 + j, out(a));
+        if (two) vstore(y1 + j, out(c));
+      }
+      for (; j < t; ++j) {
+        float a = b0, c = b1;
+        for (int64_t r = 0; r < Kg; ++r) a += w0[r] * col[r * t + j], c += w1[r] * col[r * t + j];
+        y0[j] = relu && !(a > 0.0f) ? 0.0f : a;
+        if (two) y1[j] = relu && !(c > 0.0f) ? 0.0f : c;
+      }
+    }
+  }
+}
+
+// The weight-gradient dots of output channels [oc0, oc0 + nob) and taps [r0, r0 + nrb) over
+// one tile of t pixels, kOB x kRB of them at once in registers (each dy and column vector
+// loaded once for kRB or kOB FMAs; one dot at a time loaded two vectors per FMA): vector
+// (oc * Kg + r) of vacc += the partial sums of dy[oc] . col[r]. Rows past nob / nrb repeat
+// the last one and are not stored. dy rows are dy_stride apart, column rows t.
+constexpr int kOB = 4, kRB = 5;
+void narrow_dw_block(float* vacc, const float* dy, int64_t dy_stride, const float* col, int64_t t, int64_t Kg,
+                     int64_t oc0, int nob, int64_t r0, int nrb) {
+  const float* g[kOB];
+  const float* c[kRB];
+  for (int i = 0; i < kOB; ++i) g[i] = dy + (oc0 + std::min(i, nob - 1)) * dy_stride;
+  for (int k = 0; k < kRB; ++k) c[k] = col + (r0 + std::min(k, nrb - 1)) * t;
+  vf acc[kOB][kRB];
+  for (int i = 0; i < kOB; ++i)
+    for (int k = 0; k < kRB; ++k) acc[i][k] = vf{};
+  const int64_t tv = t / kVecWidth * kVecWidth;
+  auto step = [&](const vf (&gv)[kOB], const vf (&cv)[kRB]) {
+#pragma GCC unroll 4
+    for (int i = 0; i < kOB; ++i)
+#pragma GCC unroll 5
+      for (int k = 0; k < kRB; ++k) acc[i][k] += gv[i] * cv[k];
+  };
+  vf gv[kOB], cv[kRB];
+  for (int64_t j = 0; j < tv; j += kVecWidth) {
+    for (int i = 0; i < kOB; ++i) gv[i] = vload(g[i] + j);
+    for (int k = 0; k < kRB; ++k) cv[k] = vload(c[k] + j);
+    step(gv, cv);
+  }
+  if (tv < t) {  // the pixels past the last whole vector, zero-padded
+    for (int i = 0; i < kOB; ++i) { gv[i] = vf{}; for (int64_t j = tv; j < t; ++j) gv[i][j - tv] = g[i][j]; }
+    for (int k = 0; k < kRB; ++k) { cv[k] = vf{}; for (int64_t j = tv; j < t; ++j) cv[k][j - tv] = c[k][j]; }
+    step(gv, cv);
+  }
+  for (int i = 0; i < nob; ++i)
+    for (int k = 0; k < nrb; ++k) {
+      float* v = vacc + ((oc0 + i) * Kg + r0 + k) * kVecWidth;
+      vstore(v, vload(v) + acc[i][k]);
+    }
+}
+
+// Vector i of vacc (floats [i * kVecWidth, (i + 1) * kVecWidth)) += the partial sums of
+// dy[oc] . im2col(x)[r] for i = oc * Kg + r, and, with bias, of dy[oc] for i = OCg * Kg + oc,
+// for one image and group (reduced to floats once per chunk of images by narrow_reduce: a
+// horizontal sum per tap and image cost as much as the dot product).
+void narrow_backward_weight_one(float* vacc, bool bias, const float* dy, const float* x, const Conv2dParams& p) {
+  const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, Kg = Cg * p.KH * p.KW, OHW = p.OH * p.OW;
+  const int64_t T = narrow_tile(Kg, OHW);
+  float* col = thread_buffer(0, Kg * T);
+  for (int64_t j0 = 0; j0 < OHW; j0 += T) {
+    const int64_t t = std::min(T, OHW - j0), tv = t / kVecWidth * kVecWidth;
+    im2col_tile(col, t, x, Cg, p, j0, t);
+    for (int64_t oc = 0; bias && oc < OCg; ++oc) {
+      const float* g = dy + oc * OHW + j0;
+      vf s0 = {}, s1 = {};
+      int64_t j = 0;
+      for (; j + 2 * kVecWidth <= tv; j += 2 * kVecWidth) s0 += vload(g + j), s1 += vload(g + j + kVecWidth);
+      for (; j < tv; j += kVecWidth) s0 += vload(g + j);
+      for (; j < t; ++j) s1[0] += g[j];
+      float* v = vacc + (OCg * Kg + oc) * kVecWidth;
+      vstore(v, vload(v) + (s0 + s1));
+    }
+    for (int64_t oc = 0; oc < OCg; oc += kOB)
+      for (int64_t r = 0; r < Kg; r += kRB)
+        narrow_dw_block(vacc, dy + j0, OHW, col, t, Kg, oc, int(std::min<int64_t>(kOB, OCg - oc)), r,
+                        int(std::min<int64_t>(kRB, Kg - r)));
+  }
+}
+
+// dst[i] += the sum of the vector vacc[i * kVecWidth, (i + 1) * kVecWidth), i < n.
+void narrow_reduce(float* dst, const float* vacc, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    float s = 0.0f;
+    for (int k = 0; k < kVecWidth; ++k) s += vacc[i * kVecWidth + k];
+    dst[i] += s;
+  }
+}
+
 // ---- implicit GEMM (kConvImplicit, shifted rows only) ----
 // The GEMM asks for its B panels (gemm.h GemmPanelSource) and they are packed from the image:
 // forward B = im2col(x)[Kg, OHW], weight gradient op(B) = im2col(x)^T [OHW, Kg]. No column
@@ -465,6 +650,14 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
     });
     return;
   }
+  if (narrow_columns(p, algo, kNarrowForwardKg)) {
+    run_items(p.N * G, [&](int64_t i) {
+      const int64_t n = i / G, g = i % G;
+      narrow_forward_one(y + (n * p.OC + g * OCg) * OHW, x + (n * p.C + g * Cg) * p.H * p.W,
+                         w + g * OCg * Cg * p.KH * p.KW, bias ? bias + g * OCg : nullptr, p, act);
+    });
+    return;
+  }
   if (nb > 1) {
     const int64_t blocks = (p.N + nb - 1) / nb;
     run_items(blocks * G, [&](int64_t i) {
@@ -528,7 +721,10 @@ void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const floa
                             const Conv2dParams& p, int32_t algo) {
   algo = resolve(p, algo);
   const int64_t OHW = p.OH * p.OW, wsz = p.OC * (p.C / p.groups) * p.KH * p.KW;
-  if (dbias) channel_sum(dbias, dy, p.N, p.OC, OHW);
+  // NOTE: fp32 only: under autocast the bf16 GEMM (AMX) computes these sums faster than the
+  // narrow path rounds dy (1 thread, 1->32 3x3 on 128x28x28: 3.1-3.4 ms against 3.5-4.0).
+  const bool narrow = narrow_columns(p, algo, kNarrowKg) && p.precision == kConvF32;
+  if (dbias && !narrow) channel_sum(dbias, dy, p.N, p.OC, OHW);
   if (algo == kConvRef) {
     ref::conv2d_backward_weight(dw, nullptr, dy, x, p);
     return;
@@ -536,16 +732,33 @@ void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const floa
   if (algo == kConvDepthwise) return depthwise_conv2d_backward_weight(dw, dy, x, p);
   if (algo == kConvWinograd) return winograd_conv2d_backward_weight(dw, dy, x, p);
   // Images are split into chunks, each accumulating into its own partial sum.
+  // (the narrow path sums the bias gradient beside the weights': [wsz + OC] per chunk)
   const int64_t chunks = split_outer(p.N) ? std::min<int64_t>(p.N, current_num_threads()) : 1;
-  const bool direct = algo == kConvGemm1x1;
-  std::vector<float> partial(size_t((chunks - 1) * wsz), 0.0f);
+  const bool direct = algo == kConvGemm1x1, narrow_bias = narrow && dbias;
+  const int64_t stride = wsz + (narrow_bias ? p.OC : 0);
+  std::vector<float> partial(size_t((chunks - 1) * stride), 0.0f);
   std::fill(dw, dw + wsz, 0.0f);
+  if (narrow_bias) std::fill(dbias, dbias + p.OC, 0.0f);
   const int64_t nb = algo == kConvImplicit ? 1 : images_per_block(p);
   std::unique_ptr<ShiftedTaps> taps(algo == kConvImplicit ? new ShiftedTaps(p) : nullptr);
   const int64_t Cg = p.C / p.groups, OCg = p.OC / p.groups, Kg = Cg * p.KH * p.KW;
   auto run_chunk = [&](int64_t k) {
-    float* acc = k == 0 ? dw : partial.data() + (k - 1) * wsz;
+    float* acc = k == 0 ? dw : partial.data() + (k - 1) * stride;
+    float* accb = !narrow_bias ? nullptr : k == 0 ? dbias : acc + wsz;
     const int64_t end = (k + 1) * p.N / chunks;
+    if (narrow) {
+      const int64_t per = OCg * Kg + OCg;  // one group's weight and bias sums
+      std::vector<float> vacc(size_t(p.groups * per * kVecWidth), 0.0f);
+      for (int64_t n = k * p.N / chunks; n < end; ++n)
+        for (int64_t g = 0; g < p.groups; ++g)
+          narrow_backward_weight_one(vacc.data() + g * per * kVecWidth, accb != nullptr, dy + (n * p.OC + g * OCg) * OHW,
+                                     x + (n * p.C + g * Cg) * p.H * p.W, p);
+      for (int64_t g = 0; g < p.groups; ++g) {
+        narrow_reduce(acc + g * OCg * Kg, vacc.data() + g * per * kVecWidth, OCg * Kg);
+        if (accb) narrow_reduce(accb + g * OCg, vacc.data() + (g * per + OCg * Kg) * kVecWidth, OCg);
+      }
+      return;
+    }
     for (int64_t n = k * p.N / chunks; n < end; n += nb) {
       if (!taps) {
         gemm_backward_weight_block(acc, dy, x, p, direct, n, std::min(nb, end - n));
@@ -559,8 +772,9 @@ void conv2d_backward_weight(float* dw, float* dbias, const float* dy, const floa
   if (chunks > 1) parallel_for(chunks, 1, [&](int64_t b, int64_t e) { for (int64_t k = b; k < e; ++k) run_chunk(k); });
   else run_chunk(0);
   for (int64_t k = 1; k < chunks; ++k) {
-    const float* src = partial.data() + (k - 1) * wsz;
+    const float* src = partial.data() + (k - 1) * stride;
     for (int64_t i = 0; i < wsz; ++i) dw[i] += src[i];
+    for (int64_t i = 0; narrow_bias && i < p.OC; ++i) dbias[i] += src[wsz + i];
   }
 }
 
