@@ -11,7 +11,7 @@ import type { Nd } from '../reference/ndarray';
 import { pick, prng } from './seeds';
 import {
   UNARY_REF, binaryFn, broadcastTo, matmulRef, numel, permute, promote, reduceRef, sliceRef, softmaxRef,
-  storeAs, unaryTol, zerosTol, type Expected, type FuzzDType,
+  storeAs, unaryTol, binaryTol, zerosTol, type Expected, type FuzzDType,
 } from './op_reference';
 
 export interface Step { op: string; a: number; b: number; c: number; d: number; bad: boolean }
@@ -187,7 +187,7 @@ function planBinary(s: Step, x: Tensor, xr: Nd, dtype: FuzzDType): Planned | nul
     const raw = xr.data.map((v) => f(cd === 'float32' ? Math.fround(v) : v, cd === 'float32' ? Math.fround(k) : k));
     const outD: FuzzDType = compare ? 'bool' : cd;
     const data = storeAs(outD, raw);
-    return { desc, run: () => call(k), expect: { shape, dtype: outD, data, tol: outD === 'float32' ? unaryTol(false, data) : zerosTol(data.length) } };
+    return { desc, run: () => call(k), expect: { shape, dtype: outD, data, tol: outD === 'float32' ? binaryTol(op, data) : zerosTol(data.length) } };
   }
   // A tensor operand whose shape broadcasts against x's: drop leading dims, set some to 1,
   // sometimes add a leading dim (so x broadcasts too).
@@ -213,7 +213,7 @@ function planBinary(s: Step, x: Tensor, xr: Nd, dtype: FuzzDType): Planned | nul
   if (numel(y.shape) > MAX_NUMEL) return null;
   const outD: FuzzDType = compare ? 'bool' : cd;
   const data = storeAs(outD, y.data);
-  return { desc, run: () => call(other), expect: { shape: y.shape, dtype: outD, data, tol: outD === 'float32' ? unaryTol(false, data) : zerosTol(data.length) } };
+  return { desc, run: () => call(other), expect: { shape: y.shape, dtype: outD, data, tol: outD === 'float32' ? binaryTol(op, data) : zerosTol(data.length) } };
 }
 
 function broadcastPair(a: Nd, b: Nd, f: (x: number, y: number) => number): Nd {

@@ -23,8 +23,14 @@ export interface Expected { shape: number[]; dtype: FuzzDType; data: Float64Arra
  * - prod over n terms: n roundings of relative u each: 2*n*EPS*|e|.
  * - matmul: a K-term dot product per element, the sum bound with sum|a_ik*b_kj|.
  * - integer and bool results are exact (int32 arithmetic wraps like PyTorch's).
+ * - Below the normal range the relative model fails: a product or quotient that underflows
+ *   errs by up to half the subnormal spacing TINY = 2^-149 absolutely (sums of floats never
+ *   round there), so each bound with products or quotients adds TINY per such rounding (a
+ *   matmul of softmax outputs: 1.5350146e-39 against 1.5350160e-39, one TINY apart, failed
+ *   a bound of 7.3e-46).
  */
 export const EPS = 2 ** -23;
+export const TINY = 2 ** -149;
 
 export const zerosTol = (n: number): Float64Array => new Float64Array(n);
 
@@ -82,7 +88,18 @@ export const UNARY_REF: Record<string, { f: (x: number) => number; approx: boole
 };
 
 export function unaryTol(approx: boolean, e: Float64Array): Float64Array {
-  return e.map((v) => (Number.isFinite(v) ? (approx ? 16 * EPS * Math.abs(v) + 2 * EPS : EPS * Math.abs(v)) : 0));
+  return e.map((v) => (Number.isFinite(v) ? (approx ? 16 * EPS * Math.abs(v) + 2 * EPS : EPS * Math.abs(v) + TINY) : 0));
+}
+
+/**
+ * A binary op's bound on float32 results: one ulp (unaryTol), and for floorDivide one more
+ * where the float32 quotient's own rounding (EPS*|q|) reaches half an integer step: the kernel,
+ * like PyTorch's, snaps a quotient within 0.5 of an integer to it, and past that the floor can
+ * land one off (-7857248 for -7857247 from an exp output divided by a scalar).
+ */
+export function binaryTol(op: string, e: Float64Array): Float64Array {
+  const t = unaryTol(false, e);
+  return op === 'floorDivide' ? t.map((v, i) => (EPS * Math.abs(e[i]) >= 0.5 ? v + 1 : v)) : t;
 }
 
 export function broadcastTo(a: Nd, shape: number[]): Nd {
@@ -122,11 +139,11 @@ export function reduceRef(op: string, a: Nd, dims: number[], keepdim: boolean, d
       break;
     case 'mean':
       v = red((vals) => vals.reduce((s, x) => s + x, 0) / vals.length);
-      tol = absSum.map((s, i) => (count[i] + 1) * EPS * s / count[i] + EPS * Math.abs(v.data[i]));
+      tol = absSum.map((s, i) => (count[i] + 1) * EPS * s / count[i] + EPS * Math.abs(v.data[i]) + TINY);
       break;
     case 'prod':
       v = red((vals) => vals.reduce((s, x) => (dtype === 'int32' ? Math.imul(s, x) : s * x), 1));
-      if (dtype === 'float32') tol = v.data.map((e, i) => 2 * (count[i] + 1) * EPS * Math.abs(e));
+      if (dtype === 'float32') tol = v.data.map((e, i) => 2 * (count[i] + 1) * EPS * Math.abs(e) + (count[i] + 1) * TINY);
       break;
     case 'max': v = red(nanOr((vals) => Math.max(...vals))); break;
     case 'min': v = red(nanOr((vals) => Math.min(...vals))); break;
@@ -157,7 +174,7 @@ export function matmulRef(a: Nd, b: Nd): { v: Nd; tol: Float64Array } {
   let shape = y.shape.slice();
   if (a.shape.length === 1) shape.splice(shape.length - 2, 1);
   if (b.shape.length === 1) shape = shape.slice(0, -1);
-  const tol = bound.map((s, i) => (K + 1) * EPS * s + EPS * Math.abs(y.data[i]));
+  const tol = bound.map((s, i) => (K + 1) * EPS * s + EPS * Math.abs(y.data[i]) + (K + 1) * TINY);
   return { v: { shape, data: y.data }, tol: tol.map((t) => (Number.isFinite(t) ? t : 0)) };
 }
 
