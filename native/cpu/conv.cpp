@@ -344,24 +344,9 @@ int64_t narrow_tile(int64_t Kg, int64_t OHW) {
   return std::min(t, OHW);
 }
 
-// v rounded to bf16 as bf16_round does (nearest even, NaN kept quiet, subnormals to zero).
-inline vf bf16_round_v(vf v) {
-  vi u;
-  __builtin_memcpy(&u, &v, sizeof(u));
-  const vi expo = u & 0x7f800000, mag = u & 0x7fffffff;
-  const vi near = (u + 0x7fff + ((u >> 16) & 1)) & int32_t(0xffff0000u);
-  const vi nan = (u & int32_t(0xffff0000u)) | 0x00400000;
-  const vi sub = u & int32_t(0x80000000u);
-  const vi r = expo == 0 ? sub : (mag > 0x7f800000 ? nan : near);
-  vf out;
-  __builtin_memcpy(&out, &r, sizeof(out));
-  return out;
-}
-
+// a[0, n) rounded to bf16 in place (gemm.h bf16_round: the GEMMs' rule; the loop vectorizes).
 void bf16_round_inplace(float* a, int64_t n) {
-  int64_t i = 0;
-  for (; i + kVecWidth <= n; i += kVecWidth) vstore(a + i, bf16_round_v(vload(a + i)));
-  for (; i < n; ++i) a[i] = bf16_round(a[i]);
+  for (int64_t i = 0; i < n; ++i) a[i] = bf16_round(a[i]);
 }
 
 // y[OCg, OHW] = act(w[OCg, Kg] . im2col(x) + bias) for one image and group. Two output
