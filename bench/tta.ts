@@ -58,7 +58,7 @@ function accuracy(model: tf.nn.Module, x: tf.Tensor, y: tf.Tensor, precision: Pr
  * under manualSeed(seed) (state-dict keys, as PyTorch's Sequential names them) and `order`,
  * int32 [epochs, n], the sample order of each epoch (the DataLoader's shuffle for this seed).
  */
-function sharedStart(file: string, seed: number, epochs: number, n: number): void {
+export function sharedStart(file: string, seed: number, epochs: number, n: number): void {
   tf.manualSeed(seed);
   const order = new Int32Array(epochs * n);
   for (let e = 0; e < epochs; e++) order.set(permutation(n, seed + e), e * n);

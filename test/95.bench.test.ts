@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { busyLines, type Report, type Row } from '../bench/run';
+import { sharedStart } from '../bench/tta';
 
 const RUN = path.join(__dirname, '..', 'bench', 'run.js');
 const PEERS = ['pytorch', 'numpy', 'tfjs-wasm', 'tfjs-cpu'];
@@ -123,7 +124,7 @@ describe('95 bench runner', function () {
     assert.match(r.stdout, /peak RSS \(training\)/);
   });
 
-  it('time to accuracy, paired: our run from the shared start file equals our own draw, and the file is removed', () => {
+  it('time to accuracy, paired: our run from the shared start file equals our own draw, a run handed another seed\'s start follows it, and the file is removed', () => {
     // The paired start is exactly what our run draws for the seed (weights under manualSeed, the
     // DataLoader's shuffles), so loading it must not change our curve; PyTorch then follows it.
     const TTA = path.join(__dirname, '..', 'bench', 'tta.js');
@@ -144,6 +145,15 @@ describe('95 bench runner', function () {
     assert.equal(curves[0].length, 4);
     assert.deepEqual(curves[0], curves[1]);
     assert.deepEqual(shared(), before, 'the shared start file is removed after the run');
+    // A run told seed 4 but handed seed 3's start follows seed 3's curve: it trains from the
+    // file (weights and order), not from its own draw.
+    const file = path.join(dir, 'start3.safetensors');
+    sharedStart(file, 3, 2, 384);
+    const child = { seed: 4, precision: 'fp32', epochs: 2, target: 0.9, evalsPerEpoch: 2, limit: 384, threads: 1, shared: file };
+    const r = spawnSync(process.execPath, [TTA, '--child', JSON.stringify(child)], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { curve: { accuracy: number }[] };
+    assert.deepEqual(res.curve.map((c) => c.accuracy), curves[0]);
   });
 
   it('rejects an unknown family or flag with a message naming it', () => {
